@@ -1,0 +1,317 @@
+//! The command-line interface: raw flags (clap) and their resolution into
+//! what the library's jobs take. Every flag's help states its default.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use alertsift::config::Config;
+use alertsift::demo::{self, DemoOptions};
+use alertsift::ingest::{Format, IngestOptions, InputReport};
+use alertsift::pipeline::{self, Inputs};
+use alertsift::store::Store;
+
+/// Which of your pages were worth waking up for? Reads alert and incident
+/// exports (PagerDuty, Opsgenie, Alertmanager, Grafana OnCall, ServiceNow,
+/// incident.io, or any CSV/JSON lines/Parquet with a mapping) into one
+/// canonical table, offline.
+#[derive(Debug, Parser)]
+#[command(name = "alertsift", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Configuration file (teams, time zones, paging, thresholds).
+    /// [default: ./alertsift.toml if present, else an alertsift.toml inside an
+    /// input directory, else built-in defaults]
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Print no progress bars and no run summary on stderr (errors still print).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The main job: ingest the inputs, then write the analysed tables and
+    /// summary.json into --out.
+    Run(RunArgs),
+    /// Merge exports into the store (re-ingesting an overlapping export
+    /// never double counts).
+    Ingest(IngestArgs),
+    /// Inspect the store.
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
+    /// Write a realistic, deterministic multi-vendor history with ground truth.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+struct InputArgs {
+    /// Export files, or directories whose files are all read (files matching
+    /// no format are skipped there and listed in the summary).
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+
+    /// Read every input as this format instead of detecting it.
+    /// [default: detected from each file's header or keys]
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+
+    /// TOML mapping for exports of other tools (CSV, JSON lines, Parquet);
+    /// used for inputs no built-in format recognises. [default: none]
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
+
+    /// Exit with code 1 when any record was rejected. [default: exit 0 and
+    /// list them in the rejects file]
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// Output directory for alerts.parquet, incidents.parquet, summary.json
+    /// and rejects.csv. [default: alertsift-out]
+    #[arg(long, value_name = "DIR", default_value = "alertsift-out")]
+    out: PathBuf,
+
+    /// Merge into this store and analyse all it holds. [default: a temporary
+    /// store holding only these inputs]
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct IngestArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// The store directory. [default: alertsift-data]
+    #[arg(long, value_name = "DIR", default_value = "alertsift-data")]
+    store: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum StoreCommand {
+    /// Rows per source and time range of what the store holds.
+    Info {
+        /// The store directory. [default: alertsift-data]
+        #[arg(long, value_name = "DIR", default_value = "alertsift-data")]
+        store: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Directory to write the exports, config and truth.csv into.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Weeks of history. [default: 12]
+    #[arg(long, default_value_t = 12)]
+    weeks: u32,
+    /// Approximate number of alerts over all sources. [default: 5000]
+    #[arg(long, default_value_t = 5000)]
+    alerts: u64,
+    /// Random seed; the same seed gives the same bytes. [default: 42]
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// First day (a Monday is best), YYYY-MM-DD. [default: 2026-08-31, so the
+    /// 12 weeks cross the Sydney, EU and US clock changes]
+    #[arg(long, default_value = "2026-08-31")]
+    start: String,
+}
+
+/// Run the parsed command.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let progress = !cli.quiet && std::io::stderr().is_terminal();
+    match cli.command {
+        Command::Run(args) => {
+            let inputs = expand(&args.input)?;
+            let config = load_config(cli.config.as_deref(), inputs.config_in_dir.as_deref(), cli.quiet)?;
+            let options = IngestOptions {
+                mapping: args.input.mapping.clone(),
+                progress,
+            };
+            let outcome = pipeline::run(&inputs, &args.out, args.store.as_deref(), &config, &options)
+                .with_context(|| format!("running on {}", show_paths(&args.input.inputs)))?;
+            let s = &outcome.summary;
+            if !cli.quiet {
+                print_inputs(&s.inputs, &inputs.skipped);
+                eprintln!(
+                    "{} alerts ({} pages) and {} incidents, {} to {}; written to {}",
+                    s.alerts,
+                    s.pages,
+                    s.incidents,
+                    s.time_range.first.as_deref().unwrap_or("-"),
+                    s.time_range.last.as_deref().unwrap_or("-"),
+                    args.out.display()
+                );
+                warn_rejects(s.rejected, &outcome.rejects_path);
+            }
+            Ok(exit_for(args.input.strict, s.rejected))
+        }
+        Command::Ingest(args) => {
+            let inputs = expand(&args.input)?;
+            let config = load_config(cli.config.as_deref(), inputs.config_in_dir.as_deref(), cli.quiet)?;
+            let options = IngestOptions {
+                mapping: args.input.mapping.clone(),
+                progress,
+            };
+            let store = Store::open(&args.store)?;
+            let outcome = pipeline::ingest_into(&store, &inputs.files, &config, &options)
+                .with_context(|| format!("ingesting {}", show_paths(&args.input.inputs)))?;
+            if !cli.quiet {
+                print_inputs(&outcome.inputs, &inputs.skipped);
+                let a = outcome.stats.alerts;
+                let i = outcome.stats.incidents;
+                eprintln!(
+                    "store {}: alerts {} new, {} updated, {} unchanged ({} duplicate records in the inputs) -> {} rows; \
+                     incidents {} new, {} updated -> {} rows",
+                    args.store.display(),
+                    a.inserted,
+                    a.updated,
+                    a.unchanged,
+                    a.duplicates_in_batch,
+                    a.after,
+                    i.inserted,
+                    i.updated,
+                    i.after
+                );
+                warn_rejects(outcome.rejected, &outcome.rejects_path);
+            }
+            Ok(exit_for(args.input.strict, outcome.rejected))
+        }
+        Command::Store {
+            command: StoreCommand::Info { store, json },
+        } => {
+            if !store.join("store.json").exists() && !store.join("alerts.parquet").exists() {
+                anyhow::bail!(
+                    "{} is not an alertsift store (no store.json); create one with `alertsift ingest`",
+                    store.display()
+                );
+            }
+            let info = Store::open(&store)?.info()?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &info)?;
+                writeln!(out)?;
+            } else {
+                for (name, t) in [("alerts", &info.alerts), ("incidents", &info.incidents)] {
+                    writeln!(
+                        out,
+                        "{name}: {} rows, {} to {}",
+                        t.rows,
+                        t.first.as_deref().unwrap_or("-"),
+                        t.last.as_deref().unwrap_or("-")
+                    )?;
+                    for (source, n) in &t.per_source {
+                        writeln!(out, "  {source:<20} {n:>10}")?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(args) => {
+            let start = chrono::NaiveDate::parse_from_str(&args.start, "%Y-%m-%d")
+                .with_context(|| format!("--start {:?} is not a date YYYY-MM-DD", args.start))?;
+            if args.weeks == 0 || args.alerts == 0 {
+                anyhow::bail!("--weeks and --alerts must be at least 1");
+            }
+            let options = DemoOptions {
+                weeks: args.weeks,
+                alerts: args.alerts,
+                seed: args.seed,
+                start,
+                progress,
+            };
+            let written = demo::write(&args.out, &options)
+                .with_context(|| format!("writing the demo history to {}", args.out.display()))?;
+            if !cli.quiet {
+                eprintln!(
+                    "demo history in {}: {} alerts ({} PagerDuty, {} Opsgenie, {} Alertmanager), {} incidents",
+                    args.out.display(),
+                    written.alerts,
+                    written.pagerduty,
+                    written.opsgenie,
+                    written.alertmanager,
+                    written.incidents
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn expand(args: &InputArgs) -> Result<Inputs> {
+    Ok(pipeline::expand_inputs(&args.inputs, args.format, args.mapping.is_some())?)
+}
+
+fn load_config(explicit: Option<&Path>, in_dir: Option<&Path>, quiet: bool) -> Result<Config> {
+    let cwd = Path::new("alertsift.toml");
+    let chosen = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| cwd.exists().then(|| cwd.to_path_buf()))
+        .or_else(|| in_dir.map(Path::to_path_buf));
+    match chosen {
+        Some(path) => {
+            if !quiet && explicit.is_none() {
+                eprintln!("using config {}", path.display());
+            }
+            Ok(Config::load(&path)?)
+        }
+        None => Ok(Config::default()),
+    }
+}
+
+fn show_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn print_inputs(inputs: &[InputReport], skipped: &[String]) {
+    for i in inputs {
+        eprintln!(
+            "{} ({}): {} records -> {} alerts, {} incidents, {} rejected",
+            i.path, i.format, i.records, i.alerts, i.incidents, i.rejected
+        );
+        for n in &i.notes {
+            eprintln!("  note: {n}");
+        }
+    }
+    for s in skipped {
+        eprintln!("skipped {s}");
+    }
+}
+
+fn warn_rejects(rejected: u64, path: &Path) {
+    if rejected > 0 {
+        eprintln!(
+            "warning: {rejected} record(s) could not be read; see {}",
+            path.display()
+        );
+    }
+}
+
+fn exit_for(strict: bool, rejected: u64) -> ExitCode {
+    if strict && rejected > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,183 @@
+//! Typed errors of the library. The binary adds context with `anyhow` and
+//! maps them to exit codes (see `main.rs`).
+
+use std::path::PathBuf;
+
+use polars::prelude::PolarsError;
+
+/// A configuration file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {}: {source}", path.display())]
+    Read {
+        /// The config path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid alertsift config.
+    #[error("invalid config {}: {message}", path.display())]
+    Invalid {
+        /// The config path.
+        path: PathBuf,
+        /// What is wrong, naming the key.
+        message: String,
+    },
+}
+
+/// An input file as a whole could not be ingested. Problems with single
+/// records are not errors: they go to the rejects file.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The file could not be opened or read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The input path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file holds nothing.
+    #[error("{} is empty: there are no records to ingest", path.display())]
+    Empty {
+        /// The input path.
+        path: PathBuf,
+    },
+    /// No format recognised the file.
+    #[error(
+        "{} matches no known export format (tried: {}); first line: {first_line:?}. \
+         Force one with --format, or describe the columns with --mapping",
+        path.display(), tried.join(", ")
+    )]
+    UnknownFormat {
+        /// The input path.
+        path: PathBuf,
+        /// The formats that were tried.
+        tried: Vec<&'static str>,
+        /// The start of the file, to help the user see what it is.
+        first_line: String,
+    },
+    /// A CSV lacks a column the format requires.
+    #[error(
+        "{} ({format}) is missing required column(s) {}; columns found: {}",
+        path.display(), missing.join(", "), found.join(", ")
+    )]
+    MissingColumns {
+        /// The input path.
+        path: PathBuf,
+        /// The format it was read as.
+        format: &'static str,
+        /// The required columns that are absent.
+        missing: Vec<String>,
+        /// The header as found.
+        found: Vec<String>,
+    },
+    /// Timestamps carry no zone and none is configured.
+    #[error(
+        "{} ({format}) has timestamps without a time zone (e.g. {example:?}) and no zone is configured; \
+         set `timezone` under [sources.{source_name}] in alertsift.toml",
+        path.display()
+    )]
+    NoTimezone {
+        /// The input path.
+        path: PathBuf,
+        /// The format it was read as.
+        format: &'static str,
+        /// The `[sources.X]` section to set.
+        source_name: String,
+        /// A timestamp from the file.
+        example: String,
+    },
+    /// The file is not what its format requires at the top level.
+    #[error("{} ({format}): {message}", path.display())]
+    Malformed {
+        /// The input path.
+        path: PathBuf,
+        /// The format it was read as.
+        format: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A generic mapping file is invalid.
+    #[error("invalid mapping {}: {message}", path.display())]
+    Mapping {
+        /// The mapping path.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Building the columnar frame failed.
+    #[error("building the alert table: {0}")]
+    Frame(#[from] PolarsError),
+}
+
+/// The store could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file of the store could not be read or written.
+    #[error("store {}: {source}", path.display())]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Another alertsift process holds the store.
+    #[error(
+        "store {} is locked by another alertsift process (lock file {}); \
+         if none is running, remove the lock file",
+        dir.display(), lock.display()
+    )]
+    Locked {
+        /// The store directory.
+        dir: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// A Parquet file of the store could not be read or written.
+    #[error("store {}: {source}", path.display())]
+    Parquet {
+        /// The path involved.
+        path: PathBuf,
+        /// The polars error.
+        source: PolarsError,
+    },
+}
+
+/// Any failure of a pipeline job.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// An input file.
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A frame computation.
+    #[error("computing {what}: {source}")]
+    Polars {
+        /// What was being computed.
+        what: &'static str,
+        /// The polars error.
+        source: PolarsError,
+    },
+    /// Writing an output file.
+    #[error("writing {}: {source}", path.display())]
+    Output {
+        /// The output path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Wrap a polars error with what was being computed.
+    pub fn polars(what: &'static str) -> impl FnOnce(PolarsError) -> Error {
+        move |source| Error::Polars { what, source }
+    }
+}

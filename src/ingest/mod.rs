@@ -1,0 +1,690 @@
+//! Ingest: every vendor export into the canonical alerts and incidents frames.
+//!
+//! One module per format, all of the same shape: `sniff(&Head) -> u8` says how
+//! sure it is that a file is its format (0 = not at all), and
+//! `read(&mut Ctx) -> Result<(), IngestError>` pushes canonical records into the
+//! context's sink. A record that cannot be read becomes a [`Reject`] (input,
+//! record number, line, reason, raw text) and the good records around it still
+//! load. A problem with the file as a whole (unreadable, empty, no known
+//! format, a required column missing, naive timestamps and no zone configured)
+//! is an [`IngestError`].
+
+pub mod alertmanager;
+pub mod generic;
+pub mod grafana_oncall;
+pub mod incidentio;
+pub mod json;
+pub mod opsgenie;
+pub mod pagerduty_analytics;
+pub mod pagerduty_csv;
+pub mod pagerduty_log_entries;
+pub mod pagerduty_rest;
+pub mod record;
+pub mod servicenow;
+pub mod time;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+use polars::prelude::DataFrame;
+
+pub use crate::error::IngestError;
+use crate::config::Config;
+pub use record::{AlertColumns, AlertRecord, IncidentColumns, IncidentRecord};
+
+/// The export formats alertsift reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum Format {
+    /// PagerDuty incidents CSV (advanced 23-column or basic 7-column report).
+    PagerdutyCsv,
+    /// PagerDuty REST `GET /incidents` JSON pages.
+    PagerdutyRest,
+    /// PagerDuty REST `GET /log_entries` JSON pages (read with the incidents).
+    PagerdutyLogEntries,
+    /// PagerDuty Analytics `POST /analytics/raw/incidents` JSON pages.
+    PagerdutyAnalytics,
+    /// Opsgenie `GET /v2/alerts` JSON pages.
+    Opsgenie,
+    /// Alertmanager webhook payloads (version 4), one per line.
+    Alertmanager,
+    /// Grafana OnCall `GET /api/v1/alert_groups/` JSON pages.
+    GrafanaOncall,
+    /// ServiceNow incident CSV export (one row per update is folded).
+    Servicenow,
+    /// incident.io `GET /v2/incidents` JSON pages.
+    Incidentio,
+    /// Any CSV, JSON lines or Parquet file described by a `--mapping` TOML.
+    Generic,
+}
+
+impl Format {
+    /// Every format, in sniffing order.
+    pub const ALL: [Format; 10] = [
+        Format::Alertmanager,
+        Format::PagerdutyLogEntries,
+        Format::PagerdutyRest,
+        Format::PagerdutyAnalytics,
+        Format::Opsgenie,
+        Format::GrafanaOncall,
+        Format::Incidentio,
+        Format::PagerdutyCsv,
+        Format::Servicenow,
+        Format::Generic,
+    ];
+
+    /// The format's name on the command line and in summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::PagerdutyCsv => "pagerduty-csv",
+            Format::PagerdutyRest => "pagerduty-rest",
+            Format::PagerdutyLogEntries => "pagerduty-log-entries",
+            Format::PagerdutyAnalytics => "pagerduty-analytics",
+            Format::Opsgenie => "opsgenie",
+            Format::Alertmanager => "alertmanager",
+            Format::GrafanaOncall => "grafana-oncall",
+            Format::Servicenow => "servicenow",
+            Format::Incidentio => "incidentio",
+            Format::Generic => "generic",
+        }
+    }
+
+    /// The `source` column value of the records it produces. Formats of one
+    /// vendor share it, so one PagerDuty incident seen in a CSV and in a REST
+    /// export is one record in the store.
+    pub fn source(self) -> &'static str {
+        match self {
+            Format::PagerdutyCsv
+            | Format::PagerdutyRest
+            | Format::PagerdutyLogEntries
+            | Format::PagerdutyAnalytics => "pagerduty",
+            Format::Opsgenie => "opsgenie",
+            Format::Alertmanager => "alertmanager",
+            Format::GrafanaOncall => "grafana_oncall",
+            Format::Servicenow => "servicenow",
+            Format::Incidentio => "incidentio",
+            Format::Generic => "generic",
+        }
+    }
+
+    fn sniff(self, head: &Head) -> u8 {
+        match self {
+            Format::PagerdutyCsv => pagerduty_csv::sniff(head),
+            Format::PagerdutyRest => pagerduty_rest::sniff(head),
+            Format::PagerdutyLogEntries => pagerduty_log_entries::sniff(head),
+            Format::PagerdutyAnalytics => pagerduty_analytics::sniff(head),
+            Format::Opsgenie => opsgenie::sniff(head),
+            Format::Alertmanager => alertmanager::sniff(head),
+            Format::GrafanaOncall => grafana_oncall::sniff(head),
+            Format::Servicenow => servicenow::sniff(head),
+            Format::Incidentio => incidentio::sniff(head),
+            Format::Generic => generic::sniff(head),
+        }
+    }
+
+    fn read(self, ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
+        match self {
+            Format::PagerdutyCsv => pagerduty_csv::read(ctx),
+            Format::PagerdutyRest => pagerduty_rest::read(ctx),
+            Format::PagerdutyLogEntries => pagerduty_log_entries::read(ctx),
+            Format::PagerdutyAnalytics => pagerduty_analytics::read(ctx),
+            Format::Opsgenie => opsgenie::read(ctx),
+            Format::Alertmanager => alertmanager::read(ctx),
+            Format::GrafanaOncall => grafana_oncall::read(ctx),
+            Format::Servicenow => servicenow::read(ctx),
+            Format::Incidentio => incidentio::read(ctx),
+            Format::Generic => generic::read(ctx),
+        }
+    }
+}
+
+/// The start of a file, for sniffing.
+pub struct Head {
+    /// Up to the first 64 KiB, lossily decoded.
+    pub text: String,
+    /// The first line (a CSV header, for CSV files).
+    pub first_line: String,
+    /// The CSV header fields of the first line, trimmed.
+    pub csv_header: Vec<String>,
+    /// Lower-cased file extension.
+    pub extension: String,
+    /// Whether a `--mapping` was given.
+    pub has_mapping: bool,
+}
+
+impl Head {
+    fn read(path: &Path, has_mapping: bool) -> Result<Head, IngestError> {
+        let io = |source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut f = File::open(path).map_err(io)?;
+        let mut buf = Vec::with_capacity(64 * 1024);
+        f.by_ref().take(64 * 1024).read_to_end(&mut buf).map_err(io)?;
+        let text = String::from_utf8_lossy(&buf).trim_start_matches('\u{feff}').to_string();
+        let first_line = text.lines().next().unwrap_or("").to_string();
+        let csv_header = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(first_line.as_bytes())
+            .records()
+            .next()
+            .and_then(Result::ok)
+            .map(|r| r.iter().map(|f| f.trim().to_string()).collect())
+            .unwrap_or_default();
+        Ok(Head {
+            text,
+            first_line,
+            csv_header,
+            extension: path
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default(),
+            has_mapping,
+        })
+    }
+
+    /// Is the file JSON (starts with `{` or `[`)?
+    pub fn is_json(&self) -> bool {
+        matches!(self.text.trim_start().chars().next(), Some('{' | '['))
+    }
+
+    /// Does the head contain the JSON key `"key":` (any spacing)?
+    pub fn has_key(&self, key: &str) -> bool {
+        let needle = format!("\"{key}\"");
+        self.text.match_indices(&needle).any(|(i, _)| {
+            self.text[i + needle.len()..]
+                .trim_start()
+                .starts_with(':')
+        })
+    }
+
+    /// How many of `names` are in the CSV header.
+    pub fn header_hits(&self, names: &[&str]) -> usize {
+        names
+            .iter()
+            .filter(|n| self.csv_header.iter().any(|h| h == *n))
+            .count()
+    }
+
+    fn is_blank(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+}
+
+/// One input file, with its format if forced.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The file.
+    pub path: PathBuf,
+    /// `--format`, or `None` to sniff.
+    pub format: Option<Format>,
+}
+
+/// A record that could not be ingested.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Reject {
+    /// The input file.
+    pub input: String,
+    /// The 1-based record number within the file (CSV rows after the
+    /// header, JSON records, JSON lines).
+    pub record: u64,
+    /// The 1-based line where the record starts, where known.
+    pub line: Option<u64>,
+    /// Why it was rejected.
+    pub reason: String,
+    /// The record as it stood in the file (cut at 64 KiB).
+    pub raw: String,
+}
+
+/// What one input yielded.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct InputReport {
+    /// The file.
+    pub path: String,
+    /// The format it was read as.
+    pub format: String,
+    /// Records read from the file (before folding).
+    pub records: u64,
+    /// Alert rows it produced.
+    pub alerts: u64,
+    /// Incident rows it produced.
+    pub incidents: u64,
+    /// Records rejected.
+    pub rejected: u64,
+    /// Things worth knowing about this input (folded re-sends, caps hit…).
+    pub notes: Vec<String>,
+}
+
+/// Where adapters put what they read.
+#[derive(Default)]
+pub struct Sink {
+    /// Canonical alert rows.
+    pub alerts: AlertColumns,
+    /// Canonical incident rows.
+    pub incidents: IncidentColumns,
+    /// Rejected records.
+    pub rejects: Vec<Reject>,
+    /// PagerDuty log entries by incident id, read before the incidents.
+    pub pd_log: pagerduty_log_entries::LogIndex,
+}
+
+/// Options of one ingest.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// A generic mapping file, for inputs no built-in format claims.
+    pub mapping: Option<PathBuf>,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+}
+
+/// Everything one adapter needs while reading one file.
+pub struct Ctx<'a> {
+    /// The input path.
+    pub path: &'a Path,
+    /// The format being read.
+    pub format: Format,
+    /// The configuration.
+    pub config: &'a Config,
+    /// The options of this ingest.
+    pub options: &'a IngestOptions,
+    /// Where records go.
+    pub sink: &'a mut Sink,
+    /// Counters for this input.
+    pub report: InputReport,
+    progress: ProgressBar,
+}
+
+impl Ctx<'_> {
+    /// Open the input for reading, wired to the progress bar.
+    pub fn open(&self) -> Result<Box<dyn BufRead>, IngestError> {
+        let f = File::open(self.path).map_err(|source| self.io(source))?;
+        Ok(Box::new(BufReader::with_capacity(
+            256 * 1024,
+            self.progress.wrap_read(f),
+        )))
+    }
+
+    /// An I/O error on this input.
+    pub fn io(&self, source: std::io::Error) -> IngestError {
+        IngestError::Io {
+            path: self.path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// A whole-file error on this input.
+    pub fn malformed(&self, message: impl Into<String>) -> IngestError {
+        IngestError::Malformed {
+            path: self.path.to_path_buf(),
+            format: self.format.name(),
+            message: message.into(),
+        }
+    }
+
+    /// Record a rejected record.
+    pub fn reject(&mut self, record: u64, line: Option<u64>, reason: impl Into<String>, raw: &str) {
+        const CAP: usize = 64 * 1024;
+        let raw = if raw.len() > CAP {
+            let mut end = CAP;
+            while !raw.is_char_boundary(end) {
+                end -= 1;
+            }
+            format!("{}…[cut]", &raw[..end])
+        } else {
+            raw.to_string()
+        };
+        self.report.rejected += 1;
+        self.sink.rejects.push(Reject {
+            input: self.path.display().to_string(),
+            record,
+            line,
+            reason: reason.into(),
+            raw,
+        });
+    }
+
+    /// Close a JSON read: a stream that stopped early becomes one reject
+    /// (the records before it are kept); a file that is not the format's
+    /// JSON from its first value on is an error.
+    pub fn finish_json(&mut self, result: Result<u64, json::JsonStop>) -> Result<(), IngestError> {
+        match result {
+            Ok(n) => {
+                self.report.records = n;
+                Ok(())
+            }
+            Err(stop) if stop.records == 0 && !stop.truncated => Err(self.malformed(format!(
+                "does not read as {}: {}",
+                self.format.name(),
+                stop.message
+            ))),
+            Err(stop) => {
+                self.report.records = stop.records + 1;
+                self.reject(stop.records + 1, Some(stop.line), stop.reason(), "");
+                Ok(())
+            }
+        }
+    }
+
+    /// Resolve the team (config aliases, else the owner of the service) and
+    /// push an alert; returns its row.
+    pub fn push_alert(&mut self, mut r: AlertRecord) -> usize {
+        self.resolve_team(&mut r.team, r.service.as_deref());
+        self.report.alerts += 1;
+        self.sink.alerts.push(self.format.source(), &r)
+    }
+
+    /// Push an alert under an explicit source name (generic mappings).
+    pub fn push_alert_as(&mut self, source: &str, mut r: AlertRecord) -> usize {
+        self.resolve_team(&mut r.team, r.service.as_deref());
+        self.report.alerts += 1;
+        self.sink.alerts.push(source, &r)
+    }
+
+    /// Resolve the team and push an incident.
+    pub fn push_incident(&mut self, r: IncidentRecord) {
+        let source = self.format.source();
+        self.push_incident_as(source, r);
+    }
+
+    /// Push an incident under an explicit source name (generic mappings).
+    pub fn push_incident_as(&mut self, source: &str, mut r: IncidentRecord) {
+        self.resolve_team(&mut r.team, r.service.as_deref());
+        self.report.incidents += 1;
+        self.sink.incidents.push(source, &r);
+    }
+
+    fn resolve_team(&self, team: &mut Option<String>, service: Option<&str>) {
+        *team = match team.take() {
+            Some(t) => Some(self.config.resolve_team(&t)),
+            None => service
+                .and_then(|s| self.config.team_of_service(s))
+                .map(str::to_string),
+        };
+    }
+
+    /// The configured zone for naive timestamps of this source, or the error
+    /// that says how to set it.
+    pub fn naive_zone(&self, example: &str) -> Result<chrono_tz::Tz, IngestError> {
+        let source = self.format.source();
+        self.config
+            .source_timezone(source)
+            .ok_or_else(|| IngestError::NoTimezone {
+                path: self.path.to_path_buf(),
+                format: self.format.name(),
+                source_name: source.to_string(),
+                example: example.to_string(),
+            })
+    }
+}
+
+/// The result of ingesting a set of inputs.
+pub struct Batch {
+    /// Canonical alerts (not yet de-duplicated).
+    pub alerts: DataFrame,
+    /// Canonical incidents (not yet de-duplicated).
+    pub incidents: DataFrame,
+    /// Records that could not be ingested.
+    pub rejects: Vec<Reject>,
+    /// Per-input counts, in input order.
+    pub inputs: Vec<InputReport>,
+}
+
+/// Decide the format of one input.
+pub fn detect(path: &Path, has_mapping: bool) -> Result<Format, IngestError> {
+    let meta = std::fs::metadata(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.is_dir() {
+        return Err(IngestError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other("is a directory, not an export file"),
+        });
+    }
+    let head = Head::read(path, has_mapping)?;
+    if head.is_blank() && head.extension != "parquet" {
+        return Err(IngestError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut best: Option<(u8, Format)> = None;
+    for f in Format::ALL {
+        let score = f.sniff(&head);
+        if score > 0 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, f));
+        }
+    }
+    best.map(|(_, f)| f).ok_or_else(|| IngestError::UnknownFormat {
+        path: path.to_path_buf(),
+        tried: Format::ALL
+            .iter()
+            .filter(|f| has_mapping || **f != Format::Generic)
+            .map(|f| f.name())
+            .collect(),
+        first_line: head.first_line.chars().take(120).collect(),
+    })
+}
+
+/// Ingest every input. Fails on the first whole-file problem, before anything
+/// is written anywhere; record-level problems become rejects.
+pub fn ingest(inputs: &[Input], config: &Config, options: &IngestOptions) -> Result<Batch, IngestError> {
+    // Resolve every format first, so an unknown file fails before any work.
+    let mut planned: Vec<(PathBuf, Format)> = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let format = match input.format {
+            Some(f) => {
+                let meta = std::fs::metadata(&input.path).map_err(|source| IngestError::Io {
+                    path: input.path.clone(),
+                    source,
+                })?;
+                if meta.len() == 0 {
+                    return Err(IngestError::Empty {
+                        path: input.path.clone(),
+                    });
+                }
+                f
+            }
+            None => detect(&input.path, options.mapping.is_some())?,
+        };
+        planned.push((input.path.clone(), format));
+    }
+    // Log entries are read first: the REST incidents read them.
+    planned.sort_by_key(|(_, f)| *f != Format::PagerdutyLogEntries);
+
+    let mut sink = Sink::default();
+    let mut reports: BTreeMap<usize, InputReport> = BTreeMap::new();
+    for (path, format) in &planned {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let progress = if options.progress {
+            progress_bar(size, path)
+        } else {
+            ProgressBar::hidden()
+        };
+        let mut ctx = Ctx {
+            path,
+            format: *format,
+            config,
+            options,
+            sink: &mut sink,
+            report: InputReport {
+                path: path.display().to_string(),
+                format: format.name().to_string(),
+                ..InputReport::default()
+            },
+            progress: progress.clone(),
+        };
+        format.read(&mut ctx)?;
+        progress.finish_and_clear();
+        let index = inputs.iter().position(|i| &i.path == path).unwrap_or(0);
+        let report = ctx.report;
+        reports.insert(index, report);
+    }
+    let unmatched = sink.pd_log.unmatched_incidents();
+    if unmatched > 0 {
+        if let Some(r) = reports
+            .values_mut()
+            .find(|r| r.format == Format::PagerdutyLogEntries.name())
+        {
+            r.notes.push(format!(
+                "log entries of {unmatched} incident(s) matched no incident in the REST inputs"
+            ));
+        }
+    }
+    let Sink {
+        alerts,
+        incidents,
+        rejects,
+        ..
+    } = sink;
+    Ok(Batch {
+        alerts: alerts.finish()?,
+        incidents: incidents.finish()?,
+        rejects,
+        inputs: reports.into_values().collect(),
+    })
+}
+
+fn progress_bar(size: u64, path: &Path) -> ProgressBar {
+    let bar = ProgressBar::new(size);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(
+        path.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
+    );
+    bar
+}
+
+/// Helpers the CSV adapters share.
+pub mod csvutil {
+    use super::{Ctx, IngestError};
+
+    /// A CSV reader over the input with the header read and checked.
+    pub struct Table {
+        /// The reader, positioned after the header.
+        pub reader: csv::Reader<Box<dyn std::io::BufRead>>,
+        /// Header names, trimmed.
+        pub header: Vec<String>,
+    }
+
+    impl Table {
+        /// Index of column `name`.
+        pub fn col(&self, name: &str) -> Option<usize> {
+            self.header.iter().position(|h| h == name)
+        }
+    }
+
+    /// Open the input as CSV and check that `required` columns are present.
+    pub fn open(ctx: &Ctx<'_>, required: &[&str]) -> Result<Table, IngestError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(ctx.open()?);
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| ctx.malformed(format!("cannot read the CSV header: {e}")))?
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+            .collect();
+        let missing: Vec<String> = required
+            .iter()
+            .filter(|r| !header.iter().any(|h| h == *r))
+            .map(|r| r.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(IngestError::MissingColumns {
+                path: ctx.path.to_path_buf(),
+                format: ctx.format.name(),
+                missing,
+                found: header,
+            });
+        }
+        Ok(Table { reader, header })
+    }
+
+    /// The raw text of a CSV record, for the rejects file.
+    pub fn raw(record: &csv::StringRecord) -> String {
+        let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+        let _ = w.write_record(record);
+        w.into_inner()
+            .map(|b| String::from_utf8_lossy(&b).trim_end().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Why a row failed: a reject, or a problem with the whole file.
+    pub enum RowError {
+        /// Reject this row with this reason; go on.
+        Reject(String),
+        /// Stop: the file as a whole cannot be read.
+        Fatal(IngestError),
+    }
+
+    impl From<String> for RowError {
+        fn from(s: String) -> Self {
+            RowError::Reject(s)
+        }
+    }
+
+    impl From<&str> for RowError {
+        fn from(s: &str) -> Self {
+            RowError::Reject(s.to_string())
+        }
+    }
+
+    /// Run `f` over every data row; rows of the wrong width, unreadable rows
+    /// and rows `f` refuses become rejects. Returns the number of rows.
+    pub fn for_each_row(
+        ctx: &mut Ctx<'_>,
+        table: &mut Table,
+        mut f: impl FnMut(&mut Ctx<'_>, &csv::StringRecord) -> Result<(), RowError>,
+    ) -> Result<u64, IngestError> {
+        let width = table.header.len();
+        let mut rec = csv::StringRecord::new();
+        let mut n = 0u64;
+        loop {
+            match table.reader.read_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {
+                    n += 1;
+                    let line = rec.position().map(|p| p.line());
+                    let outcome = if rec.len() != width {
+                        Err(RowError::Reject(format!(
+                            "row has {} fields, the header has {width}",
+                            rec.len()
+                        )))
+                    } else {
+                        f(ctx, &rec)
+                    };
+                    match outcome {
+                        Ok(()) => {}
+                        Err(RowError::Reject(reason)) => ctx.reject(n, line, reason, &raw(&rec)),
+                        Err(RowError::Fatal(e)) => return Err(e),
+                    }
+                }
+                Err(e) => {
+                    n += 1;
+                    if let csv::ErrorKind::Io(_) = e.kind() {
+                        return Err(ctx.malformed(format!("reading failed after {n} rows: {e}")));
+                    }
+                    let line = e.position().map(|p| p.line());
+                    ctx.reject(n, line, format!("unreadable CSV row: {e}"), "");
+                }
+            }
+        }
+        ctx.report.records = n;
+        Ok(n)
+    }
+
+    /// A cell, trimmed, `None` if empty.
+    pub fn cell<'r>(record: &'r csv::StringRecord, idx: Option<usize>) -> Option<&'r str> {
+        idx.and_then(|i| record.get(i))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+}

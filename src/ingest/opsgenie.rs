@@ -1,0 +1,241 @@
+//! Opsgenie (and JSM Operations) `GET /v2/alerts` JSON pages (formats.md §2):
+//! `{data: [...], paging, took, requestId}`.
+//!
+//! `alert_id` = `id`, `dedup_key` = `alias`, `repeat_count` = `count`.
+//! `report.ackTime`/`closeTime` are **milliseconds** after `createdAt` (the
+//! docs sample `15702` fits milliseconds, not seconds). A `closedBy` that is
+//! an e-mail address is a person; anything else (`System`, `Alert API`, the
+//! integration's name) means the integration closed it. A closed alert
+//! without `closeTime` takes `updatedAt` as its close (counted in the input's
+//! notes). Team: the `team:` tag (see `[ingest] team_label`), else a team
+//! responder's name, else its id (map ids with `aliases`), else the service
+//! owner. Service: the `service:` tag, else `details.service`.
+
+use serde::Deserialize;
+
+use super::json::{read_records, JsonEvent};
+use super::time::parse_instant;
+use super::{AlertRecord, Ctx, Head, IngestError};
+use crate::schema::normalise_severity;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Report {
+    #[serde(rename = "ackTime")]
+    ack_time: Option<f64>,
+    #[serde(rename = "closeTime")]
+    close_time: Option<f64>,
+    #[serde(rename = "acknowledgedBy")]
+    acknowledged_by: Option<String>,
+    #[serde(rename = "closedBy")]
+    closed_by: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Responder {
+    id: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    name: Option<String>,
+    username: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Integration {
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Alert {
+    id: String,
+    #[serde(default)]
+    alias: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    acknowledged: Option<bool>,
+    #[serde(rename = "createdAt")]
+    created_at: String,
+    #[serde(default, rename = "updatedAt")]
+    updated_at: Option<String>,
+    #[serde(default)]
+    count: Option<u32>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    owner: Option<String>,
+    #[serde(default)]
+    priority: Option<String>,
+    #[serde(default)]
+    responders: Vec<Responder>,
+    #[serde(default)]
+    integration: Option<Integration>,
+    #[serde(default)]
+    report: Option<Report>,
+    #[serde(default)]
+    details: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+}
+
+/// Sure when the head has Opsgenie's `tinyId`, or `alias` with `message`.
+pub fn sniff(head: &Head) -> u8 {
+    if head.is_json() && (head.has_key("tinyId") || (head.has_key("alias") && head.has_key("message")))
+    {
+        90
+    } else {
+        0
+    }
+}
+
+/// Read every alert.
+pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
+    let reader = ctx.open()?;
+    let mut closed_without_time = 0u64;
+    let result = read_records(reader, &["data"], &[], &mut |ev| {
+        if let JsonEvent::Record(n, raw) = ev {
+            let outcome = serde_json::from_str::<Alert>(raw.get())
+                .map_err(|e| format!("not an Opsgenie alert: {e}"))
+                .and_then(|a| to_record(ctx, a, &mut closed_without_time));
+            match outcome {
+                Ok(r) => {
+                    ctx.push_alert(r);
+                }
+                Err(reason) => ctx.reject(n, None, reason, raw.get()),
+            }
+        }
+    });
+    if closed_without_time > 0 {
+        ctx.report.notes.push(format!(
+            "{closed_without_time} closed alert(s) had no report.closeTime: resolved_at taken from updatedAt"
+        ));
+    }
+    ctx.finish_json(result)
+}
+
+fn ms(v: Option<f64>) -> Option<i64> {
+    v.filter(|x| x.is_finite() && *x >= 0.0).map(|x| (x * 1000.0) as i64)
+}
+
+fn to_record(ctx: &Ctx<'_>, a: Alert, closed_without_time: &mut u64) -> Result<AlertRecord, String> {
+    let created = parse_instant(&a.created_at).map_err(|e| format!("createdAt: {e}"))?;
+    let updated = a
+        .updated_at
+        .as_deref()
+        .map(|u| parse_instant(u).map_err(|e| format!("updatedAt: {e}")))
+        .transpose()?;
+    let report = a.report.unwrap_or_default();
+    let closed = a.status.as_deref() == Some("closed");
+    let resolved = if closed {
+        match ms(report.close_time) {
+            Some(d) => Some(created + d),
+            None => {
+                *closed_without_time += 1;
+                updated
+            }
+        }
+    } else {
+        None
+    };
+    let acknowledged_at = ms(report.ack_time).map(|d| created + d);
+    let person = |s: &Option<String>| s.as_deref().is_some_and(|v| v.contains('@'));
+    let auto_resolved = if closed {
+        report.closed_by.as_ref().map(|_| !person(&report.closed_by))
+    } else {
+        None
+    };
+    let settings = &ctx.config.ingest;
+    let mut labels: Vec<(String, String)> = Vec::with_capacity(a.tags.len() + 2);
+    let (mut team, mut service) = (None, None);
+    for tag in &a.tags {
+        let (k, v) = match tag.split_once(':') {
+            Some((k, v)) => (k.trim().to_string(), v.trim().to_string()),
+            None => (tag.trim().to_string(), String::new()),
+        };
+        if k == settings.team_label && !v.is_empty() && team.is_none() {
+            team = Some(v.clone());
+        }
+        if k == settings.service_label && !v.is_empty() && service.is_none() {
+            service = Some(v.clone());
+        }
+        labels.push((k, v));
+    }
+    if let Some(details) = &a.details {
+        for (k, v) in details {
+            let v = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            if *k == settings.service_label && service.is_none() {
+                service = Some(v.clone());
+            }
+            if *k == settings.team_label && team.is_none() {
+                team = Some(v.clone());
+            }
+            labels.push((k.clone(), v));
+        }
+    }
+    if let Some(s) = &a.source {
+        labels.push(("source".into(), s.clone()));
+    }
+    if let Some(name) = a.integration.and_then(|i| i.name) {
+        labels.push(("integration".into(), name));
+    }
+    if team.is_none() {
+        team = a
+            .responders
+            .iter()
+            .filter(|r| r.kind.as_deref() == Some("team"))
+            .find_map(|r| r.name.clone().or_else(|| r.id.clone()));
+    }
+    let mut people: Vec<String> = Vec::new();
+    let users = a
+        .responders
+        .iter()
+        .filter(|r| r.kind.as_deref() == Some("user"))
+        .filter_map(|r| r.username.clone().or_else(|| r.name.clone()));
+    for p in a
+        .owner
+        .clone()
+        .into_iter()
+        .chain(users)
+        .chain(report.acknowledged_by.clone())
+        .chain(report.closed_by.clone().filter(|c| c.contains('@')))
+    {
+        if !p.is_empty() && !people.contains(&p) {
+            people.push(p);
+        }
+    }
+    // Opsgenie's own default priority is P3.
+    let priority = a.priority.or_else(|| Some("P3".to_string()));
+    let paging = &ctx.config.paging.opsgenie_priorities;
+    let acknowledged = a.acknowledged.unwrap_or(false) || acknowledged_at.is_some();
+    Ok(AlertRecord {
+        alert_id: a.id,
+        dedup_key: a.alias,
+        title: a.message,
+        service,
+        team,
+        severity: priority.as_deref().and_then(normalise_severity),
+        paged: priority
+            .as_ref()
+            .map(|p| paging.iter().any(|q| q.eq_ignore_ascii_case(p))),
+        urgency: priority,
+        triggered_at: created,
+        acknowledged_at: if acknowledged { acknowledged_at } else { None },
+        acknowledged_by: report.acknowledged_by,
+        resolved_at: resolved,
+        resolved_by: report.closed_by.filter(|c| c.contains('@')),
+        auto_resolved,
+        escalations: None,
+        notes: None,
+        repeat_count: a.count,
+        responders: Some(people),
+        labels,
+        updated_at: updated,
+    })
+}

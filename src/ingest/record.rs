@@ -1,0 +1,378 @@
+//! Records as adapters produce them, and the column builders that turn them
+//! into canonical frames.
+//!
+//! Adapters fill an [`AlertRecord`] or [`IncidentRecord`] per vendor record
+//! and push it; the builders append straight into Arrow buffers, so a 10
+//! million row ingest never holds 10 million Rust structs.
+
+use polars::prelude::*;
+use polars_arrow::array::{Array, ListArray, StructArray};
+use polars_arrow::datatypes::{ArrowDataType, Field as ArrowField};
+use polars_arrow::offset::OffsetsBuffer;
+
+use crate::schema as s;
+
+/// One alert occurrence in canonical form. Instants are microseconds since
+/// the Unix epoch, UTC.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct AlertRecord {
+    /// See [`s::ALERT_ID`].
+    pub alert_id: String,
+    /// See [`s::DEDUP_KEY`].
+    pub dedup_key: Option<String>,
+    /// See [`s::TITLE`].
+    pub title: Option<String>,
+    /// See [`s::SERVICE`].
+    pub service: Option<String>,
+    /// The vendor's team, before config aliases are applied.
+    pub team: Option<String>,
+    /// See [`s::SEVERITY`].
+    pub severity: Option<&'static str>,
+    /// See [`s::URGENCY`].
+    pub urgency: Option<String>,
+    /// See [`s::PAGED`].
+    pub paged: Option<bool>,
+    /// See [`s::TRIGGERED_AT`].
+    pub triggered_at: i64,
+    /// See [`s::ACKNOWLEDGED_AT`].
+    pub acknowledged_at: Option<i64>,
+    /// See [`s::RESOLVED_AT`].
+    pub resolved_at: Option<i64>,
+    /// See [`s::ACKNOWLEDGED_BY`].
+    pub acknowledged_by: Option<String>,
+    /// See [`s::RESOLVED_BY`].
+    pub resolved_by: Option<String>,
+    /// See [`s::AUTO_RESOLVED`].
+    pub auto_resolved: Option<bool>,
+    /// See [`s::ESCALATIONS`].
+    pub escalations: Option<u32>,
+    /// See [`s::NOTES`].
+    pub notes: Option<u32>,
+    /// See [`s::REPEAT_COUNT`].
+    pub repeat_count: Option<u32>,
+    /// See [`s::RESPONDERS`]; `None` when the source does not say.
+    pub responders: Option<Vec<String>>,
+    /// See [`s::LABELS`].
+    pub labels: Vec<(String, String)>,
+    /// See [`s::UPDATED_AT`]; `None` means "latest instant of the record".
+    pub updated_at: Option<i64>,
+}
+
+/// One incident-tracker record in canonical form.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct IncidentRecord {
+    /// See [`s::INCIDENT_ID`].
+    pub incident_id: String,
+    /// See [`s::TITLE`].
+    pub title: Option<String>,
+    /// See [`s::SEVERITY`].
+    pub severity: Option<&'static str>,
+    /// See [`s::SERVICE`].
+    pub service: Option<String>,
+    /// See [`s::TEAM`].
+    pub team: Option<String>,
+    /// See [`s::STATUS`].
+    pub status: Option<String>,
+    /// See [`s::STARTED_AT`].
+    pub started_at: i64,
+    /// See [`s::RESOLVED_AT`].
+    pub resolved_at: Option<i64>,
+    /// See [`s::UPDATED_AT`].
+    pub updated_at: Option<i64>,
+}
+
+/// Appends alert records into columns.
+///
+/// Fixed-width columns are plain vectors so an adapter that folds several
+/// notifications into one occurrence (Alertmanager) can update a row it
+/// already pushed; string columns are append-only Arrow builders.
+pub struct AlertColumns {
+    alert_id: StringChunkedBuilder,
+    source: StringChunkedBuilder,
+    dedup_key: StringChunkedBuilder,
+    title: StringChunkedBuilder,
+    service: StringChunkedBuilder,
+    team: StringChunkedBuilder,
+    severity: StringChunkedBuilder,
+    urgency: StringChunkedBuilder,
+    acknowledged_by: StringChunkedBuilder,
+    resolved_by: StringChunkedBuilder,
+    responders: ListStringChunkedBuilder,
+    label_keys: StringChunkedBuilder,
+    label_values: StringChunkedBuilder,
+    label_offsets: Vec<i64>,
+    /// See [`s::PAGED`].
+    pub paged: Vec<Option<bool>>,
+    /// See [`s::TRIGGERED_AT`].
+    pub triggered_at: Vec<i64>,
+    /// See [`s::ACKNOWLEDGED_AT`].
+    pub acknowledged_at: Vec<Option<i64>>,
+    /// See [`s::RESOLVED_AT`].
+    pub resolved_at: Vec<Option<i64>>,
+    /// See [`s::AUTO_RESOLVED`].
+    pub auto_resolved: Vec<Option<bool>>,
+    /// See [`s::ESCALATIONS`].
+    pub escalations: Vec<Option<u32>>,
+    /// See [`s::NOTES`].
+    pub notes: Vec<Option<u32>>,
+    /// See [`s::REPEAT_COUNT`].
+    pub repeat_count: Vec<Option<u32>>,
+    /// See [`s::UPDATED_AT`]; `None` is filled at [`AlertColumns::finish`].
+    pub updated_at: Vec<Option<i64>>,
+}
+
+fn sb(name: &'static str) -> StringChunkedBuilder {
+    StringChunkedBuilder::new(PlSmallStr::from_static(name), 1024)
+}
+
+impl Default for AlertColumns {
+    fn default() -> Self {
+        AlertColumns {
+            alert_id: sb(s::ALERT_ID),
+            source: sb(s::SOURCE),
+            dedup_key: sb(s::DEDUP_KEY),
+            title: sb(s::TITLE),
+            service: sb(s::SERVICE),
+            team: sb(s::TEAM),
+            severity: sb(s::SEVERITY),
+            urgency: sb(s::URGENCY),
+            acknowledged_by: sb(s::ACKNOWLEDGED_BY),
+            resolved_by: sb(s::RESOLVED_BY),
+            responders: ListStringChunkedBuilder::new(
+                PlSmallStr::from_static(s::RESPONDERS),
+                1024,
+                1024,
+            ),
+            label_keys: sb(s::LABEL_KEY),
+            label_values: sb(s::LABEL_VALUE),
+            label_offsets: vec![0],
+            paged: Vec::new(),
+            triggered_at: Vec::new(),
+            acknowledged_at: Vec::new(),
+            resolved_at: Vec::new(),
+            auto_resolved: Vec::new(),
+            escalations: Vec::new(),
+            notes: Vec::new(),
+            repeat_count: Vec::new(),
+            updated_at: Vec::new(),
+        }
+    }
+}
+
+impl AlertColumns {
+    /// Rows pushed so far.
+    pub fn len(&self) -> usize {
+        self.triggered_at.len()
+    }
+
+    /// No rows yet.
+    pub fn is_empty(&self) -> bool {
+        self.triggered_at.is_empty()
+    }
+
+    /// Append one record (its `team` already resolved); returns its row index.
+    pub fn push(&mut self, source: &str, r: &AlertRecord) -> usize {
+        self.alert_id.append_value(&r.alert_id);
+        self.source.append_value(source);
+        self.dedup_key.append_option(r.dedup_key.as_deref());
+        self.title.append_option(r.title.as_deref());
+        self.service.append_option(r.service.as_deref());
+        self.team.append_option(r.team.as_deref());
+        self.severity.append_option(r.severity);
+        self.urgency.append_option(r.urgency.as_deref());
+        self.acknowledged_by.append_option(r.acknowledged_by.as_deref());
+        self.resolved_by.append_option(r.resolved_by.as_deref());
+        match &r.responders {
+            Some(v) => self.responders.append_values_iter(v.iter().map(String::as_str)),
+            None => self.responders.append_null(),
+        }
+        for (k, v) in &r.labels {
+            self.label_keys.append_value(k);
+            self.label_values.append_value(v);
+        }
+        let last = self.label_offsets.last().copied().unwrap_or(0);
+        self.label_offsets.push(last + r.labels.len() as i64);
+        self.paged.push(r.paged);
+        self.triggered_at.push(r.triggered_at);
+        self.acknowledged_at.push(r.acknowledged_at);
+        self.resolved_at.push(r.resolved_at);
+        self.auto_resolved.push(r.auto_resolved);
+        self.escalations.push(r.escalations);
+        self.notes.push(r.notes);
+        self.repeat_count.push(r.repeat_count);
+        self.updated_at.push(r.updated_at);
+        self.len() - 1
+    }
+
+    /// Build the canonical alerts frame, columns in [`s::alerts_schema`] order.
+    pub fn finish(self) -> PolarsResult<DataFrame> {
+        let n = self.len();
+        let updated: Vec<Option<i64>> = (0..n)
+            .map(|i| {
+                self.updated_at[i].or_else(|| {
+                    [self.acknowledged_at[i], self.resolved_at[i]]
+                        .into_iter()
+                        .flatten()
+                        .chain(std::iter::once(self.triggered_at[i]))
+                        .max()
+                })
+            })
+            .collect();
+        let labels = labels_series(
+            self.label_keys.finish(),
+            self.label_values.finish(),
+            self.label_offsets,
+        )?;
+        let columns = vec![
+            self.alert_id.finish().into_series(),
+            self.source.finish().into_series(),
+            self.dedup_key.finish().into_series(),
+            self.title.finish().into_series(),
+            self.service.finish().into_series(),
+            self.team.finish().into_series(),
+            self.severity.finish().into_series(),
+            self.urgency.finish().into_series(),
+            bools(s::PAGED, self.paged),
+            instants(s::TRIGGERED_AT, self.triggered_at.into_iter().map(Some)),
+            instants(s::ACKNOWLEDGED_AT, self.acknowledged_at),
+            instants(s::RESOLVED_AT, self.resolved_at),
+            self.acknowledged_by.finish().into_series(),
+            self.resolved_by.finish().into_series(),
+            bools(s::AUTO_RESOLVED, self.auto_resolved),
+            counts(s::ESCALATIONS, self.escalations),
+            counts(s::NOTES, self.notes),
+            counts(s::REPEAT_COUNT, self.repeat_count),
+            self.responders.finish().into_series(),
+            labels,
+            instants(s::UPDATED_AT, updated),
+        ];
+        DataFrame::new(n, columns.into_iter().map(Column::from).collect())
+    }
+}
+
+/// Appends incident records into columns.
+pub struct IncidentColumns {
+    incident_id: StringChunkedBuilder,
+    source: StringChunkedBuilder,
+    title: StringChunkedBuilder,
+    severity: StringChunkedBuilder,
+    service: StringChunkedBuilder,
+    team: StringChunkedBuilder,
+    status: StringChunkedBuilder,
+    started_at: Vec<i64>,
+    resolved_at: Vec<Option<i64>>,
+    updated_at: Vec<Option<i64>>,
+}
+
+impl Default for IncidentColumns {
+    fn default() -> Self {
+        IncidentColumns {
+            incident_id: sb(s::INCIDENT_ID),
+            source: sb(s::SOURCE),
+            title: sb(s::TITLE),
+            severity: sb(s::SEVERITY),
+            service: sb(s::SERVICE),
+            team: sb(s::TEAM),
+            status: sb(s::STATUS),
+            started_at: Vec::new(),
+            resolved_at: Vec::new(),
+            updated_at: Vec::new(),
+        }
+    }
+}
+
+impl IncidentColumns {
+    /// Rows pushed so far.
+    pub fn len(&self) -> usize {
+        self.started_at.len()
+    }
+
+    /// No rows yet.
+    pub fn is_empty(&self) -> bool {
+        self.started_at.is_empty()
+    }
+
+    /// Append one record (its `team` already resolved).
+    pub fn push(&mut self, source: &str, r: &IncidentRecord) {
+        self.incident_id.append_value(&r.incident_id);
+        self.source.append_value(source);
+        self.title.append_option(r.title.as_deref());
+        self.severity.append_option(r.severity);
+        self.service.append_option(r.service.as_deref());
+        self.team.append_option(r.team.as_deref());
+        self.status.append_option(r.status.as_deref());
+        self.started_at.push(r.started_at);
+        self.resolved_at.push(r.resolved_at);
+        self.updated_at.push(
+            r.updated_at
+                .or_else(|| r.resolved_at.max(Some(r.started_at))),
+        );
+    }
+
+    /// Build the canonical incidents frame.
+    pub fn finish(self) -> PolarsResult<DataFrame> {
+        let n = self.len();
+        let columns = vec![
+            self.incident_id.finish().into_series(),
+            self.source.finish().into_series(),
+            self.title.finish().into_series(),
+            self.severity.finish().into_series(),
+            self.service.finish().into_series(),
+            self.team.finish().into_series(),
+            self.status.finish().into_series(),
+            instants(s::STARTED_AT, self.started_at.into_iter().map(Some)),
+            instants(s::RESOLVED_AT, self.resolved_at),
+            instants(s::UPDATED_AT, self.updated_at),
+        ];
+        DataFrame::new(n, columns.into_iter().map(Column::from).collect())
+    }
+}
+
+fn instants(name: &'static str, v: impl IntoIterator<Item = Option<i64>>) -> Series {
+    let ca: Int64Chunked = v.into_iter().collect();
+    ca.with_name(PlSmallStr::from_static(name))
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_series()
+}
+
+fn bools(name: &'static str, v: Vec<Option<bool>>) -> Series {
+    let ca: BooleanChunked = v.into_iter().collect();
+    ca.with_name(PlSmallStr::from_static(name)).into_series()
+}
+
+fn counts(name: &'static str, v: Vec<Option<u32>>) -> Series {
+    let ca: UInt32Chunked = v.into_iter().collect();
+    ca.with_name(PlSmallStr::from_static(name)).into_series()
+}
+
+/// `list<struct<key, value>>` from flat keys, values and list offsets.
+fn labels_series(
+    keys: StringChunked,
+    values: StringChunked,
+    offsets: Vec<i64>,
+) -> PolarsResult<Series> {
+    let keys = keys.rechunk();
+    let values = values.rechunk();
+    let key_arr: Box<dyn Array> = match keys.downcast_iter().next() {
+        Some(a) => a.to_boxed(),
+        None => polars_arrow::array::new_empty_array(ArrowDataType::Utf8View),
+    };
+    let value_arr: Box<dyn Array> = match values.downcast_iter().next() {
+        Some(a) => a.to_boxed(),
+        None => polars_arrow::array::new_empty_array(ArrowDataType::Utf8View),
+    };
+    let struct_dtype = ArrowDataType::Struct(vec![
+        ArrowField::new(PlSmallStr::from_static(s::LABEL_KEY), ArrowDataType::Utf8View, true),
+        ArrowField::new(PlSmallStr::from_static(s::LABEL_VALUE), ArrowDataType::Utf8View, true),
+    ]);
+    let len = key_arr.len();
+    let structs = StructArray::try_new(struct_dtype.clone(), len, vec![key_arr, value_arr], None)?;
+    let offsets = OffsetsBuffer::<i64>::try_from(offsets)?;
+    let list = ListArray::<i64>::try_new(
+        ListArray::<i64>::default_datatype(struct_dtype),
+        offsets,
+        structs.boxed(),
+        None,
+    )?;
+    Series::from_arrow(PlSmallStr::from_static(s::LABELS), list.boxed())
+}

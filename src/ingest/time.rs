@@ -1,0 +1,128 @@
+//! Timestamp parsing shared by the adapters. Everything becomes microseconds
+//! since the Unix epoch, UTC.
+
+use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+
+/// A timestamp that could not be read, with the reason.
+pub type TimeResult = Result<i64, String>;
+
+/// Parse an instant that carries its own offset: RFC 3339 (`Z` or `+02:00`,
+/// any fraction), `+0000`-style offsets (PagerDuty Events), and a space
+/// instead of `T`.
+pub fn parse_instant(raw: &str) -> TimeResult {
+    let t = raw.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Ok(dt.timestamp_micros());
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f %z"] {
+        if let Ok(dt) = DateTime::parse_from_str(t, fmt) {
+            return Ok(dt.timestamp_micros());
+        }
+    }
+    if parse_naive(t, NAIVE_ISO).is_some() {
+        return Err(format!("timestamp {t:?} has no time zone"));
+    }
+    Err(format!("invalid timestamp {t:?}"))
+}
+
+/// ISO-8601 local date-times without an offset.
+pub const NAIVE_ISO: &[&str] = &["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"];
+
+/// True if `raw` reads as a local date-time in one of `formats`.
+pub fn parse_naive(raw: &str, formats: &[&str]) -> Option<NaiveDateTime> {
+    let t = raw.trim();
+    formats
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+}
+
+/// Interpret a local date-time in `tz`. In the autumn overlap the earlier
+/// instant is taken; a time inside the spring gap (which no clock showed) is
+/// moved forward to the end of the gap (pandas' `shift_forward`).
+pub fn localise(naive: NaiveDateTime, tz: Tz) -> i64 {
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(dt) => dt.timestamp_micros(),
+        LocalResult::Ambiguous(a, _) => a.timestamp_micros(),
+        LocalResult::None => {
+            // Walk forward minute by minute to the end of the gap (at most a
+            // few hours in any zone).
+            let mut probe = naive;
+            for _ in 0..(24 * 60) {
+                probe += chrono::Duration::minutes(1);
+                if let LocalResult::Single(dt) | LocalResult::Ambiguous(dt, _) =
+                    tz.from_local_datetime(&probe)
+                {
+                    return dt.timestamp_micros();
+                }
+            }
+            naive.and_utc().timestamp_micros()
+        }
+    }
+}
+
+/// Parse an instant with an offset, or a naive one in `tz` when given.
+pub fn parse_instant_or_local(raw: &str, tz: Option<Tz>, formats: &[&str]) -> TimeResult {
+    match parse_instant(raw) {
+        Ok(v) => Ok(v),
+        Err(e) => match (tz, parse_naive(raw, formats)) {
+            (Some(tz), Some(naive)) => Ok(localise(naive, tz)),
+            _ => Err(e),
+        },
+    }
+}
+
+/// Format microseconds since the epoch as RFC 3339 UTC (`…Z`), with as many
+/// fraction digits as needed (0, 3, 6).
+pub fn rfc3339_utc(micros: i64) -> String {
+    match DateTime::from_timestamp_micros(micros) {
+        Some(dt) => dt.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        None => micros.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_and_fractions() {
+        let a = parse_instant("2023-02-26T00:10:04+00:00").unwrap();
+        let b = parse_instant("2023-02-26T01:10:04+01:00").unwrap();
+        let c = parse_instant("2023-02-26T00:10:04Z").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        assert_eq!(a, 1_677_370_204_000_000);
+        let ns = parse_instant("2018-08-03T09:52:26.739266876+02:00").unwrap();
+        assert_eq!(ns, 1_533_282_746_739_266);
+        let pd = parse_instant("2015-07-17T08:42:58.315+0000").unwrap();
+        assert_eq!(pd, 1_437_122_578_315_000);
+    }
+
+    #[test]
+    fn naive_is_refused_without_zone() {
+        let e = parse_instant("2021-01-08T15:36:37").unwrap_err();
+        assert!(e.contains("no time zone"), "{e}");
+        let v = parse_instant_or_local("2021-01-08T15:36:37", Some(chrono_tz::Etc::UTC), NAIVE_ISO);
+        assert_eq!(v, Ok(1_610_120_197_000_000));
+        assert!(parse_instant("yesterday").unwrap_err().contains("invalid"));
+    }
+
+    #[test]
+    fn dst_gap_and_overlap() {
+        let tz = chrono_tz::Europe::Berlin;
+        // 2026-03-29 02:30 does not exist in Berlin: clocks jumped 02:00 -> 03:00.
+        let gap = NaiveDateTime::parse_from_str("2026-03-29 02:30", "%Y-%m-%d %H:%M").unwrap();
+        let three = NaiveDateTime::parse_from_str("2026-03-29 03:00", "%Y-%m-%d %H:%M").unwrap();
+        assert_eq!(localise(gap, tz), localise(three, tz));
+        // 2026-10-25 02:30 happens twice; the first (CEST, UTC+2) is taken.
+        let amb = NaiveDateTime::parse_from_str("2026-10-25 02:30", "%Y-%m-%d %H:%M").unwrap();
+        assert_eq!(rfc3339_utc(localise(amb, tz)), "2026-10-25T00:30:00Z");
+    }
+
+    #[test]
+    fn rfc3339_output() {
+        assert_eq!(rfc3339_utc(1_677_370_204_000_000), "2023-02-26T00:10:04Z");
+        assert_eq!(rfc3339_utc(1_677_370_204_963_000), "2023-02-26T00:10:04.963Z");
+    }
+}

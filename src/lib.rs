@@ -1,0 +1,23 @@
+//! alertsift: which pages were worth waking up for.
+//!
+//! A batch pipeline over the alert and incident exports on-call teams already
+//! have: `config → ingest → store → classify → cluster → report → chart`.
+//! Data flows one way; a module uses only modules to its left (plus
+//! [`schema`] and [`error`]). Frames stay lazy until the report collects them.
+//!
+//! * [`config`] — `alertsift.toml`: teams, time zones, paging, thresholds.
+//! * [`schema`] — the canonical column names and types.
+//! * [`ingest`] — one module per vendor export format → canonical frames.
+//! * [`store`] — the Parquet store directory: merge, atomic writes.
+//! * [`report`] — what a run writes: `alerts.parquet`, `summary.json`.
+//! * [`demo`] — a deterministic multi-vendor history with ground truth.
+//! * [`pipeline`] — the jobs the command line runs, glued together.
+
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod ingest;
+pub mod pipeline;
+pub mod report;
+pub mod schema;
+pub mod store;

@@ -1,0 +1,33 @@
+//! The `alertsift` command: parse the flags, run the job, print the error
+//! chain and map it to an exit code.
+//!
+//! Exit codes: 0 — done (records that could not be read are listed in the
+//! rejects file and counted in the summary); 1 — done, but `--strict` was
+//! given and records were rejected; 2 — error (bad input file, bad config,
+//! unknown format…): nothing was written to the store.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(err) => {
+            // A closed pipe (`alertsift store info | head`) is not a failure.
+            // Same as ripgrep's crates/core/main.rs.
+            for cause in err.chain() {
+                if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+                    if io.kind() == std::io::ErrorKind::BrokenPipe {
+                        return ExitCode::SUCCESS;
+                    }
+                }
+            }
+            eprintln!("alertsift: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

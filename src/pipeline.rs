@@ -1,0 +1,166 @@
+//! The jobs the command line runs: `ingest` and `run`, glued from the stages.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::error::{Error, IngestError};
+use crate::ingest::{self, Format, Input, IngestOptions, InputReport};
+use crate::report::{self, Summary};
+use crate::store::{write_rejects, MergeStats, Store};
+
+/// Inputs after directories were expanded.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// Files to ingest, in order.
+    pub files: Vec<Input>,
+    /// Files in directories that matched no format (with the reason).
+    pub skipped: Vec<String>,
+    /// An `alertsift.toml` found in an input directory.
+    pub config_in_dir: Option<PathBuf>,
+}
+
+/// Expand the command line's paths: a file is taken as given (an unknown
+/// format is then an error); a directory contributes its files, sorted by
+/// name, skipping hidden files and files that match no format (listed in the
+/// summary), and offers its `alertsift.toml` as the config.
+pub fn expand_inputs(
+    paths: &[PathBuf],
+    format: Option<Format>,
+    has_mapping: bool,
+) -> Result<Inputs, Error> {
+    let mut out = Inputs::default();
+    for path in paths {
+        if !path.is_dir() {
+            out.files.push(Input {
+                path: path.clone(),
+                format,
+            });
+            continue;
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|source| IngestError::Io {
+                path: path.clone(),
+                source,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        entries.sort();
+        for file in entries {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            if name.starts_with('.') {
+                continue;
+            }
+            if name == "alertsift.toml" {
+                out.config_in_dir.get_or_insert(file);
+                continue;
+            }
+            if format.is_some() {
+                out.files.push(Input { path: file, format });
+                continue;
+            }
+            match ingest::detect(&file, has_mapping) {
+                Ok(_) => out.files.push(Input {
+                    path: file,
+                    format: None,
+                }),
+                Err(e @ (IngestError::UnknownFormat { .. } | IngestError::Empty { .. })) => {
+                    out.skipped.push(format!("{}: {e}", file.display()));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone)]
+pub struct IngestOutcome {
+    /// Per input.
+    pub inputs: Vec<InputReport>,
+    /// What the merge did.
+    pub stats: MergeStats,
+    /// Where the rejects were written.
+    pub rejects_path: PathBuf,
+    /// How many records were rejected.
+    pub rejected: u64,
+}
+
+/// Ingest files into a store, writing the rejects next to it.
+pub fn ingest_into(
+    store: &Store,
+    files: &[Input],
+    config: &Config,
+    options: &IngestOptions,
+) -> Result<IngestOutcome, Error> {
+    let batch = ingest::ingest(files, config, options)?;
+    let rejected = batch.rejects.len() as u64;
+    let stats = store.merge(batch.alerts, batch.incidents)?;
+    let rejects_path = store.write_rejects(&batch.rejects)?;
+    Ok(IngestOutcome {
+        inputs: batch.inputs,
+        stats,
+        rejects_path,
+        rejected,
+    })
+}
+
+/// What `run` did.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// The summary written to `summary.json`.
+    pub summary: Summary,
+    /// The rejects file in the output directory.
+    pub rejects_path: PathBuf,
+}
+
+/// The main job: ingest into `store_dir` (or a temporary store), then write
+/// the analysed tables and the summary into `out`.
+pub fn run(
+    inputs: &Inputs,
+    out: &Path,
+    store_dir: Option<&Path>,
+    config: &Config,
+    options: &IngestOptions,
+) -> Result<RunOutcome, Error> {
+    let temp;
+    let store = match store_dir {
+        Some(dir) => Store::open(dir)?,
+        None => {
+            temp = tempfile::Builder::new()
+                .prefix("alertsift-store-")
+                .tempdir()
+                .map_err(|source| Error::Output {
+                    path: std::env::temp_dir(),
+                    source,
+                })?;
+            Store::open(temp.path())?
+        }
+    };
+    let batch = ingest::ingest(&inputs.files, config, options)?;
+    let rejects = batch.rejects;
+    let stats = store.merge(batch.alerts, batch.incidents)?;
+    store.write_rejects(&rejects)?;
+    std::fs::create_dir_all(out).map_err(|source| Error::Output {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let rejects_path = out.join("rejects.csv");
+    write_rejects(&rejects_path, &rejects)?;
+    let summary = report::write_run(
+        out,
+        store.alerts()?,
+        store.incidents()?,
+        batch.inputs,
+        inputs.skipped.clone(),
+        stats,
+    )?;
+    Ok(RunOutcome {
+        summary,
+        rejects_path,
+    })
+}

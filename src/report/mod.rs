@@ -1,0 +1,165 @@
+//! Report: the one place frames are collected, and what a run writes.
+//!
+//! `DIR/alerts.parquet` and `DIR/incidents.parquet` are the canonical tables
+//! (plain Parquet any engine reads); `DIR/summary.json` says what went in and
+//! what came out; `DIR/rejects.csv` lists the records that could not be read.
+//! The same inputs give the same bytes: nothing here depends on the clock or
+//! on where a temporary store lived.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::ingest::time::rfc3339_utc;
+use crate::ingest::InputReport;
+use crate::schema as s;
+use crate::store::{write_atomic, MergeStats};
+
+/// Version of `summary.json`'s layout.
+pub const SUMMARY_VERSION: u32 = 1;
+
+/// First and last trigger time of the alerts.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TimeRange {
+    /// Earliest `triggered_at`, RFC 3339 UTC.
+    pub first: Option<String>,
+    /// Latest `triggered_at`, RFC 3339 UTC.
+    pub last: Option<String>,
+}
+
+/// `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// [`SUMMARY_VERSION`].
+    pub schema_version: u32,
+    /// Per input: path, format, records, alerts, incidents, rejected, notes.
+    pub inputs: Vec<InputReport>,
+    /// Files in input directories that matched no format and were skipped.
+    pub skipped_files: Vec<String>,
+    /// Records read over all inputs.
+    pub records: u64,
+    /// Records rejected over all inputs (see `rejects.csv`).
+    pub rejected: u64,
+    /// What the merge into the store did.
+    pub store: MergeStats,
+    /// Alerts in the analysed table.
+    pub alerts: u64,
+    /// Incidents in the analysed table.
+    pub incidents: u64,
+    /// Alerts per source.
+    pub alerts_per_source: BTreeMap<String, u64>,
+    /// Alerts per team (`(none)` for alerts without a team).
+    pub alerts_per_team: BTreeMap<String, u64>,
+    /// Alerts that paged a person (`paged` true).
+    pub pages: u64,
+    /// Trigger-time range of the alerts.
+    pub time_range: TimeRange,
+}
+
+/// Counts of `column` values, nulls as `(none)`.
+fn counts_by(df: &DataFrame, column: &str) -> Result<BTreeMap<String, u64>, Error> {
+    let grouped = df
+        .clone()
+        .lazy()
+        .group_by([col(column)])
+        .agg([len().cast(DataType::UInt64).alias("n")])
+        .collect()
+        .map_err(Error::polars("counts"))?;
+    let keys = grouped
+        .column(column)
+        .and_then(|c| c.str().cloned())
+        .map_err(Error::polars("counts"))?;
+    let ns = grouped
+        .column("n")
+        .and_then(|c| c.u64().cloned())
+        .map_err(Error::polars("counts"))?;
+    Ok(keys
+        .into_iter()
+        .zip(ns)
+        .map(|(k, n)| (k.unwrap_or("(none)").to_string(), n.unwrap_or(0)))
+        .collect())
+}
+
+/// Collect the tables, write `alerts.parquet`, `incidents.parquet` and
+/// `summary.json` into `out`, and return the summary.
+pub fn write_run(
+    out: &Path,
+    alerts: LazyFrame,
+    incidents: LazyFrame,
+    inputs: Vec<InputReport>,
+    skipped_files: Vec<String>,
+    store: MergeStats,
+) -> Result<Summary, Error> {
+    std::fs::create_dir_all(out).map_err(|source| Error::Output {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let mut alerts = alerts.collect().map_err(Error::polars("the alerts table"))?;
+    let mut incidents = incidents
+        .collect()
+        .map_err(Error::polars("the incidents table"))?;
+    let range = alerts
+        .clone()
+        .lazy()
+        .select([
+            col(s::TRIGGERED_AT).min().dt().timestamp(TimeUnit::Microseconds).alias("first"),
+            col(s::TRIGGERED_AT).max().dt().timestamp(TimeUnit::Microseconds).alias("last"),
+            col(s::PAGED).sum().cast(DataType::UInt64).alias("pages"),
+        ])
+        .collect()
+        .map_err(Error::polars("the time range"))?;
+    let get_i64 = |name: &str| {
+        range
+            .column(name)
+            .ok()
+            .and_then(|c| c.i64().ok().and_then(|ca| ca.get(0)))
+    };
+    let pages = range
+        .column("pages")
+        .ok()
+        .and_then(|c| c.u64().ok().and_then(|ca| ca.get(0)))
+        .unwrap_or(0);
+    let summary = Summary {
+        schema_version: SUMMARY_VERSION,
+        records: inputs.iter().map(|i| i.records).sum(),
+        rejected: inputs.iter().map(|i| i.rejected).sum(),
+        inputs,
+        skipped_files,
+        store,
+        alerts: alerts.height() as u64,
+        incidents: incidents.height() as u64,
+        alerts_per_source: counts_by(&alerts, s::SOURCE)?,
+        alerts_per_team: counts_by(&alerts, s::TEAM)?,
+        pages,
+        time_range: TimeRange {
+            first: get_i64("first").map(rfc3339_utc),
+            last: get_i64("last").map(rfc3339_utc),
+        },
+    };
+    write_parquet(&out.join("alerts.parquet"), &mut alerts)?;
+    write_parquet(&out.join("incidents.parquet"), &mut incidents)?;
+    let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
+    let path = out.join("summary.json");
+    write_atomic(&path, |f| {
+        use std::io::Write;
+        f.write_all(&json)?;
+        f.write_all(b"\n")
+    })?;
+    Ok(summary)
+}
+
+/// Write a frame as Parquet (zstd), atomically.
+pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), Error> {
+    write_atomic(path, |f: &mut File| {
+        ParquetWriter::new(f)
+            .with_compression(ParquetCompression::Zstd(None))
+            .finish(df)
+            .map(|_| ())
+            .map_err(std::io::Error::other)
+    })?;
+    Ok(())
+}

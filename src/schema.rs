@@ -1,0 +1,187 @@
+//! The canonical model: column names, their types, and the normalised values.
+//!
+//! Every stage names columns through these constants, never through string
+//! literals, so a renamed column is one edit. Two tables exist:
+//!
+//! * **alerts** — one row per alert occurrence, keyed by `(source, alert_id)`.
+//! * **incidents** — one row per incident-tracker record, keyed by
+//!   `(source, incident_id)`.
+//!
+//! Instants are `Datetime(Microseconds, "UTC")`. A column is null where the
+//! vendor does not say; nothing is invented.
+
+use polars::prelude::{DataType, Field, PlSmallStr, Schema, TimeUnit, TimeZone};
+
+// ---------------------------------------------------------------- alerts ---
+
+/// The vendor's own id: PagerDuty incident id, Opsgenie alert id, Grafana
+/// alert group id; for Alertmanager `<fingerprint>@<startsAt as RFC 3339 UTC>`.
+pub const ALERT_ID: &str = "alert_id";
+/// The format the record came from (`pagerduty_csv`, `opsgenie`, …).
+pub const SOURCE: &str = "source";
+/// The vendor's de-duplication key: PagerDuty `incident_key`, Opsgenie
+/// `alias`, Alertmanager `fingerprint`.
+pub const DEDUP_KEY: &str = "dedup_key";
+/// The alert title as the vendor shows it.
+pub const TITLE: &str = "title";
+/// The service the alert belongs to.
+pub const SERVICE: &str = "service";
+/// The owning team: the vendor's own field, else the config's `services` lists.
+pub const TEAM: &str = "team";
+/// Normalised severity: one of [`SEVERITIES`].
+pub const SEVERITY: &str = "severity";
+/// The vendor's urgency or priority as given (`high`, `low`, `P1`, …).
+pub const URGENCY: &str = "urgency";
+/// Did it notify a person on a paging channel.
+pub const PAGED: &str = "paged";
+/// When the alert fired (UTC).
+pub const TRIGGERED_AT: &str = "triggered_at";
+/// First acknowledgement (UTC); null if never acknowledged or unknown.
+pub const ACKNOWLEDGED_AT: &str = "acknowledged_at";
+/// When the alert resolved (UTC); null while still open.
+pub const RESOLVED_AT: &str = "resolved_at";
+/// Who acknowledged it first.
+pub const ACKNOWLEDGED_BY: &str = "acknowledged_by";
+/// Who resolved it (a person); null when resolved by the integration.
+pub const RESOLVED_BY: &str = "resolved_by";
+/// Resolved by the integration (the monitoring tool), not by a person.
+pub const AUTO_RESOLVED: &str = "auto_resolved";
+/// Number of escalations.
+pub const ESCALATIONS: &str = "escalations";
+/// Number of notes (annotations) people left on it.
+pub const NOTES: &str = "notes";
+/// How many times the vendor saw it fire (Opsgenie `count`, PagerDuty
+/// `alert_counts.all`, Alertmanager notifications received).
+pub const REPEAT_COUNT: &str = "repeat_count";
+/// People notified, assigned or who acknowledged, in the order the vendor gives.
+pub const RESPONDERS: &str = "responders";
+/// Key/value pairs: Alertmanager labels, Opsgenie tags (`key:value` split, a
+/// bare tag has an empty value), Grafana labels.
+pub const LABELS: &str = "labels";
+/// The vendor's last-update time, else the latest instant known for the
+/// record. When two exports hold the same alert, the store keeps the copy with
+/// the later `updated_at` (ties: the one ingested last).
+pub const UPDATED_AT: &str = "updated_at";
+
+/// Field names inside each [`LABELS`] entry.
+pub const LABEL_KEY: &str = "key";
+/// Field names inside each [`LABELS`] entry.
+pub const LABEL_VALUE: &str = "value";
+
+// ------------------------------------------------------------- incidents ---
+
+/// The tracker's id (ServiceNow `number`, incident.io `id`).
+pub const INCIDENT_ID: &str = "incident_id";
+/// When the incident started (UTC).
+pub const STARTED_AT: &str = "started_at";
+/// The tracker's status as given (`Closed`, `resolved`, …).
+pub const STATUS: &str = "status";
+
+/// The normalised severities, most severe first.
+pub const SEVERITIES: [&str; 4] = ["critical", "error", "warning", "info"];
+
+fn utc() -> DataType {
+    DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+}
+
+/// The dtype of [`LABELS`]: `list<struct<key: str, value: str>>`.
+pub fn labels_dtype() -> DataType {
+    DataType::List(Box::new(DataType::Struct(vec![
+        Field::new(PlSmallStr::from_static(LABEL_KEY), DataType::String),
+        Field::new(PlSmallStr::from_static(LABEL_VALUE), DataType::String),
+    ])))
+}
+
+fn schema_of(cols: &[(&'static str, DataType)]) -> Schema {
+    cols.iter()
+        .map(|(name, dt)| Field::new(PlSmallStr::from_static(name), dt.clone()))
+        .collect()
+}
+
+/// The canonical alerts schema, in column order.
+pub fn alerts_schema() -> Schema {
+    schema_of(&[
+        (ALERT_ID, DataType::String),
+        (SOURCE, DataType::String),
+        (DEDUP_KEY, DataType::String),
+        (TITLE, DataType::String),
+        (SERVICE, DataType::String),
+        (TEAM, DataType::String),
+        (SEVERITY, DataType::String),
+        (URGENCY, DataType::String),
+        (PAGED, DataType::Boolean),
+        (TRIGGERED_AT, utc()),
+        (ACKNOWLEDGED_AT, utc()),
+        (RESOLVED_AT, utc()),
+        (ACKNOWLEDGED_BY, DataType::String),
+        (RESOLVED_BY, DataType::String),
+        (AUTO_RESOLVED, DataType::Boolean),
+        (ESCALATIONS, DataType::UInt32),
+        (NOTES, DataType::UInt32),
+        (REPEAT_COUNT, DataType::UInt32),
+        (RESPONDERS, DataType::List(Box::new(DataType::String))),
+        (LABELS, labels_dtype()),
+        (UPDATED_AT, utc()),
+    ])
+}
+
+/// The canonical incidents schema, in column order.
+pub fn incidents_schema() -> Schema {
+    schema_of(&[
+        (INCIDENT_ID, DataType::String),
+        (SOURCE, DataType::String),
+        (TITLE, DataType::String),
+        (SEVERITY, DataType::String),
+        (SERVICE, DataType::String),
+        (TEAM, DataType::String),
+        (STATUS, DataType::String),
+        (STARTED_AT, utc()),
+        (RESOLVED_AT, utc()),
+        (UPDATED_AT, utc()),
+    ])
+}
+
+/// Normalise a vendor severity or priority to one of [`SEVERITIES`].
+///
+/// Accepts the Alertmanager/PagerDuty words, Opsgenie and PagerDuty
+/// priorities (`P1` critical, `P2` error, `P3` warning, `P4`/`P5` info) and
+/// ServiceNow's `1 - Critical` style. Anything else is `None`: the raw value
+/// stays in the record's labels or urgency.
+pub fn normalise_severity(raw: &str) -> Option<&'static str> {
+    let s = raw.trim();
+    // ServiceNow "1 - Critical", "3 - Moderate": use the number.
+    let head = s.split(" - ").next().unwrap_or(s).trim();
+    let lower = head.to_ascii_lowercase();
+    Some(match lower.as_str() {
+        "critical" | "crit" | "fatal" | "emergency" | "emerg" | "alert" | "page" | "disaster"
+        | "p1" | "1" | "sev1" | "sev0" => "critical",
+        "error" | "err" | "major" | "p2" | "2" | "sev2" => "error",
+        "warning" | "warn" | "minor" | "average" | "p3" | "3" | "sev3" => "warning",
+        "info" | "informational" | "information" | "notice" | "debug" | "none" | "ok" | "p4" | "p5" | "4" | "5" | "sev4" | "sev5" | "planning" => "info",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severities_normalise() {
+        assert_eq!(normalise_severity("critical"), Some("critical"));
+        assert_eq!(normalise_severity("P1"), Some("critical"));
+        assert_eq!(normalise_severity("P2"), Some("error"));
+        assert_eq!(normalise_severity("P3"), Some("warning"));
+        assert_eq!(normalise_severity("P5"), Some("info"));
+        assert_eq!(normalise_severity("1 - Critical"), Some("critical"));
+        assert_eq!(normalise_severity("3 - Moderate"), Some("warning"));
+        assert_eq!(normalise_severity(" Warning "), Some("warning"));
+        assert_eq!(normalise_severity("bogus"), None);
+    }
+
+    #[test]
+    fn schemas_have_unique_columns() {
+        assert_eq!(alerts_schema().len(), 21);
+        assert_eq!(incidents_schema().len(), 10);
+    }
+}

@@ -1,0 +1,139 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use alertsift::config::Config;
+use alertsift::ingest::time::rfc3339_utc;
+use alertsift::ingest::{self, Batch, Format, IngestOptions, Input};
+use polars::prelude::*;
+
+/// A fixture file under `tests/fixtures`.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+/// The shared data directory (`../shared/data`), if present.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipping: {} is absent (CI always has ../shared)", p.display());
+        None
+    }
+}
+
+/// Ingest files (formats detected) with a config given as TOML text.
+pub fn ingest(paths: &[PathBuf], config: &str) -> Batch {
+    try_ingest(paths, config, None).unwrap()
+}
+
+/// Ingest, returning the error.
+pub fn try_ingest(
+    paths: &[PathBuf],
+    config: &str,
+    format: Option<Format>,
+) -> Result<Batch, alertsift::error::IngestError> {
+    let config = Config::parse(config).unwrap();
+    let inputs: Vec<Input> = paths
+        .iter()
+        .map(|p| Input {
+            path: p.clone(),
+            format,
+        })
+        .collect();
+    ingest::ingest(&inputs, &config, &IngestOptions::default())
+}
+
+/// The row whose `id_col` is `id`.
+pub fn row(df: &DataFrame, id_col: &str, id: &str) -> usize {
+    let ids = df.column(id_col).unwrap().str().unwrap();
+    ids.into_iter()
+        .position(|v| v == Some(id))
+        .unwrap_or_else(|| panic!("no row with {id_col} = {id}"))
+}
+
+/// A string cell.
+pub fn text(df: &DataFrame, col: &str, i: usize) -> Option<String> {
+    df.column(col).unwrap().str().unwrap().get(i).map(str::to_string)
+}
+
+/// A datetime cell as RFC 3339 UTC.
+pub fn time(df: &DataFrame, col: &str, i: usize) -> Option<String> {
+    let c = df.column(col).unwrap().cast(&DataType::Int64).unwrap();
+    c.i64().unwrap().get(i).map(rfc3339_utc)
+}
+
+/// A boolean cell.
+pub fn flag(df: &DataFrame, col: &str, i: usize) -> Option<bool> {
+    df.column(col).unwrap().bool().unwrap().get(i)
+}
+
+/// A u32 cell.
+pub fn count(df: &DataFrame, col: &str, i: usize) -> Option<u32> {
+    df.column(col).unwrap().u32().unwrap().get(i)
+}
+
+/// A list<str> cell.
+pub fn list(df: &DataFrame, col: &str, i: usize) -> Option<Vec<String>> {
+    let s = df.column(col).unwrap().list().unwrap().get_as_series(i)?;
+    Some(
+        s.str()
+            .unwrap()
+            .into_iter()
+            .map(|v| v.unwrap_or("").to_string())
+            .collect(),
+    )
+}
+
+/// The labels of a row as (key, value) pairs.
+pub fn labels(df: &DataFrame, i: usize) -> Vec<(String, String)> {
+    let s = df
+        .column("labels")
+        .unwrap()
+        .list()
+        .unwrap()
+        .get_as_series(i)
+        .unwrap();
+    let st = s.struct_().unwrap();
+    let keys = st.field_by_name("key").unwrap();
+    let values = st.field_by_name("value").unwrap();
+    keys.str()
+        .unwrap()
+        .into_iter()
+        .zip(values.str().unwrap())
+        .map(|(k, v)| (k.unwrap_or("").to_string(), v.unwrap_or("").to_string()))
+        .collect()
+}
+
+/// Run the alertsift binary in `dir`.
+pub fn alertsift(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_alertsift"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .unwrap()
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// Read a Parquet file.
+pub fn read_parquet(path: &Path) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}
+
+/// Rows of a CSV file (header excluded) as string vectors.
+pub fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    r.records()
+        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
