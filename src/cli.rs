@@ -132,6 +132,10 @@ struct DemoArgs {
     /// 12 weeks cross the Sydney, EU and US clock changes]
     #[arg(long, default_value = "2026-08-31")]
     start: String,
+    /// Write every team's alerts in this one format, for benchmarks.
+    /// [default: each team its own vendor]
+    #[arg(long, value_enum)]
+    only: Option<demo::DemoVendor>,
 }
 
 /// Run the parsed command.
@@ -235,6 +239,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 alerts: args.alerts,
                 seed: args.seed,
                 start,
+                only: args.only,
                 progress,
             };
             let written = demo::write(&args.out, &options)

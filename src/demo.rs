@@ -38,8 +38,21 @@ pub struct DemoOptions {
     pub seed: u64,
     /// First day of the history (UTC midnight).
     pub start: NaiveDate,
+    /// Write every team's alerts through this one vendor (for benchmarks).
+    pub only: Option<DemoVendor>,
     /// Show a progress bar.
     pub progress: bool,
+}
+
+/// The alert sources the demo writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoVendor {
+    /// PagerDuty incidents CSV.
+    Pagerduty,
+    /// Opsgenie alert pages.
+    Opsgenie,
+    /// Alertmanager webhook JSON lines.
+    Alertmanager,
 }
 
 /// What `demo` wrote.
@@ -380,13 +393,13 @@ fn fill(template: &str, rng: &mut Rng, host: &str) -> (String, String) {
 }
 
 impl Gen<'_> {
-    fn hosts(&self, team: &Team, rule: usize) -> i64 {
+    fn hosts(&self, rule: usize) -> i64 {
         let base = 4 + (rule as i64 % 5);
         (base as f64 * self.scale.max(1.0)).ceil() as i64
     }
 
     fn host(&self, team: &Team, rule: usize, rng: &mut Rng) -> String {
-        let n = rng.range(1, self.hosts(team, rule) + 1);
+        let n = rng.range(1, self.hosts(rule) + 1);
         if team.vendor == Vendor::Alertmanager {
             format!("{}-{n:02}.prod.internal", team.host_prefix)
         } else {
@@ -883,7 +896,20 @@ fn config_text(teams: &[Team]) -> String {
 /// Write the demo history into `out`.
 pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
     std::fs::create_dir_all(out)?;
-    let teams = teams();
+    let mut teams = teams();
+    if let Some(only) = options.only {
+        let vendor = match only {
+            DemoVendor::Pagerduty => Vendor::PagerDuty,
+            DemoVendor::Opsgenie => Vendor::Opsgenie,
+            DemoVendor::Alertmanager => Vendor::Alertmanager,
+        };
+        for t in &mut teams {
+            t.vendor = vendor;
+            if t.people.is_empty() {
+                t.people = &["Alex Kim", "Sam Lee"];
+            }
+        }
+    }
     let start_ms = options
         .start
         .and_time(NaiveTime::MIN)

@@ -67,8 +67,11 @@ pub fn expand_inputs(
                     path: file,
                     format: None,
                 }),
-                Err(e @ (IngestError::UnknownFormat { .. } | IngestError::Empty { .. })) => {
-                    out.skipped.push(format!("{}: {e}", file.display()));
+                Err(IngestError::UnknownFormat { .. }) => {
+                    out.skipped.push(format!("{}: matches no known export format", file.display()));
+                }
+                Err(IngestError::Empty { .. }) => {
+                    out.skipped.push(format!("{}: empty", file.display()));
                 }
                 Err(e) => return Err(e.into()),
             }

@@ -243,7 +243,7 @@ impl Store {
         let tag = |df: DataFrame, origin: u32| {
             df.lazy()
                 .with_row_index(ROW, None)
-                .with_column(lit(origin).alias(ORIGIN))
+                .with_column(lit(origin).cast(DataType::UInt32).alias(ORIGIN))
         };
         let all = concat(
             [tag(existing, 0), tag(batch, 1)],
@@ -255,15 +255,16 @@ impl Store {
         .map_err(pe)?;
         // Within each key the last row after this sort wins: the latest
         // updated_at, then the batch over the store, then the later row.
+        // (A numeric sort; the keys are compared by hash in `unique`.)
         let merged = all
             .sort_by_exprs(
-                [col(s::SOURCE), col(id), col(s::UPDATED_AT), col(ORIGIN), col(ROW)],
+                [col(s::UPDATED_AT), col(ORIGIN), col(ROW)],
                 SortMultipleOptions::default()
                     .with_nulls_last(false)
                     .with_maintain_order(true),
             )
             .unique_stable_generic(Some(key.to_vec()), UniqueKeepStrategy::Last);
-        let mut out = merged
+        let out = merged
             .sort_by_exprs(
                 [col(start), col(s::SOURCE), col(id)],
                 SortMultipleOptions::default().with_maintain_order(true),
@@ -325,8 +326,8 @@ impl Store {
                 .map_err(pe)?;
             let rows = rows.u64().map_err(pe)?;
             let per_source: Vec<(String, u64)> = sources
-                .into_iter()
-                .zip(rows)
+                .iter()
+                .zip(rows.iter())
                 .map(|(s, n)| (s.unwrap_or("").to_string(), n.unwrap_or(0)))
                 .collect();
             let range = lf

@@ -264,7 +264,7 @@ fn read_parquet(ctx: &mut Ctx<'_>, m: &Mapping, conv: &Converter<'_>) -> Result<
                     .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?
                     .cast(&DataType::Int64)?;
                 let ca = micros.i64()?.clone();
-                ca.into_iter()
+                ca.iter()
                     .map(|v| v.map(super::time::rfc3339_utc))
                     .collect::<StringChunked>()
             }

@@ -472,8 +472,8 @@ pub fn detect(path: &Path, has_mapping: bool) -> Result<Format, IngestError> {
 /// is written anywhere; record-level problems become rejects.
 pub fn ingest(inputs: &[Input], config: &Config, options: &IngestOptions) -> Result<Batch, IngestError> {
     // Resolve every format first, so an unknown file fails before any work.
-    let mut planned: Vec<(PathBuf, Format)> = Vec::with_capacity(inputs.len());
-    for input in inputs {
+    let mut planned: Vec<(usize, PathBuf, Format)> = Vec::with_capacity(inputs.len());
+    for (index, input) in inputs.iter().enumerate() {
         let format = match input.format {
             Some(f) => {
                 let meta = std::fs::metadata(&input.path).map_err(|source| IngestError::Io {
@@ -489,14 +489,14 @@ pub fn ingest(inputs: &[Input], config: &Config, options: &IngestOptions) -> Res
             }
             None => detect(&input.path, options.mapping.is_some())?,
         };
-        planned.push((input.path.clone(), format));
+        planned.push((index, input.path.clone(), format));
     }
     // Log entries are read first: the REST incidents read them.
-    planned.sort_by_key(|(_, f)| *f != Format::PagerdutyLogEntries);
+    planned.sort_by_key(|(_, _, f)| *f != Format::PagerdutyLogEntries);
 
     let mut sink = Sink::default();
     let mut reports: BTreeMap<usize, InputReport> = BTreeMap::new();
-    for (path, format) in &planned {
+    for (index, path, format) in &planned {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let progress = if options.progress {
             progress_bar(size, path)
@@ -518,9 +518,7 @@ pub fn ingest(inputs: &[Input], config: &Config, options: &IngestOptions) -> Res
         };
         format.read(&mut ctx)?;
         progress.finish_and_clear();
-        let index = inputs.iter().position(|i| &i.path == path).unwrap_or(0);
-        let report = ctx.report;
-        reports.insert(index, report);
+        reports.insert(*index, ctx.report);
     }
     let unmatched = sink.pd_log.unmatched_incidents();
     if unmatched > 0 {

@@ -132,7 +132,7 @@ fn index_entry(index: &mut LogIndex, e: Entry) -> Result<(), String> {
     let log = index.by_incident.entry(id).or_default();
     let kind = e.kind.trim_end_matches("_reference");
     let kind = kind.strip_suffix("_log_entry").unwrap_or(kind);
-    let mut add = |p: Option<String>, log: &mut IncidentLog| {
+    let add = |p: Option<String>, log: &mut IncidentLog| {
         if let Some(p) = p {
             if !log.people.contains(&p) {
                 log.people.push(p);

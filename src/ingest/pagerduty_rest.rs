@@ -153,7 +153,7 @@ fn to_record(ctx: &mut Ctx<'_>, i: Incident) -> Result<AlertRecord, String> {
         })
         .min_by_key(|(t, _)| *t);
     let mut people: Vec<String> = Vec::new();
-    let mut push_person = |p: Option<String>, people: &mut Vec<String>| {
+    let push_person = |p: Option<String>, people: &mut Vec<String>| {
         if let Some(p) = p {
             if !people.contains(&p) {
                 people.push(p);

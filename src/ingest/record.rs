@@ -205,7 +205,7 @@ impl AlertColumns {
     }
 
     /// Build the canonical alerts frame, columns in [`s::alerts_schema`] order.
-    pub fn finish(self) -> PolarsResult<DataFrame> {
+    pub fn finish(mut self) -> PolarsResult<DataFrame> {
         let n = self.len();
         let updated: Vec<Option<i64>> = (0..n)
             .map(|i| {

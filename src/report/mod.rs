@@ -78,8 +78,8 @@ fn counts_by(df: &DataFrame, column: &str) -> Result<BTreeMap<String, u64>, Erro
         .and_then(|c| c.u64().cloned())
         .map_err(Error::polars("counts"))?;
     Ok(keys
-        .into_iter()
-        .zip(ns)
+        .iter()
+        .zip(ns.iter())
         .map(|(k, n)| (k.unwrap_or("(none)").to_string(), n.unwrap_or(0)))
         .collect())
 }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Ingest benchmark: demo histories of 1 and 10 million alerts, one format at a
+# time, ingested into an empty store. Prints wall seconds, alerts per second
+# and peak resident memory per run. Run by hand; record the figures in the
+# README with the machine they came from.
+#
+#   bash bench/ingest.sh                 # 1M and 10M
+#   SIZES=1000000 bash bench/ingest.sh   # 1M only
+#
+# Needs ~25 GB of disk for the 10M files (kept in bench/data for reruns).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/alertsift-target}"
+cargo build --release --quiet
+bin="$CARGO_TARGET_DIR/release/alertsift"
+data="${BENCH_DATA:-bench/data}"
+mkdir -p "$data"
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m)"
+printf '%-10s %-14s %10s %9s %12s %10s\n' alerts format rows seconds alerts/s peak_MiB
+for n in ${SIZES:-1000000 10000000}; do
+  for vendor in pagerduty opsgenie alertmanager; do
+    dir="$data/$vendor-$n"
+    if [ ! -f "$dir/truth.csv" ]; then
+      "$bin" demo --out "$dir" --alerts "$n" --weeks 52 --only "$vendor" --quiet
+    fi
+    case $vendor in
+      pagerduty) file="$dir/pagerduty-incidents.csv"; fmt=pagerduty-csv ;;
+      opsgenie) file="$dir/opsgenie-alerts.json"; fmt=opsgenie ;;
+      alertmanager) file="$dir/alertmanager-webhooks.jsonl"; fmt=alertmanager ;;
+    esac
+    rm -rf "$data/store"
+    /usr/bin/time -f '%e %M' -o "$data/time.txt" \
+      "$bin" ingest "$file" --store "$data/store" --config "$dir/alertsift.toml" --quiet
+    read -r secs kib < "$data/time.txt"
+    rows=$("$bin" store info --store "$data/store" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["alerts"]["rows"])')
+    printf '%-10s %-14s %10s %9s %12.0f %10.0f\n' "$n" "$fmt" "$rows" "$secs" \
+      "$(python3 -c "print($rows/$secs)")" "$(python3 -c "print($kib/1024)")"
+  done
+done
+rm -rf "$data/store"
