@@ -144,13 +144,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(args) => {
             let inputs = expand(&args.input)?;
-            let config = load_config(cli.config.as_deref(), inputs.config_in_dir.as_deref(), cli.quiet)?;
+            let config = load_config(
+                cli.config.as_deref(),
+                inputs.config_in_dir.as_deref(),
+                cli.quiet,
+            )?;
             let options = IngestOptions {
                 mapping: args.input.mapping.clone(),
                 progress,
             };
-            let outcome = pipeline::run(&inputs, &args.out, args.store.as_deref(), &config, &options)
-                .with_context(|| format!("running on {}", show_paths(&args.input.inputs)))?;
+            let outcome =
+                pipeline::run(&inputs, &args.out, args.store.as_deref(), &config, &options)
+                    .with_context(|| format!("running on {}", show_paths(&args.input.inputs)))?;
             let s = &outcome.summary;
             if !cli.quiet {
                 print_inputs(&s.inputs, &inputs.skipped);
@@ -169,7 +174,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Ingest(args) => {
             let inputs = expand(&args.input)?;
-            let config = load_config(cli.config.as_deref(), inputs.config_in_dir.as_deref(), cli.quiet)?;
+            let config = load_config(
+                cli.config.as_deref(),
+                inputs.config_in_dir.as_deref(),
+                cli.quiet,
+            )?;
             let options = IngestOptions {
                 mapping: args.input.mapping.clone(),
                 progress,
@@ -261,7 +270,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn expand(args: &InputArgs) -> Result<Inputs> {
-    Ok(pipeline::expand_inputs(&args.inputs, args.format, args.mapping.is_some())?)
+    Ok(pipeline::expand_inputs(
+        &args.inputs,
+        args.format,
+        args.mapping.is_some(),
+    )?)
 }
 
 fn load_config(explicit: Option<&Path>, in_dir: Option<&Path>, quiet: bool) -> Result<Config> {

@@ -274,8 +274,9 @@ fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
 
 /// Parse an IANA time zone name.
 pub fn parse_tz(s: &str) -> Result<Tz, String> {
-    s.parse::<Tz>()
-        .map_err(|_| format!("unknown time zone `{s}` (expected an IANA name such as `Europe/Berlin`)"))
+    s.parse::<Tz>().map_err(|_| {
+        format!("unknown time zone `{s}` (expected an IANA name such as `Europe/Berlin`)")
+    })
 }
 
 /// Parse a duration such as `90s`, `5m`, `1h30m`, `2d`.
@@ -336,9 +337,15 @@ timezone = "Europe/London"
         )
         .expect("valid config");
         assert_eq!(c.team_of_service("payments-db"), Some("payments"));
-        assert_eq!(c.source_timezone("servicenow"), Some(chrono_tz::Europe::London));
+        assert_eq!(
+            c.source_timezone("servicenow"),
+            Some(chrono_tz::Europe::London)
+        );
         assert_eq!(c.people["Ada Varga"].timezone, chrono_tz::Europe::Berlin);
-        assert_eq!(c.paging.alertmanager_receivers, Some(vec!["pager".to_string()]));
+        assert_eq!(
+            c.paging.alertmanager_receivers,
+            Some(vec!["pager".to_string()])
+        );
         assert_eq!(c.classify.transient_window, Duration::from_secs(300));
     }
 

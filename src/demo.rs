@@ -91,7 +91,10 @@ struct Rng(u64);
 
 impl Rng {
     fn new(seed: u64, a: u64, b: u64) -> Rng {
-        let mut r = Rng(seed ^ mix(a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ mix(b.wrapping_add(0x632B_E59B_D9B4_E019))));
+        let mut r = Rng(seed
+            ^ mix(
+                a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ mix(b.wrapping_add(0x632B_E59B_D9B4_E019))
+            ));
         r.next();
         r
     }
@@ -254,18 +257,105 @@ fn teams() -> Vec<Team> {
             people: &["Ada Varga", "Jonas Weber", "Priya Nair"],
             host_prefix: "pay",
             rules: vec![
-                rule("CheckoutErrors", "Checkout API 5xx ratio above {pct} on {host}", "checkout-api", Real, 9.0, "critical"),
-                rule("ReplicationLag", "Replication lag on {host} is {dur}", "payments-db", Real, 6.0, "critical"),
-                rule("DiskFilling", "Disk on {host} will be full in {n} hours", "payments-db", WrongTime, 5.0, "error"),
-                rule("UpstreamConnect", "Upstream connect error to {host}", "checkout-api", StormSecondary, 0.0, "error"),
-                rule("LatencyP99", "p99 latency {ms} on {host}", "checkout-api", StormSecondary, 0.0, "error"),
-                rule("FraudCpu", "High CPU on {host}: {pct}", "fraud-scorer", Transient, 18.0, "warning"),
-                rule("DiskLatency", "Disk latency above {ms} on {host}", "payments-db", Transient, 12.0, "warning"),
-                rule("HealthCheck", "Health check failing for {host}", "checkout-api", Flapping, 2.0, "critical"),
-                rule("GatewayTimeout", "Payment gateway timeout from {ip}", "checkout-api", Duplicate, 3.0, "error"),
-                rule("QueueDepth", "Queue depth {n} above threshold on {host}", "fraud-scorer", AckNoAction, 10.0, "warning"),
-                Rule { at_minute: 2 * 60 + 15, ..rule("SettlementBatch", "Nightly settlement batch slow on {host}", "payments-db", Recurring, 0.0, "warning") },
-                rule("CertExpiry", "Certificate for checkout-api expires in {n} days", "checkout-api", NonPaging, 12.0, "info"),
+                rule(
+                    "CheckoutErrors",
+                    "Checkout API 5xx ratio above {pct} on {host}",
+                    "checkout-api",
+                    Real,
+                    9.0,
+                    "critical",
+                ),
+                rule(
+                    "ReplicationLag",
+                    "Replication lag on {host} is {dur}",
+                    "payments-db",
+                    Real,
+                    6.0,
+                    "critical",
+                ),
+                rule(
+                    "DiskFilling",
+                    "Disk on {host} will be full in {n} hours",
+                    "payments-db",
+                    WrongTime,
+                    5.0,
+                    "error",
+                ),
+                rule(
+                    "UpstreamConnect",
+                    "Upstream connect error to {host}",
+                    "checkout-api",
+                    StormSecondary,
+                    0.0,
+                    "error",
+                ),
+                rule(
+                    "LatencyP99",
+                    "p99 latency {ms} on {host}",
+                    "checkout-api",
+                    StormSecondary,
+                    0.0,
+                    "error",
+                ),
+                rule(
+                    "FraudCpu",
+                    "High CPU on {host}: {pct}",
+                    "fraud-scorer",
+                    Transient,
+                    18.0,
+                    "warning",
+                ),
+                rule(
+                    "DiskLatency",
+                    "Disk latency above {ms} on {host}",
+                    "payments-db",
+                    Transient,
+                    12.0,
+                    "warning",
+                ),
+                rule(
+                    "HealthCheck",
+                    "Health check failing for {host}",
+                    "checkout-api",
+                    Flapping,
+                    2.0,
+                    "critical",
+                ),
+                rule(
+                    "GatewayTimeout",
+                    "Payment gateway timeout from {ip}",
+                    "checkout-api",
+                    Duplicate,
+                    3.0,
+                    "error",
+                ),
+                rule(
+                    "QueueDepth",
+                    "Queue depth {n} above threshold on {host}",
+                    "fraud-scorer",
+                    AckNoAction,
+                    10.0,
+                    "warning",
+                ),
+                Rule {
+                    at_minute: 2 * 60 + 15,
+                    ..rule(
+                        "SettlementBatch",
+                        "Nightly settlement batch slow on {host}",
+                        "payments-db",
+                        Recurring,
+                        0.0,
+                        "warning",
+                    )
+                },
+                rule(
+                    "CertExpiry",
+                    "Certificate for checkout-api expires in {n} days",
+                    "checkout-api",
+                    NonPaging,
+                    12.0,
+                    "info",
+                ),
             ],
         },
         Team {
@@ -275,14 +365,73 @@ fn teams() -> Vec<Team> {
             people: &["Liam Walker", "Chloe Nguyen", "Hamish Reid"],
             host_prefix: "srch",
             rules: vec![
-                rule("SearchAvailability", "Search API availability below {pct}", "search-api", Real, 8.0, "critical"),
-                rule("IndexCorrupt", "Index segment corrupt on {host}", "indexer", WrongTime, 4.0, "error"),
-                rule("SearchTimeout", "Search API timeout from {host}", "search-api", StormSecondary, 0.0, "error"),
-                rule("GcPause", "GC pause {ms} on {host}", "search-api", Transient, 15.0, "warning"),
-                rule("IndexerBehind", "Indexer {host} behind by {n} documents", "indexer", Flapping, 1.5, "error"),
-                rule("ShardRelocating", "Shard {n} relocating on {host}", "indexer", AckNoAction, 8.0, "warning"),
-                Rule { at_minute: 3 * 60, ..rule("Reindex", "Reindex job running long on {host}", "indexer", Recurring, 0.0, "warning") },
-                rule("SlowQuery", "Slow query logged on {host}: {ms}", "search-api", NonPaging, 10.0, "info"),
+                rule(
+                    "SearchAvailability",
+                    "Search API availability below {pct}",
+                    "search-api",
+                    Real,
+                    8.0,
+                    "critical",
+                ),
+                rule(
+                    "IndexCorrupt",
+                    "Index segment corrupt on {host}",
+                    "indexer",
+                    WrongTime,
+                    4.0,
+                    "error",
+                ),
+                rule(
+                    "SearchTimeout",
+                    "Search API timeout from {host}",
+                    "search-api",
+                    StormSecondary,
+                    0.0,
+                    "error",
+                ),
+                rule(
+                    "GcPause",
+                    "GC pause {ms} on {host}",
+                    "search-api",
+                    Transient,
+                    15.0,
+                    "warning",
+                ),
+                rule(
+                    "IndexerBehind",
+                    "Indexer {host} behind by {n} documents",
+                    "indexer",
+                    Flapping,
+                    1.5,
+                    "error",
+                ),
+                rule(
+                    "ShardRelocating",
+                    "Shard {n} relocating on {host}",
+                    "indexer",
+                    AckNoAction,
+                    8.0,
+                    "warning",
+                ),
+                Rule {
+                    at_minute: 3 * 60,
+                    ..rule(
+                        "Reindex",
+                        "Reindex job running long on {host}",
+                        "indexer",
+                        Recurring,
+                        0.0,
+                        "warning",
+                    )
+                },
+                rule(
+                    "SlowQuery",
+                    "Slow query logged on {host}: {ms}",
+                    "search-api",
+                    NonPaging,
+                    10.0,
+                    "info",
+                ),
             ],
         },
         Team {
@@ -292,40 +441,185 @@ fn teams() -> Vec<Team> {
             people: &[],
             host_prefix: "node",
             rules: vec![
-                rule("IngressDown", "Ingress {host} is down", "ingress", Real, 7.0, "critical"),
-                rule("EtcdNoLeader", "etcd member {host} has no leader", "etcd", Real, 4.0, "critical"),
-                rule("CertManagerFailing", "cert-manager cannot renew certificate on {host}", "ingress", WrongTime, 4.0, "error"),
-                rule("KubeNodeNotReady", "Node {host} not ready", "k8s-nodes", StormSecondary, 0.0, "error"),
-                rule("TargetDown", "Target {ip} down", "k8s-nodes", StormSecondary, 0.0, "error"),
-                rule("NodeCPUHigh", "CPU usage {pct} on node {host}", "k8s-nodes", Transient, 30.0, "warning"),
-                rule("ProbeFlapping", "Probe failing for {host}", "ingress", Flapping, 3.0, "critical"),
-                rule("KubePodCrashLooping", "Pod {pod} crash looping", "k8s-nodes", Duplicate, 4.0, "error"),
-                Rule { at_minute: 90, ..rule("BackupJobSlow", "Backup job running on {host} for {dur}", "etcd", Recurring, 0.0, "warning") },
-                rule("DeployFinished", "Deployment of {word} finished", "k8s-nodes", NonPaging, 25.0, "info"),
+                rule(
+                    "IngressDown",
+                    "Ingress {host} is down",
+                    "ingress",
+                    Real,
+                    7.0,
+                    "critical",
+                ),
+                rule(
+                    "EtcdNoLeader",
+                    "etcd member {host} has no leader",
+                    "etcd",
+                    Real,
+                    4.0,
+                    "critical",
+                ),
+                rule(
+                    "CertManagerFailing",
+                    "cert-manager cannot renew certificate on {host}",
+                    "ingress",
+                    WrongTime,
+                    4.0,
+                    "error",
+                ),
+                rule(
+                    "KubeNodeNotReady",
+                    "Node {host} not ready",
+                    "k8s-nodes",
+                    StormSecondary,
+                    0.0,
+                    "error",
+                ),
+                rule(
+                    "TargetDown",
+                    "Target {ip} down",
+                    "k8s-nodes",
+                    StormSecondary,
+                    0.0,
+                    "error",
+                ),
+                rule(
+                    "NodeCPUHigh",
+                    "CPU usage {pct} on node {host}",
+                    "k8s-nodes",
+                    Transient,
+                    30.0,
+                    "warning",
+                ),
+                rule(
+                    "ProbeFlapping",
+                    "Probe failing for {host}",
+                    "ingress",
+                    Flapping,
+                    3.0,
+                    "critical",
+                ),
+                rule(
+                    "KubePodCrashLooping",
+                    "Pod {pod} crash looping",
+                    "k8s-nodes",
+                    Duplicate,
+                    4.0,
+                    "error",
+                ),
+                Rule {
+                    at_minute: 90,
+                    ..rule(
+                        "BackupJobSlow",
+                        "Backup job running on {host} for {dur}",
+                        "etcd",
+                        Recurring,
+                        0.0,
+                        "warning",
+                    )
+                },
+                rule(
+                    "DeployFinished",
+                    "Deployment of {word} finished",
+                    "k8s-nodes",
+                    NonPaging,
+                    25.0,
+                    "info",
+                ),
             ],
         },
         Team {
             name: "data",
             tz: chrono_tz::Europe::London,
             vendor: Vendor::Opsgenie,
-            people: &["sam.okafor@example.com", "ines.garcia@example.com", "tom.berg@example.com"],
+            people: &[
+                "sam.okafor@example.com",
+                "ines.garcia@example.com",
+                "tom.berg@example.com",
+            ],
             host_prefix: "etl",
             rules: vec![
-                rule("WarehouseLoadFailed", "Warehouse load failed for table {word}", "warehouse", Real, 8.0, "critical"),
-                rule("KafkaIsr", "Kafka partition {n} has no in-sync replica", "kafka", WrongTime, 4.0, "error"),
-                rule("BrokerUnderReplicated", "Broker {host} under-replicated partitions {n}", "kafka", StormSecondary, 0.0, "error"),
-                rule("ConsumerLag", "Kafka consumer lag {n} on {host}", "kafka", Transient, 20.0, "warning"),
-                rule("EtlHeartbeat", "ETL worker {host} heartbeat missing", "etl-scheduler", Flapping, 2.0, "error"),
-                rule("DiskFull", "Disk {pct} full on {host}", "warehouse", Duplicate, 4.0, "warning"),
-                rule("QueryQueue", "Warehouse query queue {n} on {host}", "warehouse", AckNoAction, 10.0, "warning"),
-                Rule { at_minute: 6 * 60, ..rule("DailyExport", "Daily export delayed on {host}", "etl-scheduler", Recurring, 0.0, "warning") },
-                rule("SchemaChange", "Schema change detected in table {word}", "warehouse", NonPaging, 15.0, "info"),
+                rule(
+                    "WarehouseLoadFailed",
+                    "Warehouse load failed for table {word}",
+                    "warehouse",
+                    Real,
+                    8.0,
+                    "critical",
+                ),
+                rule(
+                    "KafkaIsr",
+                    "Kafka partition {n} has no in-sync replica",
+                    "kafka",
+                    WrongTime,
+                    4.0,
+                    "error",
+                ),
+                rule(
+                    "BrokerUnderReplicated",
+                    "Broker {host} under-replicated partitions {n}",
+                    "kafka",
+                    StormSecondary,
+                    0.0,
+                    "error",
+                ),
+                rule(
+                    "ConsumerLag",
+                    "Kafka consumer lag {n} on {host}",
+                    "kafka",
+                    Transient,
+                    20.0,
+                    "warning",
+                ),
+                rule(
+                    "EtlHeartbeat",
+                    "ETL worker {host} heartbeat missing",
+                    "etl-scheduler",
+                    Flapping,
+                    2.0,
+                    "error",
+                ),
+                rule(
+                    "DiskFull",
+                    "Disk {pct} full on {host}",
+                    "warehouse",
+                    Duplicate,
+                    4.0,
+                    "warning",
+                ),
+                rule(
+                    "QueryQueue",
+                    "Warehouse query queue {n} on {host}",
+                    "warehouse",
+                    AckNoAction,
+                    10.0,
+                    "warning",
+                ),
+                Rule {
+                    at_minute: 6 * 60,
+                    ..rule(
+                        "DailyExport",
+                        "Daily export delayed on {host}",
+                        "etl-scheduler",
+                        Recurring,
+                        0.0,
+                        "warning",
+                    )
+                },
+                rule(
+                    "SchemaChange",
+                    "Schema change detected in table {word}",
+                    "warehouse",
+                    NonPaging,
+                    15.0,
+                    "info",
+                ),
             ],
         },
     ]
 }
 
-const WORDS: &[&str] = &["orders", "events", "payments", "sessions", "invoices", "users", "clicks", "refunds"];
+const WORDS: &[&str] = &[
+    "orders", "events", "payments", "sessions", "invoices", "users", "clicks", "refunds",
+];
 
 /// One generated alert occurrence (times in milliseconds since the epoch).
 #[derive(Debug, Clone)]
@@ -377,15 +671,28 @@ fn fill(template: &str, rng: &mut Rng, host: &str) -> (String, String) {
             "pct" => format!("{}%", rng.range(80, 100)),
             "ms" => format!("{}ms", rng.range(200, 5000)),
             "n" => rng.range(2, 5000).to_string(),
-            "ip" => format!("10.{}.{}.{}", rng.range(0, 255), rng.range(0, 255), rng.range(1, 255)),
-            "pod" => format!("api-{:x}-{:05x}", rng.next() % 0xfff_ffff, rng.next() % 0xf_ffff),
+            "ip" => format!(
+                "10.{}.{}.{}",
+                rng.range(0, 255),
+                rng.range(0, 255),
+                rng.range(1, 255)
+            ),
+            "pod" => format!(
+                "api-{:x}-{:05x}",
+                rng.next() % 0xfff_ffff,
+                rng.next() % 0xf_ffff
+            ),
             "word" => WORDS[rng.range(0, WORDS.len() as i64) as usize].to_string(),
             "dur" => format!("{}m{}s", rng.range(1, 59), rng.range(0, 59)),
             other => other.to_string(),
         };
         title.push_str(&value);
         truth.push_str("<*>");
-        rest = if close < rest.len() { &rest[close + 1..] } else { "" };
+        rest = if close < rest.len() {
+            &rest[close + 1..]
+        } else {
+            ""
+        };
     }
     title.push_str(rest);
     truth.push_str(rest);
@@ -457,13 +764,24 @@ impl Gen<'_> {
                     let mut o = self.base(ti, ri, r.pattern, start, &mut rng);
                     let dur = rng.range(25 * MIN, 150 * MIN);
                     if team.vendor != Vendor::Alertmanager {
-                        o.ack = Some((rng.range(MIN, 8 * MIN), rng.range(0, people as i64) as usize));
+                        o.ack = Some((
+                            rng.range(MIN, 8 * MIN),
+                            rng.range(0, people as i64) as usize,
+                        ));
                         o.by_person = true;
                         o.escalations = u32::from(rng.chance(0.3));
-                        o.notes = if rng.chance(0.6) { rng.range(1, 4) as u32 } else { 0 };
+                        o.notes = if rng.chance(0.6) {
+                            rng.range(1, 4) as u32
+                        } else {
+                            0
+                        };
                     }
                     let with_incident = r.pattern == Pattern::Real
-                        && rng.chance(if team.vendor == Vendor::Alertmanager { 0.85 } else { 0.6 });
+                        && rng.chance(if team.vendor == Vendor::Alertmanager {
+                            0.85
+                        } else {
+                            0.6
+                        });
                     if with_incident {
                         let opened = start + rng.range(2 * MIN, 10 * MIN);
                         o.incident = Some((opened, start + dur + rng.range(0, 20 * MIN)));
@@ -647,8 +965,19 @@ struct Writers {
 const PD_ACCOUNT_TZ: Tz = chrono_tz::America::New_York;
 
 impl Writers {
-    fn truth_row(&mut self, alert_id: &str, source: &str, team: &str, o: &Occ, template: &str) -> std::io::Result<()> {
-        let label = if o.pattern.actionable() { "actionable" } else { "noise" };
+    fn truth_row(
+        &mut self,
+        alert_id: &str,
+        source: &str,
+        team: &str,
+        o: &Occ,
+        template: &str,
+    ) -> std::io::Result<()> {
+        let label = if o.pattern.actionable() {
+            "actionable"
+        } else {
+            "noise"
+        };
         let auto = o.end.is_some() && !o.by_person;
         writeln!(
             self.truth,
@@ -672,7 +1001,13 @@ impl Writers {
         match team.vendor {
             Vendor::PagerDuty => {
                 self.counters.pagerduty += 1;
-                let id = format!("Q{}", id_chars(mix(g.seed ^ self.counters.pagerduty.wrapping_mul(0x1000_0001)), 13));
+                let id = format!(
+                    "Q{}",
+                    id_chars(
+                        mix(g.seed ^ self.counters.pagerduty.wrapping_mul(0x1000_0001)),
+                        13
+                    )
+                );
                 let created = ms_to_dt(o.start).with_timezone(&PD_ACCOUNT_TZ);
                 let resolved = o.end.map(|e| ms_to_dt(e).with_timezone(&PD_ACCOUNT_TZ));
                 let fmt = "%Y-%m-%dT%H:%M:%S%:z";
@@ -681,7 +1016,11 @@ impl Writers {
                 let assigned = person(o.rule);
                 let urgency = if o.paged { "high" } else { "low" };
                 // Some titles carry a trailing newline, as real ones do.
-                let desc = if rng.chance(0.05) { format!("{}\n", o.title) } else { o.title.clone() };
+                let desc = if rng.chance(0.05) {
+                    format!("{}\n", o.title)
+                } else {
+                    o.title.clone()
+                };
                 writeln!(
                     self.pd,
                     "{id},{num},{desc},PSVC{svc:03},{service},PEP{ti:03},{tname} escalation,{created},{resolved},{to_ack},{to_resolve},{auto},{esc},0,{acks},1,{ack_ids},{ack_names},PUSR{ti}{ri:02},{assigned},{res_id},{res_name},{urgency}",
@@ -719,7 +1058,13 @@ impl Writers {
                     b & 0xffff_ffff_ffff
                 );
                 let priority = match (o.pattern, rule.severity) {
-                    (Pattern::NonPaging, _) => if rng.chance(0.5) { "P4" } else { "P5" },
+                    (Pattern::NonPaging, _) => {
+                        if rng.chance(0.5) {
+                            "P4"
+                        } else {
+                            "P5"
+                        }
+                    }
                     (_, "critical") => "P1",
                     (_, "error") => "P2",
                     _ => "P3",
@@ -728,11 +1073,22 @@ impl Writers {
                 let closed = o.end.is_some();
                 let mut report = Vec::new();
                 if let Some((ack, p)) = o.ack {
-                    report.push(format!("\"ackTime\":{ack},\"acknowledgedBy\":{}", json_str(person(p))));
+                    report.push(format!(
+                        "\"ackTime\":{ack},\"acknowledgedBy\":{}",
+                        json_str(person(p))
+                    ));
                 }
                 if let Some(end) = o.end {
-                    let by = if o.by_person { person(o.ack.map_or(0, |a| a.1)) } else { "Alert API" };
-                    report.push(format!("\"closeTime\":{},\"closedBy\":{}", end - o.start, json_str(by)));
+                    let by = if o.by_person {
+                        person(o.ack.map_or(0, |a| a.1))
+                    } else {
+                        "Alert API"
+                    };
+                    report.push(format!(
+                        "\"closeTime\":{},\"closedBy\":{}",
+                        end - o.start,
+                        json_str(by)
+                    ));
                 }
                 let updated = o.end.unwrap_or(o.start + o.ack.map_or(0, |a| a.0));
                 let alias = format!("{}-{}", rule.name, o.host);
@@ -801,13 +1157,21 @@ impl Writers {
                 let stop = o.end.unwrap_or(g.end_ms);
                 while t < stop {
                     self.am_seq += 1;
-                    let line = format!("{{\"receivedAt\":\"{}\",{}", iso_ms(t), &payload("firing", "0001-01-01T00:00:00Z")[1..]);
+                    let line = format!(
+                        "{{\"receivedAt\":\"{}\",{}",
+                        iso_ms(t),
+                        &payload("firing", "0001-01-01T00:00:00Z")[1..]
+                    );
                     self.am_pending.insert((t, self.am_seq), line);
                     t += 4 * HOUR;
                 }
                 if let Some(end) = o.end {
                     self.am_seq += 1;
-                    let line = format!("{{\"receivedAt\":\"{}\",{}", iso_ms(end + 1000), &payload("resolved", &iso_ms(end))[1..]);
+                    let line = format!(
+                        "{{\"receivedAt\":\"{}\",{}",
+                        iso_ms(end + 1000),
+                        &payload("resolved", &iso_ms(end))[1..]
+                    );
                     self.am_pending.insert((end + 1000, self.am_seq), line);
                 }
                 self.truth_row(&alert_id, "alertmanager", team.name, o, &template)?;
@@ -817,8 +1181,17 @@ impl Writers {
             self.counters.incidents += 1;
             let n = self.counters.incidents;
             let london = chrono_tz::Europe::London;
-            let d = |ms: i64| ms_to_dt(ms).with_timezone(&london).format("%-d/%-m/%Y %H:%M").to_string();
-            let priority = if rule.severity == "critical" { "1 - Critical" } else { "2 - High" };
+            let d = |ms: i64| {
+                ms_to_dt(ms)
+                    .with_timezone(&london)
+                    .format("%-d/%-m/%Y %H:%M")
+                    .to_string()
+            };
+            let priority = if rule.severity == "critical" {
+                "1 - Critical"
+            } else {
+                "2 - High"
+            };
             for (state, version, updated) in [("New", 0, opened), ("Resolved", 3, resolved)] {
                 writeln!(
                     self.sn,
@@ -828,7 +1201,11 @@ impl Writers {
                     team.name,
                     d(opened),
                     d(updated),
-                    if state == "Resolved" { d(resolved) } else { "?".to_string() },
+                    if state == "Resolved" {
+                        d(resolved)
+                    } else {
+                        "?".to_string()
+                    },
                 )?;
             }
         }
@@ -924,7 +1301,8 @@ pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
         start_ms,
         end_ms,
     };
-    let create = |name: &str| File::create(out.join(name)).map(|f| BufWriter::with_capacity(1 << 20, f));
+    let create =
+        |name: &str| File::create(out.join(name)).map(|f| BufWriter::with_capacity(1 << 20, f));
     let mut w = Writers {
         pd: create(PAGERDUTY_FILE)?,
         og: create(OPSGENIE_FILE)?,

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::error::{Error, IngestError};
-use crate::ingest::{self, Format, Input, IngestOptions, InputReport};
+use crate::ingest::{self, Format, IngestOptions, Input, InputReport};
 use crate::report::{self, Summary};
 use crate::store::{write_rejects, MergeStats, Store};
 
@@ -68,7 +68,10 @@ pub fn expand_inputs(
                     format: None,
                 }),
                 Err(IngestError::UnknownFormat { .. }) => {
-                    out.skipped.push(format!("{}: matches no known export format", file.display()));
+                    out.skipped.push(format!(
+                        "{}: matches no known export format",
+                        file.display()
+                    ));
                 }
                 Err(IngestError::Empty { .. }) => {
                     out.skipped.push(format!("{}: empty", file.display()));

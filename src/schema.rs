@@ -157,7 +157,8 @@ pub fn normalise_severity(raw: &str) -> Option<&'static str> {
         | "p1" | "1" | "sev1" | "sev0" => "critical",
         "error" | "err" | "major" | "p2" | "2" | "sev2" => "error",
         "warning" | "warn" | "minor" | "average" | "p3" | "3" | "sev3" => "warning",
-        "info" | "informational" | "information" | "notice" | "debug" | "none" | "ok" | "p4" | "p5" | "4" | "5" | "sev4" | "sev5" | "planning" => "info",
+        "info" | "informational" | "information" | "notice" | "debug" | "none" | "ok" | "p4"
+        | "p5" | "4" | "5" | "sev4" | "sev5" | "planning" => "info",
         _ => return None,
     })
 }

@@ -53,9 +53,11 @@ pub struct MergeCounts {
     pub duplicates_in_batch: u64,
     /// Keys new to the store.
     pub inserted: u64,
-    /// Keys already stored, now replaced by a newer copy.
+    /// Keys already stored, now replaced by a copy with a later `updated_at`.
     pub updated: u64,
-    /// Keys already stored whose stored copy was as new or newer.
+    /// Keys already stored at the same or a later `updated_at` (a copy of
+    /// the same version replaces the stored one, so the latest ingest of a
+    /// version wins).
     pub unchanged: u64,
     /// Rows after the merge.
     pub after: u64,
@@ -194,7 +196,13 @@ impl Store {
     /// Merge a batch into the store (see the module docs for the rule).
     pub fn merge(&self, alerts: DataFrame, incidents: DataFrame) -> Result<MergeStats, StoreError> {
         let _lock = self.lock()?;
-        let alerts_stats = self.merge_table(ALERTS_FILE, alerts, s::alerts_schema(), s::ALERT_ID, s::TRIGGERED_AT)?;
+        let alerts_stats = self.merge_table(
+            ALERTS_FILE,
+            alerts,
+            s::alerts_schema(),
+            s::ALERT_ID,
+            s::TRIGGERED_AT,
+        )?;
         let incidents_stats = self.merge_table(
             INCIDENTS_FILE,
             incidents,
@@ -238,6 +246,11 @@ impl Store {
             .map_err(pe)?
             .height() as u64;
         let before = existing.height() as u64;
+        let previous = existing.clone().lazy().select([
+            col(s::SOURCE),
+            col(id),
+            col(s::UPDATED_AT).alias("__previous"),
+        ]);
         const ORIGIN: &str = "__origin";
         const ROW: &str = "__row";
         let tag = |df: DataFrame, origin: u32| {
@@ -271,14 +284,29 @@ impl Store {
             )
             .collect()
             .map_err(pe)?;
-        let from_batch = out
-            .column(ORIGIN)
-            .and_then(|c| c.as_materialized_series().u32().map(|ca| ca.sum().unwrap_or(0)))
-            .map_err(pe)? as u64;
+        // Batch copies that replaced a stored copy of an older version.
+        let updated = out
+            .clone()
+            .lazy()
+            .filter(col(ORIGIN).eq(lit(1u32)))
+            .select([col(s::SOURCE), col(id), col(s::UPDATED_AT)])
+            .join(
+                previous,
+                [col(s::SOURCE), col(id)],
+                [col(s::SOURCE), col(id)],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .filter(
+                col("__previous")
+                    .is_null()
+                    .or(col(s::UPDATED_AT).gt(col("__previous"))),
+            )
+            .collect()
+            .map_err(pe)?
+            .height() as u64;
         let mut out = out.drop_many([ORIGIN, ROW]);
         let after = out.height() as u64;
         let inserted = after - before;
-        let updated = from_batch.saturating_sub(inserted);
         write_atomic(&path, |f| {
             ParquetWriter::new(f)
                 .with_compression(ParquetCompression::Zstd(None))
@@ -319,7 +347,10 @@ impl Store {
                 .sort([s::SOURCE], SortMultipleOptions::default())
                 .collect()
                 .map_err(pe)?;
-            let sources = per.column(s::SOURCE).and_then(|c| c.str().cloned()).map_err(pe)?;
+            let sources = per
+                .column(s::SOURCE)
+                .and_then(|c| c.str().cloned())
+                .map_err(pe)?;
             let rows = per
                 .column("rows")
                 .and_then(|c| c.cast(&DataType::UInt64))

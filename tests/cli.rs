@@ -9,7 +9,10 @@ use crate::util::*;
 fn run(dir: &Path, inputs: &[&Path], extra: &[&str]) -> std::process::Output {
     let mut args: Vec<String> = vec!["run".into()];
     args.extend(inputs.iter().map(|p| p.to_str().unwrap().to_string()));
-    args.extend(["--out".into(), dir.join("out").to_str().unwrap().to_string()]);
+    args.extend([
+        "--out".into(),
+        dir.join("out").to_str().unwrap().to_string(),
+    ]);
     args.extend(extra.iter().map(|s| s.to_string()));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     alertsift(dir, &refs)
@@ -22,8 +25,14 @@ fn unknown_format_names_the_file_and_formats_tried() {
     let o = run(dir.path(), &[&bad], &[]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains("unknown.csv") && e.contains("matches no known export format"), "{e}");
-    assert!(e.contains("tried: alertmanager, pagerduty-log-entries"), "{e}");
+    assert!(
+        e.contains("unknown.csv") && e.contains("matches no known export format"),
+        "{e}"
+    );
+    assert!(
+        e.contains("tried: alertmanager, pagerduty-log-entries"),
+        "{e}"
+    );
     assert!(e.contains("foo,bar,baz"), "{e}");
     assert!(!dir.path().join("out/summary.json").exists());
 }
@@ -62,7 +71,10 @@ fn naive_timestamps_without_zone_are_refused() {
     let o = run(dir.path(), &[&f], &[]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains("timestamps without a time zone") && e.contains("[sources.servicenow]"), "{e}");
+    assert!(
+        e.contains("timestamps without a time zone") && e.contains("[sources.servicenow]"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -71,14 +83,23 @@ fn truncated_json_loads_the_good_records_and_writes_rejects() {
     let f = fixture("opsgenie/alerts-truncated.json");
     let o = run(dir.path(), &[&f], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).contains("warning: 1 record(s) could not be read"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: 1 record(s) could not be read"),
+        "{}",
+        stderr(&o)
+    );
     let rejects = csv_rows(&dir.path().join("out/rejects.csv"));
     assert_eq!(rejects.len(), 1);
     assert!(rejects[0][0].ends_with("alerts-truncated.json"));
     assert_eq!(rejects[0][1], "2");
-    assert!(rejects[0][3].starts_with("truncated JSON"), "{:?}", rejects[0]);
+    assert!(
+        rejects[0][3].starts_with("truncated JSON"),
+        "{:?}",
+        rejects[0]
+    );
     let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("out/summary.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/summary.json")).unwrap())
+            .unwrap();
     assert_eq!(summary["alerts"], 1);
     assert_eq!(summary["rejected"], 1);
     assert_eq!(summary["inputs"][0]["rejected"], 1);
@@ -114,11 +135,31 @@ fn hostile_titles_survive_unchanged() {
     ];
     let path = dir.path().join("hostile.csv");
     let mut w = csv::Writer::from_path(&path).unwrap();
-    w.write_record(["id", "incident_number", "description", "service_name", "escalation_policy_name",
-        "created_on", "resolved_on", "auto_resolved", "urgency"]).unwrap();
+    w.write_record([
+        "id",
+        "incident_number",
+        "description",
+        "service_name",
+        "escalation_policy_name",
+        "created_on",
+        "resolved_on",
+        "auto_resolved",
+        "urgency",
+    ])
+    .unwrap();
     for (i, t) in titles.iter().enumerate() {
-        w.write_record([format!("P{i}"), i.to_string(), t.clone(), "svc".into(), "ep".into(),
-            "2024-01-01T00:00:00Z".into(), String::new(), "0".into(), "high".into()]).unwrap();
+        w.write_record([
+            format!("P{i}"),
+            i.to_string(),
+            t.clone(),
+            "svc".into(),
+            "ep".into(),
+            "2024-01-01T00:00:00Z".into(),
+            String::new(),
+            "0".into(),
+            "high".into(),
+        ])
+        .unwrap();
     }
     w.flush().unwrap();
     let o = run(dir.path(), &[&path], &[]);
@@ -136,12 +177,27 @@ fn help_documents_every_option_and_default() {
     let dir = tempfile::tempdir().unwrap();
     let o = alertsift(dir.path(), &["run", "--help"]);
     let h = String::from_utf8_lossy(&o.stdout);
-    for s in ["--out", "[default: alertsift-out]", "--store", "--format", "--mapping", "--strict", "--config", "pagerduty-csv"] {
+    for s in [
+        "--out",
+        "[default: alertsift-out]",
+        "--store",
+        "--format",
+        "--mapping",
+        "--strict",
+        "--config",
+        "pagerduty-csv",
+    ] {
         assert!(h.contains(s), "missing {s} in:\n{h}");
     }
     let o = alertsift(dir.path(), &["demo", "--help"]);
     let h = String::from_utf8_lossy(&o.stdout);
-    for s in ["--weeks", "[default: 12]", "--alerts", "[default: 5000]", "--seed"] {
+    for s in [
+        "--weeks",
+        "[default: 12]",
+        "--alerts",
+        "[default: 5000]",
+        "--seed",
+    ] {
         assert!(h.contains(s), "missing {s} in:\n{h}");
     }
 }
@@ -153,7 +209,11 @@ fn truth(dir: &Path) -> Vec<HashMap<String, String>> {
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
         })
         .collect()
 }
@@ -162,12 +222,33 @@ fn truth(dir: &Path) -> Vec<HashMap<String, String>> {
 fn demo_history_round_trips_against_its_truth() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
-    let o = alertsift(dir.path(), &["demo", "--out", demo.to_str().unwrap(), "--weeks", "6", "--alerts", "2500", "--seed", "7"]);
+    let o = alertsift(
+        dir.path(),
+        &[
+            "demo",
+            "--out",
+            demo.to_str().unwrap(),
+            "--weeks",
+            "6",
+            "--alerts",
+            "2500",
+            "--seed",
+            "7",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let t = truth(&demo);
     // The size asked for, within Poisson noise.
     assert!((2000..3000).contains(&t.len()), "{}", t.len());
-    let o = alertsift(dir.path(), &["run", demo.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap()]);
+    let o = alertsift(
+        dir.path(),
+        &[
+            "run",
+            demo.to_str().unwrap(),
+            "--out",
+            dir.path().join("out").to_str().unwrap(),
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = dir.path().join("out");
     let df = read_parquet(&out.join("alerts.parquet"));
@@ -175,17 +256,46 @@ fn demo_history_round_trips_against_its_truth() {
     // paging and resolution as generated.
     assert_eq!(df.height(), t.len());
     let ids = df.column("alert_id").unwrap().str().unwrap().clone();
-    let index: HashMap<&str, usize> = ids.into_iter().enumerate().map(|(i, v)| (v.unwrap(), i)).collect();
+    let index: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.unwrap(), i))
+        .collect();
     for rec in &t {
-        let i = *index.get(rec["alert_id"].as_str()).unwrap_or_else(|| panic!("{} missing", rec["alert_id"]));
-        assert_eq!(text(&df, "source", i).as_deref(), Some(rec["source"].as_str()));
-        assert_eq!(text(&df, "team", i).as_deref(), Some(rec["team"].as_str()), "{}", rec["alert_id"]);
-        assert_eq!(flag(&df, "paged", i), Some(rec["paged"] == "true"), "{}", rec["alert_id"]);
-        assert_eq!(time(&df, "triggered_at", i).unwrap(), rec["triggered_at"], "{}", rec["alert_id"]);
+        let i = *index
+            .get(rec["alert_id"].as_str())
+            .unwrap_or_else(|| panic!("{} missing", rec["alert_id"]));
+        assert_eq!(
+            text(&df, "source", i).as_deref(),
+            Some(rec["source"].as_str())
+        );
+        assert_eq!(
+            text(&df, "team", i).as_deref(),
+            Some(rec["team"].as_str()),
+            "{}",
+            rec["alert_id"]
+        );
+        assert_eq!(
+            flag(&df, "paged", i),
+            Some(rec["paged"] == "true"),
+            "{}",
+            rec["alert_id"]
+        );
+        assert_eq!(
+            time(&df, "triggered_at", i).unwrap(),
+            rec["triggered_at"],
+            "{}",
+            rec["alert_id"]
+        );
         let resolved = time(&df, "resolved_at", i).unwrap_or_default();
         assert_eq!(resolved, rec["resolved_at"], "{}", rec["alert_id"]);
         if !rec["resolved_at"].is_empty() {
-            assert_eq!(flag(&df, "auto_resolved", i), Some(rec["auto_resolved"] == "true"), "{}", rec["alert_id"]);
+            assert_eq!(
+                flag(&df, "auto_resolved", i),
+                Some(rec["auto_resolved"] == "true"),
+                "{}",
+                rec["alert_id"]
+            );
         }
     }
     let summary: serde_json::Value =
@@ -194,24 +304,64 @@ fn demo_history_round_trips_against_its_truth() {
     for rec in &t {
         *per_source.entry(rec["source"].clone()).or_default() += 1;
     }
-    assert_eq!(summary["alerts_per_source"], serde_json::to_value(&per_source).unwrap());
-    assert_eq!(summary["pages"], t.iter().filter(|r| r["paged"] == "true").count());
+    assert_eq!(
+        summary["alerts_per_source"],
+        serde_json::to_value(&per_source).unwrap()
+    );
+    assert_eq!(
+        summary["pages"],
+        t.iter().filter(|r| r["paged"] == "true").count()
+    );
     assert_eq!(summary["rejected"], 0);
     assert!(summary["incidents"].as_u64().unwrap() > 0);
     assert_eq!(summary["skipped_files"].as_array().unwrap().len(), 1); // truth.csv
 
     // Same inputs, same bytes.
     let again = dir.path().join("again");
-    let o = alertsift(dir.path(), &["run", demo.to_str().unwrap(), "--out", again.to_str().unwrap()]);
+    let o = alertsift(
+        dir.path(),
+        &[
+            "run",
+            demo.to_str().unwrap(),
+            "--out",
+            again.to_str().unwrap(),
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     for f in ["alerts.parquet", "incidents.parquet", "summary.json"] {
-        assert_eq!(std::fs::read(out.join(f)).unwrap(), std::fs::read(again.join(f)).unwrap(), "{f}");
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(again.join(f)).unwrap(),
+            "{f}"
+        );
     }
     // And the generator itself is deterministic.
     let demo2 = dir.path().join("demo2");
-    let o = alertsift(dir.path(), &["demo", "--out", demo2.to_str().unwrap(), "--weeks", "6", "--alerts", "2500", "--seed", "7"]);
+    let o = alertsift(
+        dir.path(),
+        &[
+            "demo",
+            "--out",
+            demo2.to_str().unwrap(),
+            "--weeks",
+            "6",
+            "--alerts",
+            "2500",
+            "--seed",
+            "7",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0));
-    for f in ["pagerduty-incidents.csv", "opsgenie-alerts.json", "alertmanager-webhooks.jsonl", "truth.csv"] {
-        assert_eq!(std::fs::read(demo.join(f)).unwrap(), std::fs::read(demo2.join(f)).unwrap(), "{f}");
+    for f in [
+        "pagerduty-incidents.csv",
+        "opsgenie-alerts.json",
+        "alertmanager-webhooks.jsonl",
+        "truth.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(demo.join(f)).unwrap(),
+            std::fs::read(demo2.join(f)).unwrap(),
+            "{f}"
+        );
     }
 }

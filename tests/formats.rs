@@ -30,8 +30,14 @@ fn pagerduty_csv_advanced() {
     );
     assert_eq!(text(a, "service", i).as_deref(), Some("Web Low-Urgency"));
     assert_eq!(text(a, "team", i), None);
-    assert_eq!(time(a, "triggered_at", i).as_deref(), Some("2023-02-26T00:10:04Z"));
-    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2023-02-26T00:34:06Z"));
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2023-02-26T00:10:04Z")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2023-02-26T00:34:06Z")
+    );
     assert_eq!(time(a, "acknowledged_at", i), None);
     assert_eq!(flag(a, "auto_resolved", i), Some(true));
     assert_eq!(flag(a, "paged", i), Some(false));
@@ -41,9 +47,18 @@ fn pagerduty_csv_advanced() {
     // Offsets +01:00 and +02:00 across Berlin's DST change (2023-03-26 01:00Z):
     // created 01:59+01:00 = 00:59Z, resolved 03:30+02:00 = 01:30Z, acked +120 s.
     let i = row(a, "alert_id", "PXYZ1234567890");
-    assert_eq!(time(a, "triggered_at", i).as_deref(), Some("2023-03-26T00:59:00Z"));
-    assert_eq!(time(a, "acknowledged_at", i).as_deref(), Some("2023-03-26T01:01:00Z"));
-    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2023-03-26T01:30:00Z"));
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2023-03-26T00:59:00Z")
+    );
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2023-03-26T01:01:00Z")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2023-03-26T01:30:00Z")
+    );
     assert_eq!(text(a, "acknowledged_by", i).as_deref(), Some("Ada Varga"));
     assert_eq!(text(a, "resolved_by", i).as_deref(), Some("Ada Varga"));
     assert_eq!(flag(a, "auto_resolved", i), Some(false));
@@ -56,12 +71,17 @@ fn pagerduty_csv_advanced() {
     );
 
     let reasons: Vec<&str> = b.rejects.iter().map(|r| r.reason.as_str()).collect();
-    assert!(reasons[0].contains("created_on") && reasons[0].contains("invalid timestamp"), "{reasons:?}");
+    assert!(
+        reasons[0].contains("created_on") && reasons[0].contains("invalid timestamp"),
+        "{reasons:?}"
+    );
     assert!(reasons[1].contains("no time zone"), "{reasons:?}");
     assert_eq!(b.rejects[0].record, 3);
     // Row 1 spans lines 2–3, so the bad row starts on line 5.
     assert_eq!(b.rejects[0].line, Some(5));
-    assert!(b.rejects[0].raw.starts_with("PBAD0000000001,4244,Bad timestamp"));
+    assert!(b.rejects[0]
+        .raw
+        .starts_with("PBAD0000000001,4244,Bad timestamp"));
 }
 
 #[test]
@@ -70,13 +90,22 @@ fn pagerduty_csv_basic() {
     let a = &b.alerts;
     assert_eq!(a.height(), 2);
     let i = row(a, "alert_id", "101");
-    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2023-02-26T00:34:06Z"));
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2023-02-26T00:34:06Z")
+    );
     assert_eq!(text(a, "resolved_by", i).as_deref(), Some("Jane Doe"));
     assert_eq!(text(a, "title", i), None);
     // No "Resolved On": 09:00+01:00 plus the 10-minute duration.
     let i = row(a, "alert_id", "102");
-    assert_eq!(time(a, "triggered_at", i).as_deref(), Some("2023-02-27T08:00:00Z"));
-    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2023-02-27T08:10:00Z"));
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2023-02-27T08:00:00Z")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2023-02-27T08:10:00Z")
+    );
     assert_eq!(count(a, "escalations", i), Some(2));
 }
 
@@ -84,41 +113,81 @@ fn pagerduty_csv_basic() {
 fn pagerduty_rest_with_log_entries() {
     // The log file is given second but read first.
     let b = ingest(
-        &[fixture("pagerduty/incidents.json"), fixture("pagerduty/log_entries.json")],
+        &[
+            fixture("pagerduty/incidents.json"),
+            fixture("pagerduty/log_entries.json"),
+        ],
         "",
     );
     let a = &b.alerts;
     assert_eq!(a.height(), 3);
     let i = row(a, "alert_id", "PT4KHLK");
-    assert_eq!(text(a, "title", i).as_deref(), Some("The server is on fire."));
-    assert_eq!(text(a, "dedup_key", i).as_deref(), Some("baf7cf21b1da41b4b0221008339ff357"));
+    assert_eq!(
+        text(a, "title", i).as_deref(),
+        Some("The server is on fire.")
+    );
+    assert_eq!(
+        text(a, "dedup_key", i).as_deref(),
+        Some("baf7cf21b1da41b4b0221008339ff357")
+    );
     assert_eq!(text(a, "service", i).as_deref(), Some("My Mail Service"));
     assert_eq!(text(a, "team", i).as_deref(), Some("Engineering"));
     assert_eq!(text(a, "severity", i).as_deref(), Some("error")); // priority P2
-    assert_eq!(time(a, "acknowledged_at", i).as_deref(), Some("2015-10-06T21:32:00Z"));
-    assert_eq!(text(a, "acknowledged_by", i).as_deref(), Some("Laura Haley"));
-    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2015-10-06T21:38:23Z"));
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2015-10-06T21:32:00Z")
+    );
+    assert_eq!(
+        text(a, "acknowledged_by", i).as_deref(),
+        Some("Laura Haley")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2015-10-06T21:38:23Z")
+    );
     assert_eq!(text(a, "resolved_by", i).as_deref(), Some("Laura Haley"));
     assert_eq!(flag(a, "auto_resolved", i), Some(false));
     assert_eq!(count(a, "notes", i), Some(1));
     assert_eq!(count(a, "escalations", i), Some(0));
     assert_eq!(count(a, "repeat_count", i), Some(2));
-    assert_eq!(time(a, "updated_at", i).as_deref(), Some("2015-10-06T21:40:23Z"));
+    assert_eq!(
+        time(a, "updated_at", i).as_deref(),
+        Some("2015-10-06T21:40:23Z")
+    );
 
     // No log entries: the integration resolved it (last_status_change_by).
     let i = row(a, "alert_id", "PQ2AUTO");
     assert_eq!(flag(a, "auto_resolved", i), Some(true));
-    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2015-10-07T01:04:10Z"));
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2015-10-07T01:04:10Z")
+    );
     assert_eq!(flag(a, "paged", i), Some(false));
     assert_eq!(count(a, "notes", i), None);
 
     // Second page; +02:00 offset; acknowledged, still open.
     let i = row(a, "alert_id", "PQ3OPEN");
-    assert_eq!(time(a, "triggered_at", i).as_deref(), Some("2015-10-08T08:00:00Z"));
-    assert_eq!(time(a, "acknowledged_at", i).as_deref(), Some("2015-10-08T08:03:00Z"));
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2015-10-08T08:00:00Z")
+    );
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2015-10-08T08:03:00Z")
+    );
     assert_eq!(time(a, "resolved_at", i), None);
-    let log = b.inputs.iter().find(|r| r.format == "pagerduty-log-entries").unwrap();
-    assert!(log.notes.iter().any(|n| n.contains("1 incident(s) matched no incident")), "{:?}", log.notes);
+    let log = b
+        .inputs
+        .iter()
+        .find(|r| r.format == "pagerduty-log-entries")
+        .unwrap();
+    assert!(
+        log.notes
+            .iter()
+            .any(|n| n.contains("1 incident(s) matched no incident")),
+        "{:?}",
+        log.notes
+    );
 }
 
 #[test]
@@ -127,18 +196,30 @@ fn pagerduty_analytics_naive_times_in_page_zone() {
     let a = &b.alerts;
     assert_eq!(a.height(), 1);
     // 15:36:37 in Europe/Berlin (UTC+1 in January) = 14:36:37Z.
-    assert_eq!(time(a, "triggered_at", 0).as_deref(), Some("2021-01-08T14:36:37Z"));
-    assert_eq!(time(a, "resolved_at", 0).as_deref(), Some("2021-01-08T14:39:52Z"));
+    assert_eq!(
+        time(a, "triggered_at", 0).as_deref(),
+        Some("2021-01-08T14:36:37Z")
+    );
+    assert_eq!(
+        time(a, "resolved_at", 0).as_deref(),
+        Some("2021-01-08T14:39:52Z")
+    );
     assert_eq!(time(a, "acknowledged_at", 0), None);
     assert_eq!(flag(a, "auto_resolved", 0), Some(false));
     assert_eq!(text(a, "severity", 0).as_deref(), Some("critical"));
     // team_id PGVXG6U is an alias of payments.
     assert_eq!(text(a, "team", 0).as_deref(), Some("payments"));
     let l = labels(a, 0);
-    assert!(l.contains(&("pagerduty.sleep_hour_interruptions".into(), "2".into())), "{l:?}");
+    assert!(
+        l.contains(&("pagerduty.sleep_hour_interruptions".into(), "2".into())),
+        "{l:?}"
+    );
     // major: true also lands in the incidents table.
     assert_eq!(b.incidents.height(), 1);
-    assert_eq!(text(&b.incidents, "incident_id", 0).as_deref(), Some("P9UMCAE"));
+    assert_eq!(
+        text(&b.incidents, "incident_id", 0).as_deref(),
+        Some("P9UMCAE")
+    );
 }
 
 #[test]
@@ -147,13 +228,19 @@ fn pagerduty_analytics_without_zone_needs_config() {
         .err()
         .unwrap()
         .to_string();
-    assert!(e.contains("without a time zone") && e.contains("[sources.pagerduty]"), "{e}");
+    assert!(
+        e.contains("without a time zone") && e.contains("[sources.pagerduty]"),
+        "{e}"
+    );
     let b = ingest(
         &[fixture("pagerduty/analytics-no-zone.json")],
         "[sources.pagerduty]\ntimezone = \"America/New_York\"\n",
     );
     // 10:00 EST = 15:00Z.
-    assert_eq!(time(&b.alerts, "triggered_at", 0).as_deref(), Some("2021-01-09T15:00:00Z"));
+    assert_eq!(
+        time(&b.alerts, "triggered_at", 0).as_deref(),
+        Some("2021-01-09T15:00:00Z")
+    );
 }
 
 #[test]
@@ -164,24 +251,48 @@ fn opsgenie_pages() {
     // formats.md's alert: ackTime 15702 ms, closeTime 60503 ms after createdAt.
     let i = row(a, "alert_id", "70413a06-38d6-4c85-92b8-5ebc900d42e2");
     assert_eq!(text(a, "dedup_key", i).as_deref(), Some("event_573"));
-    assert_eq!(time(a, "triggered_at", i).as_deref(), Some("2017-03-21T20:32:52.353Z"));
-    assert_eq!(time(a, "acknowledged_at", i).as_deref(), Some("2017-03-21T20:33:08.055Z"));
-    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2017-03-21T20:33:52.856Z"));
-    assert_eq!(text(a, "resolved_by", i).as_deref(), Some("neo@example.com"));
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2017-03-21T20:32:52.353Z")
+    );
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2017-03-21T20:33:08.055Z")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2017-03-21T20:33:52.856Z")
+    );
+    assert_eq!(
+        text(a, "resolved_by", i).as_deref(),
+        Some("neo@example.com")
+    );
     assert_eq!(flag(a, "auto_resolved", i), Some(false));
     assert_eq!(count(a, "repeat_count", i), Some(79));
     assert_eq!(text(a, "severity", i).as_deref(), Some("info")); // P4
     assert_eq!(flag(a, "paged", i), Some(false));
-    assert_eq!(text(a, "team", i).as_deref(), Some("4513b7ea-3b91-438f-b7e4-e3e54af9147c"));
+    assert_eq!(
+        text(a, "team", i).as_deref(),
+        Some("4513b7ea-3b91-438f-b7e4-e3e54af9147c")
+    );
     let l = labels(a, i);
-    assert!(l.contains(&("OverwriteQuietHours".into(), String::new())), "{l:?}");
-    assert!(l.contains(&("integration".into(), "Nebuchadnezzar".into())), "{l:?}");
+    assert!(
+        l.contains(&("OverwriteQuietHours".into(), String::new())),
+        "{l:?}"
+    );
+    assert!(
+        l.contains(&("integration".into(), "Nebuchadnezzar".into())),
+        "{l:?}"
+    );
 
     // Closed by the integration, team and service from tags.
     let i = row(a, "alert_id", "8f1c2d3e-0000-4000-8000-000000000001");
     assert_eq!(flag(a, "auto_resolved", i), Some(true));
     assert_eq!(text(a, "resolved_by", i), None);
-    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2017-03-22T03:04:00Z"));
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2017-03-22T03:04:00Z")
+    );
     assert_eq!(text(a, "team", i).as_deref(), Some("payments"));
     assert_eq!(text(a, "service", i).as_deref(), Some("payments-db"));
     assert_eq!(flag(a, "paged", i), Some(true));
@@ -190,8 +301,14 @@ fn opsgenie_pages() {
     let i = row(a, "alert_id", "8f1c2d3e-0000-4000-8000-000000000002");
     assert_eq!(time(a, "resolved_at", i), None);
     assert_eq!(text(a, "team", i).as_deref(), Some("Payments SRE"));
-    assert_eq!(text(a, "title", i).as_deref(), Some("Checkout <script>alert('x')</script> 5xx"));
-    assert_eq!(time(a, "triggered_at", i).as_deref(), Some("2017-03-23T12:00:00.500Z"));
+    assert_eq!(
+        text(a, "title", i).as_deref(),
+        Some("Checkout <script>alert('x')</script> 5xx")
+    );
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2017-03-23T12:00:00.500Z")
+    );
 }
 
 #[test]
@@ -200,7 +317,11 @@ fn opsgenie_truncated_keeps_earlier_records() {
     // The first record ends before byte 900; the second is cut.
     assert_eq!(b.alerts.height(), 1);
     assert_eq!(b.rejects.len(), 1);
-    assert!(b.rejects[0].reason.starts_with("truncated JSON"), "{}", b.rejects[0].reason);
+    assert!(
+        b.rejects[0].reason.starts_with("truncated JSON"),
+        "{}",
+        b.rejects[0].reason
+    );
     assert_eq!(b.rejects[0].record, 2);
 }
 
@@ -220,12 +341,18 @@ fn alertmanager_folds_resends() {
     );
     // The future endsAt of the firing re-send is not a resolution; the
     // resolved notification's endsAt is.
-    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2023-02-06T13:19:45.828Z"));
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2023-02-06T13:19:45.828Z")
+    );
     assert_eq!(flag(a, "auto_resolved", i), Some(true));
     assert_eq!(count(a, "repeat_count", i), Some(2));
     assert_eq!(flag(a, "paged", i), Some(true));
     assert_eq!(text(a, "severity", i).as_deref(), Some("critical"));
-    assert_eq!(time(a, "updated_at", i).as_deref(), Some("2023-02-06T13:20:00Z"));
+    assert_eq!(
+        time(a, "updated_at", i).as_deref(),
+        Some("2023-02-06T13:20:00Z")
+    );
     // Still firing at the end: open; the email receiver does not page.
     let i = row(a, "alert_id", "00000000000000aa@2023-02-06T13:30:00Z");
     assert_eq!(time(a, "resolved_at", i), None);
@@ -234,13 +361,29 @@ fn alertmanager_folds_resends() {
     assert_eq!(text(a, "service", i).as_deref(), Some("warehouse"));
     // A bad startsAt and the truncated last line are rejects with line numbers.
     assert_eq!(b.rejects.len(), 2);
-    assert!(b.rejects[0].reason.contains("startsAt"), "{}", b.rejects[0].reason);
+    assert!(
+        b.rejects[0].reason.contains("startsAt"),
+        "{}",
+        b.rejects[0].reason
+    );
     assert_eq!(b.rejects[0].line, Some(4));
-    assert!(b.rejects[1].reason.contains("truncated"), "{}", b.rejects[1].reason);
+    assert!(
+        b.rejects[1].reason.contains("truncated"),
+        "{}",
+        b.rejects[1].reason
+    );
     assert_eq!(b.rejects[1].line, Some(5));
     let notes = &b.inputs[0].notes;
-    assert!(notes.iter().any(|n| n.contains("2 alert(s) were cut")), "{notes:?}");
-    assert!(notes.iter().any(|n| n.contains("sms (pages)") && n.contains("email (does not page)")), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.contains("2 alert(s) were cut")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("sms (pages)") && n.contains("email (does not page)")),
+        "{notes:?}"
+    );
 }
 
 #[test]
@@ -249,14 +392,20 @@ fn grafana_oncall_groups() {
     let a = &b.alerts;
     assert_eq!(a.height(), 2);
     let i = row(a, "alert_id", "I68T24C13IFW1");
-    assert_eq!(time(a, "triggered_at", i).as_deref(), Some("2020-05-19T12:37:01.430444Z"));
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2020-05-19T12:37:01.430444Z")
+    );
     assert_eq!(flag(a, "auto_resolved", i), Some(false));
     assert_eq!(text(a, "resolved_by", i).as_deref(), Some("UCGEIXI1MR1NZ"));
     assert_eq!(count(a, "repeat_count", i), Some(3));
     assert_eq!(flag(a, "paged", i), Some(true));
     let i = row(a, "alert_id", "I2AUTO");
     assert_eq!(flag(a, "auto_resolved", i), Some(true));
-    assert_eq!(time(a, "acknowledged_at", i).as_deref(), Some("2020-05-20T01:01:00Z"));
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2020-05-20T01:01:00Z")
+    );
     assert_eq!(text(a, "team", i).as_deref(), Some("platform"));
     assert_eq!(text(a, "service", i).as_deref(), Some("ingress"));
 }
@@ -275,16 +424,32 @@ fn servicenow_folds_updates_in_configured_zone() {
     assert_eq!(text(inc, "severity", i).as_deref(), Some("error"));
     assert_eq!(text(inc, "team", i).as_deref(), Some("Payments SRE"));
     // London is on GMT on 12 March.
-    assert_eq!(time(inc, "started_at", i).as_deref(), Some("2024-03-12T02:14:07Z"));
-    assert_eq!(time(inc, "resolved_at", i).as_deref(), Some("2024-03-12T03:01:55Z"));
+    assert_eq!(
+        time(inc, "started_at", i).as_deref(),
+        Some("2024-03-12T02:14:07Z")
+    );
+    assert_eq!(
+        time(inc, "resolved_at", i).as_deref(),
+        Some("2024-03-12T03:01:55Z")
+    );
     // 01:30 on 31 March 2024 never happened in London (01:00 -> 02:00):
     // moved to 02:00 BST = 01:00Z; 02:30 BST = 01:30Z.
     let i = row(inc, "incident_id", "INC0010024");
-    assert_eq!(time(inc, "started_at", i).as_deref(), Some("2024-03-31T01:00:00Z"));
-    assert_eq!(time(inc, "resolved_at", i).as_deref(), Some("2024-03-31T01:30:00Z"));
+    assert_eq!(
+        time(inc, "started_at", i).as_deref(),
+        Some("2024-03-31T01:00:00Z")
+    );
+    assert_eq!(
+        time(inc, "resolved_at", i).as_deref(),
+        Some("2024-03-31T01:30:00Z")
+    );
     assert_eq!(text(inc, "severity", i).as_deref(), Some("info"));
     assert_eq!(b.rejects.len(), 1);
-    assert!(b.rejects[0].reason.contains("opened_at"), "{}", b.rejects[0].reason);
+    assert!(
+        b.rejects[0].reason.contains("opened_at"),
+        "{}",
+        b.rejects[0].reason
+    );
 }
 
 #[test]
@@ -302,8 +467,14 @@ fn incidentio_skips_test_incidents() {
     let b = ingest(&[fixture("incidentio/incidents.json")], PAYMENTS);
     let inc = &b.incidents;
     assert_eq!(inc.height(), 1);
-    assert_eq!(time(inc, "started_at", 0).as_deref(), Some("2021-08-17T13:28:57.801578Z"));
-    assert_eq!(time(inc, "resolved_at", 0).as_deref(), Some("2021-08-17T14:05:10Z"));
+    assert_eq!(
+        time(inc, "started_at", 0).as_deref(),
+        Some("2021-08-17T13:28:57.801578Z")
+    );
+    assert_eq!(
+        time(inc, "resolved_at", 0).as_deref(),
+        Some("2021-08-17T14:05:10Z")
+    );
     assert_eq!(text(inc, "severity", 0).as_deref(), Some("warning"));
     assert_eq!(text(inc, "team", 0).as_deref(), Some("payments"));
     assert!(b.inputs[0].notes[0].contains("1 incident(s) skipped"));
@@ -326,23 +497,43 @@ fn generic_mapping_csv() {
     // New York is on EDT (UTC-4) on 1 May.
     let i = row(a, "alert_id", "9001");
     assert_eq!(text(a, "source", i).as_deref(), Some("nagios"));
-    assert_eq!(time(a, "triggered_at", i).as_deref(), Some("2024-05-01T14:00:00Z"));
-    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2024-05-01T14:03:00Z"));
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2024-05-01T14:00:00Z")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-05-01T14:03:00Z")
+    );
     assert_eq!(flag(a, "paged", i), Some(true));
     assert_eq!(text(a, "severity", i).as_deref(), Some("critical"));
     let i = row(a, "alert_id", "9002");
-    assert_eq!(text(a, "title", i).as_deref(), Some("Disk \"root\" 95% on web-02"));
-    assert_eq!(time(a, "acknowledged_at", i).as_deref(), Some("2024-05-01T15:05:00Z"));
+    assert_eq!(
+        text(a, "title", i).as_deref(),
+        Some("Disk \"root\" 95% on web-02")
+    );
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2024-05-01T15:05:00Z")
+    );
     assert_eq!(flag(a, "paged", i), Some(false));
     assert_eq!(b.rejects.len(), 1);
-    assert!(b.rejects[0].reason.contains("triggered_at"), "{}", b.rejects[0].reason);
+    assert!(
+        b.rejects[0].reason.contains("triggered_at"),
+        "{}",
+        b.rejects[0].reason
+    );
 }
 
 #[test]
 fn forced_format_that_does_not_fit_is_an_error() {
-    let e = try_ingest(&[fixture("grafana/alert_groups.json")], "", Some(Format::Opsgenie))
-        .err()
-        .unwrap()
-        .to_string();
+    let e = try_ingest(
+        &[fixture("grafana/alert_groups.json")],
+        "",
+        Some(Format::Opsgenie),
+    )
+    .err()
+    .unwrap()
+    .to_string();
     assert!(e.contains("does not read as opsgenie"), "{e}");
 }

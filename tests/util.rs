@@ -10,16 +10,23 @@ use polars::prelude::*;
 
 /// A fixture file under `tests/fixtures`.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 /// The shared data directory (`../shared/data`), if present.
 pub fn shared(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(rel);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(rel);
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipping: {} is absent (CI always has ../shared)", p.display());
+        eprintln!(
+            "skipping: {} is absent (CI always has ../shared)",
+            p.display()
+        );
         None
     }
 }
@@ -49,14 +56,19 @@ pub fn try_ingest(
 /// The row whose `id_col` is `id`.
 pub fn row(df: &DataFrame, id_col: &str, id: &str) -> usize {
     let ids = df.column(id_col).unwrap().str().unwrap();
-    ids.into_iter()
+    ids.iter()
         .position(|v| v == Some(id))
         .unwrap_or_else(|| panic!("no row with {id_col} = {id}"))
 }
 
 /// A string cell.
 pub fn text(df: &DataFrame, col: &str, i: usize) -> Option<String> {
-    df.column(col).unwrap().str().unwrap().get(i).map(str::to_string)
+    df.column(col)
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(i)
+        .map(str::to_string)
 }
 
 /// A datetime cell as RFC 3339 UTC.
@@ -81,7 +93,7 @@ pub fn list(df: &DataFrame, col: &str, i: usize) -> Option<Vec<String>> {
     Some(
         s.str()
             .unwrap()
-            .into_iter()
+            .iter()
             .map(|v| v.unwrap_or("").to_string())
             .collect(),
     )
@@ -101,8 +113,8 @@ pub fn labels(df: &DataFrame, i: usize) -> Vec<(String, String)> {
     let values = st.field_by_name("value").unwrap();
     keys.str()
         .unwrap()
-        .into_iter()
-        .zip(values.str().unwrap())
+        .iter()
+        .zip(values.str().unwrap().iter())
         .map(|(k, v)| (k.unwrap_or("").to_string(), v.unwrap_or("").to_string()))
         .collect()
 }

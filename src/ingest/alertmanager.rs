@@ -47,7 +47,12 @@ struct Payload {
     alerts: Vec<Box<serde_json::value::RawValue>>,
     #[serde(default, rename = "truncatedAlerts")]
     truncated_alerts: Option<u64>,
-    #[serde(default, alias = "received_at", alias = "timestamp", rename = "receivedAt")]
+    #[serde(
+        default,
+        alias = "received_at",
+        alias = "timestamp",
+        rename = "receivedAt"
+    )]
     received_at: Option<String>,
     #[serde(default)]
     version: Option<String>,
@@ -57,7 +62,12 @@ struct Payload {
 struct Wrapped {
     #[serde(alias = "body")]
     payload: Payload,
-    #[serde(default, alias = "received_at", alias = "timestamp", rename = "receivedAt")]
+    #[serde(
+        default,
+        alias = "received_at",
+        alias = "timestamp",
+        rename = "receivedAt"
+    )]
     received_at: Option<String>,
 }
 
@@ -210,7 +220,10 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 .fingerprint
                 .clone()
                 .unwrap_or_else(|| label_hash(&alert.labels));
-            let seen = [Some(starts), resolved, received].into_iter().flatten().max();
+            let seen = [Some(starts), resolved, received]
+                .into_iter()
+                .flatten()
+                .max();
             let key = (fingerprint_key(&fingerprint), starts);
             if let Some(&row) = occurrences.get(&key) {
                 let cols = &mut ctx.sink.alerts;
@@ -234,7 +247,10 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 title,
                 service: alert.labels.get(&service_label).cloned(),
                 team: alert.labels.get(&team_label).cloned(),
-                severity: alert.labels.get("severity").and_then(|s| normalise_severity(s)),
+                severity: alert
+                    .labels
+                    .get("severity")
+                    .and_then(|s| normalise_severity(s)),
                 urgency: None,
                 paged: Some(pages),
                 triggered_at: starts,

@@ -69,7 +69,10 @@ fn default_kind() -> String {
     "alerts".into()
 }
 fn default_true() -> Vec<String> {
-    ["true", "1", "yes", "y"].iter().map(|s| s.to_string()).collect()
+    ["true", "1", "yes", "y"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 fn default_sep() -> String {
     ";".into()
@@ -122,7 +125,11 @@ impl Mapping {
         let (targets, required): (&[&str], [&str; 2]) = match m.kind.as_str() {
             "alerts" => (ALERT_TARGETS, [s::ALERT_ID, s::TRIGGERED_AT]),
             "incidents" => (INCIDENT_TARGETS, [s::INCIDENT_ID, s::STARTED_AT]),
-            other => return Err(bad(format!("kind must be \"alerts\" or \"incidents\", not {other:?}"))),
+            other => {
+                return Err(bad(format!(
+                    "kind must be \"alerts\" or \"incidents\", not {other:?}"
+                )))
+            }
         };
         for k in m.columns.keys() {
             if !targets.contains(&k.as_str()) {
@@ -135,12 +142,17 @@ impl Mapping {
         }
         for r in required {
             if !m.columns.contains_key(r) {
-                return Err(bad(format!("[columns] must map {r:?} for kind {:?}", m.kind)));
+                return Err(bad(format!(
+                    "[columns] must map {r:?} for kind {:?}",
+                    m.kind
+                )));
             }
         }
         if let Some(f) = &m.format {
             if !["csv", "jsonl", "parquet"].contains(&f.as_str()) {
-                return Err(bad(format!("format must be csv, jsonl or parquet, not {f:?}")));
+                return Err(bad(format!(
+                    "format must be csv, jsonl or parquet, not {f:?}"
+                )));
             }
         }
         if let Some(tz) = &m.timezone {
@@ -165,7 +177,13 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         return Err(ctx.malformed("the generic format needs --mapping FILE"));
     };
     let m = Mapping::load(&mapping_path)?;
-    let tz = m.timezone.as_deref().map(parse_tz).transpose().ok().flatten();
+    let tz = m
+        .timezone
+        .as_deref()
+        .map(parse_tz)
+        .transpose()
+        .ok()
+        .flatten();
     let ext = ctx
         .path
         .extension()
@@ -207,19 +225,20 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 if text.is_empty() {
                     continue;
                 }
-                let outcome = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text)
-                    .map_err(|e| RowError::Reject(format!("not a JSON object: {e}")))
-                    .and_then(|obj| {
-                        let row: Row = obj
-                            .into_iter()
-                            .filter(|(_, v)| !v.is_null())
-                            .map(|(k, v)| match v {
-                                serde_json::Value::String(s) => (k, s),
-                                other => (k, other.to_string()),
-                            })
-                            .collect();
-                        conv.push(ctx, &row)
-                    });
+                let outcome =
+                    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text)
+                        .map_err(|e| RowError::Reject(format!("not a JSON object: {e}")))
+                        .and_then(|obj| {
+                            let row: Row = obj
+                                .into_iter()
+                                .filter(|(_, v)| !v.is_null())
+                                .map(|(k, v)| match v {
+                                    serde_json::Value::String(s) => (k, s),
+                                    other => (k, other.to_string()),
+                                })
+                                .collect();
+                            conv.push(ctx, &row)
+                        });
                 match outcome {
                     Ok(()) => {}
                     Err(RowError::Reject(reason)) => ctx.reject(n, Some(n), reason, text),
@@ -239,7 +258,11 @@ fn read_parquet(ctx: &mut Ctx<'_>, m: &Mapping, conv: &Converter<'_>) -> Result<
     let df = ParquetReader::new(file)
         .finish()
         .map_err(|e| ctx.malformed(format!("not a readable Parquet file: {e}")))?;
-    let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     let missing: Vec<String> = m
         .columns
         .values()
@@ -311,12 +334,8 @@ impl Converter<'_> {
     }
 
     fn flag(&self, row: &Row, target: &str) -> Option<bool> {
-        self.cell(row, target).map(|v| {
-            self.m
-                .true_values
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(v))
-        })
+        self.cell(row, target)
+            .map(|v| self.m.true_values.iter().any(|t| t.eq_ignore_ascii_case(v)))
     }
 
     fn count(&self, row: &Row, target: &str) -> Result<Option<u32>, RowError> {
@@ -372,7 +391,9 @@ impl Converter<'_> {
                 service: self.text(row, s::SERVICE),
                 team: self.text(row, s::TEAM),
                 status: self.text(row, s::STATUS),
-                started_at: self.instant(ctx, row, s::STARTED_AT)?.ok_or("empty started_at")?,
+                started_at: self
+                    .instant(ctx, row, s::STARTED_AT)?
+                    .ok_or("empty started_at")?,
                 resolved_at: self.instant(ctx, row, s::RESOLVED_AT)?,
                 updated_at: self.instant(ctx, row, s::UPDATED_AT)?,
             };
@@ -444,7 +465,11 @@ mod tests {
     fn mapping_rejects_unknown_targets() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("m.toml");
-        std::fs::write(&p, "source='x'\n[columns]\nalert_id='id'\ntriggered_at='t'\ncolour='c'\n").unwrap();
+        std::fs::write(
+            &p,
+            "source='x'\n[columns]\nalert_id='id'\ntriggered_at='t'\ncolour='c'\n",
+        )
+        .unwrap();
         let e = Mapping::load(&p).unwrap_err().to_string();
         assert!(e.contains("colour"), "{e}");
         std::fs::write(&p, "source='x'\n[columns]\nalert_id='id'\n").unwrap();

@@ -112,14 +112,13 @@ fn to_record(ctx: &Ctx<'_>, g: Group) -> Result<AlertRecord, String> {
     let mut labels = labels_of(g.labels);
     let settings = &ctx.config.ingest;
     let find = |key: &str, labels: &[(String, String)]| {
-        labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        labels
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
     };
-    let team = find(&settings.team_label, &labels).or_else(|| {
-        g.teams
-            .as_ref()
-            .and_then(|t| t.first())
-            .and_then(name_of)
-    });
+    let team = find(&settings.team_label, &labels)
+        .or_else(|| g.teams.as_ref().and_then(|t| t.first()).and_then(name_of));
     let service = find(&settings.service_label, &labels);
     let severity = find("severity", &labels).and_then(|s| normalise_severity(&s));
     if let Some(i) = g.integration_id {
@@ -131,16 +130,16 @@ fn to_record(ctx: &Ctx<'_>, g: Group) -> Result<AlertRecord, String> {
     if let Some(s) = &g.state {
         labels.push(("state".into(), s.clone()));
     }
-    let people: Vec<String> = g
-        .acknowledged_by
-        .iter()
-        .chain(g.resolved_by.iter())
-        .fold(Vec::new(), |mut acc, p| {
-            if !acc.contains(p) {
-                acc.push(p.clone());
-            }
-            acc
-        });
+    let people: Vec<String> =
+        g.acknowledged_by
+            .iter()
+            .chain(g.resolved_by.iter())
+            .fold(Vec::new(), |mut acc, p| {
+                if !acc.contains(p) {
+                    acc.push(p.clone());
+                }
+                acc
+            });
     Ok(AlertRecord {
         alert_id: g.id,
         dedup_key: None,

@@ -95,7 +95,10 @@ fn to_record(i: Incident) -> Result<Option<IncidentRecord>, String> {
     if i.mode.as_deref().is_some_and(|m| m != "standard") {
         return Ok(None);
     }
-    let category = i.incident_status.as_ref().and_then(|s| s.category.as_deref());
+    let category = i
+        .incident_status
+        .as_ref()
+        .and_then(|s| s.category.as_deref());
     if matches!(category, Some("declined" | "merged" | "canceled")) {
         return Ok(None);
     }
@@ -107,8 +110,13 @@ fn to_record(i: Incident) -> Result<Option<IncidentRecord>, String> {
                     .as_deref()
                     .is_some_and(|n| n.eq_ignore_ascii_case(name))
             });
-            if let Some(v) = hit.and_then(|t| t.value.as_ref()).and_then(|v| v.value.as_deref()) {
-                return parse_instant(v).map(Some).map_err(|e| format!("{name}: {e}"));
+            if let Some(v) = hit
+                .and_then(|t| t.value.as_ref())
+                .and_then(|v| v.value.as_deref())
+            {
+                return parse_instant(v)
+                    .map(Some)
+                    .map_err(|e| format!("{name}: {e}"));
             }
         }
         Ok(None)

@@ -86,10 +86,7 @@ pub fn read_records<R: BufRead>(
             if buf.is_empty() {
                 return Ok(count);
             }
-            let ws = buf
-                .iter()
-                .take_while(|b| b.is_ascii_whitespace())
-                .count();
+            let ws = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
             let done = ws < buf.len();
             reader.consume(ws);
             if done {
@@ -258,15 +255,29 @@ mod tests {
         assert_eq!(r.unwrap(), 4);
         assert_eq!(
             out,
-            vec!["1:{\"id\":1}", "2:{\"id\":2}", "end", "3:{\"id\":3}", "end", "4:{\"id\":4}", "end"]
+            vec![
+                "1:{\"id\":1}",
+                "2:{\"id\":2}",
+                "end",
+                "3:{\"id\":3}",
+                "end",
+                "4:{\"id\":4}",
+                "end"
+            ]
         );
     }
 
     #[test]
     fn meta_after_records_is_seen() {
-        let (out, r) = collect("{\"data\":[{\"a\":1}],\"time_zone\":\"Europe/Berlin\"}", &["data"]);
+        let (out, r) = collect(
+            "{\"data\":[{\"a\":1}],\"time_zone\":\"Europe/Berlin\"}",
+            &["data"],
+        );
         assert_eq!(r.unwrap(), 1);
-        assert_eq!(out, vec!["1:{\"a\":1}", "meta time_zone=\"Europe/Berlin\"", "end"]);
+        assert_eq!(
+            out,
+            vec!["1:{\"a\":1}", "meta time_zone=\"Europe/Berlin\"", "end"]
+        );
     }
 
     #[test]

@@ -31,8 +31,8 @@ use std::path::{Path, PathBuf};
 use indicatif::ProgressBar;
 use polars::prelude::DataFrame;
 
-pub use crate::error::IngestError;
 use crate::config::Config;
+pub use crate::error::IngestError;
 pub use record::{AlertColumns, AlertRecord, IncidentColumns, IncidentRecord};
 
 /// The export formats alertsift reads.
@@ -162,8 +162,13 @@ impl Head {
         };
         let mut f = File::open(path).map_err(io)?;
         let mut buf = Vec::with_capacity(64 * 1024);
-        f.by_ref().take(64 * 1024).read_to_end(&mut buf).map_err(io)?;
-        let text = String::from_utf8_lossy(&buf).trim_start_matches('\u{feff}').to_string();
+        f.by_ref()
+            .take(64 * 1024)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+        let text = String::from_utf8_lossy(&buf)
+            .trim_start_matches('\u{feff}')
+            .to_string();
         let first_line = text.lines().next().unwrap_or("").to_string();
         let csv_header = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -194,11 +199,9 @@ impl Head {
     /// Does the head contain the JSON key `"key":` (any spacing)?
     pub fn has_key(&self, key: &str) -> bool {
         let needle = format!("\"{key}\"");
-        self.text.match_indices(&needle).any(|(i, _)| {
-            self.text[i + needle.len()..]
-                .trim_start()
-                .starts_with(':')
-        })
+        self.text
+            .match_indices(&needle)
+            .any(|(i, _)| self.text[i + needle.len()..].trim_start().starts_with(':'))
     }
 
     /// How many of `names` are in the CSV header.
@@ -457,20 +460,25 @@ pub fn detect(path: &Path, has_mapping: bool) -> Result<Format, IngestError> {
             best = Some((score, f));
         }
     }
-    best.map(|(_, f)| f).ok_or_else(|| IngestError::UnknownFormat {
-        path: path.to_path_buf(),
-        tried: Format::ALL
-            .iter()
-            .filter(|f| has_mapping || **f != Format::Generic)
-            .map(|f| f.name())
-            .collect(),
-        first_line: head.first_line.chars().take(120).collect(),
-    })
+    best.map(|(_, f)| f)
+        .ok_or_else(|| IngestError::UnknownFormat {
+            path: path.to_path_buf(),
+            tried: Format::ALL
+                .iter()
+                .filter(|f| has_mapping || **f != Format::Generic)
+                .map(|f| f.name())
+                .collect(),
+            first_line: head.first_line.chars().take(120).collect(),
+        })
 }
 
 /// Ingest every input. Fails on the first whole-file problem, before anything
 /// is written anywhere; record-level problems become rejects.
-pub fn ingest(inputs: &[Input], config: &Config, options: &IngestOptions) -> Result<Batch, IngestError> {
+pub fn ingest(
+    inputs: &[Input],
+    config: &Config,
+    options: &IngestOptions,
+) -> Result<Batch, IngestError> {
     // Resolve every format first, so an unknown file fails before any work.
     let mut planned: Vec<(usize, PathBuf, Format)> = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.iter().enumerate() {

@@ -84,7 +84,8 @@ struct Alert {
 
 /// Sure when the head has Opsgenie's `tinyId`, or `alias` with `message`.
 pub fn sniff(head: &Head) -> u8 {
-    if head.is_json() && (head.has_key("tinyId") || (head.has_key("alias") && head.has_key("message")))
+    if head.is_json()
+        && (head.has_key("tinyId") || (head.has_key("alias") && head.has_key("message")))
     {
         90
     } else {
@@ -118,10 +119,15 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
 }
 
 fn ms(v: Option<f64>) -> Option<i64> {
-    v.filter(|x| x.is_finite() && *x >= 0.0).map(|x| (x * 1000.0) as i64)
+    v.filter(|x| x.is_finite() && *x >= 0.0)
+        .map(|x| (x * 1000.0) as i64)
 }
 
-fn to_record(ctx: &Ctx<'_>, a: Alert, closed_without_time: &mut u64) -> Result<AlertRecord, String> {
+fn to_record(
+    ctx: &Ctx<'_>,
+    a: Alert,
+    closed_without_time: &mut u64,
+) -> Result<AlertRecord, String> {
     let created = parse_instant(&a.created_at).map_err(|e| format!("createdAt: {e}"))?;
     let updated = a
         .updated_at
@@ -144,7 +150,10 @@ fn to_record(ctx: &Ctx<'_>, a: Alert, closed_without_time: &mut u64) -> Result<A
     let acknowledged_at = ms(report.ack_time).map(|d| created + d);
     let person = |s: &Option<String>| s.as_deref().is_some_and(|v| v.contains('@'));
     let auto_resolved = if closed {
-        report.closed_by.as_ref().map(|_| !person(&report.closed_by))
+        report
+            .closed_by
+            .as_ref()
+            .map(|_| !person(&report.closed_by))
     } else {
         None
     };

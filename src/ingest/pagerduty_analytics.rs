@@ -119,9 +119,15 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                     break;
                 }
                 match serde_json::from_str::<Raw>(raw.get()) {
-                    Err(e) => ctx.reject(n, None, format!("not an Analytics incident: {e}"), raw.get()),
+                    Err(e) => ctx.reject(
+                        n,
+                        None,
+                        format!("not an Analytics incident: {e}"),
+                        raw.get(),
+                    ),
                     Ok(r) => {
-                        if tz.is_none() && parse_instant(&r.created_at).is_err()
+                        if tz.is_none()
+                            && parse_instant(&r.created_at).is_err()
                             && parse_naive(&r.created_at, NAIVE_ISO).is_some()
                         {
                             fatal = Some(
@@ -151,7 +157,10 @@ fn to_record(ctx: &mut Ctx<'_>, r: Raw, tz: Option<Tz>) -> Result<(), String> {
         parse_instant_or_local(v, tz, NAIVE_ISO).map_err(|e| format!("{what}: {e}"))
     };
     let created = at(&r.created_at, "created_at")?;
-    let secs = |s: Option<f64>| s.filter(|x| x.is_finite() && *x >= 0.0).map(|x| (x * 1e6) as i64);
+    let secs = |s: Option<f64>| {
+        s.filter(|x| x.is_finite() && *x >= 0.0)
+            .map(|x| (x * 1e6) as i64)
+    };
     let resolved = match r.resolved_at.as_deref().filter(|s| !s.is_empty()) {
         Some(v) => Some(at(v, "resolved_at")?),
         None => secs(r.seconds_to_resolve).map(|d| created + d),
@@ -181,9 +190,15 @@ fn to_record(ctx: &mut Ctx<'_>, r: Raw, tz: Option<Tz>) -> Result<(), String> {
         labels.push(("escalation_policy".to_string(), ep.clone()));
     }
     for (k, v) in [
-        ("pagerduty.business_hour_interruptions", r.business_hour_interruptions),
+        (
+            "pagerduty.business_hour_interruptions",
+            r.business_hour_interruptions,
+        ),
         ("pagerduty.off_hour_interruptions", r.off_hour_interruptions),
-        ("pagerduty.sleep_hour_interruptions", r.sleep_hour_interruptions),
+        (
+            "pagerduty.sleep_hour_interruptions",
+            r.sleep_hour_interruptions,
+        ),
         ("pagerduty.total_interruptions", r.total_interruptions),
         ("pagerduty.total_notifications", r.total_notifications),
     ] {

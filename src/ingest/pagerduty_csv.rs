@@ -252,7 +252,10 @@ fn parse_hms(s: &str) -> Option<i64> {
     if let Ok(secs) = s.parse::<f64>() {
         return Some((secs * 1e6) as i64);
     }
-    let parts: Vec<i64> = s.split(':').map(|p| p.trim().parse().ok()).collect::<Option<_>>()?;
+    let parts: Vec<i64> = s
+        .split(':')
+        .map(|p| p.trim().parse().ok())
+        .collect::<Option<_>>()?;
     let secs = parts.iter().fold(0i64, |acc, p| acc * 60 + p);
     Some(secs * 1_000_000)
 }
@@ -270,7 +273,11 @@ fn read_basic(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let when = |ctx: &Ctx<'_>, raw: &str, what: &str| -> Result<i64, RowError> {
         parse_instant_or_local(raw, tz, NAIVE_ISO).map_err(|e| {
             if tz.is_none() && parse_naive(raw, NAIVE_ISO).is_some() {
-                RowError::Fatal(ctx.naive_zone(raw).err().unwrap_or_else(|| ctx.malformed(e)))
+                RowError::Fatal(
+                    ctx.naive_zone(raw)
+                        .err()
+                        .unwrap_or_else(|| ctx.malformed(e)),
+                )
             } else {
                 RowError::Reject(format!("{what}: {e}"))
             }
@@ -278,7 +285,11 @@ fn read_basic(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     };
     let n = csvutil::for_each_row(ctx, &mut table, |ctx, rec| {
         let number = cell(rec, id).ok_or("empty `#`")?;
-        let start = when(ctx, cell(rec, opened).ok_or("empty `Opened On`")?, "Opened On")?;
+        let start = when(
+            ctx,
+            cell(rec, opened).ok_or("empty `Opened On`")?,
+            "Opened On",
+        )?;
         let resolved = match cell(rec, resolved_on) {
             Some(raw) => Some(when(ctx, raw, "Resolved On")?),
             None => cell(rec, duration).and_then(parse_hms).map(|d| start + d),

@@ -128,7 +128,11 @@ fn person(r: &Option<Ref>) -> Option<String> {
 
 fn index_entry(index: &mut LogIndex, e: Entry) -> Result<(), String> {
     let at = parse_instant(&e.created_at).map_err(|m| format!("created_at: {m}"))?;
-    let id = e.incident.id.clone().ok_or("log entry without incident.id")?;
+    let id = e
+        .incident
+        .id
+        .clone()
+        .ok_or("log entry without incident.id")?;
     let log = index.by_incident.entry(id).or_default();
     let kind = e.kind.trim_end_matches("_reference");
     let kind = kind.strip_suffix("_log_entry").unwrap_or(kind);
@@ -153,8 +157,7 @@ fn index_entry(index: &mut LogIndex, e: Entry) -> Result<(), String> {
                 .as_ref()
                 .and_then(|a| a.kind.as_deref())
                 .is_some_and(|k| k.starts_with("service") || k.starts_with("integration"))
-                || e
-                    .channel
+                || e.channel
                     .as_ref()
                     .and_then(|c| c.kind.as_deref())
                     .is_some_and(|k| k == "auto" || k == "timeout");

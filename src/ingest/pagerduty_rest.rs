@@ -161,10 +161,16 @@ fn to_record(ctx: &mut Ctx<'_>, i: Incident) -> Result<AlertRecord, String> {
         }
     };
     for a in &i.assignments {
-        push_person(a.assignee.as_ref().and_then(|r| r.summary.clone()), &mut people);
+        push_person(
+            a.assignee.as_ref().and_then(|r| r.summary.clone()),
+            &mut people,
+        );
     }
     for a in &i.acknowledgements {
-        push_person(a.acknowledger.as_ref().and_then(|r| r.summary.clone()), &mut people);
+        push_person(
+            a.acknowledger.as_ref().and_then(|r| r.summary.clone()),
+            &mut people,
+        );
     }
     let (mut escalations, mut notes) = (None, None);
     if let Some(log) = ctx.sink.pd_log.take(&i.id) {

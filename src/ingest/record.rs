@@ -180,10 +180,13 @@ impl AlertColumns {
         self.team.append_option(r.team.as_deref());
         self.severity.append_option(r.severity);
         self.urgency.append_option(r.urgency.as_deref());
-        self.acknowledged_by.append_option(r.acknowledged_by.as_deref());
+        self.acknowledged_by
+            .append_option(r.acknowledged_by.as_deref());
         self.resolved_by.append_option(r.resolved_by.as_deref());
         match &r.responders {
-            Some(v) => self.responders.append_values_iter(v.iter().map(String::as_str)),
+            Some(v) => self
+                .responders
+                .append_values_iter(v.iter().map(String::as_str)),
             None => self.responders.append_null(),
         }
         for (k, v) in &r.labels {
@@ -362,8 +365,16 @@ fn labels_series(
         None => polars_arrow::array::new_empty_array(ArrowDataType::Utf8View),
     };
     let struct_dtype = ArrowDataType::Struct(vec![
-        ArrowField::new(PlSmallStr::from_static(s::LABEL_KEY), ArrowDataType::Utf8View, true),
-        ArrowField::new(PlSmallStr::from_static(s::LABEL_VALUE), ArrowDataType::Utf8View, true),
+        ArrowField::new(
+            PlSmallStr::from_static(s::LABEL_KEY),
+            ArrowDataType::Utf8View,
+            true,
+        ),
+        ArrowField::new(
+            PlSmallStr::from_static(s::LABEL_VALUE),
+            ArrowDataType::Utf8View,
+            true,
+        ),
     ]);
     let len = key_arr.len();
     let structs = StructArray::try_new(struct_dtype.clone(), len, vec![key_arr, value_arr], None)?;

@@ -82,14 +82,20 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         match tz {
             Some(tz) => Ok(localise(naive, tz)),
             None => Err(RowError::Fatal(
-                ctx.naive_zone(raw).err().unwrap_or_else(|| ctx.malformed("no zone")),
+                ctx.naive_zone(raw)
+                    .err()
+                    .unwrap_or_else(|| ctx.malformed("no zone")),
             )),
         }
     };
     let rows = csvutil::for_each_row(ctx, &mut table, |ctx, rec| {
         row += 1;
         let id = null_cell(rec, number).ok_or("empty `number`")?;
-        let started = when(ctx, null_cell(rec, opened).ok_or("empty `opened_at`")?, "opened_at")?;
+        let started = when(
+            ctx,
+            null_cell(rec, opened).ok_or("empty `opened_at`")?,
+            "opened_at",
+        )?;
         let resolved = match null_cell(rec, resolved_col).or_else(|| null_cell(rec, closed_col)) {
             Some(raw) => Some(when(ctx, raw, "resolved_at")?),
             None => None,

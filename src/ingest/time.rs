@@ -15,7 +15,11 @@ pub fn parse_instant(raw: &str) -> TimeResult {
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(dt.timestamp_micros());
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f %z"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f %z",
+    ] {
         if let Ok(dt) = DateTime::parse_from_str(t, fmt) {
             return Ok(dt.timestamp_micros());
         }
@@ -27,7 +31,11 @@ pub fn parse_instant(raw: &str) -> TimeResult {
 }
 
 /// ISO-8601 local date-times without an offset.
-pub const NAIVE_ISO: &[&str] = &["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"];
+pub const NAIVE_ISO: &[&str] = &[
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+];
 
 /// True if `raw` reads as a local date-time in one of `formats`.
 pub fn parse_naive(raw: &str, formats: &[&str]) -> Option<NaiveDateTime> {
@@ -123,6 +131,9 @@ mod tests {
     #[test]
     fn rfc3339_output() {
         assert_eq!(rfc3339_utc(1_677_370_204_000_000), "2023-02-26T00:10:04Z");
-        assert_eq!(rfc3339_utc(1_677_370_204_963_000), "2023-02-26T00:10:04.963Z");
+        assert_eq!(
+            rfc3339_utc(1_677_370_204_963_000),
+            "2023-02-26T00:10:04.963Z"
+        );
     }
 }

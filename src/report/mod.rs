@@ -98,7 +98,9 @@ pub fn write_run(
         path: out.to_path_buf(),
         source,
     })?;
-    let mut alerts = alerts.collect().map_err(Error::polars("the alerts table"))?;
+    let mut alerts = alerts
+        .collect()
+        .map_err(Error::polars("the alerts table"))?;
     let mut incidents = incidents
         .collect()
         .map_err(Error::polars("the incidents table"))?;
@@ -106,8 +108,16 @@ pub fn write_run(
         .clone()
         .lazy()
         .select([
-            col(s::TRIGGERED_AT).min().dt().timestamp(TimeUnit::Microseconds).alias("first"),
-            col(s::TRIGGERED_AT).max().dt().timestamp(TimeUnit::Microseconds).alias("last"),
+            col(s::TRIGGERED_AT)
+                .min()
+                .dt()
+                .timestamp(TimeUnit::Microseconds)
+                .alias("first"),
+            col(s::TRIGGERED_AT)
+                .max()
+                .dt()
+                .timestamp(TimeUnit::Microseconds)
+                .alias("last"),
             col(s::PAGED).sum().cast(DataType::UInt64).alias("pages"),
         ])
         .collect()
