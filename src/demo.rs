@@ -1326,8 +1326,8 @@ pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
     };
     for week in 0..options.weeks {
         let mut occs = Vec::new();
-        for ti in 0..teams.len() {
-            for ri in 0..teams[ti].rules.len() {
+        for (ti, team) in teams.iter().enumerate() {
+            for ri in 0..team.rules.len() {
                 g.rule_week(ti, ri, week, &mut occs);
             }
         }

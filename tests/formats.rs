@@ -537,3 +537,119 @@ fn forced_format_that_does_not_fit_is_an_error() {
     .to_string();
     assert!(e.contains("does not read as opsgenie"), "{e}");
 }
+
+fn generic(paths: &[std::path::PathBuf], mapping: &str) -> alertsift::ingest::Batch {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("mapping.toml");
+    std::fs::write(&m, mapping).unwrap();
+    let options = alertsift::ingest::IngestOptions {
+        mapping: Some(m),
+        progress: false,
+    };
+    let inputs: Vec<_> = paths
+        .iter()
+        .map(|p| alertsift::ingest::Input {
+            path: p.clone(),
+            format: None,
+        })
+        .collect();
+    alertsift::ingest::ingest(&inputs, &alertsift::config::Config::default(), &options).unwrap()
+}
+
+#[test]
+fn generic_mapping_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("events.jsonl");
+    std::fs::write(
+        &f,
+        concat!(
+            "{\"key\":\"e1\",\"msg\":\"CPU 93% on web-01\",\"at\":1714557600,\"sev\":\"warn\",\"people\":\"ann;bob\",\"tags\":\"env=prod;dc=fra\"}\n",
+            "\n",
+            "{\"key\":\"e2\",\"msg\":\"no time\"}\n",
+            "not json\n",
+        ),
+    )
+    .unwrap();
+    let b = generic(
+        &[f],
+        "source = \"zabbix\"\ntimestamp_format = \"epoch_s\"\n[columns]\nalert_id = \"key\"\ntitle = \"msg\"\ntriggered_at = \"at\"\nseverity = \"sev\"\nresponders = \"people\"\nlabels = \"tags\"\n",
+    );
+    let a = &b.alerts;
+    assert_eq!(a.height(), 1);
+    // 1714557600 = 2024-05-01T10:00:00Z.
+    assert_eq!(
+        time(a, "triggered_at", 0).as_deref(),
+        Some("2024-05-01T10:00:00Z")
+    );
+    assert_eq!(text(a, "severity", 0).as_deref(), Some("warning"));
+    assert_eq!(text(a, "source", 0).as_deref(), Some("zabbix"));
+    assert_eq!(
+        list(a, "responders", 0),
+        Some(vec!["ann".to_string(), "bob".to_string()])
+    );
+    assert_eq!(
+        labels(a, 0),
+        vec![
+            ("env".to_string(), "prod".to_string()),
+            ("dc".to_string(), "fra".to_string())
+        ]
+    );
+    assert_eq!(b.rejects.len(), 2);
+    assert!(
+        b.rejects[0].reason.contains("empty triggered_at"),
+        "{}",
+        b.rejects[0].reason
+    );
+    assert_eq!(b.rejects[0].line, Some(3));
+    assert!(
+        b.rejects[1].reason.contains("not a JSON object"),
+        "{}",
+        b.rejects[1].reason
+    );
+}
+
+#[test]
+fn generic_mapping_parquet_with_datetimes() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("incidents.parquet");
+    // opened: 2024-05-01T08:00:00Z (zone-aware); closed: 2024-05-01 11:30
+    // naive, read in the mapping's Europe/Berlin (CEST, UTC+2) = 09:30Z.
+    let started =
+        Int64Chunked::from_slice(PlSmallStr::from_static("opened"), &[1_714_550_400_000_000])
+            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+            .into_series();
+    let closed =
+        Int64Chunked::from_slice(PlSmallStr::from_static("closed"), &[1_714_563_000_000_000])
+            .into_datetime(TimeUnit::Microseconds, None)
+            .into_series();
+    let mut df = DataFrame::new(
+        1,
+        vec![
+            Column::new(PlSmallStr::from_static("ref"), ["INC-9"]),
+            Column::new(PlSmallStr::from_static("sev"), ["SEV1"]),
+            started.into(),
+            closed.into(),
+        ],
+    )
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(&f).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let b = generic(
+        &[f],
+        "source = \"jira\"\nkind = \"incidents\"\ntimezone = \"Europe/Berlin\"\n[columns]\nincident_id = \"ref\"\nseverity = \"sev\"\nstarted_at = \"opened\"\nresolved_at = \"closed\"\n",
+    );
+    let inc = &b.incidents;
+    assert_eq!(inc.height(), 1);
+    assert_eq!(text(inc, "source", 0).as_deref(), Some("jira"));
+    assert_eq!(text(inc, "severity", 0).as_deref(), Some("critical"));
+    assert_eq!(
+        time(inc, "started_at", 0).as_deref(),
+        Some("2024-05-01T08:00:00Z")
+    );
+    assert_eq!(
+        time(inc, "resolved_at", 0).as_deref(),
+        Some("2024-05-01T09:30:00Z")
+    );
+}

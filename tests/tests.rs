@@ -1,5 +1,8 @@
 //! Integration tests: one binary, split by theme (ripgrep's layout).
 
+// Test helpers unwrap: a panic there is a failed test, not a crash on input.
+#![allow(clippy::unwrap_used)]
+
 mod util;
 
 mod cli;

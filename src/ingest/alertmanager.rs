@@ -179,7 +179,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         receivers.insert(receiver.clone());
         let pages = receivers_paging
             .as_ref()
-            .is_none_or(|list| list.iter().any(|r| *r == receiver));
+            .is_none_or(|list| list.contains(&receiver));
         for value in payload.alerts {
             let value = value.get();
             let alert: Alert = match serde_json::from_str(value) {

@@ -282,13 +282,28 @@ fn read_parquet(ctx: &mut Ctx<'_>, m: &Mapping, conv: &Converter<'_>) -> Result<
     for name in m.columns.values() {
         let col = df.column(name)?.as_materialized_series().clone();
         let text = match col.dtype() {
-            DataType::Datetime(_, _) => {
+            DataType::Datetime(_, tz) => {
+                // Zone-aware: an instant, written RFC 3339 UTC. Naive: a local
+                // time, written without an offset so the mapping's zone applies.
+                let naive = tz.is_none();
                 let micros = col
-                    .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?
+                    .cast(&DataType::Datetime(TimeUnit::Microseconds, tz.clone()))?
                     .cast(&DataType::Int64)?;
                 let ca = micros.i64()?.clone();
                 ca.iter()
-                    .map(|v| v.map(super::time::rfc3339_utc))
+                    .map(|v| {
+                        v.map(|m| {
+                            if naive {
+                                chrono::DateTime::from_timestamp_micros(m)
+                                    .map(|d| {
+                                        d.naive_utc().format("%Y-%m-%dT%H:%M:%S%.f").to_string()
+                                    })
+                                    .unwrap_or_default()
+                            } else {
+                                super::time::rfc3339_utc(m)
+                            }
+                        })
+                    })
                     .collect::<StringChunked>()
             }
             _ => col.cast(&DataType::String)?.str()?.clone(),
@@ -363,10 +378,18 @@ impl Converter<'_> {
                 .map_err(|_| bad(format!("not epoch milliseconds: {raw:?}")))?,
             Some(fmt) => match chrono::DateTime::parse_from_str(raw, fmt) {
                 Ok(dt) => dt.timestamp_micros(),
-                Err(_) => match (parse_naive(raw, &[fmt]), self.tz) {
+                // Native Parquet datetimes arrive as ISO 8601 whatever the
+                // mapping's format says.
+                Err(_) => match (
+                    parse_naive(raw, &[fmt]).or_else(|| parse_naive(raw, NAIVE_ISO)),
+                    self.tz,
+                ) {
                     (Some(naive), Some(tz)) => super::time::localise(naive, tz),
                     (Some(_), None) => return Err(RowError::Fatal(no_zone(ctx, raw))),
-                    (None, _) => return Err(bad(format!("{raw:?} does not match {fmt:?}"))),
+                    (None, _) => match super::time::parse_instant(raw) {
+                        Ok(v) => v,
+                        Err(_) => return Err(bad(format!("{raw:?} does not match {fmt:?}"))),
+                    },
                 },
             },
             None => match parse_instant_or_local(raw, self.tz, NAIVE_ISO) {

@@ -688,7 +688,7 @@ pub mod csvutil {
     }
 
     /// A cell, trimmed, `None` if empty.
-    pub fn cell<'r>(record: &'r csv::StringRecord, idx: Option<usize>) -> Option<&'r str> {
+    pub fn cell(record: &csv::StringRecord, idx: Option<usize>) -> Option<&str> {
         idx.and_then(|i| record.get(i))
             .map(str::trim)
             .filter(|s| !s.is_empty())

@@ -52,7 +52,7 @@ pub fn sniff(head: &Head) -> u8 {
     }
 }
 
-fn null_cell<'r>(rec: &'r csv::StringRecord, idx: Option<usize>) -> Option<&'r str> {
+fn null_cell(rec: &csv::StringRecord, idx: Option<usize>) -> Option<&str> {
     cell(rec, idx).filter(|v| *v != "?")
 }
 
