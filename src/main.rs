@@ -8,6 +8,10 @@
 
 mod cli;
 
+/// polars' own advice: a faster allocator for columnar work (see Cargo.toml).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 use clap::Parser;

@@ -55,18 +55,18 @@ pub const NOTES: &str = "notes";
 pub const REPEAT_COUNT: &str = "repeat_count";
 /// People notified, assigned or who acknowledged, in the order the vendor gives.
 pub const RESPONDERS: &str = "responders";
-/// Key/value pairs: Alertmanager labels, Opsgenie tags (`key:value` split, a
-/// bare tag has an empty value), Grafana labels.
+/// Key/value pairs as a JSON object text, `{"alertname":"X","team":"y"}`:
+/// Alertmanager labels, Opsgenie tags (`key:value` split, a bare tag has an
+/// empty value; values of a repeated key are joined with `,`), Grafana labels.
+/// Null when the record has none. Text rather than a nested column: every
+/// engine reads it (`json_extract`, `str.json_decode`, `json.loads`), and it
+/// sorts, gathers and writes as fast as any string.
 pub const LABELS: &str = "labels";
 /// The vendor's last-update time, else the latest instant known for the
 /// record. When two exports hold the same alert, the store keeps the copy with
 /// the later `updated_at` (ties: the one ingested last).
 pub const UPDATED_AT: &str = "updated_at";
 
-/// Field names inside each [`LABELS`] entry.
-pub const LABEL_KEY: &str = "key";
-/// Field names inside each [`LABELS`] entry.
-pub const LABEL_VALUE: &str = "value";
 
 // ------------------------------------------------------------- incidents ---
 
@@ -82,14 +82,6 @@ pub const SEVERITIES: [&str; 4] = ["critical", "error", "warning", "info"];
 
 fn utc() -> DataType {
     DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
-}
-
-/// The dtype of [`LABELS`]: `list<struct<key: str, value: str>>`.
-pub fn labels_dtype() -> DataType {
-    DataType::List(Box::new(DataType::Struct(vec![
-        Field::new(PlSmallStr::from_static(LABEL_KEY), DataType::String),
-        Field::new(PlSmallStr::from_static(LABEL_VALUE), DataType::String),
-    ])))
 }
 
 fn schema_of(cols: &[(&'static str, DataType)]) -> Schema {
@@ -120,7 +112,7 @@ pub fn alerts_schema() -> Schema {
         (NOTES, DataType::UInt32),
         (REPEAT_COUNT, DataType::UInt32),
         (RESPONDERS, DataType::List(Box::new(DataType::String))),
-        (LABELS, labels_dtype()),
+        (LABELS, DataType::String),
         (UPDATED_AT, utc()),
     ])
 }

@@ -24,7 +24,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
-use crate::ingest::Reject;
+use crate::ingest::{timing, Reject};
 use crate::schema as s;
 
 /// Version of the store layout; bumped when the canonical schema changes.
@@ -234,79 +234,114 @@ impl Store {
             path: path.clone(),
             source,
         };
+        let t = std::time::Instant::now();
         let existing = self.read_table(file, schema)?.collect().map_err(pe)?;
+        timing("read stored table", t);
         let key = [col(s::SOURCE), col(id)];
         let batch_rows = batch.height() as u64;
-        let batch_unique = batch
-            .clone()
-            .lazy()
-            .select(key.clone())
-            .unique(None, UniqueKeepStrategy::Any)
-            .collect()
-            .map_err(pe)?
-            .height() as u64;
         let before = existing.height() as u64;
-        let previous = existing.clone().lazy().select([
-            col(s::SOURCE),
-            col(id),
-            col(s::UPDATED_AT).alias("__previous"),
-        ]);
         const ORIGIN: &str = "__origin";
         const ROW: &str = "__row";
-        let tag = |df: DataFrame, origin: u32| {
-            df.lazy()
+        const PREVIOUS: &str = "__previous";
+        // Decide on narrow frames (keys and times only), then gather the
+        // full rows once: sorting wide rows with nested columns is slow.
+        let narrow = |df: &DataFrame, origin: u32| {
+            df.clone()
+                .lazy()
+                .select([col(s::SOURCE), col(id), col(s::UPDATED_AT), col(start)])
                 .with_row_index(ROW, None)
                 .with_column(lit(origin).cast(DataType::UInt32).alias(ORIGIN))
         };
-        let all = concat(
-            [tag(existing, 0), tag(batch, 1)],
+        let keys = concat(
+            [narrow(&existing, 0), narrow(&batch, 1)],
             UnionArgs {
                 rechunk: false,
                 ..UnionArgs::default()
             },
         )
         .map_err(pe)?;
+        let batch_unique = narrow(&batch, 1)
+            .select(key.clone())
+            .unique(None, UniqueKeepStrategy::Any)
+            .collect()
+            .map_err(pe)?
+            .height() as u64;
+        timing("  unique count", t);
         // Within each key the last row after this sort wins: the latest
         // updated_at, then the batch over the store, then the later row.
-        // (A numeric sort; the keys are compared by hash in `unique`.)
-        let merged = all
+        let winners = keys
             .sort_by_exprs(
                 [col(s::UPDATED_AT), col(ORIGIN), col(ROW)],
                 SortMultipleOptions::default()
                     .with_nulls_last(false)
                     .with_maintain_order(true),
             )
-            .unique_stable_generic(Some(key.to_vec()), UniqueKeepStrategy::Last);
-        let out = merged
+            .unique_stable_generic(Some(key.to_vec()), UniqueKeepStrategy::Last)
             .sort_by_exprs(
                 [col(start), col(s::SOURCE), col(id)],
                 SortMultipleOptions::default().with_maintain_order(true),
             )
             .collect()
             .map_err(pe)?;
+        timing("  winners", t);
+        let origins = winners.column(ORIGIN).and_then(|c| c.u32().cloned()).map_err(pe)?;
+        let rows = winners.column(ROW).and_then(|c| c.u32().cloned()).map_err(pe)?;
+        let before_idx = u32::try_from(before).unwrap_or(u32::MAX);
+        let index: Vec<IdxSize> = origins
+            .iter()
+            .zip(rows.iter())
+            .map(|(o, r)| {
+                let r = r.unwrap_or(0);
+                if o == Some(1) {
+                    r + before_idx
+                } else {
+                    r
+                }
+            })
+            .collect();
+        let index = IdxCa::from_vec(PlSmallStr::EMPTY, index);
         // Batch copies that replaced a stored copy of an older version.
-        let updated = out
-            .clone()
-            .lazy()
-            .filter(col(ORIGIN).eq(lit(1u32)))
-            .select([col(s::SOURCE), col(id), col(s::UPDATED_AT)])
-            .join(
-                previous,
-                [col(s::SOURCE), col(id)],
-                [col(s::SOURCE), col(id)],
-                JoinArgs::new(JoinType::Inner),
-            )
-            .filter(
-                col("__previous")
-                    .is_null()
-                    .or(col(s::UPDATED_AT).gt(col("__previous"))),
-            )
-            .collect()
-            .map_err(pe)?
-            .height() as u64;
-        let mut out = out.drop_many([ORIGIN, ROW]);
+        let previous = existing.clone().lazy().select([
+            col(s::SOURCE),
+            col(id),
+            col(s::UPDATED_AT).alias(PREVIOUS),
+        ]);
+        let updated = if before == 0 {
+            0
+        } else {
+            winners
+                .clone()
+                .lazy()
+                .filter(col(ORIGIN).eq(lit(1u32)))
+                .select([col(s::SOURCE), col(id), col(s::UPDATED_AT)])
+                .join(
+                    previous,
+                    [col(s::SOURCE), col(id)],
+                    [col(s::SOURCE), col(id)],
+                    JoinArgs::new(JoinType::Inner),
+                )
+                .filter(col(PREVIOUS).is_null().or(col(s::UPDATED_AT).gt(col(PREVIOUS))))
+                .collect()
+                .map_err(pe)?
+                .height() as u64
+        };
+        let all = if before == 0 {
+            batch
+        } else {
+            existing.vstack(&batch).map_err(pe)?
+        };
+        if std::env::var_os("ALERTSIFT_TIMINGS").is_some() {
+            for c in all.columns() {
+                let t2 = std::time::Instant::now();
+                let _ = c.take(&index);
+                timing(&format!("    take {}", c.name()), t2);
+            }
+        }
+        let mut out = all.take(&index).map_err(pe)?;
+        timing("merge and sort", t);
         let after = out.height() as u64;
         let inserted = after - before;
+        let t = std::time::Instant::now();
         write_atomic(&path, |f| {
             ParquetWriter::new(f)
                 .with_compression(ParquetCompression::Zstd(None))
@@ -314,6 +349,7 @@ impl Store {
                 .map(|_| ())
                 .map_err(std::io::Error::other)
         })?;
+        timing("write parquet", t);
         Ok(MergeCounts {
             before,
             batch: batch_rows,

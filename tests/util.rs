@@ -99,24 +99,13 @@ pub fn list(df: &DataFrame, col: &str, i: usize) -> Option<Vec<String>> {
     )
 }
 
-/// The labels of a row as (key, value) pairs.
+/// The labels of a row (a JSON object) as (key, value) pairs, sorted by key.
 pub fn labels(df: &DataFrame, i: usize) -> Vec<(String, String)> {
-    let s = df
-        .column("labels")
-        .unwrap()
-        .list()
-        .unwrap()
-        .get_as_series(i)
-        .unwrap();
-    let st = s.struct_().unwrap();
-    let keys = st.field_by_name("key").unwrap();
-    let values = st.field_by_name("value").unwrap();
-    keys.str()
-        .unwrap()
-        .iter()
-        .zip(values.str().unwrap().iter())
-        .map(|(k, v)| (k.unwrap_or("").to_string(), v.unwrap_or("").to_string()))
-        .collect()
+    let Some(text) = text(df, "labels", i) else {
+        return Vec::new();
+    };
+    let map: std::collections::BTreeMap<String, String> = serde_json::from_str(&text).unwrap();
+    map.into_iter().collect()
 }
 
 /// Run the alertsift binary in `dir`.

@@ -524,8 +524,10 @@ pub fn ingest(
             },
             progress: progress.clone(),
         };
+        let started = std::time::Instant::now();
         format.read(&mut ctx)?;
         progress.finish_and_clear();
+        timing(&format!("read {}", path.display()), started);
         reports.insert(*index, ctx.report);
     }
     let unmatched = sink.pd_log.unmatched_incidents();
@@ -545,12 +547,22 @@ pub fn ingest(
         rejects,
         ..
     } = sink;
+    let started = std::time::Instant::now();
+    let alerts = alerts.finish()?;
+    timing("build alerts frame", started);
     Ok(Batch {
-        alerts: alerts.finish()?,
+        alerts,
         incidents: incidents.finish()?,
         rejects,
         inputs: reports.into_values().collect(),
     })
+}
+
+/// With `ALERTSIFT_TIMINGS` set, print how long a phase took (for benchmarks).
+pub fn timing(what: &str, since: std::time::Instant) {
+    if std::env::var_os("ALERTSIFT_TIMINGS").is_some() {
+        eprintln!("timing: {what}: {:.2}s", since.elapsed().as_secs_f64());
+    }
 }
 
 fn progress_bar(size: u64, path: &Path) -> ProgressBar {

@@ -6,9 +6,6 @@
 //! million row ingest never holds 10 million Rust structs.
 
 use polars::prelude::*;
-use polars_arrow::array::{Array, ListArray, StructArray};
-use polars_arrow::datatypes::{ArrowDataType, Field as ArrowField};
-use polars_arrow::offset::OffsetsBuffer;
 
 use crate::schema as s;
 
@@ -98,9 +95,9 @@ pub struct AlertColumns {
     acknowledged_by: StringChunkedBuilder,
     resolved_by: StringChunkedBuilder,
     responders: ListStringChunkedBuilder,
-    label_keys: StringChunkedBuilder,
-    label_values: StringChunkedBuilder,
-    label_offsets: Vec<i64>,
+    labels: StringChunkedBuilder,
+    /// Scratch space for the labels' JSON text.
+    scratch: String,
     /// See [`s::PAGED`].
     pub paged: Vec<Option<bool>>,
     /// See [`s::TRIGGERED_AT`].
@@ -143,9 +140,8 @@ impl Default for AlertColumns {
                 1024,
                 1024,
             ),
-            label_keys: sb(s::LABEL_KEY),
-            label_values: sb(s::LABEL_VALUE),
-            label_offsets: vec![0],
+            labels: sb(s::LABELS),
+            scratch: String::new(),
             paged: Vec::new(),
             triggered_at: Vec::new(),
             acknowledged_at: Vec::new(),
@@ -189,12 +185,12 @@ impl AlertColumns {
                 .append_values_iter(v.iter().map(String::as_str)),
             None => self.responders.append_null(),
         }
-        for (k, v) in &r.labels {
-            self.label_keys.append_value(k);
-            self.label_values.append_value(v);
+        if r.labels.is_empty() {
+            self.labels.append_null();
+        } else {
+            labels_json(&r.labels, &mut self.scratch);
+            self.labels.append_value(&self.scratch);
         }
-        let last = self.label_offsets.last().copied().unwrap_or(0);
-        self.label_offsets.push(last + r.labels.len() as i64);
         self.paged.push(r.paged);
         self.triggered_at.push(r.triggered_at);
         self.acknowledged_at.push(r.acknowledged_at);
@@ -221,11 +217,6 @@ impl AlertColumns {
                 })
             })
             .collect();
-        let labels = labels_series(
-            self.label_keys.finish(),
-            self.label_values.finish(),
-            self.label_offsets,
-        )?;
         let columns = vec![
             self.alert_id.finish().into_series(),
             self.source.finish().into_series(),
@@ -246,7 +237,7 @@ impl AlertColumns {
             counts(s::NOTES, self.notes),
             counts(s::REPEAT_COUNT, self.repeat_count),
             self.responders.finish().into_series(),
-            labels,
+            self.labels.finish().into_series(),
             instants(s::UPDATED_AT, updated),
         ];
         DataFrame::new(n, columns.into_iter().map(Column::from).collect())
@@ -348,42 +339,45 @@ fn counts(name: &'static str, v: Vec<Option<u32>>) -> Series {
     ca.with_name(PlSmallStr::from_static(name)).into_series()
 }
 
-/// `list<struct<key, value>>` from flat keys, values and list offsets.
-fn labels_series(
-    keys: StringChunked,
-    values: StringChunked,
-    offsets: Vec<i64>,
-) -> PolarsResult<Series> {
-    let keys = keys.rechunk();
-    let values = values.rechunk();
-    let key_arr: Box<dyn Array> = match keys.downcast_iter().next() {
-        Some(a) => a.to_boxed(),
-        None => polars_arrow::array::new_empty_array(ArrowDataType::Utf8View),
-    };
-    let value_arr: Box<dyn Array> = match values.downcast_iter().next() {
-        Some(a) => a.to_boxed(),
-        None => polars_arrow::array::new_empty_array(ArrowDataType::Utf8View),
-    };
-    let struct_dtype = ArrowDataType::Struct(vec![
-        ArrowField::new(
-            PlSmallStr::from_static(s::LABEL_KEY),
-            ArrowDataType::Utf8View,
-            true,
-        ),
-        ArrowField::new(
-            PlSmallStr::from_static(s::LABEL_VALUE),
-            ArrowDataType::Utf8View,
-            true,
-        ),
-    ]);
-    let len = key_arr.len();
-    let structs = StructArray::try_new(struct_dtype.clone(), len, vec![key_arr, value_arr], None)?;
-    let offsets = OffsetsBuffer::<i64>::try_from(offsets)?;
-    let list = ListArray::<i64>::try_new(
-        ListArray::<i64>::default_datatype(struct_dtype),
-        offsets,
-        structs.boxed(),
-        None,
-    )?;
-    Series::from_arrow(PlSmallStr::from_static(s::LABELS), list.boxed())
+/// Write labels as a JSON object into `out`; values of a repeated key are
+/// joined with `,` in the order given.
+pub fn labels_json(labels: &[(String, String)], out: &mut String) {
+    use std::fmt::Write;
+    out.clear();
+    out.push('{');
+    let mut first = true;
+    for (i, (k, _)) in labels.iter().enumerate() {
+        if labels[..i].iter().any(|(k2, _)| k2 == k) {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        let _ = write!(out, "{}:", json_string(k));
+        let values: Vec<&str> = labels
+            .iter()
+            .filter(|(k2, _)| k2 == k)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        out.push_str(&json_string(&values.join(",")));
+    }
+    out.push('}');
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_as_json() {
+        let mut out = String::new();
+        let l = |k: &str, v: &str| (k.to_string(), v.to_string());
+        labels_json(&[l("team", "a"), l("x\"y", "1\n"), l("team", "b")], &mut out);
+        assert_eq!(out, r#"{"team":"a,b","x\"y":"1\n"}"#);
+    }
 }
