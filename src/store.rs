@@ -344,7 +344,7 @@ impl Store {
         let t = std::time::Instant::now();
         write_atomic(&path, |f| {
             ParquetWriter::new(f)
-                .with_compression(ParquetCompression::Zstd(None))
+                .with_compression(ParquetCompression::Snappy)
                 .finish(&mut out)
                 .map(|_| ())
                 .map_err(std::io::Error::other)

@@ -10,9 +10,9 @@
 
 use serde::Deserialize;
 
-use super::json::{read_records, JsonEvent};
 use super::time::parse_instant;
 use super::{AlertRecord, Ctx, Head, IngestError};
+use crate::config::Config;
 use crate::schema::normalise_severity;
 
 #[derive(Deserialize)]
@@ -54,21 +54,19 @@ pub fn sniff(head: &Head) -> u8 {
 
 /// Read every alert group.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let reader = ctx.open()?;
-    let result = read_records(reader, &["results"], &[], &mut |ev| {
-        if let JsonEvent::Record(n, raw) = ev {
-            let outcome = serde_json::from_str::<Group>(raw.get())
+    let config = ctx.config;
+    super::json_records_parallel(
+        ctx,
+        &["results"],
+        |raw| {
+            serde_json::from_slice::<Group>(raw)
                 .map_err(|e| format!("not a Grafana OnCall alert group: {e}"))
-                .and_then(|g| to_record(ctx, g));
-            match outcome {
-                Ok(r) => {
-                    ctx.push_alert(r);
-                }
-                Err(reason) => ctx.reject(n, None, reason, raw.get()),
-            }
-        }
-    });
-    ctx.finish_json(result)
+                .and_then(|g| to_record(config, g))
+        },
+        |ctx, record| {
+            ctx.push_alert(record);
+        },
+    )
 }
 
 fn name_of(v: &serde_json::Value) -> Option<String> {
@@ -99,7 +97,7 @@ fn labels_of(v: Option<serde_json::Value>) -> Vec<(String, String)> {
     }
 }
 
-fn to_record(ctx: &Ctx<'_>, g: Group) -> Result<AlertRecord, String> {
+fn to_record(config: &Config, g: Group) -> Result<AlertRecord, String> {
     let at = |v: &Option<String>, what: &str| {
         v.as_deref()
             .filter(|s| !s.is_empty())
@@ -110,7 +108,7 @@ fn to_record(ctx: &Ctx<'_>, g: Group) -> Result<AlertRecord, String> {
     let acknowledged = at(&g.acknowledged_at, "acknowledged_at")?;
     let resolved = at(&g.resolved_at, "resolved_at")?;
     let mut labels = labels_of(g.labels);
-    let settings = &ctx.config.ingest;
+    let settings = &config.ingest;
     let find = |key: &str, labels: &[(String, String)]| {
         labels
             .iter()
@@ -148,7 +146,7 @@ fn to_record(ctx: &Ctx<'_>, g: Group) -> Result<AlertRecord, String> {
         team,
         severity,
         urgency: None,
-        paged: Some(ctx.config.paging.grafana_oncall),
+        paged: Some(config.paging.grafana_oncall),
         triggered_at: created,
         acknowledged_at: acknowledged,
         acknowledged_by: g.acknowledged_by,

@@ -11,7 +11,6 @@
 
 use serde::Deserialize;
 
-use super::json::{read_records, JsonEvent};
 use super::time::parse_instant;
 use super::{Ctx, Head, IncidentRecord, IngestError};
 use crate::schema::normalise_severity;
@@ -69,26 +68,26 @@ pub fn sniff(head: &Head) -> u8 {
 
 /// Read every incident.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let reader = ctx.open()?;
     let mut skipped = 0u64;
-    let result = read_records(reader, &["incidents"], &[], &mut |ev| {
-        if let JsonEvent::Record(n, raw) = ev {
-            let outcome = serde_json::from_str::<Incident>(raw.get())
+    let result = super::json_records_parallel(
+        ctx,
+        &["incidents"],
+        |raw| {
+            serde_json::from_slice::<Incident>(raw)
                 .map_err(|e| format!("not an incident.io incident: {e}"))
-                .and_then(to_record);
-            match outcome {
-                Ok(Some(r)) => ctx.push_incident(r),
-                Ok(None) => skipped += 1,
-                Err(reason) => ctx.reject(n, None, reason, raw.get()),
-            }
-        }
-    });
+                .and_then(to_record)
+        },
+        |ctx, record| match record {
+            Some(r) => ctx.push_incident(r),
+            None => skipped += 1,
+        },
+    );
     if skipped > 0 {
         ctx.report.notes.push(format!(
             "{skipped} incident(s) skipped: test/tutorial/retrospective mode, or declined/merged/canceled"
         ));
     }
-    ctx.finish_json(result)
+    result
 }
 
 fn to_record(i: Incident) -> Result<Option<IncidentRecord>, String> {

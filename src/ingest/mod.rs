@@ -19,6 +19,7 @@ pub mod pagerduty_analytics;
 pub mod pagerduty_csv;
 pub mod pagerduty_log_entries;
 pub mod pagerduty_rest;
+pub mod parallel;
 pub mod record;
 pub mod servicenow;
 pub mod time;
@@ -302,7 +303,7 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Open the input for reading, wired to the progress bar.
-    pub fn open(&self) -> Result<Box<dyn BufRead>, IngestError> {
+    pub fn open(&self) -> Result<Box<dyn BufRead + Send>, IngestError> {
         let f = File::open(self.path).map_err(|source| self.io(source))?;
         Ok(Box::new(BufReader::with_capacity(
             256 * 1024,
@@ -421,6 +422,52 @@ impl Ctx<'_> {
                 example: example.to_string(),
             })
     }
+}
+
+/// Read a JSON export whose records parse on their own: records are split
+/// on one thread, parsed by `parse` on worker threads, and handed to
+/// `accept` here in file order. A record `parse` refuses is a reject.
+pub fn json_records_parallel<T: Send>(
+    ctx: &mut Ctx<'_>,
+    envelope_keys: &[&str],
+    parse: impl Fn(&[u8]) -> Result<T, String> + Sync,
+    mut accept: impl FnMut(&mut Ctx<'_>, T),
+) -> Result<(), IngestError> {
+    let reader = ctx.open()?;
+    let result = parallel::pipeline(
+        |emit| {
+            let mut batch = json::RawBatch::default();
+            let r = json::read_records(reader, envelope_keys, &[], &mut |ev| {
+                if let json::JsonEvent::Record(n, line, raw) = ev {
+                    batch.push(n, line, raw);
+                    if batch.len() == parallel::BATCH {
+                        emit(std::mem::take(&mut batch));
+                    }
+                }
+            });
+            if !batch.is_empty() {
+                emit(batch);
+            }
+            r
+        },
+        |batch: json::RawBatch| {
+            batch
+                .iter()
+                .map(|(n, line, raw)| {
+                    parse(raw).map_err(|reason| (n, line, reason, String::from_utf8_lossy(raw).into_owned()))
+                })
+                .collect::<Vec<_>>()
+        },
+        |results| {
+            for r in results {
+                match r {
+                    Ok(t) => accept(ctx, t),
+                    Err((n, line, reason, raw)) => ctx.reject(n, Some(line), reason, &raw),
+                }
+            }
+        },
+    );
+    ctx.finish_json(result)
 }
 
 /// The result of ingesting a set of inputs.
@@ -587,7 +634,7 @@ pub mod csvutil {
     /// A CSV reader over the input with the header read and checked.
     pub struct Table {
         /// The reader, positioned after the header.
-        pub reader: csv::Reader<Box<dyn std::io::BufRead>>,
+        pub reader: csv::Reader<Box<dyn std::io::BufRead + Send>>,
         /// Header names, trimmed.
         pub header: Vec<String>,
     }

@@ -13,9 +13,9 @@
 
 use serde::Deserialize;
 
-use super::json::{read_records, JsonEvent};
 use super::time::parse_instant;
 use super::{AlertRecord, Ctx, Head, IngestError};
+use crate::config::Config;
 use crate::schema::normalise_severity;
 
 #[derive(Deserialize, Default)]
@@ -93,29 +93,29 @@ pub fn sniff(head: &Head) -> u8 {
     }
 }
 
-/// Read every alert.
+/// Read every alert (records parsed in parallel, kept in file order).
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let reader = ctx.open()?;
+    let config = ctx.config;
     let mut closed_without_time = 0u64;
-    let result = read_records(reader, &["data"], &[], &mut |ev| {
-        if let JsonEvent::Record(n, raw) = ev {
-            let outcome = serde_json::from_str::<Alert>(raw.get())
+    let result = super::json_records_parallel(
+        ctx,
+        &["data"],
+        |raw| {
+            serde_json::from_slice::<Alert>(raw)
                 .map_err(|e| format!("not an Opsgenie alert: {e}"))
-                .and_then(|a| to_record(ctx, a, &mut closed_without_time));
-            match outcome {
-                Ok(r) => {
-                    ctx.push_alert(r);
-                }
-                Err(reason) => ctx.reject(n, None, reason, raw.get()),
-            }
-        }
-    });
+                .and_then(|a| to_record(config, a))
+        },
+        |ctx, (record, no_close_time)| {
+            closed_without_time += u64::from(no_close_time);
+            ctx.push_alert(record);
+        },
+    );
     if closed_without_time > 0 {
         ctx.report.notes.push(format!(
             "{closed_without_time} closed alert(s) had no report.closeTime: resolved_at taken from updatedAt"
         ));
     }
-    ctx.finish_json(result)
+    result
 }
 
 fn ms(v: Option<f64>) -> Option<i64> {
@@ -123,11 +123,8 @@ fn ms(v: Option<f64>) -> Option<i64> {
         .map(|x| (x * 1000.0) as i64)
 }
 
-fn to_record(
-    ctx: &Ctx<'_>,
-    a: Alert,
-    closed_without_time: &mut u64,
-) -> Result<AlertRecord, String> {
+/// The record, and whether it was closed without a `closeTime`.
+fn to_record(config: &Config, a: Alert) -> Result<(AlertRecord, bool), String> {
     let created = parse_instant(&a.created_at).map_err(|e| format!("createdAt: {e}"))?;
     let updated = a
         .updated_at
@@ -139,10 +136,7 @@ fn to_record(
     let resolved = if closed {
         match ms(report.close_time) {
             Some(d) => Some(created + d),
-            None => {
-                *closed_without_time += 1;
-                updated
-            }
+            None => updated,
         }
     } else {
         None
@@ -157,7 +151,8 @@ fn to_record(
     } else {
         None
     };
-    let settings = &ctx.config.ingest;
+    let no_close_time = closed && report.close_time.is_none();
+    let settings = &config.ingest;
     let mut labels: Vec<(String, String)> = Vec::with_capacity(a.tags.len() + 2);
     let (mut team, mut service) = (None, None);
     for tag in &a.tags {
@@ -221,9 +216,9 @@ fn to_record(
     }
     // Opsgenie's own default priority is P3.
     let priority = a.priority.or_else(|| Some("P3".to_string()));
-    let paging = &ctx.config.paging.opsgenie_priorities;
+    let paging = &config.paging.opsgenie_priorities;
     let acknowledged = a.acknowledged.unwrap_or(false) || acknowledged_at.is_some();
-    Ok(AlertRecord {
+    let record = AlertRecord {
         alert_id: a.id,
         dedup_key: a.alias,
         title: a.message,
@@ -246,5 +241,6 @@ fn to_record(
         responders: Some(people),
         labels,
         updated_at: updated,
-    })
+    };
+    Ok((record, no_close_time))
 }

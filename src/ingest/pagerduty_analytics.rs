@@ -12,7 +12,6 @@
 
 use chrono_tz::Tz;
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::json::{read_records, JsonEvent};
 use super::time::{parse_instant, parse_instant_or_local, parse_naive, NAIVE_ISO};
@@ -95,35 +94,37 @@ pub fn sniff(head: &Head) -> u8 {
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let reader = ctx.open()?;
     let fallback = ctx.config.source_timezone("pagerduty");
-    let mut page: Vec<(u64, Box<RawValue>)> = Vec::new();
+    let mut page: Vec<(u64, u64, Vec<u8>)> = Vec::new();
     let mut page_tz: Option<Result<Tz, String>> = None;
     let mut fatal: Option<IngestError> = None;
     let result = read_records(reader, &["data"], &["time_zone"], &mut |ev| match ev {
         JsonEvent::Meta(_, v) => {
             page_tz = v.as_str().map(parse_tz);
         }
-        JsonEvent::Record(n, raw) => page.push((n, raw)),
+        JsonEvent::Record(n, line, raw) => page.push((n, line, raw.to_vec())),
         JsonEvent::EndOfPage => {
             let tz = match page_tz.take() {
                 Some(Ok(tz)) => Some(tz),
                 Some(Err(e)) => {
-                    for (n, raw) in page.drain(..) {
-                        ctx.reject(n, None, format!("page time_zone: {e}"), raw.get());
+                    for (n, line, raw) in page.drain(..) {
+                        let raw = String::from_utf8_lossy(&raw);
+                        ctx.reject(n, Some(line), format!("page time_zone: {e}"), &raw);
                     }
                     None
                 }
                 None => fallback,
             };
-            for (n, raw) in page.drain(..) {
+            for (n, line, raw) in page.drain(..) {
                 if fatal.is_some() {
                     break;
                 }
-                match serde_json::from_str::<Raw>(raw.get()) {
+                let text = String::from_utf8_lossy(&raw);
+                match serde_json::from_slice::<Raw>(&raw) {
                     Err(e) => ctx.reject(
                         n,
-                        None,
+                        Some(line),
                         format!("not an Analytics incident: {e}"),
-                        raw.get(),
+                        &text,
                     ),
                     Ok(r) => {
                         if tz.is_none()
@@ -139,7 +140,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         }
                         match to_record(ctx, r, tz) {
                             Ok(()) => {}
-                            Err(reason) => ctx.reject(n, None, reason, raw.get()),
+                            Err(reason) => ctx.reject(n, Some(line), reason, &text),
                         }
                     }
                 }

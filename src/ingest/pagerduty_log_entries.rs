@@ -107,13 +107,13 @@ pub fn sniff(head: &Head) -> u8 {
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let reader = ctx.open()?;
     let result = read_records(reader, &["log_entries"], &[], &mut |ev| {
-        if let JsonEvent::Record(n, raw) = ev {
+        if let JsonEvent::Record(n, line, raw) = ev {
             ctx.report.records = n;
-            let outcome = serde_json::from_str::<Entry>(raw.get())
+            let outcome = serde_json::from_slice::<Entry>(raw)
                 .map_err(|e| e.to_string())
                 .and_then(|e| index_entry(&mut ctx.sink.pd_log, e));
             if let Err(reason) = outcome {
-                ctx.reject(n, None, reason, raw.get());
+                ctx.reject(n, Some(line), reason, &String::from_utf8_lossy(raw));
             }
         }
     });

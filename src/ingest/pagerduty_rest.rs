@@ -100,15 +100,15 @@ pub fn sniff(head: &Head) -> u8 {
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let reader = ctx.open()?;
     let result = read_records(reader, &["incidents"], &[], &mut |ev| {
-        if let JsonEvent::Record(n, raw) = ev {
-            let outcome = serde_json::from_str::<Incident>(raw.get())
+        if let JsonEvent::Record(n, line, raw) = ev {
+            let outcome = serde_json::from_slice::<Incident>(raw)
                 .map_err(|e| format!("not a PagerDuty incident: {e}"))
                 .and_then(|i| to_record(ctx, i));
             match outcome {
                 Ok(r) => {
                     ctx.push_alert(r);
                 }
-                Err(reason) => ctx.reject(n, None, reason, raw.get()),
+                Err(reason) => ctx.reject(n, Some(line), reason, &String::from_utf8_lossy(raw)),
             }
         }
     });

@@ -166,7 +166,7 @@ pub fn write_run(
 pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), Error> {
     write_atomic(path, |f: &mut File| {
         ParquetWriter::new(f)
-            .with_compression(ParquetCompression::Zstd(None))
+            .with_compression(ParquetCompression::Snappy)
             .finish(df)
             .map(|_| ())
             .map_err(std::io::Error::other)
