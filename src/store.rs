@@ -260,13 +260,19 @@ impl Store {
             },
         )
         .map_err(pe)?;
-        let batch_unique = narrow(&batch, 1)
-            .select(key.clone())
-            .unique(None, UniqueKeepStrategy::Any)
-            .collect()
-            .map_err(pe)?
-            .height() as u64;
-        timing("  unique count", t);
+        // With an empty store every winner is a distinct batch key.
+        let batch_unique = if before == 0 {
+            None
+        } else {
+            Some(
+                narrow(&batch, 1)
+                    .select(key.clone())
+                    .unique(None, UniqueKeepStrategy::Any)
+                    .collect()
+                    .map_err(pe)?
+                    .height() as u64,
+            )
+        };
         // Within each key the last row after this sort wins: the latest
         // updated_at, then the batch over the store, then the later row.
         let winners = keys
@@ -283,7 +289,7 @@ impl Store {
             )
             .collect()
             .map_err(pe)?;
-        timing("  winners", t);
+        let batch_unique = batch_unique.unwrap_or(winners.height() as u64);
         let origins = winners.column(ORIGIN).and_then(|c| c.u32().cloned()).map_err(pe)?;
         let rows = winners.column(ROW).and_then(|c| c.u32().cloned()).map_err(pe)?;
         let before_idx = u32::try_from(before).unwrap_or(u32::MAX);
@@ -330,13 +336,6 @@ impl Store {
         } else {
             existing.vstack(&batch).map_err(pe)?
         };
-        if std::env::var_os("ALERTSIFT_TIMINGS").is_some() {
-            for c in all.columns() {
-                let t2 = std::time::Instant::now();
-                let _ = c.take(&index);
-                timing(&format!("    take {}", c.name()), t2);
-            }
-        }
         let mut out = all.take(&index).map_err(pe)?;
         timing("merge and sort", t);
         let after = out.height() as u64;

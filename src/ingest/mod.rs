@@ -746,6 +746,127 @@ pub mod csvutil {
         Ok(n)
     }
 
+    /// Split raw CSV bytes into chunks that end on record boundaries: a
+    /// newline outside double quotes (RFC 4180 quoting; `""` toggles twice).
+    /// Returns the chunk's byte length, or `None` if no boundary was seen.
+    fn last_record_end(bytes: &[u8], in_quote: &mut bool) -> Option<usize> {
+        let mut last = None;
+        let mut pos = 0;
+        while let Some(off) = memchr::memchr2(b'"', b'\n', &bytes[pos..]) {
+            let i = pos + off;
+            if bytes[i] == b'"' {
+                *in_quote = !*in_quote;
+            } else if !*in_quote {
+                last = Some(i + 1);
+            }
+            pos = i + 1;
+        }
+        last
+    }
+
+    /// Like [`for_each_row`], but parallel: one thread cuts the file into
+    /// chunks of whole records, worker threads parse them with `map`, and
+    /// `accept` is called here in file order. For RFC 4180 files the rows,
+    /// numbers and lines are exactly those of a sequential read.
+    pub fn parallel_rows<T: Send>(
+        ctx: &mut Ctx<'_>,
+        table: Table,
+        map: impl Fn(&csv::StringRecord) -> Result<T, String> + Sync,
+        mut accept: impl FnMut(&mut Ctx<'_>, T),
+    ) -> Result<u64, IngestError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let width = table.header.len();
+        let start = table.reader.position().clone();
+        drop(table);
+        let mut file = std::fs::File::open(ctx.path).map_err(|e| ctx.io(e))?;
+        file.seek(SeekFrom::Start(start.byte())).map_err(|e| ctx.io(e))?;
+        let mut reader = ctx.progress.wrap_read(file);
+        ctx.progress.set_position(start.byte());
+        let first_line = start.line();
+        const CHUNK: usize = 1 << 20;
+        let produced = super::parallel::pipeline(
+            |emit| -> Result<(), String> {
+                let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
+                let mut scanned = 0usize;
+                let mut in_quote = false;
+                let mut line = first_line;
+                loop {
+                    let old = buf.len();
+                    buf.resize(old + CHUNK, 0);
+                    let n = loop {
+                        match reader.read(&mut buf[old..]) {
+                            Ok(n) => break n,
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                            Err(e) => return Err(format!("reading failed: {e}")),
+                        }
+                    };
+                    buf.truncate(old + n);
+                    let end = if n == 0 {
+                        (!buf.is_empty()).then_some(buf.len())
+                    } else {
+                        let found = last_record_end(&buf[scanned..], &mut in_quote).map(|e| scanned + e);
+                        scanned = buf.len();
+                        found
+                    };
+                    if let Some(end) = end {
+                        let rest = buf.split_off(end);
+                        let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+                        emit((line, std::mem::replace(&mut buf, rest)));
+                        line += lines;
+                        // The tail was scanned already and holds no record
+                        // end; `in_quote` is its state at the end.
+                        scanned = buf.len();
+                    }
+                    if n == 0 {
+                        return Ok(());
+                    }
+                }
+            },
+            |(line, chunk): (u64, Vec<u8>)| {
+                let mut rdr = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(chunk.as_slice());
+                let mut out = Vec::new();
+                let mut rec = csv::StringRecord::new();
+                loop {
+                    match rdr.read_record(&mut rec) {
+                        Ok(false) => break,
+                        Ok(true) => {
+                            let at = rec.position().map(|p| line + p.line() - 1);
+                            let outcome = if rec.len() != width {
+                                Err(format!("row has {} fields, the header has {width}", rec.len()))
+                            } else {
+                                map(&rec)
+                            };
+                            out.push(outcome.map_err(|reason| (at, reason, raw(&rec))));
+                        }
+                        Err(e) => {
+                            let at = e.position().map(|p| line + p.line() - 1);
+                            out.push(Err((at, format!("unreadable CSV row: {e}"), String::new())));
+                            if let csv::ErrorKind::Io(_) = e.kind() {
+                                break;
+                            }
+                        }
+                    }
+                }
+                out
+            },
+            |results| {
+                for r in results {
+                    ctx.report.records += 1;
+                    let n = ctx.report.records;
+                    match r {
+                        Ok(t) => accept(ctx, t),
+                        Err((line, reason, raw)) => ctx.reject(n, line, reason, &raw),
+                    }
+                }
+            },
+        );
+        produced.map_err(|m| ctx.malformed(m))?;
+        Ok(ctx.report.records)
+    }
+
     /// A cell, trimmed, `None` if empty.
     pub fn cell(record: &csv::StringRecord, idx: Option<usize>) -> Option<&str> {
         idx.and_then(|i| record.get(i))

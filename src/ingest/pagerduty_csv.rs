@@ -146,7 +146,7 @@ struct Advanced {
 }
 
 fn read_advanced(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let mut table = csvutil::open(ctx, &["id", "created_on"])?;
+    let table = csvutil::open(ctx, &["id", "created_on"])?;
     let c = Advanced {
         id: table.col("id"),
         number: table.col("incident_number"),
@@ -165,10 +165,14 @@ fn read_advanced(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         urgency: table.col("urgency"),
     };
     let paging: Vec<String> = ctx.config.paging.pagerduty_urgencies.clone();
-    let n = csvutil::for_each_row(ctx, &mut table, |ctx, rec| {
-        ctx.push_alert(advanced_record(rec, &c, &paging)?);
-        Ok(())
-    })?;
+    let n = csvutil::parallel_rows(
+        ctx,
+        table,
+        |rec| advanced_record(rec, &c, &paging),
+        |ctx, record| {
+            ctx.push_alert(record);
+        },
+    )?;
     note_cap(ctx, n);
     Ok(())
 }
