@@ -67,7 +67,6 @@ pub const LABELS: &str = "labels";
 /// the later `updated_at` (ties: the one ingested last).
 pub const UPDATED_AT: &str = "updated_at";
 
-
 // ------------------------------------------------------------- incidents ---
 
 /// The tracker's id (ServiceNow `number`, incident.io `id`).

@@ -290,8 +290,14 @@ impl Store {
             .collect()
             .map_err(pe)?;
         let batch_unique = batch_unique.unwrap_or(winners.height() as u64);
-        let origins = winners.column(ORIGIN).and_then(|c| c.u32().cloned()).map_err(pe)?;
-        let rows = winners.column(ROW).and_then(|c| c.u32().cloned()).map_err(pe)?;
+        let origins = winners
+            .column(ORIGIN)
+            .and_then(|c| c.u32().cloned())
+            .map_err(pe)?;
+        let rows = winners
+            .column(ROW)
+            .and_then(|c| c.u32().cloned())
+            .map_err(pe)?;
         let before_idx = u32::try_from(before).unwrap_or(u32::MAX);
         let index: Vec<IdxSize> = origins
             .iter()
@@ -326,7 +332,11 @@ impl Store {
                     [col(s::SOURCE), col(id)],
                     JoinArgs::new(JoinType::Inner),
                 )
-                .filter(col(PREVIOUS).is_null().or(col(s::UPDATED_AT).gt(col(PREVIOUS))))
+                .filter(
+                    col(PREVIOUS)
+                        .is_null()
+                        .or(col(s::UPDATED_AT).gt(col(PREVIOUS))),
+                )
                 .collect()
                 .map_err(pe)?
                 .height() as u64

@@ -589,7 +589,10 @@ fn generic_mapping_json_lines() {
     );
     assert_eq!(
         labels(a, 0),
-        vec![("dc".to_string(), "fra".to_string()), ("env".to_string(), "prod".to_string())]
+        vec![
+            ("dc".to_string(), "fra".to_string()),
+            ("env".to_string(), "prod".to_string())
+        ]
     );
     assert_eq!(b.rejects.len(), 2);
     assert!(

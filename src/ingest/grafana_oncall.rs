@@ -11,7 +11,7 @@
 use serde::Deserialize;
 
 use super::time::parse_instant;
-use super::{AlertRecord, Ctx, Head, IngestError};
+use super::{AlertRecord, Ctx, Head, IngestError, Parsed};
 use crate::config::Config;
 use crate::schema::normalise_severity;
 
@@ -55,18 +55,13 @@ pub fn sniff(head: &Head) -> u8 {
 /// Read every alert group.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let config = ctx.config;
-    super::json_records_parallel(
-        ctx,
-        &["results"],
-        |raw| {
-            serde_json::from_slice::<Group>(raw)
-                .map_err(|e| format!("not a Grafana OnCall alert group: {e}"))
-                .and_then(|g| to_record(config, g))
-        },
-        |ctx, record| {
-            ctx.push_alert(record);
-        },
-    )
+    super::json_records_parallel(ctx, &["results"], |raw| {
+        serde_json::from_slice::<Group>(raw)
+            .map_err(|e| format!("not a Grafana OnCall alert group: {e}"))
+            .and_then(|g| to_record(config, g))
+            .map(|r| Parsed::Alert(r, false))
+    })
+    .map(|_| ())
 }
 
 fn name_of(v: &serde_json::Value) -> Option<String> {

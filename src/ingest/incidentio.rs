@@ -12,7 +12,7 @@
 use serde::Deserialize;
 
 use super::time::parse_instant;
-use super::{Ctx, Head, IncidentRecord, IngestError};
+use super::{Ctx, Head, IncidentRecord, IngestError, Parsed};
 use crate::schema::normalise_severity;
 
 #[derive(Deserialize, Default)]
@@ -68,26 +68,19 @@ pub fn sniff(head: &Head) -> u8 {
 
 /// Read every incident.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let mut skipped = 0u64;
-    let result = super::json_records_parallel(
-        ctx,
-        &["incidents"],
-        |raw| {
-            serde_json::from_slice::<Incident>(raw)
-                .map_err(|e| format!("not an incident.io incident: {e}"))
-                .and_then(to_record)
-        },
-        |ctx, record| match record {
-            Some(r) => ctx.push_incident(r),
-            None => skipped += 1,
-        },
-    );
-    if skipped > 0 {
+    let counts = super::json_records_parallel(ctx, &["incidents"], |raw| {
+        serde_json::from_slice::<Incident>(raw)
+            .map_err(|e| format!("not an incident.io incident: {e}"))
+            .and_then(to_record)
+            .map(|r| r.map_or(Parsed::Skipped, Parsed::Incident))
+    })?;
+    if counts.skipped > 0 {
         ctx.report.notes.push(format!(
-            "{skipped} incident(s) skipped: test/tutorial/retrospective mode, or declined/merged/canceled"
+            "{} incident(s) skipped: test/tutorial/retrospective mode, or declined/merged/canceled",
+            counts.skipped
         ));
     }
-    result
+    Ok(())
 }
 
 fn to_record(i: Incident) -> Result<Option<IncidentRecord>, String> {

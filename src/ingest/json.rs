@@ -246,7 +246,11 @@ pub fn read_records<R: Read>(
                 }
                 b'}' | b']' => {
                     if st.depth == 0 {
-                        return Err(stop(&st, format!("unexpected `{}` at line {}", b as char, st.line), false));
+                        return Err(stop(
+                            &st,
+                            format!("unexpected `{}` at line {}", b as char, st.line),
+                            false,
+                        ));
                     }
                     if st.in_records && st.depth == st.rec_depth {
                         // Closing the records array: the last element ends here.
@@ -294,7 +298,10 @@ pub fn read_records<R: Read>(
                     if st.depth == 0 {
                         return Err(stop(
                             &st,
-                            format!("expected `{{` or `[` at line {}, found `{}`", st.line, b as char),
+                            format!(
+                                "expected `{{` or `[` at line {}, found `{}`",
+                                st.line, b as char
+                            ),
                             false,
                         ));
                     }
@@ -376,7 +383,10 @@ mod tests {
             &["data"],
         );
         assert_eq!(r.unwrap(), 1);
-        assert_eq!(out, vec!["1@1:{\"tags\":[\"a\",\"b\"],\"x\":{\"data\":[1]}}", "end"]);
+        assert_eq!(
+            out,
+            vec!["1@1:{\"tags\":[\"a\",\"b\"],\"x\":{\"data\":[1]}}", "end"]
+        );
     }
 
     #[test]
@@ -386,7 +396,10 @@ mod tests {
             &["data"],
         );
         assert_eq!(r.unwrap(), 1);
-        assert_eq!(out, vec!["1@1:{\"a\":1}", "meta time_zone=\"Europe/Berlin\"", "end"]);
+        assert_eq!(
+            out,
+            vec!["1@1:{\"a\":1}", "meta time_zone=\"Europe/Berlin\"", "end"]
+        );
     }
 
     #[test]

@@ -265,14 +265,149 @@ pub struct InputReport {
 /// Where adapters put what they read.
 #[derive(Default)]
 pub struct Sink {
-    /// Canonical alert rows.
+    /// Canonical alert rows being built here (after `alert_frames`).
     pub alerts: AlertColumns,
+    /// Alert rows built on worker threads, in input order.
+    pub alert_frames: Vec<DataFrame>,
     /// Canonical incident rows.
     pub incidents: IncidentColumns,
     /// Rejected records.
     pub rejects: Vec<Reject>,
     /// PagerDuty log entries by incident id, read before the incidents.
     pub pd_log: pagerduty_log_entries::LogIndex,
+}
+
+impl Sink {
+    /// Append a frame of canonical alerts, keeping input order.
+    pub fn push_alert_frame(&mut self, frame: DataFrame) -> polars::prelude::PolarsResult<()> {
+        if !self.alerts.is_empty() {
+            let done = std::mem::take(&mut self.alerts).finish()?;
+            self.alert_frames.push(done);
+        }
+        self.alert_frames.push(frame);
+        Ok(())
+    }
+
+    fn finish_alerts(
+        mut self,
+    ) -> polars::prelude::PolarsResult<(DataFrame, IncidentColumns, Vec<Reject>)> {
+        let last = std::mem::take(&mut self.alerts).finish()?;
+        let alerts = if self.alert_frames.is_empty() {
+            last
+        } else {
+            self.alert_frames.push(last);
+            let mut frames = self.alert_frames.into_iter();
+            let mut all = frames.next().unwrap_or_default();
+            for f in frames {
+                all.vstack_mut_owned(f)?;
+            }
+            all.rechunk_mut();
+            all
+        };
+        Ok((alerts, self.incidents, self.rejects))
+    }
+}
+
+/// What a parallel adapter makes of one record.
+pub enum Parsed {
+    /// An alert; the flag counts something the adapter notes about it.
+    Alert(AlertRecord, bool),
+    /// An incident.
+    Incident(IncidentRecord),
+    /// A record deliberately left out (counted, noted by the adapter).
+    Skipped,
+}
+
+/// Counts a parallel read returns to its adapter.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ParsedCounts {
+    /// Alerts whose flag was set.
+    pub flagged: u64,
+    /// Records skipped.
+    pub skipped: u64,
+}
+
+/// One batch parsed on a worker thread: alert rows already columnar.
+struct ParsedChunk {
+    rows: u64,
+    alerts: Option<DataFrame>,
+    incidents: Vec<IncidentRecord>,
+    /// (record number or index in the chunk, line, reason, raw)
+    rejects: Vec<(u64, Option<u64>, String, String)>,
+    counts: ParsedCounts,
+}
+
+impl ParsedChunk {
+    fn new() -> Self {
+        ParsedChunk {
+            rows: 0,
+            alerts: None,
+            incidents: Vec::new(),
+            rejects: Vec::new(),
+            counts: ParsedCounts::default(),
+        }
+    }
+}
+
+/// Builds a [`ParsedChunk`] on a worker thread.
+struct ChunkBuilder<'a> {
+    config: &'a Config,
+    source: &'static str,
+    columns: AlertColumns,
+    chunk: ParsedChunk,
+}
+
+impl<'a> ChunkBuilder<'a> {
+    fn new(config: &'a Config, source: &'static str) -> Self {
+        ChunkBuilder {
+            config,
+            source,
+            columns: AlertColumns::default(),
+            chunk: ParsedChunk::new(),
+        }
+    }
+
+    fn add(
+        &mut self,
+        id: u64,
+        line: Option<u64>,
+        raw: impl FnOnce() -> String,
+        parsed: Result<Parsed, String>,
+    ) {
+        self.chunk.rows += 1;
+        match parsed {
+            Ok(Parsed::Alert(mut r, flag)) => {
+                resolve_team(self.config, &mut r.team, r.service.as_deref());
+                self.columns.push(self.source, &r);
+                self.chunk.counts.flagged += u64::from(flag);
+            }
+            Ok(Parsed::Incident(mut r)) => {
+                resolve_team(self.config, &mut r.team, r.service.as_deref());
+                self.chunk.incidents.push(r);
+            }
+            Ok(Parsed::Skipped) => self.chunk.counts.skipped += 1,
+            Err(reason) => self.chunk.rejects.push((id, line, reason, raw())),
+        }
+    }
+
+    fn finish(self) -> ParsedChunk {
+        let mut chunk = self.chunk;
+        if !self.columns.is_empty() {
+            // A frame that cannot be built is reported by the consumer.
+            chunk.alerts = self.columns.finish().ok();
+        }
+        chunk
+    }
+}
+
+/// The config's team for a vendor team (aliases), else the service's owner.
+pub fn resolve_team(config: &Config, team: &mut Option<String>, service: Option<&str>) {
+    *team = match team.take() {
+        Some(t) => Some(config.resolve_team(&t)),
+        None => service
+            .and_then(|s| config.team_of_service(s))
+            .map(str::to_string),
+    };
 }
 
 /// Options of one ingest.
@@ -401,12 +536,28 @@ impl Ctx<'_> {
     }
 
     fn resolve_team(&self, team: &mut Option<String>, service: Option<&str>) {
-        *team = match team.take() {
-            Some(t) => Some(self.config.resolve_team(&t)),
-            None => service
-                .and_then(|s| self.config.team_of_service(s))
-                .map(str::to_string),
-        };
+        resolve_team(self.config, team, service);
+    }
+
+    /// Take in a chunk parsed on a worker; `base` is added to the chunk's
+    /// reject ids (0 when they are record numbers already).
+    fn accept_chunk(&mut self, chunk: ParsedChunk, base: u64) -> ParsedCounts {
+        if let Some(frame) = chunk.alerts {
+            self.report.alerts += frame.height() as u64;
+            if let Err(e) = self.sink.push_alert_frame(frame) {
+                self.report
+                    .notes
+                    .push(format!("could not append a batch of alerts: {e}"));
+            }
+        }
+        for r in chunk.incidents {
+            self.report.incidents += 1;
+            self.sink.incidents.push(self.format.source(), &r);
+        }
+        for (id, line, reason, raw) in chunk.rejects {
+            self.reject(base + id, line, reason, &raw);
+        }
+        chunk.counts
     }
 
     /// The configured zone for naive timestamps of this source, or the error
@@ -425,15 +576,18 @@ impl Ctx<'_> {
 }
 
 /// Read a JSON export whose records parse on their own: records are split
-/// on one thread, parsed by `parse` on worker threads, and handed to
-/// `accept` here in file order. A record `parse` refuses is a reject.
-pub fn json_records_parallel<T: Send>(
+/// on one thread, parsed by `parse` and turned into columns on worker
+/// threads, and appended here in file order. A record `parse` refuses is a
+/// reject.
+pub fn json_records_parallel(
     ctx: &mut Ctx<'_>,
     envelope_keys: &[&str],
-    parse: impl Fn(&[u8]) -> Result<T, String> + Sync,
-    mut accept: impl FnMut(&mut Ctx<'_>, T),
-) -> Result<(), IngestError> {
+    parse: impl Fn(&[u8]) -> Result<Parsed, String> + Sync,
+) -> Result<ParsedCounts, IngestError> {
     let reader = ctx.open()?;
+    let config = ctx.config;
+    let source = ctx.format.source();
+    let mut counts = ParsedCounts::default();
     let result = parallel::pipeline(
         |emit| {
             let mut batch = json::RawBatch::default();
@@ -451,23 +605,25 @@ pub fn json_records_parallel<T: Send>(
             r
         },
         |batch: json::RawBatch| {
-            batch
-                .iter()
-                .map(|(n, line, raw)| {
-                    parse(raw).map_err(|reason| (n, line, reason, String::from_utf8_lossy(raw).into_owned()))
-                })
-                .collect::<Vec<_>>()
-        },
-        |results| {
-            for r in results {
-                match r {
-                    Ok(t) => accept(ctx, t),
-                    Err((n, line, reason, raw)) => ctx.reject(n, Some(line), reason, &raw),
-                }
+            let mut b = ChunkBuilder::new(config, source);
+            for (n, line, raw) in batch.iter() {
+                b.add(
+                    n,
+                    Some(line),
+                    || String::from_utf8_lossy(raw).into_owned(),
+                    parse(raw),
+                );
             }
+            b.finish()
+        },
+        |chunk| {
+            let c = ctx.accept_chunk(chunk, 0);
+            counts.flagged += c.flagged;
+            counts.skipped += c.skipped;
         },
     );
-    ctx.finish_json(result)
+    ctx.finish_json(result)?;
+    Ok(counts)
 }
 
 /// The result of ingesting a set of inputs.
@@ -588,15 +744,15 @@ pub fn ingest(
             ));
         }
     }
-    let Sink {
-        alerts,
-        incidents,
-        rejects,
-        ..
-    } = sink;
     let started = std::time::Instant::now();
-    let alerts = alerts.finish()?;
+    let (alerts, incidents, rejects) = sink.finish_alerts()?;
     timing("build alerts frame", started);
+    if std::env::var_os("ALERTSIFT_TIMINGS").is_some() {
+        eprintln!(
+            "timing: alerts frame holds {} MiB",
+            alerts.estimated_size() >> 20
+        );
+    }
     Ok(Batch {
         alerts,
         incidents: incidents.finish()?,
@@ -608,7 +764,22 @@ pub fn ingest(
 /// With `ALERTSIFT_TIMINGS` set, print how long a phase took (for benchmarks).
 pub fn timing(what: &str, since: std::time::Instant) {
     if std::env::var_os("ALERTSIFT_TIMINGS").is_some() {
-        eprintln!("timing: {what}: {:.2}s", since.elapsed().as_secs_f64());
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let mem = |key: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+                >> 10
+        };
+        eprintln!(
+            "timing: {what}: {:.2}s (rss {} MiB, peak {} MiB)",
+            since.elapsed().as_secs_f64(),
+            mem("VmRSS:"),
+            mem("VmHWM:")
+        );
     }
 }
 
@@ -768,22 +939,25 @@ pub mod csvutil {
     /// chunks of whole records, worker threads parse them with `map`, and
     /// `accept` is called here in file order. For RFC 4180 files the rows,
     /// numbers and lines are exactly those of a sequential read.
-    pub fn parallel_rows<T: Send>(
+    pub fn parallel_rows(
         ctx: &mut Ctx<'_>,
         table: Table,
-        map: impl Fn(&csv::StringRecord) -> Result<T, String> + Sync,
-        mut accept: impl FnMut(&mut Ctx<'_>, T),
-    ) -> Result<u64, IngestError> {
+        map: impl Fn(&csv::StringRecord) -> Result<super::Parsed, String> + Sync,
+    ) -> Result<(u64, super::ParsedCounts), IngestError> {
         use std::io::{Read, Seek, SeekFrom};
         let width = table.header.len();
         let start = table.reader.position().clone();
         drop(table);
         let mut file = std::fs::File::open(ctx.path).map_err(|e| ctx.io(e))?;
-        file.seek(SeekFrom::Start(start.byte())).map_err(|e| ctx.io(e))?;
+        file.seek(SeekFrom::Start(start.byte()))
+            .map_err(|e| ctx.io(e))?;
         let mut reader = ctx.progress.wrap_read(file);
         ctx.progress.set_position(start.byte());
         let first_line = start.line();
         const CHUNK: usize = 1 << 20;
+        let config = ctx.config;
+        let source = ctx.format.source();
+        let mut counts = super::ParsedCounts::default();
         let produced = super::parallel::pipeline(
             |emit| -> Result<(), String> {
                 let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
@@ -804,7 +978,8 @@ pub mod csvutil {
                     let end = if n == 0 {
                         (!buf.is_empty()).then_some(buf.len())
                     } else {
-                        let found = last_record_end(&buf[scanned..], &mut in_quote).map(|e| scanned + e);
+                        let found =
+                            last_record_end(&buf[scanned..], &mut in_quote).map(|e| scanned + e);
                         scanned = buf.len();
                         found
                     };
@@ -827,44 +1002,46 @@ pub mod csvutil {
                     .has_headers(false)
                     .flexible(true)
                     .from_reader(chunk.as_slice());
-                let mut out = Vec::new();
+                let mut b = super::ChunkBuilder::new(config, source);
                 let mut rec = csv::StringRecord::new();
                 loop {
+                    // Reject ids are 1-based row indexes within the chunk.
+                    let id = b.chunk.rows + 1;
                     match rdr.read_record(&mut rec) {
                         Ok(false) => break,
                         Ok(true) => {
                             let at = rec.position().map(|p| line + p.line() - 1);
                             let outcome = if rec.len() != width {
-                                Err(format!("row has {} fields, the header has {width}", rec.len()))
+                                Err(format!(
+                                    "row has {} fields, the header has {width}",
+                                    rec.len()
+                                ))
                             } else {
                                 map(&rec)
                             };
-                            out.push(outcome.map_err(|reason| (at, reason, raw(&rec))));
+                            b.add(id, at, || raw(&rec), outcome);
                         }
                         Err(e) => {
                             let at = e.position().map(|p| line + p.line() - 1);
-                            out.push(Err((at, format!("unreadable CSV row: {e}"), String::new())));
+                            b.add(id, at, String::new, Err(format!("unreadable CSV row: {e}")));
                             if let csv::ErrorKind::Io(_) = e.kind() {
                                 break;
                             }
                         }
                     }
                 }
-                out
+                b.finish()
             },
-            |results| {
-                for r in results {
-                    ctx.report.records += 1;
-                    let n = ctx.report.records;
-                    match r {
-                        Ok(t) => accept(ctx, t),
-                        Err((line, reason, raw)) => ctx.reject(n, line, reason, &raw),
-                    }
-                }
+            |chunk| {
+                let base = ctx.report.records;
+                ctx.report.records += chunk.rows;
+                let c = ctx.accept_chunk(chunk, base);
+                counts.flagged += c.flagged;
+                counts.skipped += c.skipped;
             },
         );
         produced.map_err(|m| ctx.malformed(m))?;
-        Ok(ctx.report.records)
+        Ok((ctx.report.records, counts))
     }
 
     /// A cell, trimmed, `None` if empty.

@@ -14,7 +14,7 @@
 use serde::Deserialize;
 
 use super::time::parse_instant;
-use super::{AlertRecord, Ctx, Head, IngestError};
+use super::{AlertRecord, Ctx, Head, IngestError, Parsed};
 use crate::config::Config;
 use crate::schema::normalise_severity;
 
@@ -96,26 +96,19 @@ pub fn sniff(head: &Head) -> u8 {
 /// Read every alert (records parsed in parallel, kept in file order).
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let config = ctx.config;
-    let mut closed_without_time = 0u64;
-    let result = super::json_records_parallel(
-        ctx,
-        &["data"],
-        |raw| {
-            serde_json::from_slice::<Alert>(raw)
-                .map_err(|e| format!("not an Opsgenie alert: {e}"))
-                .and_then(|a| to_record(config, a))
-        },
-        |ctx, (record, no_close_time)| {
-            closed_without_time += u64::from(no_close_time);
-            ctx.push_alert(record);
-        },
-    );
-    if closed_without_time > 0 {
+    let counts = super::json_records_parallel(ctx, &["data"], |raw| {
+        serde_json::from_slice::<Alert>(raw)
+            .map_err(|e| format!("not an Opsgenie alert: {e}"))
+            .and_then(|a| to_record(config, a))
+            .map(|(record, no_close_time)| Parsed::Alert(record, no_close_time))
+    })?;
+    if counts.flagged > 0 {
         ctx.report.notes.push(format!(
-            "{closed_without_time} closed alert(s) had no report.closeTime: resolved_at taken from updatedAt"
+            "{} closed alert(s) had no report.closeTime: resolved_at taken from updatedAt",
+            counts.flagged
         ));
     }
-    result
+    Ok(())
 }
 
 fn ms(v: Option<f64>) -> Option<i64> {

@@ -165,14 +165,9 @@ fn read_advanced(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         urgency: table.col("urgency"),
     };
     let paging: Vec<String> = ctx.config.paging.pagerduty_urgencies.clone();
-    let n = csvutil::parallel_rows(
-        ctx,
-        table,
-        |rec| advanced_record(rec, &c, &paging),
-        |ctx, record| {
-            ctx.push_alert(record);
-        },
-    )?;
+    let (n, _) = csvutil::parallel_rows(ctx, table, |rec| {
+        advanced_record(rec, &c, &paging).map(|r| super::Parsed::Alert(r, false))
+    })?;
     note_cap(ctx, n);
     Ok(())
 }

@@ -377,7 +377,10 @@ mod tests {
     fn labels_as_json() {
         let mut out = String::new();
         let l = |k: &str, v: &str| (k.to_string(), v.to_string());
-        labels_json(&[l("team", "a"), l("x\"y", "1\n"), l("team", "b")], &mut out);
+        labels_json(
+            &[l("team", "a"), l("x\"y", "1\n"), l("team", "b")],
+            &mut out,
+        );
         assert_eq!(out, r#"{"team":"a,b","x\"y":"1\n"}"#);
     }
 }

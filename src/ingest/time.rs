@@ -42,14 +42,39 @@ fn fast_rfc3339(b: &[u8]) -> Option<i64> {
             c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
         })
     }
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let (y, mo, d) = (num(&b[0..4])?, num(&b[5..7])?, num(&b[8..10])?);
     let (h, mi, s) = (num(&b[11..13])?, num(&b[14..16])?, num(&b[17..19])?);
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in_month = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month[(mo - 1) as usize] || h > 23 || mi > 59 || s > 59 {
+    let days_in_month = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&mo)
+        || d < 1
+        || d > days_in_month[(mo - 1) as usize]
+        || h > 23
+        || mi > 59
+        || s > 59
+    {
         return None;
     }
     let mut i = 19;
@@ -81,7 +106,11 @@ fn fast_rfc3339(b: &[u8]) -> Option<i64> {
                 return None;
             }
             let o = (oh * 60 + om) * 60;
-            if *sign == b'-' { -o } else { o }
+            if *sign == b'-' {
+                -o
+            } else {
+                o
+            }
         }
         _ => return None,
     };
@@ -186,16 +215,32 @@ mod tests {
             let nanos = ((probe >> 20) % 1_000_000_000) as u32;
             let off = ((probe >> 40) % (2 * 14 * 60 + 1)) as i32 - 14 * 60;
             let tz = chrono::FixedOffset::east_opt(off * 60).unwrap();
-            let dt = DateTime::from_timestamp(secs, nanos).unwrap().with_timezone(&tz);
-            for fmt in [chrono::SecondsFormat::Secs, chrono::SecondsFormat::Millis, chrono::SecondsFormat::Micros, chrono::SecondsFormat::Nanos] {
+            let dt = DateTime::from_timestamp(secs, nanos)
+                .unwrap()
+                .with_timezone(&tz);
+            for fmt in [
+                chrono::SecondsFormat::Secs,
+                chrono::SecondsFormat::Millis,
+                chrono::SecondsFormat::Micros,
+                chrono::SecondsFormat::Nanos,
+            ] {
                 for z in [true, false] {
                     let text = dt.to_rfc3339_opts(fmt, z && off == 0);
-                    let want = DateTime::parse_from_rfc3339(&text).unwrap().timestamp_micros();
+                    let want = DateTime::parse_from_rfc3339(&text)
+                        .unwrap()
+                        .timestamp_micros();
                     assert_eq!(fast_rfc3339(text.as_bytes()), Some(want), "{text}");
                 }
             }
         }
-        for bad in ["2023-02-30T00:00:00Z", "2023-13-01T00:00:00Z", "2023-02-26T24:00:00Z", "2023-02-26T00:00:00", "2023-02-26 00:00:00Z", "2023-02-26T00:00:00+0100"] {
+        for bad in [
+            "2023-02-30T00:00:00Z",
+            "2023-13-01T00:00:00Z",
+            "2023-02-26T24:00:00Z",
+            "2023-02-26T00:00:00",
+            "2023-02-26 00:00:00Z",
+            "2023-02-26T00:00:00+0100",
+        ] {
             assert_eq!(fast_rfc3339(bad.as_bytes()), None, "{bad}");
         }
     }
