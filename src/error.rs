@@ -107,6 +107,12 @@ pub enum IngestError {
         /// What is wrong.
         message: String,
     },
+    /// Handing rows to the store's spool failed.
+    #[error("spooling alerts to the store: {message}")]
+    Spool {
+        /// What failed.
+        message: String,
+    },
     /// Building the columnar frame failed.
     #[error("building the alert table: {0}")]
     Frame(#[from] PolarsError),

@@ -83,6 +83,24 @@ pub fn expand_inputs(
     Ok(out)
 }
 
+/// Read the inputs, streaming alert rows into the store's spool, then merge.
+fn ingest_and_commit(
+    store: &Store,
+    files: &[Input],
+    config: &Config,
+    options: &IngestOptions,
+) -> Result<(ingest::Batch, MergeStats), Error> {
+    let mut spool = store.spool()?;
+    let batch = ingest::ingest_with(files, config, options, &mut |df| {
+        spool.add(df).map_err(|e| e.to_string())
+    })?;
+    let t = std::time::Instant::now();
+    let incidents = batch.incidents.clone();
+    let stats = store.commit(spool, incidents)?;
+    ingest::timing("commit", t);
+    Ok((batch, stats))
+}
+
 /// What an ingest did.
 #[derive(Debug, Clone)]
 pub struct IngestOutcome {
@@ -103,9 +121,8 @@ pub fn ingest_into(
     config: &Config,
     options: &IngestOptions,
 ) -> Result<IngestOutcome, Error> {
-    let batch = ingest::ingest(files, config, options)?;
+    let (batch, stats) = ingest_and_commit(store, files, config, options)?;
     let rejected = batch.rejects.len() as u64;
-    let stats = store.merge(batch.alerts, batch.incidents)?;
     let rejects_path = store.write_rejects(&batch.rejects)?;
     Ok(IngestOutcome {
         inputs: batch.inputs,
@@ -147,9 +164,8 @@ pub fn run(
             Store::open(temp.path())?
         }
     };
-    let batch = ingest::ingest(&inputs.files, config, options)?;
+    let (batch, stats) = ingest_and_commit(&store, &inputs.files, config, options)?;
     let rejects = batch.rejects;
-    let stats = store.merge(batch.alerts, batch.incidents)?;
     store.write_rejects(&rejects)?;
     std::fs::create_dir_all(out).map_err(|source| Error::Output {
         path: out.to_path_buf(),

@@ -2,20 +2,32 @@
 //!
 //! ```text
 //! alertsift-data/
-//!   alerts.parquet      canonical alerts, one row per (source, alert_id)
-//!   incidents.parquet   canonical incidents, one row per (source, incident_id)
-//!   store.json          schema version and what the last ingest did
-//!   rejects.csv         records the last ingest could not read
+//!   alerts/2026-09.parquet   canonical alerts triggered in that UTC month,
+//!   alerts/2026-10.parquet   one row per (source, alert_id)
+//!   incidents.parquet        canonical incidents, one row per (source, incident_id)
+//!   store.json               layout version
+//!   rejects.csv              records the last ingest could not read
 //! ```
 //!
 //! A merge keeps, for each key, the copy with the latest `updated_at` (ties:
 //! the copy ingested last), so re-ingesting overlapping weekly exports never
 //! double counts and a newer export of the same alert updates it. Rows are
 //! written sorted by `(triggered_at|started_at, source, id)`, so the same
-//! inputs give the same bytes. Every file is written aside and renamed into
-//! place, so a crash leaves the previous store intact; a lock file keeps two
-//! processes from merging at once.
+//! inputs give the same bytes.
+//!
+//! Alerts are partitioned by the month they were triggered in: an ingest
+//! spools its rows to disk by month as it reads ([`Spool`]), then merges one
+//! month at a time ([`Store::commit`]), so memory is bounded by a month of
+//! alerts, not by the size of the export or of the store. This relies on an
+//! alert's trigger time never changing between exports of it (it is the
+//! vendor's creation time in every format read here).
+//!
+//! Every file is written aside and renamed into place; nothing is renamed
+//! until every input was read, so a failed or interrupted ingest leaves the
+//! previous store as it was. A lock file keeps two processes from merging at
+//! once.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,9 +40,9 @@ use crate::ingest::{timing, Reject};
 use crate::schema as s;
 
 /// Version of the store layout; bumped when the canonical schema changes.
-pub const STORE_VERSION: u32 = 1;
+pub const STORE_VERSION: u32 = 2;
 
-const ALERTS_FILE: &str = "alerts.parquet";
+const ALERTS_DIR: &str = "alerts";
 const INCIDENTS_FILE: &str = "incidents.parquet";
 const MANIFEST_FILE: &str = "store.json";
 const REJECTS_FILE: &str = "rejects.csv";
@@ -61,6 +73,18 @@ pub struct MergeCounts {
     pub unchanged: u64,
     /// Rows after the merge.
     pub after: u64,
+}
+
+impl MergeCounts {
+    fn add(&mut self, o: &MergeCounts) {
+        self.before += o.before;
+        self.batch += o.batch;
+        self.duplicates_in_batch += o.duplicates_in_batch;
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+        self.after += o.after;
+    }
 }
 
 /// What a merge did.
@@ -153,29 +177,48 @@ impl Store {
         self.dir.join(REJECTS_FILE)
     }
 
-    fn read_table(&self, file: &str, schema: Schema) -> Result<LazyFrame, StoreError> {
-        let path = self.dir.join(file);
-        if !path.exists() {
-            return Ok(DataFrame::empty_with_schema(&schema).lazy());
+    /// The alert partitions, oldest month first.
+    fn partitions(&self) -> Result<Vec<PathBuf>, StoreError> {
+        let dir = self.dir.join(ALERTS_DIR);
+        if !dir.exists() {
+            return Ok(Vec::new());
         }
-        let f = File::open(&path).map_err(|source| StoreError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let df = ParquetReader::new(f)
-            .finish()
-            .map_err(|source| StoreError::Parquet { path, source })?;
-        Ok(df.lazy())
+        let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+            .map_err(|source| StoreError::Io {
+                path: dir.clone(),
+                source,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect();
+        files.sort();
+        Ok(files)
     }
 
-    /// All stored alerts.
+    /// All stored alerts, every partition in month order.
     pub fn alerts(&self) -> Result<LazyFrame, StoreError> {
-        self.read_table(ALERTS_FILE, s::alerts_schema())
+        let mut frames = Vec::new();
+        for path in self.partitions()? {
+            frames.push(read_parquet(&path, &s::alerts_schema())?.lazy());
+        }
+        if frames.is_empty() {
+            return Ok(DataFrame::empty_with_schema(&s::alerts_schema()).lazy());
+        }
+        concat(frames, UnionArgs::default()).map_err(|source| StoreError::Parquet {
+            path: self.dir.join(ALERTS_DIR),
+            source,
+        })
     }
 
     /// All stored incidents.
     pub fn incidents(&self) -> Result<LazyFrame, StoreError> {
-        self.read_table(INCIDENTS_FILE, s::incidents_schema())
+        Ok(read_parquet(&self.dir.join(INCIDENTS_FILE), &s::incidents_schema())?.lazy())
+    }
+
+    /// Start an ingest: rows added to the spool go to disk by month until
+    /// [`Store::commit`].
+    pub fn spool(&self) -> Result<Spool, StoreError> {
+        Spool::new(self.dir.join(format!(".spool-{}", std::process::id())))
     }
 
     fn lock(&self) -> Result<Lock, StoreError> {
@@ -193,50 +236,84 @@ impl Store {
         }
     }
 
-    /// Merge a batch into the store (see the module docs for the rule).
+    /// Merge a batch held in memory into the store (small batches, tests).
     pub fn merge(&self, alerts: DataFrame, incidents: DataFrame) -> Result<MergeStats, StoreError> {
+        let mut spool = self.spool()?;
+        spool.add(alerts)?;
+        self.commit(spool, incidents)
+    }
+
+    /// Merge everything spooled, month by month, then the incidents.
+    pub fn commit(&self, spool: Spool, incidents: DataFrame) -> Result<MergeStats, StoreError> {
         let _lock = self.lock()?;
-        let alerts_stats = self.merge_table(
-            ALERTS_FILE,
-            alerts,
-            s::alerts_schema(),
-            s::ALERT_ID,
-            s::TRIGGERED_AT,
-        )?;
-        let incidents_stats = self.merge_table(
-            INCIDENTS_FILE,
-            incidents,
-            s::incidents_schema(),
-            s::INCIDENT_ID,
-            s::STARTED_AT,
-        )?;
+        let mut alerts = MergeCounts::default();
+        let months = spool.months.keys().cloned().collect::<Vec<_>>();
+        let dir = self.dir.join(ALERTS_DIR);
+        fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let mut spool = spool;
+        // Decide every month before renaming any, so a failure leaves the
+        // store as it was.
+        let mut ready: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let result = (|| {
+            for month in &months {
+                let t = std::time::Instant::now();
+                let batch = spool.take_month(month)?;
+                let path = dir.join(format!("{month}.parquet"));
+                let existing = read_parquet(&path, &s::alerts_schema())?;
+                let pe = |source: PolarsError| StoreError::Parquet {
+                    path: path.clone(),
+                    source,
+                };
+                let (mut out, counts) =
+                    Self::merge_frames(existing, batch, s::ALERT_ID, s::TRIGGERED_AT)
+                        .map_err(pe)?;
+                alerts.add(&counts);
+                let staged = spool.dir.join(format!("{month}.parquet"));
+                write_parquet_file(&staged, &mut out, true)?;
+                ready.push((staged, path));
+                timing(&format!("merge and write {month}"), t);
+            }
+            Ok::<(), StoreError>(())
+        })();
+        result?;
+        let incidents_path = self.dir.join(INCIDENTS_FILE);
+        let existing = read_parquet(&incidents_path, &s::incidents_schema())?;
+        let (mut merged, incident_counts) =
+            Self::merge_frames(existing, incidents, s::INCIDENT_ID, s::STARTED_AT).map_err(
+                |source| StoreError::Parquet {
+                    path: incidents_path.clone(),
+                    source,
+                },
+            )?;
+        let staged = spool.dir.join(INCIDENTS_FILE);
+        write_parquet_file(&staged, &mut merged, true)?;
+        ready.push((staged, incidents_path));
+        for (from, to) in ready {
+            fs::rename(&from, &to).map_err(|source| StoreError::Io { path: to, source })?;
+        }
         let manifest = serde_json::to_vec_pretty(&Manifest {
             store_version: STORE_VERSION,
         })
         .unwrap_or_default();
         write_atomic(&self.dir.join(MANIFEST_FILE), |f| f.write_all(&manifest))?;
         Ok(MergeStats {
-            alerts: alerts_stats,
-            incidents: incidents_stats,
+            alerts,
+            incidents: incident_counts,
         })
     }
 
-    fn merge_table(
-        &self,
-        file: &str,
+    /// Merge one stored table (or partition) with batch rows of the same
+    /// table: the winners sorted by `(start, source, id)`, and the counts.
+    fn merge_frames(
+        existing: DataFrame,
         batch: DataFrame,
-        schema: Schema,
         id: &str,
         start: &str,
-    ) -> Result<MergeCounts, StoreError> {
-        let path = self.dir.join(file);
-        let pe = |source: PolarsError| StoreError::Parquet {
-            path: path.clone(),
-            source,
-        };
-        let t = std::time::Instant::now();
-        let existing = self.read_table(file, schema)?.collect().map_err(pe)?;
-        timing("read stored table", t);
+    ) -> PolarsResult<(DataFrame, MergeCounts)> {
+        let pe = |e: PolarsError| e;
         let key = [col(s::SOURCE), col(id)];
         let batch_rows = batch.height() as u64;
         let before = existing.height() as u64;
@@ -346,28 +423,21 @@ impl Store {
         } else {
             existing.vstack(&batch).map_err(pe)?
         };
-        let mut out = all.take(&index).map_err(pe)?;
-        timing("merge and sort", t);
+        let out = all.take(&index).map_err(pe)?;
         let after = out.height() as u64;
         let inserted = after - before;
-        let t = std::time::Instant::now();
-        write_atomic(&path, |f| {
-            ParquetWriter::new(f)
-                .with_compression(ParquetCompression::Snappy)
-                .finish(&mut out)
-                .map(|_| ())
-                .map_err(std::io::Error::other)
-        })?;
-        timing("write parquet", t);
-        Ok(MergeCounts {
-            before,
-            batch: batch_rows,
-            duplicates_in_batch: batch_rows - batch_unique,
-            inserted,
-            updated,
-            unchanged: batch_unique - inserted - updated,
-            after,
-        })
+        Ok((
+            out,
+            MergeCounts {
+                before,
+                batch: batch_rows,
+                duplicates_in_batch: batch_rows - batch_unique,
+                inserted,
+                updated,
+                unchanged: batch_unique - inserted - updated,
+                after,
+            },
+        ))
     }
 
     /// Write the rejects of the last ingest (an empty file when none).
@@ -433,10 +503,224 @@ impl Store {
         };
         Ok(StoreInfo {
             dir: self.dir.display().to_string(),
-            alerts: table(self.alerts()?, s::TRIGGERED_AT, ALERTS_FILE)?,
+            alerts: table(self.alerts()?, s::TRIGGERED_AT, ALERTS_DIR)?,
             incidents: table(self.incidents()?, s::STARTED_AT, INCIDENTS_FILE)?,
         })
     }
+}
+
+/// Read a Parquet file, or an empty frame of `schema` if it does not exist.
+fn read_parquet(path: &Path, schema: &Schema) -> Result<DataFrame, StoreError> {
+    if !path.exists() {
+        return Ok(DataFrame::empty_with_schema(schema));
+    }
+    let f = File::open(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    ParquetReader::new(f)
+        .finish()
+        .map_err(|source| StoreError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Write a frame as Parquet: Snappy for the store's files (fast, and read by
+/// every engine), uncompressed for spool files that live for one ingest.
+fn write_parquet_file(path: &Path, df: &mut DataFrame, keep: bool) -> Result<(), StoreError> {
+    let f = File::create(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let writer = ParquetWriter::new(f);
+    let writer = if keep {
+        writer.with_compression(ParquetCompression::Snappy)
+    } else {
+        writer
+            .with_compression(ParquetCompression::Uncompressed)
+            .with_statistics(StatisticsOptions {
+                min_value: false,
+                max_value: false,
+                distinct_count: false,
+                null_count: false,
+                binary_statistics_truncate_length: None,
+            })
+    };
+    writer
+        .finish(df)
+        .map(|_| ())
+        .map_err(|source| StoreError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if keep {
+        File::open(path)
+            .and_then(|f| f.sync_all())
+            .map_err(|source| StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+    }
+    Ok(())
+}
+
+/// Rows spooled during an ingest, by UTC month of `triggered_at`: kept in
+/// memory up to [`Spool::SPILL_ROWS`] per month, then written to files in a
+/// hidden directory of the store. Dropping a spool removes it.
+pub struct Spool {
+    dir: PathBuf,
+    months: BTreeMap<String, MonthBuf>,
+}
+
+#[derive(Default)]
+struct MonthBuf {
+    frames: Vec<DataFrame>,
+    rows: usize,
+    files: Vec<PathBuf>,
+}
+
+impl Spool {
+    /// Rows held in memory (over all months) before they go to disk.
+    pub const SPILL_ROWS: usize = 262_144;
+
+    fn new(dir: PathBuf) -> Result<Spool, StoreError> {
+        if dir.exists() {
+            let _ = fs::remove_dir_all(&dir);
+        }
+        fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        Ok(Spool {
+            dir,
+            months: BTreeMap::new(),
+        })
+    }
+
+    /// Add canonical alert rows.
+    pub fn add(&mut self, df: DataFrame) -> Result<(), StoreError> {
+        if df.height() == 0 {
+            return Ok(());
+        }
+        let pe = |source: PolarsError| StoreError::Parquet {
+            path: PathBuf::from(s::TRIGGERED_AT),
+            source,
+        };
+        let micros = df
+            .column(s::TRIGGERED_AT)
+            .and_then(|c| c.cast(&DataType::Int64))
+            .map_err(pe)?;
+        let micros = micros.i64().map_err(pe)?;
+        let mut by_month: BTreeMap<String, Vec<IdxSize>> = BTreeMap::new();
+        let mut last: Option<(i64, i64, String)> = None; // month window cache
+        for (i, v) in micros.iter().enumerate() {
+            let v = v.unwrap_or(0);
+            let key = match &last {
+                Some((lo, hi, k)) if v >= *lo && v < *hi => k.clone(),
+                _ => {
+                    let (k, lo, hi) = month_of(v);
+                    last = Some((lo, hi, k.clone()));
+                    k
+                }
+            };
+            by_month.entry(key).or_default().push(i as IdxSize);
+        }
+        let single = by_month.len() == 1;
+        for (month, idx) in by_month {
+            let part = if single {
+                df.clone()
+            } else {
+                df.take(&IdxCa::from_vec(PlSmallStr::EMPTY, idx))
+                    .map_err(pe)?
+            };
+            let buf = self.months.entry(month).or_default();
+            buf.rows += part.height();
+            buf.frames.push(part);
+        }
+        // Bound memory by the rows held over all months, not per month.
+        if self.months.values().map(|b| b.rows).sum::<usize>() >= Self::SPILL_ROWS {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// Write every month's rows held in memory to a spool file.
+    fn spill(&mut self) -> Result<(), StoreError> {
+        for (month, buf) in &mut self.months {
+            if buf.frames.is_empty() {
+                continue;
+            }
+            let mut frame =
+                stack(std::mem::take(&mut buf.frames)).map_err(|source| StoreError::Parquet {
+                    path: self.dir.clone(),
+                    source,
+                })?;
+            buf.rows = 0;
+            let path = self
+                .dir
+                .join(format!("{month}-{:05}.parquet", buf.files.len()));
+            write_parquet_file(&path, &mut frame, false)?;
+            buf.files.push(path);
+        }
+        Ok(())
+    }
+
+    /// Everything spooled for `month`, read back and stacked.
+    fn take_month(&mut self, month: &str) -> Result<DataFrame, StoreError> {
+        let buf = self.months.remove(month).unwrap_or_default();
+        let mut frames = Vec::with_capacity(buf.files.len() + buf.frames.len());
+        for f in &buf.files {
+            frames.push(read_parquet(f, &s::alerts_schema())?);
+            let _ = fs::remove_file(f);
+        }
+        frames.extend(buf.frames);
+        stack(frames).map_err(|source| StoreError::Parquet {
+            path: self.dir.clone(),
+            source,
+        })
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Stack frames vertically into one contiguous frame.
+fn stack(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
+    let mut frames = frames.into_iter();
+    let Some(mut all) = frames.next() else {
+        return Ok(DataFrame::empty_with_schema(&s::alerts_schema()));
+    };
+    for f in frames {
+        all.vstack_mut_owned(f)?;
+    }
+    all.rechunk_mut();
+    Ok(all)
+}
+
+/// The UTC month of an instant: `("YYYY-MM", month start, next month start)`
+/// in microseconds.
+fn month_of(micros: i64) -> (String, i64, i64) {
+    use chrono::{Datelike, NaiveDate};
+    let dt = chrono::DateTime::from_timestamp_micros(micros).unwrap_or_default();
+    let (y, m) = (dt.year(), dt.month());
+    let start = NaiveDate::from_ymd_opt(y, m, 1).unwrap_or_default();
+    let next = if m == 12 {
+        NaiveDate::from_ymd_opt(y + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(y, m + 1, 1)
+    }
+    .unwrap_or_default();
+    let us = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp_micros()
+    };
+    (format!("{y:04}-{m:02}"), us(start), us(next))
 }
 
 /// Write a rejects CSV: `input,record,line,reason,raw`.

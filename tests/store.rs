@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::util::*;
 
 fn rows_in(store: &Path) -> usize {
-    read_parquet(&store.join("alerts.parquet")).height()
+    store_alerts(store).height()
 }
 
 #[test]
@@ -21,7 +21,7 @@ fn ingesting_the_same_export_twice_changes_nothing() {
     assert_eq!(rows_in(&store), 2);
     assert!(stderr(&o).contains("2 new"), "{}", stderr(&o));
     assert!(stderr(&o).contains("1 duplicate records"), "{}", stderr(&o));
-    let first = std::fs::read(store.join("alerts.parquet")).unwrap();
+    let first = store_bytes(&store);
     let o = alertsift(dir.path(), &["ingest", input, "--store", store_s]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(rows_in(&store), 2);
@@ -30,7 +30,7 @@ fn ingesting_the_same_export_twice_changes_nothing() {
         "{}",
         stderr(&o)
     );
-    assert_eq!(first, std::fs::read(store.join("alerts.parquet")).unwrap());
+    assert_eq!(first, store_bytes(&store));
     // The rejects of the last ingest sit next to the store.
     assert_eq!(csv_rows(&store.join("rejects.csv")).len(), 2);
 }
@@ -67,7 +67,7 @@ fn a_newer_export_updates_and_an_older_one_does_not() {
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         assert!(stderr(&o).contains(want), "{want}: {}", stderr(&o));
     }
-    let df = read_parquet(&store.join("alerts.parquet"));
+    let df = store_alerts(&store);
     assert_eq!(df.height(), 1);
     assert_eq!(
         time(&df, "resolved_at", 0).as_deref(),
@@ -87,7 +87,7 @@ fn a_failed_ingest_leaves_the_store_as_it_was() {
         &["ingest", good.to_str().unwrap(), "--store", st],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let before = std::fs::read(store.join("alerts.parquet")).unwrap();
+    let before = store_bytes(&store);
     // A good file and an unknown one: nothing is merged.
     let bad = fixture("bad/unknown.csv");
     let opsgenie = fixture("opsgenie/alerts.json");
@@ -102,11 +102,14 @@ fn a_failed_ingest_leaves_the_store_as_it_was() {
         ],
     );
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(before, std::fs::read(store.join("alerts.parquet")).unwrap());
+    assert_eq!(before, store_bytes(&store));
     let leftovers: Vec<_> = std::fs::read_dir(&store)
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.contains(".tmp-") || name.starts_with(".spool-")
+        })
         .collect();
     assert!(leftovers.is_empty());
 }
@@ -163,6 +166,124 @@ fn store_info_counts_rows_per_source() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("not an alertsift store"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_failure_midway_through_the_inputs_leaves_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    let st = store.to_str().unwrap();
+    let good = fixture("grafana/alert_groups.json");
+    let o = alertsift(
+        dir.path(),
+        &["ingest", good.to_str().unwrap(), "--store", st],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = store_bytes(&store);
+    let incidents_before = std::fs::read(store.join("incidents.parquet")).unwrap();
+    // Opsgenie reads (and spools) fine; ServiceNow then fails: no zone.
+    let opsgenie = fixture("opsgenie/alerts.json");
+    let servicenow = fixture("servicenow/incidents.csv");
+    let o = alertsift(
+        dir.path(),
+        &[
+            "ingest",
+            opsgenie.to_str().unwrap(),
+            servicenow.to_str().unwrap(),
+            "--store",
+            st,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("[sources.servicenow]"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(before, store_bytes(&store));
+    assert_eq!(
+        incidents_before,
+        std::fs::read(store.join("incidents.parquet")).unwrap()
+    );
+    let names: Vec<String> = std::fs::read_dir(&store)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with(".spool-") || n == ".lock"),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn a_large_ingest_spills_to_disk_and_loses_nothing() {
+    // More rows than the spool holds in memory, over several months.
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let o = alertsift(
+        dir.path(),
+        &[
+            "demo",
+            "--out",
+            demo.to_str().unwrap(),
+            "--alerts",
+            "400000",
+            "--weeks",
+            "10",
+            "--only",
+            "pagerduty",
+            "--seed",
+            "3",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let truth = csv_rows(&demo.join("truth.csv"));
+    assert!(
+        truth.len() > alertsift::store::Spool::SPILL_ROWS,
+        "{}",
+        truth.len()
+    );
+    let store = dir.path().join("s");
+    let csv = demo.join("pagerduty-incidents.csv");
+    let config = demo.join("alertsift.toml");
+    let args = [
+        "ingest",
+        csv.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ];
+    let o = alertsift(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let df = store_alerts(&store);
+    assert_eq!(df.height(), truth.len());
+    // Sorted by trigger time across partitions, every truth id present.
+    let ids: std::collections::HashSet<String> = df
+        .column("alert_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect();
+    assert!(truth.iter().all(|r| ids.contains(&r[0])));
+    let t = df
+        .column("triggered_at")
+        .unwrap()
+        .cast(&polars::prelude::DataType::Int64)
+        .unwrap();
+    let t: Vec<i64> = t.i64().unwrap().iter().map(|v| v.unwrap()).collect();
+    assert!(t.windows(2).all(|w| w[0] <= w[1]));
+    let o = alertsift(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("0 new, 0 updated, {} unchanged", truth.len())),
         "{}",
         stderr(&o)
     );

@@ -131,6 +131,34 @@ pub fn read_parquet(path: &Path) -> DataFrame {
         .unwrap()
 }
 
+/// Every alert partition of a store, stacked in month order.
+pub fn store_alerts(store: &Path) -> DataFrame {
+    let mut files: Vec<_> = std::fs::read_dir(store.join("alerts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let mut frames = files.iter().map(|f| read_parquet(f));
+    let mut all = frames.next().unwrap();
+    for f in frames {
+        all.vstack_mut(&f).unwrap();
+    }
+    all
+}
+
+/// The bytes of every file of a store's alert partitions.
+pub fn store_bytes(store: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(store.join("alerts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| (f.display().to_string(), std::fs::read(f).unwrap()))
+        .collect()
+}
+
 /// Rows of a CSV file (header excluded) as string vectors.
 pub fn csv_rows(path: &Path) -> Vec<Vec<String>> {
     let mut r = csv::Reader::from_path(path).unwrap();

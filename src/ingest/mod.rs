@@ -288,23 +288,19 @@ impl Sink {
         Ok(())
     }
 
-    fn finish_alerts(
-        mut self,
-    ) -> polars::prelude::PolarsResult<(DataFrame, IncidentColumns, Vec<Reject>)> {
-        let last = std::mem::take(&mut self.alerts).finish()?;
-        let alerts = if self.alert_frames.is_empty() {
-            last
-        } else {
-            self.alert_frames.push(last);
-            let mut frames = self.alert_frames.into_iter();
-            let mut all = frames.next().unwrap_or_default();
-            for f in frames {
-                all.vstack_mut_owned(f)?;
-            }
-            all.rechunk_mut();
-            all
-        };
-        Ok((alerts, self.incidents, self.rejects))
+    /// Rows held in finished frames.
+    fn frame_rows(&self) -> usize {
+        self.alert_frames.iter().map(DataFrame::height).sum()
+    }
+
+    /// Take the finished frames (and, with `all`, the rows still being
+    /// built), in input order.
+    fn drain(&mut self, all: bool) -> polars::prelude::PolarsResult<Vec<DataFrame>> {
+        if all && !self.alerts.is_empty() {
+            let done = std::mem::take(&mut self.alerts).finish()?;
+            self.alert_frames.push(done);
+        }
+        Ok(std::mem::take(&mut self.alert_frames))
     }
 }
 
@@ -434,6 +430,10 @@ pub struct Ctx<'a> {
     /// Counters for this input.
     pub report: InputReport,
     progress: ProgressBar,
+    /// Where finished alert frames go (the store's spool).
+    on_alerts: &'a mut dyn FnMut(DataFrame) -> Result<(), String>,
+    /// The first failure of `on_alerts`.
+    failed: Option<String>,
 }
 
 impl Ctx<'_> {
@@ -539,15 +539,33 @@ impl Ctx<'_> {
         resolve_team(self.config, team, service);
     }
 
+    /// Hand finished alert frames to `on_alerts` (with `all`, the rows being
+    /// built too).
+    fn flush(&mut self, all: bool) {
+        match self.sink.drain(all) {
+            Ok(frames) => {
+                for f in frames {
+                    if let Err(e) = (self.on_alerts)(f) {
+                        self.failed.get_or_insert(e);
+                    }
+                }
+            }
+            Err(e) => {
+                self.failed.get_or_insert(e.to_string());
+            }
+        }
+    }
+
     /// Take in a chunk parsed on a worker; `base` is added to the chunk's
     /// reject ids (0 when they are record numbers already).
     fn accept_chunk(&mut self, chunk: ParsedChunk, base: u64) -> ParsedCounts {
         if let Some(frame) = chunk.alerts {
             self.report.alerts += frame.height() as u64;
             if let Err(e) = self.sink.push_alert_frame(frame) {
-                self.report
-                    .notes
-                    .push(format!("could not append a batch of alerts: {e}"));
+                self.failed.get_or_insert(e.to_string());
+            }
+            if self.sink.frame_rows() >= FLUSH_ROWS {
+                self.flush(false);
             }
         }
         for r in chunk.incidents {
@@ -682,6 +700,35 @@ pub fn ingest(
     config: &Config,
     options: &IngestOptions,
 ) -> Result<Batch, IngestError> {
+    let mut frames: Vec<DataFrame> = Vec::new();
+    let mut batch = ingest_with(inputs, config, options, &mut |df| {
+        frames.push(df);
+        Ok(())
+    })?;
+    let mut frames = frames.into_iter();
+    if let Some(mut all) = frames.next() {
+        for f in frames {
+            all.vstack_mut_owned(f)?;
+        }
+        all.rechunk_mut();
+        batch.alerts = all;
+    }
+    Ok(batch)
+}
+
+/// Rows of finished alert frames held before they are handed on.
+const FLUSH_ROWS: usize = 65_536;
+
+/// Ingest every input, handing canonical alert rows to `on_alerts` in input
+/// order as they are read (the returned batch's `alerts` is then empty), so
+/// memory does not grow with the export. Fails on the first whole-file
+/// problem; record-level problems become rejects.
+pub fn ingest_with(
+    inputs: &[Input],
+    config: &Config,
+    options: &IngestOptions,
+    on_alerts: &mut dyn FnMut(DataFrame) -> Result<(), String>,
+) -> Result<Batch, IngestError> {
     // Resolve every format first, so an unknown file fails before any work.
     let mut planned: Vec<(usize, PathBuf, Format)> = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.iter().enumerate() {
@@ -726,9 +773,15 @@ pub fn ingest(
                 ..InputReport::default()
             },
             progress: progress.clone(),
+            on_alerts: &mut *on_alerts,
+            failed: None,
         };
         let started = std::time::Instant::now();
         format.read(&mut ctx)?;
+        ctx.flush(true);
+        if let Some(message) = ctx.failed.take() {
+            return Err(IngestError::Spool { message });
+        }
         progress.finish_and_clear();
         timing(&format!("read {}", path.display()), started);
         reports.insert(*index, ctx.report);
@@ -744,15 +797,10 @@ pub fn ingest(
             ));
         }
     }
-    let started = std::time::Instant::now();
-    let (alerts, incidents, rejects) = sink.finish_alerts()?;
-    timing("build alerts frame", started);
-    if std::env::var_os("ALERTSIFT_TIMINGS").is_some() {
-        eprintln!(
-            "timing: alerts frame holds {} MiB",
-            alerts.estimated_size() >> 20
-        );
-    }
+    let Sink {
+        incidents, rejects, ..
+    } = sink;
+    let alerts = DataFrame::empty_with_schema(&crate::schema::alerts_schema());
     Ok(Batch {
         alerts,
         incidents: incidents.finish()?,
