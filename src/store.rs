@@ -247,38 +247,73 @@ impl Store {
     pub fn commit(&self, spool: Spool, incidents: DataFrame) -> Result<MergeStats, StoreError> {
         let _lock = self.lock()?;
         let mut alerts = MergeCounts::default();
-        let months = spool.months.keys().cloned().collect::<Vec<_>>();
         let dir = self.dir.join(ALERTS_DIR);
         fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
             path: dir.clone(),
             source,
         })?;
         let mut spool = spool;
-        // Decide every month before renaming any, so a failure leaves the
-        // store as it was.
-        let mut ready: Vec<(PathBuf, PathBuf)> = Vec::new();
-        let result = (|| {
-            for month in &months {
+        let spool_dir = spool.dir.clone();
+        let months: Vec<(String, MonthBuf)> =
+            std::mem::take(&mut spool.months).into_iter().collect();
+        // Two months at a time (polars keeps both cores busy inside one only
+        // part of the time). Every month is decided before any is renamed
+        // into place, so a failure leaves the store as it was.
+        let merge_month =
+            |month: &str, buf: MonthBuf| -> Result<(PathBuf, PathBuf, MergeCounts), StoreError> {
                 let t = std::time::Instant::now();
-                let batch = spool.take_month(month)?;
+                let batch = buf.into_frame(&spool_dir)?;
                 let path = dir.join(format!("{month}.parquet"));
                 let existing = read_parquet(&path, &s::alerts_schema())?;
-                let pe = |source: PolarsError| StoreError::Parquet {
-                    path: path.clone(),
-                    source,
-                };
                 let (mut out, counts) =
-                    Self::merge_frames(existing, batch, s::ALERT_ID, s::TRIGGERED_AT)
-                        .map_err(pe)?;
-                alerts.add(&counts);
-                let staged = spool.dir.join(format!("{month}.parquet"));
-                write_parquet_file(&staged, &mut out, true)?;
-                ready.push((staged, path));
+                    Self::merge_frames(existing, batch, s::ALERT_ID, s::TRIGGERED_AT).map_err(
+                        |source| StoreError::Parquet {
+                            path: path.clone(),
+                            source,
+                        },
+                    )?;
+                let staged = spool_dir.join(format!("{month}.parquet"));
+                write_parquet_file(&staged, &mut out)?;
                 timing(&format!("merge and write {month}"), t);
+                Ok((staged, path, counts))
+            };
+        let mut slots: Vec<Option<Result<(PathBuf, PathBuf, MergeCounts), StoreError>>> =
+            months.iter().map(|_| None).collect();
+        let lanes = 2usize;
+        std::thread::scope(|scope| {
+            let mut lane_months: Vec<Vec<(usize, String, MonthBuf)>> =
+                (0..lanes).map(|_| Vec::new()).collect();
+            for (i, (month, buf)) in months.into_iter().enumerate() {
+                lane_months[i % lanes].push((i, month, buf));
             }
-            Ok::<(), StoreError>(())
-        })();
-        result?;
+            let handles: Vec<_> = lane_months
+                .into_iter()
+                .map(|work| {
+                    let merge_month = &merge_month;
+                    scope.spawn(move || {
+                        work.into_iter()
+                            .map(|(i, month, buf)| (i, merge_month(&month, buf)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for h in handles {
+                match h.join() {
+                    Ok(results) => {
+                        for (i, r) in results {
+                            slots[i] = Some(r);
+                        }
+                    }
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+        });
+        let mut ready: Vec<(PathBuf, PathBuf)> = Vec::new();
+        for slot in slots.into_iter().flatten() {
+            let (staged, path, counts) = slot?;
+            alerts.add(&counts);
+            ready.push((staged, path));
+        }
         let incidents_path = self.dir.join(INCIDENTS_FILE);
         let existing = read_parquet(&incidents_path, &s::incidents_schema())?;
         let (mut merged, incident_counts) =
@@ -289,7 +324,7 @@ impl Store {
                 },
             )?;
         let staged = spool.dir.join(INCIDENTS_FILE);
-        write_parquet_file(&staged, &mut merged, true)?;
+        write_parquet_file(&staged, &mut merged)?;
         ready.push((staged, incidents_path));
         for (from, to) in ready {
             fs::rename(&from, &to).map_err(|source| StoreError::Io { path: to, source })?;
@@ -526,43 +561,50 @@ fn read_parquet(path: &Path, schema: &Schema) -> Result<DataFrame, StoreError> {
         })
 }
 
-/// Write a frame as Parquet: Snappy for the store's files (fast, and read by
-/// every engine), uncompressed for spool files that live for one ingest.
-fn write_parquet_file(path: &Path, df: &mut DataFrame, keep: bool) -> Result<(), StoreError> {
+/// Write a spool file: Arrow IPC, uncompressed; it lives for one ingest.
+fn write_spool_file(path: &Path, df: &mut DataFrame) -> Result<(), StoreError> {
     let f = File::create(path).map_err(|source| StoreError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let writer = ParquetWriter::new(f);
-    let writer = if keep {
-        writer.with_compression(ParquetCompression::Snappy)
-    } else {
-        writer
-            .with_compression(ParquetCompression::Uncompressed)
-            .with_statistics(StatisticsOptions {
-                min_value: false,
-                max_value: false,
-                distinct_count: false,
-                null_count: false,
-                binary_statistics_truncate_length: None,
-            })
-    };
-    writer
+    IpcWriter::new(std::io::BufWriter::new(f))
         .finish(df)
-        .map(|_| ())
+        .map_err(|source| StoreError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Read a spool file back.
+fn read_spool_file(path: &Path) -> Result<DataFrame, StoreError> {
+    let f = File::open(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    IpcReader::new(f)
+        .finish()
+        .map_err(|source| StoreError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Write a store file: Parquet with Snappy (fast, and read by every engine),
+/// synced to disk before it is renamed into place.
+fn write_parquet_file(path: &Path, df: &mut DataFrame) -> Result<(), StoreError> {
+    let io = |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = File::create(path).map_err(io)?;
+    ParquetWriter::new(&mut f)
+        .with_compression(ParquetCompression::Snappy)
+        .finish(df)
         .map_err(|source| StoreError::Parquet {
             path: path.to_path_buf(),
             source,
         })?;
-    if keep {
-        File::open(path)
-            .and_then(|f| f.sync_all())
-            .map_err(|source| StoreError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
-    }
-    Ok(())
+    f.sync_all().map_err(io)
 }
 
 /// Rows spooled during an ingest, by UTC month of `triggered_at`: kept in
@@ -659,24 +701,25 @@ impl Spool {
             buf.rows = 0;
             let path = self
                 .dir
-                .join(format!("{month}-{:05}.parquet", buf.files.len()));
-            write_parquet_file(&path, &mut frame, false)?;
+                .join(format!("{month}-{:05}.arrow", buf.files.len()));
+            write_spool_file(&path, &mut frame)?;
             buf.files.push(path);
         }
         Ok(())
     }
+}
 
-    /// Everything spooled for `month`, read back and stacked.
-    fn take_month(&mut self, month: &str) -> Result<DataFrame, StoreError> {
-        let buf = self.months.remove(month).unwrap_or_default();
-        let mut frames = Vec::with_capacity(buf.files.len() + buf.frames.len());
-        for f in &buf.files {
-            frames.push(read_parquet(f, &s::alerts_schema())?);
+impl MonthBuf {
+    /// Everything spooled for this month, read back and stacked.
+    fn into_frame(self, dir: &Path) -> Result<DataFrame, StoreError> {
+        let mut frames = Vec::with_capacity(self.files.len() + self.frames.len());
+        for f in &self.files {
+            frames.push(read_spool_file(f)?);
             let _ = fs::remove_file(f);
         }
-        frames.extend(buf.frames);
+        frames.extend(self.frames);
         stack(frames).map_err(|source| StoreError::Parquet {
-            path: self.dir.clone(),
+            path: dir.to_path_buf(),
             source,
         })
     }

@@ -113,7 +113,116 @@ fn fingerprint_key(fp: &str) -> u64 {
     h
 }
 
-/// Read every line, folding notifications into occurrences.
+/// One alert of a payload, parsed on a worker thread.
+struct AmAlert {
+    key: (u64, i64),
+    fingerprint: String,
+    starts: i64,
+    resolved: Option<i64>,
+    title: Option<String>,
+    service: Option<String>,
+    team: Option<String>,
+    severity: Option<&'static str>,
+    labels: Vec<(String, String)>,
+}
+
+/// One line, parsed on a worker thread.
+struct Notification {
+    receiver: String,
+    received: Option<i64>,
+    truncated: u64,
+    version: Option<String>,
+    /// Each alert, or why it was rejected and its raw text.
+    alerts: Vec<Result<AmAlert, (String, String)>>,
+}
+
+fn parse_alert(value: &str, service_label: &str, team_label: &str) -> Result<AmAlert, String> {
+    let alert: Alert = serde_json::from_str(value).map_err(|e| format!("alert in payload: {e}"))?;
+    let starts = parse_instant(&alert.starts_at).map_err(|e| format!("startsAt: {e}"))?;
+    let resolved = if alert.status.as_deref() == Some("resolved") {
+        match alert.ends_at.as_deref().map(parse_instant) {
+            Some(Ok(t)) if t > starts => Some(t),
+            Some(Ok(_)) | None => {
+                return Err("resolved alert without a valid endsAt after startsAt".into())
+            }
+            Some(Err(e)) => return Err(format!("endsAt: {e}")),
+        }
+    } else {
+        None
+    };
+    let fingerprint = alert
+        .fingerprint
+        .clone()
+        .unwrap_or_else(|| label_hash(&alert.labels));
+    let title = ["summary", "title", "message", "description"]
+        .iter()
+        .find_map(|k| alert.annotations.get(*k).cloned())
+        .or_else(|| alert.labels.get("alertname").cloned());
+    Ok(AmAlert {
+        key: (fingerprint_key(&fingerprint), starts),
+        fingerprint,
+        starts,
+        resolved,
+        title,
+        service: alert.labels.get(service_label).cloned(),
+        team: alert.labels.get(team_label).cloned(),
+        severity: alert
+            .labels
+            .get("severity")
+            .and_then(|s| normalise_severity(s)),
+        labels: alert.labels.into_iter().collect(),
+    })
+}
+
+fn parse_line(text: &str, service_label: &str, team_label: &str) -> Result<Notification, String> {
+    let payload = match serde_json::from_str::<Payload>(text) {
+        Ok(p) => p,
+        Err(first) => match serde_json::from_str::<Wrapped>(text) {
+            Ok(w) => Payload {
+                received_at: w.received_at.or(w.payload.received_at),
+                ..w.payload
+            },
+            Err(_) => {
+                return Err(if first.is_eof() {
+                    format!("truncated JSON line: {first}")
+                } else {
+                    format!("not an Alertmanager webhook payload: {first}")
+                })
+            }
+        },
+    };
+    let received = payload
+        .received_at
+        .as_deref()
+        .map(parse_instant)
+        .transpose()
+        .map_err(|e| format!("receive time: {e}"))?;
+    Ok(Notification {
+        receiver: payload.receiver.unwrap_or_default(),
+        received,
+        truncated: payload.truncated_alerts.unwrap_or(0),
+        version: payload.version,
+        alerts: payload
+            .alerts
+            .iter()
+            .map(|raw| {
+                parse_alert(raw.get(), service_label, team_label)
+                    .map_err(|reason| (reason, raw.get().to_string()))
+            })
+            .collect(),
+    })
+}
+
+/// Lines of the file gathered for the workers.
+#[derive(Default)]
+struct Lines {
+    text: String,
+    /// (line number, start, end, valid UTF-8)
+    spans: Vec<(u64, usize, usize, bool)>,
+}
+
+/// Read every line (parsed in parallel), folding notifications into
+/// occurrences here, in file order.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let receivers_paging = ctx.config.paging.alertmanager_receivers.clone();
     let service_label = ctx.config.ingest.service_label.clone();
@@ -122,154 +231,121 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let mut occurrences: HashMap<(u64, i64), usize> = HashMap::new();
     let mut receivers: BTreeSet<String> = BTreeSet::new();
     let (mut notifications, mut truncated, mut versions) = (0u64, 0u64, BTreeSet::new());
-    let mut line = String::new();
-    let mut n = 0u64;
-    loop {
-        line.clear();
-        match reader.read_line(&mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+    let produced = super::parallel::pipeline(
+        |emit| -> Result<u64, std::io::Error> {
+            let mut batch = Lines::default();
+            let mut raw = Vec::new();
+            let mut n = 0u64;
+            loop {
+                raw.clear();
+                if reader.read_until(b'\n', &mut raw)? == 0 {
+                    break;
+                }
                 n += 1;
-                ctx.reject(n, Some(n), "line is not valid UTF-8", "");
-                // Skip the rest of the bad line.
-                let mut junk = Vec::new();
-                let _ = reader.read_until(b'\n', &mut junk);
-                continue;
-            }
-            Err(e) => return Err(ctx.io(e)),
-        }
-        n += 1;
-        let text = line.trim();
-        if text.is_empty() {
-            continue;
-        }
-        let payload = match serde_json::from_str::<Payload>(text) {
-            Ok(p) => p,
-            Err(first) => match serde_json::from_str::<Wrapped>(text) {
-                Ok(w) => Payload {
-                    received_at: w.received_at.or(w.payload.received_at),
-                    ..w.payload
-                },
-                Err(_) => {
-                    let reason = if first.is_eof() {
-                        format!("truncated JSON line: {first}")
-                    } else {
-                        format!("not an Alertmanager webhook payload: {first}")
-                    };
-                    ctx.reject(n, Some(n), reason, text);
+                let valid = std::str::from_utf8(&raw).is_ok();
+                let text = String::from_utf8_lossy(&raw);
+                let text = text.trim();
+                if text.is_empty() {
                     continue;
                 }
-            },
-        };
-        let received = match payload.received_at.as_deref().map(parse_instant) {
-            Some(Err(e)) => {
-                ctx.reject(n, Some(n), format!("receive time: {e}"), text);
-                continue;
+                let start = batch.text.len();
+                batch.text.push_str(text);
+                batch.spans.push((n, start, batch.text.len(), valid));
+                if batch.spans.len() == super::parallel::BATCH {
+                    emit(std::mem::take(&mut batch));
+                }
             }
-            Some(Ok(t)) => Some(t),
-            None => None,
-        };
-        notifications += 1;
-        truncated += payload.truncated_alerts.unwrap_or(0);
-        if let Some(v) = payload.version {
-            versions.insert(v);
-        }
-        let receiver = payload.receiver.unwrap_or_default();
-        receivers.insert(receiver.clone());
-        let pages = receivers_paging
-            .as_ref()
-            .is_none_or(|list| list.contains(&receiver));
-        for value in payload.alerts {
-            let value = value.get();
-            let alert: Alert = match serde_json::from_str(value) {
-                Ok(a) => a,
-                Err(e) => {
-                    ctx.reject(n, Some(n), format!("alert in payload: {e}"), value);
-                    continue;
-                }
-            };
-            let starts = match parse_instant(&alert.starts_at) {
-                Ok(t) => t,
-                Err(e) => {
-                    ctx.reject(n, Some(n), format!("startsAt: {e}"), value);
-                    continue;
-                }
-            };
-            let resolved = if alert.status.as_deref() == Some("resolved") {
-                match alert.ends_at.as_deref().map(parse_instant) {
-                    Some(Ok(t)) if t > starts => Some(t),
-                    Some(Ok(_)) | None => {
-                        ctx.reject(
-                            n,
-                            Some(n),
-                            "resolved alert without a valid endsAt after startsAt",
-                            value,
-                        );
-                        continue;
-                    }
-                    Some(Err(e)) => {
-                        ctx.reject(n, Some(n), format!("endsAt: {e}"), value);
-                        continue;
-                    }
-                }
-            } else {
-                None
-            };
-            let fingerprint = alert
-                .fingerprint
-                .clone()
-                .unwrap_or_else(|| label_hash(&alert.labels));
-            let seen = [Some(starts), resolved, received]
-                .into_iter()
-                .flatten()
-                .max();
-            let key = (fingerprint_key(&fingerprint), starts);
-            if let Some(&row) = occurrences.get(&key) {
-                let cols = &mut ctx.sink.alerts;
-                if resolved.is_some() {
-                    cols.resolved_at[row] = resolved;
-                    cols.auto_resolved[row] = Some(true);
-                } else {
-                    cols.repeat_count[row] = cols.repeat_count[row].map(|c| c + 1);
-                }
-                cols.paged[row] = Some(cols.paged[row].unwrap_or(false) || pages);
-                cols.updated_at[row] = cols.updated_at[row].max(seen);
-                continue;
+            if !batch.spans.is_empty() {
+                emit(batch);
             }
-            let title = ["summary", "title", "message", "description"]
+            Ok(n)
+        },
+        |batch: Lines| {
+            batch
+                .spans
                 .iter()
-                .find_map(|k| alert.annotations.get(*k).cloned())
-                .or_else(|| alert.labels.get("alertname").cloned());
-            let record = AlertRecord {
-                alert_id: format!("{fingerprint}@{}", rfc3339_utc(starts)),
-                dedup_key: Some(fingerprint),
-                title,
-                service: alert.labels.get(&service_label).cloned(),
-                team: alert.labels.get(&team_label).cloned(),
-                severity: alert
-                    .labels
-                    .get("severity")
-                    .and_then(|s| normalise_severity(s)),
-                urgency: None,
-                paged: Some(pages),
-                triggered_at: starts,
-                acknowledged_at: None,
-                resolved_at: resolved,
-                acknowledged_by: None,
-                resolved_by: None,
-                auto_resolved: resolved.map(|_| true),
-                escalations: None,
-                notes: None,
-                repeat_count: Some(u32::from(resolved.is_none())),
-                responders: None,
-                labels: alert.labels.into_iter().collect(),
-                updated_at: seen,
-            };
-            let row = ctx.push_alert(record);
-            occurrences.insert(key, row);
-        }
-    }
+                .map(|&(n, s, e, valid)| {
+                    let text = &batch.text[s..e];
+                    let parsed = if valid {
+                        parse_line(text, &service_label, &team_label)
+                    } else {
+                        Err("line is not valid UTF-8".to_string())
+                    };
+                    (n, parsed.map_err(|reason| (reason, text.to_string())))
+                })
+                .collect::<Vec<_>>()
+        },
+        |lines| {
+            for (n, parsed) in lines {
+                let note = match parsed {
+                    Ok(note) => note,
+                    Err((reason, raw)) => {
+                        ctx.reject(n, Some(n), reason, &raw);
+                        continue;
+                    }
+                };
+                notifications += 1;
+                truncated += note.truncated;
+                if let Some(v) = note.version {
+                    versions.insert(v);
+                }
+                let pages = receivers_paging
+                    .as_ref()
+                    .is_none_or(|list| list.contains(&note.receiver));
+                receivers.insert(note.receiver);
+                for alert in note.alerts {
+                    let a = match alert {
+                        Ok(a) => a,
+                        Err((reason, raw)) => {
+                            ctx.reject(n, Some(n), reason, &raw);
+                            continue;
+                        }
+                    };
+                    let seen = [Some(a.starts), a.resolved, note.received]
+                        .into_iter()
+                        .flatten()
+                        .max();
+                    if let Some(&row) = occurrences.get(&a.key) {
+                        let cols = &mut ctx.sink.alerts;
+                        if a.resolved.is_some() {
+                            cols.resolved_at[row] = a.resolved;
+                            cols.auto_resolved[row] = Some(true);
+                        } else {
+                            cols.repeat_count[row] = cols.repeat_count[row].map(|c| c + 1);
+                        }
+                        cols.paged[row] = Some(cols.paged[row].unwrap_or(false) || pages);
+                        cols.updated_at[row] = cols.updated_at[row].max(seen);
+                        continue;
+                    }
+                    let record = AlertRecord {
+                        alert_id: format!("{}@{}", a.fingerprint, rfc3339_utc(a.starts)),
+                        dedup_key: Some(a.fingerprint),
+                        title: a.title,
+                        service: a.service,
+                        team: a.team,
+                        severity: a.severity,
+                        urgency: None,
+                        paged: Some(pages),
+                        triggered_at: a.starts,
+                        acknowledged_at: None,
+                        resolved_at: a.resolved,
+                        acknowledged_by: None,
+                        resolved_by: None,
+                        auto_resolved: a.resolved.map(|_| true),
+                        escalations: None,
+                        notes: None,
+                        repeat_count: Some(u32::from(a.resolved.is_none())),
+                        responders: None,
+                        labels: a.labels,
+                        updated_at: seen,
+                    };
+                    let row = ctx.push_alert(record);
+                    occurrences.insert(a.key, row);
+                }
+            }
+        },
+    );
+    let n = produced.map_err(|e| ctx.io(e))?;
     ctx.report.records = n;
     ctx.report.notes.push(format!(
         "{notifications} notification(s) folded into {} occurrence(s)",

@@ -32,29 +32,35 @@ where
     let (out_tx, out_rx) = sync_channel::<(u64, U)>(workers * 2);
     let in_rx = Mutex::new(in_rx);
     std::thread::scope(|scope| {
-        let producer = scope.spawn(move || {
-            let mut seq = 0u64;
-            let mut emit = |batch: T| {
-                // A closed channel means the consumer is gone; nothing to do.
-                let _ = in_tx.send((seq, batch));
-                seq += 1;
-            };
-            produce(&mut emit)
-        });
+        let producer = std::thread::Builder::new()
+            .name("alertsift-read".into())
+            .spawn_scoped(scope, move || {
+                let mut seq = 0u64;
+                let mut emit = |batch: T| {
+                    // A closed channel means the consumer is gone; nothing to do.
+                    let _ = in_tx.send((seq, batch));
+                    seq += 1;
+                };
+                produce(&mut emit)
+            })
+            .expect("the system could not start an ingest thread");
         for _ in 0..workers {
             let out_tx = out_tx.clone();
             let in_rx = &in_rx;
             let map = &map;
-            scope.spawn(move || loop {
-                let next = match in_rx.lock() {
-                    Ok(rx) => rx.recv(),
-                    Err(_) => return,
-                };
-                let Ok((seq, batch)) = next else { return };
-                if out_tx.send((seq, map(batch))).is_err() {
-                    return;
-                }
-            });
+            let _worker = std::thread::Builder::new()
+                .name("alertsift-parse".into())
+                .spawn_scoped(scope, move || loop {
+                    let next = match in_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((seq, batch)) = next else { return };
+                    if out_tx.send((seq, map(batch))).is_err() {
+                        return;
+                    }
+                })
+                .expect("the system could not start an ingest thread");
         }
         drop(out_tx);
         drain_in_order(&out_rx, &mut consume);
