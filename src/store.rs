@@ -87,6 +87,9 @@ impl MergeCounts {
     }
 }
 
+/// A merged month written aside: (staged file, its place in the store, counts).
+type StagedMonth = (PathBuf, PathBuf, MergeCounts);
+
 /// What a merge did.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct MergeStats {
@@ -259,25 +262,24 @@ impl Store {
         // Two months at a time (polars keeps both cores busy inside one only
         // part of the time). Every month is decided before any is renamed
         // into place, so a failure leaves the store as it was.
-        let merge_month =
-            |month: &str, buf: MonthBuf| -> Result<(PathBuf, PathBuf, MergeCounts), StoreError> {
-                let t = std::time::Instant::now();
-                let batch = buf.into_frame(&spool_dir)?;
-                let path = dir.join(format!("{month}.parquet"));
-                let existing = read_parquet(&path, &s::alerts_schema())?;
-                let (mut out, counts) =
-                    Self::merge_frames(existing, batch, s::ALERT_ID, s::TRIGGERED_AT).map_err(
-                        |source| StoreError::Parquet {
-                            path: path.clone(),
-                            source,
-                        },
-                    )?;
-                let staged = spool_dir.join(format!("{month}.parquet"));
-                write_parquet_file(&staged, &mut out)?;
-                timing(&format!("merge and write {month}"), t);
-                Ok((staged, path, counts))
-            };
-        let mut slots: Vec<Option<Result<(PathBuf, PathBuf, MergeCounts), StoreError>>> =
+        let merge_month = |month: &str, buf: MonthBuf| -> Result<StagedMonth, StoreError> {
+            let t = std::time::Instant::now();
+            let batch = buf.into_frame(&spool_dir)?;
+            let path = dir.join(format!("{month}.parquet"));
+            let existing = read_parquet(&path, &s::alerts_schema())?;
+            let (mut out, counts) =
+                Self::merge_frames(existing, batch, s::ALERT_ID, s::TRIGGERED_AT).map_err(
+                    |source| StoreError::Parquet {
+                        path: path.clone(),
+                        source,
+                    },
+                )?;
+            let staged = spool_dir.join(format!("{month}.parquet"));
+            write_parquet_file(&staged, &mut out)?;
+            timing(&format!("merge and write {month}"), t);
+            Ok((staged, path, counts))
+        };
+        let mut slots: Vec<Option<Result<StagedMonth, StoreError>>> =
             months.iter().map(|_| None).collect();
         let lanes = 2usize;
         std::thread::scope(|scope| {
