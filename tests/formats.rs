@@ -165,7 +165,9 @@ fn pagerduty_rest_with_log_entries() {
     assert_eq!(flag(a, "paged", i), Some(false));
     assert_eq!(count(a, "notes", i), None);
 
-    // Second page; +02:00 offset; acknowledged, still open.
+    // Second page; +02:00 offset; acknowledged, still open. Its log has an
+    // ack spelled as the OpenAPI enum (`acknowledgement_log_entry`) at 08:02,
+    // earlier than the incident's own acknowledgement (08:03): the log wins.
     let i = row(a, "alert_id", "PQ3OPEN");
     assert_eq!(
         time(a, "triggered_at", i).as_deref(),
@@ -173,7 +175,7 @@ fn pagerduty_rest_with_log_entries() {
     );
     assert_eq!(
         time(a, "acknowledged_at", i).as_deref(),
-        Some("2015-10-08T08:03:00Z")
+        Some("2015-10-08T08:02:00Z")
     );
     assert_eq!(time(a, "resolved_at", i), None);
     let log = b
@@ -652,4 +654,40 @@ fn generic_mapping_parquet_with_datetimes() {
         time(inc, "resolved_at", 0).as_deref(),
         Some("2024-05-01T09:30:00Z")
     );
+}
+
+#[test]
+fn pagerduty_csv_at_the_20000_row_cap_is_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("capped.csv");
+    // The full 23-column header; the cells this test does not need are empty.
+    let header = alertsift::ingest::pagerduty_csv::ADVANCED.join(",");
+    let mut text = format!("{header}\n");
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "P{i:06},{i},Disk {i}% on db-{i},S1,svc,E1,ep,2024-01-01T00:00:00Z{}high\n",
+            ",".repeat(15)
+        ));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let b = ingest(&[path.clone()], "");
+    assert_eq!(b.alerts.height(), 20_000);
+    assert!(
+        b.inputs[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("caps this export at 20000")),
+        "{:?}",
+        b.inputs[0].notes
+    );
+    // One row fewer is not flagged.
+    let short: String = text
+        .lines()
+        .take(20_000)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, short).unwrap();
+    let b = ingest(&[path], "");
+    assert_eq!(b.alerts.height(), 19_999);
+    assert!(b.inputs[0].notes.is_empty(), "{:?}", b.inputs[0].notes);
 }

@@ -545,8 +545,15 @@ impl Ctx<'_> {
         match self.sink.drain(all) {
             Ok(frames) => {
                 for f in frames {
-                    if let Err(e) = (self.on_alerts)(f) {
-                        self.failed.get_or_insert(e);
+                    // Hand big frames over in slices (zero-copy), so what
+                    // the receiver copies stays small.
+                    let mut offset = 0;
+                    while offset < f.height() {
+                        let part = f.slice(offset as i64, FLUSH_ROWS);
+                        offset += FLUSH_ROWS;
+                        if let Err(e) = (self.on_alerts)(part) {
+                            self.failed.get_or_insert(e);
+                        }
                     }
                 }
             }
