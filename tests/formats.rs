@@ -670,7 +670,7 @@ fn pagerduty_csv_at_the_20000_row_cap_is_flagged() {
         ));
     }
     std::fs::write(&path, &text).unwrap();
-    let b = ingest(&[path.clone()], "");
+    let b = ingest(std::slice::from_ref(&path), "");
     assert_eq!(b.alerts.height(), 20_000);
     assert!(
         b.inputs[0]
