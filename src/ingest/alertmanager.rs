@@ -242,8 +242,11 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                     break;
                 }
                 n += 1;
-                let valid = std::str::from_utf8(&raw).is_ok();
-                let text = String::from_utf8_lossy(&raw);
+                // Validate once; only a bad line pays for the lossy copy.
+                let (valid, text) = match std::str::from_utf8(&raw) {
+                    Ok(t) => (true, std::borrow::Cow::Borrowed(t)),
+                    Err(_) => (false, String::from_utf8_lossy(&raw)),
+                };
                 let text = text.trim();
                 if text.is_empty() {
                     continue;
