@@ -213,6 +213,124 @@ fn parse_line(text: &str, service_label: &str, team_label: &str) -> Result<Notif
     })
 }
 
+/// The fields of each occurrence that later notifications update.
+#[derive(Default)]
+struct Fold {
+    resolved: Vec<Option<i64>>,
+    repeat: Vec<u32>,
+    paged: Vec<bool>,
+    updated: Vec<Option<i64>>,
+}
+
+/// Occurrence rows as first seen, set aside in Arrow files of
+/// [`Parts::ROWS`] rows until the end of the file.
+struct Parts {
+    dir: tempfile::TempDir,
+    files: Vec<(std::path::PathBuf, usize)>,
+    building: super::AlertColumns,
+    failed: Option<String>,
+}
+
+impl Parts {
+    const ROWS: usize = 262_144;
+
+    fn new(ctx: &Ctx<'_>) -> Result<Parts, IngestError> {
+        let dir = tempfile::Builder::new()
+            .prefix("alertsift-am-")
+            .tempdir()
+            .map_err(|e| ctx.io(e))?;
+        Ok(Parts {
+            dir,
+            files: Vec::new(),
+            building: super::AlertColumns::default(),
+            failed: None,
+        })
+    }
+
+    fn push(&mut self, ctx: &Ctx<'_>, mut r: AlertRecord) {
+        super::resolve_team(ctx.config, &mut r.team, r.service.as_deref());
+        self.building.push(ctx.format.source(), &r);
+        if self.building.len() >= Self::ROWS && self.failed.is_none() {
+            if let Err(e) = self.set_aside() {
+                self.failed = Some(e);
+            }
+        }
+    }
+
+    fn set_aside(&mut self) -> Result<(), String> {
+        let mut frame = std::mem::take(&mut self.building)
+            .finish()
+            .map_err(|e| e.to_string())?;
+        let path = self
+            .dir
+            .path()
+            .join(format!("{:05}.arrow", self.files.len()));
+        let f = std::fs::File::create(&path).map_err(|e| e.to_string())?;
+        use polars::prelude::SerWriter;
+        polars::prelude::IpcWriter::new(std::io::BufWriter::new(f))
+            .finish(&mut frame)
+            .map_err(|e| e.to_string())?;
+        self.files.push((path, frame.height()));
+        Ok(())
+    }
+
+    /// Read the parts back in order, with the folded fields filled in, and
+    /// hand them to the sink.
+    fn finish(mut self, ctx: &mut Ctx<'_>, fold: &Fold) -> Result<(), IngestError> {
+        use polars::prelude::*;
+        if let Some(e) = self.failed.take() {
+            return Err(IngestError::Spool { message: e });
+        }
+        let last = std::mem::take(&mut self.building)
+            .finish()
+            .map_err(IngestError::Frame)?;
+        let mut start = 0usize;
+        let mut frames: Vec<Result<DataFrame, String>> = Vec::new();
+        for (path, _) in &self.files {
+            frames.push(
+                std::fs::File::open(path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|f| IpcReader::new(f).finish().map_err(|e| e.to_string())),
+            );
+        }
+        frames.push(Ok(last));
+        for frame in frames {
+            let mut frame = frame.map_err(|message| IngestError::Spool { message })?;
+            let end = start + frame.height();
+            let resolved = &fold.resolved[start..end];
+            let columns = [
+                super::record::instants(crate::schema::RESOLVED_AT, resolved.iter().copied()),
+                super::record::bools(
+                    crate::schema::AUTO_RESOLVED,
+                    resolved.iter().map(|r| r.map(|_| true)).collect(),
+                ),
+                super::record::counts(
+                    crate::schema::REPEAT_COUNT,
+                    fold.repeat[start..end].iter().map(|c| Some(*c)).collect(),
+                ),
+                super::record::bools(
+                    crate::schema::PAGED,
+                    fold.paged[start..end].iter().map(|p| Some(*p)).collect(),
+                ),
+                super::record::instants(
+                    crate::schema::UPDATED_AT,
+                    fold.updated[start..end].iter().copied(),
+                ),
+            ];
+            for c in columns {
+                frame.with_column(c.into()).map_err(IngestError::Frame)?;
+            }
+            start = end;
+            ctx.report.alerts += frame.height() as u64;
+            ctx.sink
+                .push_alert_frame(frame)
+                .map_err(IngestError::Frame)?;
+            ctx.flush(false);
+        }
+        Ok(())
+    }
+}
+
 /// Lines of the file gathered for the workers.
 #[derive(Default)]
 struct Lines {
@@ -229,6 +347,11 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let team_label = ctx.config.ingest.team_label.clone();
     let mut reader = ctx.open()?;
     let mut occurrences: HashMap<(u64, i64), usize> = HashMap::new();
+    // What later notifications may change, for every occurrence (by its
+    // ordinal); the rest of each row is written once, and set aside to disk
+    // in parts so memory does not grow with the file.
+    let mut fold = Fold::default();
+    let mut parts = Parts::new(ctx)?;
     let mut receivers: BTreeSet<String> = BTreeSet::new();
     let (mut notifications, mut truncated, mut versions) = (0u64, 0u64, BTreeSet::new());
     let produced = super::parallel::pipeline(
@@ -309,15 +432,13 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         .flatten()
                         .max();
                     if let Some(&row) = occurrences.get(&a.key) {
-                        let cols = &mut ctx.sink.alerts;
                         if a.resolved.is_some() {
-                            cols.resolved_at[row] = a.resolved;
-                            cols.auto_resolved[row] = Some(true);
+                            fold.resolved[row] = a.resolved;
                         } else {
-                            cols.repeat_count[row] = cols.repeat_count[row].map(|c| c + 1);
+                            fold.repeat[row] += 1;
                         }
-                        cols.paged[row] = Some(cols.paged[row].unwrap_or(false) || pages);
-                        cols.updated_at[row] = cols.updated_at[row].max(seen);
+                        fold.paged[row] |= pages;
+                        fold.updated[row] = fold.updated[row].max(seen);
                         continue;
                     }
                     let record = AlertRecord {
@@ -342,13 +463,18 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         labels: a.labels,
                         updated_at: seen,
                     };
-                    let row = ctx.push_alert(record);
-                    occurrences.insert(a.key, row);
+                    occurrences.insert(a.key, fold.resolved.len());
+                    fold.resolved.push(a.resolved);
+                    fold.repeat.push(u32::from(a.resolved.is_none()));
+                    fold.paged.push(pages);
+                    fold.updated.push(seen);
+                    parts.push(ctx, record);
                 }
             }
         },
     );
     let n = produced.map_err(|e| ctx.io(e))?;
+    parts.finish(ctx, &fold)?;
     ctx.report.records = n;
     ctx.report.notes.push(format!(
         "{notifications} notification(s) folded into {} occurrence(s)",

@@ -322,19 +322,19 @@ impl IncidentColumns {
     }
 }
 
-fn instants(name: &'static str, v: impl IntoIterator<Item = Option<i64>>) -> Series {
+pub(crate) fn instants(name: &'static str, v: impl IntoIterator<Item = Option<i64>>) -> Series {
     let ca: Int64Chunked = v.into_iter().collect();
     ca.with_name(PlSmallStr::from_static(name))
         .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
         .into_series()
 }
 
-fn bools(name: &'static str, v: Vec<Option<bool>>) -> Series {
+pub(crate) fn bools(name: &'static str, v: Vec<Option<bool>>) -> Series {
     let ca: BooleanChunked = v.into_iter().collect();
     ca.with_name(PlSmallStr::from_static(name)).into_series()
 }
 
-fn counts(name: &'static str, v: Vec<Option<u32>>) -> Series {
+pub(crate) fn counts(name: &'static str, v: Vec<Option<u32>>) -> Series {
     let ca: UInt32Chunked = v.into_iter().collect();
     ca.with_name(PlSmallStr::from_static(name)).into_series()
 }
