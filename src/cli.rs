@@ -143,16 +143,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let progress = !cli.quiet && std::io::stderr().is_terminal();
     match cli.command {
         Command::Run(args) => {
-            let inputs = expand(&args.input)?;
-            let config = load_config(
-                cli.config.as_deref(),
-                inputs.config_in_dir.as_deref(),
-                cli.quiet,
-            )?;
-            let options = IngestOptions {
-                mapping: args.input.mapping.clone(),
-                progress,
-            };
+            let (inputs, config, options) =
+                prepare(&args.input, cli.config.as_deref(), cli.quiet, progress)?;
             let outcome =
                 pipeline::run(&inputs, &args.out, args.store.as_deref(), &config, &options)
                     .with_context(|| format!("running on {}", show_paths(&args.input.inputs)))?;
@@ -173,16 +165,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(exit_for(args.input.strict, s.rejected))
         }
         Command::Ingest(args) => {
-            let inputs = expand(&args.input)?;
-            let config = load_config(
-                cli.config.as_deref(),
-                inputs.config_in_dir.as_deref(),
-                cli.quiet,
-            )?;
-            let options = IngestOptions {
-                mapping: args.input.mapping.clone(),
-                progress,
-            };
+            let (inputs, config, options) =
+                prepare(&args.input, cli.config.as_deref(), cli.quiet, progress)?;
             let store = Store::open(&args.store)?;
             let outcome = pipeline::ingest_into(&store, &inputs.files, &config, &options)
                 .with_context(|| format!("ingesting {}", show_paths(&args.input.inputs)))?;
@@ -269,12 +253,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn expand(args: &InputArgs) -> Result<Inputs> {
-    Ok(pipeline::expand_inputs(
-        &args.inputs,
-        args.format,
-        args.mapping.is_some(),
-    )?)
+/// Resolve the input flags: expand directories, load the config, set the
+/// ingest options.
+fn prepare(
+    args: &InputArgs,
+    config: Option<&Path>,
+    quiet: bool,
+    progress: bool,
+) -> Result<(Inputs, Config, IngestOptions)> {
+    let inputs = pipeline::expand_inputs(&args.inputs, args.format, args.mapping.is_some())?;
+    let config = load_config(config, inputs.config_in_dir.as_deref(), quiet)?;
+    let options = IngestOptions {
+        mapping: args.mapping.clone(),
+        progress,
+    };
+    Ok((inputs, config, options))
 }
 
 fn load_config(explicit: Option<&Path>, in_dir: Option<&Path>, quiet: bool) -> Result<Config> {
