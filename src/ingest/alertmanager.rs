@@ -40,11 +40,27 @@ struct Alert {
     fingerprint: Option<String>,
 }
 
+/// The fields that identify an occurrence and change over its life,
+/// borrowed from the line. Labels and annotations are skipped: they are read
+/// once, at an occurrence's first notification.
 #[derive(Deserialize)]
-struct Payload {
+struct AlertKey<'a> {
+    #[serde(default)]
+    status: Option<&'a str>,
+    #[serde(rename = "startsAt")]
+    starts_at: &'a str,
+    #[serde(default, rename = "endsAt")]
+    ends_at: Option<&'a str>,
+    #[serde(default)]
+    fingerprint: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct Payload<'a> {
     #[serde(default)]
     receiver: Option<String>,
-    alerts: Vec<Box<serde_json::value::RawValue>>,
+    #[serde(borrow)]
+    alerts: Vec<&'a serde_json::value::RawValue>,
     #[serde(default, rename = "truncatedAlerts")]
     truncated_alerts: Option<u64>,
     #[serde(
@@ -59,9 +75,9 @@ struct Payload {
 }
 
 #[derive(Deserialize)]
-struct Wrapped {
-    #[serde(alias = "body")]
-    payload: Payload,
+struct Wrapped<'a> {
+    #[serde(alias = "body", borrow)]
+    payload: Payload<'a>,
     #[serde(
         default,
         alias = "received_at",
@@ -126,6 +142,39 @@ struct AmAlert {
     labels: Vec<(String, String)>,
 }
 
+/// An alert of a notification as a worker leaves it: just what folding
+/// needs, and where its text is for the first notification of an occurrence.
+struct LightAlert {
+    key: (u64, i64),
+    resolved: Option<i64>,
+    /// Byte range of the alert's JSON in the batch text.
+    span: (usize, usize),
+}
+
+/// A parsed alert: light, or fully read when the light read could not do.
+enum Seen {
+    Light(LightAlert),
+    Full(AmAlert),
+}
+
+impl Seen {
+    fn key(&self) -> (u64, i64) {
+        match self {
+            Seen::Light(a) => a.key,
+            Seen::Full(a) => a.key,
+        }
+    }
+    fn resolved(&self) -> Option<i64> {
+        match self {
+            Seen::Light(a) => a.resolved,
+            Seen::Full(a) => a.resolved,
+        }
+    }
+    fn starts(&self) -> i64 {
+        self.key().1
+    }
+}
+
 /// One line, parsed on a worker thread.
 struct Notification {
     receiver: String,
@@ -133,7 +182,7 @@ struct Notification {
     truncated: u64,
     version: Option<String>,
     /// Each alert, or why it was rejected and its raw text.
-    alerts: Vec<Result<AmAlert, (String, String)>>,
+    alerts: Vec<Result<Seen, (String, String)>>,
 }
 
 fn parse_alert(value: &str, service_label: &str, team_label: &str) -> Result<AmAlert, String> {
@@ -174,7 +223,42 @@ fn parse_alert(value: &str, service_label: &str, team_label: &str) -> Result<AmA
     })
 }
 
-fn parse_line(text: &str, service_label: &str, team_label: &str) -> Result<Notification, String> {
+/// Read an alert lightly when it can be: a fingerprint is given and the
+/// identifying fields are plain strings.
+fn light_alert(raw: &str, base: usize) -> Option<Result<LightAlert, String>> {
+    let a: AlertKey<'_> = serde_json::from_str(raw).ok()?;
+    let fingerprint = a.fingerprint?;
+    let starts = match parse_instant(a.starts_at) {
+        Ok(t) => t,
+        Err(e) => return Some(Err(format!("startsAt: {e}"))),
+    };
+    let resolved = if a.status == Some("resolved") {
+        match a.ends_at.map(parse_instant) {
+            Some(Ok(t)) if t > starts => Some(t),
+            Some(Ok(_)) | None => {
+                return Some(Err(
+                    "resolved alert without a valid endsAt after startsAt".into()
+                ))
+            }
+            Some(Err(e)) => return Some(Err(format!("endsAt: {e}"))),
+        }
+    } else {
+        None
+    };
+    let start = raw.as_ptr() as usize - base;
+    Some(Ok(LightAlert {
+        key: (fingerprint_key(fingerprint), starts),
+        resolved,
+        span: (start, start + raw.len()),
+    }))
+}
+
+fn parse_line(
+    text: &str,
+    base: usize,
+    service_label: &str,
+    team_label: &str,
+) -> Result<Notification, String> {
     let payload = match serde_json::from_str::<Payload>(text) {
         Ok(p) => p,
         Err(first) => match serde_json::from_str::<Wrapped>(text) {
@@ -206,8 +290,14 @@ fn parse_line(text: &str, service_label: &str, team_label: &str) -> Result<Notif
             .alerts
             .iter()
             .map(|raw| {
-                parse_alert(raw.get(), service_label, team_label)
-                    .map_err(|reason| (reason, raw.get().to_string()))
+                let raw = raw.get();
+                match light_alert(raw, base) {
+                    Some(Ok(light)) => Ok(Seen::Light(light)),
+                    Some(Err(reason)) => Err((reason, raw.to_string())),
+                    None => parse_alert(raw, service_label, team_label)
+                        .map(Seen::Full)
+                        .map_err(|reason| (reason, raw.to_string())),
+                }
             })
             .collect(),
     })
@@ -387,21 +477,23 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
             Ok(n)
         },
         |batch: Lines| {
-            batch
+            let base = batch.text.as_ptr() as usize;
+            let results = batch
                 .spans
                 .iter()
                 .map(|&(n, s, e, valid)| {
                     let text = &batch.text[s..e];
                     let parsed = if valid {
-                        parse_line(text, &service_label, &team_label)
+                        parse_line(text, base, &service_label, &team_label)
                     } else {
                         Err("line is not valid UTF-8".to_string())
                     };
                     (n, parsed.map_err(|reason| (reason, text.to_string())))
                 })
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            (batch.text, results)
         },
-        |lines| {
+        |(text, lines)| {
             for (n, parsed) in lines {
                 let note = match parsed {
                     Ok(note) => note,
@@ -420,20 +512,21 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                     .is_none_or(|list| list.contains(&note.receiver));
                 receivers.insert(note.receiver);
                 for alert in note.alerts {
-                    let a = match alert {
+                    let seen_alert = match alert {
                         Ok(a) => a,
                         Err((reason, raw)) => {
                             ctx.reject(n, Some(n), reason, &raw);
                             continue;
                         }
                     };
-                    let seen = [Some(a.starts), a.resolved, note.received]
+                    let (key, resolved) = (seen_alert.key(), seen_alert.resolved());
+                    let seen = [Some(seen_alert.starts()), resolved, note.received]
                         .into_iter()
                         .flatten()
                         .max();
-                    if let Some(&row) = occurrences.get(&a.key) {
-                        if a.resolved.is_some() {
-                            fold.resolved[row] = a.resolved;
+                    if let Some(&row) = occurrences.get(&key) {
+                        if resolved.is_some() {
+                            fold.resolved[row] = resolved;
                         } else {
                             fold.repeat[row] += 1;
                         }
@@ -441,6 +534,20 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         fold.updated[row] = fold.updated[row].max(seen);
                         continue;
                     }
+                    // First notification of this occurrence: read it fully.
+                    let a = match seen_alert {
+                        Seen::Full(a) => a,
+                        Seen::Light(light) => {
+                            let raw = &text[light.span.0..light.span.1];
+                            match parse_alert(raw, &service_label, &team_label) {
+                                Ok(a) => a,
+                                Err(reason) => {
+                                    ctx.reject(n, Some(n), reason, raw);
+                                    continue;
+                                }
+                            }
+                        }
+                    };
                     let record = AlertRecord {
                         alert_id: format!("{}@{}", a.fingerprint, rfc3339_utc(a.starts)),
                         dedup_key: Some(a.fingerprint),
