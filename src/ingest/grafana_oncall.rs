@@ -56,7 +56,7 @@ pub fn sniff(head: &Head) -> u8 {
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let config = ctx.config;
     super::json_records_parallel(ctx, &["results"], |raw| {
-        serde_json::from_slice::<Group>(raw)
+        serde_json::from_str::<Group>(raw)
             .map_err(|e| format!("not a Grafana OnCall alert group: {e}"))
             .and_then(|g| to_record(config, g))
             .map(|r| Parsed::Alert(r, false))

@@ -69,7 +69,7 @@ pub fn sniff(head: &Head) -> u8 {
 /// Read every incident.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let counts = super::json_records_parallel(ctx, &["incidents"], |raw| {
-        serde_json::from_slice::<Incident>(raw)
+        serde_json::from_str::<Incident>(raw)
             .map_err(|e| format!("not an incident.io incident: {e}"))
             .and_then(to_record)
             .map(|r| r.map_or(Parsed::Skipped, Parsed::Incident))

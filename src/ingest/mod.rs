@@ -607,7 +607,7 @@ impl Ctx<'_> {
 pub fn json_records_parallel(
     ctx: &mut Ctx<'_>,
     envelope_keys: &[&str],
-    parse: impl Fn(&[u8]) -> Result<Parsed, String> + Sync,
+    parse: impl Fn(&str) -> Result<Parsed, String> + Sync,
 ) -> Result<ParsedCounts, IngestError> {
     let reader = ctx.open()?;
     let config = ctx.config;
@@ -632,11 +632,17 @@ pub fn json_records_parallel(
         |batch: json::RawBatch| {
             let mut b = ChunkBuilder::new(config, source);
             for (n, line, raw) in batch.iter() {
+                // Validate UTF-8 once per record, so the parser need not
+                // check every string again.
+                let parsed = match std::str::from_utf8(raw) {
+                    Ok(text) => parse(text),
+                    Err(e) => Err(format!("record is not valid UTF-8: {e}")),
+                };
                 b.add(
                     n,
                     Some(line),
                     || String::from_utf8_lossy(raw).into_owned(),
-                    parse(raw),
+                    parsed,
                 );
             }
             b.finish()

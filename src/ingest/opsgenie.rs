@@ -97,7 +97,7 @@ pub fn sniff(head: &Head) -> u8 {
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let config = ctx.config;
     let counts = super::json_records_parallel(ctx, &["data"], |raw| {
-        serde_json::from_slice::<Alert>(raw)
+        serde_json::from_str::<Alert>(raw)
             .map_err(|e| format!("not an Opsgenie alert: {e}"))
             .and_then(|a| to_record(config, a))
             .map(|(record, no_close_time)| Parsed::Alert(record, no_close_time))
