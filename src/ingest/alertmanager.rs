@@ -292,6 +292,15 @@ fn parse_line(
             .map(|raw| {
                 let raw = raw.get();
                 match light_alert(raw, base) {
+                    // A firing alert is most likely an occurrence's first
+                    // notification: read it fully here, on a worker, rather
+                    // than later on the folding thread. A resolved one
+                    // usually closes an occurrence already seen.
+                    Some(Ok(light)) if light.resolved.is_none() => {
+                        parse_alert(raw, service_label, team_label)
+                            .map(Seen::Full)
+                            .map_err(|reason| (reason, raw.to_string()))
+                    }
                     Some(Ok(light)) => Ok(Seen::Light(light)),
                     Some(Err(reason)) => Err((reason, raw.to_string())),
                     None => parse_alert(raw, service_label, team_label)
@@ -375,16 +384,23 @@ impl Parts {
             .finish()
             .map_err(IngestError::Frame)?;
         let mut start = 0usize;
-        let mut frames: Vec<Result<DataFrame, String>> = Vec::new();
-        for (path, _) in &self.files {
-            frames.push(
-                std::fs::File::open(path)
-                    .map_err(|e| e.to_string())
-                    .and_then(|f| IpcReader::new(f).finish().map_err(|e| e.to_string())),
-            );
-        }
-        frames.push(Ok(last));
-        for frame in frames {
+        // One part in memory at a time: read it, fill in the folded fields,
+        // hand it on.
+        let files = std::mem::take(&mut self.files);
+        let mut next_part = files.iter().map(|(path, _)| {
+            std::fs::File::open(path)
+                .map_err(|e| e.to_string())
+                .and_then(|f| IpcReader::new(f).finish().map_err(|e| e.to_string()))
+        });
+        let mut last = Some(last);
+        loop {
+            let frame = match next_part.next() {
+                Some(part) => part,
+                None => match last.take() {
+                    Some(frame) => Ok(frame),
+                    None => break,
+                },
+            };
             let mut frame = frame.map_err(|message| IngestError::Spool { message })?;
             let end = start + frame.height();
             let resolved = &fold.resolved[start..end];
