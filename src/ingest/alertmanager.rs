@@ -291,6 +291,13 @@ fn parse_line(
             .iter()
             .map(|raw| {
                 let raw = raw.get();
+                // Firing alerts are read fully straight away (see below);
+                // a quick look at the status saves a second pass over them.
+                if memchr::memmem::find(raw.as_bytes(), br#""status":"firing""#).is_some() {
+                    return parse_alert(raw, service_label, team_label)
+                        .map(Seen::Full)
+                        .map_err(|reason| (reason, raw.to_string()));
+                }
                 match light_alert(raw, base) {
                     // A firing alert is most likely an occurrence's first
                     // notification: read it fully here, on a worker, rather
