@@ -139,7 +139,8 @@ struct AmAlert {
     service: Option<String>,
     team: Option<String>,
     severity: Option<&'static str>,
-    labels: Vec<(String, String)>,
+    /// The labels as the canonical JSON object text (`None`: no labels).
+    labels: Option<String>,
 }
 
 /// An alert of a notification as a worker leaves it: just what folding
@@ -219,7 +220,12 @@ fn parse_alert(value: &str, service_label: &str, team_label: &str) -> Result<AmA
             .labels
             .get("severity")
             .and_then(|s| normalise_severity(s)),
-        labels: alert.labels.into_iter().collect(),
+        labels: (!alert.labels.is_empty()).then(|| {
+            let pairs: Vec<(String, String)> = alert.labels.into_iter().collect();
+            let mut text = String::new();
+            super::record::labels_json(&pairs, &mut text);
+            text
+        }),
     })
 }
 
@@ -353,9 +359,10 @@ impl Parts {
         })
     }
 
-    fn push(&mut self, ctx: &Ctx<'_>, mut r: AlertRecord) {
+    fn push(&mut self, ctx: &Ctx<'_>, mut r: AlertRecord, labels: Option<&str>) {
         super::resolve_team(ctx.config, &mut r.team, r.service.as_deref());
-        self.building.push(ctx.format.source(), &r);
+        self.building
+            .push_with_labels(ctx.format.source(), &r, labels);
         if self.building.len() >= Self::ROWS && self.failed.is_none() {
             if let Err(e) = self.set_aside() {
                 self.failed = Some(e);
@@ -590,7 +597,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         notes: None,
                         repeat_count: Some(u32::from(a.resolved.is_none())),
                         responders: None,
-                        labels: a.labels,
+                        labels: Vec::new(),
                         updated_at: seen,
                     };
                     occurrences.insert(a.key, fold.resolved.len());
@@ -598,7 +605,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                     fold.repeat.push(u32::from(a.resolved.is_none()));
                     fold.paged.push(pages);
                     fold.updated.push(seen);
-                    parts.push(ctx, record);
+                    parts.push(ctx, record, a.labels.as_deref());
                 }
             }
         },

@@ -168,6 +168,17 @@ impl AlertColumns {
 
     /// Append one record (its `team` already resolved); returns its row index.
     pub fn push(&mut self, source: &str, r: &AlertRecord) -> usize {
+        self.push_with_labels(source, r, None)
+    }
+
+    /// Append one record whose labels come as JSON object text already
+    /// (`r.labels` is then not read).
+    pub fn push_with_labels(
+        &mut self,
+        source: &str,
+        r: &AlertRecord,
+        labels: Option<&str>,
+    ) -> usize {
         self.alert_id.append_value(&r.alert_id);
         self.source.append_value(source);
         self.dedup_key.append_option(r.dedup_key.as_deref());
@@ -185,11 +196,13 @@ impl AlertColumns {
                 .append_values_iter(v.iter().map(String::as_str)),
             None => self.responders.append_null(),
         }
-        if r.labels.is_empty() {
-            self.labels.append_null();
-        } else {
-            labels_json(&r.labels, &mut self.scratch);
-            self.labels.append_value(&self.scratch);
+        match labels {
+            Some(text) => self.labels.append_value(text),
+            None if r.labels.is_empty() => self.labels.append_null(),
+            None => {
+                labels_json(&r.labels, &mut self.scratch);
+                self.labels.append_value(&self.scratch);
+            }
         }
         self.paged.push(r.paged);
         self.triggered_at.push(r.triggered_at);
