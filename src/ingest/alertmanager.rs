@@ -15,7 +15,7 @@
 //! An occurrence pages when any receiver it was sent to is in `[paging]
 //! alertmanager_receivers` (unset: every receiver pages).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 
 use serde::Deserialize;
@@ -132,6 +132,8 @@ fn fingerprint_key(fp: &str) -> u64 {
 /// One alert of a payload, parsed on a worker thread.
 struct AmAlert {
     key: (u64, i64),
+    /// `<fingerprint>@<startsAt RFC 3339 UTC>`, formatted on the worker.
+    alert_id: String,
     fingerprint: String,
     starts: i64,
     resolved: Option<i64>,
@@ -210,6 +212,7 @@ fn parse_alert(value: &str, service_label: &str, team_label: &str) -> Result<AmA
         .or_else(|| alert.labels.get("alertname").cloned());
     Ok(AmAlert {
         key: (fingerprint_key(&fingerprint), starts),
+        alert_id: format!("{fingerprint}@{}", rfc3339_utc(starts)),
         fingerprint,
         starts,
         resolved,
@@ -466,7 +469,8 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let service_label = ctx.config.ingest.service_label.clone();
     let team_label = ctx.config.ingest.team_label.clone();
     let mut reader = ctx.open()?;
-    let mut occurrences: HashMap<(u64, i64), usize> = HashMap::new();
+    let mut occurrences: polars::prelude::PlHashMap<(u64, i64), usize> =
+        polars::prelude::PlHashMap::default();
     // What later notifications may change, for every occurrence (by its
     // ordinal); the rest of each row is written once, and set aside to disk
     // in parts so memory does not grow with the file.
@@ -579,7 +583,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         }
                     };
                     let record = AlertRecord {
-                        alert_id: format!("{}@{}", a.fingerprint, rfc3339_utc(a.starts)),
+                        alert_id: a.alert_id,
                         dedup_key: Some(a.fingerprint),
                         title: a.title,
                         service: a.service,
