@@ -162,16 +162,10 @@ pub fn read_records<R: Read>(
         {
             *p -= keep;
         }
-        let old = buf.len();
-        buf.resize(old + CHUNK, 0);
-        let n = loop {
-            match reader.read(&mut buf[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(stop(&st, e.to_string(), false)),
-            }
+        let n = match read_more(&mut reader, &mut buf, CHUNK) {
+            Ok(n) => n,
+            Err(e) => return Err(stop(&st, e.to_string(), false)),
         };
-        buf.truncate(old + n);
         if n == 0 {
             if st.depth > 0 || st.in_str {
                 return Err(stop(&st, format!("input ends at line {}", st.line), true));
@@ -310,6 +304,29 @@ pub fn read_records<R: Read>(
             }
         }
     }
+}
+
+/// Append up to `chunk` bytes from `reader` to `buf`; returns how many (0 at
+/// the end of the input).
+pub fn read_more<R: Read>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    chunk: usize,
+) -> std::io::Result<usize> {
+    let old = buf.len();
+    buf.resize(old + chunk, 0);
+    let n = loop {
+        match reader.read(&mut buf[old..]) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                buf.truncate(old);
+                return Err(e);
+            }
+        }
+    };
+    buf.truncate(old + n);
+    Ok(n)
 }
 
 fn start_record(st: &mut Scan, i: usize) {

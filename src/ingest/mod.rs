@@ -1005,7 +1005,7 @@ pub mod csvutil {
         table: Table,
         map: impl Fn(&csv::StringRecord) -> Result<super::Parsed, String> + Sync,
     ) -> Result<(u64, super::ParsedCounts), IngestError> {
-        use std::io::{Read, Seek, SeekFrom};
+        use std::io::{Seek, SeekFrom};
         let width = table.header.len();
         let start = table.reader.position().clone();
         drop(table);
@@ -1026,16 +1026,8 @@ pub mod csvutil {
                 let mut in_quote = false;
                 let mut line = first_line;
                 loop {
-                    let old = buf.len();
-                    buf.resize(old + CHUNK, 0);
-                    let n = loop {
-                        match reader.read(&mut buf[old..]) {
-                            Ok(n) => break n,
-                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                            Err(e) => return Err(format!("reading failed: {e}")),
-                        }
-                    };
-                    buf.truncate(old + n);
+                    let n = super::json::read_more(&mut reader, &mut buf, CHUNK)
+                        .map_err(|e| format!("reading failed: {e}"))?;
                     let end = if n == 0 {
                         (!buf.is_empty()).then_some(buf.len())
                     } else {
