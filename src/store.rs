@@ -239,13 +239,6 @@ impl Store {
         }
     }
 
-    /// Merge a batch held in memory into the store (small batches, tests).
-    pub fn merge(&self, alerts: DataFrame, incidents: DataFrame) -> Result<MergeStats, StoreError> {
-        let mut spool = self.spool()?;
-        spool.add(alerts)?;
-        self.commit(spool, incidents)
-    }
-
     /// Merge everything spooled, month by month, then the incidents.
     pub fn commit(&self, spool: Spool, incidents: DataFrame) -> Result<MergeStats, StoreError> {
         let _lock = self.lock()?;
