@@ -222,21 +222,11 @@ fn truth(dir: &Path) -> Vec<HashMap<String, String>> {
 fn demo_history_round_trips_against_its_truth() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
-    let o = alertsift(
+    run_demo(
         dir.path(),
-        &[
-            "demo",
-            "--out",
-            demo.to_str().unwrap(),
-            "--weeks",
-            "6",
-            "--alerts",
-            "2500",
-            "--seed",
-            "7",
-        ],
+        &demo,
+        &["--weeks", "6", "--alerts", "2500", "--seed", "7"],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let t = truth(&demo);
     // The size asked for, within Poisson noise.
     assert!((2000..3000).contains(&t.len()), "{}", t.len());
@@ -337,21 +327,11 @@ fn demo_history_round_trips_against_its_truth() {
     }
     // And the generator itself is deterministic.
     let demo2 = dir.path().join("demo2");
-    let o = alertsift(
+    run_demo(
         dir.path(),
-        &[
-            "demo",
-            "--out",
-            demo2.to_str().unwrap(),
-            "--weeks",
-            "6",
-            "--alerts",
-            "2500",
-            "--seed",
-            "7",
-        ],
+        &demo2,
+        &["--weeks", "6", "--alerts", "2500", "--seed", "7"],
     );
-    assert_eq!(o.status.code(), Some(0));
     for f in [
         "pagerduty-incidents.csv",
         "opsgenie-alerts.json",

@@ -225,12 +225,10 @@ fn a_large_ingest_spills_to_disk_and_loses_nothing() {
     // More rows than the spool holds in memory, over several months.
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
-    let o = alertsift(
+    run_demo(
         dir.path(),
+        &demo,
         &[
-            "demo",
-            "--out",
-            demo.to_str().unwrap(),
             "--alerts",
             "400000",
             "--weeks",
@@ -241,7 +239,6 @@ fn a_large_ingest_spills_to_disk_and_loses_nothing() {
             "3",
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let truth = csv_rows(&demo.join("truth.csv"));
     assert!(
         truth.len() > alertsift::store::Spool::SPILL_ROWS,

@@ -119,6 +119,14 @@ pub fn alertsift(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Run `alertsift demo --out OUT EXTRA...` in `dir`, asserting success.
+pub fn run_demo(dir: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec!["demo", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = alertsift(dir, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 /// stderr as text.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).to_string()
