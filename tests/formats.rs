@@ -389,6 +389,49 @@ fn alertmanager_folds_resends() {
 }
 
 #[test]
+fn alertmanager_edge_cases() {
+    // Line 1: resolved before any firing notification, no fingerprint (so
+    // the label hash, worked out by hand with FNV-1a over the sorted labels:
+    // bd787e10f8448166), `team` given twice (the last counts), an escaped
+    // quote in a label. Line 2 blank, line 3 not UTF-8, line 4 a firing
+    // re-send of line 1's occurrence, line 5 (no final newline) two alerts,
+    // the second without startsAt.
+    let b = ingest(&[fixture("alertmanager/edge-cases.jsonl")], "");
+    let a = &b.alerts;
+    assert_eq!(a.height(), 2);
+    assert_eq!(b.inputs[0].records, 5);
+    let i = row(a, "alert_id", "bd787e10f8448166@2024-01-01T09:00:00Z");
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-01-01T09:30:00Z")
+    );
+    assert_eq!(count(a, "repeat_count", i), Some(1));
+    assert_eq!(text(a, "team", i).as_deref(), Some("ops"));
+    assert_eq!(text(a, "title", i).as_deref(), Some("QueueBacklog"));
+    assert_eq!(
+        text(a, "labels", i).as_deref(),
+        Some(r#"{"alertname":"QueueBacklog","queue":"jobs \"bulk\"","team":"ops"}"#)
+    );
+    assert_eq!(
+        time(a, "updated_at", i).as_deref(),
+        Some("2024-01-01T09:31:00Z")
+    );
+    let i = row(a, "alert_id", "00000000000000bb@2024-01-01T12:00:00Z");
+    assert_eq!(time(a, "resolved_at", i), None);
+    assert_eq!(text(a, "title", i).as_deref(), Some("Disk"));
+    let rejects: Vec<(Option<u64>, &str)> = b
+        .rejects
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(rejects.len(), 2, "{rejects:?}");
+    assert_eq!(rejects[0].0, Some(3));
+    assert!(rejects[0].1.contains("not valid UTF-8"), "{rejects:?}");
+    assert_eq!(rejects[1].0, Some(5));
+    assert!(rejects[1].1.contains("startsAt"), "{rejects:?}");
+}
+
+#[test]
 fn grafana_oncall_groups() {
     let b = ingest(&[fixture("grafana/alert_groups.json")], "");
     let a = &b.alerts;

@@ -15,44 +15,99 @@
 //! An occurrence pages when any receiver it was sent to is in `[paging]
 //! alertmanager_receivers` (unset: every receiver pages).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::BufRead;
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::time::{parse_instant, rfc3339_utc};
 use super::{AlertRecord, Ctx, Head, IngestError};
 use crate::schema::normalise_severity;
 
-#[derive(Deserialize)]
-struct Alert {
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    labels: BTreeMap<String, String>,
-    #[serde(default)]
-    annotations: BTreeMap<String, String>,
-    #[serde(rename = "startsAt")]
-    starts_at: String,
-    #[serde(default, rename = "endsAt")]
-    ends_at: Option<String>,
-    #[serde(default)]
-    fingerprint: Option<String>,
+/// A JSON string, borrowed from the line when it holds no escapes.
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
-/// The fields that identify an occurrence and change over its life,
-/// borrowed from the line. Labels and annotations are skipped: they are read
-/// once, at an occurrence's first notification.
+/// A JSON object of string values (labels, annotations), sorted by key; of
+/// a repeated key the last value counts.
+#[derive(Default)]
+struct Pairs<'a>(Vec<(Str<'a>, Str<'a>)>);
+
+impl Pairs<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .binary_search_by(|(k, _)| k.0.as_ref().cmp(key))
+            .ok()
+            .map(|i| self.0[i].1 .0.as_ref())
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Pairs<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<Self::Value, M::Error> {
+                let mut pairs: Vec<(Str<'de>, Str<'de>)> = Vec::new();
+                while let Some(kv) = m.next_entry::<Str<'de>, Str<'de>>()? {
+                    pairs.push(kv);
+                }
+                // Stable: of equal keys the last stays last; keep only it.
+                pairs.sort_by(|a, b| a.0 .0.cmp(&b.0 .0));
+                let mut out: Vec<(Str<'de>, Str<'de>)> = Vec::with_capacity(pairs.len());
+                for kv in pairs {
+                    match out.last_mut() {
+                        Some(last) if last.0 .0 == kv.0 .0 => *last = kv,
+                        _ => out.push(kv),
+                    }
+                }
+                Ok(Pairs(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// One alert of a payload, borrowed from the line.
 #[derive(Deserialize)]
-struct AlertKey<'a> {
-    #[serde(default)]
-    status: Option<&'a str>,
-    #[serde(rename = "startsAt")]
-    starts_at: &'a str,
-    #[serde(default, rename = "endsAt")]
-    ends_at: Option<&'a str>,
-    #[serde(default)]
-    fingerprint: Option<&'a str>,
+struct Alert<'a> {
+    #[serde(default, borrow)]
+    status: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    labels: Pairs<'a>,
+    #[serde(default, borrow)]
+    annotations: Pairs<'a>,
+    #[serde(rename = "startsAt", borrow)]
+    starts_at: Str<'a>,
+    #[serde(default, rename = "endsAt", borrow)]
+    ends_at: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    fingerprint: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -101,11 +156,11 @@ pub fn sniff(head: &Head) -> u8 {
 }
 
 /// Labels hashed like a fingerprint, for payloads from releases that sent none.
-fn label_hash(labels: &BTreeMap<String, String>) -> String {
+fn label_hash(labels: &Pairs<'_>) -> String {
     // FNV-1a 64 over `k\xff v\xff`, sorted by key.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (k, v) in labels {
-        for b in k.bytes().chain([0xff]).chain(v.bytes()).chain([0xff]) {
+    for (k, v) in &labels.0 {
+        for b in k.0.bytes().chain([0xff]).chain(v.0.bytes()).chain([0xff]) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
@@ -129,7 +184,7 @@ fn fingerprint_key(fp: &str) -> u64 {
     h
 }
 
-/// One alert of a payload, parsed on a worker thread.
+/// One alert of a payload, fully read on a worker thread.
 struct AmAlert {
     key: (u64, i64),
     /// `<fingerprint>@<startsAt RFC 3339 UTC>`, formatted on the worker.
@@ -145,36 +200,31 @@ struct AmAlert {
     labels: Option<String>,
 }
 
-/// An alert of a notification as a worker leaves it: just what folding
-/// needs, and where its text is for the first notification of an occurrence.
-struct LightAlert {
-    key: (u64, i64),
-    resolved: Option<i64>,
-    /// Byte range of the alert's JSON in the batch text.
-    span: (usize, usize),
-}
-
-/// A parsed alert: light, or fully read when the light read could not do.
+/// An alert as a worker leaves it: fully read when it is firing (most
+/// likely an occurrence's first notification), else just what folding
+/// needs and where its text is, should it be the first after all.
 enum Seen {
-    Light(LightAlert),
+    Light {
+        key: (u64, i64),
+        resolved: Option<i64>,
+        /// Byte range of the alert's JSON in the chunk.
+        span: (usize, usize),
+    },
     Full(AmAlert),
 }
 
 impl Seen {
     fn key(&self) -> (u64, i64) {
         match self {
-            Seen::Light(a) => a.key,
+            Seen::Light { key, .. } => *key,
             Seen::Full(a) => a.key,
         }
     }
     fn resolved(&self) -> Option<i64> {
         match self {
-            Seen::Light(a) => a.resolved,
+            Seen::Light { resolved, .. } => *resolved,
             Seen::Full(a) => a.resolved,
         }
-    }
-    fn starts(&self) -> i64 {
-        self.key().1
     }
 }
 
@@ -188,11 +238,19 @@ struct Notification {
     alerts: Vec<Result<Seen, (String, String)>>,
 }
 
-fn parse_alert(value: &str, service_label: &str, team_label: &str) -> Result<AmAlert, String> {
-    let alert: Alert = serde_json::from_str(value).map_err(|e| format!("alert in payload: {e}"))?;
-    let starts = parse_instant(&alert.starts_at).map_err(|e| format!("startsAt: {e}"))?;
-    let resolved = if alert.status.as_deref() == Some("resolved") {
-        match alert.ends_at.as_deref().map(parse_instant) {
+/// Read one alert. `full`: build the whole row even for a resolved alert.
+fn parse_alert(
+    raw: &str,
+    base: usize,
+    full: bool,
+    service_label: &str,
+    team_label: &str,
+) -> Result<Seen, String> {
+    let alert: Alert<'_> =
+        serde_json::from_str(raw).map_err(|e| format!("alert in payload: {e}"))?;
+    let starts = parse_instant(&alert.starts_at.0).map_err(|e| format!("startsAt: {e}"))?;
+    let resolved = if alert.status.as_ref().map(|s| s.0.as_ref()) == Some("resolved") {
+        match alert.ends_at.as_ref().map(|s| parse_instant(&s.0)) {
             Some(Ok(t)) if t > starts => Some(t),
             Some(Ok(_)) | None => {
                 return Err("resolved alert without a valid endsAt after startsAt".into())
@@ -202,63 +260,46 @@ fn parse_alert(value: &str, service_label: &str, team_label: &str) -> Result<AmA
     } else {
         None
     };
-    let fingerprint = alert
-        .fingerprint
-        .clone()
-        .unwrap_or_else(|| label_hash(&alert.labels));
+    let fingerprint: Cow<'_, str> = match &alert.fingerprint {
+        Some(f) => Cow::Borrowed(f.0.as_ref()),
+        None => Cow::Owned(label_hash(&alert.labels)),
+    };
+    let key = (fingerprint_key(&fingerprint), starts);
+    if resolved.is_some() && !full {
+        let start = raw.as_ptr() as usize - base;
+        return Ok(Seen::Light {
+            key,
+            resolved,
+            span: (start, start + raw.len()),
+        });
+    }
     let title = ["summary", "title", "message", "description"]
         .iter()
-        .find_map(|k| alert.annotations.get(*k).cloned())
-        .or_else(|| alert.labels.get("alertname").cloned());
-    Ok(AmAlert {
-        key: (fingerprint_key(&fingerprint), starts),
+        .find_map(|k| alert.annotations.get(k))
+        .or_else(|| alert.labels.get("alertname"))
+        .map(str::to_string);
+    let labels = (!alert.labels.0.is_empty()).then(|| {
+        let pairs: Vec<(&str, &str)> = alert
+            .labels
+            .0
+            .iter()
+            .map(|(k, v)| (k.0.as_ref(), v.0.as_ref()))
+            .collect();
+        let mut text = String::new();
+        super::record::labels_json(&pairs, &mut text);
+        text
+    });
+    Ok(Seen::Full(AmAlert {
+        key,
         alert_id: format!("{fingerprint}@{}", rfc3339_utc(starts)),
-        fingerprint,
+        fingerprint: fingerprint.into_owned(),
         starts,
         resolved,
         title,
-        service: alert.labels.get(service_label).cloned(),
-        team: alert.labels.get(team_label).cloned(),
-        severity: alert
-            .labels
-            .get("severity")
-            .and_then(|s| normalise_severity(s)),
-        labels: (!alert.labels.is_empty()).then(|| {
-            let pairs: Vec<(String, String)> = alert.labels.into_iter().collect();
-            let mut text = String::new();
-            super::record::labels_json(&pairs, &mut text);
-            text
-        }),
-    })
-}
-
-/// Read an alert lightly when it can be: a fingerprint is given and the
-/// identifying fields are plain strings.
-fn light_alert(raw: &str, base: usize) -> Option<Result<LightAlert, String>> {
-    let a: AlertKey<'_> = serde_json::from_str(raw).ok()?;
-    let fingerprint = a.fingerprint?;
-    let starts = match parse_instant(a.starts_at) {
-        Ok(t) => t,
-        Err(e) => return Some(Err(format!("startsAt: {e}"))),
-    };
-    let resolved = if a.status == Some("resolved") {
-        match a.ends_at.map(parse_instant) {
-            Some(Ok(t)) if t > starts => Some(t),
-            Some(Ok(_)) | None => {
-                return Some(Err(
-                    "resolved alert without a valid endsAt after startsAt".into()
-                ))
-            }
-            Some(Err(e)) => return Some(Err(format!("endsAt: {e}"))),
-        }
-    } else {
-        None
-    };
-    let start = raw.as_ptr() as usize - base;
-    Some(Ok(LightAlert {
-        key: (fingerprint_key(fingerprint), starts),
-        resolved,
-        span: (start, start + raw.len()),
+        service: alert.labels.get(service_label).map(str::to_string),
+        team: alert.labels.get(team_label).map(str::to_string),
+        severity: alert.labels.get("severity").and_then(normalise_severity),
+        labels,
     }))
 }
 
@@ -300,29 +341,8 @@ fn parse_line(
             .iter()
             .map(|raw| {
                 let raw = raw.get();
-                // Firing alerts are read fully straight away (see below);
-                // a quick look at the status saves a second pass over them.
-                if memchr::memmem::find(raw.as_bytes(), br#""status":"firing""#).is_some() {
-                    return parse_alert(raw, service_label, team_label)
-                        .map(Seen::Full)
-                        .map_err(|reason| (reason, raw.to_string()));
-                }
-                match light_alert(raw, base) {
-                    // A firing alert is most likely an occurrence's first
-                    // notification: read it fully here, on a worker, rather
-                    // than later on the folding thread. A resolved one
-                    // usually closes an occurrence already seen.
-                    Some(Ok(light)) if light.resolved.is_none() => {
-                        parse_alert(raw, service_label, team_label)
-                            .map(Seen::Full)
-                            .map_err(|reason| (reason, raw.to_string()))
-                    }
-                    Some(Ok(light)) => Ok(Seen::Light(light)),
-                    Some(Err(reason)) => Err((reason, raw.to_string())),
-                    None => parse_alert(raw, service_label, team_label)
-                        .map(Seen::Full)
-                        .map_err(|reason| (reason, raw.to_string())),
-                }
+                parse_alert(raw, base, false, service_label, team_label)
+                    .map_err(|reason| (reason, raw.to_string()))
             })
             .collect(),
     })
@@ -454,14 +474,6 @@ impl Parts {
     }
 }
 
-/// Lines of the file gathered for the workers.
-#[derive(Default)]
-struct Lines {
-    text: String,
-    /// (line number, start, end, valid UTF-8)
-    spans: Vec<(u64, usize, usize, bool)>,
-}
-
 /// Read every line (parsed in parallel), folding notifications into
 /// occurrences here, in file order.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
@@ -480,54 +492,59 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let (mut notifications, mut truncated, mut versions) = (0u64, 0u64, BTreeSet::new());
     let produced = super::parallel::pipeline(
         |emit| -> Result<u64, std::io::Error> {
-            let mut batch = Lines::default();
-            let mut raw = Vec::new();
-            let mut n = 0u64;
+            // Chunks of whole lines, with the number of the first line.
+            const CHUNK: usize = 1 << 20;
+            let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
+            let mut line = 1u64;
+            let mut scanned = 0usize;
             loop {
-                raw.clear();
-                if reader.read_until(b'\n', &mut raw)? == 0 {
-                    break;
+                let n = super::json::read_more(&mut reader, &mut buf, CHUNK)?;
+                if n == 0 {
+                    // A last line without a newline.
+                    if !buf.is_empty() {
+                        emit((line, std::mem::take(&mut buf)));
+                        line += 1;
+                    }
+                    return Ok(line - 1);
                 }
+                if let Some(i) = memchr::memrchr(b'\n', &buf[scanned..]) {
+                    let rest = buf.split_off(scanned + i + 1);
+                    let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+                    emit((line, std::mem::replace(&mut buf, rest)));
+                    line += lines;
+                }
+                scanned = buf.len();
+            }
+        },
+        |(first, chunk): (u64, Vec<u8>)| {
+            let base = chunk.as_ptr() as usize;
+            let mut results = Vec::new();
+            let mut start = 0usize;
+            let mut n = first;
+            while start < chunk.len() {
+                let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |i| start + i);
+                let raw = &chunk[start..end];
+                start = end + 1;
                 n += 1;
-                // Validate once; only a bad line pays for the lossy copy.
-                let (valid, text) = match std::str::from_utf8(&raw) {
-                    Ok(t) => (true, std::borrow::Cow::Borrowed(t)),
-                    Err(_) => (false, String::from_utf8_lossy(&raw)),
-                };
-                let text = text.trim();
-                if text.is_empty() {
-                    continue;
-                }
-                let start = batch.text.len();
-                batch.text.push_str(text);
-                batch.spans.push((n, start, batch.text.len(), valid));
-                if batch.spans.len() == super::parallel::BATCH {
-                    emit(std::mem::take(&mut batch));
-                }
-            }
-            if !batch.spans.is_empty() {
-                emit(batch);
-            }
-            Ok(n)
-        },
-        |batch: Lines| {
-            let base = batch.text.as_ptr() as usize;
-            let results = batch
-                .spans
-                .iter()
-                .map(|&(n, s, e, valid)| {
-                    let text = &batch.text[s..e];
-                    let parsed = if valid {
+                let parsed = match std::str::from_utf8(raw) {
+                    Ok(text) => {
+                        let text = text.trim();
+                        if text.is_empty() {
+                            continue;
+                        }
                         parse_line(text, base, &service_label, &team_label)
-                    } else {
-                        Err("line is not valid UTF-8".to_string())
-                    };
-                    (n, parsed.map_err(|reason| (reason, text.to_string())))
-                })
-                .collect::<Vec<_>>();
-            (batch.text, results)
+                            .map_err(|reason| (reason, text.to_string()))
+                    }
+                    Err(_) => Err((
+                        "line is not valid UTF-8".to_string(),
+                        String::from_utf8_lossy(raw).trim().to_string(),
+                    )),
+                };
+                results.push((n - 1, parsed));
+            }
+            (chunk, results)
         },
-        |(text, lines)| {
+        |(chunk, lines)| {
             for (n, parsed) in lines {
                 let note = match parsed {
                     Ok(note) => note,
@@ -554,7 +571,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         }
                     };
                     let (key, resolved) = (seen_alert.key(), seen_alert.resolved());
-                    let seen = [Some(seen_alert.starts()), resolved, note.received]
+                    let seen = [Some(seen_alert.key().1), resolved, note.received]
                         .into_iter()
                         .flatten()
                         .max();
@@ -571,10 +588,12 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                     // First notification of this occurrence: read it fully.
                     let a = match seen_alert {
                         Seen::Full(a) => a,
-                        Seen::Light(light) => {
-                            let raw = &text[light.span.0..light.span.1];
-                            match parse_alert(raw, &service_label, &team_label) {
-                                Ok(a) => a,
+                        Seen::Light { span, .. } => {
+                            // Checked valid UTF-8 and parsed on the worker.
+                            let raw = std::str::from_utf8(&chunk[span.0..span.1]).unwrap_or("");
+                            match parse_alert(raw, 0, true, &service_label, &team_label) {
+                                Ok(Seen::Full(a)) => a,
+                                Ok(Seen::Light { .. }) => continue,
                                 Err(reason) => {
                                     ctx.reject(n, Some(n), reason, raw);
                                     continue;

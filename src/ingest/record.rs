@@ -354,32 +354,62 @@ pub(crate) fn counts(name: &'static str, v: Vec<Option<u32>>) -> Series {
 
 /// Write labels as a JSON object into `out`; values of a repeated key are
 /// joined with `,` in the order given.
-pub fn labels_json(labels: &[(String, String)], out: &mut String) {
-    use std::fmt::Write;
+pub fn labels_json<K: AsRef<str>, V: AsRef<str>>(labels: &[(K, V)], out: &mut String) {
     out.clear();
     out.push('{');
     let mut first = true;
     for (i, (k, _)) in labels.iter().enumerate() {
-        if labels[..i].iter().any(|(k2, _)| k2 == k) {
+        let k = k.as_ref();
+        if labels[..i].iter().any(|(k2, _)| k2.as_ref() == k) {
             continue;
         }
         if !first {
             out.push(',');
         }
         first = false;
-        let _ = write!(out, "{}:", json_string(k));
-        let values: Vec<&str> = labels
-            .iter()
-            .filter(|(k2, _)| k2 == k)
-            .map(|(_, v)| v.as_str())
-            .collect();
-        out.push_str(&json_string(&values.join(",")));
+        json_string(k, out);
+        out.push_str(":\"");
+        let mut joined = false;
+        for (_, v) in labels[i..].iter().filter(|(k2, _)| k2.as_ref() == k) {
+            if joined {
+                out.push(',');
+            }
+            joined = true;
+            json_escape(v.as_ref(), out);
+        }
+        out.push('"');
     }
     out.push('}');
 }
 
-fn json_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+/// `s` as a JSON string literal, escaped as serde_json escapes.
+fn json_string(s: &str, out: &mut String) {
+    out.push('"');
+    json_escape(s, out);
+    out.push('"');
+}
+
+fn json_escape(s: &str, out: &mut String) {
+    use std::fmt::Write;
+    let mut rest = s;
+    while let Some(i) = rest.find(|c: char| c == '"' || c == '\\' || c < ' ') {
+        out.push_str(&rest[..i]);
+        let c = rest[i..].chars().next().unwrap_or(' ');
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+        }
+        rest = &rest[i + c.len_utf8()..];
+    }
+    out.push_str(rest);
 }
 
 #[cfg(test)]
@@ -395,5 +425,10 @@ mod tests {
             &mut out,
         );
         assert_eq!(out, r#"{"team":"a,b","x\"y":"1\n"}"#);
+        // Every escape agrees with serde_json's.
+        let hostile = "q\"b\\n\nr\rt\tb\u{8}f\u{c}z\u{1}\u{1f}é🙂";
+        labels_json(&[(hostile, hostile)], &mut out);
+        let want = serde_json::to_string(hostile).unwrap();
+        assert_eq!(out, format!("{{{want}:{want}}}"));
     }
 }
