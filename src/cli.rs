@@ -50,6 +50,18 @@ enum Command {
     },
     /// Write a realistic, deterministic multi-vendor history with ground truth.
     Demo(DemoArgs),
+    /// Why an alert got its label: each reason with its evidence and
+    /// threshold, and the incident it overlaps. Reads a run's output.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+struct ExplainArgs {
+    /// The alert's id (as in alerts.parquet's alert_id).
+    alert_id: String,
+    /// The output directory of a `run`. [default: alertsift-out]
+    #[arg(long, value_name = "DIR", default_value = "alertsift-out")]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +101,17 @@ struct RunArgs {
     /// store holding only these inputs]
     #[arg(long, value_name = "DIR")]
     store: Option<PathBuf>,
+
+    /// Human tags, a CSV `alert_id,label[,category]` (label: noise or
+    /// actionable; a filled-in review.csv works). The run then reports
+    /// precision, recall and F1 against them, fits the score to them, and
+    /// keeps them as the label of the tagged alerts. [default: none]
+    #[arg(long, value_name = "FILE")]
+    labels: Option<PathBuf>,
+
+    /// Alerts to list in review.csv for a person to tag. [default: 50]
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    review: usize,
 }
 
 #[derive(Debug, Args)]
@@ -145,9 +168,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => {
             let (inputs, config, options) =
                 prepare(&args.input, cli.config.as_deref(), cli.quiet, progress)?;
-            let outcome =
-                pipeline::run(&inputs, &args.out, args.store.as_deref(), &config, &options)
-                    .with_context(|| format!("running on {}", show_paths(&args.input.inputs)))?;
+            let tags = args
+                .labels
+                .as_deref()
+                .map(alertsift::classify::tags::read)
+                .transpose()?;
+            let outcome = pipeline::run(
+                &inputs,
+                &args.out,
+                args.store.as_deref(),
+                &config,
+                &options,
+                tags.as_ref(),
+                args.review,
+            )
+            .with_context(|| format!("running on {}", show_paths(&args.input.inputs)))?;
             let s = &outcome.summary;
             if !cli.quiet {
                 print_inputs(&s.inputs, &inputs.skipped);
@@ -160,6 +195,24 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     s.time_range.last.as_deref().unwrap_or("-"),
                     args.out.display()
                 );
+                eprintln!(
+                    "{} noise, {} actionable: {:.1}% of alerts and {:.1}% of pages are noise",
+                    s.noise,
+                    s.actionable,
+                    100.0 * s.noise_ratio,
+                    100.0 * s.page_noise_ratio
+                );
+                if let Some(e) = &s.evaluation {
+                    eprintln!(
+                        "against {} tags: precision {:.3}, recall {:.3}, macro F1 {:.3} (rules); cross-validated macro F1 {:.3} fitted vs {:.3} rules",
+                        e.tagged,
+                        e.rules.precision,
+                        e.rules.recall,
+                        e.rules.macro_f1,
+                        e.fitted_cv_macro_f1,
+                        e.rules_cv_macro_f1
+                    );
+                }
                 warn_rejects(s.rejected, &outcome.rejects_path);
             }
             Ok(exit_for(args.input.strict, s.rejected))
@@ -220,6 +273,27 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain(args) => {
+            let config = load_config(cli.config.as_deref(), None, true)?;
+            let path = args.out.join("alerts.parquet");
+            if !path.exists() {
+                anyhow::bail!(
+                    "{} does not exist: run `alertsift run ... --out {}` first",
+                    path.display(),
+                    args.out.display()
+                );
+            }
+            match alertsift::report::explain::explain_file(&path, &args.alert_id, &config)
+                .with_context(|| format!("reading {}", path.display()))?
+            {
+                Some(text) => {
+                    let mut out = std::io::stdout().lock();
+                    let _ = out.write_all(text.as_bytes());
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => anyhow::bail!("no alert {:?} in {}", args.alert_id, path.display()),
+            }
         }
         Command::Demo(args) => {
             let start = chrono::NaiveDate::parse_from_str(&args.start, "%Y-%m-%d")

@@ -50,7 +50,7 @@ pub struct Config {
     pub sources: BTreeMap<String, SourceSettings>,
     /// How canonical fields are found in labels and tags.
     pub ingest: IngestSettings,
-    /// Thresholds of the classify stage (read from issue 3 on).
+    /// Thresholds of the classify stage.
     pub classify: Thresholds,
 }
 
@@ -178,6 +178,9 @@ pub struct Thresholds {
     /// Episodes: start times chaining within this gap. Default 5m.
     #[serde(deserialize_with = "de_duration")]
     pub episode_gap: Duration,
+    /// Actionable evidence: acknowledged this long before it resolved. Default 30m.
+    #[serde(deserialize_with = "de_duration")]
+    pub long_engagement: Duration,
     /// Toil cost of an interruption without engaged time. Default 15m.
     #[serde(deserialize_with = "de_duration")]
     pub interruption_cost: Duration,
@@ -195,6 +198,7 @@ impl Default for Thresholds {
             recurring_tolerance: Duration::from_secs(1800),
             incident_lead: Duration::from_secs(1800),
             episode_gap: Duration::from_secs(300),
+            long_engagement: Duration::from_secs(1800),
             interruption_cost: Duration::from_secs(900),
         }
     }

@@ -171,6 +171,14 @@ pub enum Error {
         /// The polars error.
         source: PolarsError,
     },
+    /// The human tags file (`--labels`).
+    #[error("tags file {}: {message}", path.display())]
+    Tags {
+        /// The tags file.
+        path: PathBuf,
+        /// What is wrong, with the line.
+        message: String,
+    },
     /// Writing an output file.
     #[error("writing {}: {source}", path.display())]
     Output {

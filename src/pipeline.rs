@@ -2,6 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use polars::prelude::{IntoLazy, LazyFrame};
+
+use crate::classify::{self, evaluate, tags::Tags, Weights};
 use crate::config::Config;
 use crate::error::{Error, IngestError};
 use crate::ingest::{self, Format, IngestOptions, Input, InputReport};
@@ -149,6 +152,8 @@ pub fn run(
     store_dir: Option<&Path>,
     config: &Config,
     options: &IngestOptions,
+    tags: Option<&Tags>,
+    review_size: usize,
 ) -> Result<RunOutcome, Error> {
     let temp;
     let store = match store_dir {
@@ -173,16 +178,88 @@ pub fn run(
     })?;
     let rejects_path = out.join("rejects.csv");
     write_rejects(&rejects_path, &rejects)?;
+    let t = std::time::Instant::now();
+    let (alerts, evaluation) = classify_all(&store, config, tags)?;
     let summary = report::write_run(
         out,
-        store.alerts()?,
+        alerts,
         store.incidents()?,
-        batch.inputs,
-        inputs.skipped.clone(),
-        stats,
+        report::RunInfo {
+            inputs: batch.inputs,
+            skipped_files: inputs.skipped.clone(),
+            store: stats,
+            evaluation,
+            tags,
+            review_size,
+        },
     )?;
+    ingest::timing("classify and report", t);
     Ok(RunOutcome {
         summary,
         rejects_path,
     })
+}
+
+/// Classify everything the store holds. With tags: evaluate the rules
+/// against them, fit the score's weights to them, and label the untagged
+/// alerts with the fitted model (tagged ones keep their tag).
+pub fn classify_all(
+    store: &Store,
+    config: &Config,
+    tags: Option<&Tags>,
+) -> Result<(LazyFrame, Option<evaluate::Evaluation>), Error> {
+    let features = classify::features(store.alerts()?, store.incidents()?, config)?;
+    let Some(tags) = tags else {
+        return Ok((classify::score(features, &Weights::default(), None), None));
+    };
+    let df = features
+        .collect()
+        .map_err(Error::polars("the alert features"))?;
+    let (x, y, folds) = tagged_features(&df, tags)?;
+    let mut e = evaluate::evaluate(&x, &y, &folds, FOLDS);
+    e.unmatched_tags = (tags.labels.len() - x.len()) as u64;
+    let weights = evaluate::weights_of(&e);
+    Ok((
+        classify::score(df.lazy(), &weights, Some(&tags.labels)),
+        Some(e),
+    ))
+}
+
+/// Folds of the cross-validation.
+pub const FOLDS: usize = 5;
+
+type Tagged = (Vec<Vec<bool>>, Vec<bool>, Vec<usize>);
+
+/// Feature vectors, tags and folds of the tagged alerts. An alert's fold
+/// comes from a hash of its id, so it is the same in every run.
+fn tagged_features(df: &polars::prelude::DataFrame, tags: &Tags) -> Result<Tagged, Error> {
+    let what = "the tagged alerts";
+    let ids = df
+        .column(crate::schema::ALERT_ID)
+        .and_then(|c| c.str().cloned())
+        .map_err(Error::polars(what))?;
+    let flags = classify::feature_columns()
+        .iter()
+        .map(|name| {
+            df.column(name)
+                .and_then(|c| c.bool().cloned())
+                .map_err(Error::polars(what))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (mut x, mut y, mut folds) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, id) in ids.iter().enumerate() {
+        let Some(label) = id.and_then(|id| tags.labels.get(id)) else {
+            continue;
+        };
+        x.push(flags.iter().map(|f| f.get(i).unwrap_or(false)).collect());
+        y.push(label == "noise");
+        let h = id
+            .unwrap_or("")
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
+        folds.push((h % FOLDS as u64) as usize);
+    }
+    Ok((x, y, folds))
 }

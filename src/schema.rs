@@ -67,6 +67,29 @@ pub const LABELS: &str = "labels";
 /// the later `updated_at` (ties: the one ingested last).
 pub const UPDATED_AT: &str = "updated_at";
 
+// ------------------------------------------------------ classify (issue 3) ---
+
+/// The title with its variable parts replaced by `<*>`.
+pub const TEMPLATE: &str = "template";
+/// A stable id of the template text (16 hex digits).
+pub const TEMPLATE_ID: &str = "template_id";
+/// `actionable` or `noise`: a human tag where given, else the model's.
+pub const LABEL: &str = "label";
+/// How sure the model is that the alert is noise, 0–1.
+pub const SCORE: &str = "score";
+/// The noise reason codes that apply (list of strings).
+pub const REASONS: &str = "reasons";
+/// Id of the first alert of the alert's storm episode (its lead).
+pub const EPISODE_ID: &str = "episode_id";
+/// `alert_id` of the episode's lead (the same as `episode_id`).
+pub const EPISODE_LEAD: &str = "episode_lead";
+/// RECURRING evidence: days of the look-back on which the template fired at
+/// about this local time of day.
+pub const RECURRING_DAYS: &str = "recurring_days";
+/// FLAPPING evidence: seconds from the previous occurrence of the same
+/// identity clearing to this one firing (null: none, or still open).
+pub const CLEAR_GAP_S: &str = "clear_gap_s";
+
 // ------------------------------------------------------------- incidents ---
 
 /// The tracker's id (ServiceNow `number`, incident.io `id`).

@@ -5,6 +5,7 @@
 
 mod util;
 
+mod classify;
 mod cli;
 mod formats;
 mod real_data;

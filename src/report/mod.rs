@@ -13,14 +13,20 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::Serialize;
 
+use crate::classify::evaluate::Evaluation;
+use crate::classify::tags::Tags;
+use crate::classify::REASONS;
 use crate::error::Error;
 use crate::ingest::time::rfc3339_utc;
 use crate::ingest::InputReport;
 use crate::schema as s;
 use crate::store::{write_atomic, MergeStats};
 
+pub mod explain;
+pub mod review;
+
 /// Version of `summary.json`'s layout.
-pub const SUMMARY_VERSION: u32 = 1;
+pub const SUMMARY_VERSION: u32 = 2;
 
 /// First and last trigger time of the alerts.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -58,6 +64,35 @@ pub struct Summary {
     pub pages: u64,
     /// Trigger-time range of the alerts.
     pub time_range: TimeRange,
+    /// Alerts labelled actionable.
+    pub actionable: u64,
+    /// Alerts labelled noise.
+    pub noise: u64,
+    /// noise / alerts (0 when there are none).
+    pub noise_ratio: f64,
+    /// Noise pages / pages (0 when there are none).
+    pub page_noise_ratio: f64,
+    /// Alerts carrying each reason code (an alert may carry several).
+    pub reasons: BTreeMap<String, u64>,
+    /// The labels against human tags, when `--labels` was given.
+    pub evaluation: Option<Evaluation>,
+}
+
+/// What a run knows besides the tables.
+#[derive(Debug, Clone)]
+pub struct RunInfo<'a> {
+    /// Per input.
+    pub inputs: Vec<InputReport>,
+    /// Files skipped in input directories.
+    pub skipped_files: Vec<String>,
+    /// What the merge did.
+    pub store: MergeStats,
+    /// The evaluation against tags, if any.
+    pub evaluation: Option<Evaluation>,
+    /// The tags, if any (tagged alerts are left out of the review queue).
+    pub tags: Option<&'a Tags>,
+    /// Alerts in `review.csv`.
+    pub review_size: usize,
 }
 
 /// Counts of `column` values, nulls as `(none)`.
@@ -84,15 +119,13 @@ fn counts_by(df: &DataFrame, column: &str) -> Result<BTreeMap<String, u64>, Erro
         .collect())
 }
 
-/// Collect the tables, write `alerts.parquet`, `incidents.parquet` and
-/// `summary.json` into `out`, and return the summary.
+/// Collect the tables, write `alerts.parquet`, `incidents.parquet`,
+/// `review.csv` and `summary.json` into `out`, and return the summary.
 pub fn write_run(
     out: &Path,
     alerts: LazyFrame,
     incidents: LazyFrame,
-    inputs: Vec<InputReport>,
-    skipped_files: Vec<String>,
-    store: MergeStats,
+    info: RunInfo<'_>,
 ) -> Result<Summary, Error> {
     std::fs::create_dir_all(out).map_err(|source| Error::Output {
         path: out.to_path_buf(),
@@ -133,13 +166,14 @@ pub fn write_run(
         .ok()
         .and_then(|c| c.u64().ok().and_then(|ca| ca.get(0)))
         .unwrap_or(0);
+    let labels = label_counts(&alerts)?;
     let summary = Summary {
         schema_version: SUMMARY_VERSION,
-        records: inputs.iter().map(|i| i.records).sum(),
-        rejected: inputs.iter().map(|i| i.rejected).sum(),
-        inputs,
-        skipped_files,
-        store,
+        records: info.inputs.iter().map(|i| i.records).sum(),
+        rejected: info.inputs.iter().map(|i| i.rejected).sum(),
+        inputs: info.inputs,
+        skipped_files: info.skipped_files,
+        store: info.store,
         alerts: alerts.height() as u64,
         incidents: incidents.height() as u64,
         alerts_per_source: counts_by(&alerts, s::SOURCE)?,
@@ -149,7 +183,19 @@ pub fn write_run(
             first: get_i64("first").map(rfc3339_utc),
             last: get_i64("last").map(rfc3339_utc),
         },
+        actionable: labels.actionable,
+        noise: labels.noise,
+        noise_ratio: share(labels.noise, alerts.height() as u64),
+        page_noise_ratio: share(labels.noise_pages, pages),
+        reasons: labels.reasons,
+        evaluation: info.evaluation,
     };
+    review::write(
+        &out.join("review.csv"),
+        &alerts,
+        info.tags,
+        info.review_size,
+    )?;
     write_parquet(&out.join("alerts.parquet"), &mut alerts)?;
     write_parquet(&out.join("incidents.parquet"), &mut incidents)?;
     let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
@@ -160,6 +206,62 @@ pub fn write_run(
         f.write_all(b"\n")
     })?;
     Ok(summary)
+}
+
+fn share(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+#[derive(Default)]
+struct LabelCounts {
+    actionable: u64,
+    noise: u64,
+    noise_pages: u64,
+    reasons: BTreeMap<String, u64>,
+}
+
+fn label_counts(df: &DataFrame) -> Result<LabelCounts, Error> {
+    let what = "the label counts";
+    let label = df
+        .column(s::LABEL)
+        .and_then(|c| c.str().cloned())
+        .map_err(Error::polars(what))?;
+    let paged = df
+        .column(s::PAGED)
+        .and_then(|c| c.bool().cloned())
+        .map_err(Error::polars(what))?;
+    let reasons = df
+        .column(s::REASONS)
+        .and_then(|c| c.list().cloned())
+        .map_err(Error::polars(what))?;
+    let mut out = LabelCounts {
+        reasons: REASONS.iter().map(|r| (r.to_string(), 0)).collect(),
+        ..LabelCounts::default()
+    };
+    for (i, l) in label.iter().enumerate() {
+        match l {
+            Some("noise") => {
+                out.noise += 1;
+                if paged.get(i) == Some(true) {
+                    out.noise_pages += 1;
+                }
+            }
+            Some(_) => out.actionable += 1,
+            None => {}
+        }
+    }
+    for list in reasons.amortized_iter().flatten() {
+        if let Ok(codes) = list.as_ref().str() {
+            for code in codes.iter().flatten() {
+                *out.reasons.entry(code.to_string()).or_insert(0) += 1;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Write a frame as Parquet (zstd), atomically.

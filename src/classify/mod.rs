@@ -1,0 +1,653 @@
+//! Label every alert actionable or noise, with the evidence (issue 3).
+//!
+//! [`features`] adds, lazily, one boolean column per reason code and per
+//! kind of actionable evidence (domain.md, "Evidence that an alert is
+//! noise"), the linked incident, the template and the storm episode. The
+//! rules that need an alert's history are window expressions over the whole
+//! history: the frame is ordered by identity and trigger time for
+//! DUPLICATE and FLAPPING, and by team and trigger time for episodes.
+//! [`score`] turns the features into `score` (a logistic model: how sure it
+//! is noise), `label` and `reasons`; [`Weights`] are the rules' defaults or
+//! fitted from human tags ([`evaluate`]).
+
+pub mod evaluate;
+pub mod history;
+pub mod tags;
+pub mod template;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::schema as s;
+
+/// The noise reason codes, in report order.
+pub const REASONS: [&str; 8] = [
+    "TRANSIENT",
+    "FLAPPING",
+    "DUPLICATE",
+    "UNACKED",
+    "ACK_NO_ACTION",
+    "RECURRING",
+    "NON_PAGING",
+    "STORM_SECONDARY",
+];
+
+/// The kinds of actionable evidence, in report order.
+pub const EVIDENCE: [&str; 5] = [
+    "INCIDENT",
+    "MANUAL_RESOLVE",
+    "ESCALATED",
+    "NOTES",
+    "LONG_ENGAGEMENT",
+];
+
+/// Feature column of a reason code or evidence kind (`f_transient`, …).
+pub fn feature_column(code: &str) -> String {
+    format!("f_{}", code.to_ascii_lowercase())
+}
+
+/// Every feature column: the reasons, then the evidence.
+pub fn feature_columns() -> Vec<String> {
+    REASONS
+        .iter()
+        .chain(EVIDENCE.iter())
+        .map(|c| feature_column(c))
+        .collect()
+}
+
+// Internal columns, dropped before the frame leaves this module.
+const ROW: &str = "__row";
+const T: &str = "__t";
+const R: &str = "__r";
+const A: &str = "__a";
+const ID: &str = "__identity";
+const OPEN_UNTIL: &str = "__open_until";
+const PREV_R: &str = "__prev_r";
+const NEXT_T: &str = "__next_t";
+const T2: &str = "__t2";
+const NEW_EP: &str = "__new_episode";
+const EP: &str = "__episode";
+const PRE: &str = "__pre_actionable";
+const HAS_ACK: &str = "__source_has_acks";
+
+/// The linear model behind `score`: `sigmoid(bias + Σ weight × feature)`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Weights {
+    /// Intercept.
+    pub bias: f64,
+    /// One weight per [`feature_columns`] entry.
+    pub weights: Vec<f64>,
+}
+
+impl Default for Weights {
+    /// The rules alone: any noise reason makes an alert noise (score ≥ 0.88)
+    /// unless actionable evidence outweighs it; no reason, actionable (0.12).
+    fn default() -> Self {
+        // TRANSIENT and RECURRING are the strongest: nobody touched a
+        // self-resolving blip, and a nightly job is known in advance.
+        let mut weights = vec![6.0, 4.0, 4.0, 4.0, 4.0, 6.0, 4.0, 4.0];
+        // A person resolving after acknowledging, an escalation or notes
+        // outweigh one noise reason; incident overlap outweighs one of the
+        // weaker reasons (it is only overlap in time); long engagement alone
+        // does not (an ack left open is long too).
+        weights.extend([-3.5, -5.0, -3.0, -3.0, -1.5]);
+        Weights {
+            bias: -2.0,
+            weights,
+        }
+    }
+}
+
+impl Weights {
+    /// The score of one feature vector.
+    pub fn score(&self, features: &[bool]) -> f64 {
+        let z = self.bias
+            + features
+                .iter()
+                .zip(&self.weights)
+                .map(|(f, w)| if *f { *w } else { 0.0 })
+                .sum::<f64>();
+        1.0 / (1.0 + (-z).exp())
+    }
+}
+
+fn us(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
+fn plan(source: PolarsError) -> Error {
+    Error::Polars {
+        what: "the classify plan",
+        source,
+    }
+}
+
+fn udf_err(e: impl std::fmt::Display) -> PolarsError {
+    PolarsError::ComputeError(e.to_string().into())
+}
+
+/// Read incidents into the overlap index.
+fn incident_index(incidents: LazyFrame) -> Result<history::IncidentIndex, Error> {
+    let df = incidents
+        .select([
+            col(s::INCIDENT_ID),
+            col(s::SERVICE),
+            col(s::TEAM),
+            col(s::STARTED_AT).cast(DataType::Int64).alias("start"),
+            col(s::RESOLVED_AT).cast(DataType::Int64).alias("end"),
+        ])
+        .collect()
+        .map_err(Error::polars("the incidents table"))?;
+    let get = |name: &str| {
+        df.column(name)
+            .map_err(Error::polars("the incidents table"))
+    };
+    let ids = get(s::INCIDENT_ID)?
+        .str()
+        .map_err(Error::polars("incident ids"))?
+        .clone();
+    let svc = get(s::SERVICE)?
+        .str()
+        .map_err(Error::polars("incident services"))?
+        .clone();
+    let team = get(s::TEAM)?
+        .str()
+        .map_err(Error::polars("incident teams"))?
+        .clone();
+    let start = get("start")?
+        .i64()
+        .map_err(Error::polars("incident starts"))?
+        .clone();
+    let end = get("end")?
+        .i64()
+        .map_err(Error::polars("incident ends"))?
+        .clone();
+    let mut out = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let (Some(id), Some(st)) = (ids.get(i), start.get(i)) else {
+            continue;
+        };
+        out.push(history::Incident {
+            id: id.to_string(),
+            start: st,
+            end: end.get(i),
+            service: svc.get(i).map(str::to_string),
+            team: team.get(i).map(str::to_string),
+        });
+    }
+    Ok(history::IncidentIndex::new(out))
+}
+
+/// Time zone of each team, for RECURRING's time of day.
+fn team_zones(config: &Config) -> (HashMap<String, chrono_tz::Tz>, chrono_tz::Tz) {
+    let zones = config
+        .teams
+        .iter()
+        .filter_map(|(name, t)| t.timezone.map(|tz| (name.clone(), tz)))
+        .collect();
+    (zones, config.timezone)
+}
+
+/// Add the template, the linked incident, the episode and one boolean
+/// column per reason code and evidence kind to the alerts. Lazy in, lazy
+/// out; the incidents are read once, up front.
+pub fn features(
+    alerts: LazyFrame,
+    incidents: LazyFrame,
+    config: &Config,
+) -> Result<LazyFrame, Error> {
+    let th = &config.classify;
+    let index = Arc::new(incident_index(incidents)?);
+    let lead = us(th.incident_lead);
+    let (zones, default_zone) = team_zones(config);
+    let lookback = th.recurring_lookback_days;
+    let tolerance = u16::try_from(th.recurring_tolerance.as_secs() / 60).unwrap_or(u16::MAX);
+
+    let t = || col(T);
+    let r = || col(R);
+    let a = || col(A);
+    let flag = |code: &str| feature_column(code);
+    let zero_u32 = || lit(0u32);
+
+    let lf = alerts
+        .with_row_index(ROW, None)
+        .with_columns([
+            col(s::TRIGGERED_AT).cast(DataType::Int64).alias(T),
+            col(s::RESOLVED_AT).cast(DataType::Int64).alias(R),
+            col(s::ACKNOWLEDGED_AT).cast(DataType::Int64).alias(A),
+            col(s::TITLE)
+                .map(
+                    |c| {
+                        let ca = c.str()?;
+                        let out: StringChunked =
+                            ca.iter().map(|t| t.map(template::template)).collect();
+                        Ok(out.into_column())
+                    },
+                    |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+                )
+                .alias(s::TEMPLATE),
+            col(s::SOURCE)
+                .map_many(
+                    |cols| {
+                        let src = cols[0].str()?;
+                        let svc = cols[1].str()?;
+                        let title = cols[2].str()?;
+                        let out: UInt64Chunked = (0..src.len())
+                            .map(|i| {
+                                Some(template::identity(
+                                    src.get(i).unwrap_or(""),
+                                    svc.get(i),
+                                    title.get(i).unwrap_or(""),
+                                ))
+                            })
+                            .collect();
+                        Ok(out.into_column())
+                    },
+                    &[col(s::SERVICE), col(s::TITLE)],
+                    |_, f| Ok(Field::new(f[0].name().clone(), DataType::UInt64)),
+                )
+                .alias(ID),
+        ])
+        .with_columns([
+            col(s::TEMPLATE)
+                .map(
+                    |c| {
+                        let ca = c.str()?;
+                        let out: StringChunked =
+                            ca.iter().map(|t| t.map(template::template_id)).collect();
+                        Ok(out.into_column())
+                    },
+                    |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+                )
+                .alias(s::TEMPLATE_ID),
+            {
+                let index = Arc::clone(&index);
+                col(s::SERVICE)
+                    .map_many(
+                        move |cols| {
+                            let svc = cols[0].str()?;
+                            let team = cols[1].str()?;
+                            let t = cols[2].i64()?;
+                            let out: StringChunked = (0..svc.len())
+                                .map(|i| {
+                                    t.get(i).and_then(|t| {
+                                        index.overlap(svc.get(i), team.get(i), t, lead)
+                                    })
+                                })
+                                .collect();
+                            Ok(out.into_column())
+                        },
+                        &[col(s::TEAM), col(T)],
+                        |_, f| Ok(Field::new(f[0].name().clone(), DataType::String)),
+                    )
+                    .alias(s::INCIDENT_ID)
+            },
+            // Does this source carry acknowledgements at all?
+            a().is_not_null()
+                .any(true)
+                .over([col(s::SOURCE)])
+                .map_err(plan)?
+                .alias(HAS_ACK),
+        ])
+        .with_columns([col(s::TEMPLATE_ID)
+            .map_many(
+                move |cols| {
+                    let tid = cols[0].str()?;
+                    let team = cols[1].str()?;
+                    let t = cols[2].i64()?;
+                    let keys: Vec<Option<(u64, i32, u16)>> = (0..tid.len())
+                        .map(|i| {
+                            let (tid, t) = (tid.get(i)?, t.get(i)?);
+                            let team_name = team.get(i);
+                            let tz = team_name
+                                .and_then(|n| zones.get(n).copied())
+                                .unwrap_or(default_zone);
+                            let (day, minute) = history::local_day_minute(t, tz)?;
+                            let g = template::hash(tid)
+                                ^ team_name.map_or(0, |n| template::hash(n).rotate_left(1));
+                            Some((g, day, minute))
+                        })
+                        .collect();
+                    let days = history::recurring_days(&keys, lookback, tolerance);
+                    Ok(UInt32Chunked::from_vec(PlSmallStr::EMPTY, days).into_column())
+                },
+                &[col(s::TEAM), col(T)],
+                |_, f| Ok(Field::new(f[0].name().clone(), DataType::UInt32)),
+            )
+            .alias(s::RECURRING_DAYS)])
+        // History of each identity.
+        .sort_by_exprs(
+            [col(ID), t(), col(ROW)],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .with_columns([
+            r().fill_null(lit(i64::MAX))
+                .cum_max(false)
+                .shift(lit(1))
+                .over([col(ID)])
+                .map_err(plan)?
+                .alias(OPEN_UNTIL),
+            r().shift(lit(1))
+                .over([col(ID)])
+                .map_err(plan)?
+                .alias(PREV_R),
+            t().shift(lit(-1))
+                .over([col(ID)])
+                .map_err(plan)?
+                .alias(NEXT_T),
+            t().shift(lit(2)).over([col(ID)]).map_err(plan)?.alias(T2),
+        ])
+        .with_columns([
+            // Seconds from the previous occurrence's clear to this trigger.
+            when(col(PREV_R).is_not_null().and(t().gt_eq(col(PREV_R))))
+                .then((t() - col(PREV_R)) / lit(1_000_000i64))
+                .otherwise(lit(NULL).cast(DataType::Int64))
+                .alias(s::CLEAR_GAP_S),
+        ])
+        .with_columns([
+            // TRANSIENT: resolved by the integration within the window,
+            // never acknowledged.
+            col(s::AUTO_RESOLVED)
+                .fill_null(lit(false))
+                .and(a().is_null())
+                .and(r().is_not_null())
+                .and((r() - t()).lt_eq(lit(us(th.transient_window))))
+                .alias(flag("TRANSIENT")),
+            // FLAPPING: re-fires within the window of clearing (this one or
+            // the next), or more than N state changes within the window:
+            // three fires in it are five changes (fire, clear, fire, clear,
+            // fire), so N = 4 means the fire two back is within the window.
+            col(s::CLEAR_GAP_S)
+                .lt_eq(lit(th.refire_window.as_secs() as i64))
+                .fill_null(lit(false))
+                .or(col(NEXT_T)
+                    .gt_eq(r())
+                    .and((col(NEXT_T) - r()).lt_eq(lit(us(th.refire_window))))
+                    .fill_null(lit(false)))
+                .or(col(s::CLEAR_GAP_S)
+                    .is_not_null()
+                    .and(
+                        (t() - col(T2))
+                            .lt_eq(lit(us(th.flapping_window)))
+                            .fill_null(lit(false)),
+                    )
+                    .and(lit(th.flapping_changes < 5)))
+                .alias(flag("FLAPPING")),
+            // DUPLICATE: fires while an earlier occurrence of the same
+            // identity is open, another fires while this one is, or the
+            // vendor folded repeats into it (Opsgenie `count` > 1).
+            t().lt(col(OPEN_UNTIL))
+                .fill_null(lit(false))
+                .or(col(NEXT_T)
+                    .lt(r().fill_null(lit(i64::MAX)))
+                    .fill_null(lit(false)))
+                .or(col(s::SOURCE)
+                    .eq(lit("opsgenie"))
+                    .and(col(s::REPEAT_COUNT).gt(lit(1u32)))
+                    .fill_null(lit(false)))
+                .alias(flag("DUPLICATE")),
+            // UNACKED: paged, resolved, never acknowledged — only for
+            // sources that record acknowledgements.
+            col(s::PAGED)
+                .fill_null(lit(false))
+                .and(a().is_null())
+                .and(r().is_not_null())
+                .and(col(HAS_ACK))
+                .alias(flag("UNACKED")),
+            // ACK_NO_ACTION: acknowledged, then resolved by the
+            // integration, no incident, no escalation, no note.
+            a().is_not_null()
+                .and(col(s::AUTO_RESOLVED).fill_null(lit(false)))
+                .and(col(s::INCIDENT_ID).is_null())
+                .and(col(s::ESCALATIONS).fill_null(zero_u32()).eq(zero_u32()))
+                .and(col(s::NOTES).fill_null(zero_u32()).eq(zero_u32()))
+                .alias(flag("ACK_NO_ACTION")),
+            col(s::RECURRING_DAYS)
+                .gt_eq(lit(th.recurring_days))
+                .alias(flag("RECURRING")),
+            // NON_PAGING: informational or low urgency, or not sent to a
+            // paging channel, yet it reached a person.
+            col(s::PAGED)
+                .eq(lit(false))
+                .fill_null(lit(false))
+                .or(col(s::SEVERITY).eq(lit("info")).fill_null(lit(false)))
+                .or(col(s::URGENCY).eq(lit("low")).fill_null(lit(false)))
+                .alias(flag("NON_PAGING")),
+            // Actionable evidence.
+            // Incident overlap counts for alerts that paged someone.
+            col(s::INCIDENT_ID)
+                .is_not_null()
+                .and(col(s::PAGED).fill_null(lit(false)))
+                .alias(flag("INCIDENT")),
+            a().is_not_null()
+                .and(col(s::AUTO_RESOLVED).eq(lit(false)).fill_null(lit(false)))
+                .alias(flag("MANUAL_RESOLVE")),
+            col(s::ESCALATIONS)
+                .gt(zero_u32())
+                .fill_null(lit(false))
+                .alias(flag("ESCALATED")),
+            col(s::NOTES)
+                .gt(zero_u32())
+                .fill_null(lit(false))
+                .alias(flag("NOTES")),
+            (r() - a())
+                .gt_eq(lit(us(th.long_engagement)))
+                .fill_null(lit(false))
+                .alias(flag("LONG_ENGAGEMENT")),
+        ])
+        // Episodes: alerts of one team whose starts chain within the gap.
+        .sort_by_exprs(
+            [col(s::TEAM), t(), col(ROW)],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .with_columns([
+            (t() - t().shift(lit(1)).over([col(s::TEAM)]).map_err(plan)?)
+                .gt(lit(us(th.episode_gap)))
+                .fill_null(lit(true))
+                .alias(NEW_EP),
+        ])
+        .with_columns([col(NEW_EP)
+            .cast(DataType::UInt32)
+            .cum_sum(false)
+            .over([col(s::TEAM)])
+            .map_err(plan)?
+            .alias(EP)])
+        .with_columns([
+            // The lead's label from everything but the storm rule.
+            {
+                let noise = REASONS[..7]
+                    .iter()
+                    .map(|c| col(flag(c)))
+                    .reduce(|x, y| x.or(y))
+                    .unwrap_or(lit(false));
+                let evidence = [flag("INCIDENT"), flag("MANUAL_RESOLVE")]
+                    .into_iter()
+                    .map(col)
+                    .reduce(|x, y| x.or(y))
+                    .unwrap_or(lit(false));
+                noise.not().or(evidence).alias(PRE)
+            },
+        ])
+        .with_columns([
+            col(s::ALERT_ID)
+                .first()
+                .over([col(s::TEAM), col(EP)])
+                .map_err(plan)?
+                .alias(s::EPISODE_LEAD),
+            col(PRE)
+                .first()
+                .over([col(s::TEAM), col(EP)])
+                .map_err(plan)?
+                .alias("__lead_pre"),
+            col(s::TEMPLATE_ID)
+                .first()
+                .over([col(s::TEAM), col(EP)])
+                .map_err(plan)?
+                .alias("__lead_template"),
+            col(ROW)
+                .first()
+                .over([col(s::TEAM), col(EP)])
+                .map_err(plan)?
+                .alias("__lead_row"),
+        ])
+        .with_columns([
+            // STORM_SECONDARY: not the first alert of an episode whose first
+            // alert is actionable, and not the lead's own rule re-firing.
+            col(NEW_EP)
+                .not()
+                .and(col("__lead_pre"))
+                .and(col(s::TEMPLATE_ID).neq(col("__lead_template")))
+                .alias(flag("STORM_SECONDARY")),
+            // Incident overlap that only a storm's lead explains is not
+            // evidence for the secondary.
+            col(flag("INCIDENT"))
+                .and(col(NEW_EP).or(col("__lead_pre").not()))
+                .alias(flag("INCIDENT")),
+        ])
+        .with_columns([
+            // The episode is named by its lead.
+            col(s::EPISODE_LEAD).alias(s::EPISODE_ID),
+        ])
+        .sort([ROW], SortMultipleOptions::default())
+        .drop(Selector::ByName {
+            names: Arc::from(
+                [
+                    ROW,
+                    T,
+                    R,
+                    A,
+                    ID,
+                    OPEN_UNTIL,
+                    PREV_R,
+                    NEXT_T,
+                    T2,
+                    NEW_EP,
+                    EP,
+                    PRE,
+                    HAS_ACK,
+                    "__lead_pre",
+                    "__lead_template",
+                    "__lead_row",
+                ]
+                .map(PlSmallStr::from_static),
+            ),
+            strict: true,
+        });
+    Ok(lf)
+}
+
+/// Add `score`, `label` and `reasons` from the feature columns. Alerts in
+/// `tags` (alert id → human label) keep the human label.
+pub fn score(
+    features: LazyFrame,
+    weights: &Weights,
+    tags: Option<&HashMap<String, String>>,
+) -> LazyFrame {
+    let cols: Vec<Expr> = feature_columns().into_iter().map(col).collect();
+    let w = weights.clone();
+    let w2 = weights.clone();
+    let lf = features.with_columns([
+        cols[0]
+            .clone()
+            .map_many(
+                move |c| {
+                    let flags = bool_columns(c)?;
+                    let n = flags.first().map_or(0, |f| f.len());
+                    let mut v = vec![false; flags.len()];
+                    let out: Float64Chunked = (0..n)
+                        .map(|i| {
+                            for (k, f) in flags.iter().enumerate() {
+                                v[k] = f.get(i).unwrap_or(false);
+                            }
+                            Some(w.score(&v))
+                        })
+                        .collect();
+                    Ok(out.into_column())
+                },
+                &cols[1..],
+                |_, f| Ok(Field::new(f[0].name().clone(), DataType::Float64)),
+            )
+            .alias(s::SCORE),
+        cols[0]
+            .clone()
+            .map_many(
+                move |c| {
+                    let _ = &w2;
+                    let flags = bool_columns(&c[..REASONS.len()])?;
+                    let n = flags.first().map_or(0, |f| f.len());
+                    let mut b = ListStringChunkedBuilder::new(PlSmallStr::EMPTY, n, n);
+                    for i in 0..n {
+                        b.append_values_iter(
+                            flags
+                                .iter()
+                                .zip(REASONS)
+                                .filter(|(f, _)| f.get(i).unwrap_or(false))
+                                .map(|(_, code)| code),
+                        );
+                    }
+                    Ok(b.finish().into_column())
+                },
+                &cols[1..],
+                |_, f| {
+                    Ok(Field::new(
+                        f[0].name().clone(),
+                        DataType::List(Box::new(DataType::String)),
+                    ))
+                },
+            )
+            .alias(s::REASONS),
+    ]);
+    let by_model = when(col(s::SCORE).gt_eq(lit(0.5)))
+        .then(lit("noise"))
+        .otherwise(lit("actionable"));
+    match tags {
+        Some(tags) if !tags.is_empty() => {
+            let tags = Arc::new(tags.clone());
+            lf.with_columns([col(s::ALERT_ID)
+                .map(
+                    move |c| {
+                        let ids = c.str()?;
+                        let out: StringChunked = ids
+                            .iter()
+                            .map(|id| id.and_then(|id| tags.get(id).map(String::as_str)))
+                            .collect();
+                        Ok(out.into_column())
+                    },
+                    |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+                )
+                .alias("__tag")])
+                .with_columns([when(col("__tag").is_not_null())
+                    .then(col("__tag"))
+                    .otherwise(by_model)
+                    .alias(s::LABEL)])
+                .drop(Selector::ByName {
+                    names: Arc::from([PlSmallStr::from_static("__tag")]),
+                    strict: true,
+                })
+        }
+        _ => lf.with_columns([by_model.alias(s::LABEL)]),
+    }
+}
+
+fn bool_columns(c: &[Column]) -> PolarsResult<Vec<BooleanChunked>> {
+    c.iter()
+        .map(|c| c.bool().cloned().map_err(udf_err))
+        .collect()
+}
+
+/// Features and scores with the default weights: the rules alone.
+pub fn classify(
+    alerts: LazyFrame,
+    incidents: LazyFrame,
+    config: &Config,
+) -> Result<LazyFrame, Error> {
+    Ok(score(
+        features(alerts, incidents, config)?,
+        &Weights::default(),
+        None,
+    ))
+}

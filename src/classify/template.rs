@@ -1,0 +1,162 @@
+//! Title templates and alert identities.
+//!
+//! A **template** is the title with its variable parts replaced by `<*>`
+//! (domain.md, "Grouping"): any word holding a digit (numbers, percentages,
+//! durations, hex ids, UUIDs, IP addresses, host names with digits), paths,
+//! e-mail addresses and quoted values. `template_id` is a hash of the
+//! template text, so it is the same in every run and every week.
+//!
+//! An alert's **identity** (for DUPLICATE and FLAPPING) is its source,
+//! service and title with only the *measurements* masked (words that start with a
+//! digit, other than IP addresses): "High CPU on web-12: 93%" and "High CPU
+//! on web-12: 97%" are one identity, "… on web-31" another.
+
+/// The title with its variable parts masked.
+pub fn template(title: &str) -> String {
+    mask(title, is_variable, true)
+}
+
+/// The title with only measurements masked: what names the entity stays.
+pub fn entity_key(title: &str) -> String {
+    mask(title, is_measurement, false)
+}
+
+/// A stable 16-hex-digit id of a template text (FNV-1a 64).
+pub fn template_id(template: &str) -> String {
+    format!("{:016x}", fnv(template.as_bytes(), FNV_OFFSET))
+}
+
+/// The identity hash of an alert: its source, service and title with the
+/// measurements masked. Vendor keys are not used: Alertmanager gives each
+/// replica of one alert its own fingerprint, and a PagerDuty CSV has none.
+pub fn identity(source: &str, service: Option<&str>, title: &str) -> u64 {
+    let mut h = fnv(source.as_bytes(), FNV_OFFSET);
+    h = fnv(service.unwrap_or("").as_bytes(), fnv(&[0xff], h));
+    fnv(entity_key(title).as_bytes(), fnv(&[0xff], h))
+}
+
+/// A hash of a string, for grouping keys.
+pub fn hash(text: &str) -> u64 {
+    fnv(text.as_bytes(), FNV_OFFSET)
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn fnv(bytes: &[u8], mut h: u64) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Punctuation that wraps a word without being part of it.
+fn is_wrap(c: char) -> bool {
+    matches!(
+        c,
+        ',' | ';' | ':' | '(' | ')' | '[' | ']' | '{' | '}' | '!' | '?' | '='
+    )
+}
+
+fn mask(title: &str, variable: fn(&str) -> bool, quotes: bool) -> String {
+    let mut out = String::with_capacity(title.len());
+    for (i, word) in title.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        // Quoted values are variable whatever they hold.
+        if quotes
+            && word.len() >= 2
+            && ((word.starts_with('"') && word.ends_with('"'))
+                || (word.starts_with('\'') && word.ends_with('\'')))
+        {
+            out.push_str("<*>");
+            continue;
+        }
+        // Wrapping punctuation and a sentence's final `.` are not the word.
+        let core = word
+            .trim_start_matches(is_wrap)
+            .trim_end_matches(|c| is_wrap(c) || c == '.');
+        if core.is_empty() || !variable(core) {
+            out.push_str(word);
+            continue;
+        }
+        let start = word.find(core).unwrap_or(0);
+        out.push_str(&word[..start]);
+        out.push_str("<*>");
+        out.push_str(&word[start + core.len()..]);
+    }
+    out
+}
+
+fn is_variable(w: &str) -> bool {
+    w.bytes().any(|b| b.is_ascii_digit())
+        || (w.starts_with('/') && w.len() > 1)
+        || (w.contains('@') && w.contains('.'))
+        || w.contains("://")
+}
+
+fn is_measurement(w: &str) -> bool {
+    let starts_digit = w
+        .trim_start_matches(['-', '+', '~', '<', '>'])
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit());
+    starts_digit && !is_ipv4(w)
+}
+
+fn is_ipv4(w: &str) -> bool {
+    let host = w.split(':').next().unwrap_or(w);
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_variable_parts() {
+        assert_eq!(template("High CPU on pay-03: 93%"), "High CPU on <*>: <*>");
+        assert_eq!(
+            template("Disk on pay-03 will be full in 1582 hours"),
+            "Disk on <*> will be full in <*> hours"
+        );
+        assert_eq!(
+            template("Payment gateway timeout from 10.1.2.3"),
+            "Payment gateway timeout from <*>"
+        );
+        assert_eq!(
+            template("Cannot write /var/log/app.log for ops@example.com"),
+            "Cannot write <*> for <*>"
+        );
+        assert_eq!(
+            template("Value 'abc' rejected (id 7f3a)."),
+            "Value <*> rejected (id <*>)."
+        );
+        assert_eq!(template("All good"), "All good");
+        assert_eq!(template(""), "");
+        assert_eq!(template_id("a <*>"), template_id("a <*>"));
+        assert_ne!(template_id("a <*>"), template_id("b <*>"));
+    }
+
+    #[test]
+    fn identity_keeps_the_entity() {
+        assert_eq!(
+            entity_key("High CPU on web-12: 93%"),
+            entity_key("High CPU on web-12: 97%")
+        );
+        assert_ne!(
+            entity_key("High CPU on web-12: 93%"),
+            entity_key("High CPU on web-31: 93%")
+        );
+        assert_eq!(entity_key("timeout from 10.1.2.3"), "timeout from 10.1.2.3");
+        let a = identity("pagerduty", Some("api"), "CPU on web-1: 90%");
+        assert_eq!(a, identity("pagerduty", Some("api"), "CPU on web-1: 95%"));
+        assert_ne!(a, identity("pagerduty", Some("db"), "CPU on web-1: 95%"));
+        assert_ne!(a, identity("opsgenie", Some("api"), "CPU on web-1: 95%"));
+    }
+}

@@ -1,0 +1,593 @@
+//! The classifier on tiny hand-built histories: each reason code at its
+//! threshold and one step past it, a DST change, incident linkage, storms,
+//! and `explain` on one alert per reason code.
+
+use alertsift::classify::{self, REASONS};
+use alertsift::config::Config;
+use alertsift::report::explain::explain_row;
+use alertsift::schema as s;
+use polars::prelude::*;
+
+/// One alert of a hand-built history; times in seconds.
+#[derive(Clone)]
+struct A {
+    id: &'static str,
+    source: &'static str,
+    key: Option<&'static str>,
+    title: &'static str,
+    service: Option<&'static str>,
+    team: Option<&'static str>,
+    severity: Option<&'static str>,
+    urgency: Option<&'static str>,
+    paged: Option<bool>,
+    t: i64,
+    ack: Option<i64>,
+    res: Option<i64>,
+    auto: Option<bool>,
+    escalations: Option<u32>,
+    notes: Option<u32>,
+    repeat: Option<u32>,
+}
+
+fn a(id: &'static str, t: i64, res: Option<i64>) -> A {
+    A {
+        id,
+        source: "pagerduty",
+        key: None,
+        title: "Something on web-1",
+        service: Some("api"),
+        team: Some("web"),
+        severity: Some("critical"),
+        urgency: Some("high"),
+        paged: Some(true),
+        t,
+        ack: None,
+        res,
+        auto: res.map(|_| true),
+        escalations: None,
+        notes: None,
+        repeat: None,
+    }
+}
+
+fn times(name: &str, v: Vec<Option<i64>>) -> Column {
+    Series::new(
+        name.into(),
+        v.into_iter()
+            .map(|x| x.map(|s| s * 1_000_000))
+            .collect::<Vec<_>>(),
+    )
+    .cast(&DataType::Datetime(
+        TimeUnit::Microseconds,
+        Some(TimeZone::UTC),
+    ))
+    .unwrap()
+    .into_column()
+}
+
+fn frame(rows: &[A]) -> DataFrame {
+    let n = rows.len();
+    let strs = |name: &str, f: &dyn Fn(&A) -> Option<&'static str>| {
+        Series::new(name.into(), rows.iter().map(f).collect::<Vec<_>>()).into_column()
+    };
+    let u32s = |name: &str, f: &dyn Fn(&A) -> Option<u32>| {
+        Series::new(name.into(), rows.iter().map(f).collect::<Vec<_>>()).into_column()
+    };
+    let bools = |name: &str, f: &dyn Fn(&A) -> Option<bool>| {
+        Series::new(name.into(), rows.iter().map(f).collect::<Vec<_>>()).into_column()
+    };
+    DataFrame::new(
+        n,
+        vec![
+            strs(s::ALERT_ID, &|r| Some(r.id)),
+            strs(s::SOURCE, &|r| Some(r.source)),
+            strs(s::DEDUP_KEY, &|r| r.key),
+            strs(s::TITLE, &|r| Some(r.title)),
+            strs(s::SERVICE, &|r| r.service),
+            strs(s::TEAM, &|r| r.team),
+            strs(s::SEVERITY, &|r| r.severity),
+            strs(s::URGENCY, &|r| r.urgency),
+            bools(s::PAGED, &|r| r.paged),
+            times(s::TRIGGERED_AT, rows.iter().map(|r| Some(r.t)).collect()),
+            times(s::ACKNOWLEDGED_AT, rows.iter().map(|r| r.ack).collect()),
+            times(s::RESOLVED_AT, rows.iter().map(|r| r.res).collect()),
+            strs(s::ACKNOWLEDGED_BY, &|r| r.ack.map(|_| "Ada")),
+            strs(s::RESOLVED_BY, &|r| {
+                (r.auto == Some(false)).then_some("Ada")
+            }),
+            bools(s::AUTO_RESOLVED, &|r| r.auto),
+            u32s(s::ESCALATIONS, &|r| r.escalations),
+            u32s(s::NOTES, &|r| r.notes),
+            u32s(s::REPEAT_COUNT, &|r| r.repeat),
+            Series::full_null(
+                s::RESPONDERS.into(),
+                n,
+                &DataType::List(Box::new(DataType::String)),
+            )
+            .into_column(),
+            Series::full_null(s::LABELS.into(), n, &DataType::String).into_column(),
+            times(s::UPDATED_AT, rows.iter().map(|r| Some(r.t)).collect()),
+        ],
+    )
+    .unwrap()
+}
+
+/// (id, start s, end s, service, team)
+type Inc = (&'static str, i64, Option<i64>, &'static str, &'static str);
+
+fn incidents(rows: &[Inc]) -> DataFrame {
+    let n = rows.len();
+    DataFrame::new(
+        n,
+        vec![
+            Series::new(
+                s::INCIDENT_ID.into(),
+                rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            )
+            .into_column(),
+            Series::new(s::SOURCE.into(), vec!["servicenow"; n]).into_column(),
+            Series::full_null(s::TITLE.into(), n, &DataType::String).into_column(),
+            Series::full_null(s::SEVERITY.into(), n, &DataType::String).into_column(),
+            Series::new(
+                s::SERVICE.into(),
+                rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+            )
+            .into_column(),
+            Series::new(s::TEAM.into(), rows.iter().map(|r| r.4).collect::<Vec<_>>()).into_column(),
+            Series::full_null(s::STATUS.into(), n, &DataType::String).into_column(),
+            times(s::STARTED_AT, rows.iter().map(|r| Some(r.1)).collect()),
+            times(s::RESOLVED_AT, rows.iter().map(|r| r.2).collect()),
+            times(s::UPDATED_AT, rows.iter().map(|r| Some(r.1)).collect()),
+        ],
+    )
+    .unwrap()
+}
+
+fn run_with(rows: &[A], inc: &[Inc], config: &Config) -> DataFrame {
+    classify::classify(frame(rows).lazy(), incidents(inc).lazy(), config)
+        .unwrap()
+        .collect()
+        .unwrap()
+}
+
+fn run(rows: &[A]) -> DataFrame {
+    run_with(rows, &[], &Config::default())
+}
+
+fn idx(df: &DataFrame, id: &str) -> usize {
+    crate::util::row(df, s::ALERT_ID, id)
+}
+
+fn reasons(df: &DataFrame, id: &str) -> Vec<String> {
+    let i = idx(df, id);
+    let list = df
+        .column(s::REASONS)
+        .unwrap()
+        .list()
+        .unwrap()
+        .get_as_series(i)
+        .unwrap();
+    list.str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect()
+}
+
+fn has(df: &DataFrame, id: &str, code: &str) -> bool {
+    reasons(df, id).iter().any(|r| r == code)
+}
+
+fn label(df: &DataFrame, id: &str) -> String {
+    crate::util::text(df, s::LABEL, idx(df, id)).unwrap()
+}
+
+const MIN: i64 = 60;
+const HOUR: i64 = 3600;
+const DAY: i64 = 86_400;
+/// 2026-10-20T00:00:00Z.
+const T0: i64 = 1_792_454_400;
+
+#[test]
+fn transient_at_the_window() {
+    let mut acked = a("acked", T0, Some(T0 + 60));
+    acked.ack = Some(T0 + 30);
+    acked.title = "Other on web-9";
+    let mut by_person = a("person", T0 + DAY, Some(T0 + DAY + 60));
+    by_person.auto = Some(false);
+    by_person.title = "Third on web-7";
+    let df = run(&[
+        // Exactly 5 min: transient; one second more: not.
+        a("at", T0 + 2 * DAY, Some(T0 + 2 * DAY + 5 * MIN)),
+        {
+            let mut x = a("past", T0 + 3 * DAY, Some(T0 + 3 * DAY + 5 * MIN + 1));
+            x.title = "Fourth on db-2";
+            x
+        },
+        acked,
+        by_person,
+    ]);
+    assert!(has(&df, "at", "TRANSIENT"));
+    assert!(!has(&df, "past", "TRANSIENT"));
+    assert!(!has(&df, "acked", "TRANSIENT"));
+    assert!(!has(&df, "person", "TRANSIENT"));
+    assert_eq!(label(&df, "at"), "noise");
+}
+
+#[test]
+fn flapping_refire_at_the_window() {
+    let mut rows = vec![
+        a("k1", T0, Some(T0 + MIN)),
+        // Re-fires exactly 30 min after k1 cleared.
+        a("k2", T0 + MIN + 30 * MIN, Some(T0 + 32 * MIN)),
+    ];
+    let mut x1 = a("x1", T0, Some(T0 + MIN));
+    x1.title = "Other on web-2";
+    let mut x2 = a("x2", T0 + MIN + 30 * MIN + 1, Some(T0 + 33 * MIN));
+    x2.title = "Other on web-2";
+    rows.extend([x1, x2]);
+    let df = run(&rows);
+    assert!(has(&df, "k1", "FLAPPING"), "{:?}", reasons(&df, "k1"));
+    assert!(has(&df, "k2", "FLAPPING"));
+    assert!(!has(&df, "x1", "FLAPPING"));
+    assert!(!has(&df, "x2", "FLAPPING"));
+    // The evidence: seconds from the previous clear.
+    let i = idx(&df, "k2");
+    assert_eq!(
+        df.column(s::CLEAR_GAP_S).unwrap().i64().unwrap().get(i),
+        Some(30 * MIN)
+    );
+}
+
+#[test]
+fn flapping_state_changes_in_an_hour() {
+    // With re-fires counted only within 10 min, three fires (five state
+    // changes) within exactly one hour still flap; 1 s more does not.
+    let mut config = Config::default();
+    config.classify.refire_window = std::time::Duration::from_secs(600);
+    let mk = |id: &'static str, key: &'static str, t: i64| {
+        let mut x = a(id, t, Some(t + MIN));
+        x.title = key;
+        x
+    };
+    let df = run_with(
+        &[
+            mk("a1", "a", T0),
+            mk("a2", "a", T0 + 20 * MIN),
+            mk("a3", "a", T0 + HOUR),
+            mk("b1", "b", T0),
+            mk("b2", "b", T0 + 20 * MIN),
+            mk("b3", "b", T0 + HOUR + 1),
+        ],
+        &[],
+        &config,
+    );
+    assert!(has(&df, "a3", "FLAPPING"));
+    assert!(!has(&df, "b3", "FLAPPING"));
+}
+
+#[test]
+fn duplicate_while_open() {
+    let mk = |id: &'static str, key: &'static str, t: i64, r: i64| {
+        let mut x = a(id, t, Some(r));
+        x.title = key;
+        x
+    };
+    let mut og2 = a("og2", T0, Some(T0 + HOUR));
+    og2.source = "opsgenie";
+    og2.key = Some("alias-2");
+    og2.title = "Og on web-2";
+    og2.repeat = Some(2);
+    let mut og1 = og2.clone();
+    og1.id = "og1";
+    og1.key = Some("alias-1");
+    og1.title = "Og on web-1";
+    og1.repeat = Some(1);
+    let df = run(&[
+        // d2 fires one second before d1 resolves: a duplicate (and d1 has one).
+        mk("d1", "d", T0, T0 + 10 * MIN),
+        mk("d2", "d", T0 + 10 * MIN - 1, T0 + 20 * MIN),
+        // e2 fires the second e1 resolves: not a duplicate.
+        mk("e1", "e", T0, T0 + 10 * MIN),
+        mk("e2", "e", T0 + 10 * MIN, T0 + 20 * MIN),
+        og2,
+        og1,
+    ]);
+    assert!(has(&df, "d2", "DUPLICATE"));
+    assert!(has(&df, "d1", "DUPLICATE"));
+    assert!(!has(&df, "e1", "DUPLICATE"));
+    assert!(!has(&df, "e2", "DUPLICATE"));
+    assert!(has(&df, "og2", "DUPLICATE"));
+    assert!(!has(&df, "og1", "DUPLICATE"));
+}
+
+#[test]
+fn unacked_only_where_the_source_records_acks() {
+    let mut acked = a("acked", T0, Some(T0 + HOUR));
+    acked.ack = Some(T0 + MIN);
+    acked.auto = Some(false);
+    acked.title = "Acked on web-2";
+    let mut am = a("am", T0 + DAY, Some(T0 + DAY + HOUR));
+    am.source = "alertmanager";
+    am.title = "Am on web-3";
+    let mut quiet = a("open", T0 + 2 * DAY, None);
+    quiet.title = "Open on web-4";
+    let df = run(&[
+        a("pd", T0 + 3 * DAY, Some(T0 + 3 * DAY + HOUR)),
+        acked,
+        am,
+        quiet,
+    ]);
+    assert!(has(&df, "pd", "UNACKED"));
+    assert!(!has(&df, "acked", "UNACKED"));
+    // Alertmanager has no acknowledgements at all: never UNACKED.
+    assert!(!has(&df, "am", "UNACKED"));
+    assert_eq!(label(&df, "am"), "actionable");
+    // Still open: not (yet) unacknowledged-before-resolve.
+    assert!(!has(&df, "open", "UNACKED"));
+}
+
+#[test]
+fn ack_no_action_and_actionable_evidence() {
+    let mut ana = a("ana", T0, Some(T0 + 20 * MIN));
+    ana.ack = Some(T0 + 2 * MIN);
+    let mut noted = ana.clone();
+    noted.id = "noted";
+    noted.t += DAY;
+    noted.ack = Some(T0 + DAY + 2 * MIN);
+    noted.res = Some(T0 + DAY + 20 * MIN);
+    noted.notes = Some(1);
+    let mut fixed = ana.clone();
+    fixed.id = "fixed";
+    fixed.t += 2 * DAY;
+    fixed.ack = Some(T0 + 2 * DAY + 2 * MIN);
+    fixed.res = Some(T0 + 2 * DAY + 90 * MIN);
+    fixed.auto = Some(false);
+    let df = run(&[ana, noted, fixed]);
+    assert!(has(&df, "ana", "ACK_NO_ACTION"));
+    assert_eq!(label(&df, "ana"), "noise");
+    assert!(!has(&df, "noted", "ACK_NO_ACTION"));
+    assert!(!has(&df, "fixed", "ACK_NO_ACTION"));
+    assert_eq!(label(&df, "fixed"), "actionable");
+}
+
+#[test]
+fn recurring_in_local_time_across_dst() {
+    // A job at 02:15 Berlin time on 2026-10-23..26: 00:15Z while CEST,
+    // 01:15Z on 2026-10-26 (CET; the clocks went back on the 25th). In UTC the fourth is an hour off the
+    // others; in Berlin time it is the same minute. Day 4 is the 4th of the
+    // last 7 days: RECURRING; day 3 has only 3.
+    let config =
+        Config::parse("[teams.pay]\ntimezone = \"Europe/Berlin\"\nservices = [\"batch\"]\n")
+            .unwrap();
+    let d23 = 1_792_713_600; // 2026-10-23T00:00:00Z
+    let mk = |id: &'static str, t: i64| {
+        let mut x = a(id, t, Some(t + 20 * MIN));
+        x.title = "Backup slow on batch-01";
+        x.team = Some("pay");
+        x.service = Some("batch");
+        x.ack = Some(t + MIN);
+        x.auto = Some(false);
+        x
+    };
+    let df = run_with(
+        &[
+            mk("r1", d23 + 15 * MIN),
+            mk("r2", d23 + DAY + 15 * MIN),
+            mk("r3", d23 + 2 * DAY + 15 * MIN),
+            mk("r4", d23 + 3 * DAY + HOUR + 15 * MIN),
+        ],
+        &[],
+        &config,
+    );
+    assert!(!has(&df, "r3", "RECURRING"));
+    assert!(has(&df, "r4", "RECURRING"), "{:?}", reasons(&df, "r4"));
+    let i = idx(&df, "r4");
+    assert_eq!(
+        df.column(s::RECURRING_DAYS).unwrap().u32().unwrap().get(i),
+        Some(4)
+    );
+    let text = explain_row(&df, i, &config);
+    assert!(
+        text.contains("02:15 Europe/Berlin on 4 of the last 7 days"),
+        "{text}"
+    );
+}
+
+#[test]
+fn non_paging() {
+    let mut low = a("low", T0, Some(T0 + HOUR));
+    low.urgency = Some("low");
+    low.title = "Low on web-5";
+    let mut info = a("info", T0 + DAY, Some(T0 + DAY + HOUR));
+    info.severity = Some("info");
+    info.title = "Info on web-6";
+    let mut email = a("email", T0 + 2 * DAY, Some(T0 + 2 * DAY + HOUR));
+    email.paged = Some(false);
+    email.title = "Email on web-8";
+    let mut page = a("page", T0 + 3 * DAY, Some(T0 + 3 * DAY + HOUR));
+    page.ack = Some(T0 + 3 * DAY + MIN);
+    page.auto = Some(false);
+    let df = run(&[low, info, email, page]);
+    for id in ["low", "info", "email"] {
+        assert!(has(&df, id, "NON_PAGING"), "{id}");
+    }
+    assert!(!has(&df, "page", "NON_PAGING"));
+}
+
+#[test]
+fn storm_secondaries_follow_an_actionable_lead() {
+    let mut lead = a("lead", T0, Some(T0 + HOUR));
+    lead.ack = Some(T0 + MIN);
+    lead.auto = Some(false);
+    lead.title = "Checkout errors on web-1";
+    let mk = |id: &'static str, t: i64, title: &'static str| {
+        let mut x = a(id, t, Some(t + 40 * MIN));
+        x.source = "alertmanager";
+        x.title = title;
+        x
+    };
+    let df = run_with(
+        &[
+            lead,
+            // 5 min after the lead: same episode; 5 min after that: still.
+            mk("s1", T0 + 5 * MIN, "Upstream connect error to web-2"),
+            mk("s2", T0 + 10 * MIN, "Latency high on web-3"),
+            // 5 min 1 s later: a new episode, its own lead.
+            mk("new", T0 + 15 * MIN + 1, "Queue depth on web-4"),
+        ],
+        &[("INC1", T0 + 2 * MIN, Some(T0 + HOUR), "api", "web")],
+        &Config::default(),
+    );
+    assert!(has(&df, "s1", "STORM_SECONDARY"));
+    assert!(has(&df, "s2", "STORM_SECONDARY"));
+    assert!(!has(&df, "new", "STORM_SECONDARY"));
+    assert!(!has(&df, "lead", "STORM_SECONDARY"));
+    assert_eq!(label(&df, "s1"), "noise");
+    assert_eq!(label(&df, "lead"), "actionable");
+    let ep = |id: &str| crate::util::text(&df, s::EPISODE_ID, idx(&df, id));
+    assert_eq!(ep("s2").as_deref(), Some("lead"));
+    assert_eq!(ep("new").as_deref(), Some("new"));
+    // The incident overlaps them all, but only the lead and the new
+    // episode count it as evidence.
+    assert_eq!(label(&df, "new"), "actionable");
+}
+
+#[test]
+fn storm_after_a_noise_lead_is_not_secondary() {
+    let lead = a("lead", T0, Some(T0 + MIN)); // transient
+    let mut s1 = a("s1", T0 + MIN, Some(T0 + HOUR));
+    s1.source = "alertmanager";
+    s1.title = "Other on web-2";
+    let df = run(&[lead, s1]);
+    assert!(has(&df, "lead", "TRANSIENT"));
+    assert!(!has(&df, "s1", "STORM_SECONDARY"));
+}
+
+#[test]
+fn incident_linkage_window() {
+    let mk = |id: &'static str, t: i64, service: &'static str, team: &'static str| {
+        let mut x = a(id, t, Some(t + 10 * MIN));
+        x.service = Some(service);
+        x.team = Some(team);
+        x.title = id;
+        x
+    };
+    let start = T0 + DAY;
+    // One acknowledged alert shows the source records acknowledgements.
+    let mut acked = mk("acked", T0, "web", "web");
+    acked.ack = Some(T0 + MIN);
+    let df = run_with(
+        &[
+            acked,
+            mk("before", start - 30 * MIN, "db", "data"),
+            mk("early", start - 30 * MIN - 1, "db", "x"),
+            mk("by_team", start + HOUR, "other", "data"),
+            mk("after", start + 2 * HOUR + 1, "db", "data"),
+        ],
+        &[("INC9", start, Some(start + 2 * HOUR), "db", "data")],
+        &Config::default(),
+    );
+    let inc = |id: &str| crate::util::text(&df, s::INCIDENT_ID, idx(&df, id));
+    assert_eq!(inc("before").as_deref(), Some("INC9"));
+    assert_eq!(inc("early"), None);
+    assert_eq!(inc("by_team").as_deref(), Some("INC9"));
+    assert_eq!(inc("after"), None);
+    // Unacknowledged but overlapping an incident: actionable.
+    assert!(has(&df, "before", "UNACKED"));
+    assert_eq!(label(&df, "before"), "actionable");
+}
+
+#[test]
+fn explain_each_reason() {
+    let mut flap = a("f2", T0 + 3 * MIN, Some(T0 + 4 * MIN));
+    flap.title = "Health check failing on web-9";
+    let mut f1 = flap.clone();
+    f1.id = "f1";
+    f1.t = T0;
+    f1.res = Some(T0 + MIN);
+    let mut ana = a("ana", T0 + 5 * DAY, Some(T0 + 5 * DAY + 20 * MIN));
+    ana.ack = Some(T0 + 5 * DAY + 2 * MIN);
+    ana.title = "Ack on web-4";
+    let mut dup = a("dup", T0 + 7 * DAY, Some(T0 + 7 * DAY + HOUR));
+    dup.source = "opsgenie";
+    dup.key = Some("alias");
+    dup.repeat = Some(7);
+    let mut low = a("low", T0 + 9 * DAY, Some(T0 + 9 * DAY + HOUR));
+    low.urgency = Some("low");
+    low.title = "Low on web-5";
+    let transient = a("tr", T0 + 11 * DAY, Some(T0 + 11 * DAY + 134));
+    let config = Config::default();
+    let df = run_with(&[f1, flap, ana, dup, low, transient], &[], &config);
+    let say = |id: &str| explain_row(&df, idx(&df, id), &config);
+    let t = say("tr");
+    assert!(
+        t.contains("TRANSIENT: resolved by the integration 2m14s after trigger, never acknowledged; threshold 5m"),
+        "{t}"
+    );
+    assert!(
+        t.contains("UNACKED: paged, and nobody acknowledged it"),
+        "{t}"
+    );
+    assert!(
+        t.starts_with("alert tr (pagerduty): Something on web-1"),
+        "{t}"
+    );
+    assert!(t.contains("label: noise"), "{t}");
+    let t = say("f2");
+    assert!(
+        t.contains("FLAPPING: fired 2m after the previous occurrence of the same alert cleared; threshold 30m"),
+        "{t}"
+    );
+    let t = say("ana");
+    assert!(
+        t.contains("ACK_NO_ACTION: acknowledged 2m after trigger, then resolved by the integration 18m later"),
+        "{t}"
+    );
+    let t = say("dup");
+    assert!(
+        t.contains("DUPLICATE: the vendor folded 7 repeats into it (dedup key alias)"),
+        "{t}"
+    );
+    let t = say("low");
+    assert!(t.contains("NON_PAGING: low urgency"), "{t}");
+    // RECURRING and STORM_SECONDARY are explained in their own tests above
+    // and below.
+    assert_eq!(REASONS.len(), 8);
+}
+
+#[test]
+fn explain_storm_and_incident() {
+    let mut lead = a("lead", T0, Some(T0 + HOUR));
+    lead.ack = Some(T0 + MIN);
+    lead.auto = Some(false);
+    lead.notes = Some(2);
+    let mut s1 = a("s1", T0 + 2 * MIN, Some(T0 + 40 * MIN));
+    s1.source = "alertmanager";
+    s1.title = "Upstream connect error to web-2";
+    let config = Config::default();
+    let df = run_with(
+        &[lead, s1],
+        &[("INC1", T0 + 3 * MIN, Some(T0 + HOUR), "api", "web")],
+        &config,
+    );
+    let t = explain_row(&df, idx(&df, "s1"), &config);
+    assert!(
+        t.contains("STORM_SECONDARY: not the first alert of its episode (alerts of the team chaining within 5m); the episode's lead lead is actionable"),
+        "{t}"
+    );
+    assert!(t.contains("overlaps incident INC1"), "{t}");
+    assert!(
+        t.contains("explained by the storm's lead, not counted"),
+        "{t}"
+    );
+    let t = explain_row(&df, idx(&df, "lead"), &config);
+    assert!(t.contains("reasons: none"), "{t}");
+    assert!(
+        t.contains("resolved by a person after acknowledging"),
+        "{t}"
+    );
+    assert!(t.contains("2 note(s)"), "{t}");
+    assert!(t.contains("label: actionable"), "{t}");
+}
