@@ -67,8 +67,9 @@ struct ExplainArgs {
 #[derive(Debug, Args)]
 struct InputArgs {
     /// Export files, or directories whose files are all read (files matching
-    /// no format are skipped there and listed in the summary).
-    #[arg(required = true, value_name = "INPUT")]
+    /// no format are skipped there and listed in the summary). `run --store
+    /// DIR` without inputs analyses what the store holds.
+    #[arg(required_unless_present = "store", value_name = "INPUT")]
     inputs: Vec<PathBuf>,
 
     /// Read every input as this format instead of detecting it.
@@ -182,7 +183,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 tags.as_ref(),
                 args.review,
             )
-            .with_context(|| format!("running on {}", show_paths(&args.input.inputs)))?;
+            .with_context(|| match args.input.inputs.is_empty() {
+                true => "analysing the store".to_string(),
+                false => format!("running on {}", show_paths(&args.input.inputs)),
+            })?;
             let s = &outcome.summary;
             if !cli.quiet {
                 print_inputs(&s.inputs, &inputs.skipped);
@@ -218,6 +222,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(exit_for(args.input.strict, s.rejected))
         }
         Command::Ingest(args) => {
+            if args.input.inputs.is_empty() {
+                anyhow::bail!("nothing to ingest: name at least one export file or directory");
+            }
             let (inputs, config, options) =
                 prepare(&args.input, cli.config.as_deref(), cli.quiet, progress)?;
             let store = Store::open(&args.store)?;

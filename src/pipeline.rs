@@ -208,7 +208,9 @@ pub fn classify_all(
     config: &Config,
     tags: Option<&Tags>,
 ) -> Result<(LazyFrame, Option<evaluate::Evaluation>), Error> {
+    let t = std::time::Instant::now();
     let features = classify::features(store.alerts()?, store.incidents()?, config)?;
+    ingest::timing("classify (plan)", t);
     let Some(tags) = tags else {
         return Ok((classify::score(features, &Weights::default(), None), None));
     };

@@ -8,5 +8,6 @@ mod util;
 mod classify;
 mod cli;
 mod formats;
+mod quality;
 mod real_data;
 mod store;

@@ -2,7 +2,7 @@
 //! neighbouring rows: incident linkage and RECURRING. Both run as column
 //! functions inside the lazy plan.
 
-use std::collections::HashMap;
+use polars::prelude::PlHashMap as HashMap;
 
 use chrono::{Datelike, TimeZone, Timelike};
 use chrono_tz::Tz;
@@ -76,8 +76,8 @@ impl Lane {
 impl IncidentIndex {
     /// Index the incidents.
     pub fn new(incidents: Vec<Incident>) -> IncidentIndex {
-        let mut svc: HashMap<String, Vec<(i64, i64, usize)>> = HashMap::new();
-        let mut team: HashMap<String, Vec<(i64, i64, usize)>> = HashMap::new();
+        let mut svc: HashMap<String, Vec<(i64, i64, usize)>> = HashMap::default();
+        let mut team: HashMap<String, Vec<(i64, i64, usize)>> = HashMap::default();
         for (i, inc) in incidents.iter().enumerate() {
             let item = (inc.start, inc.end.unwrap_or(i64::MAX), i);
             if let Some(s) = &inc.service {
@@ -139,7 +139,7 @@ pub fn local_day_minute(t_us: i64, tz: Tz) -> Option<(i32, u16)> {
 /// the alert has no usable time.
 pub fn recurring_days(keys: &[Option<(u64, i32, u16)>], lookback: u32, tolerance: u16) -> Vec<u32> {
     // Group rows by template key, then by day: sorted minutes per day.
-    let mut groups: HashMap<u64, HashMap<i32, Vec<u16>>> = HashMap::new();
+    let mut groups: HashMap<u64, HashMap<i32, Vec<u16>>> = HashMap::default();
     for (g, day, minute) in keys.iter().flatten() {
         groups
             .entry(*g)

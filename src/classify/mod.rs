@@ -4,8 +4,11 @@
 //! kind of actionable evidence (domain.md, "Evidence that an alert is
 //! noise"), the linked incident, the template and the storm episode. The
 //! rules that need an alert's history are window expressions over the whole
-//! history: the frame is ordered by identity and trigger time for
-//! DUPLICATE and FLAPPING, and by team and trigger time for episodes.
+//! history, in trigger-time order: `shift` over each identity (source,
+//! service, title with measurements masked; [`template::identity`]) for
+//! DUPLICATE and FLAPPING, and over each team for episodes. RECURRING and
+//! incident linkage are column functions ([`history`]) that look across
+//! the whole history by key; RECURRING works in each team's local time.
 //! [`score`] turns the features into `score` (a logistic model: how sure it
 //! is noise), `label` and `reasons`; [`Weights`] are the rules' defaults or
 //! fitted from human tags ([`evaluate`]).
@@ -73,6 +76,7 @@ const NEW_EP: &str = "__new_episode";
 const EP: &str = "__episode";
 const PRE: &str = "__pre_actionable";
 const HAS_ACK: &str = "__source_has_acks";
+const TEAM_KEY: &str = "__team";
 
 /// The linear model behind `score`: `sigmoid(bias + Σ weight × feature)`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -182,6 +186,29 @@ fn incident_index(incidents: LazyFrame) -> Result<history::IncidentIndex, Error>
     Ok(history::IncidentIndex::new(out))
 }
 
+/// Is the frame in trigger-time order? Reads only that column.
+fn sorted_by_trigger(alerts: &LazyFrame) -> Result<bool, Error> {
+    let df = alerts
+        .clone()
+        .select([col(s::TRIGGERED_AT).cast(DataType::Int64)])
+        .collect()
+        .map_err(Error::polars("the trigger times"))?;
+    let t = df
+        .column(s::TRIGGERED_AT)
+        .and_then(|c| c.i64().cloned())
+        .map_err(Error::polars("the trigger times"))?;
+    let mut last = i64::MIN;
+    for v in t.iter() {
+        // Nulls sort first; one after a value means unsorted.
+        let v = v.unwrap_or(i64::MIN);
+        if v < last {
+            return Ok(false);
+        }
+        last = v;
+    }
+    Ok(true)
+}
+
 /// Time zone of each team, for RECURRING's time of day.
 fn team_zones(config: &Config) -> (HashMap<String, chrono_tz::Tz>, chrono_tz::Tz) {
     let zones = config
@@ -213,6 +240,7 @@ pub fn features(
     let flag = |code: &str| feature_column(code);
     let zero_u32 = || lit(0u32);
 
+    let sorted = sorted_by_trigger(&alerts)?;
     let lf = alerts
         .with_row_index(ROW, None)
         .with_columns([
@@ -236,12 +264,15 @@ pub fn features(
                         let src = cols[0].str()?;
                         let svc = cols[1].str()?;
                         let title = cols[2].str()?;
-                        let out: UInt64Chunked = (0..src.len())
-                            .map(|i| {
+                        let out: UInt64Chunked = src
+                            .iter()
+                            .zip(svc.iter())
+                            .zip(title.iter())
+                            .map(|((src, svc), title)| {
                                 Some(template::identity(
-                                    src.get(i).unwrap_or(""),
-                                    svc.get(i),
-                                    title.get(i).unwrap_or(""),
+                                    src.unwrap_or(""),
+                                    svc,
+                                    title.unwrap_or(""),
                                 ))
                             })
                             .collect();
@@ -251,6 +282,19 @@ pub fn features(
                     |_, f| Ok(Field::new(f[0].name().clone(), DataType::UInt64)),
                 )
                 .alias(ID),
+            col(s::TEAM)
+                .map(
+                    |c| {
+                        let ca = c.str()?;
+                        let out: UInt64Chunked = ca
+                            .iter()
+                            .map(|t| Some(t.map_or(0, template::hash)))
+                            .collect();
+                        Ok(out.into_column())
+                    },
+                    |_, f| Ok(Field::new(f.name().clone(), DataType::UInt64)),
+                )
+                .alias(TEAM_KEY),
         ])
         .with_columns([
             col(s::TEMPLATE)
@@ -272,11 +316,12 @@ pub fn features(
                             let svc = cols[0].str()?;
                             let team = cols[1].str()?;
                             let t = cols[2].i64()?;
-                            let out: StringChunked = (0..svc.len())
-                                .map(|i| {
-                                    t.get(i).and_then(|t| {
-                                        index.overlap(svc.get(i), team.get(i), t, lead)
-                                    })
+                            let out: StringChunked = svc
+                                .iter()
+                                .zip(team.iter())
+                                .zip(t.iter())
+                                .map(|((svc, team), t)| {
+                                    t.and_then(|t| index.overlap(svc, team, t, lead))
                                 })
                                 .collect();
                             Ok(out.into_column())
@@ -299,10 +344,12 @@ pub fn features(
                     let tid = cols[0].str()?;
                     let team = cols[1].str()?;
                     let t = cols[2].i64()?;
-                    let keys: Vec<Option<(u64, i32, u16)>> = (0..tid.len())
-                        .map(|i| {
-                            let (tid, t) = (tid.get(i)?, t.get(i)?);
-                            let team_name = team.get(i);
+                    let keys: Vec<Option<(u64, i32, u16)>> = tid
+                        .iter()
+                        .zip(team.iter())
+                        .zip(t.iter())
+                        .map(|((tid, team_name), t)| {
+                            let (tid, t) = (tid?, t?);
                             let tz = team_name
                                 .and_then(|n| zones.get(n).copied())
                                 .unwrap_or(default_zone);
@@ -318,15 +365,21 @@ pub fn features(
                 &[col(s::TEAM), col(T)],
                 |_, f| Ok(Field::new(f[0].name().clone(), DataType::UInt32)),
             )
-            .alias(s::RECURRING_DAYS)])
-        // History of each identity.
-        .sort_by_exprs(
-            [col(ID), t(), col(ROW)],
+            .alias(s::RECURRING_DAYS)]);
+    // History of each identity and each team: windows over the frame in
+    // trigger-time order, ties in the input's order. The store's frames come
+    // in that order already; sorting them anyway would gather every column.
+    let lf = if sorted {
+        lf
+    } else {
+        lf.sort(
+            [T],
             SortMultipleOptions::default().with_maintain_order(true),
         )
+    };
+    let lf = lf
         .with_columns([
             r().fill_null(lit(i64::MAX))
-                .cum_max(false)
                 .shift(lit(1))
                 .over([col(ID)])
                 .map_err(plan)?
@@ -377,8 +430,8 @@ pub fn features(
                     )
                     .and(lit(th.flapping_changes < 5)))
                 .alias(flag("FLAPPING")),
-            // DUPLICATE: fires while an earlier occurrence of the same
-            // identity is open, another fires while this one is, or the
+            // DUPLICATE: fires while the previous occurrence of the same
+            // identity is open, the next fires while this one is, or the
             // vendor folded repeats into it (Opsgenie `count` > 1).
             t().lt(col(OPEN_UNTIL))
                 .fill_null(lit(false))
@@ -440,12 +493,8 @@ pub fn features(
                 .alias(flag("LONG_ENGAGEMENT")),
         ])
         // Episodes: alerts of one team whose starts chain within the gap.
-        .sort_by_exprs(
-            [col(s::TEAM), t(), col(ROW)],
-            SortMultipleOptions::default().with_maintain_order(true),
-        )
         .with_columns([
-            (t() - t().shift(lit(1)).over([col(s::TEAM)]).map_err(plan)?)
+            (t() - t().shift(lit(1)).over([col(TEAM_KEY)]).map_err(plan)?)
                 .gt(lit(us(th.episode_gap)))
                 .fill_null(lit(true))
                 .alias(NEW_EP),
@@ -453,7 +502,7 @@ pub fn features(
         .with_columns([col(NEW_EP)
             .cast(DataType::UInt32)
             .cum_sum(false)
-            .over([col(s::TEAM)])
+            .over([col(TEAM_KEY)])
             .map_err(plan)?
             .alias(EP)])
         .with_columns([
@@ -475,24 +524,19 @@ pub fn features(
         .with_columns([
             col(s::ALERT_ID)
                 .first()
-                .over([col(s::TEAM), col(EP)])
+                .over([col(TEAM_KEY), col(EP)])
                 .map_err(plan)?
                 .alias(s::EPISODE_LEAD),
             col(PRE)
                 .first()
-                .over([col(s::TEAM), col(EP)])
+                .over([col(TEAM_KEY), col(EP)])
                 .map_err(plan)?
                 .alias("__lead_pre"),
             col(s::TEMPLATE_ID)
                 .first()
-                .over([col(s::TEAM), col(EP)])
+                .over([col(TEAM_KEY), col(EP)])
                 .map_err(plan)?
                 .alias("__lead_template"),
-            col(ROW)
-                .first()
-                .over([col(s::TEAM), col(EP)])
-                .map_err(plan)?
-                .alias("__lead_row"),
         ])
         .with_columns([
             // STORM_SECONDARY: not the first alert of an episode whose first
@@ -512,7 +556,6 @@ pub fn features(
             // The episode is named by its lead.
             col(s::EPISODE_LEAD).alias(s::EPISODE_ID),
         ])
-        .sort([ROW], SortMultipleOptions::default())
         .drop(Selector::ByName {
             names: Arc::from(
                 [
@@ -531,7 +574,6 @@ pub fn features(
                     HAS_ACK,
                     "__lead_pre",
                     "__lead_template",
-                    "__lead_row",
                 ]
                 .map(PlSmallStr::from_static),
             ),
@@ -549,21 +591,21 @@ pub fn score(
 ) -> LazyFrame {
     let cols: Vec<Expr> = feature_columns().into_iter().map(col).collect();
     let w = weights.clone();
-    let w2 = weights.clone();
     let lf = features.with_columns([
         cols[0]
             .clone()
             .map_many(
                 move |c| {
-                    let flags = bool_columns(c)?;
-                    let n = flags.first().map_or(0, |f| f.len());
-                    let mut v = vec![false; flags.len()];
-                    let out: Float64Chunked = (0..n)
-                        .map(|i| {
-                            for (k, f) in flags.iter().enumerate() {
-                                v[k] = f.get(i).unwrap_or(false);
-                            }
-                            Some(w.score(&v))
+                    // Each distinct feature vector is scored once.
+                    let mut memo: PlHashMap<u16, f64> = PlHashMap::default();
+                    let out: Float64Chunked = feature_masks(c)?
+                        .into_iter()
+                        .map(|m| {
+                            Some(*memo.entry(m).or_insert_with(|| {
+                                let v: Vec<bool> =
+                                    (0..c.len()).map(|k| m & (1 << k) != 0).collect();
+                                w.score(&v)
+                            }))
                         })
                         .collect();
                     Ok(out.into_column())
@@ -576,17 +618,16 @@ pub fn score(
             .clone()
             .map_many(
                 move |c| {
-                    let _ = &w2;
-                    let flags = bool_columns(&c[..REASONS.len()])?;
-                    let n = flags.first().map_or(0, |f| f.len());
-                    let mut b = ListStringChunkedBuilder::new(PlSmallStr::EMPTY, n, n);
-                    for i in 0..n {
+                    let masks = feature_masks(&c[..REASONS.len()])?;
+                    let mut b =
+                        ListStringChunkedBuilder::new(PlSmallStr::EMPTY, masks.len(), masks.len());
+                    for m in masks {
                         b.append_values_iter(
-                            flags
+                            REASONS
                                 .iter()
-                                .zip(REASONS)
-                                .filter(|(f, _)| f.get(i).unwrap_or(false))
-                                .map(|(_, code)| code),
+                                .enumerate()
+                                .filter(|(k, _)| m & (1 << k) != 0)
+                                .map(|(_, code)| *code),
                         );
                     }
                     Ok(b.finish().into_column())
@@ -633,10 +674,20 @@ pub fn score(
     }
 }
 
-fn bool_columns(c: &[Column]) -> PolarsResult<Vec<BooleanChunked>> {
-    c.iter()
-        .map(|c| c.bool().cloned().map_err(udf_err))
-        .collect()
+/// The feature columns of each row as bits (column k is bit k; null is
+/// false).
+fn feature_masks(c: &[Column]) -> PolarsResult<Vec<u16>> {
+    let n = c.first().map_or(0, |c| c.len());
+    let mut masks = vec![0u16; n];
+    for (k, col) in c.iter().enumerate() {
+        let flags = col.bool().map_err(udf_err)?;
+        for (m, f) in masks.iter_mut().zip(flags.iter()) {
+            if f == Some(true) {
+                *m |= 1 << k;
+            }
+        }
+    }
+    Ok(masks)
 }
 
 /// Features and scores with the default weights: the rules alone.

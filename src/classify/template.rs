@@ -32,7 +32,11 @@ pub fn template_id(template: &str) -> String {
 pub fn identity(source: &str, service: Option<&str>, title: &str) -> u64 {
     let mut h = fnv(source.as_bytes(), FNV_OFFSET);
     h = fnv(service.unwrap_or("").as_bytes(), fnv(&[0xff], h));
-    fnv(entity_key(title).as_bytes(), fnv(&[0xff], h))
+    h = fnv(&[0xff], h);
+    pieces(title, is_measurement, false, &mut |p| {
+        h = fnv(p.as_bytes(), h)
+    });
+    h
 }
 
 /// A hash of a string, for grouping keys.
@@ -60,9 +64,16 @@ fn is_wrap(c: char) -> bool {
 
 fn mask(title: &str, variable: fn(&str) -> bool, quotes: bool) -> String {
     let mut out = String::with_capacity(title.len());
+    pieces(title, variable, quotes, &mut |p| out.push_str(p));
+    out
+}
+
+/// The masked title as a sequence of pieces, so a hash of it needs no
+/// allocation.
+fn pieces(title: &str, variable: fn(&str) -> bool, quotes: bool, out: &mut impl FnMut(&str)) {
     for (i, word) in title.split_whitespace().enumerate() {
         if i > 0 {
-            out.push(' ');
+            out(" ");
         }
         // Quoted values are variable whatever they hold.
         if quotes
@@ -70,7 +81,7 @@ fn mask(title: &str, variable: fn(&str) -> bool, quotes: bool) -> String {
             && ((word.starts_with('"') && word.ends_with('"'))
                 || (word.starts_with('\'') && word.ends_with('\'')))
         {
-            out.push_str("<*>");
+            out("<*>");
             continue;
         }
         // Wrapping punctuation and a sentence's final `.` are not the word.
@@ -78,15 +89,15 @@ fn mask(title: &str, variable: fn(&str) -> bool, quotes: bool) -> String {
             .trim_start_matches(is_wrap)
             .trim_end_matches(|c| is_wrap(c) || c == '.');
         if core.is_empty() || !variable(core) {
-            out.push_str(word);
+            out(word);
             continue;
         }
-        let start = word.find(core).unwrap_or(0);
-        out.push_str(&word[..start]);
-        out.push_str("<*>");
-        out.push_str(&word[start + core.len()..]);
+        // `core` is a slice of `word`.
+        let start = core.as_ptr() as usize - word.as_ptr() as usize;
+        out(&word[..start]);
+        out("<*>");
+        out(&word[start + core.len()..]);
     }
-    out
 }
 
 fn is_variable(w: &str) -> bool {

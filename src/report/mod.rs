@@ -131,9 +131,11 @@ pub fn write_run(
         path: out.to_path_buf(),
         source,
     })?;
+    let t = std::time::Instant::now();
     let mut alerts = alerts
         .collect()
         .map_err(Error::polars("the alerts table"))?;
+    crate::ingest::timing("classify (collect the alerts table)", t);
     let mut incidents = incidents
         .collect()
         .map_err(Error::polars("the incidents table"))?;

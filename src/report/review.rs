@@ -7,7 +7,6 @@
 //! with `alert_id,label,category`, so once `label` is filled in it is the
 //! next run's `--labels` input.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use polars::prelude::*;
@@ -45,7 +44,7 @@ pub fn write(path: &Path, df: &DataFrame, tags: Option<&Tags>, n: usize) -> Resu
         .column(s::REASONS)
         .and_then(|c| c.list().cloned())
         .map_err(Error::polars(what))?;
-    let mut similar: HashMap<&str, u64> = HashMap::new();
+    let mut similar: PlHashMap<&str, u64> = PlHashMap::default();
     for t in template.iter().flatten() {
         *similar.entry(t).or_insert(0) += 1;
     }
@@ -64,8 +63,14 @@ pub fn write(path: &Path, df: &DataFrame, tags: Option<&Tags>, n: usize) -> Resu
         let priority = (1.0 - (2.0 * p - 1.0).abs()) * (1.0 + n as f64).ln();
         rows.push((priority, id, i));
     }
-    rows.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    rows.truncate(n);
+    let order = |a: &(f64, &str, usize), b: &(f64, &str, usize)| {
+        b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1))
+    };
+    if n < rows.len() {
+        rows.select_nth_unstable_by(n, order);
+        rows.truncate(n);
+    }
+    rows.sort_by(order);
     let codes: Vec<String> = rows
         .iter()
         .map(|&(_, _, i)| {
