@@ -345,3 +345,98 @@ fn demo_history_round_trips_against_its_truth() {
         );
     }
 }
+
+#[test]
+fn bad_tags_files_are_named_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture("opsgenie/alerts.json");
+    let cases = [
+        ("id,verdict\nx,noise\n", "must name alert_id and label"),
+        (
+            "alert_id,label\nx,maybe\n",
+            "line 2: label \"maybe\" is neither noise nor actionable",
+        ),
+        (
+            "alert_id,label\nx,noise\nx,actionable\n",
+            "line 3: x is tagged both noise and actionable",
+        ),
+        ("alert_id,label\n,noise\n", "line 2: empty alert_id"),
+    ];
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let tags = dir.path().join(format!("tags{i}.csv"));
+        std::fs::write(&tags, text).unwrap();
+        let o = run(dir.path(), &[&input], &["--labels", tags.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{text}");
+        let e = stderr(&o);
+        assert!(
+            e.contains(want) && e.contains(&format!("tags{i}.csv")),
+            "{e}"
+        );
+    }
+    let o = run(
+        dir.path(),
+        &[&input],
+        &["--labels", "/nonexistent/tags.csv"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("/nonexistent/tags.csv"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn explain_prints_the_evidence_and_refuses_unknown_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    run_demo(
+        dir.path(),
+        &demo,
+        &["--alerts", "600", "--weeks", "3", "--quiet"],
+    );
+    let o = run(dir.path(), &[&demo], &["-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A transient alert by the ground truth: its explanation gives the
+    // rule, the measured duration and the threshold.
+    let truth = truth(&demo);
+    let t = truth
+        .iter()
+        .find(|r| r["pattern"] == "transient")
+        .expect("the demo has transient alerts");
+    let out = dir.path().join("out");
+    let o = alertsift(
+        dir.path(),
+        &["explain", &t["alert_id"], "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(&format!("alert {}", t["alert_id"])), "{text}");
+    assert!(text.contains("label: noise"), "{text}");
+    assert!(
+        text.contains("TRANSIENT: resolved by the integration") && text.contains("threshold 5m"),
+        "{text}"
+    );
+    let o = alertsift(
+        dir.path(),
+        &["explain", "NO-SUCH-ALERT", "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no alert \"NO-SUCH-ALERT\""),
+        "{}",
+        stderr(&o)
+    );
+    // review.csv: the header a tags file needs, and at most 50 rows.
+    let rows = csv_rows(&out.join("review.csv"));
+    assert!(!rows.is_empty() && rows.len() <= 50);
+    let header = std::fs::read_to_string(out.join("review.csv")).unwrap();
+    assert!(header.starts_with("alert_id,label,category,"), "{header}");
+    // Filled in, it is accepted as --labels (empty labels are skipped).
+    let o = run(
+        dir.path(),
+        &[&demo],
+        &["-q", "--labels", out.join("review.csv").to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

@@ -234,6 +234,14 @@ mod tests {
         // Day 13's own alert: only itself within ±30 min of 02:46 on 7..=13
         // plus day 11 at 02:20 (26 min).
         assert_eq!(days[2], 2);
+        // Exactly 30 min off counts, 31 does not.
+        let edge = recurring_days(&[Some((1, 1, 100)), Some((1, 2, 130))], 7, 30);
+        assert_eq!(edge[1], 2);
+        let past = recurring_days(&[Some((1, 1, 100)), Some((1, 2, 131))], 7, 30);
+        assert_eq!(past[1], 1);
+        // Another template, or a day outside the look-back, does not count.
+        let other = recurring_days(&[Some((2, 1, 100)), Some((1, 9, 100))], 7, 30);
+        assert_eq!(other[1], 1);
     }
 
     #[test]
