@@ -50,9 +50,25 @@ enum Command {
     },
     /// Write a realistic, deterministic multi-vendor history with ground truth.
     Demo(DemoArgs),
+    /// Mine templates from any text: one record per line, or one column of a
+    /// CSV with a header. Writes `line,template_id,template`.
+    Templates(TemplatesArgs),
     /// Why an alert got its label: each reason with its evidence and
     /// threshold, and the incident it overlaps. Reads a run's output.
     Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+struct TemplatesArgs {
+    /// The text file, or CSV file with --column.
+    file: PathBuf,
+    /// Read this column of a CSV file with a header. [default: every line
+    /// of the file is a record]
+    #[arg(long, value_name = "NAME")]
+    column: Option<String>,
+    /// Write the CSV here. [default: standard output]
+    #[arg(long, value_name = "FILE.csv")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -278,6 +294,31 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         writeln!(out, "  {source:<20} {n:>10}")?;
                     }
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Templates(args) => {
+            let outcome = match &args.out {
+                Some(path) => {
+                    let mut f = std::io::BufWriter::new(
+                        std::fs::File::create(path)
+                            .with_context(|| format!("creating {}", path.display()))?,
+                    );
+                    let o = pipeline::templates(&args.file, args.column.as_deref(), &mut f)?;
+                    f.flush()
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    o
+                }
+                None => {
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    pipeline::templates(&args.file, args.column.as_deref(), &mut out)?
+                }
+            };
+            if !cli.quiet {
+                eprintln!(
+                    "{} records, {} templates",
+                    outcome.records, outcome.templates
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -171,6 +171,14 @@ pub enum Error {
         /// The polars error.
         source: PolarsError,
     },
+    /// An input read outside ingest (`templates`).
+    #[error("{}: {message}", path.display())]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The human tags file (`--labels`).
     #[error("tags file {}: {message}", path.display())]
     Tags {

@@ -265,3 +265,73 @@ fn tagged_features(df: &polars::prelude::DataFrame, tags: &Tags) -> Result<Tagge
     }
     Ok((x, y, folds))
 }
+
+/// What `templates` did.
+#[derive(Debug, Clone)]
+pub struct TemplatesOutcome {
+    /// Records read.
+    pub records: usize,
+    /// Templates mined.
+    pub templates: usize,
+    /// Each record's template id, in input order.
+    pub ids: Vec<String>,
+}
+
+/// Mine templates over the lines of a file, or over one column of a CSV
+/// file with a header, and write `line,template_id,template` to `out`.
+pub fn templates(
+    input: &Path,
+    column: Option<&str>,
+    out: &mut dyn std::io::Write,
+) -> Result<TemplatesOutcome, Error> {
+    let bad = |message: String| Error::Input {
+        path: input.to_path_buf(),
+        message,
+    };
+    let texts: Vec<String> = match column {
+        Some(name) => {
+            let mut rdr = csv::ReaderBuilder::new()
+                .flexible(true)
+                .from_path(input)
+                .map_err(|e| bad(e.to_string()))?;
+            let header = rdr.headers().map_err(|e| bad(e.to_string()))?.clone();
+            let Some(idx) = header.iter().position(|h| h.trim() == name) else {
+                return Err(bad(format!(
+                    "no column {name:?}; the header has: {}",
+                    header.iter().collect::<Vec<_>>().join(", ")
+                )));
+            };
+            let mut texts = Vec::new();
+            for (i, rec) in rdr.records().enumerate() {
+                let rec = rec.map_err(|e| bad(format!("record {}: {e}", i + 1)))?;
+                texts.push(rec.get(idx).unwrap_or("").to_string());
+            }
+            texts
+        }
+        None => {
+            let bytes = std::fs::read(input).map_err(|e| bad(e.to_string()))?;
+            let text = String::from_utf8_lossy(&bytes);
+            text.lines().map(str::to_string).collect()
+        }
+    };
+    let (assigned, templates) = classify::drain::mine(texts.iter().map(String::as_str));
+    let ids: Vec<String> = templates
+        .iter()
+        .map(|t| classify::template::template_id(t))
+        .collect();
+    let mut w = csv::Writer::from_writer(out);
+    let io = |e: csv::Error| bad(format!("writing the templates: {e}"));
+    w.write_record(["line", "template_id", "template"])
+        .map_err(io)?;
+    for (i, c) in assigned.iter().enumerate() {
+        w.write_record([(i + 1).to_string().as_str(), &ids[*c], &templates[*c]])
+            .map_err(io)?;
+    }
+    w.flush()
+        .map_err(|e| bad(format!("writing the templates: {e}")))?;
+    Ok(TemplatesOutcome {
+        records: assigned.len(),
+        templates: templates.len(),
+        ids: assigned.iter().map(|c| ids[*c].clone()).collect(),
+    })
+}

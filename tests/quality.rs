@@ -59,6 +59,32 @@ fn score(
     by
 }
 
+/// Grouping accuracy of the run's templates against truth.csv's.
+fn template_accuracy(out: &std::path::Path, demo: &std::path::Path) -> f64 {
+    let df = read_parquet(&out.join("alerts.parquet"));
+    let ids = df.column(s::ALERT_ID).unwrap().str().unwrap().clone();
+    let tpl = df.column(s::TEMPLATE).unwrap().str().unwrap().clone();
+    let mut r = csv::Reader::from_path(demo.join("truth.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let (i, t) = (
+        h.iter().position(|c| c == "alert_id").unwrap(),
+        h.iter().position(|c| c == "template").unwrap(),
+    );
+    let truth: HashMap<String, String> = r
+        .records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[i].to_string(), rec[t].to_string())
+        })
+        .collect();
+    let (mut pred, mut want) = (Vec::new(), Vec::new());
+    for (id, p) in ids.iter().zip(tpl.iter()) {
+        pred.push(p.unwrap().to_string());
+        want.push(truth[id.unwrap()].clone());
+    }
+    alertsift::classify::drain::grouping_accuracy(&pred, &want)
+}
+
 /// A random tenth: a SplitMix64 hash of the id, seeded.
 fn drawn(id: &str) -> bool {
     let mut z = id.bytes().fold(0x9e37_79b9_7f4a_7c15u64, |h, b| {
@@ -142,6 +168,9 @@ fn labels_match_the_ground_truth_on_an_unseen_history() {
     assert!(all >= 0.90, "rules alone: macro F1 {all:.3}");
     let all = fitted["all"].metrics().macro_f1;
     assert!(all >= 0.95, "with 10% tags: macro F1 {all:.3}");
+    // Every alert's template groups alerts as the ground truth does.
+    let ga = template_accuracy(&dir.path().join("rules"), &demo);
+    assert!(ga >= 0.98, "template grouping accuracy {ga:.4}");
     // Alertmanager carries no acknowledgements and still counts.
     let am = rules["alertmanager"].metrics().macro_f1;
     assert!(am >= 0.90, "Alertmanager, rules alone: macro F1 {am:.3}");

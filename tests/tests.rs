@@ -11,3 +11,4 @@ mod formats;
 mod quality;
 mod real_data;
 mod store;
+mod templates;

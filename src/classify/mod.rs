@@ -13,6 +13,7 @@
 //! is noise), `label` and `reasons`; [`Weights`] are the rules' defaults or
 //! fitted from human tags ([`evaluate`]).
 
+pub mod drain;
 pub mod evaluate;
 pub mod history;
 pub mod tags;
@@ -248,12 +249,12 @@ pub fn features(
             col(s::RESOLVED_AT).cast(DataType::Int64).alias(R),
             col(s::ACKNOWLEDGED_AT).cast(DataType::Int64).alias(A),
             col(s::TITLE)
-                .map(
+                .apply(
                     |c| {
                         let ca = c.str()?;
-                        let out: StringChunked =
-                            ca.iter().map(|t| t.map(template::template)).collect();
-                        Ok(out.into_column())
+                        // Mined over the whole history, in its order: `apply`,
+                        // not `map`, so the plan never splits it by partition.
+                        Ok(drain::mine_column(ca).into_column())
                     },
                     |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
                 )
@@ -339,7 +340,7 @@ pub fn features(
                 .alias(HAS_ACK),
         ])
         .with_columns([col(s::TEMPLATE_ID)
-            .map_many(
+            .apply_many(
                 move |cols| {
                     let tid = cols[0].str()?;
                     let team = cols[1].str()?;

@@ -84,6 +84,14 @@ fn pieces(title: &str, variable: fn(&str) -> bool, quotes: bool, out: &mut impl 
             out("<*>");
             continue;
         }
+        // An empty bracketed value, `()` or `[]`: a value that happened to
+        // be empty.
+        if quotes && matches!(word, "()" | "[]" | "{}") {
+            out(&word[..1]);
+            out("<*>");
+            out(&word[1..]);
+            continue;
+        }
         // Wrapping punctuation and a sentence's final `.` are not the word.
         let core = word
             .trim_start_matches(is_wrap)
@@ -95,13 +103,30 @@ fn pieces(title: &str, variable: fn(&str) -> bool, quotes: bool, out: &mut impl 
         // `core` is a slice of `word`.
         let start = core.as_ptr() as usize - word.as_ptr() as usize;
         out(&word[..start]);
-        out("<*>");
+        // `key=value`, `key:value`: the key is not variable.
+        let key_end = core
+            .find(['=', ':'])
+            .filter(|&i| i > 0 && !variable(&core[..i]) && !core[i + 1..].starts_with("//"));
+        match key_end {
+            Some(i) if variable(&core[i + 1..]) => {
+                out(&core[..=i]);
+                out("<*>");
+            }
+            _ => out("<*>"),
+        }
         out(&word[start + core.len()..]);
     }
 }
 
+/// Month and weekday names: parts of a date written in the text.
+const CALENDAR: [&str; 19] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Mon",
+    "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
+];
+
 fn is_variable(w: &str) -> bool {
     w.bytes().any(|b| b.is_ascii_digit())
+        || CALENDAR.contains(&w)
         || (w.starts_with('/') && w.len() > 1)
         || (w.contains('@') && w.contains('.'))
         || w.contains("://")

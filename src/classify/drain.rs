@@ -1,0 +1,221 @@
+//! Template mining: a Drain-style fixed-depth parse tree (He et al., "Drain:
+//! An Online Log Parsing Approach with Fixed Depth Tree", ICWS 2017) over
+//! masked text.
+//!
+//! Each text is first masked ([`super::template::template`]: words with
+//! digits, paths, e-mails, URLs and quoted values become `<*>`); identical
+//! masked texts are mined once. A masked text is routed by its token count
+//! and its first [`Miner::PREFIX`] tokens to a leaf; in the leaf, the
+//! template sharing the most tokens position by position is chosen, and the
+//! text joins it when at least [`Miner::SIMILARITY`] of the positions agree
+//! (positions where both are `<*>` are left out: they say nothing), and the
+//! differing positions become `<*>`; else it starts a template of its own.
+//! There are no per-input settings. The result depends only on the texts and
+//! their order, so the same input gives the same templates.
+
+use polars::prelude::PlHashMap;
+
+use super::template;
+
+const WILD: u32 = 0;
+
+/// Mines templates from texts, one at a time.
+#[derive(Debug)]
+pub struct Miner {
+    words: Vec<String>,
+    ids: PlHashMap<String, u32>,
+    leaves: PlHashMap<Vec<u32>, Vec<usize>>,
+    clusters: Vec<Vec<u32>>,
+    seen: PlHashMap<String, usize>,
+}
+
+impl Default for Miner {
+    fn default() -> Self {
+        let mut m = Miner {
+            words: Vec::new(),
+            ids: PlHashMap::default(),
+            leaves: PlHashMap::default(),
+            clusters: Vec::new(),
+            seen: PlHashMap::default(),
+        };
+        m.intern("<*>");
+        m
+    }
+}
+
+impl Miner {
+    /// Tokens (after the token count) that route a text to its leaf.
+    pub const PREFIX: usize = 2;
+    /// Share of positions that must agree for a text to join a template.
+    pub const SIMILARITY: f64 = 0.6;
+
+    fn intern(&mut self, w: &str) -> u32 {
+        if let Some(&id) = self.ids.get(w) {
+            return id;
+        }
+        let id = self.words.len() as u32;
+        self.words.push(w.to_string());
+        self.ids.insert(w.to_string(), id);
+        id
+    }
+
+    /// Add a text; returns the id of the cluster it joined (stable for the
+    /// life of the miner; the cluster's template may still widen).
+    pub fn add(&mut self, text: &str) -> usize {
+        let masked = template::template(text);
+        if let Some(&c) = self.seen.get(&masked) {
+            return c;
+        }
+        let tokens: Vec<u32> = masked
+            .split_whitespace()
+            .map(|w| if w == "<*>" { WILD } else { self.intern(w) })
+            .collect();
+        let mut key = Vec::with_capacity(Self::PREFIX + 1);
+        key.push(tokens.len() as u32);
+        key.extend(tokens.iter().take(Self::PREFIX));
+        let leaf = self.leaves.entry(key).or_default();
+        // The most similar template; ties: more wildcards, then the oldest.
+        let mut best: Option<(usize, usize, usize)> = None;
+        for &c in leaf.iter() {
+            let t = &self.clusters[c];
+            // Positions where both are wildcards say nothing either way.
+            let same = t
+                .iter()
+                .zip(&tokens)
+                .filter(|(a, b)| a == b && **a != WILD)
+                .count();
+            let wild = t
+                .iter()
+                .zip(&tokens)
+                .filter(|(a, b)| **a == WILD && **b == WILD)
+                .count();
+            if best.is_none_or(|(s, w, _)| (same, wild) > (s, w)) {
+                best = Some((same, wild, c));
+            }
+        }
+        let chosen = match best {
+            Some((same, wild, c))
+                if tokens.len() == wild
+                    || same as f64 / (tokens.len() - wild) as f64 >= Self::SIMILARITY =>
+            {
+                let t = &mut self.clusters[c];
+                for (a, b) in t.iter_mut().zip(&tokens) {
+                    if a != b {
+                        *a = WILD;
+                    }
+                }
+                c
+            }
+            _ => {
+                let c = self.clusters.len();
+                self.clusters.push(tokens);
+                leaf.push(c);
+                c
+            }
+        };
+        self.seen.insert(masked, chosen);
+        chosen
+    }
+
+    /// The template text of a cluster.
+    pub fn template(&self, cluster: usize) -> String {
+        self.clusters
+            .get(cluster)
+            .map(|t| {
+                t.iter()
+                    .map(|&w| self.words[w as usize].as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default()
+    }
+
+    /// Clusters so far.
+    pub fn len(&self) -> usize {
+        self.clusters.len()
+    }
+
+    /// No text added yet.
+    pub fn is_empty(&self) -> bool {
+        self.clusters.is_empty()
+    }
+}
+
+/// Mine templates for a sequence of texts: each text's cluster, and each
+/// cluster's final template.
+pub fn mine<'a>(texts: impl IntoIterator<Item = &'a str>) -> (Vec<usize>, Vec<String>) {
+    let mut m = Miner::default();
+    let assigned: Vec<usize> = texts.into_iter().map(|t| m.add(t)).collect();
+    let templates = (0..m.len()).map(|c| m.template(c)).collect();
+    (assigned, templates)
+}
+
+/// The template of every text of a string column (null stays null).
+pub fn mine_column(texts: &polars::prelude::StringChunked) -> polars::prelude::StringChunked {
+    let mut m = Miner::default();
+    let assigned: Vec<Option<usize>> = texts.iter().map(|t| t.map(|t| m.add(t))).collect();
+    let templates: Vec<String> = (0..m.len()).map(|c| m.template(c)).collect();
+    assigned
+        .into_iter()
+        .map(|c| c.map(|c| templates[c].as_str()))
+        .collect()
+}
+
+/// Grouping accuracy (Zhu et al., ICSE-SEIP 2019): the share of texts whose
+/// predicted cluster holds exactly the texts of their true group.
+pub fn grouping_accuracy<P, T>(predicted: &[P], truth: &[T]) -> f64
+where
+    P: std::hash::Hash + Eq,
+    T: std::hash::Hash + Eq,
+{
+    use std::collections::HashMap;
+    if predicted.is_empty() || predicted.len() != truth.len() {
+        return 0.0;
+    }
+    // For each predicted cluster: its size and the true groups inside it.
+    let mut pred_size: HashMap<&P, usize> = HashMap::new();
+    let mut true_size: HashMap<&T, usize> = HashMap::new();
+    let mut pair: HashMap<(&P, &T), usize> = HashMap::new();
+    for (p, t) in predicted.iter().zip(truth) {
+        *pred_size.entry(p).or_insert(0) += 1;
+        *true_size.entry(t).or_insert(0) += 1;
+        *pair.entry((p, t)).or_insert(0) += 1;
+    }
+    let correct: usize = pair
+        .iter()
+        .filter(|((p, t), n)| pred_size[p] == **n && true_size[t] == **n)
+        .map(|(_, n)| *n)
+        .sum();
+    correct as f64 / predicted.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merges_one_rule_keeps_two_apart() {
+        let (c, t) = mine([
+            "Deployment of refunds finished",
+            "Deployment of invoices finished",
+            "Disk on pay-03 will be full in 1582 hours",
+            "Disk on pay-07 will be full in 12 hours",
+            "Deployment of refunds failed badly today",
+        ]);
+        assert_eq!(c[0], c[1]);
+        assert_eq!(c[2], c[3]);
+        assert_ne!(c[0], c[4]);
+        assert_eq!(t[c[0]], "Deployment of <*> finished");
+        assert_eq!(t[c[2]], "Disk on <*> will be full in <*> hours");
+    }
+
+    #[test]
+    fn grouping_accuracy_by_hand() {
+        // Truth: {0,1} A, {2} B, {3} C. Predicted: {0,1} x, {2,3} y.
+        // Lines 0 and 1 are right; 2 and 3 share a cluster with another
+        // group: 2 of 4.
+        let ga = grouping_accuracy(&[1, 1, 2, 2], &["A", "A", "B", "C"]);
+        assert!((ga - 0.5).abs() < 1e-12);
+        assert!((grouping_accuracy(&[5, 6], &["A", "B"]) - 1.0).abs() < 1e-12);
+    }
+}
