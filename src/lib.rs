@@ -9,12 +9,15 @@
 //! * [`schema`] — the canonical column names and types.
 //! * [`ingest`] — one module per vendor export format → canonical frames.
 //! * [`store`] — the Parquet store directory: merge, atomic writes.
-//! * [`classify`] — actionable or noise, with reason codes and evidence.
+//! * [`classify`] — actionable or noise, with reason codes and evidence;
+//!   title templates (a Drain-style miner) and storm episodes.
+//! * [`cluster`] — exact duplicates, episode counts, per-template statistics.
 //! * [`report`] — what a run writes: `alerts.parquet`, `summary.json`.
 //! * [`demo`] — a deterministic multi-vendor history with ground truth.
 //! * [`pipeline`] — the jobs the command line runs, glued together.
 
 pub mod classify;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod error;

@@ -191,6 +191,7 @@ pub fn run(
             evaluation,
             tags,
             review_size,
+            config,
         },
     )?;
     ingest::timing("classify and report", t);
@@ -314,7 +315,9 @@ pub fn templates(
             text.lines().map(str::to_string).collect()
         }
     };
+    let t = std::time::Instant::now();
     let (assigned, templates) = classify::drain::mine(texts.iter().map(String::as_str));
+    ingest::timing(&format!("mine {} texts", texts.len()), t);
     let ids: Vec<String> = templates
         .iter()
         .map(|t| classify::template::template_id(t))

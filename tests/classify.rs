@@ -591,3 +591,52 @@ fn explain_storm_and_incident() {
     assert!(t.contains("2 note(s)"), "{t}");
     assert!(t.contains("label: actionable"), "{t}");
 }
+
+#[test]
+fn cluster_counts_and_template_statistics() {
+    use alertsift::cluster;
+    let mk = |id: &'static str, t: i64, dur: i64, title: &'static str, svc: &'static str| {
+        let mut x = a(id, t, Some(t + dur));
+        x.title = title;
+        x.service = Some(svc);
+        x
+    };
+    // One template three times: 07:00 (sleep hours), 09:00, 22:00 (sleep:
+    // 22:00 starts them) UTC, lasting 60, 300 and 120 s, on two services.
+    let mut d1 = mk("d1", T0 + 7 * HOUR, 60, "Disk full on db-1", "db");
+    d1.key = Some("k1");
+    let mut d2 = mk("d2", T0 + 9 * HOUR, 300, "Disk full on db-2", "api");
+    d2.key = Some("k1");
+    d2.paged = Some(false);
+    let mut d3 = mk("d3", T0 + 22 * HOUR, 120, "Disk full on db-3", "db");
+    d3.key = Some("k2");
+    // Another template, and one more alert a minute after it (same episode).
+    let o1 = mk("o1", T0 + 12 * HOUR, 600, "Queue stuck", "db");
+    let o2 = mk("o2", T0 + 12 * HOUR + MIN, 600, "Cache cold", "db");
+    let df = run(&[d1, d2, d3, o1, o2]);
+    let c = cluster::counts(&df).unwrap();
+    assert_eq!(c.templates, 3);
+    // Five alerts, four episodes: compression 1 − 4/5.
+    assert_eq!(c.episodes, 4);
+    assert!((c.compression - 0.2).abs() < 1e-12);
+    // Keys k1, k1, k2: one exact duplicate.
+    assert_eq!(c.exact_duplicates, 1);
+
+    let stats = cluster::template_stats(df.lazy(), &Config::default())
+        .collect()
+        .unwrap();
+    assert_eq!(stats.height(), 3);
+    let get = |name: &str| stats.column(name).unwrap().get(0).unwrap();
+    // Most alerts first.
+    assert_eq!(get("template").to_string(), "\"Disk full on <*>\"");
+    assert_eq!(get("alerts").extract::<u64>(), Some(3));
+    assert_eq!(get("pages").extract::<u64>(), Some(2));
+    // Durations 60, 120, 300: median 120; p90 at rank 1.8: 120 + 0.8·180.
+    assert_eq!(get("median_duration_s").extract::<f64>(), Some(120.0));
+    assert!((get("p90_duration_s").extract::<f64>().unwrap() - 264.0).abs() < 1e-9);
+    // Re-fires after 2 h and 13 h: median 7.5 h.
+    assert_eq!(get("median_refire_s").extract::<f64>(), Some(27_000.0));
+    assert!((get("sleep_share").extract::<f64>().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    assert_eq!(get("auto_resolve_share").extract::<f64>(), Some(1.0));
+    assert_eq!(get("services").to_string(), "\"api, db\"");
+}

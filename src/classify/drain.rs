@@ -27,6 +27,7 @@ pub struct Miner {
     leaves: PlHashMap<Vec<u32>, Vec<usize>>,
     clusters: Vec<Vec<u32>>,
     seen: PlHashMap<String, usize>,
+    scratch: String,
 }
 
 impl Default for Miner {
@@ -37,6 +38,7 @@ impl Default for Miner {
             leaves: PlHashMap::default(),
             clusters: Vec::new(),
             seen: PlHashMap::default(),
+            scratch: String::new(),
         };
         m.intern("<*>");
         m
@@ -62,12 +64,14 @@ impl Miner {
     /// Add a text; returns the id of the cluster it joined (stable for the
     /// life of the miner; the cluster's template may still widen).
     pub fn add(&mut self, text: &str) -> usize {
-        let masked = template::template(text);
-        if let Some(&c) = self.seen.get(&masked) {
+        let mut masked = std::mem::take(&mut self.scratch);
+        template::template_into(text, &mut masked);
+        if let Some(&c) = self.seen.get(masked.as_str()) {
+            self.scratch = masked;
             return c;
         }
         let tokens: Vec<u32> = masked
-            .split_whitespace()
+            .split_ascii_whitespace()
             .map(|w| if w == "<*>" { WILD } else { self.intern(w) })
             .collect();
         let mut key = Vec::with_capacity(Self::PREFIX + 1);

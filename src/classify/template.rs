@@ -16,6 +16,12 @@ pub fn template(title: &str) -> String {
     mask(title, is_variable, true)
 }
 
+/// [`template`] into a buffer (cleared first), to spare an allocation.
+pub fn template_into(title: &str, out: &mut String) {
+    out.clear();
+    pieces(title, is_variable, true, &mut |p| out.push_str(p));
+}
+
 /// The title with only measurements masked: what names the entity stays.
 pub fn entity_key(title: &str) -> String {
     mask(title, is_measurement, false)
@@ -71,7 +77,7 @@ fn mask(title: &str, variable: fn(&str) -> bool, quotes: bool) -> String {
 /// The masked title as a sequence of pieces, so a hash of it needs no
 /// allocation.
 fn pieces(title: &str, variable: fn(&str) -> bool, quotes: bool, out: &mut impl FnMut(&str)) {
-    for (i, word) in title.split_whitespace().enumerate() {
+    for (i, word) in title.split_ascii_whitespace().enumerate() {
         if i > 0 {
             out(" ");
         }
@@ -125,11 +131,22 @@ const CALENDAR: [&str; 19] = [
 ];
 
 fn is_variable(w: &str) -> bool {
-    w.bytes().any(|b| b.is_ascii_digit())
-        || CALENDAR.contains(&w)
-        || (w.starts_with('/') && w.len() > 1)
-        || (w.contains('@') && w.contains('.'))
-        || w.contains("://")
+    // One pass over the bytes: digits, and the marks of e-mails and URLs.
+    let (mut at, mut dot, mut colon_slash) = (false, false, false);
+    let b = w.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => return true,
+            b'@' => at = true,
+            b'.' => dot = true,
+            b':' => colon_slash |= b[i + 1..].starts_with(b"//"),
+            _ => {}
+        }
+    }
+    (at && dot)
+        || colon_slash
+        || (b.len() > 1 && b[0] == b'/')
+        || (b.len() == 3 && CALENDAR.contains(&w))
 }
 
 fn is_measurement(w: &str) -> bool {

@@ -836,7 +836,7 @@ pub fn timing(what: &str, since: std::time::Instant) {
                 >> 10
         };
         eprintln!(
-            "timing: {what}: {:.2}s (rss {} MiB, peak {} MiB)",
+            "timing: {what}: {:.3}s (rss {} MiB, peak {} MiB)",
             since.elapsed().as_secs_f64(),
             mem("VmRSS:"),
             mem("VmHWM:")

@@ -76,6 +76,14 @@ pub struct Summary {
     pub reasons: BTreeMap<String, u64>,
     /// The labels against human tags, when `--labels` was given.
     pub evaluation: Option<Evaluation>,
+    /// Distinct title templates (see `templates.csv`).
+    pub templates: u64,
+    /// Storm episodes: alerts of a team whose starts chain within the gap.
+    pub episodes: u64,
+    /// `1 − episodes / alerts`.
+    pub compression: f64,
+    /// Alerts whose vendor key an earlier alert already had.
+    pub exact_duplicates: u64,
 }
 
 /// What a run knows besides the tables.
@@ -93,6 +101,8 @@ pub struct RunInfo<'a> {
     pub tags: Option<&'a Tags>,
     /// Alerts in `review.csv`.
     pub review_size: usize,
+    /// The configuration (team zones for the template statistics).
+    pub config: &'a crate::config::Config,
 }
 
 /// Counts of `column` values, nulls as `(none)`.
@@ -169,6 +179,7 @@ pub fn write_run(
         .and_then(|c| c.u64().ok().and_then(|ca| ca.get(0)))
         .unwrap_or(0);
     let labels = label_counts(&alerts)?;
+    let clusters = crate::cluster::counts(&alerts)?;
     let summary = Summary {
         schema_version: SUMMARY_VERSION,
         records: info.inputs.iter().map(|i| i.records).sum(),
@@ -191,7 +202,15 @@ pub fn write_run(
         page_noise_ratio: share(labels.noise_pages, pages),
         reasons: labels.reasons,
         evaluation: info.evaluation,
+        templates: clusters.templates,
+        episodes: clusters.episodes,
+        compression: clusters.compression,
+        exact_duplicates: clusters.exact_duplicates,
     };
+    let stats = crate::cluster::template_stats(alerts.clone().lazy(), info.config)
+        .collect()
+        .map_err(Error::polars("the template statistics"))?;
+    write_csv(&out.join("templates.csv"), &stats)?;
     review::write(
         &out.join("review.csv"),
         &alerts,
@@ -264,6 +283,36 @@ fn label_counts(df: &DataFrame) -> Result<LabelCounts, Error> {
         }
     }
     Ok(out)
+}
+
+/// Write a small frame as CSV (header, then rows; floats with at most
+/// three decimals, nulls empty).
+pub fn write_csv(path: &Path, df: &DataFrame) -> Result<(), Error> {
+    let cols = df.columns();
+    write_atomic(path, |f| {
+        let mut w = csv::Writer::from_writer(f);
+        let err = |e: csv::Error| std::io::Error::other(e.to_string());
+        w.write_record(cols.iter().map(|c| c.name().as_str()))
+            .map_err(err)?;
+        for i in 0..df.height() {
+            let row: Vec<String> = cols
+                .iter()
+                .map(|c| match c.get(i) {
+                    Ok(AnyValue::Null) | Err(_) => String::new(),
+                    Ok(AnyValue::Float64(v)) => {
+                        let t = format!("{v:.3}");
+                        t.trim_end_matches('0').trim_end_matches('.').to_string()
+                    }
+                    Ok(AnyValue::String(v)) => v.to_string(),
+                    Ok(AnyValue::StringOwned(v)) => v.to_string(),
+                    Ok(v) => v.to_string(),
+                })
+                .collect();
+            w.write_record(&row).map_err(err)?;
+        }
+        w.flush()
+    })?;
+    Ok(())
 }
 
 /// Write a frame as Parquet (zstd), atomically.

@@ -1,0 +1,202 @@
+//! Clusters of alerts (issue 4): exact duplicates by vendor key, storm
+//! episodes, and per-template statistics for the reports.
+//!
+//! Templates and episodes are assigned while classifying
+//! ([`crate::classify`]: the rules need them); this stage counts them and
+//! describes each template.
+
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use crate::classify::history::local_day_minute;
+use crate::config::Config;
+use crate::error::Error;
+use crate::schema as s;
+
+/// Counts of the clusters of a classified alerts table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Counts {
+    /// Distinct templates.
+    pub templates: u64,
+    /// Distinct storm episodes.
+    pub episodes: u64,
+    /// `1 − episodes / alerts` (BigPanda's event compression; 0 with no
+    /// alerts).
+    pub compression: f64,
+    /// Alerts whose vendor key (`source`, `dedup_key`) an earlier alert
+    /// already had: alerts with a key minus distinct keys.
+    pub exact_duplicates: u64,
+}
+
+/// Count templates, episodes and exact duplicates.
+pub fn counts(alerts: &DataFrame) -> Result<Counts, Error> {
+    let what = "the cluster counts";
+    let df = alerts
+        .clone()
+        .lazy()
+        .select([
+            col(s::TEMPLATE_ID).n_unique().alias("templates"),
+            col(s::EPISODE_ID).n_unique().alias("episodes"),
+            col(s::DEDUP_KEY).count().alias("keyed"),
+            // Distinct (source, key) pairs among alerts with a key.
+            as_pair().drop_nulls().n_unique().alias("keys"),
+            len().alias("alerts"),
+        ])
+        .collect()
+        .map_err(Error::polars(what))?;
+    let get = |name: &str| -> u64 {
+        df.column(name)
+            .ok()
+            .and_then(|c| c.cast(&DataType::UInt64).ok())
+            .and_then(|c| c.u64().ok().and_then(|c| c.get(0)))
+            .unwrap_or(0)
+    };
+    let alerts_n = get("alerts");
+    let episodes = if alerts_n == 0 { 0 } else { get("episodes") };
+    Ok(Counts {
+        templates: if alerts_n == 0 { 0 } else { get("templates") },
+        episodes,
+        compression: if alerts_n == 0 {
+            0.0
+        } else {
+            1.0 - episodes as f64 / alerts_n as f64
+        },
+        exact_duplicates: get("keyed").saturating_sub(get("keys")),
+    })
+}
+
+/// `source` and `dedup_key` as one string key (null when there is no key).
+fn as_pair() -> Expr {
+    col(s::SOURCE).map_many(
+        |c| {
+            let src = c[0].str()?;
+            let key = c[1].str()?;
+            let out: StringChunked = src
+                .iter()
+                .zip(key.iter())
+                .map(|(s, k)| k.map(|k| format!("{}\u{1f}{k}", s.unwrap_or(""))))
+                .collect();
+            Ok(out.into_column())
+        },
+        &[col(s::DEDUP_KEY)],
+        |_, f| Ok(Field::new(f[0].name().clone(), DataType::String)),
+    )
+}
+
+/// Per-template statistics, one row per template, most alerts first (ties
+/// by template id): alerts, pages, noise share, median and p90 duration
+/// (trigger to resolve, seconds; linear interpolation), auto-resolve share,
+/// median re-fire interval (seconds between consecutive triggers of the
+/// template), share triggered in sleep hours (22:00–08:00 in the team's
+/// zone, domain.md's PagerDuty definition), and the services, sorted.
+pub fn template_stats(alerts: LazyFrame, config: &Config) -> LazyFrame {
+    let zones: Arc<PlHashMap<String, chrono_tz::Tz>> = Arc::new(
+        config
+            .teams
+            .iter()
+            .filter_map(|(n, t)| t.timezone.map(|tz| (n.clone(), tz)))
+            .collect(),
+    );
+    let default_zone = config.timezone;
+    let t = || col("__t");
+    alerts
+        .with_columns([
+            col(s::TRIGGERED_AT).cast(DataType::Int64).alias("__t"),
+            ((col(s::RESOLVED_AT).cast(DataType::Int64)
+                - col(s::TRIGGERED_AT).cast(DataType::Int64))
+                / lit(1_000_000i64))
+            .cast(DataType::Float64)
+            .alias("__dur"),
+            col(s::TEAM)
+                .map_many(
+                    move |c| {
+                        let team = c[0].str()?;
+                        let t = c[1].i64()?;
+                        let out: BooleanChunked = team
+                            .iter()
+                            .zip(t.iter())
+                            .map(|(team, t)| {
+                                let tz = team
+                                    .and_then(|n| zones.get(n).copied())
+                                    .unwrap_or(default_zone);
+                                t.and_then(|t| local_day_minute(t, tz))
+                                    .map(|(_, m)| !(8 * 60..22 * 60).contains(&m))
+                            })
+                            .collect();
+                        Ok(out.into_column())
+                    },
+                    &[col(s::TRIGGERED_AT).cast(DataType::Int64)],
+                    |_, f| Ok(Field::new(f[0].name().clone(), DataType::Boolean)),
+                )
+                .alias("__sleep"),
+        ])
+        .sort(
+            ["__t"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .with_columns([((t() - t().shift(lit(1)))
+            .over([col(s::TEMPLATE_ID)])
+            .unwrap_or_else(|_| lit(NULL))
+            / lit(1_000_000i64))
+        .cast(DataType::Float64)
+        .alias("__refire")])
+        .group_by([col(s::TEMPLATE_ID)])
+        .agg([
+            col(s::TEMPLATE).first(),
+            len().cast(DataType::UInt64).alias("alerts"),
+            col(s::PAGED)
+                .fill_null(lit(false))
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("pages"),
+            col(s::LABEL)
+                .eq(lit("noise"))
+                .cast(DataType::Float64)
+                .mean()
+                .alias("noise_share"),
+            col("__dur").median().alias("median_duration_s"),
+            col("__dur")
+                .quantile(lit(0.9), QuantileMethod::Linear)
+                .alias("p90_duration_s"),
+            col(s::AUTO_RESOLVED)
+                .fill_null(lit(false))
+                .cast(DataType::Float64)
+                .mean()
+                .alias("auto_resolve_share"),
+            col("__refire").median().alias("median_refire_s"),
+            col("__sleep")
+                .cast(DataType::Float64)
+                .mean()
+                .alias("sleep_share"),
+            col(s::SERVICE)
+                .drop_nulls()
+                .unique()
+                .sort(SortOptions::default())
+                .alias("services"),
+        ])
+        .with_columns([col("services")
+            .map(
+                |c| {
+                    let lists = c.list()?;
+                    let out: StringChunked = lists
+                        .amortized_iter()
+                        .map(|l| {
+                            l.map(|l| {
+                                l.as_ref()
+                                    .str()
+                                    .map(|s| s.iter().flatten().collect::<Vec<_>>().join(", "))
+                                    .unwrap_or_default()
+                            })
+                        })
+                        .collect();
+                    Ok(out.into_column())
+                },
+                |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+            )
+            .alias("services")])
+        .sort_by_exprs(
+            [col("alerts"), col(s::TEMPLATE_ID)],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+}
