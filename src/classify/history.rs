@@ -133,6 +133,36 @@ pub fn local_day_minute(t_us: i64, tz: Tz) -> Option<(i32, u16)> {
     ))
 }
 
+/// [`local_day_minute`] with the zone's UTC offset remembered per UTC hour
+/// (zones change offset on whole hours), for long columns.
+#[derive(Debug, Default)]
+pub struct LocalClock {
+    offsets: HashMap<(Tz, i64), i64>,
+}
+
+impl LocalClock {
+    /// Local day and minute of `t_us` in `tz`.
+    pub fn day_minute(&mut self, t_us: i64, tz: Tz) -> Option<(i32, u16)> {
+        use chrono::Offset;
+        const HOUR: i64 = 3_600_000_000;
+        let hour = t_us.div_euclid(HOUR);
+        let offset = match self.offsets.get(&(tz, hour)) {
+            Some(o) => *o,
+            None => {
+                let utc = chrono::Utc.timestamp_micros(hour * HOUR).single()?;
+                let o = i64::from(utc.with_timezone(&tz).offset().fix().local_minus_utc());
+                self.offsets.insert((tz, hour), o);
+                o
+            }
+        };
+        let local_s = t_us.div_euclid(1_000_000) + offset;
+        // Days since 0001-01-01 (CE day 1), as chrono counts them.
+        let day = local_s.div_euclid(86_400) + 719_163;
+        let minute = local_s.rem_euclid(86_400) / 60;
+        Some((i32::try_from(day).ok()?, minute as u16))
+    }
+}
+
 /// For each alert, on how many distinct days of the `lookback` days ending
 /// with its own the same template (of the same team) fired within
 /// `tolerance` minutes of its local time of day. `keys[i]` is `None` when
@@ -242,6 +272,27 @@ mod tests {
         // Another template, or a day outside the look-back, does not count.
         let other = recurring_days(&[Some((2, 1, 100)), Some((1, 9, 100))], 7, 30);
         assert_eq!(other[1], 1);
+    }
+
+    #[test]
+    fn cached_clock_agrees_with_chrono() {
+        let mut clock = LocalClock::default();
+        let zones = [
+            chrono_tz::Europe::Berlin,
+            chrono_tz::Australia::Sydney,
+            chrono_tz::America::New_York,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::UTC,
+        ];
+        // Every 17 minutes over 2026, through every clock change.
+        let start = 1_767_225_600_000_000i64; // 2026-01-01T00:00:00Z
+        let mut t = start;
+        while t < start + 366 * 86_400_000_000 {
+            for tz in zones {
+                assert_eq!(clock.day_minute(t, tz), local_day_minute(t, tz), "{t} {tz}");
+            }
+            t += 17 * 60_000_000 + 1_234_567;
+        }
     }
 
     #[test]

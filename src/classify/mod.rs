@@ -345,6 +345,7 @@ pub fn features(
                     let tid = cols[0].str()?;
                     let team = cols[1].str()?;
                     let t = cols[2].i64()?;
+                    let mut clock = history::LocalClock::default();
                     let keys: Vec<Option<(u64, i32, u16)>> = tid
                         .iter()
                         .zip(team.iter())
@@ -354,7 +355,7 @@ pub fn features(
                             let tz = team_name
                                 .and_then(|n| zones.get(n).copied())
                                 .unwrap_or(default_zone);
-                            let (day, minute) = history::local_day_minute(t, tz)?;
+                            let (day, minute) = clock.day_minute(t, tz)?;
                             let g = template::hash(tid)
                                 ^ team_name.map_or(0, |n| template::hash(n).rotate_left(1));
                             Some((g, day, minute))

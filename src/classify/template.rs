@@ -99,9 +99,14 @@ fn pieces(title: &str, variable: fn(&str) -> bool, quotes: bool, out: &mut impl 
             continue;
         }
         // Wrapping punctuation and a sentence's final `.` are not the word.
-        let core = word
-            .trim_start_matches(is_wrap)
-            .trim_end_matches(|c| is_wrap(c) || c == '.');
+        // (All ASCII, so byte positions are character boundaries.)
+        let b = word.as_bytes();
+        let lo = b.iter().position(|&c| !is_wrap(c as char)).unwrap_or(b.len());
+        let hi = b
+            .iter()
+            .rposition(|&c| !(is_wrap(c as char) || c == b'.'))
+            .map_or(lo, |i| (i + 1).max(lo));
+        let core = &word[lo..hi];
         if core.is_empty() || !variable(core) {
             out(word);
             continue;

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use crate::classify::history::local_day_minute;
 use crate::config::Config;
 use crate::error::Error;
 use crate::schema as s;
@@ -113,6 +112,7 @@ pub fn template_stats(alerts: LazyFrame, config: &Config) -> LazyFrame {
                     move |c| {
                         let team = c[0].str()?;
                         let t = c[1].i64()?;
+                        let mut clock = crate::classify::history::LocalClock::default();
                         let out: BooleanChunked = team
                             .iter()
                             .zip(t.iter())
@@ -120,7 +120,7 @@ pub fn template_stats(alerts: LazyFrame, config: &Config) -> LazyFrame {
                                 let tz = team
                                     .and_then(|n| zones.get(n).copied())
                                     .unwrap_or(default_zone);
-                                t.and_then(|t| local_day_minute(t, tz))
+                                t.and_then(|t| clock.day_minute(t, tz))
                                     .map(|(_, m)| !(8 * 60..22 * 60).contains(&m))
                             })
                             .collect();
