@@ -101,7 +101,10 @@ fn pieces(title: &str, variable: fn(&str) -> bool, quotes: bool, out: &mut impl 
         // Wrapping punctuation and a sentence's final `.` are not the word.
         // (All ASCII, so byte positions are character boundaries.)
         let b = word.as_bytes();
-        let lo = b.iter().position(|&c| !is_wrap(c as char)).unwrap_or(b.len());
+        let lo = b
+            .iter()
+            .position(|&c| !is_wrap(c as char))
+            .unwrap_or(b.len());
         let hi = b
             .iter()
             .rposition(|&c| !(is_wrap(c as char) || c == b'.'))
