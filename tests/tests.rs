@@ -8,6 +8,7 @@ mod util;
 mod classify;
 mod cli;
 mod formats;
+mod metrics;
 mod quality;
 mod real_data;
 mod store;

@@ -23,6 +23,7 @@ use crate::schema as s;
 use crate::store::{write_atomic, MergeStats};
 
 pub mod explain;
+pub mod metrics;
 pub mod review;
 
 /// Version of `summary.json`'s layout.

@@ -1,0 +1,385 @@
+//! Paging-load, noise and toil metrics (domain.md, "Paging load" and "Toil").
+//!
+//! * **Interruptions** follow PagerDuty Analytics: each page interrupts each
+//!   person it reached (its responders; else whoever acknowledged it; else
+//!   the team's on-call, unnamed), in that person's time zone (`[people]`),
+//!   else the team's, else the default. Notifications to one person within
+//!   60 s of the last one counted count once. **Business hours** are
+//!   08:00–18:00 Monday to Friday; **sleep hours** 22:00–08:00 every day;
+//!   **off hours** the rest (18:00–22:00 Monday to Friday, and Saturday and
+//!   Sunday outside sleep hours).
+//! * **Disrupted hours**: distinct local clock hours per person with at least
+//!   one page, summed over people.
+//! * **Shifts**: 12-hour shifts per team, 08:00–20:00 and 20:00–08:00 local;
+//!   the SRE book's target is at most 2 pages per shift ("Being On-Call").
+//! * **MTTA** (trigger → first acknowledgement) and **MTTR** (trigger →
+//!   resolve) over pages: p50, p90, p95 (linear interpolation between
+//!   ranks) and the mean, in seconds; pages never acknowledged are counted
+//!   apart (`unacknowledged`), not given the close time as Opsgenie does.
+//! * **Toil**: for each noise page, its engaged time (acknowledgement to
+//!   resolve, capped at [`TOIL_CAP_HOURS`]) or, never acknowledged, the
+//!   interruption cost (`[classify] interruption_cost`, default 15 min).
+//!   Toil share = toil hours / on-call hours (period hours × teams paged),
+//!   against the SRE book's 50% cap.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, TimeZone};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::config::Config;
+
+/// Engaged time counted as toil is capped at this many hours per page.
+pub const TOIL_CAP_HOURS: f64 = 4.0;
+/// Notifications to one person within this many seconds count once.
+pub const MERGE_SECONDS: i64 = 60;
+/// The SRE book's most pages per 12-hour shift.
+pub const PAGES_PER_SHIFT_TARGET: u64 = 2;
+
+/// One page as the metrics need it; times in µs since the epoch (UTC).
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// Team, if known.
+    pub team: Option<String>,
+    /// Service, if known.
+    pub service: Option<String>,
+    /// Template, if known.
+    pub template: Option<String>,
+    /// People it reached.
+    pub responders: Vec<String>,
+    /// Who acknowledged it.
+    pub acknowledged_by: Option<String>,
+    /// Triggered.
+    pub triggered: i64,
+    /// First acknowledgement.
+    pub acknowledged: Option<i64>,
+    /// Resolved.
+    pub resolved: Option<i64>,
+    /// Labelled noise.
+    pub noise: bool,
+}
+
+/// When in the week an interruption fell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// 08:00–18:00 Monday–Friday.
+    Business,
+    /// 18:00–22:00 Monday–Friday, Saturday and Sunday outside sleep hours.
+    OffHours,
+    /// 22:00–08:00 every day.
+    Sleep,
+}
+
+/// The slot of a local time.
+pub fn slot(weekday: chrono::Weekday, hour: u32) -> Slot {
+    use chrono::Weekday::{Sat, Sun};
+    if !(8..22).contains(&hour) {
+        Slot::Sleep
+    } else if matches!(weekday, Sat | Sun) || hour >= 18 {
+        Slot::OffHours
+    } else {
+        Slot::Business
+    }
+}
+
+/// Interruptions by slot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Interruptions {
+    /// Business hours.
+    pub business: u64,
+    /// Off hours.
+    pub off_hours: u64,
+    /// Sleep hours.
+    pub sleep: u64,
+    /// All of them.
+    pub total: u64,
+}
+
+impl Interruptions {
+    fn add(&mut self, s: Slot) {
+        match s {
+            Slot::Business => self.business += 1,
+            Slot::OffHours => self.off_hours += 1,
+            Slot::Sleep => self.sleep += 1,
+        }
+        self.total += 1;
+    }
+}
+
+/// p50, p90, p95 and mean of durations in seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Spread {
+    /// Median.
+    pub p50: Option<f64>,
+    /// 90th percentile.
+    pub p90: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+    /// Mean.
+    pub mean: Option<f64>,
+    /// How many values.
+    pub count: u64,
+}
+
+/// Percentile by linear interpolation between closest ranks (numpy's
+/// default): rank `q·(n−1)` of the sorted values.
+pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64))
+}
+
+impl Spread {
+    /// The spread of some values.
+    pub fn of(mut v: Vec<f64>) -> Spread {
+        v.sort_by(f64::total_cmp);
+        Spread {
+            p50: percentile(&v, 0.5),
+            p90: percentile(&v, 0.9),
+            p95: percentile(&v, 0.95),
+            mean: (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64),
+            count: v.len() as u64,
+        }
+    }
+}
+
+/// The metrics of a set of pages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Load {
+    /// Pages.
+    pub pages: u64,
+    /// Pages labelled noise.
+    pub noise_pages: u64,
+    /// noise pages / pages.
+    pub page_noise_ratio: f64,
+    /// Interruptions by slot.
+    pub interruptions: Interruptions,
+    /// Distinct local clock hours per person with a page, summed.
+    pub disrupted_hours: u64,
+    /// Trigger → first acknowledgement, seconds.
+    pub mtta_seconds: Spread,
+    /// Trigger → resolve, seconds.
+    pub mttr_seconds: Spread,
+    /// Pages never acknowledged.
+    pub unacknowledged: u64,
+    /// Toil hours on noise pages.
+    pub toil_hours: f64,
+}
+
+/// Everything a report shows about one period.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Metrics {
+    /// All pages.
+    pub all: Load,
+    /// Per team (`(none)` for pages without a team).
+    pub teams: BTreeMap<String, Load>,
+    /// Per person interrupted.
+    pub responders: BTreeMap<String, Load>,
+    /// Per service.
+    pub services: BTreeMap<String, Load>,
+    /// Per template.
+    pub templates: BTreeMap<String, Load>,
+    /// 12-hour shifts (per team) with more than the target's pages.
+    pub shifts_over_target: u64,
+    /// Most pages in one team's 12-hour shift.
+    pub max_pages_per_shift: u64,
+    /// Toil hours / on-call hours (period hours × teams paged).
+    pub toil_share: f64,
+}
+
+fn zone_of(config: &Config, person: Option<&str>, team: Option<&str>) -> Tz {
+    person
+        .and_then(|p| config.people.get(p))
+        .map(|p| p.timezone)
+        .or_else(|| {
+            team.and_then(|t| config.teams.get(t))
+                .and_then(|t| t.timezone)
+        })
+        .unwrap_or(config.timezone)
+}
+
+fn local(t_us: i64, tz: Tz) -> Option<chrono::DateTime<Tz>> {
+    chrono::Utc
+        .timestamp_micros(t_us)
+        .single()
+        .map(|u| u.with_timezone(&tz))
+}
+
+/// The people a page interrupted.
+fn recipients(p: &Page) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in &p.responders {
+        if !out.contains(r) {
+            out.push(r.clone());
+        }
+    }
+    if out.is_empty() {
+        out.push(match &p.acknowledged_by {
+            Some(a) => a.clone(),
+            None => format!("{} on-call", p.team.as_deref().unwrap_or("(no team)")),
+        });
+    }
+    out
+}
+
+/// Compute the load of some pages (already filtered to the period).
+fn load(pages: &[&Page], config: &Config, cost_hours: f64) -> Load {
+    let mut l = Load {
+        pages: pages.len() as u64,
+        noise_pages: pages.iter().filter(|p| p.noise).count() as u64,
+        ..Load::default()
+    };
+    l.page_noise_ratio = if l.pages == 0 {
+        0.0
+    } else {
+        l.noise_pages as f64 / l.pages as f64
+    };
+    // Interruptions and disrupted hours, per person in time order.
+    let mut by_person: BTreeMap<String, Vec<(i64, Option<&str>)>> = BTreeMap::new();
+    for p in pages {
+        for r in recipients(p) {
+            by_person
+                .entry(r)
+                .or_default()
+                .push((p.triggered, p.team.as_deref()));
+        }
+    }
+    for (person, mut times) in by_person {
+        times.sort_by_key(|(t, _)| *t);
+        let mut anchor: Option<i64> = None;
+        let mut hours: BTreeSet<(i32, u32)> = BTreeSet::new();
+        for (t, team) in times {
+            let tz = zone_of(config, Some(&person), team);
+            let Some(lt) = local(t, tz) else { continue };
+            hours.insert((lt.date_naive().num_days_from_ce(), chrono::Timelike::hour(&lt)));
+            if anchor.is_some_and(|a| t - a <= MERGE_SECONDS * 1_000_000) {
+                continue;
+            }
+            anchor = Some(t);
+            l.interruptions
+                .add(slot(lt.weekday(), chrono::Timelike::hour(&lt)));
+        }
+        l.disrupted_hours += hours.len() as u64;
+    }
+    let secs = |a: i64, b: i64| (b - a) as f64 / 1e6;
+    l.mtta_seconds = Spread::of(
+        pages
+            .iter()
+            .filter_map(|p| p.acknowledged.map(|a| secs(p.triggered, a)))
+            .collect(),
+    );
+    l.unacknowledged = pages.iter().filter(|p| p.acknowledged.is_none()).count() as u64;
+    l.mttr_seconds = Spread::of(
+        pages
+            .iter()
+            .filter_map(|p| p.resolved.map(|r| secs(p.triggered, r)))
+            .collect(),
+    );
+    l.toil_hours = pages
+        .iter()
+        .filter(|p| p.noise)
+        .map(|p| match (p.acknowledged, p.resolved) {
+            (Some(a), Some(r)) => (secs(a, r) / 3600.0).clamp(0.0, TOIL_CAP_HOURS),
+            _ => cost_hours,
+        })
+        .sum();
+    l
+}
+
+/// The metrics of the pages triggered in `[since, until)` (µs).
+pub fn compute(pages: &[Page], config: &Config, since: i64, until: i64) -> Metrics {
+    let cost = config.classify.interruption_cost.as_secs_f64() / 3600.0;
+    let inside: Vec<&Page> = pages
+        .iter()
+        .filter(|p| p.triggered >= since && p.triggered < until)
+        .collect();
+    let group = |key: &dyn Fn(&Page) -> Vec<String>| {
+        let mut m: BTreeMap<String, Vec<&Page>> = BTreeMap::new();
+        for p in &inside {
+            for k in key(p) {
+                m.entry(k).or_default().push(p);
+            }
+        }
+        m.into_iter()
+            .map(|(k, v)| (k, load(&v, config, cost)))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let none = || "(none)".to_string();
+    let teams = group(&|p| vec![p.team.clone().unwrap_or_else(none)]);
+    let responders = group(&recipients);
+    let services = group(&|p| vec![p.service.clone().unwrap_or_else(none)]);
+    let templates = group(&|p| vec![p.template.clone().unwrap_or_else(none)]);
+    // Shifts: (team, local date of the shift start, day or night).
+    let mut shifts: BTreeMap<(String, i32, bool), u64> = BTreeMap::new();
+    for p in &inside {
+        let tz = zone_of(config, None, p.team.as_deref());
+        let Some(lt) = local(p.triggered, tz) else {
+            continue;
+        };
+        let hour = chrono::Timelike::hour(&lt);
+        let day = lt.date_naive().num_days_from_ce();
+        let key = match hour {
+            8..=19 => (day, true),
+            20..=23 => (day, false),
+            _ => (day - 1, false),
+        };
+        *shifts
+            .entry((p.team.clone().unwrap_or_else(none), key.0, key.1))
+            .or_insert(0) += 1;
+    }
+    let all = load(&inside, config, cost);
+    let period_hours = (until - since) as f64 / 3.6e9;
+    let teams_paged = teams.len().max(1) as f64;
+    Metrics {
+        toil_share: if period_hours > 0.0 {
+            all.toil_hours / (period_hours * teams_paged)
+        } else {
+            0.0
+        },
+        all,
+        teams,
+        responders,
+        services,
+        templates,
+        shifts_over_target: shifts
+            .values()
+            .filter(|n| **n > PAGES_PER_SHIFT_TARGET)
+            .count() as u64,
+        max_pages_per_shift: shifts.values().copied().max().unwrap_or(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots() {
+        use chrono::Weekday::*;
+        assert_eq!(slot(Mon, 8), Slot::Business);
+        assert_eq!(slot(Mon, 7), Slot::Sleep);
+        assert_eq!(slot(Fri, 17), Slot::Business);
+        assert_eq!(slot(Fri, 18), Slot::OffHours);
+        assert_eq!(slot(Fri, 21), Slot::OffHours);
+        assert_eq!(slot(Fri, 22), Slot::Sleep);
+        assert_eq!(slot(Sat, 12), Slot::OffHours);
+        assert_eq!(slot(Sun, 23), Slot::Sleep);
+    }
+
+    #[test]
+    fn percentiles_by_hand() {
+        // 10, 20, 30, 40: p50 at rank 1.5 = 25; p90 at 2.7 = 37; p95 at
+        // 2.85 = 38.5; mean 25.
+        let s = Spread::of(vec![40.0, 10.0, 30.0, 20.0]);
+        assert_eq!(s.p50, Some(25.0));
+        assert!((s.p90.unwrap_or(0.0) - 37.0).abs() < 1e-9);
+        assert!((s.p95.unwrap_or(0.0) - 38.5).abs() < 1e-9);
+        assert_eq!(s.mean, Some(25.0));
+        assert_eq!(Spread::of(vec![]).p50, None);
+    }
+}

@@ -1,0 +1,99 @@
+//! Paging-load metrics on a small hand-built history; every expected number
+//! is worked out by hand in the comments.
+
+use alertsift::config::Config;
+use alertsift::report::metrics::{compute, Page};
+
+const S: i64 = 1_000_000;
+// 2026-03-27 (Friday) 06:30Z = 07:30 in Berlin (CET, +1).
+const A: i64 = 1_774_593_000;
+// 2026-03-30 (Monday) 06:30Z = 08:30 in Berlin (CEST, +2: the clocks went
+// forward on the 29th; in CET this would be 07:30, sleep hours).
+const B: i64 = 1_774_852_200;
+// 2026-04-04 (Saturday) 10:00Z = 12:00 in Berlin.
+const E: i64 = 1_775_296_800;
+// 2026-03-30 (Monday) 03:00Z = 08:30 in Kolkata (+5:30); 05:00 in Berlin.
+const F: i64 = 1_774_839_600;
+
+fn page(t: i64, who: &str, ack: Option<i64>, res: i64, noise: bool) -> Page {
+    Page {
+        team: Some("pay".into()),
+        service: Some("api".into()),
+        template: Some("t".into()),
+        responders: vec![who.into()],
+        acknowledged_by: None,
+        triggered: t * S,
+        acknowledged: ack.map(|a| (t + a) * S),
+        resolved: Some((t + res) * S),
+        noise,
+    }
+}
+
+#[test]
+fn paging_load_by_hand() {
+    let config = Config::parse(
+        "[teams.pay]\ntimezone = \"Europe/Berlin\"\n[people.Priya]\ntimezone = \"Asia/Kolkata\"\n",
+    )
+    .unwrap();
+    let pages = vec![
+        page(A, "Ada", Some(120), 600, true),   // Fri 07:30 Berlin: sleep
+        page(B, "Ada", Some(300), 1200, false), // Mon 08:30 CEST: business
+        page(B + 45, "Ada", None, 60, true),    // 45 s later: counts once with B
+        page(B + 90, "Ada", None, 60, true),    // 90 s after B (the last counted): counts
+        page(E, "Ada", None, 1800, true),       // Sat 12:00: off hours
+        page(F, "Priya", None, 3600, false),    // Mon 08:30 Kolkata: business
+    ];
+    let since = 1_774_569_600 * S; // 2026-03-27T00:00Z
+    let until = 1_775_347_200 * S; // 2026-04-05T00:00Z: 216 hours
+    let m = compute(&pages, &config, since, until);
+    let all = &m.all;
+    assert_eq!(all.pages, 6);
+    assert_eq!(all.noise_pages, 4);
+    assert!((all.page_noise_ratio - 4.0 / 6.0).abs() < 1e-12);
+    // Ada: A sleep, B business, (C merged), D business, E off; Priya: F
+    // business.
+    assert_eq!(all.interruptions.business, 3);
+    assert_eq!(all.interruptions.off_hours, 1);
+    assert_eq!(all.interruptions.sleep, 1);
+    assert_eq!(all.interruptions.total, 5);
+    // Ada: Fri 07h, Mon 08h (B, C, D), Sat 12h; Priya: Mon 08h.
+    assert_eq!(all.disrupted_hours, 4);
+    // Acknowledged after 120 and 300 s: p50 = mean = 210; four never.
+    assert_eq!(all.mtta_seconds.p50, Some(210.0));
+    assert_eq!(all.mtta_seconds.mean, Some(210.0));
+    assert_eq!(all.unacknowledged, 4);
+    // Resolve times 60, 60, 600, 1200, 1800, 3600: p50 at rank 2.5 = 900,
+    // p90 at rank 4.5 = 2700, p95 at rank 4.75 = 3150, mean 7320/6 = 1220.
+    assert_eq!(all.mttr_seconds.p50, Some(900.0));
+    assert_eq!(all.mttr_seconds.p90, Some(2700.0));
+    assert_eq!(all.mttr_seconds.p95, Some(3150.0));
+    assert_eq!(all.mttr_seconds.mean, Some(1220.0));
+    // Toil: A engaged 600 − 120 = 480 s; C, D, E never acknowledged: 15 min
+    // each. 480/3600 + 0.75 = 0.88333 h, over 216 on-call hours.
+    let toil = 480.0 / 3600.0 + 0.75;
+    assert!((all.toil_hours - toil).abs() < 1e-9);
+    assert!((m.toil_share - toil / 216.0).abs() < 1e-12);
+    // Shifts (Berlin): Thu night (A), Mon day (B, C, D: 3 > 2), Sat day (E),
+    // Sun night (F at 05:00 Berlin).
+    assert_eq!(m.shifts_over_target, 1);
+    assert_eq!(m.max_pages_per_shift, 3);
+    // Per responder.
+    assert_eq!(m.responders["Ada"].interruptions.total, 4);
+    assert_eq!(m.responders["Priya"].interruptions.business, 1);
+    assert_eq!(m.teams["pay"].pages, 6);
+    // A page outside the period does not count.
+    let m = compute(&pages, &config, B * S, until);
+    assert_eq!(m.all.pages, 4);
+}
+
+#[test]
+fn team_on_call_when_nobody_is_named() {
+    // An Alertmanager page names nobody: the team's on-call is interrupted.
+    let config = Config::default();
+    let mut p = page(B, "x", None, 60, false);
+    p.responders.clear();
+    let m = compute(&[p], &config, 0, i64::MAX);
+    assert_eq!(m.responders["pay on-call"].interruptions.total, 1);
+    // 06:30 UTC on a Monday (default zone UTC): sleep hours.
+    assert_eq!(m.all.interruptions.sleep, 1);
+}
