@@ -36,12 +36,12 @@ fn paging_load_by_hand() {
     )
     .unwrap();
     let pages = vec![
-        page(A, "Ada", Some(120), 600, true),   // Fri 07:30 Berlin: sleep
+        page(A, "Ada", Some(120), 600, true), // Fri 07:30 Berlin: sleep
         page(B, "Ada", Some(300), 1200, false), // Mon 08:30 CEST: business
-        page(B + 45, "Ada", None, 60, true),    // 45 s later: counts once with B
-        page(B + 90, "Ada", None, 60, true),    // 90 s after B (the last counted): counts
-        page(E, "Ada", None, 1800, true),       // Sat 12:00: off hours
-        page(F, "Priya", None, 3600, false),    // Mon 08:30 Kolkata: business
+        page(B + 45, "Ada", None, 60, true),  // 45 s later: counts once with B
+        page(B + 90, "Ada", None, 60, true),  // 90 s after B (the last counted): counts
+        page(E, "Ada", None, 1800, true),     // Sat 12:00: off hours
+        page(F, "Priya", None, 3600, false),  // Mon 08:30 Kolkata: business
     ];
     let since = 1_774_569_600 * S; // 2026-03-27T00:00Z
     let until = 1_775_347_200 * S; // 2026-04-05T00:00Z: 216 hours

@@ -256,7 +256,10 @@ fn load(pages: &[&Page], config: &Config, cost_hours: f64) -> Load {
         for (t, team) in times {
             let tz = zone_of(config, Some(&person), team);
             let Some(lt) = local(t, tz) else { continue };
-            hours.insert((lt.date_naive().num_days_from_ce(), chrono::Timelike::hour(&lt)));
+            hours.insert((
+                lt.date_naive().num_days_from_ce(),
+                chrono::Timelike::hour(&lt),
+            ));
             if anchor.is_some_and(|a| t - a <= MERGE_SECONDS * 1_000_000) {
                 continue;
             }

@@ -22,12 +22,13 @@ use crate::ingest::InputReport;
 use crate::schema as s;
 use crate::store::{write_atomic, MergeStats};
 
+pub mod document;
 pub mod explain;
 pub mod metrics;
 pub mod review;
 
 /// Version of `summary.json`'s layout.
-pub const SUMMARY_VERSION: u32 = 2;
+pub const SUMMARY_VERSION: u32 = 3;
 
 /// First and last trigger time of the alerts.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -85,6 +86,31 @@ pub struct Summary {
     pub compression: f64,
     /// Alerts whose vendor key an earlier alert already had.
     pub exact_duplicates: u64,
+    /// The period the paging-load figures cover: whole UTC days from the
+    /// first page's to the last's.
+    pub period: TimeRange,
+    /// Interruptions by slot (see `report::metrics`).
+    pub interruptions: metrics::Interruptions,
+    /// Distinct local clock hours per person with a page, summed.
+    pub disrupted_hours: u64,
+    /// Trigger → first acknowledgement of pages, seconds.
+    pub mtta_seconds: metrics::Spread,
+    /// Trigger → resolve of pages, seconds.
+    pub mttr_seconds: metrics::Spread,
+    /// Pages never acknowledged (left out of MTTA).
+    pub unacknowledged_pages: u64,
+    /// Toil hours on noise pages.
+    pub toil_hours: f64,
+    /// Toil hours / on-call hours (the SRE book's cap: 0.5).
+    pub toil_share: f64,
+    /// 12-hour shifts with more than 2 pages (the SRE book's target).
+    pub shifts_over_target: u64,
+    /// Most pages in one 12-hour shift.
+    pub max_pages_per_shift: u64,
+    /// The same figures per team.
+    pub teams: BTreeMap<String, metrics::Load>,
+    /// The same figures per person interrupted.
+    pub responders: BTreeMap<String, metrics::Load>,
 }
 
 /// What a run knows besides the tables.
@@ -181,6 +207,9 @@ pub fn write_run(
         .unwrap_or(0);
     let labels = label_counts(&alerts)?;
     let clusters = crate::cluster::counts(&alerts)?;
+    let (pages_list, period) = pages_of(&alerts)?;
+    let (since, until) = period.unwrap_or((0, 0));
+    let m = metrics::compute(&pages_list, info.config, since, until);
     let summary = Summary {
         schema_version: SUMMARY_VERSION,
         records: info.inputs.iter().map(|i| i.records).sum(),
@@ -207,7 +236,24 @@ pub fn write_run(
         episodes: clusters.episodes,
         compression: clusters.compression,
         exact_duplicates: clusters.exact_duplicates,
+        period: TimeRange {
+            first: period.map(|(a, _)| rfc3339_utc(a)),
+            last: period.map(|(_, b)| rfc3339_utc(b)),
+        },
+        interruptions: m.all.interruptions,
+        disrupted_hours: m.all.disrupted_hours,
+        mtta_seconds: m.all.mtta_seconds,
+        mttr_seconds: m.all.mttr_seconds,
+        unacknowledged_pages: m.all.unacknowledged,
+        toil_hours: m.all.toil_hours,
+        toil_share: m.toil_share,
+        shifts_over_target: m.shifts_over_target,
+        max_pages_per_shift: m.max_pages_per_shift,
+        teams: m.teams.clone(),
+        responders: m.responders.clone(),
     };
+    document::write_tables(&out.join("tables"), &m)?;
+    document::write_markdown(&out.join("report.md"), &summary, &m)?;
     let stats = crate::cluster::template_stats(alerts.clone().lazy(), info.config)
         .collect()
         .map_err(Error::polars("the template statistics"))?;
@@ -228,6 +274,80 @@ pub fn write_run(
         f.write_all(b"\n")
     })?;
     Ok(summary)
+}
+
+/// The pages of a classified table, and the whole UTC days they span.
+/// Pages, and the `[since, until)` they span (µs).
+type Pages = (Vec<metrics::Page>, Option<(i64, i64)>);
+
+fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
+    let what = "the pages";
+    let strs = |name: &str| {
+        df.column(name)
+            .and_then(|c| c.str().cloned())
+            .map_err(Error::polars(what))
+    };
+    let times = |name: &str| {
+        df.column(name)
+            .and_then(|c| c.cast(&DataType::Int64))
+            .and_then(|c| c.i64().cloned())
+            .map_err(Error::polars(what))
+    };
+    let (team, service, template, ack_by, label) = (
+        strs(s::TEAM)?,
+        strs(s::SERVICE)?,
+        strs(s::TEMPLATE)?,
+        strs(s::ACKNOWLEDGED_BY)?,
+        strs(s::LABEL)?,
+    );
+    let (t, a, r) = (
+        times(s::TRIGGERED_AT)?,
+        times(s::ACKNOWLEDGED_AT)?,
+        times(s::RESOLVED_AT)?,
+    );
+    let paged = df
+        .column(s::PAGED)
+        .and_then(|c| c.bool().cloned())
+        .map_err(Error::polars(what))?;
+    let responders = df
+        .column(s::RESPONDERS)
+        .and_then(|c| c.list().cloned())
+        .map_err(Error::polars(what))?;
+    let mut out = Vec::new();
+    let mut range: Option<(i64, i64)> = None;
+    for (i, resp) in responders.amortized_iter().enumerate() {
+        let (Some(true), Some(trig)) = (paged.get(i), t.get(i)) else {
+            continue;
+        };
+        range = Some(match range {
+            None => (trig, trig),
+            Some((lo, hi)) => (lo.min(trig), hi.max(trig)),
+        });
+        let names: Vec<String> = resp
+            .and_then(|l| {
+                l.as_ref()
+                    .str()
+                    .ok()
+                    .map(|c| c.iter().flatten().map(str::to_string).collect())
+            })
+            .unwrap_or_default();
+        out.push(metrics::Page {
+            team: team.get(i).map(str::to_string),
+            service: service.get(i).map(str::to_string),
+            template: template.get(i).map(str::to_string),
+            responders: names,
+            acknowledged_by: ack_by.get(i).map(str::to_string),
+            triggered: trig,
+            acknowledged: a.get(i),
+            resolved: r.get(i),
+            noise: label.get(i) == Some("noise"),
+        });
+    }
+    const DAY: i64 = 86_400_000_000;
+    Ok((
+        out,
+        range.map(|(lo, hi)| (lo.div_euclid(DAY) * DAY, (hi.div_euclid(DAY) + 1) * DAY)),
+    ))
 }
 
 fn share(a: u64, b: u64) -> f64 {

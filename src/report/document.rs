@@ -1,0 +1,242 @@
+//! The documents a run writes: `DIR/report.md` and `DIR/tables/*.csv`.
+//!
+//! Every string that comes from the data (titles, templates, names) is
+//! escaped for Markdown tables: `&`, `<`, `>` as entities (so a title like
+//! `<script>` shows as text wherever the Markdown is rendered), `|` and
+//! newlines so a row stays one row.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::metrics::{Load, Metrics};
+use super::Summary;
+use crate::error::Error;
+use crate::store::write_atomic;
+
+/// Escape data for a Markdown table cell.
+pub fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("\\|"),
+            '`' => out.push_str("&#96;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(human_secs).unwrap_or_else(|| "-".into())
+}
+
+/// Seconds as `1h02m`, `4m10s` or `12s`.
+pub fn human_secs(s: f64) -> String {
+    let s = s.round() as i64;
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, s % 3600 / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+const LOAD_HEADER: [&str; 16] = [
+    "name",
+    "pages",
+    "noise_pages",
+    "page_noise_ratio",
+    "interruptions",
+    "business",
+    "off_hours",
+    "sleep",
+    "disrupted_hours",
+    "mtta_p50_s",
+    "mtta_p95_s",
+    "unacknowledged",
+    "mttr_p50_s",
+    "mttr_p95_s",
+    "mttr_mean_s",
+    "toil_hours",
+];
+
+fn load_row(name: &str, l: &Load) -> Vec<String> {
+    let f = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_default();
+    vec![
+        name.to_string(),
+        l.pages.to_string(),
+        l.noise_pages.to_string(),
+        format!("{:.3}", l.page_noise_ratio),
+        l.interruptions.total.to_string(),
+        l.interruptions.business.to_string(),
+        l.interruptions.off_hours.to_string(),
+        l.interruptions.sleep.to_string(),
+        l.disrupted_hours.to_string(),
+        f(l.mtta_seconds.p50),
+        f(l.mtta_seconds.p95),
+        l.unacknowledged.to_string(),
+        f(l.mttr_seconds.p50),
+        f(l.mttr_seconds.p95),
+        f(l.mttr_seconds.mean),
+        format!("{:.2}", l.toil_hours),
+    ]
+}
+
+fn write_loads(path: &Path, loads: &BTreeMap<String, Load>) -> Result<(), Error> {
+    write_atomic(path, |f| {
+        let mut w = csv::Writer::from_writer(f);
+        let err = |e: csv::Error| std::io::Error::other(e.to_string());
+        w.write_record(LOAD_HEADER).map_err(err)?;
+        for (name, l) in loads {
+            w.write_record(load_row(name, l)).map_err(err)?;
+        }
+        w.flush()
+    })?;
+    Ok(())
+}
+
+/// `tables/teams.csv`, `responders.csv`, `services.csv`, `templates.csv`:
+/// the paging load per team, person, service and template.
+pub fn write_tables(dir: &Path, m: &Metrics) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Output {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    write_loads(&dir.join("teams.csv"), &m.teams)?;
+    write_loads(&dir.join("responders.csv"), &m.responders)?;
+    write_loads(&dir.join("services.csv"), &m.services)?;
+    write_loads(&dir.join("templates.csv"), &m.templates)?;
+    Ok(())
+}
+
+/// `report.md`: the headline figures against their targets, the load per
+/// team and per person, and the templates that cost the most toil.
+pub fn write_markdown(path: &Path, s: &Summary, m: &Metrics) -> Result<(), Error> {
+    let mut o = String::new();
+    let period = format!(
+        "{} to {}",
+        s.period.first.as_deref().unwrap_or("-"),
+        s.period.last.as_deref().unwrap_or("-")
+    );
+    let _ = writeln!(o, "# On-call report\n\nPeriod: {period} (UTC).\n");
+    let _ = writeln!(o, "| metric | value | target |\n|---|---|---|");
+    let _ = writeln!(o, "| alerts | {} | |", s.alerts);
+    let _ = writeln!(o, "| pages | {} | |", s.pages);
+    let _ = writeln!(
+        o,
+        "| non-actionable pages | {:.1}% | under 30% |",
+        100.0 * s.page_noise_ratio
+    );
+    let _ = writeln!(
+        o,
+        "| interruptions (business / off hours / sleep) | {} ({} / {} / {}) | |",
+        s.interruptions.total,
+        s.interruptions.business,
+        s.interruptions.off_hours,
+        s.interruptions.sleep
+    );
+    let _ = writeln!(o, "| disrupted hours | {} | |", s.disrupted_hours);
+    let _ = writeln!(
+        o,
+        "| 12-hour shifts over 2 pages | {} (most: {}) | at most 2 per shift |",
+        s.shifts_over_target, s.max_pages_per_shift
+    );
+    let _ = writeln!(
+        o,
+        "| MTTA p50 / p95 / mean | {} / {} / {} ({} pages never acknowledged) | |",
+        opt(s.mtta_seconds.p50),
+        opt(s.mtta_seconds.p95),
+        opt(s.mtta_seconds.mean),
+        s.unacknowledged_pages
+    );
+    let _ = writeln!(
+        o,
+        "| MTTR p50 / p95 / mean | {} / {} / {} | |",
+        opt(s.mttr_seconds.p50),
+        opt(s.mttr_seconds.p95),
+        opt(s.mttr_seconds.mean)
+    );
+    let _ = writeln!(
+        o,
+        "| toil | {:.1} h ({:.1}% of on-call time) | under 50% |",
+        s.toil_hours,
+        100.0 * s.toil_share
+    );
+    let _ = writeln!(
+        o,
+        "| storm compression | {:.1}% ({} episodes) | |\n",
+        100.0 * s.compression,
+        s.episodes
+    );
+    let table = |o: &mut String, title: &str, loads: &BTreeMap<String, Load>| {
+        let _ = writeln!(
+            o,
+            "## {title}\n\n| name | pages | noise | interruptions (sleep) | MTTA p50 | MTTR p50 | toil h |\n|---|---|---|---|---|---|---|"
+        );
+        for (name, l) in loads {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {:.0}% | {} ({}) | {} | {} | {:.1} |",
+                md(name),
+                l.pages,
+                100.0 * l.page_noise_ratio,
+                l.interruptions.total,
+                l.interruptions.sleep,
+                opt(l.mtta_seconds.p50),
+                opt(l.mttr_seconds.p50),
+                l.toil_hours
+            );
+        }
+        o.push('\n');
+    };
+    table(&mut o, "Teams", &m.teams);
+    table(&mut o, "Responders", &m.responders);
+    let mut by_toil: Vec<(&String, &Load)> = m.templates.iter().collect();
+    by_toil.sort_by(|a, b| b.1.toil_hours.total_cmp(&a.1.toil_hours).then(a.0.cmp(b.0)));
+    let _ = writeln!(
+        o,
+        "## Noisiest templates (by toil)\n\n| template | pages | noise | sleep interruptions | toil h |\n|---|---|---|---|---|"
+    );
+    for (name, l) in by_toil.iter().take(10) {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {:.0}% | {} | {:.1} |",
+            md(name),
+            l.pages,
+            100.0 * l.page_noise_ratio,
+            l.interruptions.sleep,
+            l.toil_hours
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nEvery table is also in `tables/*.csv`; per-template statistics in `templates.csv`; alerts to tag next in `review.csv`."
+    );
+    write_atomic(path, |f| {
+        use std::io::Write;
+        f.write_all(o.as_bytes())
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escapes_data() {
+        assert_eq!(
+            md("<script>alert('x')</script> a|b `c` & d\ne"),
+            "&lt;script&gt;alert('x')&lt;/script&gt; a\\|b &#96;c&#96; &amp; d e"
+        );
+        assert_eq!(human_secs(3725.0), "1h02m");
+        assert_eq!(human_secs(250.0), "4m10s");
+        assert_eq!(human_secs(12.4), "12s");
+    }
+}
