@@ -26,6 +26,7 @@ fn page(t: i64, who: &str, ack: Option<i64>, res: i64, noise: bool) -> Page {
         acknowledged: ack.map(|a| (t + a) * S),
         resolved: Some((t + res) * S),
         noise,
+        ..Page::default()
     }
 }
 
@@ -96,4 +97,46 @@ fn team_on_call_when_nobody_is_named() {
     assert_eq!(m.responders["pay on-call"].interruptions.total, 1);
     // 06:30 UTC on a Monday (default zone UTC): sleep hours.
     assert_eq!(m.all.interruptions.sleep, 1);
+}
+
+#[test]
+fn recommendation_for_a_transient_template() {
+    use alertsift::report::recommend::recommend;
+    let config = Config::default();
+    // Four pages of one template resolved by the integration after 60, 120,
+    // 180 and 240 s, never acknowledged, TRANSIENT (bit 0); one actionable
+    // page acknowledged and resolved by a person after 600 s.
+    // 09:30Z (business hours in UTC, the default zone) on 2026-03-30 (Monday)
+    // + k days, but the first at 23:30Z (sleep hours).
+    let mut pages = Vec::new();
+    for (k, d) in [60, 120, 180, 240].into_iter().enumerate() {
+        let mut p = page(B + 3 * 3600 + k as i64 * 86_400, "Ada", None, d, true);
+        p.reasons = 1;
+        p.auto_resolved = true;
+        pages.push(p);
+    }
+    pages[0].triggered = (B + 17 * 3600) * S; // 23:30Z: sleep hours (UTC)
+    pages.push(page(B + 5 * 86_400, "Ada", Some(60), 600, false));
+    let since = B * S;
+    let until = (B + 14 * 86_400) * S; // two weeks
+    let recs = recommend(&pages, &config, since, until, 10);
+    assert_eq!(recs.len(), 1);
+    let r = &recs[0];
+    assert_eq!(r.diagnosis, "TRANSIENT");
+    assert_eq!(r.pages, 5);
+    assert_eq!(r.noise_pages, 4);
+    // p90 of 60, 120, 180, 240 at rank 2.7: 180 + 0.7·60 = 222 s = 3m42s,
+    // so `for: 4m`, which all four would have waited out.
+    assert!(
+        r.fix.contains("`for: 4m`") && r.fix.contains("is 3m42s"),
+        "{}",
+        r.fix
+    );
+    assert!((r.saved_pages_per_week - 2.0).abs() < 1e-12);
+    assert!((r.saved_sleep_pages_per_week - 0.5).abs() < 1e-12);
+    // Four unacknowledged noise pages at 15 min: 1 h over two weeks.
+    assert!((r.saved_toil_hours_per_week - 0.5).abs() < 1e-12);
+    assert!((r.toil_hours - 1.0).abs() < 1e-12);
+    assert_eq!(r.actionable_delayed, 1);
+    assert_eq!(r.actionable_hidden, 0);
 }

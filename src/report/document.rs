@@ -115,6 +115,54 @@ pub fn write_tables(dir: &Path, m: &Metrics) -> Result<(), Error> {
     Ok(())
 }
 
+/// `tables/recommendations.csv`.
+pub fn write_recommendations(
+    dir: &Path,
+    recs: &[super::recommend::Recommendation],
+) -> Result<(), Error> {
+    write_atomic(&dir.join("recommendations.csv"), |f| {
+        let mut w = csv::Writer::from_writer(f);
+        let err = |e: csv::Error| std::io::Error::other(e.to_string());
+        w.write_record([
+            "rank",
+            "template",
+            "pages",
+            "noise_pages",
+            "toil_hours",
+            "diagnosis",
+            "reasons",
+            "fix",
+            "saved_pages_per_week",
+            "saved_sleep_pages_per_week",
+            "saved_toil_hours_per_week",
+            "actionable_delayed",
+            "actionable_hidden",
+        ])
+        .map_err(err)?;
+        for (i, r) in recs.iter().enumerate() {
+            let reasons: Vec<String> = r.reasons.iter().map(|(c, n)| format!("{c}:{n}")).collect();
+            w.write_record([
+                (i + 1).to_string(),
+                r.template.clone(),
+                r.pages.to_string(),
+                r.noise_pages.to_string(),
+                format!("{:.2}", r.toil_hours),
+                r.diagnosis.clone(),
+                reasons.join(" "),
+                r.fix.clone(),
+                format!("{:.2}", r.saved_pages_per_week),
+                format!("{:.2}", r.saved_sleep_pages_per_week),
+                format!("{:.2}", r.saved_toil_hours_per_week),
+                r.actionable_delayed.to_string(),
+                r.actionable_hidden.to_string(),
+            ])
+            .map_err(err)?;
+        }
+        w.flush()
+    })?;
+    Ok(())
+}
+
 /// `report.md`: the headline figures against their targets, the load per
 /// team and per person, and the templates that cost the most toil.
 pub fn write_markdown(path: &Path, s: &Summary, m: &Metrics) -> Result<(), Error> {
@@ -212,6 +260,26 @@ pub fn write_markdown(path: &Path, s: &Summary, m: &Metrics) -> Result<(), Error
             100.0 * l.page_noise_ratio,
             l.interruptions.sleep,
             l.toil_hours
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\n## What to fix first\n\n| # | template | diagnosis | fix | saves per week (pages / in sleep / toil h) | actionable delayed / hidden |\n|---|---|---|---|---|---|"
+    );
+    for (i, r) in s.recommendations.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {:.1} / {:.1} / {:.1} | {} / {} |",
+            i + 1,
+            md(&r.template),
+            r.diagnosis,
+            // Our own text, with code spans; no data in it.
+            r.fix,
+            r.saved_pages_per_week,
+            r.saved_sleep_pages_per_week,
+            r.saved_toil_hours_per_week,
+            r.actionable_delayed,
+            r.actionable_hidden
         );
     }
     let _ = writeln!(

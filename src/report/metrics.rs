@@ -58,6 +58,32 @@ pub struct Page {
     pub resolved: Option<i64>,
     /// Labelled noise.
     pub noise: bool,
+    /// Reason codes as bits (bit k: `classify::REASONS[k]`).
+    pub reasons: u16,
+    /// Resolved by the integration.
+    pub auto_resolved: bool,
+    /// Seconds from the previous occurrence clearing to this one firing.
+    pub clear_gap_s: Option<i64>,
+}
+
+impl Page {
+    /// Was it triggered in sleep hours, in its team's zone?
+    pub fn in_sleep_hours(&self, config: &Config) -> bool {
+        let tz = zone_of(config, None, self.team.as_deref());
+        local(self.triggered, tz)
+            .is_some_and(|lt| slot(lt.weekday(), chrono::Timelike::hour(&lt)) == Slot::Sleep)
+    }
+
+    /// Toil hours of this page (0 if actionable).
+    pub fn toil_hours(&self, cost_hours: f64) -> f64 {
+        if !self.noise {
+            return 0.0;
+        }
+        match (self.acknowledged, self.resolved) {
+            (Some(a), Some(r)) => ((r - a) as f64 / 3.6e9).clamp(0.0, TOIL_CAP_HOURS),
+            _ => cost_hours,
+        }
+    }
 }
 
 /// When in the week an interruption fell.
@@ -283,14 +309,7 @@ fn load(pages: &[&Page], config: &Config, cost_hours: f64) -> Load {
             .filter_map(|p| p.resolved.map(|r| secs(p.triggered, r)))
             .collect(),
     );
-    l.toil_hours = pages
-        .iter()
-        .filter(|p| p.noise)
-        .map(|p| match (p.acknowledged, p.resolved) {
-            (Some(a), Some(r)) => (secs(a, r) / 3600.0).clamp(0.0, TOIL_CAP_HOURS),
-            _ => cost_hours,
-        })
-        .sum();
+    l.toil_hours = pages.iter().map(|p| p.toil_hours(cost_hours)).sum();
     l
 }
 

@@ -25,6 +25,7 @@ use crate::store::{write_atomic, MergeStats};
 pub mod document;
 pub mod explain;
 pub mod metrics;
+pub mod recommend;
 pub mod review;
 
 /// Version of `summary.json`'s layout.
@@ -111,6 +112,8 @@ pub struct Summary {
     pub teams: BTreeMap<String, metrics::Load>,
     /// The same figures per person interrupted.
     pub responders: BTreeMap<String, metrics::Load>,
+    /// What to fix first: the ten noisy templates that cost the most toil.
+    pub recommendations: Vec<recommend::Recommendation>,
 }
 
 /// What a run knows besides the tables.
@@ -251,8 +254,10 @@ pub fn write_run(
         max_pages_per_shift: m.max_pages_per_shift,
         teams: m.teams.clone(),
         responders: m.responders.clone(),
+        recommendations: recommend::recommend(&pages_list, info.config, since, until, 10),
     };
     document::write_tables(&out.join("tables"), &m)?;
+    document::write_recommendations(&out.join("tables"), &summary.recommendations)?;
     document::write_markdown(&out.join("report.md"), &summary, &m)?;
     let stats = crate::cluster::template_stats(alerts.clone().lazy(), info.config)
         .collect()
@@ -277,6 +282,17 @@ pub fn write_run(
 }
 
 /// The pages of a classified table, and the whole UTC days they span.
+/// A list of reason codes as bits (bit k: `REASONS[k]`).
+fn reason_bits(list: Option<Series>) -> u16 {
+    let Some(list) = list else { return 0 };
+    let Ok(codes) = list.str() else { return 0 };
+    codes
+        .iter()
+        .flatten()
+        .filter_map(|c| REASONS.iter().position(|r| *r == c))
+        .fold(0, |m, k| m | (1 << k))
+}
+
 /// Pages, and the `[since, until)` they span (µs).
 type Pages = (Vec<metrics::Page>, Option<(i64, i64)>);
 
@@ -313,6 +329,18 @@ fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
         .column(s::RESPONDERS)
         .and_then(|c| c.list().cloned())
         .map_err(Error::polars(what))?;
+    let reasons = df
+        .column(s::REASONS)
+        .and_then(|c| c.list().cloned())
+        .map_err(Error::polars(what))?;
+    let auto = df
+        .column(s::AUTO_RESOLVED)
+        .and_then(|c| c.bool().cloned())
+        .map_err(Error::polars(what))?;
+    let gap = df
+        .column(s::CLEAR_GAP_S)
+        .and_then(|c| c.i64().cloned())
+        .map_err(Error::polars(what))?;
     let mut out = Vec::new();
     let mut range: Option<(i64, i64)> = None;
     for (i, resp) in responders.amortized_iter().enumerate() {
@@ -341,6 +369,9 @@ fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
             acknowledged: a.get(i),
             resolved: r.get(i),
             noise: label.get(i) == Some("noise"),
+            reasons: reason_bits(reasons.get_as_series(i)),
+            auto_resolved: auto.get(i) == Some(true),
+            clear_gap_s: gap.get(i),
         });
     }
     const DAY: i64 = 86_400_000_000;
