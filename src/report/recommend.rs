@@ -89,7 +89,7 @@ pub fn recommend(
             .filter(|(_, n)| *n > 0)
             .collect();
         // Most frequent first; ties in REASONS order (stable sort).
-        reasons.sort_by(|a, b| b.1.cmp(&a.1));
+        reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
         let diagnosis = reasons
             .first()
             .map(|r| r.0.clone())
