@@ -129,6 +129,85 @@ struct RunArgs {
     /// Alerts to list in review.csv for a person to tag. [default: 50]
     #[arg(long, value_name = "N", default_value_t = 50)]
     review: usize,
+
+    /// Report on the ISO week (UTC) or calendar quarter of the latest page.
+    /// [default: every page in the history]
+    #[arg(long, value_enum, conflicts_with_all = ["week", "since", "until"])]
+    period: Option<PeriodArg>,
+
+    /// Report on this ISO week (UTC), e.g. 2026-W47. [default: see --period]
+    #[arg(long, value_name = "YYYY-Www", conflicts_with_all = ["since", "until"])]
+    week: Option<String>,
+
+    /// Report on pages from this UTC day on, YYYY-MM-DD. [default: the
+    /// first page's day]
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+
+    /// Report on pages up to and including this UTC day, YYYY-MM-DD.
+    /// [default: the last page's day]
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
+
+    /// Replace people's names by "Responder N" in report.md, summary.json and
+    /// tables/ (for reports that travel outside the team; alerts.parquet
+    /// keeps them). [default: names shown]
+    #[arg(long)]
+    redact: bool,
+}
+
+/// `--period`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PeriodArg {
+    /// The ISO week of the latest page.
+    Week,
+    /// The calendar quarter of the latest page.
+    Quarter,
+}
+
+/// Midnight UTC of a `YYYY-MM-DD` day, µs.
+fn day_us(text: &str, flag: &str) -> Result<i64> {
+    let d = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .with_context(|| format!("{flag} {text:?} is not a date YYYY-MM-DD"))?;
+    Ok(d.and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+        .timestamp_micros())
+}
+
+fn period_of(args: &RunArgs) -> Result<alertsift::report::PeriodSpec> {
+    use alertsift::report::PeriodSpec;
+    const DAY: i64 = 86_400_000_000;
+    if let Some(p) = args.period {
+        return Ok(match p {
+            PeriodArg::Week => PeriodSpec::LatestWeek,
+            PeriodArg::Quarter => PeriodSpec::LatestQuarter,
+        });
+    }
+    if let Some(w) = &args.week {
+        let monday = chrono::NaiveDate::parse_from_str(&format!("{w}-1"), "%G-W%V-%u")
+            .with_context(|| format!("--week {w:?} is not an ISO week like 2026-W47"))?;
+        let start = monday
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc()
+            .timestamp_micros();
+        return Ok(PeriodSpec::Range(Some(start), Some(start + 7 * DAY)));
+    }
+    match (&args.since, &args.until) {
+        (None, None) => Ok(PeriodSpec::All),
+        (since, until) => {
+            let a = since.as_deref().map(|s| day_us(s, "--since")).transpose()?;
+            let b = until
+                .as_deref()
+                .map(|s| day_us(s, "--until").map(|d| d + DAY))
+                .transpose()?;
+            if let (Some(a), Some(b)) = (a, b) {
+                if a >= b {
+                    anyhow::bail!("--since must be on or before --until");
+                }
+            }
+            Ok(PeriodSpec::Range(a, b))
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +269,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .as_deref()
                 .map(alertsift::classify::tags::read)
                 .transpose()?;
+            let report_options = alertsift::report::ReportOptions {
+                review_size: args.review,
+                period: period_of(&args)?,
+                redact: args.redact,
+            };
             let outcome = pipeline::run(
                 &inputs,
                 &args.out,
@@ -197,7 +281,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 &config,
                 &options,
                 tags.as_ref(),
-                args.review,
+                &report_options,
             )
             .with_context(|| match args.input.inputs.is_empty() {
                 true => "analysing the store".to_string(),

@@ -153,7 +153,7 @@ pub fn run(
     config: &Config,
     options: &IngestOptions,
     tags: Option<&Tags>,
-    review_size: usize,
+    report_options: &report::ReportOptions,
 ) -> Result<RunOutcome, Error> {
     let temp;
     let store = match store_dir {
@@ -190,7 +190,7 @@ pub fn run(
             store: stats,
             evaluation,
             tags,
-            review_size,
+            options: report_options,
             config,
         },
     )?;

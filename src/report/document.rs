@@ -115,6 +115,15 @@ pub fn write_tables(dir: &Path, m: &Metrics) -> Result<(), Error> {
     Ok(())
 }
 
+/// `tables/weekly.csv`: the trend.
+pub fn write_weekly(dir: &Path, weeks: &[super::WeekLoad]) -> Result<(), Error> {
+    let loads: BTreeMap<String, Load> = weeks
+        .iter()
+        .map(|w| (w.week.clone(), w.load.clone()))
+        .collect();
+    write_loads(&dir.join("weekly.csv"), &loads)
+}
+
 /// `tables/recommendations.csv`.
 pub fn write_recommendations(
     dir: &Path,
@@ -222,6 +231,88 @@ pub fn write_markdown(path: &Path, s: &Summary, m: &Metrics) -> Result<(), Error
         100.0 * s.compression,
         s.episodes
     );
+    // This period against the one just before.
+    let prev = &s.previous_period;
+    let delta = |now: f64, before: f64, unit: &str| {
+        if prev.pages == 0 {
+            "-".to_string()
+        } else if unit.is_empty() {
+            format!("{:+.0}", now - before)
+        } else {
+            format!("{:+.1}{unit}", now - before)
+        }
+    };
+    let _ = writeln!(
+        o,
+        "## Against the previous period\n\n| metric | this period | previous | change |\n|---|---|---|---|"
+    );
+    let _ = writeln!(
+        o,
+        "| pages | {} | {} | {} |",
+        s.pages,
+        prev.pages,
+        delta(s.pages as f64, prev.pages as f64, "")
+    );
+    let _ = writeln!(
+        o,
+        "| non-actionable pages | {:.1}% | {:.1}% | {} |",
+        100.0 * s.page_noise_ratio,
+        100.0 * prev.page_noise_ratio,
+        delta(
+            100.0 * s.page_noise_ratio,
+            100.0 * prev.page_noise_ratio,
+            " pts"
+        )
+    );
+    let _ = writeln!(
+        o,
+        "| interruptions | {} | {} | {} |",
+        s.interruptions.total,
+        prev.interruptions.total,
+        delta(
+            s.interruptions.total as f64,
+            prev.interruptions.total as f64,
+            ""
+        )
+    );
+    let _ = writeln!(
+        o,
+        "| sleep interruptions | {} | {} | {} |",
+        s.interruptions.sleep,
+        prev.interruptions.sleep,
+        delta(
+            s.interruptions.sleep as f64,
+            prev.interruptions.sleep as f64,
+            ""
+        )
+    );
+    let _ = writeln!(
+        o,
+        "| toil hours | {:.1} | {:.1} | {} |\n",
+        s.toil_hours,
+        prev.toil_hours,
+        delta(s.toil_hours, prev.toil_hours, " h")
+    );
+    let _ = writeln!(
+        o,
+        "## Trend by week\n\n| week | pages | non-actionable | interruptions (sleep) | MTTA p50 | MTTR p50 | toil h |\n|---|---|---|---|---|---|---|"
+    );
+    for w in &s.weekly {
+        let l = &w.load;
+        let _ = writeln!(
+            o,
+            "| {} | {} | {:.0}% | {} ({}) | {} | {} | {:.1} |",
+            w.week,
+            l.pages,
+            100.0 * l.page_noise_ratio,
+            l.interruptions.total,
+            l.interruptions.sleep,
+            opt(l.mtta_seconds.p50),
+            opt(l.mttr_seconds.p50),
+            l.toil_hours
+        );
+    }
+    o.push('\n');
     let table = |o: &mut String, title: &str, loads: &BTreeMap<String, Load>| {
         let _ = writeln!(
             o,

@@ -309,7 +309,8 @@ fn load(pages: &[&Page], config: &Config, cost_hours: f64) -> Load {
             .filter_map(|p| p.resolved.map(|r| secs(p.triggered, r)))
             .collect(),
     );
-    l.toil_hours = pages.iter().map(|p| p.toil_hours(cost_hours)).sum();
+    // `+ 0.0`: an empty f64 sum is −0.0.
+    l.toil_hours = pages.iter().map(|p| p.toil_hours(cost_hours)).sum::<f64>() + 0.0;
     l
 }
 

@@ -114,6 +114,131 @@ pub struct Summary {
     pub responders: BTreeMap<String, metrics::Load>,
     /// What to fix first: the ten noisy templates that cost the most toil.
     pub recommendations: Vec<recommend::Recommendation>,
+    /// The same headline figures for the period of the same length just
+    /// before (for the deltas).
+    pub previous_period: metrics::Load,
+    /// Headline figures per ISO week (Monday 00:00 UTC) of the period.
+    pub weekly: Vec<WeekLoad>,
+}
+
+/// One week of the trend.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekLoad {
+    /// ISO week, `2026-W47`.
+    pub week: String,
+    /// Its figures.
+    pub load: metrics::Load,
+}
+
+/// Headline figures per ISO week overlapping `[since, until)`.
+fn weekly_trend(
+    pages: &[metrics::Page],
+    config: &crate::config::Config,
+    since: i64,
+    until: i64,
+) -> Vec<WeekLoad> {
+    use chrono::Datelike;
+    let mut out = Vec::new();
+    let day = since.div_euclid(DAY_US);
+    let mut monday = day - (day + 3).rem_euclid(7);
+    while monday * DAY_US < until {
+        let (a, b) = (
+            (monday * DAY_US).max(since),
+            ((monday + 7) * DAY_US).min(until),
+        );
+        let label = chrono::DateTime::from_timestamp_micros(monday * DAY_US)
+            .map(|d| {
+                let w = d.iso_week();
+                format!("{}-W{:02}", w.year(), w.week())
+            })
+            .unwrap_or_default();
+        out.push(WeekLoad {
+            week: label,
+            load: metrics::compute(pages, config, a, b).all,
+        });
+        monday += 7;
+    }
+    out
+}
+
+/// Replace people's names by `Responder N` (N by name order); the teams'
+/// unnamed on-call keep their label.
+fn redact(m: &mut metrics::Metrics) {
+    let mut n = 0;
+    let old = std::mem::take(&mut m.responders);
+    for (name, load) in old {
+        let key = if name.ends_with(" on-call") {
+            name
+        } else {
+            n += 1;
+            format!("Responder {n}")
+        };
+        m.responders.insert(key, load);
+    }
+}
+
+/// Which pages the paging-load figures cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PeriodSpec {
+    /// Every page: whole UTC days from the first page's to the last's.
+    #[default]
+    All,
+    /// `[since, until)`, µs; an open end is the first or last page's day.
+    Range(Option<i64>, Option<i64>),
+    /// The ISO week (Monday 00:00 UTC) of the last page.
+    LatestWeek,
+    /// The calendar quarter (UTC) of the last page.
+    LatestQuarter,
+}
+
+/// How to report.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    /// Alerts in `review.csv`.
+    pub review_size: usize,
+    /// The period of the paging-load figures.
+    pub period: PeriodSpec,
+    /// Replace people's names by `Responder N` in the report, the summary
+    /// and the tables (alerts.parquet keeps them).
+    pub redact: bool,
+}
+
+const DAY_US: i64 = 86_400_000_000;
+
+/// Resolve a period against the pages' time range.
+fn resolve_period(spec: PeriodSpec, range: Option<(i64, i64)>) -> Option<(i64, i64)> {
+    use chrono::Datelike;
+    let (lo, hi) = range?;
+    let all = (
+        lo.div_euclid(DAY_US) * DAY_US,
+        (hi.div_euclid(DAY_US) + 1) * DAY_US,
+    );
+    Some(match spec {
+        PeriodSpec::All => all,
+        PeriodSpec::Range(a, b) => (a.unwrap_or(all.0), b.unwrap_or(all.1)),
+        PeriodSpec::LatestWeek => {
+            let day = hi.div_euclid(DAY_US);
+            // 1970-01-01 was a Thursday: Monday is 3 days before.
+            let monday = day - (day + 3).rem_euclid(7);
+            (monday * DAY_US, (monday + 7) * DAY_US)
+        }
+        PeriodSpec::LatestQuarter => {
+            let d = chrono::DateTime::from_timestamp_micros(hi)?.date_naive();
+            let q0 = (d.month0() / 3) * 3 + 1;
+            let start = chrono::NaiveDate::from_ymd_opt(d.year(), q0, 1)?;
+            let end = if q0 == 10 {
+                chrono::NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)?
+            } else {
+                chrono::NaiveDate::from_ymd_opt(d.year(), q0 + 3, 1)?
+            };
+            let us = |n: chrono::NaiveDate| {
+                n.and_hms_opt(0, 0, 0)
+                    .map(|t| t.and_utc().timestamp_micros())
+                    .unwrap_or(0)
+            };
+            (us(start), us(end))
+        }
+    })
 }
 
 /// What a run knows besides the tables.
@@ -129,8 +254,8 @@ pub struct RunInfo<'a> {
     pub evaluation: Option<Evaluation>,
     /// The tags, if any (tagged alerts are left out of the review queue).
     pub tags: Option<&'a Tags>,
-    /// Alerts in `review.csv`.
-    pub review_size: usize,
+    /// What the report covers and how.
+    pub options: &'a ReportOptions,
     /// The configuration (team zones for the template statistics).
     pub config: &'a crate::config::Config,
 }
@@ -179,6 +304,23 @@ pub fn write_run(
     let mut incidents = incidents
         .collect()
         .map_err(Error::polars("the incidents table"))?;
+    // The period: pages from the whole history resolve it and give the
+    // previous period; everything else covers the period only.
+    let (pages_list, page_range) = pages_of(&alerts)?;
+    let period = resolve_period(info.options.period, page_range);
+    let (since, until) = period.unwrap_or((0, 0));
+    if info.options.period != PeriodSpec::All && period.is_some() {
+        alerts = alerts
+            .lazy()
+            .filter(
+                col(s::TRIGGERED_AT)
+                    .cast(DataType::Int64)
+                    .gt_eq(lit(since))
+                    .and(col(s::TRIGGERED_AT).cast(DataType::Int64).lt(lit(until))),
+            )
+            .collect()
+            .map_err(Error::polars("the period's alerts"))?;
+    }
     let range = alerts
         .clone()
         .lazy()
@@ -210,9 +352,12 @@ pub fn write_run(
         .unwrap_or(0);
     let labels = label_counts(&alerts)?;
     let clusters = crate::cluster::counts(&alerts)?;
-    let (pages_list, period) = pages_of(&alerts)?;
-    let (since, until) = period.unwrap_or((0, 0));
-    let m = metrics::compute(&pages_list, info.config, since, until);
+    let mut m = metrics::compute(&pages_list, info.config, since, until);
+    let previous = metrics::compute(&pages_list, info.config, 2 * since - until, since).all;
+    let weekly = weekly_trend(&pages_list, info.config, since, until);
+    if info.options.redact {
+        redact(&mut m);
+    }
     let summary = Summary {
         schema_version: SUMMARY_VERSION,
         records: info.inputs.iter().map(|i| i.records).sum(),
@@ -255,9 +400,12 @@ pub fn write_run(
         teams: m.teams.clone(),
         responders: m.responders.clone(),
         recommendations: recommend::recommend(&pages_list, info.config, since, until, 10),
+        previous_period: previous,
+        weekly,
     };
     document::write_tables(&out.join("tables"), &m)?;
     document::write_recommendations(&out.join("tables"), &summary.recommendations)?;
+    document::write_weekly(&out.join("tables"), &summary.weekly)?;
     document::write_markdown(&out.join("report.md"), &summary, &m)?;
     let stats = crate::cluster::template_stats(alerts.clone().lazy(), info.config)
         .collect()
@@ -267,7 +415,7 @@ pub fn write_run(
         &out.join("review.csv"),
         &alerts,
         info.tags,
-        info.review_size,
+        info.options.review_size,
     )?;
     write_parquet(&out.join("alerts.parquet"), &mut alerts)?;
     write_parquet(&out.join("incidents.parquet"), &mut incidents)?;
@@ -293,7 +441,7 @@ fn reason_bits(list: Option<Series>) -> u16 {
         .fold(0, |m, k| m | (1 << k))
 }
 
-/// Pages, and the `[since, until)` they span (µs).
+/// Pages, and the first and last trigger time among them (µs).
 type Pages = (Vec<metrics::Page>, Option<(i64, i64)>);
 
 fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
@@ -374,11 +522,7 @@ fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
             clear_gap_s: gap.get(i),
         });
     }
-    const DAY: i64 = 86_400_000_000;
-    Ok((
-        out,
-        range.map(|(lo, hi)| (lo.div_euclid(DAY) * DAY, (hi.div_euclid(DAY) + 1) * DAY)),
-    ))
+    Ok((out, range))
 }
 
 fn share(a: u64, b: u64) -> f64 {

@@ -202,7 +202,7 @@ pub fn recommend(
             template: template.to_string(),
             pages: ps.len() as u64,
             noise_pages: noise.len() as u64,
-            toil_hours: ps.iter().map(|p| p.toil_hours(cost)).sum(),
+            toil_hours: ps.iter().map(|p| p.toil_hours(cost)).sum::<f64>() + 0.0,
             reasons,
             diagnosis,
             fix,
@@ -210,7 +210,8 @@ pub fn recommend(
             saved_sleep_pages_per_week: saved.iter().filter(|p| p.in_sleep_hours(config)).count()
                 as f64
                 / weeks,
-            saved_toil_hours_per_week: saved.iter().map(|p| p.toil_hours(cost)).sum::<f64>()
+            saved_toil_hours_per_week: (saved.iter().map(|p| p.toil_hours(cost)).sum::<f64>()
+                + 0.0)
                 / weeks,
             actionable_delayed: delayed,
             actionable_hidden: hidden,
