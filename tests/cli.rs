@@ -440,3 +440,92 @@ fn explain_prints_the_evidence_and_refuses_unknown_ids() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// `reports/sample` is `alertsift run sample-data --out reports/sample`:
+/// regenerate it and compare every committed file byte for byte (the run is
+/// deterministic). After a change that moves the figures, regenerate it with
+/// that command.
+#[test]
+fn example_report_is_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let committed = root.join("reports/sample");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sample");
+    let o = alertsift(
+        root,
+        &["run", "sample-data", "--out", out.to_str().unwrap(), "-q"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut checked = 0;
+    for sub in ["", "tables"] {
+        for entry in std::fs::read_dir(committed.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() || path.extension().is_some_and(|e| e == "parquet") {
+                continue;
+            }
+            let name = path.file_name().unwrap();
+            let fresh = std::fs::read(out.join(sub).join(name)).unwrap();
+            assert!(
+                std::fs::read(&path).unwrap() == fresh,
+                "{} is out of date: run `cargo run --release -- run sample-data --out reports/sample`",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} files compared");
+}
+
+#[test]
+fn periods_and_redaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    // Three weeks from Monday 2026-08-31: ISO weeks 36, 37, 38.
+    run_demo(
+        dir.path(),
+        &demo,
+        &["--alerts", "600", "--weeks", "3", "--quiet"],
+    );
+    let o = run(
+        dir.path(),
+        &[&demo],
+        &["-q", "--week", "2026-W37", "--redact"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = dir.path().join("out");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["period"]["first"], "2026-09-07T00:00:00Z");
+    assert_eq!(summary["period"]["last"], "2026-09-14T00:00:00Z");
+    // Only that week's alerts, by the ground truth.
+    let want = truth(&demo)
+        .iter()
+        .filter(|r| {
+            r["triggered_at"].as_str() >= "2026-09-07" && r["triggered_at"].as_str() < "2026-09-14"
+        })
+        .count() as u64;
+    assert_eq!(summary["alerts"].as_u64(), Some(want));
+    // The previous week is there for the deltas.
+    assert!(summary["previous_period"]["pages"].as_u64().unwrap() > 0);
+    // No person's name anywhere in what travels.
+    let names = ["Ada Varga", "Jonas Weber", "Priya Nair"];
+    for f in ["summary.json", "report.md", "tables/responders.csv"] {
+        let text = std::fs::read_to_string(out.join(f)).unwrap();
+        for n in names {
+            assert!(!text.contains(n), "{n} in {f}");
+        }
+        assert!(text.contains("Responder 1"), "{f}");
+    }
+    for (args, want) in [
+        (vec!["--week", "2026-W99"], "is not an ISO week"),
+        (
+            vec!["--since", "2026-09-10", "--until", "2026-09-01"],
+            "--since must be on or before --until",
+        ),
+        (vec!["--since", "10/09/2026"], "is not a date YYYY-MM-DD"),
+    ] {
+        let o = run(dir.path(), &[&demo], &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(want), "{}", stderr(&o));
+    }
+}
