@@ -22,12 +22,16 @@
 //!   Toil share = toil hours / on-call hours (period hours × teams paged),
 //!   against the SRE book's 50% cap.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use polars::prelude::{PlHashMap, PlHashSet};
 
 use chrono::{Datelike, TimeZone};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use crate::classify::history::LocalClock;
 use crate::config::Config;
 
 /// Engaged time counted as toil is capped at this many hours per page.
@@ -236,18 +240,38 @@ fn local(t_us: i64, tz: Tz) -> Option<chrono::DateTime<Tz>> {
         .map(|u| u.with_timezone(&tz))
 }
 
-/// The people a page interrupted.
-fn recipients(p: &Page) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// The weekday of a day counted from 0001-01-01 (a Monday) as day 1.
+fn weekday_of(day: i32) -> chrono::Weekday {
+    use chrono::Weekday::*;
+    [Mon, Tue, Wed, Thu, Fri, Sat, Sun][(day - 1).rem_euclid(7) as usize]
+}
+
+/// The headline load of the pages triggered in `[since, until)`, without
+/// the breakdowns (for trends and the previous period).
+pub fn load_between(pages: &[Page], config: &Config, since: i64, until: i64) -> Load {
+    let cost = config.classify.interruption_cost.as_secs_f64() / 3600.0;
+    let inside: Vec<&Page> = pages
+        .iter()
+        .filter(|p| p.triggered >= since && p.triggered < until)
+        .collect();
+    load(&inside, config, cost)
+}
+
+/// The people a page interrupted, borrowed where they can be.
+fn recipients_of(p: &Page) -> Vec<Cow<'_, str>> {
+    let mut out: Vec<Cow<'_, str>> = Vec::with_capacity(p.responders.len().max(1));
     for r in &p.responders {
-        if !out.contains(r) {
-            out.push(r.clone());
+        if !out.iter().any(|o| o == r) {
+            out.push(Cow::Borrowed(r.as_str()));
         }
     }
     if out.is_empty() {
         out.push(match &p.acknowledged_by {
-            Some(a) => a.clone(),
-            None => format!("{} on-call", p.team.as_deref().unwrap_or("(no team)")),
+            Some(a) => Cow::Borrowed(a.as_str()),
+            None => Cow::Owned(format!(
+                "{} on-call",
+                p.team.as_deref().unwrap_or("(no team)")
+            )),
         });
     }
     out
@@ -266,32 +290,34 @@ fn load(pages: &[&Page], config: &Config, cost_hours: f64) -> Load {
         l.noise_pages as f64 / l.pages as f64
     };
     // Interruptions and disrupted hours, per person in time order.
-    let mut by_person: BTreeMap<String, Vec<(i64, Option<&str>)>> = BTreeMap::new();
+    let mut by_person: PlHashMap<Cow<'_, str>, Vec<(i64, Option<&str>)>> = PlHashMap::default();
     for p in pages {
-        for r in recipients(p) {
+        for r in recipients_of(p) {
             by_person
                 .entry(r)
                 .or_default()
                 .push((p.triggered, p.team.as_deref()));
         }
     }
+    let mut clock = LocalClock::default();
+    let mut hours: PlHashSet<(i32, u16)> = PlHashSet::default();
     for (person, mut times) in by_person {
         times.sort_by_key(|(t, _)| *t);
+        let own_zone = config.people.get(person.as_ref()).map(|p| p.timezone);
         let mut anchor: Option<i64> = None;
-        let mut hours: BTreeSet<(i32, u32)> = BTreeSet::new();
+        hours.clear();
         for (t, team) in times {
-            let tz = zone_of(config, Some(&person), team);
-            let Some(lt) = local(t, tz) else { continue };
-            hours.insert((
-                lt.date_naive().num_days_from_ce(),
-                chrono::Timelike::hour(&lt),
-            ));
+            let tz = own_zone.unwrap_or_else(|| zone_of(config, None, team));
+            let Some((day, minute)) = clock.day_minute(t, tz) else {
+                continue;
+            };
+            let hour = minute / 60;
+            hours.insert((day, hour));
             if anchor.is_some_and(|a| t - a <= MERGE_SECONDS * 1_000_000) {
                 continue;
             }
             anchor = Some(t);
-            l.interruptions
-                .add(slot(lt.weekday(), chrono::Timelike::hour(&lt)));
+            l.interruptions.add(slot(weekday_of(day), u32::from(hour)));
         }
         l.disrupted_hours += hours.len() as u64;
     }
@@ -321,22 +347,25 @@ pub fn compute(pages: &[Page], config: &Config, since: i64, until: i64) -> Metri
         .iter()
         .filter(|p| p.triggered >= since && p.triggered < until)
         .collect();
-    let group = |key: &dyn Fn(&Page) -> Vec<String>| {
-        let mut m: BTreeMap<String, Vec<&Page>> = BTreeMap::new();
+    let group = |key: &dyn for<'p> Fn(&'p Page) -> Vec<Cow<'p, str>>| {
+        let mut m: PlHashMap<Cow<'_, str>, Vec<&Page>> = PlHashMap::default();
         for p in &inside {
             for k in key(p) {
                 m.entry(k).or_default().push(p);
             }
         }
         m.into_iter()
-            .map(|(k, v)| (k, load(&v, config, cost)))
+            .map(|(k, v)| (k.into_owned(), load(&v, config, cost)))
             .collect::<BTreeMap<_, _>>()
     };
+    fn one(v: &Option<String>) -> Vec<Cow<'_, str>> {
+        vec![Cow::Borrowed(v.as_deref().unwrap_or("(none)"))]
+    }
+    let teams = group(&|p| one(&p.team));
+    let responders = group(&recipients_of);
+    let services = group(&|p| one(&p.service));
+    let templates = group(&|p| one(&p.template));
     let none = || "(none)".to_string();
-    let teams = group(&|p| vec![p.team.clone().unwrap_or_else(none)]);
-    let responders = group(&recipients);
-    let services = group(&|p| vec![p.service.clone().unwrap_or_else(none)]);
-    let templates = group(&|p| vec![p.template.clone().unwrap_or_else(none)]);
     // Shifts: (team, local date of the shift start, day or night).
     let mut shifts: BTreeMap<(String, i32, bool), u64> = BTreeMap::new();
     for p in &inside {
@@ -392,6 +421,15 @@ mod tests {
         assert_eq!(slot(Fri, 22), Slot::Sleep);
         assert_eq!(slot(Sat, 12), Slot::OffHours);
         assert_eq!(slot(Sun, 23), Slot::Sleep);
+    }
+
+    #[test]
+    fn weekdays_from_day_numbers() {
+        use chrono::Datelike;
+        for (y, m, d) in [(2026, 3, 30), (2026, 4, 4), (2001, 1, 1), (1970, 1, 1)] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+            assert_eq!(weekday_of(date.num_days_from_ce()), date.weekday());
+        }
     }
 
     #[test]

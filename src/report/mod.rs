@@ -154,7 +154,7 @@ fn weekly_trend(
             .unwrap_or_default();
         out.push(WeekLoad {
             week: label,
-            load: metrics::compute(pages, config, a, b).all,
+            load: metrics::load_between(pages, config, a, b),
         });
         monday += 7;
     }
@@ -352,9 +352,13 @@ pub fn write_run(
         .unwrap_or(0);
     let labels = label_counts(&alerts)?;
     let clusters = crate::cluster::counts(&alerts)?;
+    let t = std::time::Instant::now();
     let mut m = metrics::compute(&pages_list, info.config, since, until);
-    let previous = metrics::compute(&pages_list, info.config, 2 * since - until, since).all;
+    crate::ingest::timing("report: paging load", t);
+    let t = std::time::Instant::now();
+    let previous = metrics::load_between(&pages_list, info.config, 2 * since - until, since);
     let weekly = weekly_trend(&pages_list, info.config, since, until);
+    crate::ingest::timing("report: previous period and weekly trend", t);
     if info.options.redact {
         redact(&mut m);
     }
@@ -407,6 +411,11 @@ pub fn write_run(
     document::write_recommendations(&out.join("tables"), &summary.recommendations)?;
     document::write_weekly(&out.join("tables"), &summary.weekly)?;
     document::write_markdown(&out.join("report.md"), &summary, &m)?;
+    crate::ingest::timing(
+        "report: since the paging load: trend, summary, recommendations, documents",
+        t,
+    );
+    let t = std::time::Instant::now();
     let stats = crate::cluster::template_stats(alerts.clone().lazy(), info.config)
         .collect()
         .map_err(Error::polars("the template statistics"))?;
@@ -417,7 +426,13 @@ pub fn write_run(
         info.tags,
         info.options.review_size,
     )?;
+    crate::ingest::timing(
+        "report: template statistics, tables, report.md, review.csv",
+        t,
+    );
+    let t = std::time::Instant::now();
     write_parquet(&out.join("alerts.parquet"), &mut alerts)?;
+    crate::ingest::timing("report: alerts.parquet", t);
     write_parquet(&out.join("incidents.parquet"), &mut incidents)?;
     let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
     let path = out.join("summary.json");
