@@ -7,6 +7,7 @@ mod util;
 
 mod classify;
 mod cli;
+mod e2e_alertmanager;
 mod formats;
 mod metrics;
 mod quality;
