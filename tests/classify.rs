@@ -27,6 +27,7 @@ struct A {
     escalations: Option<u32>,
     notes: Option<u32>,
     repeat: Option<u32>,
+    labels: Option<&'static str>,
 }
 
 fn a(id: &'static str, t: i64, res: Option<i64>) -> A {
@@ -47,6 +48,7 @@ fn a(id: &'static str, t: i64, res: Option<i64>) -> A {
         escalations: None,
         notes: None,
         repeat: None,
+        labels: None,
     }
 }
 
@@ -105,7 +107,7 @@ fn frame(rows: &[A]) -> DataFrame {
                 &DataType::List(Box::new(DataType::String)),
             )
             .into_column(),
-            Series::full_null(s::LABELS.into(), n, &DataType::String).into_column(),
+            strs(s::LABELS, &|r| r.labels),
             times(s::UPDATED_AT, rows.iter().map(|r| Some(r.t)).collect()),
         ],
     )
@@ -639,4 +641,37 @@ fn cluster_counts_and_template_statistics() {
     assert!((get("sleep_share").extract::<f64>().unwrap() - 2.0 / 3.0).abs() < 1e-12);
     assert_eq!(get("auto_resolve_share").extract::<f64>(), Some(1.0));
     assert_eq!(get("services").to_string(), "\"api, db\"");
+}
+
+#[test]
+fn alertmanager_instances_are_separate_identities() {
+    // Two instances of one rule whose title does not name the instance,
+    // overlapping: not duplicates. A replica of db-1 (same instance) is.
+    let mk = |id: &'static str, t: i64, labels: &'static str| {
+        let mut x = a(id, t, Some(t + HOUR));
+        x.source = "alertmanager";
+        x.title = "DiskAlmostFull";
+        x.labels = Some(labels);
+        x
+    };
+    let df = run(&[
+        mk(
+            "db1",
+            T0,
+            r#"{"alertname":"DiskAlmostFull","instance":"db-1"}"#,
+        ),
+        mk(
+            "db2",
+            T0 + MIN,
+            r#"{"alertname":"DiskAlmostFull","instance":"db-2"}"#,
+        ),
+        mk(
+            "db1r",
+            T0 + 2 * MIN,
+            r#"{"alertname":"DiskAlmostFull","instance":"db-1","replica":"b"}"#,
+        ),
+    ]);
+    assert!(!has(&df, "db2", "DUPLICATE"), "{:?}", reasons(&df, "db2"));
+    assert!(has(&df, "db1r", "DUPLICATE"));
+    assert!(has(&df, "db1", "DUPLICATE"));
 }

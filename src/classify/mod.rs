@@ -265,21 +265,26 @@ pub fn features(
                         let src = cols[0].str()?;
                         let svc = cols[1].str()?;
                         let title = cols[2].str()?;
+                        let labels = cols[3].str()?;
                         let out: UInt64Chunked = src
                             .iter()
                             .zip(svc.iter())
                             .zip(title.iter())
-                            .map(|((src, svc), title)| {
-                                Some(template::identity(
-                                    src.unwrap_or(""),
-                                    svc,
-                                    title.unwrap_or(""),
-                                ))
+                            .zip(labels.iter())
+                            .map(|(((src, svc), title), labels)| {
+                                let id =
+                                    template::identity(src.unwrap_or(""), svc, title.unwrap_or(""));
+                                // Alertmanager's `instance` label names the
+                                // entity when the title does not.
+                                Some(match labels.and_then(template::instance_label) {
+                                    Some(i) => id ^ template::hash(i).rotate_left(17),
+                                    None => id,
+                                })
                             })
                             .collect();
                         Ok(out.into_column())
                     },
-                    &[col(s::SERVICE), col(s::TITLE)],
+                    &[col(s::SERVICE), col(s::TITLE), col(s::LABELS)],
                     |_, f| Ok(Field::new(f[0].name().clone(), DataType::UInt64)),
                 )
                 .alias(ID),

@@ -7,7 +7,8 @@
 //! template text, so it is the same in every run and every week.
 //!
 //! An alert's **identity** (for DUPLICATE and FLAPPING) is its source,
-//! service and title with only the *measurements* masked (words that start with a
+//! service, `instance` label if any, and title with only the
+//! *measurements* masked (words that start with a
 //! digit, other than IP addresses): "High CPU on web-12: 93%" and "High CPU
 //! on web-12: 97%" are one identity, "… on web-31" another.
 
@@ -43,6 +44,24 @@ pub fn identity(source: &str, service: Option<&str>, title: &str) -> u64 {
         h = fnv(p.as_bytes(), h)
     });
     h
+}
+
+/// The value of an `instance` label in the canonical labels JSON text
+/// (escapes left as written).
+pub fn instance_label(labels: &str) -> Option<&str> {
+    const KEY: &str = "\"instance\":\"";
+    let start = labels.find(KEY)? + KEY.len();
+    let rest = &labels[start..];
+    let b = rest.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(&rest[..i]),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// A hash of a string, for grouping keys.
@@ -202,6 +221,17 @@ mod tests {
         assert_eq!(template(""), "");
         assert_eq!(template_id("a <*>"), template_id("a <*>"));
         assert_ne!(template_id("a <*>"), template_id("b <*>"));
+    }
+
+    #[test]
+    fn instance_from_labels() {
+        assert_eq!(
+            instance_label(r#"{"alertname":"X","instance":"db-1","team":"t"}"#),
+            Some("db-1")
+        );
+        assert_eq!(instance_label(r#"{"instance":"a\"b"}"#), Some(r#"a\"b"#));
+        assert_eq!(instance_label(r#"{"alertname":"X"}"#), None);
+        assert_eq!(instance_label(r#"{"instance":"unterminated"#), None);
     }
 
     #[test]
