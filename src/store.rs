@@ -200,9 +200,20 @@ impl Store {
 
     /// All stored alerts, every partition in month order.
     pub fn alerts(&self) -> Result<LazyFrame, StoreError> {
+        // Scanned, not read: a plan that needs one column reads one column.
         let mut frames = Vec::new();
         for path in self.partitions()? {
-            frames.push(read_parquet(&path, &s::alerts_schema())?.lazy());
+            let args = ScanArgsParquet {
+                schema: Some(std::sync::Arc::new(s::alerts_schema())),
+                ..ScanArgsParquet::default()
+            };
+            let scan =
+                LazyFrame::scan_parquet(PlRefPath::new(path.to_string_lossy().into_owned()), args)
+                    .map_err(|source| StoreError::Parquet {
+                        path: path.clone(),
+                        source,
+                    })?;
+            frames.push(scan);
         }
         if frames.is_empty() {
             return Ok(DataFrame::empty_with_schema(&s::alerts_schema()).lazy());
