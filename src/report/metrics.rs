@@ -365,23 +365,21 @@ pub fn compute(pages: &[Page], config: &Config, since: i64, until: i64) -> Metri
     let responders = group(&recipients_of);
     let services = group(&|p| one(&p.service));
     let templates = group(&|p| one(&p.template));
-    let none = || "(none)".to_string();
     // Shifts: (team, local date of the shift start, day or night).
-    let mut shifts: BTreeMap<(String, i32, bool), u64> = BTreeMap::new();
+    let mut shifts: PlHashMap<(&str, i32, bool), u64> = PlHashMap::default();
+    let mut clock = LocalClock::default();
     for p in &inside {
         let tz = zone_of(config, None, p.team.as_deref());
-        let Some(lt) = local(p.triggered, tz) else {
+        let Some((day, minute)) = clock.day_minute(p.triggered, tz) else {
             continue;
         };
-        let hour = chrono::Timelike::hour(&lt);
-        let day = lt.date_naive().num_days_from_ce();
-        let key = match hour {
+        let key = match minute / 60 {
             8..=19 => (day, true),
             20..=23 => (day, false),
             _ => (day - 1, false),
         };
         *shifts
-            .entry((p.team.clone().unwrap_or_else(none), key.0, key.1))
+            .entry((p.team.as_deref().unwrap_or("(none)"), key.0, key.1))
             .or_insert(0) += 1;
     }
     let all = load(&inside, config, cost);

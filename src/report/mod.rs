@@ -446,8 +446,7 @@ pub fn write_run(
 
 /// The pages of a classified table, and the whole UTC days they span.
 /// A list of reason codes as bits (bit k: `REASONS[k]`).
-fn reason_bits(list: Option<Series>) -> u16 {
-    let Some(list) = list else { return 0 };
+fn reason_bits(list: &Series) -> u16 {
     let Ok(codes) = list.str() else { return 0 };
     codes
         .iter()
@@ -504,6 +503,11 @@ fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
         .column(s::CLEAR_GAP_S)
         .and_then(|c| c.i64().cloned())
         .map_err(Error::polars(what))?;
+    // One pass over the reason lists (no Series per row).
+    let bits: Vec<u16> = reasons
+        .amortized_iter()
+        .map(|l| l.map_or(0, |l| reason_bits(l.as_ref())))
+        .collect();
     let mut out = Vec::new();
     let mut range: Option<(i64, i64)> = None;
     for (i, resp) in responders.amortized_iter().enumerate() {
@@ -532,7 +536,7 @@ fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
             acknowledged: a.get(i),
             resolved: r.get(i),
             noise: label.get(i) == Some("noise"),
-            reasons: reason_bits(reasons.get_as_series(i)),
+            reasons: bits[i],
             auto_resolved: auto.get(i) == Some(true),
             clear_gap_s: gap.get(i),
         });
