@@ -56,6 +56,16 @@ enum Command {
     /// Why an alert got its label: each reason with its evidence and
     /// threshold, and the incident it overlaps. Reads a run's output.
     Explain(ExplainArgs),
+    /// Run SQL (polars' SQL engine) over a run's analysed tables — alerts,
+    /// incidents, templates, episodes — and, with --store, the store's
+    /// (store_alerts, store_incidents). Prints a table, or writes --output.
+    Query(QueryArgs),
+    /// Replay the paging history under changed policies (pause, grouping,
+    /// `for:` delays, ticket routing, silences, inhibition, dedup,
+    /// keep_firing_for) and count the pages, interruptions and toil each
+    /// would have saved, and the actionable pages it would have delayed or
+    /// hidden. Writes whatif.md, whatif.csv, whatif.json and whatif.svg.
+    Whatif(WhatIfArgs),
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +91,34 @@ struct ExplainArgs {
 }
 
 #[derive(Debug, Args)]
+struct QueryArgs {
+    /// The SQL statement, e.g. "SELECT template, count(*) AS n FROM alerts
+    /// GROUP BY template ORDER BY n DESC LIMIT 10".
+    #[arg(required_unless_present = "schema")]
+    sql: Option<String>,
+    /// The output directory of a `run` whose tables to query. [default:
+    /// alertsift-out]
+    #[arg(long, value_name = "DIR", default_value = "alertsift-out")]
+    out: PathBuf,
+    /// Also query this store, as tables store_alerts and store_incidents.
+    /// [default: none]
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
+    /// Write the whole result to FILE instead of printing it; the format is
+    /// the extension: .csv, .json (an array of objects) or .parquet.
+    /// [default: print a table on standard output]
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// List the tables with their columns and types, and exit.
+    #[arg(long)]
+    schema: bool,
+    /// Rows to print; the middle of a longer result is elided (--output
+    /// writes every row). [default: 50]
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    max_rows: usize,
+}
+
+#[derive(Debug, Args)]
 struct InputArgs {
     /// Export files, or directories whose files are all read (files matching
     /// no format are skipped there and listed in the summary). `run --store
@@ -102,6 +140,85 @@ struct InputArgs {
     /// list them in the rejects file]
     #[arg(long)]
     strict: bool,
+}
+
+#[derive(Debug, Args)]
+struct WhatIfArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// Output directory for whatif.md, whatif.csv, whatif.json, whatif.svg
+    /// and rejects.csv. [default: alertsift-whatif]
+    #[arg(long, value_name = "DIR", default_value = "alertsift-whatif")]
+    out: PathBuf,
+
+    /// Merge into this store and replay all it holds. [default: a temporary
+    /// store holding only these inputs]
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
+
+    /// Human tags (as for `run --labels`): they decide which pages count as
+    /// actionable. [default: the model's labels]
+    #[arg(long, value_name = "FILE")]
+    labels: Option<PathBuf>,
+
+    /// PagerDuty Auto-Pause for DURATION: a page that resolves by itself
+    /// within it never notifies, any other notifies that much later.
+    /// [default: no pause]
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pause: Option<std::time::Duration>,
+
+    /// PagerDuty time-based grouping: per team and service, a page within
+    /// DURATION of the first page of an open group joins it silently.
+    /// [default: no grouping]
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    group_window: Option<std::time::Duration>,
+
+    /// A Prometheus `for:` delay on one template, TEMPLATE=DURATION
+    /// (template text or template_id, as in templates.csv); repeatable.
+    /// [default: none]
+    #[arg(long = "for", value_name = "TEMPLATE=DURATION")]
+    for_delay: Vec<String>,
+
+    /// Route this template (text or template_id) to a ticket queue instead
+    /// of the pager; repeatable. [default: none]
+    #[arg(long, value_name = "TEMPLATE")]
+    ticket: Vec<String>,
+
+    /// Route pages of these severities (critical, error, warning, info) to
+    /// a ticket queue; comma-separated or repeated. [default: none]
+    #[arg(long, value_name = "SEVERITY", value_delimiter = ',')]
+    ticket_severity: Vec<String>,
+
+    /// Silence pages that fire at their template's usual time of day
+    /// (reason RECURRING). [default: off]
+    #[arg(long)]
+    suppress_recurring: bool,
+
+    /// Inhibit every page of a storm episode but its lead. [default: off]
+    #[arg(long)]
+    inhibit_secondaries: bool,
+
+    /// Fold copies of an open alert (reason DUPLICATE) into it, as a dedup
+    /// key would. [default: off]
+    #[arg(long)]
+    dedup: bool,
+
+    /// Prometheus `keep_firing_for`: a page that fires again within
+    /// DURATION of clearing continues the last occurrence. [default: off]
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    keep_firing_for: Option<std::time::Duration>,
+
+    /// Sweep one parameter, NAME=FROM..TO/STEP with NAME pause,
+    /// group-window or keep-firing-for (e.g. pause=0m..15m/1m), on top of
+    /// the other policies: a table and a chart of the trade-off with its
+    /// knee. [default: no sweep]
+    #[arg(long, value_name = "SPEC")]
+    sweep: Option<String>,
+}
+
+fn duration(text: &str) -> Result<std::time::Duration, String> {
+    alertsift::config::parse_duration(text)
 }
 
 #[derive(Debug, Args)]
@@ -427,6 +544,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 None => anyhow::bail!("no alert {:?} in {}", args.alert_id, path.display()),
             }
         }
+        Command::Query(args) => query(&args),
+        Command::Whatif(args) => whatif(&args, cli.config.as_deref(), cli.quiet, progress),
         Command::Demo(args) => {
             let start = chrono::NaiveDate::parse_from_str(&args.start, "%Y-%m-%d")
                 .with_context(|| format!("--start {:?} is not a date YYYY-MM-DD", args.start))?;
@@ -461,6 +580,159 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Resolve the input flags: expand directories, load the config, set the
 /// ingest options.
+fn whatif(
+    args: &WhatIfArgs,
+    config: Option<&Path>,
+    quiet: bool,
+    progress: bool,
+) -> Result<ExitCode> {
+    use alertsift::whatif::{Policy, SweepSpec};
+    let mut policies = Vec::new();
+    if let Some(d) = args.pause {
+        policies.push(Policy::Pause(d));
+    }
+    for spec in &args.for_delay {
+        let Some((template, d)) = spec.rsplit_once('=') else {
+            anyhow::bail!(
+                "--for {spec:?}: expected TEMPLATE=DURATION, e.g. --for 'Disk on <*> full=10m'"
+            );
+        };
+        let delay = duration(d).map_err(|e| anyhow::anyhow!("--for {spec:?}: {e}"))?;
+        policies.push(Policy::For {
+            template: template.to_string(),
+            delay,
+        });
+    }
+    if !args.ticket.is_empty() || !args.ticket_severity.is_empty() {
+        for sev in &args.ticket_severity {
+            if !alertsift::schema::SEVERITIES.contains(&sev.as_str()) {
+                anyhow::bail!(
+                    "--ticket-severity {sev:?}: expected one of {}",
+                    alertsift::schema::SEVERITIES.join(", ")
+                );
+            }
+        }
+        policies.push(Policy::Ticket {
+            templates: args.ticket.clone(),
+            severities: args.ticket_severity.clone(),
+        });
+    }
+    if args.suppress_recurring {
+        policies.push(Policy::SuppressRecurring);
+    }
+    if args.inhibit_secondaries {
+        policies.push(Policy::InhibitSecondaries);
+    }
+    if args.dedup {
+        policies.push(Policy::Dedup);
+    }
+    if let Some(d) = args.keep_firing_for {
+        policies.push(Policy::KeepFiringFor(d));
+    }
+    if let Some(d) = args.group_window {
+        policies.push(Policy::GroupWindow(d));
+    }
+    let sweep = args
+        .sweep
+        .as_deref()
+        .map(SweepSpec::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    if policies.is_empty() && sweep.is_none() {
+        anyhow::bail!(
+            "no policy to replay: give at least one of --pause, --group-window, --for, --ticket, \
+             --ticket-severity, --suppress-recurring, --inhibit-secondaries, --dedup, \
+             --keep-firing-for, --sweep"
+        );
+    }
+    let (inputs, config, options) = prepare(&args.input, config, quiet, progress)?;
+    let tags = args
+        .labels
+        .as_deref()
+        .map(alertsift::classify::tags::read)
+        .transpose()?;
+    let outcome = pipeline::whatif(
+        &inputs,
+        &args.out,
+        args.store.as_deref(),
+        &config,
+        &options,
+        tags.as_ref(),
+        &policies,
+        sweep.as_ref(),
+        progress,
+    )
+    .with_context(|| match args.input.inputs.is_empty() {
+        true => "replaying the store".to_string(),
+        false => format!("replaying {}", show_paths(&args.input.inputs)),
+    })?;
+    if !quiet {
+        print_inputs(&outcome.inputs, &inputs.skipped);
+        for o in &outcome.result.policies {
+            eprintln!(
+                "{}: pages {} -> {}, sleep interruptions {} -> {}, actionable delayed {}, hidden {}",
+                o.name,
+                o.all.before.pages,
+                o.all.after.pages,
+                o.all.before.interruptions.sleep,
+                o.all.after.interruptions.sleep,
+                o.all.actionable_delayed.count,
+                o.all.actionable_hidden.count
+            );
+        }
+        eprintln!("written to {}", args.out.display());
+        warn_rejects(outcome.rejected, &outcome.rejects_path);
+    }
+    Ok(exit_for(args.input.strict, outcome.rejected))
+}
+
+fn query(args: &QueryArgs) -> Result<ExitCode> {
+    use alertsift::query::{self, OutputFormat, Tables};
+    // Checked before the query runs, so a typo costs nothing.
+    let format = args.output.as_deref().map(OutputFormat::of).transpose()?;
+    // polars reads its table layout from the environment: set it before
+    // any polars work starts a thread that could read it.
+    if args.output.is_none() {
+        for (key, value) in [
+            ("POLARS_FMT_MAX_ROWS", args.max_rows.to_string()),
+            ("POLARS_FMT_MAX_COLS", "-1".to_string()),
+            ("POLARS_FMT_STR_LEN", "80".to_string()),
+            (
+                "POLARS_FMT_TABLE_HIDE_DATAFRAME_SHAPE_INFORMATION",
+                "1".to_string(),
+            ),
+        ] {
+            if std::env::var_os(key).is_none() {
+                std::env::set_var(key, value);
+            }
+        }
+    }
+    let mut tables = Tables::open(&args.out, args.store.as_deref())?;
+    let mut out = std::io::stdout().lock();
+    if args.schema {
+        for (name, cols) in tables.schema()? {
+            writeln!(out, "{name}")?;
+            for (col, dtype) in cols {
+                writeln!(out, "  {col:<24} {dtype}")?;
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let sql = args.sql.as_deref().unwrap_or_default();
+    let mut df = tables.run(sql)?;
+    match (&args.output, format) {
+        (Some(path), Some(format)) => {
+            query::write(&mut df, path, format)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        _ => {
+            writeln!(out, "{df}")?;
+            writeln!(out, "{} rows", df.height())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn prepare(
     args: &InputArgs,
     config: Option<&Path>,

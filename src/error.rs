@@ -187,6 +187,12 @@ pub enum Error {
         /// What is wrong, with the line.
         message: String,
     },
+    /// A SQL query failed (the engine's message), or its tables are missing.
+    #[error("query: {message}")]
+    Query {
+        /// What went wrong.
+        message: String,
+    },
     /// Writing an output file.
     #[error("writing {}: {source}", path.display())]
     Output {

@@ -12,17 +12,26 @@
 //! * [`classify`] — actionable or noise, with reason codes and evidence;
 //!   title templates (a Drain-style miner) and storm episodes.
 //! * [`cluster`] — exact duplicates, episode counts, per-template statistics.
+//! * [`metrics`] — paging load, interruptions, MTTA/MTTR, toil over pages.
+//! * [`whatif`] — replay the pages under a changed policy: what it saves, what it costs.
 //! * [`report`] — what a run writes: `alerts.parquet`, `summary.json`.
+//! * [`query`] — `alertsift query`: SQL over the analysed tables and the store.
+//! * [`chart`] — SVG charts (line, grouped bars) with escaped text.
 //! * [`demo`] — a deterministic multi-vendor history with ground truth.
 //! * [`pipeline`] — the jobs the command line runs, glued together.
 
+pub mod chart;
 pub mod classify;
 pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod ingest;
+pub mod metrics;
 pub mod pipeline;
+pub mod query;
 pub mod report;
 pub mod schema;
 pub mod store;
+pub mod text;
+pub mod whatif;

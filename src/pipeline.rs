@@ -10,6 +10,7 @@ use crate::error::{Error, IngestError};
 use crate::ingest::{self, Format, IngestOptions, Input, InputReport};
 use crate::report::{self, Summary};
 use crate::store::{write_rejects, MergeStats, Store};
+use crate::whatif;
 
 /// Inputs after directories were expanded.
 #[derive(Debug, Clone, Default)]
@@ -155,20 +156,7 @@ pub fn run(
     tags: Option<&Tags>,
     report_options: &report::ReportOptions,
 ) -> Result<RunOutcome, Error> {
-    let temp;
-    let store = match store_dir {
-        Some(dir) => Store::open(dir)?,
-        None => {
-            temp = tempfile::Builder::new()
-                .prefix("alertsift-store-")
-                .tempdir()
-                .map_err(|source| Error::Output {
-                    path: std::env::temp_dir(),
-                    source,
-                })?;
-            Store::open(temp.path())?
-        }
-    };
+    let (store, _temp) = open_store(store_dir)?;
     let (batch, stats) = ingest_and_commit(&store, &inputs.files, config, options)?;
     let rejects = batch.rejects;
     store.write_rejects(&rejects)?;
@@ -199,6 +187,199 @@ pub fn run(
         summary,
         rejects_path,
     })
+}
+
+/// The store `store_dir`, or a temporary one (removed when the returned
+/// guard drops).
+fn open_store(store_dir: Option<&Path>) -> Result<(Store, Option<tempfile::TempDir>), Error> {
+    match store_dir {
+        Some(dir) => Ok((Store::open(dir)?, None)),
+        None => {
+            let temp = tempfile::Builder::new()
+                .prefix("alertsift-store-")
+                .tempdir()
+                .map_err(|source| Error::Output {
+                    path: std::env::temp_dir(),
+                    source,
+                })?;
+            Ok((Store::open(temp.path())?, Some(temp)))
+        }
+    }
+}
+
+/// What `whatif` did.
+#[derive(Debug, Clone)]
+pub struct WhatIfOutcome {
+    /// What was written to whatif.json.
+    pub result: whatif::WhatIf,
+    /// Per input (empty when only the store was read).
+    pub inputs: Vec<InputReport>,
+    /// Records rejected, listed in `out/rejects.csv`.
+    pub rejected: u64,
+    /// The rejects file.
+    pub rejects_path: PathBuf,
+}
+
+/// `whatif`: ingest the inputs (into `store_dir` or a temporary store),
+/// label every alert, replay the pages under each policy and the sweep, and
+/// write whatif.json, whatif.csv, whatif.md and whatif.svg into `out`.
+#[allow(clippy::too_many_arguments)]
+pub fn whatif(
+    inputs: &Inputs,
+    out: &Path,
+    store_dir: Option<&Path>,
+    config: &Config,
+    options: &IngestOptions,
+    tags: Option<&Tags>,
+    policies: &[whatif::Policy],
+    sweep: Option<&whatif::SweepSpec>,
+    progress: bool,
+) -> Result<WhatIfOutcome, Error> {
+    let (store, _temp) = open_store(store_dir)?;
+    let (batch, _) = ingest_and_commit(&store, &inputs.files, config, options)?;
+    std::fs::create_dir_all(out).map_err(|source| Error::Output {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let rejects_path = out.join("rejects.csv");
+    write_rejects(&rejects_path, &batch.rejects)?;
+    let (alerts, _) = classify_all(&store, config, tags)?;
+    let t = std::time::Instant::now();
+    let df = alerts
+        .filter(polars::prelude::col(crate::schema::PAGED).eq(polars::prelude::lit(true)))
+        .select(crate::metrics::PAGE_COLUMNS.map(polars::prelude::col))
+        .collect()
+        .map_err(Error::polars("the pages"))?;
+    let (pages, _) = crate::metrics::pages_of(&df)?;
+    drop(df);
+    ingest::timing("whatif: classify and collect the pages", t);
+    let t = std::time::Instant::now();
+    let steps = policies.len() as u64
+        + u64::from(policies.len() > 1)
+        + sweep.map_or(0, |s| s.values.len() as u64);
+    let bar = if progress {
+        indicatif::ProgressBar::new(steps).with_message("replaying")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let result = whatif::analyse(&pages, policies, sweep, config, || bar.inc(1));
+    bar.finish_and_clear();
+    ingest::timing("whatif: replay", t);
+    let chart = whatif_chart(&result);
+    let write = |name: &str, bytes: &[u8]| -> Result<(), Error> {
+        crate::store::write_atomic(&out.join(name), |f| {
+            use std::io::Write;
+            f.write_all(bytes)
+        })?;
+        Ok(())
+    };
+    let mut json = serde_json::to_vec_pretty(&result).unwrap_or_default();
+    json.push(b'\n');
+    write("whatif.json", &json)?;
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    for row in whatif::csv_rows(&result) {
+        csv.write_record(&row).map_err(|e| Error::Output {
+            path: out.join("whatif.csv"),
+            source: std::io::Error::other(e),
+        })?;
+    }
+    let csv = csv.into_inner().unwrap_or_default();
+    write("whatif.csv", &csv)?;
+    write("whatif.svg", chart.as_bytes())?;
+    write(
+        "whatif.md",
+        whatif::markdown(&result, Some("whatif.svg")).as_bytes(),
+    )?;
+    Ok(WhatIfOutcome {
+        result,
+        inputs: batch.inputs,
+        rejected: batch.rejects.len() as u64,
+        rejects_path,
+    })
+}
+
+/// The what-if chart: the sweep's trade-off curve with its knee, else
+/// pages and sleep interruptions before and after per policy.
+fn whatif_chart(w: &whatif::WhatIf) -> String {
+    use crate::chart::{bar_chart, line_chart, Line, Mark};
+    if let Some(sw) = &w.sweep {
+        let minutes = |p: &whatif::SweepPoint| p.value_seconds as f64 / 60.0;
+        let saved = Line {
+            name: "pages saved".into(),
+            points: sw
+                .points
+                .iter()
+                .map(|p| (minutes(p), p.pages_saved as f64))
+                .collect(),
+        };
+        let sleep = Line {
+            name: "sleep interruptions saved".into(),
+            points: sw
+                .points
+                .iter()
+                .map(|p| (minutes(p), p.sleep_interruptions_saved as f64))
+                .collect(),
+        };
+        let hidden = Line {
+            name: "actionable pages hidden".into(),
+            points: sw
+                .points
+                .iter()
+                .map(|p| (minutes(p), p.actionable_hidden as f64))
+                .collect(),
+        };
+        let mark = sw.knee.and_then(|k| sw.points.get(k)).map(|p| Mark {
+            at: (minutes(p), p.pages_saved as f64),
+            label: format!(
+                "knee: {} ({} pages saved)",
+                crate::config::format_duration(std::time::Duration::from_secs(p.value_seconds)),
+                p.pages_saved
+            ),
+        });
+        return line_chart(
+            &format!(
+                "Trade-off of {}: pages saved against actionable pages hidden",
+                sw.parameter
+            ),
+            &format!(
+                "{} (minutes; actionable pages that still notify are delayed by it)",
+                sw.parameter
+            ),
+            "pages over the history",
+            &[saved, sleep, hidden],
+            mark.as_ref(),
+        );
+    }
+    let names: Vec<String> = w.policies.iter().map(|o| o.name.clone()).collect();
+    bar_chart(
+        "Pages before and after each policy",
+        "policy",
+        "pages over the history",
+        &names,
+        &[
+            (
+                "pages before".into(),
+                w.policies
+                    .iter()
+                    .map(|o| o.all.before.pages as f64)
+                    .collect(),
+            ),
+            (
+                "pages after".into(),
+                w.policies
+                    .iter()
+                    .map(|o| o.all.after.pages as f64)
+                    .collect(),
+            ),
+            (
+                "actionable pages hidden".into(),
+                w.policies
+                    .iter()
+                    .map(|o| o.all.actionable_hidden.count as f64)
+                    .collect(),
+            ),
+        ],
+    )
 }
 
 /// Classify everything the store holds. With tags: evaluate the rules

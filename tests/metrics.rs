@@ -2,7 +2,7 @@
 //! is worked out by hand in the comments.
 
 use alertsift::config::Config;
-use alertsift::report::metrics::{compute, Page};
+use alertsift::metrics::{compute, Page};
 
 const S: i64 = 1_000_000;
 // 2026-03-27 (Friday) 06:30Z = 07:30 in Berlin (CET, +1).

@@ -11,6 +11,8 @@ mod e2e_alertmanager;
 mod formats;
 mod metrics;
 mod quality;
+mod query;
 mod real_data;
 mod store;
 mod templates;
+mod whatif;

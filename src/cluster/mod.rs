@@ -200,3 +200,50 @@ pub fn template_stats(alerts: LazyFrame, config: &Config) -> LazyFrame {
             SortMultipleOptions::default().with_order_descending_multi([true, false]),
         )
 }
+
+/// One row per storm episode (domain.md, "Episodes"), earliest first (ties
+/// by episode id): its team, first and last trigger, when its last alert
+/// resolved (null while any is open), alerts, pages, noise alerts, distinct
+/// templates, and its lead (the first alert: `episode_id` is its id) with
+/// the lead's title.
+pub fn episodes(alerts: LazyFrame) -> LazyFrame {
+    alerts
+        .sort(
+            [s::TRIGGERED_AT, s::ALERT_ID],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .group_by([col(s::EPISODE_ID)])
+        .agg([
+            col(s::TEAM).first(),
+            col(s::TRIGGERED_AT).min().alias("first_triggered_at"),
+            col(s::TRIGGERED_AT).max().alias("last_triggered_at"),
+            // Null while any alert of the episode is still open.
+            when(col(s::RESOLVED_AT).null_count().gt(lit(0)))
+                .then(lit(NULL).cast(DataType::Datetime(
+                    TimeUnit::Microseconds,
+                    Some(TimeZone::UTC),
+                )))
+                .otherwise(col(s::RESOLVED_AT).max())
+                .alias("resolved_at"),
+            len().cast(DataType::UInt64).alias("alerts"),
+            col(s::PAGED)
+                .fill_null(lit(false))
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("pages"),
+            col(s::LABEL)
+                .eq(lit("noise"))
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("noise"),
+            col(s::TEMPLATE_ID)
+                .n_unique()
+                .cast(DataType::UInt64)
+                .alias("templates"),
+            col(s::TITLE).first().alias("lead_title"),
+        ])
+        .sort(
+            ["first_triggered_at", s::EPISODE_ID],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+}

@@ -9,42 +9,14 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::metrics::{Load, Metrics};
 use super::Summary;
 use crate::error::Error;
+use crate::metrics::{human_secs, Load, Metrics};
 use crate::store::write_atomic;
-
-/// Escape data for a Markdown table cell.
-pub fn md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '|' => out.push_str("\\|"),
-            '`' => out.push_str("&#96;"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::text::md;
 
 fn opt(v: Option<f64>) -> String {
     v.map(human_secs).unwrap_or_else(|| "-".into())
-}
-
-/// Seconds as `1h02m`, `4m10s` or `12s`.
-pub fn human_secs(s: f64) -> String {
-    let s = s.round() as i64;
-    if s >= 3600 {
-        format!("{}h{:02}m", s / 3600, s % 3600 / 60)
-    } else if s >= 60 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        format!("{s}s")
-    }
 }
 
 const LOAD_HEADER: [&str; 16] = [

@@ -19,12 +19,12 @@ use crate::classify::REASONS;
 use crate::error::Error;
 use crate::ingest::time::rfc3339_utc;
 use crate::ingest::InputReport;
+use crate::metrics::{self, pages_of};
 use crate::schema as s;
 use crate::store::{write_atomic, MergeStats};
 
 pub mod document;
 pub mod explain;
-pub mod metrics;
 pub mod recommend;
 pub mod review;
 
@@ -416,10 +416,15 @@ pub fn write_run(
         t,
     );
     let t = std::time::Instant::now();
-    let stats = crate::cluster::template_stats(alerts.clone().lazy(), info.config)
+    let mut stats = crate::cluster::template_stats(alerts.clone().lazy(), info.config)
         .collect()
         .map_err(Error::polars("the template statistics"))?;
     write_csv(&out.join("templates.csv"), &stats)?;
+    write_parquet(&out.join("templates.parquet"), &mut stats)?;
+    let mut episodes = crate::cluster::episodes(alerts.clone().lazy())
+        .collect()
+        .map_err(Error::polars("the episodes table"))?;
+    write_parquet(&out.join("episodes.parquet"), &mut episodes)?;
     review::write(
         &out.join("review.csv"),
         &alerts,
@@ -442,106 +447,6 @@ pub fn write_run(
         f.write_all(b"\n")
     })?;
     Ok(summary)
-}
-
-/// The pages of a classified table, and the whole UTC days they span.
-/// A list of reason codes as bits (bit k: `REASONS[k]`).
-fn reason_bits(list: &Series) -> u16 {
-    let Ok(codes) = list.str() else { return 0 };
-    codes
-        .iter()
-        .flatten()
-        .filter_map(|c| REASONS.iter().position(|r| *r == c))
-        .fold(0, |m, k| m | (1 << k))
-}
-
-/// Pages, and the first and last trigger time among them (µs).
-type Pages = (Vec<metrics::Page>, Option<(i64, i64)>);
-
-fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
-    let what = "the pages";
-    let strs = |name: &str| {
-        df.column(name)
-            .and_then(|c| c.str().cloned())
-            .map_err(Error::polars(what))
-    };
-    let times = |name: &str| {
-        df.column(name)
-            .and_then(|c| c.cast(&DataType::Int64))
-            .and_then(|c| c.i64().cloned())
-            .map_err(Error::polars(what))
-    };
-    let (team, service, template, ack_by, label) = (
-        strs(s::TEAM)?,
-        strs(s::SERVICE)?,
-        strs(s::TEMPLATE)?,
-        strs(s::ACKNOWLEDGED_BY)?,
-        strs(s::LABEL)?,
-    );
-    let (t, a, r) = (
-        times(s::TRIGGERED_AT)?,
-        times(s::ACKNOWLEDGED_AT)?,
-        times(s::RESOLVED_AT)?,
-    );
-    let paged = df
-        .column(s::PAGED)
-        .and_then(|c| c.bool().cloned())
-        .map_err(Error::polars(what))?;
-    let responders = df
-        .column(s::RESPONDERS)
-        .and_then(|c| c.list().cloned())
-        .map_err(Error::polars(what))?;
-    let reasons = df
-        .column(s::REASONS)
-        .and_then(|c| c.list().cloned())
-        .map_err(Error::polars(what))?;
-    let auto = df
-        .column(s::AUTO_RESOLVED)
-        .and_then(|c| c.bool().cloned())
-        .map_err(Error::polars(what))?;
-    let gap = df
-        .column(s::CLEAR_GAP_S)
-        .and_then(|c| c.i64().cloned())
-        .map_err(Error::polars(what))?;
-    // One pass over the reason lists (no Series per row).
-    let bits: Vec<u16> = reasons
-        .amortized_iter()
-        .map(|l| l.map_or(0, |l| reason_bits(l.as_ref())))
-        .collect();
-    let mut out = Vec::new();
-    let mut range: Option<(i64, i64)> = None;
-    for (i, resp) in responders.amortized_iter().enumerate() {
-        let (Some(true), Some(trig)) = (paged.get(i), t.get(i)) else {
-            continue;
-        };
-        range = Some(match range {
-            None => (trig, trig),
-            Some((lo, hi)) => (lo.min(trig), hi.max(trig)),
-        });
-        let names: Vec<String> = resp
-            .and_then(|l| {
-                l.as_ref()
-                    .str()
-                    .ok()
-                    .map(|c| c.iter().flatten().map(str::to_string).collect())
-            })
-            .unwrap_or_default();
-        out.push(metrics::Page {
-            team: team.get(i).map(str::to_string),
-            service: service.get(i).map(str::to_string),
-            template: template.get(i).map(str::to_string),
-            responders: names,
-            acknowledged_by: ack_by.get(i).map(str::to_string),
-            triggered: trig,
-            acknowledged: a.get(i),
-            resolved: r.get(i),
-            noise: label.get(i) == Some("noise"),
-            reasons: bits[i],
-            auto_resolved: auto.get(i) == Some(true),
-            clear_gap_s: gap.get(i),
-        });
-    }
-    Ok((out, range))
 }
 
 fn share(a: u64, b: u64) -> f64 {

@@ -5,12 +5,15 @@
 
 use std::collections::BTreeMap;
 
+use std::time::Duration;
+
 use chrono::TimeZone;
 use serde::Serialize;
 
-use super::metrics::{percentile, Page};
 use crate::classify::REASONS;
 use crate::config::Config;
+use crate::metrics::{percentile, Page};
+use crate::whatif::{self, Policy};
 
 /// One recommendation.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -72,12 +75,23 @@ pub fn recommend(
                 .push(p);
         }
     }
+    // The `top` templates with noise pages, most toil first (ties by text).
+    let mut ranked: Vec<(f64, &str, Vec<&Page>)> = by
+        .into_iter()
+        .filter(|(_, ps)| ps.iter().any(|p| p.noise))
+        .map(|(t, ps)| {
+            (
+                ps.iter().map(|p| p.toil_hours(cost)).sum::<f64>() + 0.0,
+                t,
+                ps,
+            )
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    ranked.truncate(top);
     let mut out = Vec::new();
-    for (template, ps) in by {
+    for (toil_hours, template, ps) in ranked {
         let noise: Vec<&&Page> = ps.iter().filter(|p| p.noise).collect();
-        if noise.is_empty() {
-            continue;
-        }
         let mut reasons: Vec<(String, u64)> = REASONS
             .iter()
             .map(|r| {
@@ -94,10 +108,8 @@ pub fn recommend(
             .first()
             .map(|r| r.0.clone())
             .unwrap_or_else(|| "UNACKED".into());
-        let actionable = ps.iter().filter(|p| !p.noise).count() as u64;
         let dur = |p: &Page| p.resolved.map(|r| (r - p.triggered) as f64 / 1e6);
-        let (fix, saved, delayed, hidden): (String, Vec<&Page>, u64, u64) = match diagnosis.as_str()
-        {
+        let (fix, policy): (String, Policy) = match diagnosis.as_str() {
             "TRANSIENT" => {
                 let mut d: Vec<f64> = ps
                     .iter()
@@ -107,19 +119,15 @@ pub fn recommend(
                 d.sort_by(f64::total_cmp);
                 let p90 = percentile(&d, 0.9).unwrap_or(0.0);
                 let m = minutes_up(p90);
-                let saved = ps
-                    .iter()
-                    .filter(|p| p.auto_resolved && dur(p).is_some_and(|d| d <= (m * 60) as f64))
-                    .copied()
-                    .collect();
                 (
                     format!(
                         "delay paging: add `for: {m}m` to the alert rule (or PagerDuty Auto-Pause for {m} minutes); p90 of this template's auto-resolved durations is {}",
-                        super::document::human_secs(p90)
+                        crate::metrics::human_secs(p90)
                     ),
-                    saved,
-                    actionable,
-                    0,
+                    Policy::For {
+                        template: template.to_string(),
+                        delay: Duration::from_secs(m as u64 * 60),
+                    },
                 )
             }
             "FLAPPING" => {
@@ -131,29 +139,21 @@ pub fn recommend(
                 g.sort_by(f64::total_cmp);
                 let p90 = percentile(&g, 0.9).unwrap_or(0.0);
                 let m = minutes_up(p90);
-                let saved = ps
-                    .iter()
-                    .filter(|p| p.clear_gap_s.is_some_and(|g| g <= m * 60))
-                    .copied()
-                    .collect();
                 (
                     format!(
                         "hysteresis: `keep_firing_for: {m}m` (p90 from clearing to re-firing is {}), a wider threshold band or a longer evaluation window",
-                        super::document::human_secs(p90)
+                        crate::metrics::human_secs(p90)
                     ),
-                    saved,
-                    0,
-                    0,
+                    Policy::KeepFiringFor(Duration::from_secs(m as u64 * 60)),
                 )
             }
-            "DUPLICATE" | "STORM_SECONDARY" => (
-                "deduplicate: a dedup key or Alertmanager `group_by` for the copies, or an inhibition while the upstream alert fires".to_string(),
-                ps.iter()
-                    .filter(|p| has(p, "DUPLICATE") || has(p, "STORM_SECONDARY"))
-                    .copied()
-                    .collect(),
-                0,
-                0,
+            "DUPLICATE" => (
+                "deduplicate: a dedup key (or Alertmanager `group_by`) so copies of an open alert fold into it".to_string(),
+                Policy::Dedup,
+            ),
+            "STORM_SECONDARY" => (
+                "inhibit it while the storm's first alert fires (an Alertmanager inhibition or a dependency rule)".to_string(),
+                Policy::InhibitSecondaries,
             ),
             "RECURRING" => {
                 // The usual local time: the median minute of the day.
@@ -186,23 +186,34 @@ pub fn recommend(
                         at / 60,
                         at % 60
                     ),
-                    ps.iter().filter(|p| has(p, "RECURRING")).copied().collect(),
-                    0,
-                    0,
+                    Policy::SuppressRecurring,
                 )
             }
             _ => (
                 "route it to a ticket queue instead of the pager, or delete the rule".to_string(),
-                noise.iter().map(|p| **p).collect(),
-                0,
-                actionable,
+                Policy::Ticket {
+                    templates: vec![template.to_string()],
+                    severities: Vec::new(),
+                },
             ),
         };
+        // What the fix would have done, replayed on this template's pages
+        // (the what-if engine: one replay implementation).
+        let own: Vec<Page> = ps.iter().map(|p| (*p).clone()).collect();
+        let policies = [policy];
+        let fate = whatif::replay(&own, &policies);
+        let effect = whatif::evaluate(&own, &policies, config).all;
+        let saved: Vec<&Page> = own
+            .iter()
+            .zip(&fate)
+            .filter(|(_, f)| f.is_none())
+            .map(|(p, _)| p)
+            .collect();
         out.push(Recommendation {
             template: template.to_string(),
             pages: ps.len() as u64,
             noise_pages: noise.len() as u64,
-            toil_hours: ps.iter().map(|p| p.toil_hours(cost)).sum::<f64>() + 0.0,
+            toil_hours,
             reasons,
             diagnosis,
             fix,
@@ -210,18 +221,12 @@ pub fn recommend(
             saved_sleep_pages_per_week: saved.iter().filter(|p| p.in_sleep_hours(config)).count()
                 as f64
                 / weeks,
-            saved_toil_hours_per_week: (saved.iter().map(|p| p.toil_hours(cost)).sum::<f64>()
-                + 0.0)
+            saved_toil_hours_per_week: (effect.before.toil_hours - effect.after.toil_hours)
+                .max(0.0)
                 / weeks,
-            actionable_delayed: delayed,
-            actionable_hidden: hidden,
+            actionable_delayed: effect.actionable_delayed.count,
+            actionable_hidden: effect.actionable_hidden.count,
         });
     }
-    out.sort_by(|a, b| {
-        b.toil_hours
-            .total_cmp(&a.toil_hours)
-            .then_with(|| a.template.cmp(&b.template))
-    });
-    out.truncate(top);
     out
 }

@@ -25,14 +25,17 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use polars::prelude::{PlHashMap, PlHashSet};
+use polars::prelude::*;
 
 use chrono::{Datelike, TimeZone};
 use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::classify::history::LocalClock;
+use crate::classify::REASONS;
 use crate::config::Config;
+use crate::error::Error;
+use crate::schema as s;
 
 /// Engaged time counted as toil is capped at this many hours per page.
 pub const TOIL_CAP_HOURS: f64 = 4.0;
@@ -44,6 +47,12 @@ pub const PAGES_PER_SHIFT_TARGET: u64 = 2;
 /// One page as the metrics need it; times in µs since the epoch (UTC).
 #[derive(Debug, Clone, Default)]
 pub struct Page {
+    /// The alert's id.
+    pub alert_id: String,
+    /// Normalised severity, if known.
+    pub severity: Option<String>,
+    /// The first alert of its storm episode (`episode_id` is its own id).
+    pub episode_lead: bool,
     /// Team, if known.
     pub team: Option<String>,
     /// Service, if known.
@@ -80,11 +89,18 @@ impl Page {
 
     /// Toil hours of this page (0 if actionable).
     pub fn toil_hours(&self, cost_hours: f64) -> f64 {
+        self.toil_hours_notified_at(cost_hours, self.triggered)
+    }
+
+    /// Toil hours had the page notified at `notified` (µs; a what-if delay):
+    /// engaged time runs from the later of the acknowledgement and the
+    /// notification.
+    pub fn toil_hours_notified_at(&self, cost_hours: f64, notified: i64) -> f64 {
         if !self.noise {
             return 0.0;
         }
         match (self.acknowledged, self.resolved) {
-            (Some(a), Some(r)) => ((r - a) as f64 / 3.6e9).clamp(0.0, TOIL_CAP_HOURS),
+            (Some(a), Some(r)) => ((r - a.max(notified)) as f64 / 3.6e9).clamp(0.0, TOIL_CAP_HOURS),
             _ => cost_hours,
         }
     }
@@ -258,7 +274,7 @@ pub fn load_between(pages: &[Page], config: &Config, since: i64, until: i64) -> 
 }
 
 /// The people a page interrupted, borrowed where they can be.
-fn recipients_of(p: &Page) -> Vec<Cow<'_, str>> {
+pub fn recipients_of(p: &Page) -> Vec<Cow<'_, str>> {
     let mut out: Vec<Cow<'_, str>> = Vec::with_capacity(p.responders.len().max(1));
     for r in &p.responders {
         if !out.iter().any(|o| o == r) {
@@ -277,30 +293,24 @@ fn recipients_of(p: &Page) -> Vec<Cow<'_, str>> {
     out
 }
 
-/// Compute the load of some pages (already filtered to the period).
-fn load(pages: &[&Page], config: &Config, cost_hours: f64) -> Load {
-    let mut l = Load {
-        pages: pages.len() as u64,
-        noise_pages: pages.iter().filter(|p| p.noise).count() as u64,
-        ..Load::default()
-    };
-    l.page_noise_ratio = if l.pages == 0 {
-        0.0
-    } else {
-        l.noise_pages as f64 / l.pages as f64
-    };
-    // Interruptions and disrupted hours, per person in time order.
-    let mut by_person: PlHashMap<Cow<'_, str>, Vec<(i64, Option<&str>)>> = PlHashMap::default();
-    for p in pages {
+/// Interruptions and disrupted hours of pages that notified at the given
+/// times (µs): per person in time order, within 60 s of the last counted
+/// notification counts once.
+pub fn interruptions<'a>(
+    notified: impl Iterator<Item = (&'a Page, i64)>,
+    config: &Config,
+) -> (Interruptions, u64) {
+    let mut out = Interruptions::default();
+    let mut disrupted = 0;
+    let mut by_person: PlHashMap<Cow<'a, str>, Vec<(i64, Option<&'a str>)>> = PlHashMap::default();
+    for (p, t) in notified {
         for r in recipients_of(p) {
-            by_person
-                .entry(r)
-                .or_default()
-                .push((p.triggered, p.team.as_deref()));
+            by_person.entry(r).or_default().push((t, p.team.as_deref()));
         }
     }
     let mut clock = LocalClock::default();
     let mut hours: PlHashSet<(i32, u16)> = PlHashSet::default();
+    // Each person on their own: the sums do not depend on the map's order.
     for (person, mut times) in by_person {
         times.sort_by_key(|(t, _)| *t);
         let own_zone = config.people.get(person.as_ref()).map(|p| p.timezone);
@@ -317,10 +327,27 @@ fn load(pages: &[&Page], config: &Config, cost_hours: f64) -> Load {
                 continue;
             }
             anchor = Some(t);
-            l.interruptions.add(slot(weekday_of(day), u32::from(hour)));
+            out.add(slot(weekday_of(day), u32::from(hour)));
         }
-        l.disrupted_hours += hours.len() as u64;
+        disrupted += hours.len() as u64;
     }
+    (out, disrupted)
+}
+
+/// Compute the load of some pages (already filtered to the period).
+fn load(pages: &[&Page], config: &Config, cost_hours: f64) -> Load {
+    let mut l = Load {
+        pages: pages.len() as u64,
+        noise_pages: pages.iter().filter(|p| p.noise).count() as u64,
+        ..Load::default()
+    };
+    l.page_noise_ratio = if l.pages == 0 {
+        0.0
+    } else {
+        l.noise_pages as f64 / l.pages as f64
+    };
+    (l.interruptions, l.disrupted_hours) =
+        interruptions(pages.iter().map(|p| (*p, p.triggered)), config);
     let secs = |a: i64, b: i64| (b - a) as f64 / 1e6;
     l.mtta_seconds = Spread::of(
         pages
@@ -401,6 +428,145 @@ pub fn compute(pages: &[Page], config: &Config, since: i64, until: i64) -> Metri
             .filter(|n| **n > PAGES_PER_SHIFT_TARGET)
             .count() as u64,
         max_pages_per_shift: shifts.values().copied().max().unwrap_or(0),
+    }
+}
+
+/// A list of reason codes as bits (bit k: `REASONS[k]`).
+pub fn reason_bits(list: &Series) -> u16 {
+    let Ok(codes) = list.str() else { return 0 };
+    codes
+        .iter()
+        .flatten()
+        .filter_map(|c| REASONS.iter().position(|r| *r == c))
+        .fold(0, |m, k| m | (1 << k))
+}
+
+/// The columns [`pages_of`] reads.
+pub const PAGE_COLUMNS: [&str; 16] = [
+    s::ALERT_ID,
+    s::SEVERITY,
+    s::EPISODE_ID,
+    s::TEAM,
+    s::SERVICE,
+    s::TEMPLATE,
+    s::ACKNOWLEDGED_BY,
+    s::LABEL,
+    s::TRIGGERED_AT,
+    s::ACKNOWLEDGED_AT,
+    s::RESOLVED_AT,
+    s::PAGED,
+    s::RESPONDERS,
+    s::REASONS,
+    s::AUTO_RESOLVED,
+    s::CLEAR_GAP_S,
+];
+
+/// Pages, and the first and last trigger time among them (µs).
+pub type Pages = (Vec<Page>, Option<(i64, i64)>);
+
+/// The pages (paged alerts) of a classified table, in table order, and the
+/// range of their trigger times. Reads [`PAGE_COLUMNS`].
+pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
+    let what = "the pages";
+    let strs = |name: &str| {
+        df.column(name)
+            .and_then(|c| c.str().cloned())
+            .map_err(Error::polars(what))
+    };
+    let times = |name: &str| {
+        df.column(name)
+            .and_then(|c| c.cast(&DataType::Int64))
+            .and_then(|c| c.i64().cloned())
+            .map_err(Error::polars(what))
+    };
+    let (id, severity, episode, team, service, template, ack_by, label) = (
+        strs(s::ALERT_ID)?,
+        strs(s::SEVERITY)?,
+        strs(s::EPISODE_ID)?,
+        strs(s::TEAM)?,
+        strs(s::SERVICE)?,
+        strs(s::TEMPLATE)?,
+        strs(s::ACKNOWLEDGED_BY)?,
+        strs(s::LABEL)?,
+    );
+    let (t, a, r) = (
+        times(s::TRIGGERED_AT)?,
+        times(s::ACKNOWLEDGED_AT)?,
+        times(s::RESOLVED_AT)?,
+    );
+    let paged = df
+        .column(s::PAGED)
+        .and_then(|c| c.bool().cloned())
+        .map_err(Error::polars(what))?;
+    let responders = df
+        .column(s::RESPONDERS)
+        .and_then(|c| c.list().cloned())
+        .map_err(Error::polars(what))?;
+    let reasons = df
+        .column(s::REASONS)
+        .and_then(|c| c.list().cloned())
+        .map_err(Error::polars(what))?;
+    let auto = df
+        .column(s::AUTO_RESOLVED)
+        .and_then(|c| c.bool().cloned())
+        .map_err(Error::polars(what))?;
+    let gap = df
+        .column(s::CLEAR_GAP_S)
+        .and_then(|c| c.i64().cloned())
+        .map_err(Error::polars(what))?;
+    // One pass over the reason lists (no Series per row).
+    let bits: Vec<u16> = reasons
+        .amortized_iter()
+        .map(|l| l.map_or(0, |l| reason_bits(l.as_ref())))
+        .collect();
+    let mut out = Vec::new();
+    let mut range: Option<(i64, i64)> = None;
+    for (i, resp) in responders.amortized_iter().enumerate() {
+        let (Some(true), Some(trig)) = (paged.get(i), t.get(i)) else {
+            continue;
+        };
+        range = Some(match range {
+            None => (trig, trig),
+            Some((lo, hi)) => (lo.min(trig), hi.max(trig)),
+        });
+        let names: Vec<String> = resp
+            .and_then(|l| {
+                l.as_ref()
+                    .str()
+                    .ok()
+                    .map(|c| c.iter().flatten().map(str::to_string).collect())
+            })
+            .unwrap_or_default();
+        out.push(Page {
+            alert_id: id.get(i).unwrap_or_default().to_string(),
+            severity: severity.get(i).map(str::to_string),
+            episode_lead: episode.get(i).is_none_or(|e| Some(e) == id.get(i)),
+            team: team.get(i).map(str::to_string),
+            service: service.get(i).map(str::to_string),
+            template: template.get(i).map(str::to_string),
+            responders: names,
+            acknowledged_by: ack_by.get(i).map(str::to_string),
+            triggered: trig,
+            acknowledged: a.get(i),
+            resolved: r.get(i),
+            noise: label.get(i) == Some("noise"),
+            reasons: bits[i],
+            auto_resolved: auto.get(i) == Some(true),
+            clear_gap_s: gap.get(i),
+        });
+    }
+    Ok((out, range))
+}
+
+/// Seconds as `1h02m`, `4m10s` or `12s`.
+pub fn human_secs(s: f64) -> String {
+    let s = s.round() as i64;
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, s % 3600 / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
     }
 }
 

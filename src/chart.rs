@@ -1,0 +1,277 @@
+//! Charts as SVG text: a line chart and a grouped bar chart, each with a
+//! title, axis labels with units, ticks and a legend. Every string from the
+//! data is XML-escaped. The output depends only on the input (no clock, no
+//! random ids), so a run writes the same bytes twice.
+
+use std::fmt::Write;
+
+use crate::text::escape;
+
+const W: f64 = 760.0;
+const H: f64 = 420.0;
+const LEFT: f64 = 70.0;
+const RIGHT: f64 = 20.0;
+const TOP: f64 = 50.0;
+const BOTTOM: f64 = 95.0;
+const FONT: &str = "DejaVu Sans, Verdana, Arial, sans-serif";
+
+/// Colours for series, in order (colour-blind safe: Okabe–Ito).
+pub const PALETTE: [&str; 6] = [
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+];
+
+/// One line of a line chart.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// Legend text.
+    pub name: String,
+    /// Points (x, y), in x order.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A marked point with a label (e.g. a knee).
+#[derive(Debug, Clone)]
+pub struct Mark {
+    /// Where.
+    pub at: (f64, f64),
+    /// What to write beside it.
+    pub label: String,
+}
+
+/// Round tick steps (1, 2, 5 × 10ⁿ) covering `[lo, hi]` in about `n` steps.
+fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    let span = (hi - lo).max(1e-9);
+    let raw = span / n.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let first = (lo / step).floor();
+    (0..50)
+        .map(|k| (((first + k as f64) * step) * 1e9).round() / 1e9)
+        // Up to the first tick at or above `hi`, so the axis covers it.
+        .take_while(|v| *v - step < hi - step * 1e-9)
+        .collect()
+}
+
+fn num(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{}", v.round() as i64)
+    } else {
+        let t = format!("{v:.2}");
+        t.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+fn header(out: &mut String, title: &str) {
+    let _ = write!(
+        out,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="{FONT}" font-size="12" role="img"><title>{t}</title><rect width="{W}" height="{H}" fill="#ffffff"/><text x="{cx}" y="26" text-anchor="middle" font-size="16" font-weight="bold">{t}</text>"##,
+        t = escape(title),
+        cx = W / 2.0
+    );
+}
+
+/// Axes, grid, tick labels and axis titles; returns the y tick values.
+fn axes(out: &mut String, x_label: &str, y_label: &str, y_max: f64) -> Vec<f64> {
+    let (x0, x1, y0, y1) = (LEFT, W - RIGHT, H - BOTTOM, TOP);
+    let yt = ticks(0.0, y_max.max(1.0), 5);
+    let top = yt.last().copied().unwrap_or(1.0).max(1e-9);
+    for v in &yt {
+        let y = y0 - (v / top) * (y0 - y1);
+        let _ = write!(
+            out,
+            r##"<line x1="{x0}" y1="{y:.1}" x2="{x1}" y2="{y:.1}" stroke="#e0e0e0"/><text x="{tx}" y="{ty:.1}" text-anchor="end">{v}</text>"##,
+            tx = x0 - 6.0,
+            ty = y + 4.0,
+            v = num(*v)
+        );
+    }
+    let _ = write!(
+        out,
+        r##"<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#333"/><line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#333"/><text x="{cx}" y="{xl}" text-anchor="middle">{xt}</text><text transform="translate(18 {cy}) rotate(-90)" text-anchor="middle">{yt}</text>"##,
+        cx = (x0 + x1) / 2.0,
+        xl = y0 + 40.0,
+        cy = (y0 + y1) / 2.0,
+        xt = escape(x_label),
+        yt = escape(y_label)
+    );
+    yt
+}
+
+fn legend(out: &mut String, names: &[&str]) {
+    let mut x = LEFT;
+    let y = H - 22.0;
+    for (i, name) in names.iter().enumerate() {
+        let _ = write!(
+            out,
+            r##"<rect x="{x}" y="{ry}" width="12" height="12" fill="{c}"/><text x="{tx}" y="{y}">{n}</text>"##,
+            ry = y - 10.0,
+            c = PALETTE[i % PALETTE.len()],
+            tx = x + 16.0,
+            n = escape(name)
+        );
+        x += 28.0 + 7.0 * name.chars().count() as f64;
+    }
+}
+
+/// A line chart.
+pub fn line_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Line],
+    mark: Option<&Mark>,
+) -> String {
+    let mut out = String::new();
+    header(&mut out, title);
+    let pts = lines.iter().flat_map(|l| l.points.iter());
+    let (mut xmin, mut xmax, mut ymax) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
+    for &(x, y) in pts {
+        xmin = xmin.min(x);
+        xmax = xmax.max(x);
+        ymax = ymax.max(y);
+    }
+    if !xmin.is_finite() {
+        (xmin, xmax) = (0.0, 1.0);
+    }
+    if xmax <= xmin {
+        xmax = xmin + 1.0;
+    }
+    let yt = axes(&mut out, x_label, y_label, ymax);
+    let top = yt.last().copied().unwrap_or(1.0).max(1e-9);
+    let (x0, x1, y0, y1) = (LEFT, W - RIGHT, H - BOTTOM, TOP);
+    let px = |x: f64| x0 + (x - xmin) / (xmax - xmin) * (x1 - x0);
+    let py = |y: f64| y0 - y / top * (y0 - y1);
+    for v in ticks(xmin, xmax, 8) {
+        if v < xmin - 1e-9 {
+            continue;
+        }
+        let _ = write!(
+            out,
+            r##"<line x1="{x:.1}" y1="{y0}" x2="{x:.1}" y2="{yb}" stroke="#333"/><text x="{x:.1}" y="{ty}" text-anchor="middle">{v}</text>"##,
+            x = px(v),
+            yb = y0 + 5.0,
+            ty = y0 + 18.0,
+            v = num(v)
+        );
+    }
+    for (i, l) in lines.iter().enumerate() {
+        let c = PALETTE[i % PALETTE.len()];
+        let d: Vec<String> = l
+            .points
+            .iter()
+            .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
+            .collect();
+        let _ = write!(
+            out,
+            r#"<polyline fill="none" stroke="{c}" stroke-width="2" points="{}"/>"#,
+            d.join(" ")
+        );
+        for &(x, y) in &l.points {
+            let _ = write!(
+                out,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{c}"/>"#,
+                px(x),
+                py(y)
+            );
+        }
+    }
+    if let Some(m) = mark {
+        let (x, y) = (px(m.at.0), py(m.at.1));
+        let _ = write!(
+            out,
+            r##"<circle cx="{x:.1}" cy="{y:.1}" r="7" fill="none" stroke="#000" stroke-width="2"/><text x="{tx:.1}" y="{ty:.1}" font-weight="bold">{l}</text>"##,
+            tx = (x + 10.0).min(W - RIGHT - 160.0),
+            ty = (y + 20.0).min(H - BOTTOM - 6.0),
+            l = escape(&m.label)
+        );
+    }
+    let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
+    legend(&mut out, &names);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// A grouped bar chart: one group per category, one bar per series.
+pub fn bar_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    categories: &[String],
+    series: &[(String, Vec<f64>)],
+) -> String {
+    let mut out = String::new();
+    header(&mut out, title);
+    let ymax = series
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .fold(0.0, f64::max);
+    let yt = axes(&mut out, x_label, y_label, ymax);
+    let top = yt.last().copied().unwrap_or(1.0).max(1e-9);
+    let (x0, x1, y0, y1) = (LEFT, W - RIGHT, H - BOTTOM, TOP);
+    let n = categories.len().max(1) as f64;
+    let group = (x1 - x0) / n;
+    let bar = (group * 0.8) / series.len().max(1) as f64;
+    for (ci, cat) in categories.iter().enumerate() {
+        let gx = x0 + group * ci as f64 + group * 0.1;
+        for (si, (_, values)) in series.iter().enumerate() {
+            let v = values.get(ci).copied().unwrap_or(0.0);
+            let h = v / top * (y0 - y1);
+            let _ = write!(
+                out,
+                r#"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="{c}"><title>{t}: {v}</title></rect>"#,
+                x = gx + bar * si as f64,
+                y = y0 - h,
+                w = (bar - 1.0).max(1.0),
+                c = PALETTE[si % PALETTE.len()],
+                t = escape(cat),
+                v = num(v)
+            );
+        }
+        let label: String = if cat.chars().count() > 24 {
+            cat.chars().take(23).chain(std::iter::once('…')).collect()
+        } else {
+            cat.clone()
+        };
+        let _ = write!(
+            out,
+            r#"<text x="{x:.1}" y="{y}" text-anchor="middle" font-size="11">{l}</text>"#,
+            x = gx + group * 0.4,
+            y = y0 + 16.0,
+            l = escape(&label)
+        );
+    }
+    let names: Vec<&str> = series.iter().map(|(n, _)| n.as_str()).collect();
+    legend(&mut out, &names);
+    out.push_str("</svg>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(ticks(0.0, 10.0, 5), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(ticks(0.0, 7.0, 5), vec![0.0, 2.0, 4.0, 6.0, 8.0]);
+        assert_eq!(ticks(0.0, 1.0, 5), vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        let svg = bar_chart(
+            "t <script>",
+            "x",
+            "y",
+            &["<script>alert(1)</script>".to_string()],
+            &[("a&b".into(), vec![1.0])],
+        );
+        assert!(!svg.contains("<script>"));
+        assert!(svg.contains("&lt;script&gt;"));
+        assert!(svg.contains("a&amp;b"));
+    }
+}

@@ -1,0 +1,742 @@
+//! What-if replay (domain.md, "Recommendations"): replay the paging history
+//! under a changed policy and count what it would have saved and cost.
+//!
+//! Only pages are replayed: every policy here removes or delays pages, so
+//! an alert that did not page never starts to. Each page either still
+//! notifies, possibly later, or no longer does. Policies, applied in this
+//! order and combinable:
+//!
+//! * **delay** — PagerDuty Auto-Pause for `D` (every page) or a Prometheus
+//!   `for: D` (one template's pages): a page that resolved *by itself*
+//!   within `D` of triggering (duration ≤ D) never notifies; any other
+//!   notifies `D` late. Delays add up (`for:` then the pause).
+//! * **ticket** — pages of the given templates or severities go to a ticket
+//!   queue instead of the pager.
+//! * **recurring** — pages that fired at their template's usual time of day
+//!   (reason RECURRING) fall in a silence.
+//! * **inhibit** — pages that are not the lead of their storm episode are
+//!   inhibited (Alertmanager inhibition).
+//! * **dedup** — pages with reason DUPLICATE (a copy of an open alert) fold
+//!   into it, as a dedup key would.
+//! * **keep firing** — Prometheus `keep_firing_for: D`: a page that fires
+//!   again within `D` of the previous occurrence clearing (reason evidence
+//!   `clear_gap_s`) continues it and does not notify.
+//! * **group window** — PagerDuty time-based grouping over `W`: per team
+//!   and service, a page that notifies within `W` of the first page of an
+//!   open group (its first page not resolved yet) joins it silently.
+//!
+//! Then, before and after: pages, interruptions (business, off, sleep
+//! hours; [`crate::metrics::interruptions`]) and toil hours; the actionable
+//! pages that notify later (count, p50 and max delay) and the actionable
+//! pages that no longer notify (each listed: a policy that hides real
+//! problems must say so), overall and per team.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::classify::REASONS;
+use crate::config::Config;
+use crate::metrics::{interruptions, percentile, Interruptions, Page};
+use crate::text::md;
+
+/// One policy change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Policy {
+    /// Auto-Pause every page for this long.
+    Pause(Duration),
+    /// `for:` on the pages of one template (its text or `template_id`).
+    For {
+        /// Template text or id.
+        template: String,
+        /// The delay.
+        delay: Duration,
+    },
+    /// Route to a ticket queue: pages of these templates (text or id) and
+    /// of these severities.
+    Ticket {
+        /// Template texts or ids.
+        templates: Vec<String>,
+        /// Normalised severities.
+        severities: Vec<String>,
+    },
+    /// Silence recurring pages in their usual time window.
+    SuppressRecurring,
+    /// Inhibit the secondaries of a storm episode.
+    InhibitSecondaries,
+    /// Fold copies of an open alert into it.
+    Dedup,
+    /// `keep_firing_for`: a re-fire within this long of clearing continues
+    /// the previous occurrence.
+    KeepFiringFor(Duration),
+    /// Time-based grouping per team and service.
+    GroupWindow(Duration),
+}
+
+impl Policy {
+    /// A short name with the parameter, e.g. `pause=5m`.
+    pub fn name(&self) -> String {
+        let d = |d: &Duration| crate::config::format_duration(*d);
+        match self {
+            Policy::Pause(x) => format!("pause={}", d(x)),
+            Policy::For { template, delay } => format!("for={template}={}", d(delay)),
+            Policy::Ticket {
+                templates,
+                severities,
+            } => {
+                let mut parts: Vec<String> = templates.clone();
+                parts.extend(severities.iter().map(|s| format!("severity:{s}")));
+                format!("ticket={}", parts.join(","))
+            }
+            Policy::SuppressRecurring => "suppress-recurring".into(),
+            Policy::InhibitSecondaries => "inhibit-secondaries".into(),
+            Policy::Dedup => "dedup".into(),
+            Policy::KeepFiringFor(x) => format!("keep-firing-for={}", d(x)),
+            Policy::GroupWindow(x) => format!("group-window={}", d(x)),
+        }
+    }
+
+    /// The policy's parameters, for whatif.json.
+    pub fn parameters(&self) -> BTreeMap<String, serde_json::Value> {
+        let secs = |d: &Duration| serde_json::Value::from(d.as_secs());
+        let mut m = BTreeMap::new();
+        match self {
+            Policy::Pause(x) => {
+                m.insert("pause_seconds".into(), secs(x));
+            }
+            Policy::For { template, delay } => {
+                m.insert("template".into(), template.clone().into());
+                m.insert("for_seconds".into(), secs(delay));
+            }
+            Policy::Ticket {
+                templates,
+                severities,
+            } => {
+                m.insert("templates".into(), templates.clone().into());
+                m.insert("severities".into(), severities.clone().into());
+            }
+            Policy::KeepFiringFor(x) => {
+                m.insert("keep_firing_for_seconds".into(), secs(x));
+            }
+            Policy::GroupWindow(x) => {
+                m.insert("group_window_seconds".into(), secs(x));
+            }
+            Policy::SuppressRecurring | Policy::InhibitSecondaries | Policy::Dedup => {}
+        }
+        m
+    }
+}
+
+fn has(p: &Page, code: &str) -> bool {
+    REASONS
+        .iter()
+        .position(|r| *r == code)
+        .is_some_and(|k| p.reasons & (1 << k) != 0)
+}
+
+fn us(d: Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
+fn matches_template(p: &Page, wanted: &str) -> bool {
+    p.template
+        .as_deref()
+        .is_some_and(|t| t == wanted || crate::classify::template::template_id(t) == wanted)
+}
+
+/// Team and service: the scope of a group window.
+type GroupKey<'a> = (Option<&'a str>, Option<&'a str>);
+
+/// Each page's fate under the policies: `Some(delay µs)` if it still
+/// notifies, `None` if it no longer does.
+pub fn replay(pages: &[Page], policies: &[Policy]) -> Vec<Option<i64>> {
+    let mut fate: Vec<Option<i64>> = vec![Some(0); pages.len()];
+    // Delays: `for:` per template, then the pause for all; a page that
+    // resolved by itself within its total delay never notifies.
+    for (p, f) in pages.iter().zip(fate.iter_mut()) {
+        let mut delay = 0i64;
+        for policy in policies {
+            match policy {
+                Policy::For { template, delay: d } if matches_template(p, template) => {
+                    delay = delay.saturating_add(us(*d));
+                }
+                Policy::Pause(d) => delay = delay.saturating_add(us(*d)),
+                _ => {}
+            }
+        }
+        if delay > 0 {
+            let self_resolved = p.auto_resolved
+                && p.resolved
+                    .is_some_and(|r| r.saturating_sub(p.triggered) <= delay);
+            *f = if self_resolved { None } else { Some(delay) };
+        }
+    }
+    // Policies that take a page off the pager.
+    for (p, f) in pages.iter().zip(fate.iter_mut()) {
+        if f.is_none() {
+            continue;
+        }
+        let off = policies.iter().any(|policy| match policy {
+            Policy::Ticket {
+                templates,
+                severities,
+            } => {
+                templates.iter().any(|t| matches_template(p, t))
+                    || p.severity
+                        .as_deref()
+                        .is_some_and(|s| severities.iter().any(|w| w == s))
+            }
+            Policy::SuppressRecurring => has(p, "RECURRING"),
+            Policy::InhibitSecondaries => !p.episode_lead,
+            Policy::Dedup => has(p, "DUPLICATE"),
+            Policy::KeepFiringFor(d) => p
+                .clear_gap_s
+                .is_some_and(|g| g.saturating_mul(1_000_000) <= us(*d)),
+            _ => false,
+        });
+        if off {
+            *f = None;
+        }
+    }
+    // Grouping, over what still notifies, in notification order.
+    for policy in policies {
+        let Policy::GroupWindow(w) = policy else {
+            continue;
+        };
+        let w = us(*w);
+        let at: Vec<i64> = pages
+            .iter()
+            .zip(&fate)
+            .map(|(p, f)| p.triggered + f.unwrap_or(0))
+            .collect();
+        let mut order: Vec<usize> = (0..pages.len()).filter(|&i| fate[i].is_some()).collect();
+        order.sort_by_key(|&i| (at[i], i));
+        // (team, service) → the group's first page and when it notified.
+        let mut open: BTreeMap<GroupKey<'_>, (usize, i64)> = BTreeMap::new();
+        for i in order {
+            let p = &pages[i];
+            let t = at[i];
+            let key = (p.team.as_deref(), p.service.as_deref());
+            let joins = open.get(&key).is_some_and(|&(lead, start)| {
+                t - start <= w && pages[lead].resolved.is_none_or(|r| r > t)
+            });
+            if joins {
+                fate[i] = None;
+            } else {
+                open.insert(key, (i, t));
+            }
+        }
+    }
+    fate
+}
+
+/// Pages, interruptions and toil.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Figures {
+    /// Pages that notified.
+    pub pages: u64,
+    /// Interruptions by when they fell (PagerDuty's definitions).
+    pub interruptions: Interruptions,
+    /// Toil hours (engaged time on noise pages, else the interruption cost).
+    pub toil_hours: f64,
+}
+
+/// Actionable pages that would have notified later.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Delayed {
+    /// How many.
+    pub count: u64,
+    /// Median delay, seconds (null with none).
+    pub p50_seconds: Option<f64>,
+    /// Longest delay, seconds (null with none).
+    pub max_seconds: Option<f64>,
+}
+
+/// Actionable pages that would no longer have notified.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Hidden {
+    /// How many.
+    pub count: u64,
+    /// Their alert ids, in time order.
+    pub alert_ids: Vec<String>,
+}
+
+/// What a policy does to some pages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Effect {
+    /// As it happened.
+    pub before: Figures,
+    /// Under the policy.
+    pub after: Figures,
+    /// Actionable pages delayed.
+    pub actionable_delayed: Delayed,
+    /// Actionable pages hidden.
+    pub actionable_hidden: Hidden,
+}
+
+/// One policy's outcome, overall and per team.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// The policy's name (`pause=5m`, or several joined by ` + `).
+    pub name: String,
+    /// Its parameters.
+    pub parameters: BTreeMap<String, serde_json::Value>,
+    /// Overall.
+    #[serde(flatten)]
+    pub all: Effect,
+    /// Per team (`(none)` for pages without one).
+    pub teams: BTreeMap<String, Effect>,
+}
+
+/// The effect of fates on the pages of the indices given.
+fn effect(pages: &[Page], fate: &[Option<i64>], idx: &[usize], config: &Config) -> Effect {
+    let cost = config.classify.interruption_cost.as_secs_f64() / 3600.0;
+    let figures = |after: bool| {
+        let kept: Vec<(&Page, i64)> = idx
+            .iter()
+            .filter_map(|&i| {
+                let p = &pages[i];
+                if after {
+                    fate[i].map(|d| (p, p.triggered + d))
+                } else {
+                    Some((p, p.triggered))
+                }
+            })
+            .collect();
+        let (inter, _) = interruptions(kept.iter().copied(), config);
+        Figures {
+            pages: kept.len() as u64,
+            interruptions: inter,
+            toil_hours: kept
+                .iter()
+                .map(|(p, t)| p.toil_hours_notified_at(cost, *t))
+                .sum::<f64>()
+                + 0.0,
+        }
+    };
+    let mut delays: Vec<f64> = Vec::new();
+    let mut hidden: Vec<(i64, &str)> = Vec::new();
+    for &i in idx {
+        let p = &pages[i];
+        if p.noise {
+            continue;
+        }
+        match fate[i] {
+            Some(d) if d > 0 => delays.push(d as f64 / 1e6),
+            Some(_) => {}
+            None => hidden.push((p.triggered, &p.alert_id)),
+        }
+    }
+    delays.sort_by(f64::total_cmp);
+    hidden.sort_unstable();
+    Effect {
+        before: figures(false),
+        after: figures(true),
+        actionable_delayed: Delayed {
+            count: delays.len() as u64,
+            p50_seconds: percentile(&delays, 0.5),
+            max_seconds: delays.last().copied(),
+        },
+        actionable_hidden: Hidden {
+            count: hidden.len() as u64,
+            alert_ids: hidden.into_iter().map(|(_, id)| id.to_string()).collect(),
+        },
+    }
+}
+
+/// Replay `policies` together over `pages` and measure the outcome.
+pub fn evaluate(pages: &[Page], policies: &[Policy], config: &Config) -> Outcome {
+    let fate = replay(pages, policies);
+    let all: Vec<usize> = (0..pages.len()).collect();
+    let mut by_team: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, p) in pages.iter().enumerate() {
+        by_team
+            .entry(p.team.as_deref().unwrap_or("(none)"))
+            .or_default()
+            .push(i);
+    }
+    let mut parameters = BTreeMap::new();
+    for p in policies {
+        parameters.extend(p.parameters());
+    }
+    Outcome {
+        name: policies
+            .iter()
+            .map(Policy::name)
+            .collect::<Vec<_>>()
+            .join(" + "),
+        parameters,
+        all: effect(pages, &fate, &all, config),
+        teams: by_team
+            .into_iter()
+            .map(|(t, idx)| (t.to_string(), effect(pages, &fate, &idx, config)))
+            .collect(),
+    }
+}
+
+/// A parameter a sweep can vary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SweepParam {
+    /// `pause`.
+    Pause,
+    /// `group-window`.
+    GroupWindow,
+    /// `keep-firing-for`.
+    KeepFiringFor,
+}
+
+impl SweepParam {
+    /// The policy with this parameter at `value`.
+    pub fn policy(self, value: Duration) -> Policy {
+        match self {
+            SweepParam::Pause => Policy::Pause(value),
+            SweepParam::GroupWindow => Policy::GroupWindow(value),
+            SweepParam::KeepFiringFor => Policy::KeepFiringFor(value),
+        }
+    }
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            SweepParam::Pause => "pause",
+            SweepParam::GroupWindow => "group-window",
+            SweepParam::KeepFiringFor => "keep-firing-for",
+        }
+    }
+}
+
+/// The knee of a trade-off curve (Kneedle, Satopää et al. 2011): the point
+/// farthest above the straight line from the first point to the last, both
+/// axes scaled to 0–1. `None` with fewer than three points or a flat curve.
+pub fn knee(points: &[(f64, f64)]) -> Option<usize> {
+    if points.len() < 3 {
+        return None;
+    }
+    let (x0, y0) = points[0];
+    let (x1, y1) = points[points.len() - 1];
+    if x1 == x0 || y1 == y0 {
+        return None;
+    }
+    let mut best: Option<(f64, usize)> = None;
+    for (i, &(x, y)) in points.iter().enumerate() {
+        let d = (y - y0) / (y1 - y0) - (x - x0) / (x1 - x0);
+        if d > 1e-12 && best.is_none_or(|(b, _)| d > b) {
+            best = Some((d, i));
+        }
+    }
+    best.map(|(_, i)| i)
+}
+
+/// A sweep of one parameter: `pause=0m..15m/1m`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepSpec {
+    /// The parameter.
+    pub param: SweepParam,
+    /// The values, in order.
+    pub values: Vec<Duration>,
+}
+
+impl SweepSpec {
+    /// Parse `NAME=FROM..TO/STEP` (durations as in the config: `90s`, `5m`).
+    pub fn parse(text: &str) -> Result<SweepSpec, String> {
+        let bad = |why: &str| {
+            format!(
+                "--sweep {text:?}: {why} (expected NAME=FROM..TO/STEP with NAME one of \
+                 pause, group-window, keep-firing-for, e.g. pause=0m..15m/1m)"
+            )
+        };
+        let (name, range) = text.split_once('=').ok_or_else(|| bad("no `=`"))?;
+        let param = match name.trim() {
+            "pause" => SweepParam::Pause,
+            "group-window" => SweepParam::GroupWindow,
+            "keep-firing-for" => SweepParam::KeepFiringFor,
+            _ => return Err(bad("unknown parameter")),
+        };
+        let (span, step) = range.split_once('/').ok_or_else(|| bad("no `/STEP`"))?;
+        let (from, to) = span.split_once("..").ok_or_else(|| bad("no `FROM..TO`"))?;
+        let d = |s: &str| crate::config::parse_duration(s).map_err(|e| bad(&e));
+        let (from, to, step) = (d(from)?, d(to)?, d(step)?);
+        if step.is_zero() {
+            return Err(bad("the step must be more than 0s"));
+        }
+        if to < from {
+            return Err(bad("TO is before FROM"));
+        }
+        let n = (to - from).as_secs() / step.as_secs().max(1) + 1;
+        if n > 1000 {
+            return Err(bad("more than 1000 values"));
+        }
+        let values = (0..n)
+            .map(|k| from + step * u32::try_from(k).unwrap_or(u32::MAX))
+            .collect();
+        Ok(SweepSpec { param, values })
+    }
+}
+
+/// One point of a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SweepPoint {
+    /// The parameter's value, seconds.
+    pub value_seconds: u64,
+    /// Pages that no longer notify.
+    pub pages_saved: u64,
+    /// Sleep-hour interruptions saved.
+    pub sleep_interruptions_saved: u64,
+    /// Toil hours saved.
+    pub toil_hours_saved: f64,
+    /// Actionable pages delayed.
+    pub actionable_delayed: u64,
+    /// Actionable pages hidden.
+    pub actionable_hidden: u64,
+}
+
+/// A sweep's results: one point per value, and the knee of pages saved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sweep {
+    /// The parameter's name.
+    pub parameter: String,
+    /// The points.
+    pub points: Vec<SweepPoint>,
+    /// Index of the knee of pages saved against the value (Kneedle).
+    pub knee: Option<usize>,
+}
+
+/// What `alertsift whatif` writes to whatif.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhatIf {
+    /// Version of this layout.
+    pub schema_version: u32,
+    /// The first and last trigger of the pages replayed (RFC 3339 UTC).
+    pub first_page: Option<String>,
+    /// See `first_page`.
+    pub last_page: Option<String>,
+    /// Weeks the pages span (at least 1/7).
+    pub weeks: f64,
+    /// Each policy given, all of them together (when more than one), then
+    /// each point of the sweep (with the fixed policies).
+    pub policies: Vec<Outcome>,
+    /// The sweep, if any.
+    pub sweep: Option<Sweep>,
+}
+
+/// The layout version of whatif.json.
+pub const WHATIF_VERSION: u32 = 1;
+
+/// Evaluate each policy, all together, and the sweep.
+pub fn analyse(
+    pages: &[Page],
+    policies: &[Policy],
+    sweep: Option<&SweepSpec>,
+    config: &Config,
+    mut progress: impl FnMut(),
+) -> WhatIf {
+    let mut out = Vec::new();
+    for p in policies {
+        out.push(evaluate(pages, std::slice::from_ref(p), config));
+        progress();
+    }
+    if policies.len() > 1 {
+        out.push(evaluate(pages, policies, config));
+        progress();
+    }
+    let sweep = sweep.map(|spec| {
+        let mut points = Vec::new();
+        for v in &spec.values {
+            let mut all = policies.to_vec();
+            all.push(spec.param.policy(*v));
+            let o = evaluate(pages, &all, config);
+            points.push(SweepPoint {
+                value_seconds: v.as_secs(),
+                pages_saved: o.all.before.pages - o.all.after.pages,
+                sleep_interruptions_saved: o
+                    .all
+                    .before
+                    .interruptions
+                    .sleep
+                    .saturating_sub(o.all.after.interruptions.sleep),
+                toil_hours_saved: o.all.before.toil_hours - o.all.after.toil_hours,
+                actionable_delayed: o.all.actionable_delayed.count,
+                actionable_hidden: o.all.actionable_hidden.count,
+            });
+            out.push(o);
+            progress();
+        }
+        let curve: Vec<(f64, f64)> = points
+            .iter()
+            .map(|p| (p.value_seconds as f64, p.pages_saved as f64))
+            .collect();
+        Sweep {
+            parameter: spec.param.name().to_string(),
+            knee: knee(&curve),
+            points,
+        }
+    });
+    let first = pages.iter().map(|p| p.triggered).min();
+    let last = pages.iter().map(|p| p.triggered).max();
+    let weeks = match (first, last) {
+        (Some(a), Some(b)) => ((b - a) as f64 / (7.0 * 86_400e6)).max(1.0 / 7.0),
+        _ => 1.0 / 7.0,
+    };
+    WhatIf {
+        schema_version: WHATIF_VERSION,
+        first_page: first.map(crate::ingest::time::rfc3339_utc),
+        last_page: last.map(crate::ingest::time::rfc3339_utc),
+        weeks,
+        policies: out,
+        sweep,
+    }
+}
+
+fn round2(x: f64) -> String {
+    let t = format!("{x:.2}");
+    t.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The CSV rows: per policy, overall (`team` empty) then per team.
+pub fn csv_rows(w: &WhatIf) -> Vec<Vec<String>> {
+    let mut rows = vec![[
+        "policy",
+        "team",
+        "pages_before",
+        "pages_after",
+        "business_before",
+        "business_after",
+        "off_hours_before",
+        "off_hours_after",
+        "sleep_before",
+        "sleep_after",
+        "interruptions_before",
+        "interruptions_after",
+        "toil_hours_before",
+        "toil_hours_after",
+        "actionable_delayed",
+        "delay_p50_s",
+        "delay_max_s",
+        "actionable_hidden",
+    ]
+    .map(String::from)
+    .to_vec()];
+    let opt = |x: Option<f64>| x.map(round2).unwrap_or_default();
+    for o in &w.policies {
+        let scopes =
+            std::iter::once(("", &o.all)).chain(o.teams.iter().map(|(t, e)| (t.as_str(), e)));
+        for (team, e) in scopes {
+            let (b, a) = (&e.before, &e.after);
+            rows.push(vec![
+                o.name.clone(),
+                team.to_string(),
+                b.pages.to_string(),
+                a.pages.to_string(),
+                b.interruptions.business.to_string(),
+                a.interruptions.business.to_string(),
+                b.interruptions.off_hours.to_string(),
+                a.interruptions.off_hours.to_string(),
+                b.interruptions.sleep.to_string(),
+                a.interruptions.sleep.to_string(),
+                b.interruptions.total.to_string(),
+                a.interruptions.total.to_string(),
+                round2(b.toil_hours),
+                round2(a.toil_hours),
+                e.actionable_delayed.count.to_string(),
+                opt(e.actionable_delayed.p50_seconds),
+                opt(e.actionable_delayed.max_seconds),
+                e.actionable_hidden.count.to_string(),
+            ]);
+        }
+    }
+    rows
+}
+
+/// whatif.md.
+pub fn markdown(w: &WhatIf, chart: Option<&str>) -> String {
+    let mut s = String::from("# What-if replay\n\n");
+    s.push_str(&format!(
+        "Pages from {} to {} ({} weeks), replayed under each policy. *Delayed*: actionable pages that would have notified later; *hidden*: actionable pages that would not have notified at all (listed below).\n\n",
+        w.first_page.as_deref().unwrap_or("—"),
+        w.last_page.as_deref().unwrap_or("—"),
+        round2(w.weeks)
+    ));
+    s.push_str("| policy | pages | saved | sleep interruptions | toil hours | actionable delayed (p50, max) | actionable hidden |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    let secs = |x: Option<f64>| {
+        x.map(crate::metrics::human_secs)
+            .unwrap_or_else(|| "—".into())
+    };
+    for o in &w.policies {
+        let e = &o.all;
+        s.push_str(&format!(
+            "| {} | {} → {} | {} | {} → {} | {} → {} | {} ({}, {}) | {} |\n",
+            md(&o.name),
+            e.before.pages,
+            e.after.pages,
+            e.before.pages - e.after.pages,
+            e.before.interruptions.sleep,
+            e.after.interruptions.sleep,
+            round2(e.before.toil_hours),
+            round2(e.after.toil_hours),
+            e.actionable_delayed.count,
+            secs(e.actionable_delayed.p50_seconds),
+            secs(e.actionable_delayed.max_seconds),
+            e.actionable_hidden.count
+        ));
+    }
+    if let Some(sw) = &w.sweep {
+        s.push_str(&format!(
+            "\n## Sweep of `{}`\n\n| {} | pages saved | sleep interruptions saved | toil hours saved | actionable delayed | actionable hidden |\n|---:|---:|---:|---:|---:|---:|\n",
+            sw.parameter, sw.parameter
+        ));
+        for (i, p) in sw.points.iter().enumerate() {
+            let knee = if sw.knee == Some(i) {
+                " **(knee)**"
+            } else {
+                ""
+            };
+            s.push_str(&format!(
+                "| {}{knee} | {} | {} | {} | {} | {} |\n",
+                crate::config::format_duration(Duration::from_secs(p.value_seconds)),
+                p.pages_saved,
+                p.sleep_interruptions_saved,
+                round2(p.toil_hours_saved),
+                p.actionable_delayed,
+                p.actionable_hidden
+            ));
+        }
+        if let Some(k) = sw.knee.and_then(|k| sw.points.get(k)) {
+            s.push_str(&format!(
+                "\nThe knee — past it, each step saves less — is at {} ({} pages saved).\n",
+                crate::config::format_duration(Duration::from_secs(k.value_seconds)),
+                k.pages_saved
+            ));
+        }
+    }
+    if let Some(c) = chart {
+        s.push_str(&format!("\n![trade-off]({c})\n"));
+    }
+    let hidden: Vec<&Outcome> = w
+        .policies
+        .iter()
+        .filter(|o| o.all.actionable_hidden.count > 0)
+        .collect();
+    if !hidden.is_empty() {
+        s.push_str("\n## Actionable pages each policy would hide\n\n");
+        for o in hidden {
+            let ids = &o.all.actionable_hidden.alert_ids;
+            s.push_str(&format!(
+                "- {} ({}): {}{}\n",
+                md(&o.name),
+                ids.len(),
+                ids.iter()
+                    .take(20)
+                    .map(|id| md(id))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if ids.len() > 20 {
+                    " … (all in whatif.json)"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    s
+}
