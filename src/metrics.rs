@@ -24,6 +24,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -50,19 +51,19 @@ pub struct Page {
     /// The alert's id.
     pub alert_id: String,
     /// Normalised severity, if known.
-    pub severity: Option<String>,
+    pub severity: Option<Arc<str>>,
     /// The first alert of its storm episode (`episode_id` is its own id).
     pub episode_lead: bool,
     /// Team, if known.
-    pub team: Option<String>,
+    pub team: Option<Arc<str>>,
     /// Service, if known.
-    pub service: Option<String>,
+    pub service: Option<Arc<str>>,
     /// Template, if known.
-    pub template: Option<String>,
+    pub template: Option<Arc<str>>,
     /// People it reached.
-    pub responders: Vec<String>,
+    pub responders: Vec<Arc<str>>,
     /// Who acknowledged it.
-    pub acknowledged_by: Option<String>,
+    pub acknowledged_by: Option<Arc<str>>,
     /// Triggered.
     pub triggered: i64,
     /// First acknowledgement.
@@ -277,13 +278,13 @@ pub fn load_between(pages: &[Page], config: &Config, since: i64, until: i64) -> 
 pub fn recipients_of(p: &Page) -> Vec<Cow<'_, str>> {
     let mut out: Vec<Cow<'_, str>> = Vec::with_capacity(p.responders.len().max(1));
     for r in &p.responders {
-        if !out.iter().any(|o| o == r) {
-            out.push(Cow::Borrowed(r.as_str()));
+        if !out.iter().any(|o| **o == **r) {
+            out.push(Cow::Borrowed(r));
         }
     }
     if out.is_empty() {
         out.push(match &p.acknowledged_by {
-            Some(a) => Cow::Borrowed(a.as_str()),
+            Some(a) => Cow::Borrowed(a),
             None => Cow::Owned(format!(
                 "{} on-call",
                 p.team.as_deref().unwrap_or("(no team)")
@@ -302,36 +303,154 @@ pub fn interruptions<'a>(
 ) -> (Interruptions, u64) {
     let mut out = Interruptions::default();
     let mut disrupted = 0;
-    let mut by_person: PlHashMap<Cow<'a, str>, Vec<(i64, Option<&'a str>)>> = PlHashMap::default();
+    let mut by_person: PlHashMap<Cow<'a, str>, Vec<Notified>> = PlHashMap::default();
     for (p, t) in notified {
         for r in recipients_of(p) {
-            by_person.entry(r).or_default().push((t, p.team.as_deref()));
+            by_person.entry(r).or_default().push(Notified {
+                at: t,
+                group: 0,
+                tz: zone_of(config, None, p.team.as_deref()),
+            });
         }
     }
-    let mut clock = LocalClock::default();
+    let mut counter = Counter::new(1);
     let mut hours: PlHashSet<(i32, u16)> = PlHashSet::default();
     // Each person on their own: the sums do not depend on the map's order.
     for (person, mut times) in by_person {
-        times.sort_by_key(|(t, _)| *t);
         let own_zone = config.people.get(person.as_ref()).map(|p| p.timezone);
-        let mut anchor: Option<i64> = None;
         hours.clear();
-        for (t, team) in times {
-            let tz = own_zone.unwrap_or_else(|| zone_of(config, None, team));
-            let Some((day, minute)) = clock.day_minute(t, tz) else {
-                continue;
-            };
-            let hour = minute / 60;
-            hours.insert((day, hour));
-            if anchor.is_some_and(|a| t - a <= MERGE_SECONDS * 1_000_000) {
-                continue;
-            }
-            anchor = Some(t);
-            out.add(slot(weekday_of(day), u32::from(hour)));
-        }
+        counter.person(&mut times, own_zone, &mut out, None, Some(&mut hours));
         disrupted += hours.len() as u64;
     }
     (out, disrupted)
+}
+
+/// One notification of one person.
+#[derive(Debug, Clone, Copy)]
+struct Notified {
+    at: i64,
+    group: u32,
+    tz: Tz,
+}
+
+/// Counts one person's notifications at a time: the one implementation of
+/// the 60 s merge and the slots, overall and per group (the merge runs per
+/// group too: a team's figure counts only that team's pages).
+struct Counter {
+    clock: LocalClock,
+    anchors: Vec<Option<i64>>,
+}
+
+impl Counter {
+    fn new(groups: usize) -> Counter {
+        Counter {
+            clock: LocalClock::default(),
+            anchors: vec![None; groups],
+        }
+    }
+
+    fn person(
+        &mut self,
+        times: &mut [Notified],
+        own_zone: Option<Tz>,
+        out: &mut Interruptions,
+        mut per_group: Option<&mut [Interruptions]>,
+        mut hours: Option<&mut PlHashSet<(i32, u16)>>,
+    ) {
+        if !times.is_sorted_by_key(|n| n.at) {
+            times.sort_by_key(|n| n.at);
+        }
+        for n in times.iter() {
+            self.anchors[n.group as usize] = None;
+        }
+        let mut anchor: Option<i64> = None;
+        let merged = |a: Option<i64>, t: i64| a.is_some_and(|a| t - a <= MERGE_SECONDS * 1_000_000);
+        for n in times.iter() {
+            let Some((day, minute)) = self.clock.day_minute(n.at, own_zone.unwrap_or(n.tz)) else {
+                continue;
+            };
+            let hour = minute / 60;
+            if let Some(h) = hours.as_deref_mut() {
+                h.insert((day, hour));
+            }
+            let s = slot(weekday_of(day), u32::from(hour));
+            if let Some(g) = per_group.as_deref_mut() {
+                let a = &mut self.anchors[n.group as usize];
+                if !merged(*a, n.at) {
+                    *a = Some(n.at);
+                    g[n.group as usize].add(s);
+                }
+            }
+            if merged(anchor, n.at) {
+                continue;
+            }
+            anchor = Some(n.at);
+            out.add(s);
+        }
+    }
+}
+
+/// Who each page reached, prepared once to count interruptions many times
+/// (the what-if replay counts them under every policy).
+#[derive(Debug)]
+pub struct Recipients {
+    /// Per person: their own zone, and the pages that reached them with
+    /// the zone of each page's team.
+    people: Vec<Person>,
+}
+
+/// A person's own zone, and the pages that reached them with the zone of
+/// each page's team.
+type Person = (Option<Tz>, Vec<(u32, Tz)>);
+
+impl Recipients {
+    /// Prepare the recipients of `pages`.
+    pub fn new(pages: &[Page], config: &Config) -> Recipients {
+        let mut index: PlHashMap<Cow<'_, str>, usize> = PlHashMap::default();
+        let mut people: Vec<Person> = Vec::new();
+        for (i, p) in pages.iter().enumerate() {
+            let tz = zone_of(config, None, p.team.as_deref());
+            for r in recipients_of(p) {
+                let k = match index.get(&r) {
+                    Some(&k) => k,
+                    None => {
+                        let own = config.people.get(r.as_ref()).map(|p| p.timezone);
+                        people.push((own, Vec::new()));
+                        index.insert(r, people.len() - 1);
+                        people.len() - 1
+                    }
+                };
+                people[k].1.push((i as u32, tz));
+            }
+        }
+        Recipients { people }
+    }
+
+    /// Interruptions with page `i` notified at `at[i]` (µs; `None`: it did
+    /// not notify), overall and per group (`group_of[i]` < `groups`).
+    pub fn count(
+        &self,
+        at: &[Option<i64>],
+        group_of: &[u32],
+        groups: usize,
+    ) -> (Interruptions, Vec<Interruptions>) {
+        let mut out = Interruptions::default();
+        let mut per_group = vec![Interruptions::default(); groups];
+        let mut counter = Counter::new(groups);
+        let mut times: Vec<Notified> = Vec::new();
+        for (own, pages) in &self.people {
+            times.clear();
+            times.extend(pages.iter().filter_map(|&(i, tz)| {
+                at[i as usize].map(|t| Notified {
+                    at: t,
+                    group: group_of[i as usize],
+                    tz,
+                })
+            }));
+            counter.person(&mut times, *own, &mut out, Some(&mut per_group), None);
+        }
+        (out, per_group)
+    }
 }
 
 /// Compute the load of some pages (already filtered to the period).
@@ -385,7 +504,7 @@ pub fn compute(pages: &[Page], config: &Config, since: i64, until: i64) -> Metri
             .map(|(k, v)| (k.into_owned(), load(&v, config, cost)))
             .collect::<BTreeMap<_, _>>()
     };
-    fn one(v: &Option<String>) -> Vec<Cow<'_, str>> {
+    fn one(v: &Option<Arc<str>>) -> Vec<Cow<'_, str>> {
         vec![Cow::Borrowed(v.as_deref().unwrap_or("(none)"))]
     }
     let teams = group(&|p| one(&p.team));
@@ -439,6 +558,21 @@ pub fn reason_bits(list: &Series) -> u16 {
         .flatten()
         .filter_map(|c| REASONS.iter().position(|r| *r == c))
         .fold(0, |m, k| m | (1 << k))
+}
+
+/// Shared copies of repeated strings.
+#[derive(Default)]
+struct Interner(PlHashMap<Arc<str>, ()>);
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some((k, _)) = self.0.get_key_value(s) {
+            return k.clone();
+        }
+        let k: Arc<str> = Arc::from(s);
+        self.0.insert(k.clone(), ());
+        k
+    }
 }
 
 /// The columns [`pages_of`] reads.
@@ -521,6 +655,9 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
         .collect();
     let mut out = Vec::new();
     let mut range: Option<(i64, i64)> = None;
+    // One shared copy of each distinct team, service, template, severity
+    // and person: a page holds references, not copies.
+    let mut names = Interner::default();
     for (i, resp) in responders.amortized_iter().enumerate() {
         let (Some(true), Some(trig)) = (paged.get(i), t.get(i)) else {
             continue;
@@ -529,23 +666,23 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
             None => (trig, trig),
             Some((lo, hi)) => (lo.min(trig), hi.max(trig)),
         });
-        let names: Vec<String> = resp
+        let people: Vec<Arc<str>> = resp
             .and_then(|l| {
                 l.as_ref()
                     .str()
                     .ok()
-                    .map(|c| c.iter().flatten().map(str::to_string).collect())
+                    .map(|c| c.iter().flatten().map(|n| names.get(n)).collect())
             })
             .unwrap_or_default();
         out.push(Page {
             alert_id: id.get(i).unwrap_or_default().to_string(),
-            severity: severity.get(i).map(str::to_string),
+            severity: severity.get(i).map(|v| names.get(v)),
             episode_lead: episode.get(i).is_none_or(|e| Some(e) == id.get(i)),
-            team: team.get(i).map(str::to_string),
-            service: service.get(i).map(str::to_string),
-            template: template.get(i).map(str::to_string),
-            responders: names,
-            acknowledged_by: ack_by.get(i).map(str::to_string),
+            team: team.get(i).map(|v| names.get(v)),
+            service: service.get(i).map(|v| names.get(v)),
+            template: template.get(i).map(|v| names.get(v)),
+            responders: people,
+            acknowledged_by: ack_by.get(i).map(|v| names.get(v)),
             triggered: trig,
             acknowledged: a.get(i),
             resolved: r.get(i),

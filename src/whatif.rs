@@ -38,7 +38,7 @@ use serde::Serialize;
 
 use crate::classify::REASONS;
 use crate::config::Config;
-use crate::metrics::{interruptions, percentile, Interruptions, Page};
+use crate::metrics::{percentile, Interruptions, Page, Recipients};
 use crate::text::md;
 
 /// One policy change.
@@ -289,90 +289,155 @@ pub struct Outcome {
     pub teams: BTreeMap<String, Effect>,
 }
 
-/// The effect of fates on the pages of the indices given.
-fn effect(pages: &[Page], fate: &[Option<i64>], idx: &[usize], config: &Config) -> Effect {
-    let cost = config.classify.interruption_cost.as_secs_f64() / 3600.0;
-    let figures = |after: bool| {
-        let kept: Vec<(&Page, i64)> = idx
+/// Pages prepared for replaying many policies: who each page reached, its
+/// team, and the figures as it happened (computed once).
+pub struct Replayer<'a> {
+    pages: &'a [Page],
+    config: &'a Config,
+    recipients: Recipients,
+    team_of: Vec<u32>,
+    teams: Vec<String>,
+    before_all: Figures,
+    before_teams: Vec<Figures>,
+}
+
+impl<'a> Replayer<'a> {
+    /// Prepare `pages`.
+    pub fn new(pages: &'a [Page], config: &'a Config) -> Replayer<'a> {
+        let mut names: BTreeMap<&str, u32> = BTreeMap::new();
+        for p in pages {
+            names.insert(p.team.as_deref().unwrap_or("(none)"), 0);
+        }
+        for (k, v) in names.values_mut().enumerate() {
+            *v = k as u32;
+        }
+        let team_of = pages
             .iter()
-            .filter_map(|&i| {
-                let p = &pages[i];
-                if after {
-                    fate[i].map(|d| (p, p.triggered + d))
-                } else {
-                    Some((p, p.triggered))
-                }
+            .map(|p| names[p.team.as_deref().unwrap_or("(none)")])
+            .collect();
+        let teams = names.keys().map(|t| t.to_string()).collect();
+        let mut r = Replayer {
+            pages,
+            config,
+            recipients: Recipients::new(pages, config),
+            team_of,
+            teams,
+            before_all: Figures::default(),
+            before_teams: Vec::new(),
+        };
+        let asis: Vec<Option<i64>> = vec![Some(0); pages.len()];
+        (r.before_all, r.before_teams) = r.figures(&asis);
+        r
+    }
+
+    /// Figures overall and per team with the pages notifying `fate` late.
+    fn figures(&self, fate: &[Option<i64>]) -> (Figures, Vec<Figures>) {
+        let cost = self.config.classify.interruption_cost.as_secs_f64() / 3600.0;
+        let at: Vec<Option<i64>> = self
+            .pages
+            .iter()
+            .zip(fate)
+            .map(|(p, f)| f.map(|d| p.triggered + d))
+            .collect();
+        let (all_i, team_i) = self.recipients.count(&at, &self.team_of, self.teams.len());
+        let mut all = Figures {
+            interruptions: all_i,
+            ..Figures::default()
+        };
+        let mut teams: Vec<Figures> = team_i
+            .into_iter()
+            .map(|i| Figures {
+                interruptions: i,
+                ..Figures::default()
             })
             .collect();
-        let (inter, _) = interruptions(kept.iter().copied(), config);
-        Figures {
-            pages: kept.len() as u64,
-            interruptions: inter,
-            toil_hours: kept
-                .iter()
-                .map(|(p, t)| p.toil_hours_notified_at(cost, *t))
-                .sum::<f64>()
-                + 0.0,
+        for ((p, t), &team) in self.pages.iter().zip(&at).zip(&self.team_of) {
+            let Some(t) = *t else { continue };
+            let toil = p.toil_hours_notified_at(cost, t);
+            for f in [&mut all, &mut teams[team as usize]] {
+                f.pages += 1;
+                f.toil_hours += toil;
+            }
         }
-    };
-    let mut delays: Vec<f64> = Vec::new();
-    let mut hidden: Vec<(i64, &str)> = Vec::new();
-    for &i in idx {
-        let p = &pages[i];
-        if p.noise {
-            continue;
-        }
-        match fate[i] {
-            Some(d) if d > 0 => delays.push(d as f64 / 1e6),
-            Some(_) => {}
-            None => hidden.push((p.triggered, &p.alert_id)),
-        }
+        (all, teams)
     }
-    delays.sort_by(f64::total_cmp);
-    hidden.sort_unstable();
-    Effect {
-        before: figures(false),
-        after: figures(true),
-        actionable_delayed: Delayed {
-            count: delays.len() as u64,
-            p50_seconds: percentile(&delays, 0.5),
-            max_seconds: delays.last().copied(),
-        },
-        actionable_hidden: Hidden {
-            count: hidden.len() as u64,
-            alert_ids: hidden.into_iter().map(|(_, id)| id.to_string()).collect(),
-        },
+
+    /// Replay `policies` together and measure the outcome.
+    pub fn evaluate(&self, policies: &[Policy]) -> Outcome {
+        let fate = replay(self.pages, policies);
+        let (after_all, after_teams) = self.figures(&fate);
+        // Actionable pages delayed (delay s) and hidden (trigger, id).
+        let n = self.teams.len();
+        let mut delays: Vec<Vec<f64>> = vec![Vec::new(); n];
+        let mut hidden: Vec<Vec<(i64, &str)>> = vec![Vec::new(); n];
+        for ((p, f), &team) in self.pages.iter().zip(&fate).zip(&self.team_of) {
+            if p.noise {
+                continue;
+            }
+            match f {
+                Some(d) if *d > 0 => delays[team as usize].push(*d as f64 / 1e6),
+                Some(_) => {}
+                None => hidden[team as usize].push((p.triggered, &p.alert_id)),
+            }
+        }
+        let delayed = |mut d: Vec<f64>| {
+            d.sort_by(f64::total_cmp);
+            Delayed {
+                count: d.len() as u64,
+                p50_seconds: percentile(&d, 0.5),
+                max_seconds: d.last().copied(),
+            }
+        };
+        let hide = |mut h: Vec<(i64, &str)>| {
+            h.sort_unstable();
+            Hidden {
+                count: h.len() as u64,
+                alert_ids: h.into_iter().map(|(_, id)| id.to_string()).collect(),
+            }
+        };
+        let all = Effect {
+            before: self.before_all.clone(),
+            after: after_all,
+            actionable_delayed: delayed(delays.concat()),
+            actionable_hidden: hide(hidden.concat()),
+        };
+        let teams = self
+            .teams
+            .iter()
+            .zip(self.before_teams.iter().zip(after_teams))
+            .zip(delays.into_iter().zip(hidden))
+            .map(|((name, (before, after)), (d, h))| {
+                (
+                    name.clone(),
+                    Effect {
+                        before: before.clone(),
+                        after,
+                        actionable_delayed: delayed(d),
+                        actionable_hidden: hide(h),
+                    },
+                )
+            })
+            .collect();
+        let mut parameters = BTreeMap::new();
+        for p in policies {
+            parameters.extend(p.parameters());
+        }
+        Outcome {
+            name: policies
+                .iter()
+                .map(Policy::name)
+                .collect::<Vec<_>>()
+                .join(" + "),
+            parameters,
+            all,
+            teams,
+        }
     }
 }
 
 /// Replay `policies` together over `pages` and measure the outcome.
 pub fn evaluate(pages: &[Page], policies: &[Policy], config: &Config) -> Outcome {
-    let fate = replay(pages, policies);
-    let all: Vec<usize> = (0..pages.len()).collect();
-    let mut by_team: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, p) in pages.iter().enumerate() {
-        by_team
-            .entry(p.team.as_deref().unwrap_or("(none)"))
-            .or_default()
-            .push(i);
-    }
-    let mut parameters = BTreeMap::new();
-    for p in policies {
-        parameters.extend(p.parameters());
-    }
-    Outcome {
-        name: policies
-            .iter()
-            .map(Policy::name)
-            .collect::<Vec<_>>()
-            .join(" + "),
-        parameters,
-        all: effect(pages, &fate, &all, config),
-        teams: by_team
-            .into_iter()
-            .map(|(t, idx)| (t.to_string(), effect(pages, &fate, &idx, config)))
-            .collect(),
-    }
+    Replayer::new(pages, config).evaluate(policies)
 }
 
 /// A parameter a sweep can vary.
@@ -529,23 +594,51 @@ pub fn analyse(
     policies: &[Policy],
     sweep: Option<&SweepSpec>,
     config: &Config,
-    mut progress: impl FnMut(),
+    progress: &(dyn Fn() + Sync),
 ) -> WhatIf {
+    let replayer = Replayer::new(pages, config);
     let mut out = Vec::new();
     for p in policies {
-        out.push(evaluate(pages, std::slice::from_ref(p), config));
+        out.push(replayer.evaluate(std::slice::from_ref(p)));
         progress();
     }
     if policies.len() > 1 {
-        out.push(evaluate(pages, policies, config));
+        out.push(replayer.evaluate(policies));
         progress();
     }
     let sweep = sweep.map(|spec| {
+        // The points in parallel, one share per core, then in order.
+        let workers = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(spec.values.len().max(1));
+        let chunk = spec.values.len().div_ceil(workers).max(1);
+        let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+            let handles: Vec<_> = spec
+                .values
+                .chunks(chunk)
+                .map(|values| {
+                    let replayer = &replayer;
+                    scope.spawn(move || {
+                        values
+                            .iter()
+                            .map(|v| {
+                                let mut all = policies.to_vec();
+                                all.push(spec.param.policy(*v));
+                                let o = replayer.evaluate(&all);
+                                progress();
+                                o
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
         let mut points = Vec::new();
-        for v in &spec.values {
-            let mut all = policies.to_vec();
-            all.push(spec.param.policy(*v));
-            let o = evaluate(pages, &all, config);
+        for (v, o) in spec.values.iter().zip(outcomes) {
             points.push(SweepPoint {
                 value_seconds: v.as_secs(),
                 pages_saved: o.all.before.pages - o.all.after.pages,
@@ -560,7 +653,6 @@ pub fn analyse(
                 actionable_hidden: o.all.actionable_hidden.count,
             });
             out.push(o);
-            progress();
         }
         let curve: Vec<(f64, f64)> = points
             .iter()
