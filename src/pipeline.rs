@@ -251,6 +251,12 @@ pub fn whatif(
         .collect()
         .map_err(Error::polars("the pages"))?;
     ingest::timing("whatif: classify and collect the pages", t);
+    if df.height() == 0 && inputs.files.is_empty() {
+        return Err(Error::Input {
+            path: store.dir().to_path_buf(),
+            message: "the store holds no pages to replay (a new or empty store?)".into(),
+        });
+    }
     let t = std::time::Instant::now();
     // One chunk per column: reading row i is then a direct index.
     df.rechunk_mut_par();

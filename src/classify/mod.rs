@@ -581,6 +581,7 @@ pub fn features(
                     HAS_ACK,
                     "__lead_pre",
                     "__lead_template",
+                    TEAM_KEY,
                 ]
                 .map(PlSmallStr::from_static),
             ),
