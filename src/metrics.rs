@@ -97,13 +97,33 @@ impl Page {
     /// engaged time runs from the later of the acknowledgement and the
     /// notification.
     pub fn toil_hours_notified_at(&self, cost_hours: f64, notified: i64) -> f64 {
-        if !self.noise {
-            return 0.0;
-        }
-        match (self.acknowledged, self.resolved) {
-            (Some(a), Some(r)) => ((r - a.max(notified)) as f64 / 3.6e9).clamp(0.0, TOIL_CAP_HOURS),
-            _ => cost_hours,
-        }
+        toil_hours(
+            self.noise,
+            self.acknowledged,
+            self.resolved,
+            notified,
+            cost_hours,
+        )
+    }
+}
+
+/// Toil hours of a page notified at `notified` (µs): 0 if actionable; the
+/// engaged time from the later of the acknowledgement and the notification
+/// to the resolve, capped at [`TOIL_CAP_HOURS`]; else (never acknowledged or
+/// still open) `cost_hours`.
+pub fn toil_hours(
+    noise: bool,
+    acknowledged: Option<i64>,
+    resolved: Option<i64>,
+    notified: i64,
+    cost_hours: f64,
+) -> f64 {
+    if !noise {
+        return 0.0;
+    }
+    match (acknowledged, resolved) {
+        (Some(a), Some(r)) => ((r - a.max(notified)) as f64 / 3.6e9).clamp(0.0, TOIL_CAP_HOURS),
+        _ => cost_hours,
     }
 }
 

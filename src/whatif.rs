@@ -38,7 +38,9 @@ use serde::Serialize;
 
 use crate::classify::REASONS;
 use crate::config::Config;
-use crate::metrics::{percentile, Interruptions, Page, Recipients};
+use polars::prelude::PlHashMap;
+
+use crate::metrics::{percentile, toil_hours, Interruptions, Page, Recipients};
 use crate::text::md;
 
 /// One policy change.
@@ -128,107 +130,222 @@ impl Policy {
     }
 }
 
-fn has(p: &Page, code: &str) -> bool {
-    REASONS
-        .iter()
-        .position(|r| *r == code)
-        .is_some_and(|k| p.reasons & (1 << k) != 0)
-}
-
 fn us(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
 
-fn matches_template(p: &Page, wanted: &str) -> bool {
-    p.template
-        .as_deref()
-        .is_some_and(|t| t == wanted || crate::classify::template::template_id(t) == wanted)
+/// A page as the replay reads it: small and flat, so each of a sweep's many
+/// passes over millions of pages reads little memory.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    triggered: i64,
+    /// `None`: still open.
+    resolved: Option<i64>,
+    acknowledged: Option<i64>,
+    clear_gap_us: Option<i64>,
+    team: u32,
+    /// Team and service, for group windows.
+    scope: u32,
+    /// Index into the distinct templates (`u32::MAX`: none).
+    template: u32,
+    /// Index into [`crate::schema::SEVERITIES`] (`u8::MAX`: none).
+    severity: u8,
+    reasons: u16,
+    noise: bool,
+    auto_resolved: bool,
+    episode_lead: bool,
 }
 
-/// Team and service: the scope of a group window.
-type GroupKey<'a> = (Option<&'a str>, Option<&'a str>);
+/// The pages as rows, with their distinct teams and templates.
+struct Rows {
+    rows: Vec<Row>,
+    teams: Vec<String>,
+    templates: Vec<String>,
+}
+
+impl Rows {
+    fn new(pages: &[Page]) -> Rows {
+        fn index<'p>(names: &mut PlHashMap<&'p str, u32>, name: &'p str) -> u32 {
+            let n = names.len() as u32;
+            *names.entry(name).or_insert(n)
+        }
+        // Teams in name order, so per-team results come out sorted.
+        let mut team_names: Vec<&str> = pages
+            .iter()
+            .map(|p| p.team.as_deref().unwrap_or("(none)"))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        team_names.dedup();
+        let teams: PlHashMap<&str, u32> = team_names
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (*t, i as u32))
+            .collect();
+        let mut scopes: PlHashMap<(Option<&str>, Option<&str>), u32> = PlHashMap::default();
+        let mut templates: PlHashMap<&str, u32> = PlHashMap::default();
+        let rows = pages
+            .iter()
+            .map(|p| {
+                let n = scopes.len() as u32;
+                let scope = *scopes
+                    .entry((p.team.as_deref(), p.service.as_deref()))
+                    .or_insert(n);
+                Row {
+                    triggered: p.triggered,
+                    resolved: p.resolved,
+                    acknowledged: p.acknowledged,
+                    clear_gap_us: p.clear_gap_s.map(|g| g.saturating_mul(1_000_000)),
+                    team: teams[p.team.as_deref().unwrap_or("(none)")],
+                    scope,
+                    template: p
+                        .template
+                        .as_deref()
+                        .map_or(u32::MAX, |t| index(&mut templates, t)),
+                    severity: p
+                        .severity
+                        .as_deref()
+                        .and_then(|s| crate::schema::SEVERITIES.iter().position(|x| *x == s))
+                        .map_or(u8::MAX, |k| k as u8),
+                    reasons: p.reasons,
+                    noise: p.noise,
+                    auto_resolved: p.auto_resolved,
+                    episode_lead: p.episode_lead,
+                }
+            })
+            .collect();
+        let mut names = vec![String::new(); templates.len()];
+        for (t, k) in templates {
+            names[k as usize] = t.to_string();
+        }
+        Rows {
+            rows,
+            teams: team_names.into_iter().map(str::to_string).collect(),
+            templates: names,
+        }
+    }
+
+    /// Which templates `wanted` (a template's text or id) names.
+    fn matching(&self, wanted: &[String]) -> Vec<bool> {
+        self.templates
+            .iter()
+            .map(|t| {
+                let id = crate::classify::template::template_id(t);
+                wanted.iter().any(|w| *w == *t || *w == id)
+            })
+            .collect()
+    }
+
+    /// Each row's fate under the policies (see [`replay`]).
+    fn replay(&self, policies: &[Policy]) -> Vec<Option<i64>> {
+        let rows = &self.rows;
+        let in_set = |set: &[bool], r: &Row| set.get(r.template as usize).copied().unwrap_or(false);
+        // Delays: `for:` per template, then the pause for all; a page that
+        // resolved by itself within its total delay never notifies.
+        let mut pause = 0i64;
+        let mut fors: Vec<(Vec<bool>, i64)> = Vec::new();
+        for policy in policies {
+            match policy {
+                Policy::Pause(d) => pause = pause.saturating_add(us(*d)),
+                Policy::For { template, delay } => {
+                    fors.push((self.matching(std::slice::from_ref(template)), us(*delay)));
+                }
+                _ => {}
+            }
+        }
+        let mut fate: Vec<Option<i64>> = rows
+            .iter()
+            .map(|r| {
+                let mut delay = pause;
+                for (set, d) in &fors {
+                    if in_set(set, r) {
+                        delay = delay.saturating_add(*d);
+                    }
+                }
+                if delay == 0 {
+                    return Some(0);
+                }
+                let self_resolved = r.auto_resolved
+                    && r.resolved
+                        .is_some_and(|t| t.saturating_sub(r.triggered) <= delay);
+                (!self_resolved).then_some(delay)
+            })
+            .collect();
+        // Policies that take a page off the pager.
+        let recurring = bit("RECURRING");
+        let duplicate = bit("DUPLICATE");
+        for policy in policies {
+            let off: Box<dyn Fn(&Row) -> bool> = match policy {
+                Policy::Ticket {
+                    templates,
+                    severities,
+                } => {
+                    let set = self.matching(templates);
+                    let sev: Vec<bool> = crate::schema::SEVERITIES
+                        .iter()
+                        .map(|s| severities.iter().any(|w| w == s))
+                        .collect();
+                    Box::new(move |r: &Row| {
+                        in_set(&set, r) || sev.get(r.severity as usize).copied().unwrap_or(false)
+                    })
+                }
+                Policy::SuppressRecurring => Box::new(move |r: &Row| r.reasons & recurring != 0),
+                Policy::InhibitSecondaries => Box::new(|r: &Row| !r.episode_lead),
+                Policy::Dedup => Box::new(move |r: &Row| r.reasons & duplicate != 0),
+                Policy::KeepFiringFor(d) => {
+                    let d = us(*d);
+                    Box::new(move |r: &Row| r.clear_gap_us.is_some_and(|g| g <= d))
+                }
+                _ => continue,
+            };
+            for (r, f) in rows.iter().zip(fate.iter_mut()) {
+                if f.is_some() && off(r) {
+                    *f = None;
+                }
+            }
+        }
+        // Grouping, over what still notifies, in notification order.
+        for policy in policies {
+            let Policy::GroupWindow(w) = policy else {
+                continue;
+            };
+            let w = us(*w);
+            let mut order: Vec<(i64, usize)> = rows
+                .iter()
+                .zip(&fate)
+                .enumerate()
+                .filter_map(|(i, (r, f))| f.map(|d| (r.triggered + d, i)))
+                .collect();
+            order.sort_unstable();
+            // Per scope: the group's first page and when it notified.
+            let mut open: PlHashMap<u32, (usize, i64)> = PlHashMap::default();
+            for (t, i) in order {
+                let r = &rows[i];
+                let joins = open.get(&r.scope).is_some_and(|&(lead, start)| {
+                    t - start <= w && rows[lead].resolved.is_none_or(|end| end > t)
+                });
+                if joins {
+                    fate[i] = None;
+                } else {
+                    open.insert(r.scope, (i, t));
+                }
+            }
+        }
+        fate
+    }
+}
+
+fn bit(code: &str) -> u16 {
+    REASONS
+        .iter()
+        .position(|r| *r == code)
+        .map_or(0, |k| 1 << k)
+}
 
 /// Each page's fate under the policies: `Some(delay µs)` if it still
 /// notifies, `None` if it no longer does.
 pub fn replay(pages: &[Page], policies: &[Policy]) -> Vec<Option<i64>> {
-    let mut fate: Vec<Option<i64>> = vec![Some(0); pages.len()];
-    // Delays: `for:` per template, then the pause for all; a page that
-    // resolved by itself within its total delay never notifies.
-    for (p, f) in pages.iter().zip(fate.iter_mut()) {
-        let mut delay = 0i64;
-        for policy in policies {
-            match policy {
-                Policy::For { template, delay: d } if matches_template(p, template) => {
-                    delay = delay.saturating_add(us(*d));
-                }
-                Policy::Pause(d) => delay = delay.saturating_add(us(*d)),
-                _ => {}
-            }
-        }
-        if delay > 0 {
-            let self_resolved = p.auto_resolved
-                && p.resolved
-                    .is_some_and(|r| r.saturating_sub(p.triggered) <= delay);
-            *f = if self_resolved { None } else { Some(delay) };
-        }
-    }
-    // Policies that take a page off the pager.
-    for (p, f) in pages.iter().zip(fate.iter_mut()) {
-        if f.is_none() {
-            continue;
-        }
-        let off = policies.iter().any(|policy| match policy {
-            Policy::Ticket {
-                templates,
-                severities,
-            } => {
-                templates.iter().any(|t| matches_template(p, t))
-                    || p.severity
-                        .as_deref()
-                        .is_some_and(|s| severities.iter().any(|w| w == s))
-            }
-            Policy::SuppressRecurring => has(p, "RECURRING"),
-            Policy::InhibitSecondaries => !p.episode_lead,
-            Policy::Dedup => has(p, "DUPLICATE"),
-            Policy::KeepFiringFor(d) => p
-                .clear_gap_s
-                .is_some_and(|g| g.saturating_mul(1_000_000) <= us(*d)),
-            _ => false,
-        });
-        if off {
-            *f = None;
-        }
-    }
-    // Grouping, over what still notifies, in notification order.
-    for policy in policies {
-        let Policy::GroupWindow(w) = policy else {
-            continue;
-        };
-        let w = us(*w);
-        let at: Vec<i64> = pages
-            .iter()
-            .zip(&fate)
-            .map(|(p, f)| p.triggered + f.unwrap_or(0))
-            .collect();
-        let mut order: Vec<usize> = (0..pages.len()).filter(|&i| fate[i].is_some()).collect();
-        order.sort_by_key(|&i| (at[i], i));
-        // (team, service) → the group's first page and when it notified.
-        let mut open: BTreeMap<GroupKey<'_>, (usize, i64)> = BTreeMap::new();
-        for i in order {
-            let p = &pages[i];
-            let t = at[i];
-            let key = (p.team.as_deref(), p.service.as_deref());
-            let joins = open.get(&key).is_some_and(|&(lead, start)| {
-                t - start <= w && pages[lead].resolved.is_none_or(|r| r > t)
-            });
-            if joins {
-                fate[i] = None;
-            } else {
-                open.insert(key, (i, t));
-            }
-        }
-    }
-    fate
+    Rows::new(pages).replay(policies)
 }
 
 /// Pages, interruptions and toil.
@@ -295,8 +412,7 @@ pub struct Replayer<'a> {
     pages: &'a [Page],
     config: &'a Config,
     recipients: Recipients,
-    team_of: Vec<u32>,
-    teams: Vec<String>,
+    rows: Rows,
     before_all: Figures,
     before_teams: Vec<Figures>,
 }
@@ -304,24 +420,11 @@ pub struct Replayer<'a> {
 impl<'a> Replayer<'a> {
     /// Prepare `pages`.
     pub fn new(pages: &'a [Page], config: &'a Config) -> Replayer<'a> {
-        let mut names: BTreeMap<&str, u32> = BTreeMap::new();
-        for p in pages {
-            names.insert(p.team.as_deref().unwrap_or("(none)"), 0);
-        }
-        for (k, v) in names.values_mut().enumerate() {
-            *v = k as u32;
-        }
-        let team_of = pages
-            .iter()
-            .map(|p| names[p.team.as_deref().unwrap_or("(none)")])
-            .collect();
-        let teams = names.keys().map(|t| t.to_string()).collect();
         let mut r = Replayer {
             pages,
             config,
             recipients: Recipients::new(pages, config),
-            team_of,
-            teams,
+            rows: Rows::new(pages),
             before_all: Figures::default(),
             before_teams: Vec::new(),
         };
@@ -333,13 +436,14 @@ impl<'a> Replayer<'a> {
     /// Figures overall and per team with the pages notifying `fate` late.
     fn figures(&self, fate: &[Option<i64>]) -> (Figures, Vec<Figures>) {
         let cost = self.config.classify.interruption_cost.as_secs_f64() / 3600.0;
-        let at: Vec<Option<i64>> = self
-            .pages
+        let rows = &self.rows.rows;
+        let at: Vec<Option<i64>> = rows
             .iter()
             .zip(fate)
-            .map(|(p, f)| f.map(|d| p.triggered + d))
+            .map(|(r, f)| f.map(|d| r.triggered + d))
             .collect();
-        let (all_i, team_i) = self.recipients.count(&at, &self.team_of, self.teams.len());
+        let team_of: Vec<u32> = rows.iter().map(|r| r.team).collect();
+        let (all_i, team_i) = self.recipients.count(&at, &team_of, self.rows.teams.len());
         let mut all = Figures {
             interruptions: all_i,
             ..Figures::default()
@@ -351,10 +455,10 @@ impl<'a> Replayer<'a> {
                 ..Figures::default()
             })
             .collect();
-        for ((p, t), &team) in self.pages.iter().zip(&at).zip(&self.team_of) {
+        for (r, t) in rows.iter().zip(&at) {
             let Some(t) = *t else { continue };
-            let toil = p.toil_hours_notified_at(cost, t);
-            for f in [&mut all, &mut teams[team as usize]] {
+            let toil = toil_hours(r.noise, r.acknowledged, r.resolved, t, cost);
+            for f in [&mut all, &mut teams[r.team as usize]] {
                 f.pages += 1;
                 f.toil_hours += toil;
             }
@@ -364,20 +468,20 @@ impl<'a> Replayer<'a> {
 
     /// Replay `policies` together and measure the outcome.
     pub fn evaluate(&self, policies: &[Policy]) -> Outcome {
-        let fate = replay(self.pages, policies);
+        let fate = self.rows.replay(policies);
         let (after_all, after_teams) = self.figures(&fate);
         // Actionable pages delayed (delay s) and hidden (trigger, id).
-        let n = self.teams.len();
+        let n = self.rows.teams.len();
         let mut delays: Vec<Vec<f64>> = vec![Vec::new(); n];
         let mut hidden: Vec<Vec<(i64, &str)>> = vec![Vec::new(); n];
-        for ((p, f), &team) in self.pages.iter().zip(&fate).zip(&self.team_of) {
-            if p.noise {
+        for (i, (r, f)) in self.rows.rows.iter().zip(&fate).enumerate() {
+            if r.noise {
                 continue;
             }
             match f {
-                Some(d) if *d > 0 => delays[team as usize].push(*d as f64 / 1e6),
+                Some(d) if *d > 0 => delays[r.team as usize].push(*d as f64 / 1e6),
                 Some(_) => {}
-                None => hidden[team as usize].push((p.triggered, &p.alert_id)),
+                None => hidden[r.team as usize].push((r.triggered, &self.pages[i].alert_id)),
             }
         }
         let delayed = |mut d: Vec<f64>| {
@@ -402,6 +506,7 @@ impl<'a> Replayer<'a> {
             actionable_hidden: hide(hidden.concat()),
         };
         let teams = self
+            .rows
             .teams
             .iter()
             .zip(self.before_teams.iter().zip(after_teams))
