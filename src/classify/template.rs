@@ -79,6 +79,46 @@ fn fnv(bytes: &[u8], mut h: u64) -> u64 {
     h
 }
 
+// Byte classes for the fast path of `pieces`.
+const DIGIT: u8 = 1;
+const AT: u8 = 2;
+const DOT: u8 = 4;
+const COLON: u8 = 8;
+const SLASH: u8 = 16;
+const QUOTE: u8 = 32;
+const WRAP: u8 = 64;
+/// ASCII whitespace: what separates words.
+const SPACE: u8 = 128;
+
+/// The class bits of each byte (non-ASCII bytes have none).
+const CLASS: [u8; 256] = {
+    let mut c = [0u8; 256];
+    let mut b = b'0';
+    while b <= b'9' {
+        c[b as usize] = DIGIT;
+        b += 1;
+    }
+    c[b'@' as usize] = AT;
+    c[b'.' as usize] = DOT;
+    c[b':' as usize] = COLON | WRAP;
+    c[b'/' as usize] = SLASH;
+    c[b'"' as usize] = QUOTE;
+    c[b'\'' as usize] = QUOTE;
+    let spaces = b" \t\n\x0c\r";
+    let mut i = 0;
+    while i < spaces.len() {
+        c[spaces[i] as usize] = SPACE;
+        i += 1;
+    }
+    let wraps = b",;()[]{}!?=";
+    let mut i = 0;
+    while i < wraps.len() {
+        c[wraps[i] as usize] |= WRAP;
+        i += 1;
+    }
+    c
+};
+
 /// Punctuation that wraps a word without being part of it.
 fn is_wrap(c: char) -> bool {
     matches!(
@@ -96,9 +136,43 @@ fn mask(title: &str, variable: fn(&str) -> bool, quotes: bool) -> String {
 /// The masked title as a sequence of pieces, so a hash of it needs no
 /// allocation.
 fn pieces(title: &str, variable: fn(&str) -> bool, quotes: bool, out: &mut impl FnMut(&str)) {
-    for (i, word) in title.split_ascii_whitespace().enumerate() {
-        if i > 0 {
+    // Bytes that can make a word variable, or change where its core is:
+    // a word with none of them is written as it is (most words are).
+    let slow = if quotes {
+        DIGIT | AT | COLON | SLASH | QUOTE | WRAP | DOT
+    } else {
+        // A measurement starts with a digit.
+        DIGIT
+    };
+    // Words split at ASCII whitespace, as `split_ascii_whitespace` does, in
+    // one pass that also gathers each word's byte classes.
+    let b = title.as_bytes();
+    let mut i = 0;
+    let mut first = true;
+    while i < b.len() {
+        if CLASS[usize::from(b[i])] & SPACE != 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut class = 0u8;
+        while i < b.len() {
+            let c = CLASS[usize::from(b[i])];
+            if c & SPACE != 0 {
+                break;
+            }
+            class |= c;
+            i += 1;
+        }
+        // ASCII whitespace bounds are character boundaries.
+        let word = &title[start..i];
+        if !first {
             out(" ");
+        }
+        first = false;
+        if class & slow == 0 && !(quotes && is_calendar(word.as_bytes())) {
+            out(word);
+            continue;
         }
         // Quoted values are variable whatever they hold.
         if quotes
@@ -137,8 +211,10 @@ fn pieces(title: &str, variable: fn(&str) -> bool, quotes: bool, out: &mut impl 
         let start = core.as_ptr() as usize - word.as_ptr() as usize;
         out(&word[..start]);
         // `key=value`, `key:value`: the key is not variable.
-        let key_end = core
-            .find(['=', ':'])
+        // (`=` and `:` are wrapping punctuation: no such byte, no key.)
+        let key_end = (class & WRAP != 0)
+            .then(|| core.find(['=', ':']))
+            .flatten()
             .filter(|&i| i > 0 && !variable(&core[..i]) && !core[i + 1..].starts_with("//"));
         match key_end {
             Some(i) if variable(&core[i + 1..]) => {
@@ -157,6 +233,12 @@ const CALENDAR: [&str; 19] = [
     "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
 ];
 
+/// Is this word a month or weekday name (three letters, as in [`CALENDAR`])?
+fn is_calendar(w: &[u8]) -> bool {
+    // A capital first: most three-letter words are out after one test.
+    w.len() == 3 && w[0].is_ascii_uppercase() && CALENDAR.iter().any(|c| c.as_bytes() == w)
+}
+
 fn is_variable(w: &str) -> bool {
     // One pass over the bytes: digits, and the marks of e-mails and URLs.
     let (mut at, mut dot, mut colon_slash) = (false, false, false);
@@ -170,10 +252,7 @@ fn is_variable(w: &str) -> bool {
             _ => {}
         }
     }
-    (at && dot)
-        || colon_slash
-        || (b.len() > 1 && b[0] == b'/')
-        || (b.len() == 3 && CALENDAR.contains(&w))
+    (at && dot) || colon_slash || (b.len() > 1 && b[0] == b'/') || is_calendar(b)
 }
 
 fn is_measurement(w: &str) -> bool {
