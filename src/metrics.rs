@@ -618,6 +618,24 @@ pub const PAGE_COLUMNS: [&str; 16] = [
 /// Pages, and the first and last trigger time among them (µs).
 pub type Pages = (Vec<Page>, Option<(i64, i64)>);
 
+/// Pages triggered in `[since, until)` by local weekday (Monday first) and
+/// hour, in each page's team zone (else the default zone).
+pub fn weekday_hours(pages: &[Page], config: &Config, since: i64, until: i64) -> Vec<Vec<u64>> {
+    let mut grid = vec![vec![0u64; 24]; 7];
+    let mut clock = LocalClock::default();
+    for p in pages {
+        if p.triggered < since || p.triggered >= until {
+            continue;
+        }
+        let tz = zone_of(config, None, p.team.as_deref());
+        if let Some((day, minute)) = clock.day_minute(p.triggered, tz) {
+            let wd = weekday_of(day).num_days_from_monday() as usize;
+            grid[wd][usize::from(minute / 60).min(23)] += 1;
+        }
+    }
+    grid
+}
+
 /// The pages (paged alerts) of a classified table, in table order, and the
 /// range of their trigger times. Reads [`PAGE_COLUMNS`].
 pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {

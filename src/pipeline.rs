@@ -182,6 +182,7 @@ pub fn run(
             config,
         },
     )?;
+    crate::chart::report::write(out, &summary)?;
     ingest::timing("classify and report", t);
     Ok(RunOutcome {
         summary,

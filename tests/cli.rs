@@ -457,7 +457,7 @@ fn example_report_is_current() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let mut checked = 0;
-    for sub in ["", "tables"] {
+    for sub in ["", "tables", "charts"] {
         for entry in std::fs::read_dir(committed.join(sub)).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() || path.extension().is_some_and(|e| e == "parquet") {

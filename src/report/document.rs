@@ -216,6 +216,13 @@ pub fn write_markdown(path: &Path, s: &Summary, m: &Metrics) -> Result<(), Error
     };
     let _ = writeln!(
         o,
+        "## Charts\n\nAlso in `report.html`, one self-contained file.\n"
+    );
+    for (file, title) in super::CHARTS {
+        let _ = writeln!(o, "![{title}](charts/{file})\n");
+    }
+    let _ = writeln!(
+        o,
         "## Against the previous period\n\n| metric | this period | previous | change |\n|---|---|---|---|"
     );
     let _ = writeln!(

@@ -29,7 +29,27 @@ pub mod recommend;
 pub mod review;
 
 /// Version of `summary.json`'s layout.
-pub const SUMMARY_VERSION: u32 = 3;
+pub const SUMMARY_VERSION: u32 = 4;
+
+/// The report's charts, `DIR/charts/FILE` (drawn by [`crate::chart`]):
+/// file name and title.
+pub const CHARTS: [(&str, &str); 6] = [
+    ("pages-per-week.svg", "Pages per week, actionable and noise"),
+    (
+        "pages-by-hour.svg",
+        "Pages by weekday and hour of the day, local time",
+    ),
+    ("noisy-templates.svg", "Top noisy templates by toil"),
+    (
+        "interruptions-by-responder.svg",
+        "Interruptions per person: business, off and sleep hours",
+    ),
+    (
+        "response-times.svg",
+        "Time to acknowledge and to resolve (MTTA, MTTR)",
+    ),
+    ("toil-per-week.svg", "Toil hours per week against the 50% cap"),
+];
 
 /// First and last trigger time of the alerts.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -119,6 +139,9 @@ pub struct Summary {
     pub previous_period: metrics::Load,
     /// Headline figures per ISO week (Monday 00:00 UTC) of the period.
     pub weekly: Vec<WeekLoad>,
+    /// Pages of the period by local weekday (rows, Monday first) and hour
+    /// of the day (columns, 0–23), in each page's team zone.
+    pub pages_by_weekday_hour: Vec<Vec<u64>>,
 }
 
 /// One week of the trend.
@@ -406,6 +429,7 @@ pub fn write_run(
         recommendations: recommend::recommend(&pages_list, info.config, since, until, 10),
         previous_period: previous,
         weekly,
+        pages_by_weekday_hour: metrics::weekday_hours(&pages_list, info.config, since, until),
     };
     document::write_tables(&out.join("tables"), &m)?;
     document::write_recommendations(&out.join("tables"), &summary.recommendations)?;

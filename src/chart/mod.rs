@@ -3,6 +3,8 @@
 //! data is XML-escaped. The output depends only on the input (no clock, no
 //! random ids), so a run writes the same bytes twice.
 
+pub mod report;
+
 use std::fmt::Write;
 
 use crate::text::escape;
@@ -66,9 +68,14 @@ fn num(v: f64) -> String {
 }
 
 fn header(out: &mut String, title: &str) {
+    header_h(out, title, H);
+}
+
+/// The SVG header for a chart `h` high.
+fn header_h(out: &mut String, title: &str, h: f64) {
     let _ = write!(
         out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="{FONT}" font-size="12" role="img"><title>{t}</title><rect width="{W}" height="{H}" fill="#ffffff"/><text x="{cx}" y="26" text-anchor="middle" font-size="16" font-weight="bold">{t}</text>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" viewBox="0 0 {W} {h}" font-family="{FONT}" font-size="12" role="img"><title>{t}</title><rect width="{W}" height="{h}" fill="#ffffff"/><text x="{cx}" y="26" text-anchor="middle" font-size="16" font-weight="bold">{t}</text>"##,
         t = escape(title),
         cx = W / 2.0
     );
@@ -76,6 +83,12 @@ fn header(out: &mut String, title: &str) {
 
 /// Axes, grid, tick labels and axis titles; returns the y tick values.
 fn axes(out: &mut String, x_label: &str, y_label: &str, y_max: f64) -> Vec<f64> {
+    axes_below(out, x_label, y_label, y_max, 0.0)
+}
+
+/// [`axes`] with the x axis title `below` further down (under slanted
+/// labels).
+fn axes_below(out: &mut String, x_label: &str, y_label: &str, y_max: f64, below: f64) -> Vec<f64> {
     let (x0, x1, y0, y1) = (LEFT, W - RIGHT, H - BOTTOM, TOP);
     let yt = ticks(0.0, y_max.max(1.0), 5);
     let top = yt.last().copied().unwrap_or(1.0).max(1e-9);
@@ -93,7 +106,7 @@ fn axes(out: &mut String, x_label: &str, y_label: &str, y_max: f64) -> Vec<f64> 
         out,
         r##"<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#333"/><line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#333"/><text x="{cx}" y="{xl}" text-anchor="middle">{xt}</text><text transform="translate(18 {cy}) rotate(-90)" text-anchor="middle">{yt}</text>"##,
         cx = (x0 + x1) / 2.0,
-        xl = y0 + 40.0,
+        xl = y0 + 40.0 + below,
         cy = (y0 + y1) / 2.0,
         xt = escape(x_label),
         yt = escape(y_label)
@@ -102,8 +115,12 @@ fn axes(out: &mut String, x_label: &str, y_label: &str, y_max: f64) -> Vec<f64> 
 }
 
 fn legend(out: &mut String, names: &[&str]) {
+    legend_at(out, names, H - 22.0);
+}
+
+/// [`legend`] on the line at `y`.
+fn legend_at(out: &mut String, names: &[&str], y: f64) {
     let mut x = LEFT;
-    let y = H - 22.0;
     for (i, name) in names.iter().enumerate() {
         let _ = write!(
             out,
@@ -246,6 +263,186 @@ pub fn bar_chart(
     }
     let names: Vec<&str> = series.iter().map(|(n, _)| n.as_str()).collect();
     legend(&mut out, &names);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// A horizontal reference line across a chart (e.g. a target or a cap).
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// Where, in y units.
+    pub y: f64,
+    /// Its label.
+    pub label: String,
+}
+
+/// A stacked bar chart: one bar per category, the series stacked in order;
+/// long category labels are slanted. An optional reference line.
+pub fn stacked_bar_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    categories: &[String],
+    series: &[(String, Vec<f64>)],
+    reference: Option<&Reference>,
+) -> String {
+    let mut out = String::new();
+    let (x0, x1) = (LEFT, W - RIGHT);
+    let group = (x1 - x0) / categories.len().max(1) as f64;
+    let widest = categories.iter().map(|c| c.chars().count().min(28)).max().unwrap_or(0);
+    // Labels that would not fit side by side are slanted, with room below.
+    let slant = widest as f64 * 7.0 > group * 0.95;
+    let below = if slant { 4.2 * widest as f64 + 10.0 } else { 0.0 };
+    header_h(&mut out, title, H + below);
+    let totals: Vec<f64> = (0..categories.len())
+        .map(|k| series.iter().map(|(_, v)| v.get(k).copied().unwrap_or(0.0)).sum())
+        .collect();
+    let ymax = totals
+        .iter()
+        .copied()
+        .chain(reference.map(|r| r.y))
+        .fold(0.0, f64::max);
+    let yt = axes_below(&mut out, x_label, y_label, ymax, below);
+    let top = yt.last().copied().unwrap_or(1.0).max(1e-9);
+    let (y0, y1) = (H - BOTTOM, TOP);
+    let n = categories.len().max(1) as f64;
+    let every = (n / 24.0).ceil().max(1.0) as usize;
+    for (ci, cat) in categories.iter().enumerate() {
+        let gx = x0 + group * ci as f64 + group * 0.12;
+        let mut base = 0.0;
+        for (si, (name, values)) in series.iter().enumerate() {
+            let v = values.get(ci).copied().unwrap_or(0.0);
+            if v > 0.0 {
+                let y_lo = y0 - base / top * (y0 - y1);
+                let y_hi = y0 - (base + v) / top * (y0 - y1);
+                let _ = write!(
+                    out,
+                    r#"<rect x="{gx:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="{c}"><title>{t} — {s}: {v}</title></rect>"#,
+                    y = y_hi,
+                    w = (group * 0.76).max(1.0),
+                    h = (y_lo - y_hi).max(0.0),
+                    c = PALETTE[si % PALETTE.len()],
+                    t = escape(cat),
+                    s = escape(name),
+                    v = num(v)
+                );
+            }
+            base += v;
+        }
+        if ci % every != 0 {
+            continue;
+        }
+        let label: String = if cat.chars().count() > 28 {
+            cat.chars().take(27).chain(std::iter::once('…')).collect()
+        } else {
+            cat.clone()
+        };
+        let cx = gx + group * 0.38;
+        if slant {
+            let _ = write!(
+                out,
+                r#"<text transform="translate({cx:.1} {y}) rotate(-35)" text-anchor="end" font-size="10">{l}</text>"#,
+                y = y0 + 12.0,
+                l = escape(&label)
+            );
+        } else {
+            let _ = write!(
+                out,
+                r#"<text x="{cx:.1}" y="{y}" text-anchor="middle" font-size="11">{l}</text>"#,
+                y = y0 + 16.0,
+                l = escape(&label)
+            );
+        }
+    }
+    if let Some(r) = reference {
+        let y = y0 - r.y / top * (y0 - y1);
+        let _ = write!(
+            out,
+            r##"<line x1="{x0}" y1="{y:.1}" x2="{x1}" y2="{y:.1}" stroke="#000" stroke-width="1.5" stroke-dasharray="6 4"/><text x="{tx}" y="{ty:.1}" text-anchor="end" font-size="11">{l}</text>"##,
+            tx = x1 - 4.0,
+            ty = y - 5.0,
+            l = escape(&r.label)
+        );
+    }
+    let names: Vec<&str> = series.iter().map(|(n, _)| n.as_str()).collect();
+    legend_at(&mut out, &names, H - 22.0 + below);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// A heat map of counts: rows × columns, darker for more, with row and
+/// column labels, each cell's count in its tooltip, and a legend of the
+/// scale.
+pub fn heatmap(
+    title: &str,
+    x_label: &str,
+    rows: &[String],
+    columns: &[String],
+    counts: &[Vec<u64>],
+) -> String {
+    let mut out = String::new();
+    header(&mut out, title);
+    let max = counts.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let (x0, x1, y0, y1) = (LEFT + 10.0, W - RIGHT, H - BOTTOM, TOP);
+    let cw = (x1 - x0) / columns.len().max(1) as f64;
+    let ch = (y0 - y1) / rows.len().max(1) as f64;
+    let shade = |v: u64| {
+        // White to the palette's blue (#0072B2), by share of the maximum.
+        let f = v as f64 / max as f64;
+        let mix = |a: f64, b: f64| (a + (b - a) * f).round() as u8;
+        format!("#{:02x}{:02x}{:02x}", mix(255.0, 0.0), mix(255.0, 114.0), mix(255.0, 178.0))
+    };
+    for (ri, row) in rows.iter().enumerate() {
+        let y = y1 + ch * ri as f64;
+        let _ = write!(
+            out,
+            r#"<text x="{tx:.1}" y="{ty:.1}" text-anchor="end">{l}</text>"#,
+            tx = x0 - 6.0,
+            ty = y + ch / 2.0 + 4.0,
+            l = escape(row)
+        );
+        for (ci, col) in columns.iter().enumerate() {
+            let v = counts.get(ri).and_then(|r| r.get(ci)).copied().unwrap_or(0);
+            let _ = write!(
+                out,
+                r##"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="{f}" stroke="#ffffff"><title>{r} {c}: {v}</title></rect>"##,
+                x = x0 + cw * ci as f64,
+                w = cw,
+                h = ch,
+                f = shade(v),
+                r = escape(row),
+                c = escape(col)
+            );
+        }
+    }
+    for (ci, col) in columns.iter().enumerate() {
+        let _ = write!(
+            out,
+            r#"<text x="{x:.1}" y="{y:.1}" text-anchor="middle" font-size="10">{l}</text>"#,
+            x = x0 + cw * (ci as f64 + 0.5),
+            y = y0 + 14.0,
+            l = escape(col)
+        );
+    }
+    let _ = write!(
+        out,
+        r#"<text x="{cx:.1}" y="{y:.1}" text-anchor="middle">{t}</text>"#,
+        cx = (x0 + x1) / 2.0,
+        y = y0 + 34.0,
+        t = escape(x_label)
+    );
+    // The scale: 0, half and the maximum.
+    let ly = H - 22.0;
+    for (k, v) in [0, max / 2, max].into_iter().enumerate() {
+        let x = LEFT + 110.0 * k as f64;
+        let _ = write!(
+            out,
+            r##"<rect x="{x}" y="{ry}" width="14" height="12" fill="{f}" stroke="#999"/><text x="{tx}" y="{ly}">{v} pages</text>"##,
+            ry = ly - 10.0,
+            f = shade(v),
+            tx = x + 18.0
+        );
+    }
     out.push_str("</svg>\n");
     out
 }
