@@ -135,18 +135,7 @@ fn hostile_titles_survive_unchanged() {
     ];
     let path = dir.path().join("hostile.csv");
     let mut w = csv::Writer::from_path(&path).unwrap();
-    w.write_record([
-        "id",
-        "incident_number",
-        "description",
-        "service_name",
-        "escalation_policy_name",
-        "created_on",
-        "resolved_on",
-        "auto_resolved",
-        "urgency",
-    ])
-    .unwrap();
+    w.write_record(PAGERDUTY_CSV_HEADER).unwrap();
     for (i, t) in titles.iter().enumerate() {
         w.write_record([
             format!("P{i}"),

@@ -9,6 +9,7 @@ mod classify;
 mod cli;
 mod e2e_alertmanager;
 mod formats;
+mod html;
 mod metrics;
 mod quality;
 mod query;

@@ -8,6 +8,19 @@ use alertsift::ingest::time::rfc3339_utc;
 use alertsift::ingest::{self, Batch, Format, IngestOptions, Input};
 use polars::prelude::*;
 
+/// The columns of the small PagerDuty incidents CSVs tests write.
+pub const PAGERDUTY_CSV_HEADER: [&str; 9] = [
+    "id",
+    "incident_number",
+    "description",
+    "service_name",
+    "escalation_policy_name",
+    "created_on",
+    "resolved_on",
+    "auto_resolved",
+    "urgency",
+];
+
 /// A fixture file under `tests/fixtures`.
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

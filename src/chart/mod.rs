@@ -289,13 +289,26 @@ pub fn stacked_bar_chart(
     let mut out = String::new();
     let (x0, x1) = (LEFT, W - RIGHT);
     let group = (x1 - x0) / categories.len().max(1) as f64;
-    let widest = categories.iter().map(|c| c.chars().count().min(28)).max().unwrap_or(0);
+    let widest = categories
+        .iter()
+        .map(|c| c.chars().count().min(28))
+        .max()
+        .unwrap_or(0);
     // Labels that would not fit side by side are slanted, with room below.
     let slant = widest as f64 * 7.0 > group * 0.95;
-    let below = if slant { 4.2 * widest as f64 + 10.0 } else { 0.0 };
+    let below = if slant {
+        4.2 * widest as f64 + 10.0
+    } else {
+        0.0
+    };
     header_h(&mut out, title, H + below);
     let totals: Vec<f64> = (0..categories.len())
-        .map(|k| series.iter().map(|(_, v)| v.get(k).copied().unwrap_or(0.0)).sum())
+        .map(|k| {
+            series
+                .iter()
+                .map(|(_, v)| v.get(k).copied().unwrap_or(0.0))
+                .sum()
+        })
         .collect();
     let ymax = totals
         .iter()
@@ -390,7 +403,12 @@ pub fn heatmap(
         // White to the palette's blue (#0072B2), by share of the maximum.
         let f = v as f64 / max as f64;
         let mix = |a: f64, b: f64| (a + (b - a) * f).round() as u8;
-        format!("#{:02x}{:02x}{:02x}", mix(255.0, 0.0), mix(255.0, 114.0), mix(255.0, 178.0))
+        format!(
+            "#{:02x}{:02x}{:02x}",
+            mix(255.0, 0.0),
+            mix(255.0, 114.0),
+            mix(255.0, 178.0)
+        )
     };
     for (ri, row) in rows.iter().enumerate() {
         let y = y1 + ch * ri as f64;

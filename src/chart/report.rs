@@ -69,9 +69,7 @@ fn one(file: &str, title: &str, s: &Summary) -> String {
                     ),
                     (
                         "actionable pages".into(),
-                        r.iter()
-                            .map(|r| (r.pages - r.noise_pages) as f64)
-                            .collect(),
+                        r.iter().map(|r| (r.pages - r.noise_pages) as f64).collect(),
                     ),
                 ],
                 None,
@@ -236,10 +234,7 @@ fn html(s: &Summary, charts: &[(&str, &str, String)]) -> String {
             "12-hour shifts over 2 pages",
             flag(
                 s.shifts_over_target > 0,
-                format!(
-                    "{} (most: {})",
-                    s.shifts_over_target, s.max_pages_per_shift
-                ),
+                format!("{} (most: {})", s.shifts_over_target, s.max_pages_per_shift),
             ),
             "none",
         ),

@@ -48,7 +48,10 @@ pub const CHARTS: [(&str, &str); 6] = [
         "response-times.svg",
         "Time to acknowledge and to resolve (MTTA, MTTR)",
     ),
-    ("toil-per-week.svg", "Toil hours per week against the 50% cap"),
+    (
+        "toil-per-week.svg",
+        "Toil hours per week against the 50% cap",
+    ),
 ];
 
 /// First and last trigger time of the alerts.

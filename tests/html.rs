@@ -1,0 +1,145 @@
+//! `report.html` in a real browser: headless Chromium (Debian's
+//! `chromium`, which `.ci/run` installs) opens it from disk with no console
+//! error — the page's Content-Security-Policy forbids scripts and every
+//! fetch, so a script or a network request would log one — its DOM holds a
+//! hostile alert title as text, and a screenshot shows the charts.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::*;
+
+fn chromium() -> Option<&'static str> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+}
+
+/// A history whose noisiest rule has a title written to break a page.
+fn hostile_history(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("hostile.csv");
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(PAGERDUTY_CSV_HEADER).unwrap();
+    for i in 0..40 {
+        // Every 5 hours 7 minutes; each resolves by itself after 2 minutes.
+        let t = chrono::DateTime::from_timestamp(1_772_409_600 + i * 18_420, 0).unwrap();
+        let r = t + chrono::Duration::seconds(120);
+        let host = if i % 2 == 0 { "web-1" } else { "db-2" };
+        w.write_record([
+            format!("P{i}"),
+            i.to_string(),
+            format!("<script>alert(document.domain)</script> <img src=x onerror=alert(1)> disk full on {host}"),
+            "storage & <friends>".into(),
+            "ep".into(),
+            t.to_rfc3339(),
+            r.to_rfc3339(),
+            "1".into(),
+            "high".into(),
+        ])
+        .unwrap();
+    }
+    w.flush().unwrap();
+    path
+}
+
+#[test]
+fn report_html_is_self_contained_and_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = hostile_history(dir.path());
+    let out = dir.path().join("out");
+    let o = alertsift(
+        dir.path(),
+        &[
+            "run",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // Escaped, never markup: no element from the data, no fetch.
+    let lower = html.to_lowercase();
+    assert!(!lower.contains("<script"), "a script element");
+    assert!(!lower.contains("<img"), "an img element");
+    assert!(html.contains("&lt;script&gt;alert(document.domain)&lt;/script&gt;"));
+    // No tag fetches anything (text from the data is escaped, so every `<`
+    // starts a real tag).
+    for tag in lower
+        .split('<')
+        .skip(1)
+        .map(|t| t.split('>').next().unwrap_or(""))
+    {
+        for attr in [" src=", " href=", "url(", "@import"] {
+            assert!(!tag.contains(attr), "{attr} in the tag <{tag}>");
+        }
+    }
+    let without_ns = lower.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    assert!(!without_ns.contains("http:") && !without_ns.contains("https:"));
+    assert_eq!(html.matches("<svg").count(), 6, "six inline charts");
+
+    let Some(chrome) = chromium() else {
+        eprintln!("skipping the browser half: chromium is not installed (.ci/run installs Debian's package)");
+        return;
+    };
+    let url = format!("file://{}", out.join("report.html").display());
+    let browse = |extra: &[&str]| {
+        let profile = tempfile::tempdir().unwrap();
+        let o = Command::new(chrome)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--enable-logging=stderr",
+                "--v=0",
+                &format!("--user-data-dir={}", profile.path().display()),
+            ])
+            .args(extra)
+            .arg(&url)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        o
+    };
+    let o = browse(&["--dump-dom"]);
+    let log = stderr(&o);
+    // Chromium logs a page's console messages (and CSP violations) so.
+    assert!(
+        !log.contains("CONSOLE") && !log.contains("Content Security Policy"),
+        "console output while loading report.html:\n{log}"
+    );
+    let dom = String::from_utf8_lossy(&o.stdout).to_lowercase();
+    assert!(!dom.contains("<script"), "the DOM has a script element");
+    assert!(!dom.contains("<img"), "the DOM has an img element");
+    assert!(dom.contains("&lt;script&gt;alert(document.domain)&lt;/script&gt;"));
+
+    let shot = dir.path().join("shot.png");
+    browse(&[
+        "--window-size=1100,2400",
+        &format!("--screenshot={}", shot.display()),
+    ]);
+    // The charts' bars are drawn in the palette's blue and vermilion.
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let px = info.color_type.samples();
+    let count = |rgb: [u8; 3]| {
+        buf[..info.buffer_size()]
+            .chunks(px)
+            .filter(|p| p[..3] == rgb)
+            .count()
+    };
+    let blue = count([0x00, 0x72, 0xB2]);
+    let vermilion = count([0xD5, 0x5E, 0x00]);
+    assert!(
+        blue > 5_000 && vermilion > 2_000,
+        "charts not drawn: {blue} blue, {vermilion} vermilion pixels"
+    );
+}
