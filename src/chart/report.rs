@@ -284,9 +284,9 @@ fn html(s: &Summary, charts: &[(&str, &str, String)]) -> String {
     }
     h.push_str("</table>\n<h2>Charts</h2>\n");
     for (_, title, svg) in charts {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<figure>{svg}<figcaption>{}</figcaption></figure>\n",
+            "<figure>{svg}<figcaption>{}</figcaption></figure>",
             escape(title)
         );
     }
