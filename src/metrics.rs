@@ -81,6 +81,11 @@ pub struct Page {
 }
 
 impl Page {
+    /// Does the page carry this reason code?
+    pub fn has_reason(&self, code: &str) -> bool {
+        self.reasons & reason_bit(code) != 0
+    }
+
     /// Was it triggered in sleep hours, in its team's zone?
     pub fn in_sleep_hours(&self, config: &Config) -> bool {
         let tz = zone_of(config, None, self.team.as_deref());
@@ -570,14 +575,18 @@ pub fn compute(pages: &[Page], config: &Config, since: i64, until: i64) -> Metri
     }
 }
 
-/// A list of reason codes as bits (bit k: `REASONS[k]`).
+/// The bit of a reason code (bit k: `REASONS[k]`; 0 for an unknown code).
+pub fn reason_bit(code: &str) -> u16 {
+    REASONS
+        .iter()
+        .position(|r| *r == code)
+        .map_or(0, |k| 1 << k)
+}
+
+/// A list of reason codes as bits (see [`reason_bit`]).
 pub fn reason_bits(list: &Series) -> u16 {
     let Ok(codes) = list.str() else { return 0 };
-    codes
-        .iter()
-        .flatten()
-        .filter_map(|c| REASONS.iter().position(|r| *r == c))
-        .fold(0, |m, k| m | (1 << k))
+    codes.iter().flatten().fold(0, |m, c| m | reason_bit(c))
 }
 
 /// Shared copies of repeated strings.

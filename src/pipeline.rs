@@ -315,30 +315,17 @@ fn whatif_chart(w: &whatif::WhatIf) -> String {
     use crate::chart::{bar_chart, line_chart, Line, Mark};
     if let Some(sw) = &w.sweep {
         let minutes = |p: &whatif::SweepPoint| p.value_seconds as f64 / 60.0;
-        let saved = Line {
-            name: "pages saved".into(),
+        let line = |name: &str, y: fn(&whatif::SweepPoint) -> u64| Line {
+            name: name.into(),
             points: sw
                 .points
                 .iter()
-                .map(|p| (minutes(p), p.pages_saved as f64))
+                .map(|p| (minutes(p), y(p) as f64))
                 .collect(),
         };
-        let sleep = Line {
-            name: "sleep interruptions saved".into(),
-            points: sw
-                .points
-                .iter()
-                .map(|p| (minutes(p), p.sleep_interruptions_saved as f64))
-                .collect(),
-        };
-        let hidden = Line {
-            name: "actionable pages hidden".into(),
-            points: sw
-                .points
-                .iter()
-                .map(|p| (minutes(p), p.actionable_hidden as f64))
-                .collect(),
-        };
+        let saved = line("pages saved", |p| p.pages_saved);
+        let sleep = line("sleep interruptions saved", |p| p.sleep_interruptions_saved);
+        let hidden = line("actionable pages hidden", |p| p.actionable_hidden);
         let mark = sw.knee.and_then(|k| sw.points.get(k)).map(|p| Mark {
             at: (minutes(p), p.pages_saved as f64),
             label: format!(

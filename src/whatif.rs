@@ -36,11 +36,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::classify::REASONS;
 use crate::config::Config;
 use polars::prelude::PlHashMap;
 
-use crate::metrics::{percentile, toil_hours, Interruptions, Page, Recipients};
+use crate::metrics::{percentile, reason_bit, toil_hours, Interruptions, Page, Recipients};
 use crate::text::md;
 
 /// One policy change.
@@ -159,6 +158,8 @@ struct Row {
 /// The pages as rows, with their distinct teams and templates.
 struct Rows {
     rows: Vec<Row>,
+    /// Each row's team (as in `Row::team`), for counting per team.
+    team_of: Vec<u32>,
     teams: Vec<String>,
     templates: Vec<String>,
 }
@@ -170,13 +171,12 @@ impl Rows {
             *names.entry(name).or_insert(n)
         }
         // Teams in name order, so per-team results come out sorted.
-        let mut team_names: Vec<&str> = pages
+        let team_names: Vec<&str> = pages
             .iter()
             .map(|p| p.team.as_deref().unwrap_or("(none)"))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        team_names.dedup();
         let teams: PlHashMap<&str, u32> = team_names
             .iter()
             .enumerate()
@@ -184,7 +184,7 @@ impl Rows {
             .collect();
         let mut scopes: PlHashMap<(Option<&str>, Option<&str>), u32> = PlHashMap::default();
         let mut templates: PlHashMap<&str, u32> = PlHashMap::default();
-        let rows = pages
+        let rows: Vec<Row> = pages
             .iter()
             .map(|p| {
                 let n = scopes.len() as u32;
@@ -219,6 +219,7 @@ impl Rows {
             names[k as usize] = t.to_string();
         }
         Rows {
+            team_of: rows.iter().map(|r: &Row| r.team).collect(),
             rows,
             teams: team_names.into_iter().map(str::to_string).collect(),
             templates: names,
@@ -272,8 +273,8 @@ impl Rows {
             })
             .collect();
         // Policies that take a page off the pager.
-        let recurring = bit("RECURRING");
-        let duplicate = bit("DUPLICATE");
+        let recurring = reason_bit("RECURRING");
+        let duplicate = reason_bit("DUPLICATE");
         for policy in policies {
             let off: Box<dyn Fn(&Row) -> bool> = match policy {
                 Policy::Ticket {
@@ -333,13 +334,6 @@ impl Rows {
         }
         fate
     }
-}
-
-fn bit(code: &str) -> u16 {
-    REASONS
-        .iter()
-        .position(|r| *r == code)
-        .map_or(0, |k| 1 << k)
 }
 
 /// Each page's fate under the policies: `Some(delay µs)` if it still
@@ -442,8 +436,9 @@ impl<'a> Replayer<'a> {
             .zip(fate)
             .map(|(r, f)| f.map(|d| r.triggered + d))
             .collect();
-        let team_of: Vec<u32> = rows.iter().map(|r| r.team).collect();
-        let (all_i, team_i) = self.recipients.count(&at, &team_of, self.rows.teams.len());
+        let (all_i, team_i) = self
+            .recipients
+            .count(&at, &self.rows.team_of, self.rows.teams.len());
         let mut all = Figures {
             interruptions: all_i,
             ..Figures::default()
@@ -468,6 +463,11 @@ impl<'a> Replayer<'a> {
 
     /// Replay `policies` together and measure the outcome.
     pub fn evaluate(&self, policies: &[Policy]) -> Outcome {
+        self.run(policies).0
+    }
+
+    /// [`Replayer::evaluate`], with each page's fate (see [`replay`]).
+    pub fn run(&self, policies: &[Policy]) -> (Outcome, Vec<Option<i64>>) {
         let fate = self.rows.replay(policies);
         let (after_all, after_teams) = self.figures(&fate);
         // Actionable pages delayed (delay s) and hidden (trigger, id).
@@ -527,7 +527,7 @@ impl<'a> Replayer<'a> {
         for p in policies {
             parameters.extend(p.parameters());
         }
-        Outcome {
+        let outcome = Outcome {
             name: policies
                 .iter()
                 .map(Policy::name)
@@ -536,7 +536,8 @@ impl<'a> Replayer<'a> {
             parameters,
             all,
             teams,
-        }
+        };
+        (outcome, fate)
     }
 }
 

@@ -191,22 +191,6 @@ fn help_documents_every_option_and_default() {
     }
 }
 
-/// truth.csv as maps by alert id.
-fn truth(dir: &Path) -> Vec<HashMap<String, String>> {
-    let mut r = csv::Reader::from_path(dir.join("truth.csv")).unwrap();
-    let headers = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            headers
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
-
 #[test]
 fn demo_history_round_trips_against_its_truth() {
     let dir = tempfile::tempdir().unwrap();
@@ -216,7 +200,7 @@ fn demo_history_round_trips_against_its_truth() {
         &demo,
         &["--weeks", "6", "--alerts", "2500", "--seed", "7"],
     );
-    let t = truth(&demo);
+    let t = truth_rows(&demo);
     // The size asked for, within Poisson noise.
     assert!((2000..3000).contains(&t.len()), "{}", t.len());
     let o = alertsift(
@@ -388,7 +372,7 @@ fn explain_prints_the_evidence_and_refuses_unknown_ids() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // A transient alert by the ground truth: its explanation gives the
     // rule, the measured duration and the threshold.
-    let truth = truth(&demo);
+    let truth = truth_rows(&demo);
     let t = truth
         .iter()
         .find(|r| r["pattern"] == "transient")
@@ -487,7 +471,7 @@ fn periods_and_redaction() {
     assert_eq!(summary["period"]["first"], "2026-09-07T00:00:00Z");
     assert_eq!(summary["period"]["last"], "2026-09-14T00:00:00Z");
     // Only that week's alerts, by the ground truth.
-    let want = truth(&demo)
+    let want = truth_rows(&demo)
         .iter()
         .filter(|r| {
             r["triggered_at"].as_str() >= "2026-09-07" && r["triggered_at"].as_str() < "2026-09-14"

@@ -11,20 +11,9 @@ fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data")
 }
 
-/// truth.csv rows as (column → value) maps.
-fn truth() -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(sample().join("truth.csv")).unwrap();
-    let headers = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            headers
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
+/// The sample's truth.csv rows.
+fn truth() -> Vec<std::collections::HashMap<String, String>> {
+    truth_rows(&sample())
 }
 
 /// Run the sample into `dir/out`.

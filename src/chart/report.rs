@@ -167,6 +167,11 @@ fn secs(v: Option<f64>) -> String {
     v.map(human_secs).unwrap_or_else(|| "–".into())
 }
 
+/// p50 / p90 / p95 of a spread of seconds.
+fn spread(sp: &Spread) -> String {
+    format!("{} / {} / {}", secs(sp.p50), secs(sp.p90), secs(sp.p95))
+}
+
 const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}\
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ddd}\
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right;vertical-align:top}\
@@ -238,26 +243,8 @@ fn html(s: &Summary, charts: &[(&str, &str, String)]) -> String {
             ),
             "none",
         ),
-        (
-            "MTTA p50 / p90 / p95",
-            format!(
-                "{} / {} / {}",
-                secs(s.mtta_seconds.p50),
-                secs(s.mtta_seconds.p90),
-                secs(s.mtta_seconds.p95)
-            ),
-            "",
-        ),
-        (
-            "MTTR p50 / p90 / p95",
-            format!(
-                "{} / {} / {}",
-                secs(s.mttr_seconds.p50),
-                secs(s.mttr_seconds.p90),
-                secs(s.mttr_seconds.p95)
-            ),
-            "",
-        ),
+        ("MTTA p50 / p90 / p95", spread(&s.mtta_seconds), ""),
+        ("MTTR p50 / p90 / p95", spread(&s.mttr_seconds), ""),
         (
             "never acknowledged pages",
             s.unacknowledged_pages.to_string(),

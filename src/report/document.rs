@@ -203,6 +203,13 @@ pub fn write_markdown(path: &Path, s: &Summary, m: &Metrics) -> Result<(), Error
         100.0 * s.compression,
         s.episodes
     );
+    let _ = writeln!(
+        o,
+        "## Charts\n\nAlso in `report.html`, one self-contained file.\n"
+    );
+    for (file, title) in super::CHARTS {
+        let _ = writeln!(o, "![{title}](charts/{file})\n");
+    }
     // This period against the one just before.
     let prev = &s.previous_period;
     let delta = |now: f64, before: f64, unit: &str| {
@@ -216,62 +223,51 @@ pub fn write_markdown(path: &Path, s: &Summary, m: &Metrics) -> Result<(), Error
     };
     let _ = writeln!(
         o,
-        "## Charts\n\nAlso in `report.html`, one self-contained file.\n"
-    );
-    for (file, title) in super::CHARTS {
-        let _ = writeln!(o, "![{title}](charts/{file})\n");
-    }
-    let _ = writeln!(
-        o,
         "## Against the previous period\n\n| metric | this period | previous | change |\n|---|---|---|---|"
     );
-    let _ = writeln!(
-        o,
-        "| pages | {} | {} | {} |",
-        s.pages,
-        prev.pages,
-        delta(s.pages as f64, prev.pages as f64, "")
-    );
-    let _ = writeln!(
-        o,
-        "| non-actionable pages | {:.1}% | {:.1}% | {} |",
-        100.0 * s.page_noise_ratio,
-        100.0 * prev.page_noise_ratio,
-        delta(
-            100.0 * s.page_noise_ratio,
-            100.0 * prev.page_noise_ratio,
-            " pts"
+    let count = |name, now: u64, before: u64| {
+        (
+            name,
+            now.to_string(),
+            before.to_string(),
+            now as f64,
+            before as f64,
+            "",
         )
-    );
-    let _ = writeln!(
-        o,
-        "| interruptions | {} | {} | {} |",
-        s.interruptions.total,
-        prev.interruptions.total,
-        delta(
-            s.interruptions.total as f64,
-            prev.interruptions.total as f64,
-            ""
-        )
-    );
-    let _ = writeln!(
-        o,
-        "| sleep interruptions | {} | {} | {} |",
-        s.interruptions.sleep,
-        prev.interruptions.sleep,
-        delta(
-            s.interruptions.sleep as f64,
-            prev.interruptions.sleep as f64,
-            ""
-        )
-    );
-    let _ = writeln!(
-        o,
-        "| toil hours | {:.1} | {:.1} | {} |\n",
-        s.toil_hours,
-        prev.toil_hours,
-        delta(s.toil_hours, prev.toil_hours, " h")
-    );
+    };
+    let (noise_now, noise_before) = (100.0 * s.page_noise_ratio, 100.0 * prev.page_noise_ratio);
+    for (name, now, before, a, b, unit) in [
+        count("pages", s.pages, prev.pages),
+        (
+            "non-actionable pages",
+            format!("{noise_now:.1}%"),
+            format!("{noise_before:.1}%"),
+            noise_now,
+            noise_before,
+            " pts",
+        ),
+        count(
+            "interruptions",
+            s.interruptions.total,
+            prev.interruptions.total,
+        ),
+        count(
+            "sleep interruptions",
+            s.interruptions.sleep,
+            prev.interruptions.sleep,
+        ),
+        (
+            "toil hours",
+            format!("{:.1}", s.toil_hours),
+            format!("{:.1}", prev.toil_hours),
+            s.toil_hours,
+            prev.toil_hours,
+            " h",
+        ),
+    ] {
+        let _ = writeln!(o, "| {name} | {now} | {before} | {} |", delta(a, b, unit));
+    }
+    let _ = writeln!(o);
     let _ = writeln!(
         o,
         "## Trend by week\n\n| week | pages | non-actionable | interruptions (sleep) | MTTA p50 | MTTR p50 | toil h |\n|---|---|---|---|---|---|---|"

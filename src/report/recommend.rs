@@ -44,13 +44,6 @@ pub struct Recommendation {
     pub actionable_hidden: u64,
 }
 
-fn has(p: &Page, code: &str) -> bool {
-    REASONS
-        .iter()
-        .position(|r| *r == code)
-        .is_some_and(|k| p.reasons & (1 << k) != 0)
-}
-
 /// Whole minutes at least `secs` (at least 1).
 fn minutes_up(secs: f64) -> i64 {
     ((secs / 60.0).ceil() as i64).max(1)
@@ -97,7 +90,7 @@ pub fn recommend(
             .map(|r| {
                 (
                     r.to_string(),
-                    noise.iter().filter(|p| has(p, r)).count() as u64,
+                    noise.iter().filter(|p| p.has_reason(r)).count() as u64,
                 )
             })
             .filter(|(_, n)| *n > 0)
@@ -133,7 +126,7 @@ pub fn recommend(
             "FLAPPING" => {
                 let mut g: Vec<f64> = noise
                     .iter()
-                    .filter(|p| has(p, "FLAPPING"))
+                    .filter(|p| p.has_reason("FLAPPING"))
                     .filter_map(|p| p.clear_gap_s.map(|g| g as f64))
                     .collect();
                 g.sort_by(f64::total_cmp);
@@ -159,7 +152,7 @@ pub fn recommend(
                 // The usual local time: the median minute of the day.
                 let mut minutes: Vec<f64> = ps
                     .iter()
-                    .filter(|p| has(p, "RECURRING"))
+                    .filter(|p| p.has_reason("RECURRING"))
                     .filter_map(|p| {
                         let tz = p
                             .team
@@ -200,9 +193,8 @@ pub fn recommend(
         // What the fix would have done, replayed on this template's pages
         // (the what-if engine: one replay implementation).
         let own: Vec<Page> = ps.iter().map(|p| (*p).clone()).collect();
-        let policies = [policy];
-        let fate = whatif::replay(&own, &policies);
-        let effect = whatif::evaluate(&own, &policies, config).all;
+        let (outcome, fate) = whatif::Replayer::new(&own, config).run(&[policy]);
+        let effect = outcome.all;
         let saved: Vec<&Page> = own
             .iter()
             .zip(&fate)
