@@ -64,7 +64,8 @@ enum Command {
     /// `for:` delays, ticket routing, silences, inhibition, dedup,
     /// keep_firing_for) and count the pages, interruptions and toil each
     /// would have saved, and the actionable pages it would have delayed or
-    /// hidden. Writes whatif.md, whatif.csv, whatif.json and whatif.svg.
+    /// hidden. Writes whatif.md, whatif.csv, whatif.json, whatif.svg and
+    /// whatif.png.
     Whatif(WhatIfArgs),
 }
 
@@ -147,8 +148,8 @@ struct WhatIfArgs {
     #[command(flatten)]
     input: InputArgs,
 
-    /// Output directory for whatif.md, whatif.csv, whatif.json, whatif.svg
-    /// and rejects.csv. [default: alertsift-whatif]
+    /// Output directory for whatif.md, whatif.csv, whatif.json, whatif.svg,
+    /// whatif.png and rejects.csv. [default: alertsift-whatif]
     #[arg(long, value_name = "DIR", default_value = "alertsift-whatif")]
     out: PathBuf,
 

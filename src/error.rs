@@ -193,6 +193,14 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// Rasterising a chart to PNG failed.
+    #[error("drawing {chart} as PNG: {reason}")]
+    Render {
+        /// The chart's file name.
+        chart: String,
+        /// What the renderer said.
+        reason: String,
+    },
     /// Writing an output file.
     #[error("writing {}: {source}", path.display())]
     Output {

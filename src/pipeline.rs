@@ -223,7 +223,8 @@ pub struct WhatIfOutcome {
 
 /// `whatif`: ingest the inputs (into `store_dir` or a temporary store),
 /// label every alert, replay the pages under each policy and the sweep, and
-/// write whatif.json, whatif.csv, whatif.md and whatif.svg into `out`.
+/// write whatif.json, whatif.csv, whatif.md, whatif.svg and whatif.png into
+/// `out`.
 #[allow(clippy::too_many_arguments)]
 pub fn whatif(
     inputs: &Inputs,
@@ -297,6 +298,7 @@ pub fn whatif(
     let csv = csv.into_inner().unwrap_or_default();
     write("whatif.csv", &csv)?;
     write("whatif.svg", chart.as_bytes())?;
+    write("whatif.png", &crate::chart::png::png("whatif.svg", &chart)?)?;
     write(
         "whatif.md",
         whatif::markdown(&result, Some("whatif.svg")).as_bytes(),

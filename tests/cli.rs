@@ -447,6 +447,21 @@ fn example_report_is_current() {
         }
     }
     assert!(checked >= 10, "only {checked} files compared");
+    // And nothing the run writes is missing from the committed copy.
+    for sub in ["", "tables", "charts"] {
+        for entry in std::fs::read_dir(out.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() || path.extension().is_some_and(|e| e == "parquet") {
+                continue;
+            }
+            let name = path.file_name().unwrap();
+            assert!(
+                committed.join(sub).join(name).exists(),
+                "{sub}/{} is not committed: run `cargo run --release -- run sample-data --out reports/sample`",
+                name.to_string_lossy()
+            );
+        }
+    }
 }
 
 #[test]

@@ -78,6 +78,7 @@ fn report_html_is_self_contained_and_escaped() {
     let without_ns = lower.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
     assert!(!without_ns.contains("http:") && !without_ns.contains("https:"));
     assert_eq!(html.matches("<svg").count(), 6, "six inline charts");
+    png_copies_match_the_charts(&out.join("charts"));
 
     let Some(chrome) = chromium() else {
         eprintln!("skipping the browser half: chromium is not installed (.ci/run installs Debian's package)");
@@ -125,21 +126,85 @@ fn report_html_is_self_contained_and_escaped() {
         &format!("--screenshot={}", shot.display()),
     ]);
     // The charts' bars are drawn in the palette's blue and vermilion.
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let px = info.color_type.samples();
-    let count = |rgb: [u8; 3]| {
-        buf[..info.buffer_size()]
-            .chunks(px)
-            .filter(|p| p[..3] == rgb)
-            .count()
-    };
-    let blue = count([0x00, 0x72, 0xB2]);
-    let vermilion = count([0xD5, 0x5E, 0x00]);
+    let shot = Image::read(&shot);
+    let blue = shot.count([0x00, 0x72, 0xB2]);
+    let vermilion = shot.count([0xD5, 0x5E, 0x00]);
     assert!(
         blue > 5_000 && vermilion > 2_000,
         "charts not drawn: {blue} blue, {vermilion} vermilion pixels"
     );
+}
+
+/// A decoded PNG: width, height, samples per pixel, the pixels.
+struct Image {
+    width: u32,
+    height: u32,
+    samples: usize,
+    data: Vec<u8>,
+}
+
+impl Image {
+    fn read(path: &Path) -> Image {
+        let file = std::fs::File::open(path).unwrap();
+        let decoder = png::Decoder::new(std::io::BufReader::new(file));
+        let mut reader = decoder.read_info().unwrap();
+        let mut data = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut data).unwrap();
+        data.truncate(info.buffer_size());
+        Image {
+            width: info.width,
+            height: info.height,
+            samples: info.color_type.samples(),
+            data,
+        }
+    }
+
+    /// Pixels of exactly this colour.
+    fn count(&self, rgb: [u8; 3]) -> usize {
+        self.data
+            .chunks(self.samples)
+            .filter(|p| p[..3] == rgb)
+            .count()
+    }
+
+    /// Dark pixels (text, axes) in rows `y0..y1`.
+    fn dark_in_rows(&self, y0: u32, y1: u32) -> usize {
+        let row = self.width as usize * self.samples;
+        self.data[y0 as usize * row..y1 as usize * row]
+            .chunks(self.samples)
+            .filter(|p| p[0] < 100 && p[1] < 100 && p[2] < 100)
+            .count()
+    }
+}
+
+/// Every chart has its PNG copy: twice the SVG's size, the palette's
+/// colours in it, and its bold title drawn (dark pixels in the title band,
+/// y = 10..34 in SVG units: the carried font, as no system font is used).
+fn png_copies_match_the_charts(charts: &Path) {
+    let mut svgs = 0;
+    for entry in std::fs::read_dir(charts).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "svg") {
+            continue;
+        }
+        svgs += 1;
+        let svg = std::fs::read_to_string(&path).unwrap();
+        let attr = |name: &str| -> u32 {
+            let at = svg.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+            svg[at..].split('"').next().unwrap().parse().unwrap()
+        };
+        let png = Image::read(&path.with_extension("png"));
+        assert_eq!(
+            (png.width, png.height),
+            (2 * attr("width"), 2 * attr("height")),
+            "{}",
+            path.display()
+        );
+        let palette = [[0x00, 0x72, 0xB2], [0xD5, 0x5E, 0x00], [0x00, 0x9E, 0x73]];
+        let coloured: usize = palette.iter().map(|c| png.count(*c)).sum();
+        assert!(coloured > 1_000, "{}: {coloured} palette pixels", path.display());
+        let title = png.dark_in_rows(20, 68);
+        assert!(title > 1_000, "{}: title not drawn ({title} dark pixels)", path.display());
+    }
+    assert_eq!(svgs, 6);
 }

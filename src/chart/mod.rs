@@ -3,6 +3,7 @@
 //! data is XML-escaped. The output depends only on the input (no clock, no
 //! random ids), so a run writes the same bytes twice.
 
+pub mod png;
 pub mod report;
 
 use std::fmt::Write;

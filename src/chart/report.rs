@@ -137,7 +137,8 @@ fn one(file: &str, title: &str, s: &Summary) -> String {
     }
 }
 
-/// Write `DIR/charts/*.svg` and `DIR/report.html`.
+/// Write `DIR/charts/*.svg`, their PNG copies `DIR/charts/*.png` and
+/// `DIR/report.html`.
 pub fn write(out: &Path, summary: &Summary) -> Result<(), Error> {
     let dir = out.join("charts");
     std::fs::create_dir_all(&dir).map_err(|source| Error::Output {
@@ -149,6 +150,12 @@ pub fn write(out: &Path, summary: &Summary) -> Result<(), Error> {
         write_atomic(&dir.join(file), |f| {
             use std::io::Write;
             f.write_all(svg.as_bytes())
+        })?;
+        let png_file = Path::new(file).with_extension("png");
+        let png = super::png::png(file, svg)?;
+        write_atomic(&dir.join(png_file), |f| {
+            use std::io::Write;
+            f.write_all(&png)
         })?;
     }
     let html = html(summary, &charts);
