@@ -207,15 +207,45 @@ pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
 }
 
 impl Spread {
-    /// The spread of some values.
-    pub fn of(mut v: Vec<f64>) -> Spread {
-        v.sort_by(f64::total_cmp);
+    /// The spread of some durations in µs (reported in seconds). Only the
+    /// ranks the percentiles read are put in place (selection, not a full
+    /// sort); the mean is exact (an integer sum).
+    pub fn of(mut v: Vec<i64>) -> Spread {
+        let n = v.len();
+        if n == 0 {
+            return Spread::default();
+        }
+        let rank = |q: f64| {
+            let pos = q * (n - 1) as f64;
+            (pos.floor() as usize, pos.ceil() as usize, pos)
+        };
+        let mut wanted: Vec<usize> = [0.5, 0.9, 0.95]
+            .into_iter()
+            .flat_map(|q| {
+                let (lo, hi, _) = rank(q);
+                [lo, hi]
+            })
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        // Everything before `from` is at most everything from it on.
+        let mut from = 0;
+        for r in wanted {
+            v[from..].select_nth_unstable(r - from);
+            from = r + 1;
+        }
+        let secs = |i: usize| v[i] as f64 / 1e6;
+        let at = |q: f64| {
+            let (lo, hi, pos) = rank(q);
+            Some(secs(lo) + (secs(hi) - secs(lo)) * (pos - lo as f64))
+        };
+        let sum: i128 = v.iter().map(|&x| i128::from(x)).sum();
         Spread {
-            p50: percentile(&v, 0.5),
-            p90: percentile(&v, 0.9),
-            p95: percentile(&v, 0.95),
-            mean: (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64),
-            count: v.len() as u64,
+            p50: at(0.5),
+            p90: at(0.9),
+            p95: at(0.95),
+            mean: Some(sum as f64 / 1e6 / n as f64),
+            count: n as u64,
         }
     }
 }
@@ -262,6 +292,13 @@ pub struct Metrics {
     pub max_pages_per_shift: u64,
     /// Toil hours / on-call hours (period hours × teams paged).
     pub toil_share: f64,
+    /// Each ISO week (UTC) overlapping the period (an open-ended period:
+    /// from its first page's week to its last's): its Monday (µs) and its
+    /// figures (per-week merges and hours: a week counts only its pages).
+    pub weekly: Vec<(i64, Load)>,
+    /// Pages by local weekday (Monday first) and hour, in each page's team
+    /// zone (else the default zone).
+    pub weekday_hours: Vec<Vec<u64>>,
 }
 
 fn zone_of(config: &Config, person: Option<&str>, team: Option<&str>) -> Tz {
@@ -289,130 +326,454 @@ fn weekday_of(day: i32) -> chrono::Weekday {
 }
 
 /// The headline load of the pages triggered in `[since, until)`, without
-/// the breakdowns (for trends and the previous period).
+/// the breakdowns (the previous period).
 pub fn load_between(pages: &[Page], config: &Config, since: i64, until: i64) -> Load {
-    let cost = config.classify.interruption_cost.as_secs_f64() / 3600.0;
     let inside: Vec<&Page> = pages
         .iter()
         .filter(|p| p.triggered >= since && p.triggered < until)
         .collect();
-    load(&inside, config, cost)
+    Engine::new(&inside, config).all(&[]).0
 }
 
-/// The people a page interrupted, borrowed where they can be.
-pub fn recipients_of(p: &Page) -> Vec<Cow<'_, str>> {
-    let mut out: Vec<Cow<'_, str>> = Vec::with_capacity(p.responders.len().max(1));
-    for r in &p.responders {
-        if !out.iter().any(|o| **o == **r) {
-            out.push(Cow::Borrowed(r));
-        }
-    }
-    if out.is_empty() {
-        out.push(match &p.acknowledged_by {
-            Some(a) => Cow::Borrowed(a),
-            None => Cow::Owned(format!(
-                "{} on-call",
-                p.team.as_deref().unwrap_or("(no team)")
-            )),
-        });
-    }
-    out
+/// Who the pages reached (domain.md: each page interrupts each person it
+/// reached — its responders; else whoever acknowledged it; else the team's
+/// on-call, unnamed), each person numbered once in first-seen order.
+struct Reach<'a> {
+    /// Each person's name.
+    names: Vec<Cow<'a, str>>,
+    /// Each person's own zone (`[people]`), if they have one.
+    own: Vec<Option<Tz>>,
+    /// (page, person) pairs in page order.
+    pairs: Vec<(u32, u32)>,
 }
 
-/// Interruptions and disrupted hours of pages that notified at the given
-/// times (µs): per person in time order, within 60 s of the last counted
-/// notification counts once.
-pub fn interruptions<'a>(
-    notified: impl Iterator<Item = (&'a Page, i64)>,
-    config: &Config,
-) -> (Interruptions, u64) {
-    let mut out = Interruptions::default();
-    let mut disrupted = 0;
-    let mut by_person: PlHashMap<Cow<'a, str>, Vec<Notified>> = PlHashMap::default();
-    for (p, t) in notified {
-        for r in recipients_of(p) {
-            by_person.entry(r).or_default().push(Notified {
-                at: t,
-                group: 0,
-                tz: zone_of(config, None, p.team.as_deref()),
-            });
-        }
-    }
-    let mut counter = Counter::new(1);
-    let mut hours: PlHashSet<(i32, u16)> = PlHashSet::default();
-    // Each person on their own: the sums do not depend on the map's order.
-    for (person, mut times) in by_person {
-        let own_zone = config.people.get(person.as_ref()).map(|p| p.timezone);
-        hours.clear();
-        counter.person(&mut times, own_zone, &mut out, None, Some(&mut hours));
-        disrupted += hours.len() as u64;
-    }
-    (out, disrupted)
-}
-
-/// One notification of one person.
-#[derive(Debug, Clone, Copy)]
-struct Notified {
-    at: i64,
-    group: u32,
-    tz: Tz,
-}
-
-/// Counts one person's notifications at a time: the one implementation of
-/// the 60 s merge and the slots, overall and per group (the merge runs per
-/// group too: a team's figure counts only that team's pages).
-struct Counter {
-    clock: LocalClock,
-    anchors: Vec<Option<i64>>,
-}
-
-impl Counter {
-    fn new(groups: usize) -> Counter {
-        Counter {
-            clock: LocalClock::default(),
-            anchors: vec![None; groups],
-        }
-    }
-
-    fn person(
-        &mut self,
-        times: &mut [Notified],
-        own_zone: Option<Tz>,
-        out: &mut Interruptions,
-        mut per_group: Option<&mut [Interruptions]>,
-        mut hours: Option<&mut PlHashSet<(i32, u16)>>,
-    ) {
-        if !times.is_sorted_by_key(|n| n.at) {
-            times.sort_by_key(|n| n.at);
-        }
-        for n in times.iter() {
-            self.anchors[n.group as usize] = None;
-        }
-        let mut anchor: Option<i64> = None;
-        let merged = |a: Option<i64>, t: i64| a.is_some_and(|a| t - a <= MERGE_SECONDS * 1_000_000);
-        for n in times.iter() {
-            let Some((day, minute)) = self.clock.day_minute(n.at, own_zone.unwrap_or(n.tz)) else {
-                continue;
-            };
-            let hour = minute / 60;
-            if let Some(h) = hours.as_deref_mut() {
-                h.insert((day, hour));
+impl<'a> Reach<'a> {
+    fn of(pages: &[&'a Page], config: &Config) -> Reach<'a> {
+        let mut r = Reach {
+            names: Vec::new(),
+            own: Vec::new(),
+            pairs: Vec::with_capacity(pages.len()),
+        };
+        let mut index: PlHashMap<Cow<'a, str>, u32> = PlHashMap::default();
+        let mut on_call: PlHashMap<Option<&'a str>, u32> = PlHashMap::default();
+        let mut person = |r: &mut Reach<'a>, name: Cow<'a, str>| -> u32 {
+            if let Some(&k) = index.get(name.as_ref()) {
+                return k;
             }
-            let s = slot(weekday_of(day), u32::from(hour));
-            if let Some(g) = per_group.as_deref_mut() {
-                let a = &mut self.anchors[n.group as usize];
-                if !merged(*a, n.at) {
-                    *a = Some(n.at);
-                    g[n.group as usize].add(s);
+            let k = r.names.len() as u32;
+            r.own
+                .push(config.people.get(name.as_ref()).map(|p| p.timezone));
+            r.names.push(name.clone());
+            index.insert(name, k);
+            k
+        };
+        for (i, p) in pages.iter().enumerate() {
+            let first = r.pairs.len();
+            if !p.responders.is_empty() {
+                for name in &p.responders {
+                    let k = person(&mut r, Cow::Borrowed(name));
+                    if !r.pairs[first..].iter().any(|&(_, q)| q == k) {
+                        r.pairs.push((i as u32, k));
+                    }
+                }
+            } else if let Some(a) = &p.acknowledged_by {
+                let k = person(&mut r, Cow::Borrowed(a));
+                r.pairs.push((i as u32, k));
+            } else {
+                let team = p.team.as_deref();
+                let k = match on_call.get(&team) {
+                    Some(&k) => k,
+                    None => {
+                        let name = format!("{} on-call", team.unwrap_or("(no team)"));
+                        let k = person(&mut r, Cow::Owned(name));
+                        on_call.insert(team, k);
+                        k
+                    }
+                };
+                r.pairs.push((i as u32, k));
+            }
+        }
+        r
+    }
+}
+
+/// Each page's team zone (else the default zone), looked up once per team.
+fn team_zones(pages: &[&Page], config: &Config) -> Vec<Tz> {
+    let mut cache: PlHashMap<Option<&str>, Tz> = PlHashMap::default();
+    pages
+        .iter()
+        .map(|p| {
+            let team = p.team.as_deref();
+            *cache
+                .entry(team)
+                .or_insert_with(|| zone_of(config, None, team))
+        })
+        .collect()
+}
+
+/// The 60 s merge of one person's notifications, per group: a notification
+/// counts for its group unless it came within [`MERGE_SECONDS`] of the last
+/// one counted for that group. The one implementation of the merge (the
+/// report's figures and the what-if replay both count through it).
+struct Merge {
+    anchors: Vec<Option<i64>>,
+    touched: Vec<u32>,
+}
+
+impl Merge {
+    fn new(groups: usize) -> Merge {
+        Merge {
+            anchors: vec![None; groups],
+            touched: Vec::new(),
+        }
+    }
+
+    /// Does a notification at `at` (µs, in time order) count for group `g`?
+    fn counts(&mut self, g: u32, at: i64) -> bool {
+        let anchor = &mut self.anchors[g as usize];
+        match *anchor {
+            Some(a) if at - a <= MERGE_SECONDS * 1_000_000 => false,
+            Some(_) => {
+                *anchor = Some(at);
+                true
+            }
+            None => {
+                *anchor = Some(at);
+                self.touched.push(g);
+                true
+            }
+        }
+    }
+
+    /// Forget the last person's notifications.
+    fn next_person(&mut self) {
+        for g in self.touched.drain(..) {
+            self.anchors[g as usize] = None;
+        }
+    }
+}
+
+/// Pages split into groups: each page's group, and the number of groups.
+struct Split {
+    of: Vec<u32>,
+    groups: usize,
+}
+
+impl Split {
+    /// By a name (first-seen order); returns the names too.
+    fn by<'a>(pages: &[&'a Page], key: impl Fn(&'a Page) -> &'a str) -> (Split, Vec<&'a str>) {
+        let mut index: PlHashMap<&str, u32> = PlHashMap::default();
+        let mut names = Vec::new();
+        let of = pages
+            .iter()
+            .map(|p| {
+                let k = key(p);
+                *index.entry(k).or_insert_with(|| {
+                    names.push(k);
+                    names.len() as u32 - 1
+                })
+            })
+            .collect();
+        (
+            Split {
+                of,
+                groups: names.len(),
+            },
+            names,
+        )
+    }
+}
+
+/// The page-level figures of one group, and its durations (µs) to spread.
+#[derive(Default)]
+struct Tally {
+    load: Load,
+    ack: Vec<i64>,
+    res: Vec<i64>,
+}
+
+impl Tally {
+    fn add(&mut self, p: &Page, toil: f64) {
+        self.load.pages += 1;
+        self.load.noise_pages += u64::from(p.noise);
+        match p.acknowledged {
+            Some(a) => self.ack.push(a - p.triggered),
+            None => self.load.unacknowledged += 1,
+        }
+        if let Some(r) = p.resolved {
+            self.res.push(r - p.triggered);
+        }
+        self.load.toil_hours += toil;
+    }
+
+    fn finish(self) -> Load {
+        let mut l = self.load;
+        l.page_noise_ratio = if l.pages == 0 {
+            0.0
+        } else {
+            l.noise_pages as f64 / l.pages as f64
+        };
+        l.mtta_seconds = Spread::of(self.ack);
+        l.mttr_seconds = Spread::of(self.res);
+        l
+    }
+}
+
+/// The pages of one period prepared once for every breakdown: their team
+/// zones, who they reached, and their toil.
+struct Engine<'p> {
+    pages: &'p [&'p Page],
+    zones: Vec<Tz>,
+    reach: Reach<'p>,
+    toil: Vec<f64>,
+}
+
+/// Tally `members` ((page, group) in page order) into `groups` loads.
+fn tally(
+    pages: &[&Page],
+    toil: &[f64],
+    groups: usize,
+    members: impl Iterator<Item = (u32, u32)>,
+) -> Vec<Load> {
+    let mut t: Vec<Tally> = (0..groups).map(|_| Tally::default()).collect();
+    for (i, g) in members {
+        t[g as usize].add(pages[i as usize], toil[i as usize]);
+    }
+    t.into_iter().map(Tally::finish).collect()
+}
+
+impl<'p> Engine<'p> {
+    fn new(pages: &'p [&'p Page], config: &Config) -> Engine<'p> {
+        let cost = config.classify.interruption_cost.as_secs_f64() / 3600.0;
+        Engine {
+            pages,
+            zones: team_zones(pages, config),
+            reach: Reach::of(pages, config),
+            toil: pages.iter().map(|p| p.toil_hours(cost)).collect(),
+        }
+    }
+
+    /// The load of all pages, of each group of each split, and of each
+    /// person reached (that person's own interruptions).
+    fn all(&self, splits: &[&Split]) -> (Load, Vec<Vec<Load>>, Vec<Load>) {
+        let n = self.pages.len() as u32;
+        let mut all = tally(self.pages, &self.toil, 1, (0..n).map(|i| (i, 0)));
+        let mut all = all.pop().unwrap_or_default();
+        let mut loads: Vec<Vec<Load>> = splits
+            .iter()
+            .map(|s| {
+                let members = s.of.iter().enumerate().map(|(i, g)| (i as u32, *g));
+                tally(self.pages, &self.toil, s.groups, members)
+            })
+            .collect();
+        let mut people = tally(
+            self.pages,
+            &self.toil,
+            self.reach.names.len(),
+            self.reach.pairs.iter().copied(),
+        );
+        self.interrupt(splits, &mut all, &mut loads, &mut people);
+        (all, loads, people)
+    }
+
+    /// Interruptions and disrupted hours, person by person in time order:
+    /// overall, per person, and per group of each split (the merge runs per
+    /// group: a team's figure counts only that team's pages).
+    fn interrupt(
+        &self,
+        splits: &[&Split],
+        all: &mut Load,
+        loads: &mut [Vec<Load>],
+        people: &mut [Load],
+    ) {
+        // Each person's notifications, in page order, then time order.
+        let persons = self.reach.names.len();
+        let mut start = vec![0usize; persons + 1];
+        for &(_, k) in &self.reach.pairs {
+            start[k as usize + 1] += 1;
+        }
+        for k in 0..persons {
+            start[k + 1] += start[k];
+        }
+        let mut fill = start.clone();
+        let mut notes = vec![(0i64, 0u32); self.reach.pairs.len()];
+        for &(i, k) in &self.reach.pairs {
+            notes[fill[k as usize]] = (self.pages[i as usize].triggered, i);
+            fill[k as usize] += 1;
+        }
+        let mut clock = LocalClock::default();
+        let mut overall = Merge::new(1);
+        let mut merges: Vec<Merge> = splits.iter().map(|s| Merge::new(s.groups)).collect();
+        let mut hours: Vec<(u32, i32, u16)> = Vec::new();
+        let mut split_hours: Vec<Vec<(u32, i32, u16)>> = vec![Vec::new(); splits.len()];
+        for k in 0..persons {
+            let mine = &mut notes[start[k]..start[k + 1]];
+            if !mine.is_sorted_by_key(|n| n.0) {
+                mine.sort_by_key(|n| n.0);
+            }
+            overall.next_person();
+            hours.clear();
+            for (m, h) in merges.iter_mut().zip(&mut split_hours) {
+                m.next_person();
+                h.clear();
+            }
+            let own = self.reach.own[k];
+            for &(at, i) in mine.iter() {
+                let tz = own.unwrap_or(self.zones[i as usize]);
+                let Some((day, hour, s)) = when(&mut clock, at, tz) else {
+                    continue;
+                };
+                if overall.counts(0, at) {
+                    all.interruptions.add(s);
+                    people[k].interruptions.add(s);
+                }
+                hours.push((0, day, hour));
+                for (j, split) in splits.iter().enumerate() {
+                    let g = split.of[i as usize];
+                    if merges[j].counts(g, at) {
+                        loads[j][g as usize].interruptions.add(s);
+                    }
+                    split_hours[j].push((g, day, hour));
                 }
             }
-            if merged(anchor, n.at) {
-                continue;
+            let mine_hours = distinct(&mut hours).len() as u64;
+            people[k].disrupted_hours = mine_hours;
+            all.disrupted_hours += mine_hours;
+            for (j, h) in split_hours.iter_mut().enumerate() {
+                for &(g, _, _) in distinct(h) {
+                    loads[j][g as usize].disrupted_hours += 1;
+                }
             }
-            anchor = Some(n.at);
-            out.add(s);
         }
     }
+}
+
+/// Sort and deduplicate in place; the distinct values.
+fn distinct<T: Ord + Copy>(v: &mut Vec<T>) -> &[T] {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The Monday (UTC, µs) starting the ISO week of `t`.
+fn monday_of(t: i64) -> i64 {
+    let day = t.div_euclid(DAY_US);
+    (day - (day + 3).rem_euclid(7)) * DAY_US
+}
+
+const DAY_US: i64 = 86_400_000_000;
+const WEEK_US: i64 = 7 * DAY_US;
+/// The most weeks a weekly breakdown covers before it is cut to the pages'.
+const MAX_WEEKS: i64 = 10_000;
+
+/// The metrics of the pages triggered in `[since, until)` (µs).
+pub fn compute(pages: &[Page], config: &Config, since: i64, until: i64) -> Metrics {
+    let inside: Vec<&Page> = pages
+        .iter()
+        .filter(|p| p.triggered >= since && p.triggered < until)
+        .collect();
+    let engine = Engine::new(&inside, config);
+    fn none(v: &Option<Arc<str>>) -> &str {
+        v.as_deref().unwrap_or("(none)")
+    }
+    let (teams, team_names) = Split::by(&inside, |p| none(&p.team));
+    let (services, service_names) = Split::by(&inside, |p| none(&p.service));
+    let (templates, template_names) = Split::by(&inside, |p| none(&p.template));
+    // ISO weeks (UTC) overlapping the period; an open-ended one (over
+    // [`MAX_WEEKS`]) is cut to the weeks of its first and last page.
+    let (lo, hi) = if (until - since) / WEEK_US > MAX_WEEKS {
+        let first = inside.iter().map(|p| p.triggered).min().unwrap_or(since);
+        let last = inside.iter().map(|p| p.triggered).max().unwrap_or(since);
+        (first, last + 1)
+    } else {
+        (since, until)
+    };
+    let first_monday = monday_of(lo);
+    let weeks = Split {
+        of: inside
+            .iter()
+            .map(|p| ((p.triggered - first_monday) / WEEK_US) as u32)
+            .collect(),
+        groups: if hi > lo {
+            ((hi - 1 - first_monday) / WEEK_US + 1) as usize
+        } else {
+            0
+        },
+    };
+    let (all, loads, people) = engine.all(&[&teams, &services, &templates, &weeks]);
+    let mut loads = loads.into_iter();
+    let mut named = |names: &[&str]| -> BTreeMap<String, Load> {
+        names
+            .iter()
+            .map(|n| n.to_string())
+            .zip(loads.next().unwrap_or_default())
+            .collect()
+    };
+    let (team_loads, service_loads, template_loads) = (
+        named(&team_names),
+        named(&service_names),
+        named(&template_names),
+    );
+    let weekly = loads
+        .next()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(w, l)| (first_monday + w as i64 * WEEK_US, l))
+        .collect();
+    let responders = engine
+        .reach
+        .names
+        .iter()
+        .map(|n| n.to_string())
+        .zip(people)
+        .collect();
+    // Shifts: (team, local date of the shift start, day or night), and
+    // pages by local weekday and hour, both in the team's zone.
+    let mut shifts: PlHashMap<(u32, i32, bool), u64> = PlHashMap::default();
+    let mut weekday_hours = vec![vec![0u64; 24]; 7];
+    let mut clock = LocalClock::default();
+    for (i, p) in inside.iter().enumerate() {
+        let Some((day, minute)) = clock.day_minute(p.triggered, engine.zones[i]) else {
+            continue;
+        };
+        let key = match minute / 60 {
+            8..=19 => (day, true),
+            20..=23 => (day, false),
+            _ => (day - 1, false),
+        };
+        *shifts.entry((teams.of[i], key.0, key.1)).or_insert(0) += 1;
+        let wd = weekday_of(day).num_days_from_monday() as usize;
+        weekday_hours[wd][usize::from(minute / 60).min(23)] += 1;
+    }
+    let period_hours = (until - since) as f64 / 3.6e9;
+    let teams_paged = team_loads.len().max(1) as f64;
+    Metrics {
+        toil_share: if period_hours > 0.0 {
+            all.toil_hours / (period_hours * teams_paged)
+        } else {
+            0.0
+        },
+        all,
+        teams: team_loads,
+        responders,
+        services: service_loads,
+        templates: template_loads,
+        shifts_over_target: shifts
+            .values()
+            .filter(|n| **n > PAGES_PER_SHIFT_TARGET)
+            .count() as u64,
+        max_pages_per_shift: shifts.values().copied().max().unwrap_or(0),
+        weekly,
+        weekday_hours,
+    }
+}
+
+/// The local day, hour and slot of a notification at `at` (µs) in `tz`.
+fn when(clock: &mut LocalClock, at: i64, tz: Tz) -> Option<(i32, u16, Slot)> {
+    let (day, minute) = clock.day_minute(at, tz)?;
+    let hour = minute / 60;
+    Some((day, hour, slot(weekday_of(day), u32::from(hour))))
 }
 
 /// Who each page reached, prepared once to count interruptions many times
@@ -431,22 +792,12 @@ type Person = (Option<Tz>, Vec<(u32, Tz)>);
 impl Recipients {
     /// Prepare the recipients of `pages`.
     pub fn new(pages: &[Page], config: &Config) -> Recipients {
-        let mut index: PlHashMap<Cow<'_, str>, usize> = PlHashMap::default();
-        let mut people: Vec<Person> = Vec::new();
-        for (i, p) in pages.iter().enumerate() {
-            let tz = zone_of(config, None, p.team.as_deref());
-            for r in recipients_of(p) {
-                let k = match index.get(&r) {
-                    Some(&k) => k,
-                    None => {
-                        let own = config.people.get(r.as_ref()).map(|p| p.timezone);
-                        people.push((own, Vec::new()));
-                        index.insert(r, people.len() - 1);
-                        people.len() - 1
-                    }
-                };
-                people[k].1.push((i as u32, tz));
-            }
+        let pages: Vec<&Page> = pages.iter().collect();
+        let zones = team_zones(&pages, config);
+        let reach = Reach::of(&pages, config);
+        let mut people: Vec<Person> = reach.own.iter().map(|own| (*own, Vec::new())).collect();
+        for &(i, k) in &reach.pairs {
+            people[k as usize].1.push((i, zones[i as usize]));
         }
         Recipients { people }
     }
@@ -461,117 +812,34 @@ impl Recipients {
     ) -> (Interruptions, Vec<Interruptions>) {
         let mut out = Interruptions::default();
         let mut per_group = vec![Interruptions::default(); groups];
-        let mut counter = Counter::new(groups);
-        let mut times: Vec<Notified> = Vec::new();
+        let mut clock = LocalClock::default();
+        let (mut overall, mut per) = (Merge::new(1), Merge::new(groups));
+        let mut times: Vec<(i64, u32, Tz)> = Vec::new();
         for (own, pages) in &self.people {
             times.clear();
-            times.extend(pages.iter().filter_map(|&(i, tz)| {
-                at[i as usize].map(|t| Notified {
-                    at: t,
-                    group: group_of[i as usize],
-                    tz,
-                })
-            }));
-            counter.person(&mut times, *own, &mut out, Some(&mut per_group), None);
-        }
-        (out, per_group)
-    }
-}
-
-/// Compute the load of some pages (already filtered to the period).
-fn load(pages: &[&Page], config: &Config, cost_hours: f64) -> Load {
-    let mut l = Load {
-        pages: pages.len() as u64,
-        noise_pages: pages.iter().filter(|p| p.noise).count() as u64,
-        ..Load::default()
-    };
-    l.page_noise_ratio = if l.pages == 0 {
-        0.0
-    } else {
-        l.noise_pages as f64 / l.pages as f64
-    };
-    (l.interruptions, l.disrupted_hours) =
-        interruptions(pages.iter().map(|p| (*p, p.triggered)), config);
-    let secs = |a: i64, b: i64| (b - a) as f64 / 1e6;
-    l.mtta_seconds = Spread::of(
-        pages
-            .iter()
-            .filter_map(|p| p.acknowledged.map(|a| secs(p.triggered, a)))
-            .collect(),
-    );
-    l.unacknowledged = pages.iter().filter(|p| p.acknowledged.is_none()).count() as u64;
-    l.mttr_seconds = Spread::of(
-        pages
-            .iter()
-            .filter_map(|p| p.resolved.map(|r| secs(p.triggered, r)))
-            .collect(),
-    );
-    // `+ 0.0`: an empty f64 sum is −0.0.
-    l.toil_hours = pages.iter().map(|p| p.toil_hours(cost_hours)).sum::<f64>() + 0.0;
-    l
-}
-
-/// The metrics of the pages triggered in `[since, until)` (µs).
-pub fn compute(pages: &[Page], config: &Config, since: i64, until: i64) -> Metrics {
-    let cost = config.classify.interruption_cost.as_secs_f64() / 3600.0;
-    let inside: Vec<&Page> = pages
-        .iter()
-        .filter(|p| p.triggered >= since && p.triggered < until)
-        .collect();
-    let group = |key: &dyn for<'p> Fn(&'p Page) -> Vec<Cow<'p, str>>| {
-        let mut m: PlHashMap<Cow<'_, str>, Vec<&Page>> = PlHashMap::default();
-        for p in &inside {
-            for k in key(p) {
-                m.entry(k).or_default().push(p);
+            times.extend(
+                pages
+                    .iter()
+                    .filter_map(|&(i, tz)| at[i as usize].map(|t| (t, group_of[i as usize], tz))),
+            );
+            if !times.is_sorted_by_key(|n| n.0) {
+                times.sort_by_key(|n| n.0);
+            }
+            overall.next_person();
+            per.next_person();
+            for &(t, g, tz) in &times {
+                let Some((_, _, s)) = when(&mut clock, t, own.unwrap_or(tz)) else {
+                    continue;
+                };
+                if per.counts(g, t) {
+                    per_group[g as usize].add(s);
+                }
+                if overall.counts(0, t) {
+                    out.add(s);
+                }
             }
         }
-        m.into_iter()
-            .map(|(k, v)| (k.into_owned(), load(&v, config, cost)))
-            .collect::<BTreeMap<_, _>>()
-    };
-    fn one(v: &Option<Arc<str>>) -> Vec<Cow<'_, str>> {
-        vec![Cow::Borrowed(v.as_deref().unwrap_or("(none)"))]
-    }
-    let teams = group(&|p| one(&p.team));
-    let responders = group(&recipients_of);
-    let services = group(&|p| one(&p.service));
-    let templates = group(&|p| one(&p.template));
-    // Shifts: (team, local date of the shift start, day or night).
-    let mut shifts: PlHashMap<(&str, i32, bool), u64> = PlHashMap::default();
-    let mut clock = LocalClock::default();
-    for p in &inside {
-        let tz = zone_of(config, None, p.team.as_deref());
-        let Some((day, minute)) = clock.day_minute(p.triggered, tz) else {
-            continue;
-        };
-        let key = match minute / 60 {
-            8..=19 => (day, true),
-            20..=23 => (day, false),
-            _ => (day - 1, false),
-        };
-        *shifts
-            .entry((p.team.as_deref().unwrap_or("(none)"), key.0, key.1))
-            .or_insert(0) += 1;
-    }
-    let all = load(&inside, config, cost);
-    let period_hours = (until - since) as f64 / 3.6e9;
-    let teams_paged = teams.len().max(1) as f64;
-    Metrics {
-        toil_share: if period_hours > 0.0 {
-            all.toil_hours / (period_hours * teams_paged)
-        } else {
-            0.0
-        },
-        all,
-        teams,
-        responders,
-        services,
-        templates,
-        shifts_over_target: shifts
-            .values()
-            .filter(|n| **n > PAGES_PER_SHIFT_TARGET)
-            .count() as u64,
-        max_pages_per_shift: shifts.values().copied().max().unwrap_or(0),
+        (out, per_group)
     }
 }
 
@@ -626,24 +894,6 @@ pub const PAGE_COLUMNS: [&str; 16] = [
 
 /// Pages, and the first and last trigger time among them (µs).
 pub type Pages = (Vec<Page>, Option<(i64, i64)>);
-
-/// Pages triggered in `[since, until)` by local weekday (Monday first) and
-/// hour, in each page's team zone (else the default zone).
-pub fn weekday_hours(pages: &[Page], config: &Config, since: i64, until: i64) -> Vec<Vec<u64>> {
-    let mut grid = vec![vec![0u64; 24]; 7];
-    let mut clock = LocalClock::default();
-    for p in pages {
-        if p.triggered < since || p.triggered >= until {
-            continue;
-        }
-        let tz = zone_of(config, None, p.team.as_deref());
-        if let Some((day, minute)) = clock.day_minute(p.triggered, tz) {
-            let wd = weekday_of(day).num_days_from_monday() as usize;
-            grid[wd][usize::from(minute / 60).min(23)] += 1;
-        }
-    }
-    grid
-}
 
 /// The pages (paged alerts) of a classified table, in table order, and the
 /// range of their trigger times. Reads [`PAGE_COLUMNS`].
@@ -784,11 +1034,37 @@ mod tests {
     fn percentiles_by_hand() {
         // 10, 20, 30, 40: p50 at rank 1.5 = 25; p90 at 2.7 = 37; p95 at
         // 2.85 = 38.5; mean 25.
-        let s = Spread::of(vec![40.0, 10.0, 30.0, 20.0]);
+        let s = Spread::of(vec![40_000_000, 10_000_000, 30_000_000, 20_000_000]);
         assert_eq!(s.p50, Some(25.0));
         assert!((s.p90.unwrap_or(0.0) - 37.0).abs() < 1e-9);
         assert!((s.p95.unwrap_or(0.0) - 38.5).abs() < 1e-9);
         assert_eq!(s.mean, Some(25.0));
         assert_eq!(Spread::of(vec![]).p50, None);
+    }
+
+    /// The selection gives what a full sort gives, on lengths around the
+    /// ranks' edges and with many ties.
+    #[test]
+    fn selection_equals_sorting() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for n in [1usize, 2, 3, 4, 5, 19, 20, 21, 100, 1_001, 4_096] {
+            let v: Vec<i64> = (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x % 5_000) as i64 * 1_000_000
+                })
+                .collect();
+            let mut sorted: Vec<f64> = v.iter().map(|&u| u as f64 / 1e6).collect();
+            sorted.sort_by(f64::total_cmp);
+            let s = Spread::of(v);
+            assert_eq!(s.p50, percentile(&sorted, 0.5), "n = {n}");
+            assert_eq!(s.p90, percentile(&sorted, 0.9), "n = {n}");
+            assert_eq!(s.p95, percentile(&sorted, 0.95), "n = {n}");
+            let mean = sorted.iter().sum::<f64>() / n as f64;
+            assert!((s.mean.unwrap_or(f64::NAN) - mean).abs() < 1e-9, "n = {n}");
+            assert_eq!(s.count, n as u64);
+        }
     }
 }

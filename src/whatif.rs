@@ -26,7 +26,7 @@
 //!   open group (its first page not resolved yet) joins it silently.
 //!
 //! Then, before and after: pages, interruptions (business, off, sleep
-//! hours; [`crate::metrics::interruptions`]) and toil hours; the actionable
+//! hours; [`crate::metrics::Recipients`]) and toil hours; the actionable
 //! pages that notify later (count, p50 and max delay) and the actionable
 //! pages that no longer notify (each listed: a policy that hides real
 //! problems must say so), overall and per team.

@@ -140,3 +140,54 @@ fn recommendation_for_a_transient_template() {
     assert_eq!(r.actionable_delayed, 1);
     assert_eq!(r.actionable_hidden, 0);
 }
+
+#[test]
+fn a_page_to_two_people_interrupts_each_once() {
+    // One page reached Ada and Bob (UTC, Monday 06:30: sleep hours); a
+    // second, 30 s later, reached Ada only (merged into her first).
+    let config = Config::default();
+    let mut both = page(B, "Ada", None, 60, false);
+    both.responders.push("Bob".into());
+    let later = page(B + 30, "Ada", None, 60, false);
+    let m = compute(&[both, later], &config, 0, i64::MAX);
+    // Each person's row is their own interruptions, not their pages'
+    // recipients': Ada 1 (the second merged), Bob 1.
+    assert_eq!(m.responders["Ada"].interruptions.total, 1);
+    assert_eq!(m.responders["Ada"].pages, 2);
+    assert_eq!(m.responders["Bob"].interruptions.total, 1);
+    assert_eq!(m.responders["Bob"].pages, 1);
+    // The team's and the whole: one per person reached.
+    assert_eq!(m.teams["pay"].interruptions.total, 2);
+    assert_eq!(m.all.interruptions.sleep, 2);
+    // Disrupted hours: Ada's 06h and Bob's 06h.
+    assert_eq!(m.all.disrupted_hours, 2);
+    assert_eq!(m.responders["Ada"].disrupted_hours, 1);
+}
+
+#[test]
+fn weeks_merge_and_count_on_their_own() {
+    // Sunday 2026-03-29 23:59:40Z and Monday 00:00:20Z, 40 s apart, both to
+    // Ada: overall they count once (the 60 s merge), but each ISO week
+    // counts its own page. The period starts on Wednesday the 25th, in the
+    // week of Monday the 23rd; it ends on Tuesday the 31st: two weeks.
+    let config = Config::default();
+    let sun = 1_774_828_780;
+    let pages = [
+        page(sun, "Ada", Some(60), 600, true),
+        page(sun + 40, "Ada", None, 60, false),
+    ];
+    let since = 1_774_396_800 * S; // 2026-03-25T00:00Z
+    let until = 1_774_915_200 * S; // 2026-03-31T00:00Z
+    let m = compute(&pages, &config, since, until);
+    assert_eq!(m.all.interruptions.total, 1);
+    let mondays: Vec<i64> = m.weekly.iter().map(|(d, _)| *d / S).collect();
+    assert_eq!(mondays, [1_774_224_000, 1_774_828_800]); // 23rd and 30th
+    assert_eq!(m.weekly[0].1.pages, 1);
+    assert_eq!(m.weekly[0].1.interruptions.total, 1);
+    assert_eq!(m.weekly[0].1.noise_pages, 1);
+    assert_eq!(m.weekly[1].1.pages, 1);
+    assert_eq!(m.weekly[1].1.interruptions.total, 1);
+    assert_eq!(m.weekly[1].1.unacknowledged, 1);
+    // Sunday 23h and Monday 00h: two clock hours.
+    assert_eq!(m.all.disrupted_hours, 2);
+}

@@ -346,12 +346,20 @@ pub fn stacked_bar_chart(
         if ci % every != 0 {
             continue;
         }
-        let label: String = if cat.chars().count() > 28 {
-            cat.chars().take(27).chain(std::iter::once('…')).collect()
+        let cx = gx + group * 0.38;
+        // A slanted label runs left of its bar: at most as many characters
+        // as fit between the bar and the chart's left edge (about 6 px per
+        // character at 10 px, times cos 35° across).
+        let room = if slant {
+            (((cx - 4.0) / (6.0 * 0.82)) as usize).clamp(4, 28)
+        } else {
+            28
+        };
+        let label: String = if cat.chars().count() > room {
+            cat.chars().take(room - 1).chain(std::iter::once('…')).collect()
         } else {
             cat.clone()
         };
-        let cx = gx + group * 0.38;
         if slant {
             let _ = write!(
                 out,

@@ -156,35 +156,21 @@ pub struct WeekLoad {
     pub load: metrics::Load,
 }
 
-/// Headline figures per ISO week overlapping `[since, until)`.
-fn weekly_trend(
-    pages: &[metrics::Page],
-    config: &crate::config::Config,
-    since: i64,
-    until: i64,
-) -> Vec<WeekLoad> {
+/// The weekly trend: each ISO week's label and figures.
+fn weekly_trend(m: &metrics::Metrics) -> Vec<WeekLoad> {
     use chrono::Datelike;
-    let mut out = Vec::new();
-    let day = since.div_euclid(DAY_US);
-    let mut monday = day - (day + 3).rem_euclid(7);
-    while monday * DAY_US < until {
-        let (a, b) = (
-            (monday * DAY_US).max(since),
-            ((monday + 7) * DAY_US).min(until),
-        );
-        let label = chrono::DateTime::from_timestamp_micros(monday * DAY_US)
-            .map(|d| {
-                let w = d.iso_week();
-                format!("{}-W{:02}", w.year(), w.week())
-            })
-            .unwrap_or_default();
-        out.push(WeekLoad {
-            week: label,
-            load: metrics::load_between(pages, config, a, b),
-        });
-        monday += 7;
-    }
-    out
+    m.weekly
+        .iter()
+        .map(|(monday, load)| WeekLoad {
+            week: chrono::DateTime::from_timestamp_micros(*monday)
+                .map(|d| {
+                    let w = d.iso_week();
+                    format!("{}-W{:02}", w.year(), w.week())
+                })
+                .unwrap_or_default(),
+            load: load.clone(),
+        })
+        .collect()
 }
 
 /// Replace people's names by `Responder N` (N by name order); the teams'
@@ -383,7 +369,7 @@ pub fn write_run(
     crate::ingest::timing("report: paging load", t);
     let t = std::time::Instant::now();
     let previous = metrics::load_between(&pages_list, info.config, 2 * since - until, since);
-    let weekly = weekly_trend(&pages_list, info.config, since, until);
+    let weekly = weekly_trend(&m);
     crate::ingest::timing("report: previous period and weekly trend", t);
     if info.options.redact {
         redact(&mut m);
@@ -432,7 +418,7 @@ pub fn write_run(
         recommendations: recommend::recommend(&pages_list, info.config, since, until, 10),
         previous_period: previous,
         weekly,
-        pages_by_weekday_hour: metrics::weekday_hours(&pages_list, info.config, since, until),
+        pages_by_weekday_hour: m.weekday_hours.clone(),
     };
     document::write_tables(&out.join("tables"), &m)?;
     document::write_recommendations(&out.join("tables"), &summary.recommendations)?;
