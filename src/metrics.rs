@@ -604,55 +604,109 @@ impl<'p> Engine<'p> {
         let mut clock = LocalClock::default();
         let mut overall = Merge::new(1);
         let mut merges: Vec<Merge> = splits.iter().map(|s| Merge::new(s.groups)).collect();
-        let mut hours: Vec<(u32, i32, u16)> = Vec::new();
-        let mut split_hours: Vec<Vec<(u32, i32, u16)>> = vec![Vec::new(); splits.len()];
+        let mut hours = Hours::new(1);
+        let mut split_hours: Vec<Hours> = splits.iter().map(|s| Hours::new(s.groups)).collect();
         for k in 0..persons {
             let mine = &mut notes[start[k]..start[k + 1]];
             if !mine.is_sorted_by_key(|n| n.0) {
                 mine.sort_by_key(|n| n.0);
             }
+            let own = self.reach.own[k];
+            let zone = |i: u32| own.unwrap_or(self.zones[i as usize]);
+            let one_zone = mine.windows(2).all(|w| zone(w[0].1) == zone(w[1].1));
             overall.next_person();
-            hours.clear();
+            hours.next_person(one_zone);
             for (m, h) in merges.iter_mut().zip(&mut split_hours) {
                 m.next_person();
-                h.clear();
+                h.next_person(one_zone);
             }
-            let own = self.reach.own[k];
+            let mut mine_hours = 0;
             for &(at, i) in mine.iter() {
-                let tz = own.unwrap_or(self.zones[i as usize]);
-                let Some((day, hour, s)) = when(&mut clock, at, tz) else {
+                let Some((day, hour, s)) = when(&mut clock, at, zone(i)) else {
                     continue;
                 };
                 if overall.counts(0, at) {
                     all.interruptions.add(s);
                     people[k].interruptions.add(s);
                 }
-                hours.push((0, day, hour));
+                hours.add(0, (day, hour), |_| mine_hours += 1);
                 for (j, split) in splits.iter().enumerate() {
                     let g = split.of[i as usize];
                     if merges[j].counts(g, at) {
                         loads[j][g as usize].interruptions.add(s);
                     }
-                    split_hours[j].push((g, day, hour));
+                    split_hours[j].add(g, (day, hour), |g| {
+                        loads[j][g as usize].disrupted_hours += 1;
+                    });
                 }
             }
-            let mine_hours = distinct(&mut hours).len() as u64;
+            hours.finish(|_| mine_hours += 1);
             people[k].disrupted_hours = mine_hours;
             all.disrupted_hours += mine_hours;
             for (j, h) in split_hours.iter_mut().enumerate() {
-                for &(g, _, _) in distinct(h) {
-                    loads[j][g as usize].disrupted_hours += 1;
-                }
+                h.finish(|g| loads[j][g as usize].disrupted_hours += 1);
             }
         }
     }
 }
 
-/// Sort and deduplicate in place; the distinct values.
-fn distinct<T: Ord + Copy>(v: &mut Vec<T>) -> &[T] {
-    v.sort_unstable();
-    v.dedup();
-    v
+/// Distinct local clock hours per group, one person at a time. In one
+/// zone, time order is clock order (a DST fall-back repeats the hour just
+/// passed, right after it), so an hour is new when it differs from the
+/// group's last; across zones the hours are collected, sorted and
+/// deduplicated.
+struct Hours {
+    last: Vec<Option<(i32, u16)>>,
+    touched: Vec<u32>,
+    seen: Vec<(u32, i32, u16)>,
+    one_zone: bool,
+}
+
+impl Hours {
+    fn new(groups: usize) -> Hours {
+        Hours {
+            last: vec![None; groups],
+            touched: Vec::new(),
+            seen: Vec::new(),
+            one_zone: true,
+        }
+    }
+
+    /// Start a person whose notifications are all in one zone, or not.
+    fn next_person(&mut self, one_zone: bool) {
+        for g in self.touched.drain(..) {
+            self.last[g as usize] = None;
+        }
+        self.seen.clear();
+        self.one_zone = one_zone;
+    }
+
+    /// A notification of group `g` in local clock hour `at` (in time
+    /// order); `new(g)` when the hour is new to the group (one zone).
+    fn add(&mut self, g: u32, at: (i32, u16), mut new: impl FnMut(u32)) {
+        if !self.one_zone {
+            self.seen.push((g, at.0, at.1));
+            return;
+        }
+        let last = &mut self.last[g as usize];
+        if *last != Some(at) {
+            if last.is_none() {
+                self.touched.push(g);
+            }
+            *last = Some(at);
+            new(g);
+        }
+    }
+
+    /// The person is done: `new(g)` for each distinct hour collected
+    /// (several zones).
+    fn finish(&mut self, mut new: impl FnMut(u32)) {
+        self.seen.sort_unstable();
+        self.seen.dedup();
+        for &(g, _, _) in &self.seen {
+            new(g);
+        }
+    }
 }
 
 /// The Monday (UTC, µs) starting the ISO week of `t`.

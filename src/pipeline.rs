@@ -182,7 +182,9 @@ pub fn run(
             config,
         },
     )?;
+    let charts = std::time::Instant::now();
     crate::chart::report::write(out, &summary)?;
+    ingest::timing("report: charts, report.html", charts);
     ingest::timing("classify and report", t);
     Ok(RunOutcome {
         summary,

@@ -191,3 +191,39 @@ fn weeks_merge_and_count_on_their_own() {
     // Sunday 23h and Monday 00h: two clock hours.
     assert_eq!(m.all.disrupted_hours, 2);
 }
+
+#[test]
+fn disrupted_hours_across_a_fall_back_and_across_zones() {
+    let config = Config::parse(
+        "[teams.pay]\ntimezone = \"Europe/Berlin\"\n[teams.ops]\ntimezone = \"Asia/Tokyo\"\n[people.Ada]\ntimezone = \"Europe/Berlin\"\n",
+    )
+    .unwrap();
+    // 2026-10-25 00:30Z is 02:30 CEST; 01:10Z is 02:10 CET (the clocks went
+    // back at 01:00Z): the same clock hour twice, 40 minutes apart. Two
+    // interruptions, one disrupted hour.
+    let fall = 1_792_888_200;
+    let pages = [
+        page(fall, "Ada", None, 60, false),
+        page(fall + 2_400, "Ada", None, 60, false),
+    ];
+    let m = compute(&pages, &config, 0, i64::MAX);
+    assert_eq!(m.all.interruptions.total, 2);
+    assert_eq!(m.all.disrupted_hours, 1);
+    // Sam has no zone of their own: each page is read in its team's zone.
+    // Monday 2026-03-30 00:10Z (pay: 02:10 Berlin), 00:20Z (ops: 09:20
+    // Tokyo), 00:50Z (pay: 02:50 Berlin): three interruptions in two clock
+    // hours (02h Berlin twice, 09h Tokyo); pay's own: one hour, ops' one.
+    let mon = 1_774_829_400;
+    let mut pages = [
+        page(mon, "Sam", None, 60, false),
+        page(mon + 600, "Sam", None, 60, false),
+        page(mon + 2_400, "Sam", None, 60, false),
+    ];
+    pages[1].team = Some("ops".into());
+    let m = compute(&pages, &config, 0, i64::MAX);
+    assert_eq!(m.all.interruptions.total, 3);
+    assert_eq!(m.all.disrupted_hours, 2);
+    assert_eq!(m.responders["Sam"].disrupted_hours, 2);
+    assert_eq!(m.teams["pay"].disrupted_hours, 1);
+    assert_eq!(m.teams["ops"].disrupted_hours, 1);
+}

@@ -37,9 +37,6 @@ pub fn counts(alerts: &DataFrame) -> Result<Counts, Error> {
         .select([
             col(s::TEMPLATE_ID).n_unique().alias("templates"),
             col(s::EPISODE_ID).n_unique().alias("episodes"),
-            col(s::DEDUP_KEY).count().alias("keyed"),
-            // Distinct (source, key) pairs among alerts with a key.
-            as_pair().drop_nulls().n_unique().alias("keys"),
             len().alias("alerts"),
         ])
         .collect()
@@ -52,6 +49,7 @@ pub fn counts(alerts: &DataFrame) -> Result<Counts, Error> {
             .unwrap_or(0)
     };
     let alerts_n = get("alerts");
+    let (keyed, distinct) = keys(alerts)?;
     let episodes = if alerts_n == 0 { 0 } else { get("episodes") };
     Ok(Counts {
         templates: if alerts_n == 0 { 0 } else { get("templates") },
@@ -61,26 +59,29 @@ pub fn counts(alerts: &DataFrame) -> Result<Counts, Error> {
         } else {
             1.0 - episodes as f64 / alerts_n as f64
         },
-        exact_duplicates: get("keyed").saturating_sub(get("keys")),
+        exact_duplicates: keyed - distinct,
     })
 }
 
-/// `source` and `dedup_key` as one string key (null when there is no key).
-fn as_pair() -> Expr {
-    col(s::SOURCE).map_many(
-        |c| {
-            let src = c[0].str()?;
-            let key = c[1].str()?;
-            let out: StringChunked = src
-                .iter()
-                .zip(key.iter())
-                .map(|(s, k)| k.map(|k| format!("{}\u{1f}{k}", s.unwrap_or(""))))
-                .collect();
-            Ok(out.into_column())
-        },
-        &[col(s::DEDUP_KEY)],
-        |_, f| Ok(Field::new(f[0].name().clone(), DataType::String)),
-    )
+/// Alerts with a vendor key (`source`, `dedup_key`) and distinct keys.
+fn keys(alerts: &DataFrame) -> Result<(u64, u64), Error> {
+    let what = "the vendor keys";
+    let column = |name: &str| {
+        alerts
+            .column(name)
+            .and_then(|c| c.str().cloned())
+            .map_err(Error::polars(what))
+    };
+    let (source, key) = (column(s::SOURCE)?, column(s::DEDUP_KEY)?);
+    let mut seen: PlHashSet<(Option<&str>, &str)> = PlHashSet::default();
+    let mut keyed = 0;
+    for (src, k) in source.iter().zip(key.iter()) {
+        if let Some(k) = k {
+            keyed += 1;
+            seen.insert((src, k));
+        }
+    }
+    Ok((keyed, seen.len() as u64))
 }
 
 /// Per-template statistics, one row per template, most alerts first (ties

@@ -3,8 +3,7 @@
 //! reason, concrete values from the template's own history, and what the
 //! fix would have saved on the analysed period (per week).
 
-use std::collections::BTreeMap;
-
+use polars::prelude::PlHashMap;
 use std::time::Duration;
 
 use chrono::TimeZone;
@@ -60,7 +59,8 @@ pub fn recommend(
 ) -> Vec<Recommendation> {
     let cost = config.classify.interruption_cost.as_secs_f64() / 3600.0;
     let weeks = ((until - since) as f64 / (7.0 * 86_400e6)).max(1.0 / 7.0);
-    let mut by: BTreeMap<&str, Vec<&Page>> = BTreeMap::new();
+    // Hashed, not ordered: the ranking below orders them.
+    let mut by: PlHashMap<&str, Vec<&Page>> = PlHashMap::default();
     for p in pages {
         if p.triggered >= since && p.triggered < until {
             by.entry(p.template.as_deref().unwrap_or("(none)"))
