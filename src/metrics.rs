@@ -28,7 +28,6 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use chrono::{Datelike, TimeZone};
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -86,11 +85,11 @@ impl Page {
         self.reasons & reason_bit(code) != 0
     }
 
-    /// Was it triggered in sleep hours, in its team's zone?
-    pub fn in_sleep_hours(&self, config: &Config) -> bool {
+    /// Was it triggered in sleep hours, in its team's zone? (`clock`
+    /// remembers zone offsets across calls.)
+    pub fn in_sleep_hours(&self, config: &Config, clock: &mut LocalClock) -> bool {
         let tz = zone_of(config, None, self.team.as_deref());
-        local(self.triggered, tz)
-            .is_some_and(|lt| slot(lt.weekday(), chrono::Timelike::hour(&lt)) == Slot::Sleep)
+        when(clock, self.triggered, tz).is_some_and(|(_, _, s)| s == Slot::Sleep)
     }
 
     /// Toil hours of this page (0 if actionable).
@@ -310,13 +309,6 @@ fn zone_of(config: &Config, person: Option<&str>, team: Option<&str>) -> Tz {
                 .and_then(|t| t.timezone)
         })
         .unwrap_or(config.timezone)
-}
-
-fn local(t_us: i64, tz: Tz) -> Option<chrono::DateTime<Tz>> {
-    chrono::Utc
-        .timestamp_micros(t_us)
-        .single()
-        .map(|u| u.with_timezone(&tz))
 }
 
 /// The weekday of a day counted from 0001-01-01 (a Monday) as day 1.
@@ -905,12 +897,6 @@ pub fn reason_bit(code: &str) -> u16 {
         .map_or(0, |k| 1 << k)
 }
 
-/// A list of reason codes as bits (see [`reason_bit`]).
-pub fn reason_bits(list: &Series) -> u16 {
-    let Ok(codes) = list.str() else { return 0 };
-    codes.iter().flatten().fold(0, |m, c| m | reason_bit(c))
-}
-
 /// Shared copies of repeated strings.
 #[derive(Default)]
 struct Interner(PlHashMap<Arc<str>, ()>);
@@ -949,6 +935,28 @@ pub const PAGE_COLUMNS: [&str; 16] = [
 /// Pages, and the first and last trigger time among them (µs).
 pub type Pages = (Vec<Page>, Option<(i64, i64)>);
 
+/// A list-of-strings column as its values and offsets: row `i` holds
+/// `values[offsets[i]..offsets[i + 1]]` (no Series per row).
+pub fn list_values(
+    df: &DataFrame,
+    name: &str,
+    what: &'static str,
+) -> Result<(StringChunked, Vec<usize>), Error> {
+    let l = df
+        .column(name)
+        .and_then(|c| c.list().cloned())
+        .map_err(Error::polars(what))?;
+    let l = l.rechunk();
+    let offsets = l.offsets().map_err(Error::polars(what))?;
+    let values = l
+        .get_inner()
+        .str()
+        .map_err(Error::polars(what))?
+        .rechunk()
+        .into_owned();
+    Ok((values, offsets.iter().map(|o| *o as usize).collect()))
+}
+
 /// The pages (paged alerts) of a classified table, in table order, and the
 /// range of their trigger times. Reads [`PAGE_COLUMNS`].
 pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
@@ -983,14 +991,9 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
         .column(s::PAGED)
         .and_then(|c| c.bool().cloned())
         .map_err(Error::polars(what))?;
-    let responders = df
-        .column(s::RESPONDERS)
-        .and_then(|c| c.list().cloned())
-        .map_err(Error::polars(what))?;
-    let reasons = df
-        .column(s::REASONS)
-        .and_then(|c| c.list().cloned())
-        .map_err(Error::polars(what))?;
+    let (responders, responder_at) = list_values(df, s::RESPONDERS, what)?;
+    let (reasons, reason_at) = list_values(df, s::REASONS, what)?;
+    let reason_bit_of: Vec<u16> = reasons.iter().map(|r| r.map_or(0, reason_bit)).collect();
     let auto = df
         .column(s::AUTO_RESOLVED)
         .and_then(|c| c.bool().cloned())
@@ -999,17 +1002,16 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
         .column(s::CLEAR_GAP_S)
         .and_then(|c| c.i64().cloned())
         .map_err(Error::polars(what))?;
-    // One pass over the reason lists (no Series per row).
-    let bits: Vec<u16> = reasons
-        .amortized_iter()
-        .map(|l| l.map_or(0, |l| reason_bits(l.as_ref())))
-        .collect();
+    // Row i's values of a list column (none past the offsets' end).
+    let span = |at: &[usize], i: usize| {
+        at.get(i).copied().unwrap_or(0)..at.get(i + 1).copied().unwrap_or(0)
+    };
     let mut out = Vec::new();
     let mut range: Option<(i64, i64)> = None;
     // One shared copy of each distinct team, service, template, severity
     // and person: a page holds references, not copies.
     let mut names = Interner::default();
-    for (i, resp) in responders.amortized_iter().enumerate() {
+    for i in 0..df.height() {
         let (Some(true), Some(trig)) = (paged.get(i), t.get(i)) else {
             continue;
         };
@@ -1017,14 +1019,12 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
             None => (trig, trig),
             Some((lo, hi)) => (lo.min(trig), hi.max(trig)),
         });
-        let people: Vec<Arc<str>> = resp
-            .and_then(|l| {
-                l.as_ref()
-                    .str()
-                    .ok()
-                    .map(|c| c.iter().flatten().map(|n| names.get(n)).collect())
-            })
-            .unwrap_or_default();
+        let people: Vec<Arc<str>> = span(&responder_at, i)
+            .filter_map(|j| responders.get(j).map(|n| names.get(n)))
+            .collect();
+        let bits = span(&reason_at, i)
+            .map(|j| reason_bit_of.get(j).copied().unwrap_or(0))
+            .fold(0, |m, b| m | b);
         out.push(Page {
             alert_id: id.get(i).unwrap_or_default().to_string(),
             severity: severity.get(i).map(|v| names.get(v)),
@@ -1038,7 +1038,7 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
             acknowledged: a.get(i),
             resolved: r.get(i),
             noise: label.get(i) == Some("noise"),
-            reasons: bits[i],
+            reasons: bits,
             auto_resolved: auto.get(i) == Some(true),
             clear_gap_s: gap.get(i),
         });

@@ -202,9 +202,17 @@ fn png_copies_match_the_charts(charts: &Path) {
         );
         let palette = [[0x00, 0x72, 0xB2], [0xD5, 0x5E, 0x00], [0x00, 0x9E, 0x73]];
         let coloured: usize = palette.iter().map(|c| png.count(*c)).sum();
-        assert!(coloured > 1_000, "{}: {coloured} palette pixels", path.display());
+        assert!(
+            coloured > 1_000,
+            "{}: {coloured} palette pixels",
+            path.display()
+        );
         let title = png.dark_in_rows(20, 68);
-        assert!(title > 1_000, "{}: title not drawn ({title} dark pixels)", path.display());
+        assert!(
+            title > 1_000,
+            "{}: title not drawn ({title} dark pixels)",
+            path.display()
+        );
     }
     assert_eq!(svgs, 6);
 }

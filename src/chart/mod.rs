@@ -356,7 +356,10 @@ pub fn stacked_bar_chart(
             28
         };
         let label: String = if cat.chars().count() > room {
-            cat.chars().take(room - 1).chain(std::iter::once('…')).collect()
+            cat.chars()
+                .take(room - 1)
+                .chain(std::iter::once('…'))
+                .collect()
         } else {
             cat.clone()
         };

@@ -101,6 +101,18 @@ pub fn template_stats(alerts: LazyFrame, config: &Config) -> LazyFrame {
     let default_zone = config.timezone;
     let t = || col("__t");
     alerts
+        // Only what the statistics read goes through the sort.
+        .select([
+            col(s::TEMPLATE_ID),
+            col(s::TEMPLATE),
+            col(s::TEAM),
+            col(s::SERVICE),
+            col(s::PAGED),
+            col(s::LABEL),
+            col(s::AUTO_RESOLVED),
+            col(s::TRIGGERED_AT),
+            col(s::RESOLVED_AT),
+        ])
         .with_columns([
             col(s::TRIGGERED_AT).cast(DataType::Int64).alias("__t"),
             ((col(s::RESOLVED_AT).cast(DataType::Int64)

@@ -829,7 +829,6 @@ pub fn lap(what: &str, lap: &mut std::time::Instant) {
 }
 
 /// With `ALERTSIFT_TIMINGS` set, print how long a phase took (for benchmarks).
-
 pub fn timing(what: &str, since: std::time::Instant) {
     if std::env::var_os("ALERTSIFT_TIMINGS").is_some() {
         let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -346,7 +346,16 @@ pub fn write_run(
             crate::ingest::timing("report: alerts.parquet (its own thread)", t);
             done
         });
-        let summary = report(out, &alerts, &mut incidents, &pages_list, (since, until), period, info, t);
+        let summary = report(
+            out,
+            &alerts,
+            &mut incidents,
+            &pages_list,
+            (since, until),
+            period,
+            info,
+            t,
+        );
         let written = writer.join().unwrap_or_else(|_| {
             Err(Error::Output {
                 path: out.join("alerts.parquet"),
@@ -400,14 +409,14 @@ fn report(
         .ok()
         .and_then(|c| c.u64().ok().and_then(|ca| ca.get(0)))
         .unwrap_or(0);
-    let labels = label_counts(&alerts)?;
-    let clusters = crate::cluster::counts(&alerts)?;
+    let labels = label_counts(alerts)?;
+    let clusters = crate::cluster::counts(alerts)?;
     lap("report: counts", &mut t);
-    let mut m = metrics::compute(&pages_list, info.config, since, until);
+    let mut m = metrics::compute(pages_list, info.config, since, until);
     lap("report: paging load", &mut t);
-    let previous = metrics::load_between(&pages_list, info.config, 2 * since - until, since);
+    let previous = metrics::load_between(pages_list, info.config, 2 * since - until, since);
     let weekly = weekly_trend(&m);
-    let recommendations = recommend::recommend(&pages_list, info.config, since, until, 10);
+    let recommendations = recommend::recommend(pages_list, info.config, since, until, 10);
     lap("report: previous period, recommendations", &mut t);
     if info.options.redact {
         redact(&mut m);
@@ -421,8 +430,8 @@ fn report(
         store: info.store,
         alerts: alerts.height() as u64,
         incidents: incidents.height() as u64,
-        alerts_per_source: counts_by(&alerts, s::SOURCE)?,
-        alerts_per_team: counts_by(&alerts, s::TEAM)?,
+        alerts_per_source: counts_by(alerts, s::SOURCE)?,
+        alerts_per_team: counts_by(alerts, s::TEAM)?,
         pages,
         time_range: TimeRange {
             first: get_i64("first").map(rfc3339_utc),
@@ -476,7 +485,7 @@ fn report(
     lap("report: episodes", &mut t);
     review::write(
         &out.join("review.csv"),
-        &alerts,
+        alerts,
         info.tags,
         info.options.review_size,
     )?;
@@ -518,10 +527,7 @@ fn label_counts(df: &DataFrame) -> Result<LabelCounts, Error> {
         .column(s::PAGED)
         .and_then(|c| c.bool().cloned())
         .map_err(Error::polars(what))?;
-    let reasons = df
-        .column(s::REASONS)
-        .and_then(|c| c.list().cloned())
-        .map_err(Error::polars(what))?;
+    let (reasons, at) = metrics::list_values(df, s::REASONS, what)?;
     let mut out = LabelCounts {
         reasons: REASONS.iter().map(|r| (r.to_string(), 0)).collect(),
         ..LabelCounts::default()
@@ -538,12 +544,17 @@ fn label_counts(df: &DataFrame) -> Result<LabelCounts, Error> {
             None => {}
         }
     }
-    for list in reasons.amortized_iter().flatten() {
-        if let Ok(codes) = list.as_ref().str() {
-            for code in codes.iter().flatten() {
-                *out.reasons.entry(code.to_string()).or_insert(0) += 1;
-            }
+    // Every row's codes: the values from the first row's offset to past
+    // the last's.
+    let rows = at.first().copied().unwrap_or(0)..at.last().copied().unwrap_or(0);
+    let mut codes: PlHashMap<&str, u64> = PlHashMap::default();
+    for j in rows {
+        if let Some(code) = reasons.get(j) {
+            *codes.entry(code).or_insert(0) += 1;
         }
+    }
+    for (code, n) in codes {
+        *out.reasons.entry(code.to_string()).or_insert(0) += n;
     }
     Ok(out)
 }

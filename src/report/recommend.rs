@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::TimeZone;
 use serde::Serialize;
 
+use crate::classify::history::LocalClock;
 use crate::classify::REASONS;
 use crate::config::Config;
 use crate::metrics::{percentile, Page};
@@ -83,6 +84,7 @@ pub fn recommend(
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     ranked.truncate(top);
     let mut out = Vec::new();
+    let mut clock = LocalClock::default();
     for (toil_hours, template, ps) in ranked {
         let noise: Vec<&&Page> = ps.iter().filter(|p| p.noise).collect();
         let mut reasons: Vec<(String, u64)> = REASONS
@@ -210,8 +212,10 @@ pub fn recommend(
             diagnosis,
             fix,
             saved_pages_per_week: saved.len() as f64 / weeks,
-            saved_sleep_pages_per_week: saved.iter().filter(|p| p.in_sleep_hours(config)).count()
-                as f64
+            saved_sleep_pages_per_week: saved
+                .iter()
+                .filter(|p| p.in_sleep_hours(config, &mut clock))
+                .count() as f64
                 / weeks,
             saved_toil_hours_per_week: (effect.before.toil_hours - effect.after.toil_hours)
                 .max(0.0)
