@@ -8,22 +8,14 @@
 #   SIZES=1000000 bash bench/ingest.sh   # 1M only
 #
 # Needs ~25 GB of disk for the 10M files (kept in bench/data for reruns).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/alertsift-target}"
-cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/alertsift"
-data="${BENCH_DATA:-bench/data}"
-mkdir -p "$data"
+source "$(dirname "$0")/common.sh"
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m)"
+machine
 printf '%-10s %-14s %10s %9s %12s %10s\n' alerts format rows seconds alerts/s peak_MiB
 for n in ${SIZES:-1000000 10000000}; do
   for vendor in pagerduty opsgenie alertmanager; do
     dir="$data/$vendor-$n"
-    if [ ! -f "$dir/truth.csv" ]; then
-      "$bin" demo --out "$dir" --alerts "$n" --weeks 52 --only "$vendor" --quiet
-    fi
+    demo "$n" "$vendor"
     case $vendor in
       pagerduty) file="$dir/pagerduty-incidents.csv"; fmt=pagerduty-csv ;;
       opsgenie) file="$dir/opsgenie-alerts.json"; fmt=opsgenie ;;
@@ -35,7 +27,7 @@ for n in ${SIZES:-1000000 10000000}; do
     read -r secs kib < "$data/time.txt"
     rows=$("$bin" store info --store "$data/store" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["alerts"]["rows"])')
     printf '%-10s %-14s %10s %9s %12.0f %10.0f\n' "$n" "$fmt" "$rows" "$secs" \
-      "$(python3 -c "print($rows/$secs)")" "$(python3 -c "print($kib/1024)")"
+      "$(python3 -c "print($rows/$secs)")" "$(mib "$kib")"
   done
 done
 rm -rf "$data/store"

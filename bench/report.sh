@@ -12,26 +12,14 @@
 #
 #   bash bench/report.sh
 #   SIZES=1000000 bash bench/report.sh
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/alertsift-target}"
-cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/alertsift"
-data="${BENCH_DATA:-bench/data}"
-mkdir -p "$data"
+source "$(dirname "$0")/common.sh"
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m)"
+machine
 printf '%-10s %10s %10s %12s %10s %10s\n' alerts pages report_s parquet_s run_s peak_MiB
 for n in ${SIZES:-1000000 10000000}; do
+  store "$n"
   dir="$data/pagerduty-$n"
-  if [ ! -f "$dir/truth.csv" ]; then
-    "$bin" demo --out "$dir" --alerts "$n" --weeks 52 --only pagerduty --quiet
-  fi
   store="$data/store-classify-$n"
-  if [ ! -f "$store/store.json" ]; then
-    "$bin" ingest "$dir/pagerduty-incidents.csv" "$dir/servicenow-incidents.csv" \
-      --store "$store" --config "$dir/alertsift.toml" --quiet
-  fi
   rm -rf "$data/run-out"
   ALERTSIFT_TIMINGS=1 /usr/bin/time -f '%e %M' -o "$data/time.txt" \
     "$bin" run --store "$store" --out "$data/run-out" --config "$dir/alertsift.toml" --quiet \
@@ -43,7 +31,6 @@ for n in ${SIZES:-1000000 10000000}; do
   parquet=$(secs 'report: alerts.parquet (its own thread)')
   pages=$(python3 -c "import json; print(json.load(open('$data/run-out/summary.json'))['pages'])")
   read -r run kib < "$data/time.txt"
-  printf '%-10s %10s %10s %12s %10s %10.0f\n' "$n" "$pages" "$report" "$parquet" "$run" \
-    "$(python3 -c "print($kib/1024)")"
+  printf '%-10s %10s %10s %12s %10s %10.0f\n' "$n" "$pages" "$report" "$parquet" "$run" "$(mib "$kib")"
 done
 rm -rf "$data/run-out"

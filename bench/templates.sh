@@ -12,12 +12,7 @@
 #    under 10 s).
 #
 #   bash bench/templates.sh
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/alertsift-target}"
-cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/alertsift"
-data="${BENCH_DATA:-bench/data}"
+source "$(dirname "$0")/common.sh"
 loghub="${LOGHUB:-../shared/data/loghub-2k}"
 venv=bench/.venv
 if [ ! -x "$venv/bin/python" ]; then
@@ -39,7 +34,7 @@ print(f"{ok / len(truth):.4f}")
 PY
 }
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m); one core each"
+machine "one core each"
 printf '%-10s %12s %12s\n' system GA_alertsift GA_drain3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -7,20 +7,13 @@
 #
 #   bash bench/whatif.sh
 #   N=1000000 bash bench/whatif.sh
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/alertsift-target}"
-cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/alertsift"
-data="${BENCH_DATA:-bench/data}"
+source "$(dirname "$0")/common.sh"
 n="${N:-10000000}"
+store "$n"
 store="$data/store-classify-$n"
-if [ ! -f "$store/store.json" ]; then
-  SIZES="$n" bash bench/classify.sh
-fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m); $n alerts"
+machine "$n alerts"
 printf '%-4s %12s %10s %10s %10s %10s\n' run classify_s pages_s replay_s total_s peak_MiB
 phase() { sed -n "s/^timing: whatif: $1: \([0-9.]*\)s.*/\1/p" "$tmp/t.txt"; }
 for run in 1 2 3; do
@@ -29,5 +22,5 @@ for run in 1 2 3; do
     --sweep pause=0m..15m/1m --out "$tmp/out" --quiet 2> "$tmp/t.txt"
   read -r secs kib < "$tmp/time.txt"
   printf '%-4s %12s %10s %10s %10s %10.0f\n' "$run" "$(phase 'classify and collect the pages')" \
-    "$(phase 'pages from the frame')" "$(phase replay)" "$secs" "$(python3 -c "print($kib/1024)")"
+    "$(phase 'pages from the frame')" "$(phase replay)" "$secs" "$(mib "$kib")"
 done

@@ -37,8 +37,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The main job: ingest the inputs, then write the analysed tables and
-    /// summary.json into --out.
+    /// The main job: ingest the inputs, label and cluster every alert, and
+    /// write the report (report.md, report.html, charts as SVG and PNG,
+    /// summary.json, tables) and the analysed tables into --out.
     Run(RunArgs),
     /// Merge exports into the store (re-ingesting an overlapping export
     /// never double counts).
@@ -227,8 +228,10 @@ struct RunArgs {
     #[command(flatten)]
     input: InputArgs,
 
-    /// Output directory for alerts.parquet, incidents.parquet, summary.json
-    /// and rejects.csv. [default: alertsift-out]
+    /// Output directory for report.md, report.html, charts/*.svg and *.png,
+    /// summary.json, tables/*.csv, templates.csv, review.csv, the analysed
+    /// tables (alerts, incidents, templates, episodes: .parquet) and
+    /// rejects.csv. [default: alertsift-out]
     #[arg(long, value_name = "DIR", default_value = "alertsift-out")]
     out: PathBuf,
 

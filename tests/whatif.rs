@@ -351,9 +351,15 @@ fn demo_pause_sweep_matches_the_truth() {
         policies[5]["after"]["pages"].as_u64(),
         Some(pages - saved[&5])
     );
-    for f in ["whatif.md", "whatif.csv", "whatif.svg"] {
+    for f in ["whatif.md", "whatif.csv", "whatif.svg", "whatif.png"] {
         assert!(out.join(f).is_file(), "{f}");
     }
+    // The PNG copy: twice the SVG's 760 × 420 (IHDR: width and height,
+    // big-endian, at bytes 16..24).
+    let png = std::fs::read(out.join("whatif.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let be = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
+    assert_eq!((be(16), be(20)), (1520, 840));
     let md = std::fs::read_to_string(out.join("whatif.md")).unwrap();
     assert!(md.contains("(knee)"), "{md}");
 }
