@@ -346,16 +346,7 @@ pub fn write_run(
             crate::ingest::timing("report: alerts.parquet (its own thread)", t);
             done
         });
-        let summary = report(
-            out,
-            &alerts,
-            &mut incidents,
-            &pages_list,
-            (since, until),
-            period,
-            info,
-            t,
-        );
+        let summary = report(out, &alerts, &mut incidents, &pages_list, period, info);
         let written = writer.join().unwrap_or_else(|_| {
             Err(Error::Output {
                 path: out.join("alerts.parquet"),
@@ -368,18 +359,18 @@ pub fn write_run(
     })
 }
 
-/// Everything [`write_run`] writes but `alerts.parquet`.
-#[allow(clippy::too_many_arguments)]
+/// Everything [`write_run`] writes but `alerts.parquet`: `alerts` are the
+/// period's, `pages_list` the whole history's.
 fn report(
     out: &Path,
     alerts: &DataFrame,
     incidents: &mut DataFrame,
     pages_list: &[metrics::Page],
-    (since, until): (i64, i64),
     period: Option<(i64, i64)>,
     info: RunInfo<'_>,
-    mut t: std::time::Instant,
 ) -> Result<Summary, Error> {
+    let mut t = std::time::Instant::now();
+    let (since, until) = period.unwrap_or((0, 0));
     let range = alerts
         .clone()
         .lazy()
