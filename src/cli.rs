@@ -378,11 +378,25 @@ struct DemoArgs {
     only: Option<demo::DemoVendor>,
 }
 
+/// Refuse a directory that holds no store: reading it would report zeros.
+fn require_store(store: &Path) -> Result<()> {
+    if !store.join("store.json").exists() && !store.join("alerts.parquet").exists() {
+        anyhow::bail!(
+            "{} is not an alertsift store (no store.json); create one with `alertsift ingest`",
+            store.display()
+        );
+    }
+    Ok(())
+}
+
 /// Run the parsed command.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let progress = !cli.quiet && std::io::stderr().is_terminal();
     match cli.command {
         Command::Run(args) => {
+            if let (true, Some(store)) = (args.input.inputs.is_empty(), &args.store) {
+                require_store(store)?;
+            }
             let (inputs, config, options) =
                 prepare(&args.input, cli.config.as_deref(), cli.quiet, progress)?;
             let tags = args
@@ -475,12 +489,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Store {
             command: StoreCommand::Info { store, json },
         } => {
-            if !store.join("store.json").exists() && !store.join("alerts.parquet").exists() {
-                anyhow::bail!(
-                    "{} is not an alertsift store (no store.json); create one with `alertsift ingest`",
-                    store.display()
-                );
-            }
+            require_store(&store)?;
             let info = Store::open(&store)?.info()?;
             let mut out = std::io::stdout().lock();
             if json {

@@ -162,13 +162,23 @@ fn store_info_counts_rows_per_source() {
     );
     assert_eq!(v["alerts"]["first"], "2017-03-21T20:32:52.353Z");
     assert_eq!(v["alerts"]["last"], "2020-05-20T01:00:00Z");
-    let o = alertsift(dir.path(), &["store", "info", "--store", "nowhere"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("not an alertsift store"),
-        "{}",
-        stderr(&o)
-    );
+    // A directory with no store, read by `store info` or by `run --store`
+    // with no inputs: an error, not a report of zeros.
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    for args in [
+        &["store", "info", "--store", "nowhere"][..],
+        &["run", "--store", "nowhere", "--out", "o1"][..],
+        &["run", "--store", "empty", "--out", "o2"][..],
+    ] {
+        let o = alertsift(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&o).contains("not an alertsift store"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(!dir.path().join("o1").exists() && !dir.path().join("o2").exists());
+    }
 }
 
 #[test]
