@@ -13,13 +13,7 @@ source "$(dirname "$0")/common.sh"
 machine
 printf '%-10s %14s %12s %10s\n' alerts classify_s run_s peak_MiB
 for n in ${SIZES:-1000000 10000000}; do
-  store "$n"
-  dir="$data/pagerduty-$n"
-  store="$data/store-classify-$n"
-  rm -rf "$data/run-out"
-  ALERTSIFT_TIMINGS=1 /usr/bin/time -f '%e %M' -o "$data/time.txt" \
-    "$bin" run --store "$store" --out "$data/run-out" --config "$dir/alertsift.toml" --quiet \
-    2> "$data/timings.txt"
+  timed_run "$n"
   # Planning (reads the trigger times to see if they are in order) plus
   # collecting the classified table.
   classify=$(sed -n 's/^timing: classify ([a-z ]*): \([0-9.]*\)s.*/\1/p' "$data/timings.txt" |

@@ -2,7 +2,10 @@
 # data directory; `machine` prints what the figures came from; `demo N
 # VENDOR` writes a 52-week demo history of N alerts from one vendor once;
 # `store N` ingests the PagerDuty one (with its ServiceNow incidents) into
-# bench/data/store-classify-N once; `mib KIB` prints KiB as MiB.
+# bench/data/store-classify-N once; `timed_run N` runs `alertsift run --store`
+# on it with ALERTSIFT_TIMINGS into $data/run-out, the phases in
+# $data/timings.txt and `seconds peak-KiB` in $data/time.txt; `mib KIB`
+# prints KiB as MiB.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/alertsift-target}"
@@ -29,6 +32,14 @@ store() {
     "$bin" ingest "$dir/pagerduty-incidents.csv" "$dir/servicenow-incidents.csv" \
       --store "$store" --config "$dir/alertsift.toml" --quiet
   fi
+}
+
+timed_run() {
+  store "$1"
+  rm -rf "$data/run-out"
+  ALERTSIFT_TIMINGS=1 /usr/bin/time -f '%e %M' -o "$data/time.txt" \
+    "$bin" run --store "$data/store-classify-$1" --out "$data/run-out" \
+    --config "$data/pagerduty-$1/alertsift.toml" --quiet 2> "$data/timings.txt"
 }
 
 mib() {

@@ -17,13 +17,7 @@ source "$(dirname "$0")/common.sh"
 machine
 printf '%-10s %10s %10s %12s %10s %10s\n' alerts pages report_s parquet_s run_s peak_MiB
 for n in ${SIZES:-1000000 10000000}; do
-  store "$n"
-  dir="$data/pagerduty-$n"
-  store="$data/store-classify-$n"
-  rm -rf "$data/run-out"
-  ALERTSIFT_TIMINGS=1 /usr/bin/time -f '%e %M' -o "$data/time.txt" \
-    "$bin" run --store "$store" --out "$data/run-out" --config "$dir/alertsift.toml" --quiet \
-    2> "$data/timings.txt"
+  timed_run "$n"
   secs() { sed -n "s/^timing: $1: \([0-9.]*\)s.*/\1/p" "$data/timings.txt" | head -1; }
   # Reporting: the classify-and-report span less planning and collecting
   # the classified table.

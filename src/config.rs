@@ -255,6 +255,26 @@ impl Config {
             .map_or_else(|| vendor_team.to_string(), |(name, _)| name.clone())
     }
 
+    /// A team's time zone: its own, else the default (also for no team).
+    pub fn team_timezone(&self, team: Option<&str>) -> Tz {
+        team.and_then(|t| self.teams.get(t))
+            .and_then(|t| t.timezone)
+            .unwrap_or(self.timezone)
+    }
+
+    /// Every team's time zone, owned, for a column function that outlives
+    /// the configuration.
+    pub fn team_zones(&self) -> TeamZones {
+        TeamZones {
+            zones: self
+                .teams
+                .iter()
+                .filter_map(|(name, t)| t.timezone.map(|tz| (name.clone(), tz)))
+                .collect(),
+            default: self.timezone,
+        }
+    }
+
     /// The time zone configured for naive timestamps of `source`.
     pub fn source_timezone(&self, source: &str) -> Option<Tz> {
         self.sources.get(source).and_then(|s| s.timezone)
@@ -333,6 +353,21 @@ pub fn format_duration(d: Duration) -> String {
         }
     }
     out
+}
+
+/// Teams' time zones (see [`Config::team_zones`]).
+#[derive(Debug, Clone)]
+pub struct TeamZones {
+    zones: polars::prelude::PlHashMap<String, Tz>,
+    default: Tz,
+}
+
+impl TeamZones {
+    /// The zone of `team` ([`Config::team_timezone`]).
+    pub fn of(&self, team: Option<&str>) -> Tz {
+        team.and_then(|t| self.zones.get(t).copied())
+            .unwrap_or(self.default)
+    }
 }
 
 #[cfg(test)]

@@ -88,8 +88,12 @@ impl Page {
     /// Was it triggered in sleep hours, in its team's zone? (`clock`
     /// remembers zone offsets across calls.)
     pub fn in_sleep_hours(&self, config: &Config, clock: &mut LocalClock) -> bool {
-        let tz = zone_of(config, None, self.team.as_deref());
-        when(clock, self.triggered, tz).is_some_and(|(_, _, s)| s == Slot::Sleep)
+        when(
+            clock,
+            self.triggered,
+            config.team_timezone(self.team.as_deref()),
+        )
+        .is_some_and(|(_, _, s)| s == Slot::Sleep)
     }
 
     /// Toil hours of this page (0 if actionable).
@@ -300,30 +304,23 @@ pub struct Metrics {
     pub weekday_hours: Vec<Vec<u64>>,
 }
 
-fn zone_of(config: &Config, person: Option<&str>, team: Option<&str>) -> Tz {
-    person
-        .and_then(|p| config.people.get(p))
-        .map(|p| p.timezone)
-        .or_else(|| {
-            team.and_then(|t| config.teams.get(t))
-                .and_then(|t| t.timezone)
-        })
-        .unwrap_or(config.timezone)
-}
-
 /// The weekday of a day counted from 0001-01-01 (a Monday) as day 1.
 fn weekday_of(day: i32) -> chrono::Weekday {
     use chrono::Weekday::*;
     [Mon, Tue, Wed, Thu, Fri, Sat, Sun][(day - 1).rem_euclid(7) as usize]
 }
 
+/// The pages triggered in `[since, until)` (µs).
+pub fn in_period(pages: &[Page], since: i64, until: i64) -> impl Iterator<Item = &Page> {
+    pages
+        .iter()
+        .filter(move |p| p.triggered >= since && p.triggered < until)
+}
+
 /// The headline load of the pages triggered in `[since, until)`, without
 /// the breakdowns (the previous period).
 pub fn load_between(pages: &[Page], config: &Config, since: i64, until: i64) -> Load {
-    let inside: Vec<&Page> = pages
-        .iter()
-        .filter(|p| p.triggered >= since && p.triggered < until)
-        .collect();
+    let inside: Vec<&Page> = in_period(pages, since, until).collect();
     Engine::new(&inside, config).all(&[]).0
 }
 
@@ -389,6 +386,28 @@ impl<'a> Reach<'a> {
     }
 }
 
+impl Reach<'_> {
+    /// The pages that reached each person, in page order: person `k`'s are
+    /// `pages[start[k]..start[k + 1]]`. Returns `(start, pages)`.
+    fn by_person(&self) -> (Vec<usize>, Vec<u32>) {
+        let persons = self.names.len();
+        let mut start = vec![0usize; persons + 1];
+        for &(_, k) in &self.pairs {
+            start[k as usize + 1] += 1;
+        }
+        for k in 0..persons {
+            start[k + 1] += start[k];
+        }
+        let mut fill = start.clone();
+        let mut pages = vec![0u32; self.pairs.len()];
+        for &(i, k) in &self.pairs {
+            pages[fill[k as usize]] = i;
+            fill[k as usize] += 1;
+        }
+        (start, pages)
+    }
+}
+
 /// Each page's team zone (else the default zone), looked up once per team.
 fn team_zones(pages: &[&Page], config: &Config) -> Vec<Tz> {
     let mut cache: PlHashMap<Option<&str>, Tz> = PlHashMap::default();
@@ -398,7 +417,7 @@ fn team_zones(pages: &[&Page], config: &Config) -> Vec<Tz> {
             let team = p.team.as_deref();
             *cache
                 .entry(team)
-                .or_insert_with(|| zone_of(config, None, team))
+                .or_insert_with(|| config.team_timezone(team))
         })
         .collect()
 }
@@ -549,8 +568,9 @@ impl<'p> Engine<'p> {
     /// person reached (that person's own interruptions).
     fn all(&self, splits: &[&Split]) -> (Load, Vec<Vec<Load>>, Vec<Load>) {
         let n = self.pages.len() as u32;
-        let mut all = tally(self.pages, &self.toil, 1, (0..n).map(|i| (i, 0)));
-        let mut all = all.pop().unwrap_or_default();
+        let mut all = tally(self.pages, &self.toil, 1, (0..n).map(|i| (i, 0)))
+            .pop()
+            .unwrap_or_default();
         let mut loads: Vec<Vec<Load>> = splits
             .iter()
             .map(|s| {
@@ -580,19 +600,11 @@ impl<'p> Engine<'p> {
     ) {
         // Each person's notifications, in page order, then time order.
         let persons = self.reach.names.len();
-        let mut start = vec![0usize; persons + 1];
-        for &(_, k) in &self.reach.pairs {
-            start[k as usize + 1] += 1;
-        }
-        for k in 0..persons {
-            start[k + 1] += start[k];
-        }
-        let mut fill = start.clone();
-        let mut notes = vec![(0i64, 0u32); self.reach.pairs.len()];
-        for &(i, k) in &self.reach.pairs {
-            notes[fill[k as usize]] = (self.pages[i as usize].triggered, i);
-            fill[k as usize] += 1;
-        }
+        let (start, reached) = self.reach.by_person();
+        let mut notes: Vec<(i64, u32)> = reached
+            .iter()
+            .map(|&i| (self.pages[i as usize].triggered, i))
+            .collect();
         let mut clock = LocalClock::default();
         let mut overall = Merge::new(1);
         let mut merges: Vec<Merge> = splits.iter().map(|s| Merge::new(s.groups)).collect();
@@ -714,10 +726,7 @@ const MAX_WEEKS: i64 = 10_000;
 
 /// The metrics of the pages triggered in `[since, until)` (µs).
 pub fn compute(pages: &[Page], config: &Config, since: i64, until: i64) -> Metrics {
-    let inside: Vec<&Page> = pages
-        .iter()
-        .filter(|p| p.triggered >= since && p.triggered < until)
-        .collect();
+    let inside: Vec<&Page> = in_period(pages, since, until).collect();
     let engine = Engine::new(&inside, config);
     fn none(v: &Option<Arc<str>>) -> &str {
         v.as_deref().unwrap_or("(none)")
@@ -826,26 +835,27 @@ fn when(clock: &mut LocalClock, at: i64, tz: Tz) -> Option<(i32, u16, Slot)> {
 /// (the what-if replay counts them under every policy).
 #[derive(Debug)]
 pub struct Recipients {
-    /// Per person: their own zone, and the pages that reached them with
-    /// the zone of each page's team.
-    people: Vec<Person>,
+    /// Each person's own zone, if any.
+    own: Vec<Option<Tz>>,
+    /// Person `k`'s pages are `pages[start[k]..start[k + 1]]`.
+    start: Vec<usize>,
+    pages: Vec<u32>,
+    /// Each page's team zone.
+    zones: Vec<Tz>,
 }
-
-/// A person's own zone, and the pages that reached them with the zone of
-/// each page's team.
-type Person = (Option<Tz>, Vec<(u32, Tz)>);
 
 impl Recipients {
     /// Prepare the recipients of `pages`.
     pub fn new(pages: &[Page], config: &Config) -> Recipients {
         let pages: Vec<&Page> = pages.iter().collect();
-        let zones = team_zones(&pages, config);
         let reach = Reach::of(&pages, config);
-        let mut people: Vec<Person> = reach.own.iter().map(|own| (*own, Vec::new())).collect();
-        for &(i, k) in &reach.pairs {
-            people[k as usize].1.push((i, zones[i as usize]));
+        let (start, reached) = reach.by_person();
+        Recipients {
+            own: reach.own,
+            start,
+            pages: reached,
+            zones: team_zones(&pages, config),
         }
-        Recipients { people }
     }
 
     /// Interruptions with page `i` notified at `at[i]` (µs; `None`: it did
@@ -861,12 +871,15 @@ impl Recipients {
         let mut clock = LocalClock::default();
         let (mut overall, mut per) = (Merge::new(1), Merge::new(groups));
         let mut times: Vec<(i64, u32, Tz)> = Vec::new();
-        for (own, pages) in &self.people {
+        for (k, own) in self.own.iter().enumerate() {
             times.clear();
             times.extend(
-                pages
+                self.pages[self.start[k]..self.start[k + 1]]
                     .iter()
-                    .filter_map(|&(i, tz)| at[i as usize].map(|t| (t, group_of[i as usize], tz))),
+                    .filter_map(|&i| {
+                        let i = i as usize;
+                        at[i].map(|t| (t, group_of[i], self.zones[i]))
+                    }),
             );
             if !times.is_sorted_by_key(|n| n.0) {
                 times.sort_by_key(|n| n.0);

@@ -210,16 +210,6 @@ fn sorted_by_trigger(alerts: &LazyFrame) -> Result<bool, Error> {
     Ok(true)
 }
 
-/// Time zone of each team, for RECURRING's time of day.
-fn team_zones(config: &Config) -> (HashMap<String, chrono_tz::Tz>, chrono_tz::Tz) {
-    let zones = config
-        .teams
-        .iter()
-        .filter_map(|(name, t)| t.timezone.map(|tz| (name.clone(), tz)))
-        .collect();
-    (zones, config.timezone)
-}
-
 /// Add the template, the linked incident, the episode and one boolean
 /// column per reason code and evidence kind to the alerts. Lazy in, lazy
 /// out; the incidents are read once, up front.
@@ -231,7 +221,7 @@ pub fn features(
     let th = &config.classify;
     let index = Arc::new(incident_index(incidents)?);
     let lead = us(th.incident_lead);
-    let (zones, default_zone) = team_zones(config);
+    let zones = config.team_zones();
     let lookback = th.recurring_lookback_days;
     let tolerance = u16::try_from(th.recurring_tolerance.as_secs() / 60).unwrap_or(u16::MAX);
 
@@ -357,10 +347,7 @@ pub fn features(
                         .zip(t.iter())
                         .map(|((tid, team_name), t)| {
                             let (tid, t) = (tid?, t?);
-                            let tz = team_name
-                                .and_then(|n| zones.get(n).copied())
-                                .unwrap_or(default_zone);
-                            let (day, minute) = clock.day_minute(t, tz)?;
+                            let (day, minute) = clock.day_minute(t, zones.of(team_name))?;
                             let g = template::hash(tid)
                                 ^ team_name.map_or(0, |n| template::hash(n).rotate_left(1));
                             Some((g, day, minute))

@@ -5,8 +5,6 @@
 //! ([`crate::classify`]: the rules need them); this stage counts them and
 //! describes each template.
 
-use std::sync::Arc;
-
 use polars::prelude::*;
 
 use crate::config::Config;
@@ -84,6 +82,15 @@ fn keys(alerts: &DataFrame) -> Result<(u64, u64), Error> {
     Ok((keyed, seen.len() as u64))
 }
 
+/// A group's pages (paged alerts).
+fn pages() -> Expr {
+    col(s::PAGED)
+        .fill_null(lit(false))
+        .sum()
+        .cast(DataType::UInt64)
+        .alias("pages")
+}
+
 /// Per-template statistics, one row per template, most alerts first (ties
 /// by template id): alerts, pages, noise share, median and p90 duration
 /// (trigger to resolve, seconds; linear interpolation), auto-resolve share,
@@ -91,14 +98,7 @@ fn keys(alerts: &DataFrame) -> Result<(u64, u64), Error> {
 /// template), share triggered in sleep hours (22:00–08:00 in the team's
 /// zone, domain.md's PagerDuty definition), and the services, sorted.
 pub fn template_stats(alerts: LazyFrame, config: &Config) -> LazyFrame {
-    let zones: Arc<PlHashMap<String, chrono_tz::Tz>> = Arc::new(
-        config
-            .teams
-            .iter()
-            .filter_map(|(n, t)| t.timezone.map(|tz| (n.clone(), tz)))
-            .collect(),
-    );
-    let default_zone = config.timezone;
+    let zones = config.team_zones();
     let t = || col("__t");
     alerts
         // Only what the statistics read goes through the sort.
@@ -130,10 +130,7 @@ pub fn template_stats(alerts: LazyFrame, config: &Config) -> LazyFrame {
                             .iter()
                             .zip(t.iter())
                             .map(|(team, t)| {
-                                let tz = team
-                                    .and_then(|n| zones.get(n).copied())
-                                    .unwrap_or(default_zone);
-                                t.and_then(|t| clock.day_minute(t, tz))
+                                t.and_then(|t| clock.day_minute(t, zones.of(team)))
                                     .map(|(_, m)| !(8 * 60..22 * 60).contains(&m))
                             })
                             .collect();
@@ -158,11 +155,7 @@ pub fn template_stats(alerts: LazyFrame, config: &Config) -> LazyFrame {
         .agg([
             col(s::TEMPLATE).first(),
             len().cast(DataType::UInt64).alias("alerts"),
-            col(s::PAGED)
-                .fill_null(lit(false))
-                .sum()
-                .cast(DataType::UInt64)
-                .alias("pages"),
+            pages(),
             col(s::LABEL)
                 .eq(lit("noise"))
                 .cast(DataType::Float64)
@@ -239,11 +232,7 @@ pub fn episodes(alerts: LazyFrame) -> LazyFrame {
                 .otherwise(col(s::RESOLVED_AT).max())
                 .alias("resolved_at"),
             len().cast(DataType::UInt64).alias("alerts"),
-            col(s::PAGED)
-                .fill_null(lit(false))
-                .sum()
-                .cast(DataType::UInt64)
-                .alias("pages"),
+            pages(),
             col(s::LABEL)
                 .eq(lit("noise"))
                 .sum()

@@ -181,11 +181,7 @@ pub fn explain_row(df: &DataFrame, i: usize, config: &Config) -> String {
             ),
             "RECURRING" => {
                 let team = r.str(s::TEAM);
-                let tz = team
-                    .as_deref()
-                    .and_then(|n| config.teams.get(n))
-                    .and_then(|t| t.timezone)
-                    .unwrap_or(config.timezone);
+                let tz = config.team_timezone(team.as_deref());
                 let local = t
                     .and_then(|t| local_day_minute(t, tz))
                     .map(|(_, m)| format!("{:02}:{:02} {tz}", m / 60, m % 60))

@@ -6,13 +6,12 @@
 use polars::prelude::PlHashMap;
 use std::time::Duration;
 
-use chrono::TimeZone;
 use serde::Serialize;
 
 use crate::classify::history::LocalClock;
 use crate::classify::REASONS;
 use crate::config::Config;
-use crate::metrics::{percentile, Page};
+use crate::metrics::{in_period, percentile, Page};
 use crate::whatif::{self, Policy};
 
 /// One recommendation.
@@ -62,12 +61,10 @@ pub fn recommend(
     let weeks = ((until - since) as f64 / (7.0 * 86_400e6)).max(1.0 / 7.0);
     // Hashed, not ordered: the ranking below orders them.
     let mut by: PlHashMap<&str, Vec<&Page>> = PlHashMap::default();
-    for p in pages {
-        if p.triggered >= since && p.triggered < until {
-            by.entry(p.template.as_deref().unwrap_or("(none)"))
-                .or_default()
-                .push(p);
-        }
+    for p in in_period(pages, since, until) {
+        by.entry(p.template.as_deref().unwrap_or("(none)"))
+            .or_default()
+            .push(p);
     }
     // The `top` templates with noise pages, most toil first (ties by text).
     let mut ranked: Vec<(f64, &str, Vec<&Page>)> = by
@@ -156,21 +153,8 @@ pub fn recommend(
                     .iter()
                     .filter(|p| p.has_reason("RECURRING"))
                     .filter_map(|p| {
-                        let tz = p
-                            .team
-                            .as_deref()
-                            .and_then(|t| config.teams.get(t))
-                            .and_then(|t| t.timezone)
-                            .unwrap_or(config.timezone);
-                        chrono::Utc
-                            .timestamp_micros(p.triggered)
-                            .single()
-                            .map(|u| {
-                                let l = u.with_timezone(&tz);
-                                f64::from(
-                                    chrono::Timelike::hour(&l) * 60 + chrono::Timelike::minute(&l),
-                                )
-                            })
+                        let tz = config.team_timezone(p.team.as_deref());
+                        clock.day_minute(p.triggered, tz).map(|(_, m)| f64::from(m))
                     })
                     .collect();
                 minutes.sort_by(f64::total_cmp);
