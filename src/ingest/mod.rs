@@ -21,6 +21,7 @@ pub mod pagerduty_log_entries;
 pub mod pagerduty_rest;
 pub mod parallel;
 pub mod record;
+pub mod scan;
 pub mod servicenow;
 pub mod time;
 
