@@ -100,7 +100,7 @@ fn ingest_and_commit(
     })?;
     let t = std::time::Instant::now();
     let incidents = batch.incidents.clone();
-    let stats = store.commit(spool, incidents)?;
+    let stats = store.commit(spool, incidents, &batch.late)?;
     ingest::timing("commit", t);
     Ok((batch, stats))
 }

@@ -66,6 +66,10 @@ pub const LABELS: &str = "labels";
 /// record. When two exports hold the same alert, the store keeps the copy with
 /// the later `updated_at` (ties: the one ingested last).
 pub const UPDATED_AT: &str = "updated_at";
+/// Ingest only, never stored: on rows an adapter hands on before some of
+/// their fields are settled (Alertmanager's fold), the row of
+/// `ingest::LateFields` that holds those fields.
+pub const OCCURRENCE: &str = "__occurrence";
 
 // ------------------------------------------------------ classify (issue 3) ---
 

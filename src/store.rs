@@ -36,7 +36,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
-use crate::ingest::{timing, Reject};
+use crate::ingest::{timing, LateFields, Reject};
 use crate::schema as s;
 
 /// Version of the store layout; bumped when the canonical schema changes.
@@ -250,8 +250,14 @@ impl Store {
         }
     }
 
-    /// Merge everything spooled, month by month, then the incidents.
-    pub fn commit(&self, spool: Spool, incidents: DataFrame) -> Result<MergeStats, StoreError> {
+    /// Merge everything spooled, month by month (rows that await late
+    /// fields settled with `late`), then the incidents.
+    pub fn commit(
+        &self,
+        spool: Spool,
+        incidents: DataFrame,
+        late: &LateFields,
+    ) -> Result<MergeStats, StoreError> {
         let _lock = self.lock()?;
         let mut alerts = MergeCounts::default();
         let dir = self.dir.join(ALERTS_DIR);
@@ -261,14 +267,13 @@ impl Store {
         })?;
         let mut spool = spool;
         let spool_dir = spool.dir.clone();
-        let months: Vec<(String, MonthBuf)> =
-            std::mem::take(&mut spool.months).into_iter().collect();
+        let months: Vec<(String, Month)> = std::mem::take(&mut spool.months).into_iter().collect();
         // Two months at a time (polars keeps both cores busy inside one only
         // part of the time). Every month is decided before any is renamed
         // into place, so a failure leaves the store as it was.
-        let merge_month = |month: &str, buf: MonthBuf| -> Result<StagedMonth, StoreError> {
+        let merge_month = |month: &str, buf: Month| -> Result<StagedMonth, StoreError> {
             let t = std::time::Instant::now();
-            let batch = buf.into_frame(&spool_dir)?;
+            let batch = buf.into_frame(&spool_dir, late)?;
             let path = dir.join(format!("{month}.parquet"));
             let existing = read_parquet(&path, &s::alerts_schema())?;
             let (mut out, counts) =
@@ -287,7 +292,7 @@ impl Store {
             months.iter().map(|_| None).collect();
         let lanes = 2usize;
         std::thread::scope(|scope| {
-            let mut lane_months: Vec<Vec<(usize, String, MonthBuf)>> =
+            let mut lane_months: Vec<Vec<(usize, String, Month)>> =
                 (0..lanes).map(|_| Vec::new()).collect();
             for (i, (month, buf)) in months.into_iter().enumerate() {
                 lane_months[i % lanes].push((i, month, buf));
@@ -615,10 +620,19 @@ fn write_parquet_file(path: &Path, df: &mut DataFrame) -> Result<(), StoreError>
 
 /// Rows spooled during an ingest, by UTC month of `triggered_at`: kept in
 /// memory up to [`Spool::SPILL_ROWS`] per month, then written to files in a
-/// hidden directory of the store. Dropping a spool removes it.
+/// hidden directory of the store. Rows that await late fields (they carry
+/// [`s::OCCURRENCE`]) are kept apart, and settled at commit. Dropping a
+/// spool removes it.
 pub struct Spool {
     dir: PathBuf,
-    months: BTreeMap<String, MonthBuf>,
+    months: BTreeMap<String, Month>,
+}
+
+/// One month's spooled rows: complete ones, and ones awaiting late fields.
+#[derive(Default)]
+struct Month {
+    complete: MonthBuf,
+    awaiting: MonthBuf,
 }
 
 #[derive(Default)]
@@ -675,6 +689,7 @@ impl Spool {
             by_month.entry(key).or_default().push(i as IdxSize);
         }
         let single = by_month.len() == 1;
+        let awaiting = df.column(s::OCCURRENCE).is_ok();
         for (month, idx) in by_month {
             let part = if single {
                 df.clone()
@@ -682,12 +697,22 @@ impl Spool {
                 df.take(&IdxCa::from_vec(PlSmallStr::EMPTY, idx))
                     .map_err(pe)?
             };
-            let buf = self.months.entry(month).or_default();
+            let entry = self.months.entry(month).or_default();
+            let buf = if awaiting {
+                &mut entry.awaiting
+            } else {
+                &mut entry.complete
+            };
             buf.rows += part.height();
             buf.frames.push(part);
         }
         // Bound memory by the rows held over all months, not per month.
-        if self.months.values().map(|b| b.rows).sum::<usize>() >= Self::SPILL_ROWS {
+        let held: usize = self
+            .months
+            .values()
+            .map(|m| m.complete.rows + m.awaiting.rows)
+            .sum();
+        if held >= Self::SPILL_ROWS {
             self.spill()?;
         }
         Ok(())
@@ -695,7 +720,13 @@ impl Spool {
 
     /// Write every month's rows held in memory to a spool file.
     fn spill(&mut self) -> Result<(), StoreError> {
-        for (month, buf) in &mut self.months {
+        let bufs = self.months.iter_mut().flat_map(|(month, m)| {
+            [
+                (month.clone(), &mut m.complete),
+                (format!("{month}-late"), &mut m.awaiting),
+            ]
+        });
+        for (month, buf) in bufs {
             if buf.frames.is_empty() {
                 continue;
             }
@@ -728,6 +759,26 @@ impl MonthBuf {
             path: dir.to_path_buf(),
             source,
         })
+    }
+}
+
+impl Month {
+    /// The month's rows, those that awaited late fields settled, stacked.
+    fn into_frame(self, dir: &Path, late: &LateFields) -> Result<DataFrame, StoreError> {
+        let pe = |source| StoreError::Parquet {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let mut frame = self.complete.into_frame(dir)?;
+        if !self.awaiting.frames.is_empty() || !self.awaiting.files.is_empty() {
+            let settled = late.settle(self.awaiting.into_frame(dir)?).map_err(pe)?;
+            if frame.height() == 0 {
+                return Ok(settled);
+            }
+            frame.vstack_mut_owned(settled).map_err(pe)?;
+            frame.rechunk_mut();
+        }
+        Ok(frame)
     }
 }
 

@@ -295,3 +295,167 @@ fn a_large_ingest_spills_to_disk_and_loses_nothing() {
         stderr(&o)
     );
 }
+
+#[test]
+fn alertmanager_occurrences_settle_in_the_store() {
+    // Alertmanager rows go to the spool when first seen and their folded
+    // fields are filled in at commit: two files (the second's occurrences
+    // numbered after the first's) and a PagerDuty row in the same month.
+    let dir = tempfile::tempdir().unwrap();
+    let pd = dir.path().join("pd.csv");
+    std::fs::write(
+        &pd,
+        format!(
+            "{}\nPX1,1,Disk full,web,ops,2023-02-06T13:10:00Z,2023-02-06T13:40:00Z,false,high\n",
+            PAGERDUTY_CSV_HEADER.join(",")
+        ),
+    )
+    .unwrap();
+    let config = dir.path().join("alertsift.toml");
+    std::fs::write(&config, "[paging]\nalertmanager_receivers = [\"sms\"]\n").unwrap();
+    let store = dir.path().join("s");
+    let (a, b) = (
+        fixture("alertmanager/webhooks.jsonl"),
+        fixture("alertmanager/edge-cases.jsonl"),
+    );
+    let args = [
+        "ingest",
+        a.to_str().unwrap(),
+        pd.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ];
+    let o = alertsift(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let df = store_alerts(&store);
+    assert_eq!(df.height(), 5);
+    assert!(df.column("__occurrence").is_err());
+    // The values alertmanager_folds_resends and alertmanager_edge_cases
+    // work out from the fixtures.
+    let i = row(&df, "alert_id", "1a30ba71cca2921f@2023-02-06T13:08:45.828Z");
+    assert_eq!(
+        time(&df, "resolved_at", i).as_deref(),
+        Some("2023-02-06T13:19:45.828Z")
+    );
+    assert_eq!(flag(&df, "auto_resolved", i), Some(true));
+    assert_eq!(count(&df, "repeat_count", i), Some(2));
+    assert_eq!(flag(&df, "paged", i), Some(true));
+    assert_eq!(
+        time(&df, "updated_at", i).as_deref(),
+        Some("2023-02-06T13:20:00Z")
+    );
+    let i = row(&df, "alert_id", "00000000000000aa@2023-02-06T13:30:00Z");
+    assert_eq!(time(&df, "resolved_at", i), None);
+    assert_eq!(flag(&df, "paged", i), Some(false));
+    let i = row(&df, "alert_id", "bd787e10f8448166@2024-01-01T09:00:00Z");
+    assert_eq!(
+        time(&df, "resolved_at", i).as_deref(),
+        Some("2024-01-01T09:30:00Z")
+    );
+    assert_eq!(count(&df, "repeat_count", i), Some(1));
+    assert_eq!(
+        time(&df, "updated_at", i).as_deref(),
+        Some("2024-01-01T09:31:00Z")
+    );
+    // Only `sms` pages; the edge cases were sent to `pager`.
+    assert_eq!(flag(&df, "paged", i), Some(false));
+    let i = row(&df, "alert_id", "00000000000000bb@2024-01-01T12:00:00Z");
+    assert_eq!(time(&df, "resolved_at", i), None);
+    assert_eq!(count(&df, "repeat_count", i), Some(1));
+    // The PagerDuty row is as it was read.
+    let i = row(&df, "alert_id", "PX1");
+    assert_eq!(
+        time(&df, "resolved_at", i).as_deref(),
+        Some("2023-02-06T13:40:00Z")
+    );
+    assert_eq!(flag(&df, "auto_resolved", i), Some(false));
+    // Re-ingesting changes nothing.
+    let o = alertsift(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("0 new, 0 updated, 5 unchanged"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_large_alertmanager_ingest_spills_and_settles_every_occurrence() {
+    // More occurrences than the spool holds in memory, so rows awaiting
+    // their folded fields go to disk and come back at commit.
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    run_demo(
+        dir.path(),
+        &demo,
+        &[
+            "--alerts",
+            "300000",
+            "--weeks",
+            "8",
+            "--only",
+            "alertmanager",
+            "--seed",
+            "5",
+        ],
+    );
+    let file = demo.join("alertmanager-webhooks.jsonl");
+    // Worked out from the file with serde_json alone: every occurrence,
+    // and those with a resolved notification.
+    let mut all = std::collections::HashSet::new();
+    let mut resolved = std::collections::HashSet::new();
+    let text = std::fs::read_to_string(&file).unwrap();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        for a in v["alerts"].as_array().unwrap() {
+            let key = (
+                a["fingerprint"].as_str().unwrap().to_string(),
+                a["startsAt"].as_str().unwrap().to_string(),
+            );
+            if a["status"] == "resolved" {
+                resolved.insert(key.clone());
+            }
+            all.insert(key);
+        }
+    }
+    assert!(
+        all.len() > alertsift::store::Spool::SPILL_ROWS,
+        "{}",
+        all.len()
+    );
+    let store = dir.path().join("s");
+    let config = demo.join("alertsift.toml");
+    let o = alertsift(
+        dir.path(),
+        &[
+            "ingest",
+            file.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let df = store_alerts(&store);
+    assert_eq!(df.height(), all.len());
+    assert!(df.column("__occurrence").is_err());
+    let with_end = df
+        .column("resolved_at")
+        .unwrap()
+        .is_not_null()
+        .sum()
+        .unwrap();
+    assert_eq!(with_end as usize, resolved.len());
+    let auto = df
+        .column("auto_resolved")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .sum()
+        .unwrap();
+    assert_eq!(auto as usize, resolved.len());
+}

@@ -106,7 +106,8 @@ impl<'a> Pairs<'a> {
     fn scan(object: &'a str) -> Res<Pairs<'a>> {
         let mut pairs = Vec::new();
         Scanner::new(object).object(|s, k| {
-            pairs.push((Str(k), Str(s.string()?)));
+            let k = std::str::from_utf8(k).map_err(|_| Bad)?;
+            pairs.push((Str(Cow::Borrowed(k)), Str(s.string()?)));
             Ok(())
         })?;
         Ok(Pairs::from_unsorted(pairs))
@@ -302,13 +303,13 @@ fn needs_pairs(status: Option<&Str<'_>>, fingerprint: bool, full: bool) -> bool 
 fn scan_alert<'a>(s: &mut Scanner<'a>, full: bool) -> Res<Alert<'a>> {
     let (mut status, mut starts_at, mut ends_at, mut fingerprint) = (None, None, None, None);
     let (mut labels, mut annotations) = (None, None);
-    s.object(|s, key| match key.as_ref() {
-        "status" => once(&mut status, s.opt_string()?.map(Str)),
-        "labels" => once(&mut labels, s.string_object()?),
-        "annotations" => once(&mut annotations, s.string_object()?),
-        "startsAt" => once(&mut starts_at, Str(s.string()?)),
-        "endsAt" => once(&mut ends_at, s.opt_string()?.map(Str)),
-        "fingerprint" => once(&mut fingerprint, s.opt_string()?.map(Str)),
+    s.object(|s, key| match key {
+        b"status" => once(&mut status, s.opt_string()?.map(Str)),
+        b"labels" => once(&mut labels, s.string_object()?),
+        b"annotations" => once(&mut annotations, s.string_object()?),
+        b"startsAt" => once(&mut starts_at, Str(s.string()?)),
+        b"endsAt" => once(&mut ends_at, s.opt_string()?.map(Str)),
+        b"fingerprint" => once(&mut fingerprint, s.opt_string()?.map(Str)),
         _ => s.skip(),
     })?;
     let (status, ends_at, fingerprint) =
@@ -454,12 +455,12 @@ fn scan_payload<'a>(
 ) -> Res<Scanned<'a>> {
     let (mut receiver, mut received_at, mut truncated, mut version) = (None, None, None, None);
     let mut alerts = None;
-    s.object(|s, key| match key.as_ref() {
-        "receiver" => once(&mut receiver, s.opt_string()?),
-        "receivedAt" | "received_at" | "timestamp" => once(&mut received_at, s.opt_string()?),
-        "truncatedAlerts" => once(&mut truncated, s.opt_u64()?),
-        "version" => once(&mut version, s.opt_string()?),
-        "alerts" => {
+    s.object(|s, key| match key {
+        b"receiver" => once(&mut receiver, s.opt_string()?),
+        b"receivedAt" | b"received_at" | b"timestamp" => once(&mut received_at, s.opt_string()?),
+        b"truncatedAlerts" => once(&mut truncated, s.opt_u64()?),
+        b"version" => once(&mut version, s.opt_string()?),
+        b"alerts" => {
             let mut read = Vec::new();
             s.array(|s| {
                 let m = s.mark();
@@ -484,7 +485,7 @@ fn scan_payload<'a>(
             })?;
             once(&mut alerts, read)
         }
-        "payload" | "body" => match wrapped.as_deref_mut() {
+        b"payload" | b"body" => match wrapped.as_deref_mut() {
             Some(slot) => {
                 let inner = scan_payload(s, base, service_label, team_label, None)?;
                 once(slot, inner)
@@ -588,120 +589,90 @@ struct Fold {
     updated: Vec<Option<i64>>,
 }
 
-/// Occurrence rows as first seen, set aside in Arrow files of
-/// [`Parts::ROWS`] rows until the end of the file.
-struct Parts {
-    dir: tempfile::TempDir,
-    files: Vec<(std::path::PathBuf, usize)>,
+/// Occurrence rows as first seen, handed to the store's spool in frames of
+/// [`Rows::ROWS`], each row with its occurrence number
+/// ([`crate::schema::OCCURRENCE`]); the fields that later notifications
+/// change are settled when the file is read ([`super::LateFields`]).
+struct Rows {
     building: super::AlertColumns,
+    /// The occurrence number of the first row being built.
+    first: usize,
     failed: Option<String>,
 }
 
-impl Parts {
-    const ROWS: usize = 262_144;
+impl Rows {
+    const ROWS: usize = 65_536;
 
-    fn new(ctx: &Ctx<'_>) -> Result<Parts, IngestError> {
-        let dir = tempfile::Builder::new()
-            .prefix("alertsift-am-")
-            .tempdir()
-            .map_err(|e| ctx.io(e))?;
-        Ok(Parts {
-            dir,
-            files: Vec::new(),
-            building: super::AlertColumns::default(),
-            failed: None,
-        })
-    }
-
-    fn push(&mut self, ctx: &Ctx<'_>, mut r: AlertRecord, labels: Option<&str>) {
+    fn push(&mut self, ctx: &mut Ctx<'_>, mut r: AlertRecord, labels: Option<&str>) {
         super::resolve_team(ctx.config, &mut r.team, r.service.as_deref());
         self.building
             .push_with_labels(ctx.format.source(), &r, labels);
-        if self.building.len() >= Self::ROWS && self.failed.is_none() {
-            if let Err(e) = self.set_aside() {
-                self.failed = Some(e);
-            }
+        if self.building.len() >= Self::ROWS {
+            self.hand_on(ctx);
         }
     }
 
-    fn set_aside(&mut self) -> Result<(), String> {
-        let mut frame = std::mem::take(&mut self.building)
-            .finish()
-            .map_err(|e| e.to_string())?;
-        let path = self
-            .dir
-            .path()
-            .join(format!("{:05}.arrow", self.files.len()));
-        let f = std::fs::File::create(&path).map_err(|e| e.to_string())?;
-        use polars::prelude::SerWriter;
-        polars::prelude::IpcWriter::new(std::io::BufWriter::new(f))
-            .finish(&mut frame)
-            .map_err(|e| e.to_string())?;
-        self.files.push((path, frame.height()));
-        Ok(())
-    }
-
-    /// Read the parts back in order, with the folded fields filled in, and
-    /// hand them to the sink.
-    fn finish(mut self, ctx: &mut Ctx<'_>, fold: &Fold) -> Result<(), IngestError> {
-        use polars::prelude::*;
-        if let Some(e) = self.failed.take() {
-            return Err(IngestError::Spool { message: e });
+    /// Hand the rows built so far to the sink.
+    fn hand_on(&mut self, ctx: &mut Ctx<'_>) {
+        use polars::prelude::{IdxCa, IdxSize, IntoColumn};
+        if self.building.is_empty() || self.failed.is_some() {
+            return;
         }
-        let last = std::mem::take(&mut self.building)
-            .finish()
-            .map_err(IngestError::Frame)?;
-        let mut start = 0usize;
-        // One part in memory at a time: read it, fill in the folded fields,
-        // hand it on.
-        let files = std::mem::take(&mut self.files);
-        let mut next_part = files.iter().map(|(path, _)| {
-            std::fs::File::open(path)
-                .map_err(|e| e.to_string())
-                .and_then(|f| IpcReader::new(f).finish().map_err(|e| e.to_string()))
-        });
-        let mut last = Some(last);
-        loop {
-            let frame = match next_part.next() {
-                Some(part) => part,
-                None => match last.take() {
-                    Some(frame) => Ok(frame),
-                    None => break,
-                },
-            };
-            let mut frame = frame.map_err(|message| IngestError::Spool { message })?;
-            let end = start + frame.height();
-            let resolved = &fold.resolved[start..end];
-            let columns = [
-                super::record::instants(crate::schema::RESOLVED_AT, resolved.iter().copied()),
-                super::record::bools(
-                    crate::schema::AUTO_RESOLVED,
-                    resolved.iter().map(|r| r.map(|_| true)).collect(),
-                ),
-                super::record::counts(
-                    crate::schema::REPEAT_COUNT,
-                    fold.repeat[start..end].iter().map(|c| Some(*c)).collect(),
-                ),
-                super::record::bools(
-                    crate::schema::PAGED,
-                    fold.paged[start..end].iter().map(|p| Some(*p)).collect(),
-                ),
-                super::record::instants(
-                    crate::schema::UPDATED_AT,
-                    fold.updated[start..end].iter().copied(),
-                ),
-            ];
-            for c in columns {
-                frame.with_column(c.into()).map_err(IngestError::Frame)?;
-            }
-            start = end;
-            ctx.report.alerts += frame.height() as u64;
+        let result = (|| -> Result<(), String> {
+            let mut frame = std::mem::take(&mut self.building)
+                .finish()
+                .map_err(|e| e.to_string())?;
+            let n = frame.height();
+            let numbers = (self.first..self.first + n)
+                .map(IdxSize::try_from)
+                .collect::<Result<Vec<IdxSize>, _>>()
+                .map_err(|_| "more occurrences than one ingest can number".to_string())?;
+            frame
+                .with_column(
+                    IdxCa::from_vec(crate::schema::OCCURRENCE.into(), numbers).into_column(),
+                )
+                .map_err(|e| e.to_string())?;
+            self.first += n;
+            ctx.report.alerts += n as u64;
             ctx.sink
                 .push_alert_frame(frame)
-                .map_err(IngestError::Frame)?;
+                .map_err(|e| e.to_string())?;
             ctx.flush(false);
+            Ok(())
+        })();
+        if let Err(e) = result {
+            self.failed = Some(e);
         }
-        Ok(())
+    }
+
+    /// Hand on the last rows, and the settled fields of every occurrence.
+    fn finish(mut self, ctx: &mut Ctx<'_>, fold: Fold) -> Result<(), IngestError> {
+        use polars::prelude::*;
+        self.hand_on(ctx);
+        if let Some(message) = self.failed.take() {
+            return Err(IngestError::Spool { message });
+        }
+        let Fold {
+            resolved,
+            repeat,
+            paged,
+            updated,
+        } = fold;
+        let height = resolved.len();
+        let auto = resolved.iter().map(|r| r.map(|_| true)).collect();
+        let columns = [
+            super::record::instants(crate::schema::RESOLVED_AT, resolved),
+            super::record::bools(crate::schema::AUTO_RESOLVED, auto),
+            super::record::counts(
+                crate::schema::REPEAT_COUNT,
+                repeat.into_iter().map(Some).collect(),
+            ),
+            super::record::bools(crate::schema::PAGED, paged.into_iter().map(Some).collect()),
+            super::record::instants(crate::schema::UPDATED_AT, updated),
+        ];
+        let frame = DataFrame::new(height, columns.into_iter().map(Column::from).collect())
+            .map_err(IngestError::Frame)?;
+        ctx.sink.late.append(frame).map_err(IngestError::Frame)
     }
 }
 
@@ -718,7 +689,11 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     // ordinal); the rest of each row is written once, and set aside to disk
     // in parts so memory does not grow with the file.
     let mut fold = Fold::default();
-    let mut parts = Parts::new(ctx)?;
+    let mut rows = Rows {
+        building: super::AlertColumns::default(),
+        first: ctx.sink.late.len(),
+        failed: None,
+    };
     let mut receivers: BTreeSet<String> = BTreeSet::new();
     let (mut notifications, mut truncated, mut versions) = (0u64, 0u64, BTreeSet::new());
     let produced = super::parallel::pipeline(
@@ -859,15 +834,13 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                     fold.repeat.push(u32::from(a.resolved.is_none()));
                     fold.paged.push(pages);
                     fold.updated.push(seen);
-                    parts.push(ctx, record, a.labels.as_deref());
+                    rows.push(ctx, record, a.labels.as_deref());
                 }
             }
         },
     );
     let n = produced.map_err(|e| ctx.io(e))?;
-    let t = std::time::Instant::now();
-    parts.finish(ctx, &fold)?;
-    super::timing("alertmanager: occurrences to the store's spool", t);
+    rows.finish(ctx, fold)?;
     ctx.report.records = n;
     ctx.report.notes.push(format!(
         "{notifications} notification(s) folded into {} occurrence(s)",
@@ -1038,6 +1011,8 @@ mod tests {
             format!(r#"{{"alerts":[],"truncatedAlerts":-1}}"#),
             format!(r#"{{"alerts":[],"truncatedAlerts":1.0}}"#),
             format!(r#"{{"receiver":"pager"}}"#),
+            // An escaped key (serde_json reads `\u0061lerts` as `alerts`).
+            format!(r#"{{"receiver":"pager","\u0061lerts":[{alert}]}}"#),
             format!(r#"{{"payload":{{"alerts":[]}},"body":{{"alerts":[]}}}}"#),
             format!(r#"["pager",[{alert}]]"#),
             // Not JSON: truncated, trailing text, a lone surrogate, a

@@ -307,26 +307,23 @@ pub fn read_records<R: Read>(
 }
 
 /// Append up to `chunk` bytes from `reader` to `buf`; returns how many (0 at
-/// the end of the input).
+/// the end of the input). Reads into the vector's spare capacity (no zeroing
+/// of a chunk per call, which cost more than the reading when the reader
+/// hands over less than a chunk at a time).
 pub fn read_more<R: Read>(
     reader: &mut R,
     buf: &mut Vec<u8>,
     chunk: usize,
 ) -> std::io::Result<usize> {
     let old = buf.len();
-    buf.resize(old + chunk, 0);
-    let n = loop {
-        match reader.read(&mut buf[old..]) {
-            Ok(n) => break n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                buf.truncate(old);
-                return Err(e);
-            }
+    buf.reserve(chunk);
+    match reader.by_ref().take(chunk as u64).read_to_end(buf) {
+        Ok(n) => Ok(n),
+        Err(e) => {
+            buf.truncate(old);
+            Err(e)
         }
-    };
-    buf.truncate(old + n);
-    Ok(n)
+    }
 }
 
 fn start_record(st: &mut Scan, i: usize) {

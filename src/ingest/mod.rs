@@ -276,6 +276,62 @@ pub struct Sink {
     pub rejects: Vec<Reject>,
     /// PagerDuty log entries by incident id, read before the incidents.
     pub pd_log: pagerduty_log_entries::LogIndex,
+    /// Fields settled at the end of a file, for rows handed on before.
+    pub late: LateFields,
+}
+
+/// Fields that an adapter settles only when its whole file is read
+/// (Alertmanager: each occurrence's resolution, re-sends, paging and last
+/// update). Rows handed on before then carry [`schema::OCCURRENCE`]
+/// (`crate::schema::OCCURRENCE`), their row here; [`LateFields::settle`]
+/// fills the fields in and drops that column. Rows go to the store's spool as
+/// they are first seen, so nothing waits for the end of the file but these
+/// few fixed-width columns.
+#[derive(Default)]
+pub struct LateFields {
+    /// Row `i` holds occurrence `i`'s fields (columns of the alerts schema).
+    columns: Option<DataFrame>,
+}
+
+impl LateFields {
+    /// Occurrences held: the number the next file's occurrences start from.
+    pub fn len(&self) -> usize {
+        self.columns.as_ref().map_or(0, DataFrame::height)
+    }
+
+    /// True when no adapter left fields to settle.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Add the next occurrences' fields (one row each, in order).
+    pub fn append(&mut self, columns: DataFrame) -> polars::prelude::PolarsResult<()> {
+        match &mut self.columns {
+            None => self.columns = Some(columns),
+            Some(all) => {
+                all.vstack_mut_owned(columns)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A frame with its late fields filled in and [`crate::schema::OCCURRENCE`]
+    /// dropped; a frame without that column is returned as it is.
+    pub fn settle(&self, frame: DataFrame) -> polars::prelude::PolarsResult<DataFrame> {
+        use polars::prelude::*;
+        let Ok(occurrence) = frame.column(crate::schema::OCCURRENCE) else {
+            return Ok(frame);
+        };
+        let columns = self.columns.as_ref().ok_or_else(
+            || polars_err!(ComputeError: "rows wait for late fields that no adapter gave"),
+        )?;
+        let settled = columns.take(occurrence.idx()?)?;
+        let mut frame = frame.drop(crate::schema::OCCURRENCE)?;
+        for c in settled.columns() {
+            frame.with_column(c.clone())?;
+        }
+        Ok(frame)
+    }
 }
 
 impl Sink {
@@ -668,6 +724,9 @@ pub struct Batch {
     pub rejects: Vec<Reject>,
     /// Per-input counts, in input order.
     pub inputs: Vec<InputReport>,
+    /// Fields of alert rows handed on before their file was read to the
+    /// end; whoever holds those rows settles them with it.
+    pub late: LateFields,
 }
 
 /// Decide the format of one input.
@@ -719,10 +778,11 @@ pub fn ingest(
         frames.push(df);
         Ok(())
     })?;
-    let mut frames = frames.into_iter();
-    if let Some(mut all) = frames.next() {
+    let mut frames = frames.into_iter().map(|f| batch.late.settle(f));
+    if let Some(all) = frames.next() {
+        let mut all = all?;
         for f in frames {
-            all.vstack_mut_owned(f)?;
+            all.vstack_mut_owned(f?)?;
         }
         all.rechunk_mut();
         batch.alerts = all;
@@ -812,7 +872,10 @@ pub fn ingest_with(
         }
     }
     let Sink {
-        incidents, rejects, ..
+        incidents,
+        rejects,
+        late,
+        ..
     } = sink;
     let alerts = DataFrame::empty_with_schema(&crate::schema::alerts_schema());
     Ok(Batch {
@@ -820,6 +883,7 @@ pub fn ingest_with(
         incidents: incidents.finish()?,
         rejects,
         inputs: reports.into_values().collect(),
+        late,
     })
 }
 

@@ -392,7 +392,12 @@ fn json_string(s: &str, out: &mut String) {
 fn json_escape(s: &str, out: &mut String) {
     use std::fmt::Write;
     let mut rest = s;
-    while let Some(i) = rest.find(|c: char| c == '"' || c == '\\' || c < ' ') {
+    // Bytes, not chars: every byte that needs escaping is ASCII, so where
+    // one is found is a char boundary.
+    while let Some(i) = rest
+        .bytes()
+        .position(|b| b == b'"' || b == b'\\' || b < b' ')
+    {
         out.push_str(&rest[..i]);
         let c = rest[i..].chars().next().unwrap_or(' ');
         match c {

@@ -135,10 +135,12 @@ impl<'a> Scanner<'a> {
     }
 
     /// An object: `member` is called with each key, the scanner at its
-    /// value, and must consume the value.
+    /// value, and must consume the value. A key with an escape in it is
+    /// [`Bad`]: serde_json would match `"\u0073tatus"` to `status`, and no
+    /// export writes keys so.
     pub fn object(
         &mut self,
-        mut member: impl FnMut(&mut Scanner<'a>, Cow<'a, str>) -> Res<()>,
+        mut member: impl FnMut(&mut Scanner<'a>, &'a [u8]) -> Res<()>,
     ) -> Res<()> {
         self.eat(b'{')?;
         self.enter()?;
@@ -148,7 +150,7 @@ impl<'a> Scanner<'a> {
             return Ok(());
         }
         loop {
-            let key = self.string()?;
+            let key = self.key()?;
             self.eat(b':')?;
             member(self, key)?;
             match self.peek() {
@@ -232,6 +234,38 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// A key: a string with no escape in it, as its bytes (UTF-8, whole
+    /// characters: it lies between two quotes); anything else is [`Bad`].
+    fn key(&mut self) -> Res<&'a [u8]> {
+        self.eat(b'"')?;
+        let b = self.bytes();
+        let end = special(b, self.i);
+        if b.get(end) != Some(&b'"') {
+            return Err(Bad);
+        }
+        let key = &b[self.i..end];
+        self.i = end + 1;
+        Ok(key)
+    }
+
+    /// A string, checked (escapes and all) and skipped.
+    fn skip_string(&mut self) -> Res<()> {
+        self.eat(b'"')?;
+        let b = self.bytes();
+        let mut i = self.i;
+        loop {
+            i = special(b, i);
+            match b.get(i) {
+                Some(b'"') => {
+                    self.i = i + 1;
+                    return Ok(());
+                }
+                Some(b'\\') => i = skip_escape(b, i + 1)?,
+                _ => return Err(Bad),
+            }
+        }
+    }
+
     /// A string or `null`.
     pub fn opt_string(&mut self) -> Res<Option<Cow<'a, str>>> {
         if self.null() {
@@ -269,14 +303,14 @@ impl<'a> Scanner<'a> {
     /// An object whose values are all strings, skipped; its text.
     pub fn string_object(&mut self) -> Res<&'a str> {
         let m = self.mark();
-        self.object(|s, _| s.string().map(drop))?;
+        self.object(|s, _| s.skip_string())?;
         self.since(m)
     }
 
     /// Any value, checked and skipped.
     pub fn skip(&mut self) -> Res<()> {
         match self.peek().ok_or(Bad)? {
-            b'"' => self.string().map(drop),
+            b'"' => self.skip_string(),
             b'{' => self.object(|s, _| s.skip()),
             b'[' => self.array(Scanner::skip),
             b't' => self.literal(b"true"),
@@ -402,6 +436,33 @@ fn unescape(b: &[u8], i: usize, out: &mut String) -> Res<usize> {
     };
     out.push(c);
     Ok(i + 1)
+}
+
+/// Check the escape after a backslash at `i - 1`, as [`unescape`] reads
+/// it; where the text goes on.
+fn skip_escape(b: &[u8], i: usize) -> Res<usize> {
+    match b.get(i).ok_or(Bad)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(i + 1),
+        b'u' => {
+            let hi = hex4(b, i + 1)?;
+            if (0xDC00..0xE000).contains(&hi) {
+                return Err(Bad);
+            }
+            if !(0xD800..0xDC00).contains(&hi) {
+                return Ok(i + 5);
+            }
+            if b.get(i + 5..i + 7) != Some(b"\\u") {
+                return Err(Bad);
+            }
+            let lo = hex4(b, i + 7)?;
+            if (0xDC00..0xE000).contains(&lo) {
+                Ok(i + 11)
+            } else {
+                Err(Bad)
+            }
+        }
+        _ => Err(Bad),
+    }
 }
 
 fn hex4(b: &[u8], i: usize) -> Res<u32> {
