@@ -686,8 +686,8 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let mut occurrences: polars::prelude::PlHashMap<(u64, i64), usize> =
         polars::prelude::PlHashMap::default();
     // What later notifications may change, for every occurrence (by its
-    // ordinal); the rest of each row is written once, and set aside to disk
-    // in parts so memory does not grow with the file.
+    // ordinal); the rest of each row is handed to the store's spool when
+    // first seen, so memory does not grow with the file.
     let mut fold = Fold::default();
     let mut rows = Rows {
         building: super::AlertColumns::default(),
