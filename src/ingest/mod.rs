@@ -282,8 +282,8 @@ pub struct Sink {
 
 /// Fields that an adapter settles only when its whole file is read
 /// (Alertmanager: each occurrence's resolution, re-sends, paging and last
-/// update). Rows handed on before then carry [`schema::OCCURRENCE`]
-/// (`crate::schema::OCCURRENCE`), their row here; [`LateFields::settle`]
+/// update). Rows handed on before then carry [`crate::schema::OCCURRENCE`],
+/// their row here; [`LateFields::settle`]
 /// fills the fields in and drops that column. Rows go to the store's spool as
 /// they are first seen, so nothing waits for the end of the file but these
 /// few fixed-width columns.
