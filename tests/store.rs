@@ -8,6 +8,22 @@ fn rows_in(store: &Path) -> usize {
     store_alerts(store).height()
 }
 
+/// `alertsift ingest INPUTS --store STORE --config CONFIG`, which must
+/// succeed; its stderr.
+fn ingest_ok(dir: &Path, inputs: &[&Path], store: &Path, config: &Path) -> String {
+    let mut args = vec!["ingest"];
+    args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
+    args.extend([
+        "--store",
+        store.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    let o = alertsift(dir, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    stderr(&o)
+}
+
 #[test]
 fn ingesting_the_same_export_twice_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -258,16 +274,7 @@ fn a_large_ingest_spills_to_disk_and_loses_nothing() {
     let store = dir.path().join("s");
     let csv = demo.join("pagerduty-incidents.csv");
     let config = demo.join("alertsift.toml");
-    let args = [
-        "ingest",
-        csv.to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-    ];
-    let o = alertsift(dir.path(), &args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    ingest_ok(dir.path(), &[&csv], &store, &config);
     let df = store_alerts(&store);
     assert_eq!(df.height(), truth.len());
     // Sorted by trigger time across partitions, every truth id present.
@@ -287,12 +294,10 @@ fn a_large_ingest_spills_to_disk_and_loses_nothing() {
         .unwrap();
     let t: Vec<i64> = t.i64().unwrap().iter().map(|v| v.unwrap()).collect();
     assert!(t.windows(2).all(|w| w[0] <= w[1]));
-    let o = alertsift(dir.path(), &args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = ingest_ok(dir.path(), &[&csv], &store, &config);
     assert!(
-        stderr(&o).contains(&format!("0 new, 0 updated, {} unchanged", truth.len())),
-        "{}",
-        stderr(&o)
+        err.contains(&format!("0 new, 0 updated, {} unchanged", truth.len())),
+        "{err}"
     );
 }
 
@@ -318,18 +323,8 @@ fn alertmanager_occurrences_settle_in_the_store() {
         fixture("alertmanager/webhooks.jsonl"),
         fixture("alertmanager/edge-cases.jsonl"),
     );
-    let args = [
-        "ingest",
-        a.to_str().unwrap(),
-        pd.to_str().unwrap(),
-        b.to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-    ];
-    let o = alertsift(dir.path(), &args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let inputs = [a.as_path(), &pd, &b];
+    ingest_ok(dir.path(), &inputs, &store, &config);
     let df = store_alerts(&store);
     assert_eq!(df.height(), 5);
     assert!(df.column("__occurrence").is_err());
@@ -373,13 +368,8 @@ fn alertmanager_occurrences_settle_in_the_store() {
     );
     assert_eq!(flag(&df, "auto_resolved", i), Some(false));
     // Re-ingesting changes nothing.
-    let o = alertsift(dir.path(), &args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("0 new, 0 updated, 5 unchanged"),
-        "{}",
-        stderr(&o)
-    );
+    let err = ingest_ok(dir.path(), &inputs, &store, &config);
+    assert!(err.contains("0 new, 0 updated, 5 unchanged"), "{err}");
 }
 
 #[test]
@@ -428,18 +418,7 @@ fn a_large_alertmanager_ingest_spills_and_settles_every_occurrence() {
     );
     let store = dir.path().join("s");
     let config = demo.join("alertsift.toml");
-    let o = alertsift(
-        dir.path(),
-        &[
-            "ingest",
-            file.to_str().unwrap(),
-            "--store",
-            store.to_str().unwrap(),
-            "--config",
-            config.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    ingest_ok(dir.path(), &[&file], &store, &config);
     let df = store_alerts(&store);
     assert_eq!(df.height(), all.len());
     assert!(df.column("__occurrence").is_err());

@@ -205,6 +205,14 @@ fn fingerprint_key(fp: &str) -> u64 {
     h
 }
 
+/// The labels that name an alert's service and team (`[ingest]
+/// service_label`, `team_label`).
+#[derive(Clone, Copy)]
+struct Names<'a> {
+    service: &'a str,
+    team: &'a str,
+}
+
 /// One alert of a payload, fully read on a worker thread.
 #[derive(Debug, PartialEq)]
 struct AmAlert {
@@ -264,30 +272,18 @@ struct Notification {
 /// Read one alert's text: by the fast scanner, else by serde_json (whose
 /// message names what is wrong). `full`: build the whole row even for a
 /// resolved alert.
-fn parse_alert(
-    raw: &str,
-    base: usize,
-    full: bool,
-    service_label: &str,
-    team_label: &str,
-) -> Result<Seen, String> {
+fn parse_alert(raw: &str, base: usize, full: bool, names: Names<'_>) -> Result<Seen, String> {
     let mut s = Scanner::new(raw);
     match scan_alert(&mut s, full).and_then(|a| s.end().map(|()| a)) {
-        Ok(alert) => build_alert(alert, raw, base, full, service_label, team_label),
-        Err(Bad) => serde_alert(raw, base, full, service_label, team_label),
+        Ok(alert) => build_alert(alert, raw, base, full, names),
+        Err(Bad) => serde_alert(raw, base, full, names),
     }
 }
 
 /// Read one alert's text by serde_json alone.
-fn serde_alert(
-    raw: &str,
-    base: usize,
-    full: bool,
-    service_label: &str,
-    team_label: &str,
-) -> Result<Seen, String> {
+fn serde_alert(raw: &str, base: usize, full: bool, names: Names<'_>) -> Result<Seen, String> {
     let alert = serde_json::from_str(raw).map_err(|e| format!("alert in payload: {e}"))?;
-    build_alert(alert, raw, base, full, service_label, team_label)
+    build_alert(alert, raw, base, full, names)
 }
 
 /// Does building this alert read its labels and annotations? Only a
@@ -336,8 +332,7 @@ fn build_alert(
     raw: &str,
     base: usize,
     full: bool,
-    service_label: &str,
-    team_label: &str,
+    names: Names<'_>,
 ) -> Result<Seen, String> {
     let starts = parse_instant(&alert.starts_at.0).map_err(|e| format!("startsAt: {e}"))?;
     let resolved = if alert.status.as_ref().map(|s| s.0.as_ref()) == Some("resolved") {
@@ -392,8 +387,8 @@ fn build_alert(
         starts,
         resolved,
         title,
-        service: alert.labels.get(service_label).map(str::to_string),
-        team: alert.labels.get(team_label).map(str::to_string),
+        service: alert.labels.get(names.service).map(str::to_string),
+        team: alert.labels.get(names.team).map(str::to_string),
         severity: alert.labels.get("severity").and_then(normalise_severity),
         labels,
     }))
@@ -414,15 +409,10 @@ struct Line<'a> {
 /// payload wrapped with its receive time, read as serde_json reads them
 /// ([`serde_line`]). [`Bad`] when the scanner cannot take it (not JSON, or a
 /// shape it leaves to serde_json): the caller reads it with [`serde_line`].
-fn scan_line<'a>(
-    text: &'a str,
-    base: usize,
-    service_label: &str,
-    team_label: &str,
-) -> Res<Line<'a>> {
+fn scan_line<'a>(text: &'a str, base: usize, names: Names<'_>) -> Res<Line<'a>> {
     let mut s = Scanner::new(text);
     let mut inner = None;
-    let top = scan_payload(&mut s, base, service_label, team_label, Some(&mut inner))?;
+    let top = scan_payload(&mut s, base, names, Some(&mut inner))?;
     s.end()?;
     if let Some(alerts) = top.alerts {
         // A payload (serde_json tries that first; a `payload` key beside
@@ -449,8 +439,7 @@ struct Scanned<'a> {
 fn scan_payload<'a>(
     s: &mut Scanner<'a>,
     base: usize,
-    service_label: &str,
-    team_label: &str,
+    names: Names<'_>,
     mut wrapped: Option<&mut Option<Scanned<'a>>>,
 ) -> Res<Scanned<'a>> {
     let (mut receiver, mut received_at, mut truncated, mut version) = (None, None, None, None);
@@ -467,7 +456,7 @@ fn scan_payload<'a>(
                 let alert = match scan_alert(s, false) {
                     Ok(alert) => {
                         let raw = s.since(m)?;
-                        build_alert(alert, raw, base, false, service_label, team_label)
+                        build_alert(alert, raw, base, false, names)
                             .map_err(|reason| (reason, raw.to_string()))
                     }
                     Err(Bad) => {
@@ -476,7 +465,7 @@ fn scan_payload<'a>(
                         s.reset(m);
                         s.skip()?;
                         let raw = s.since(m)?;
-                        serde_alert(raw, base, false, service_label, team_label)
+                        serde_alert(raw, base, false, names)
                             .map_err(|reason| (reason, raw.to_string()))
                     }
                 };
@@ -487,7 +476,7 @@ fn scan_payload<'a>(
         }
         b"payload" | b"body" => match wrapped.as_deref_mut() {
             Some(slot) => {
-                let inner = scan_payload(s, base, service_label, team_label, None)?;
+                let inner = scan_payload(s, base, names, None)?;
                 once(slot, inner)
             }
             None => s.skip(),
@@ -506,16 +495,15 @@ fn scan_payload<'a>(
     })
 }
 
-/// Reads one alert's text: `(raw, base, full, service_label, team_label)`.
-type ReadAlert = fn(&str, usize, bool, &str, &str) -> Result<Seen, String>;
+/// Reads one alert's text: `(raw, base, full, names)`.
+type ReadAlert = fn(&str, usize, bool, Names<'_>) -> Result<Seen, String>;
 
 /// A line by serde_json: a payload, or a payload wrapped with its receive
 /// time; else why not. Its alerts by `read_alert`.
 fn serde_line<'a>(
     text: &'a str,
     base: usize,
-    service_label: &str,
-    team_label: &str,
+    names: Names<'_>,
     read_alert: ReadAlert,
 ) -> Result<Line<'a>, String> {
     let payload = match serde_json::from_str::<Payload>(text) {
@@ -544,22 +532,16 @@ fn serde_line<'a>(
             .iter()
             .map(|raw| {
                 let raw = raw.get();
-                read_alert(raw, base, false, service_label, team_label)
-                    .map_err(|reason| (reason, raw.to_string()))
+                read_alert(raw, base, false, names).map_err(|reason| (reason, raw.to_string()))
             })
             .collect(),
     })
 }
 
-fn parse_line(
-    text: &str,
-    base: usize,
-    service_label: &str,
-    team_label: &str,
-) -> Result<Notification, String> {
-    notification(match scan_line(text, base, service_label, team_label) {
+fn parse_line(text: &str, base: usize, names: Names<'_>) -> Result<Notification, String> {
+    notification(match scan_line(text, base, names) {
         Ok(line) => line,
-        Err(Bad) => serde_line(text, base, service_label, team_label, parse_alert)?,
+        Err(Bad) => serde_line(text, base, names, parse_alert)?,
     })
 }
 
@@ -680,8 +662,14 @@ impl Rows {
 /// occurrences here, in file order.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let receivers_paging = ctx.config.paging.alertmanager_receivers.clone();
-    let service_label = ctx.config.ingest.service_label.clone();
-    let team_label = ctx.config.ingest.team_label.clone();
+    let (service_label, team_label) = (
+        ctx.config.ingest.service_label.clone(),
+        ctx.config.ingest.team_label.clone(),
+    );
+    let names = Names {
+        service: &service_label,
+        team: &team_label,
+    };
     let mut reader = ctx.open()?;
     let mut occurrences: polars::prelude::PlHashMap<(u64, i64), usize> =
         polars::prelude::PlHashMap::default();
@@ -738,8 +726,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         if text.is_empty() {
                             continue;
                         }
-                        parse_line(text, base, &service_label, &team_label)
-                            .map_err(|reason| (reason, text.to_string()))
+                        parse_line(text, base, names).map_err(|reason| (reason, text.to_string()))
                     }
                     Err(_) => Err((
                         "line is not valid UTF-8".to_string(),
@@ -797,7 +784,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         Seen::Light { span, .. } => {
                             // Checked valid UTF-8 and parsed on the worker.
                             let raw = std::str::from_utf8(&chunk[span.0..span.1]).unwrap_or("");
-                            match parse_alert(raw, 0, true, &service_label, &team_label) {
+                            match parse_alert(raw, 0, true, names) {
                                 Ok(Seen::Full(a)) => a,
                                 Ok(Seen::Light { .. }) => continue,
                                 Err(reason) => {
@@ -883,13 +870,18 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
 mod tests {
     use super::*;
 
+    const NAMES: Names<'static> = Names {
+        service: "service",
+        team: "team",
+    };
+
     /// Every line here must read the same by the fast scanner as by
     /// serde_json alone; `fast` says whether the scanner must take it.
     fn agree(text: &str, fast: bool) {
-        let (sl, tl) = ("service", "team");
+        let names = NAMES;
         let base = text.as_ptr() as usize;
-        let slow = serde_line(text, base, sl, tl, serde_alert);
-        match scan_line(text, base, sl, tl) {
+        let slow = serde_line(text, base, names, serde_alert);
+        match scan_line(text, base, names) {
             Ok(line) => assert_eq!(Ok(line), slow, "{text}"),
             Err(Bad) => assert!(!fast, "the scanner refused {text}"),
         }
@@ -900,14 +892,14 @@ mod tests {
                 let raw = raw.get();
                 let base = raw.as_ptr() as usize;
                 assert_eq!(
-                    parse_alert(raw, base, true, sl, tl),
-                    serde_alert(raw, base, true, sl, tl),
+                    parse_alert(raw, base, true, names),
+                    serde_alert(raw, base, true, names),
                     "{raw}"
                 );
             }
         }
         assert_eq!(
-            parse_line(text, base, sl, tl).map(|n| n.alerts),
+            parse_line(text, base, names).map(|n| n.alerts),
             slow.and_then(notification).map(|n| n.alerts),
             "{text}"
         );
@@ -932,7 +924,7 @@ mod tests {
                 // The edge cases' non-UTF-8 line arrives here lossily
                 // decoded; it is a plain payload all the same. The
                 // scanner must take every line serde_json takes.
-                let valid = serde_line(&line, 0, "service", "team", serde_alert).is_ok();
+                let valid = serde_line(&line, 0, NAMES, serde_alert).is_ok();
                 agree(&line, valid);
                 n += 1;
             }
@@ -940,7 +932,7 @@ mod tests {
         // The real capture, when the shared data is there.
         let capture = root.join("../shared/data/alertmanager/webhook-capture-70s.jsonl");
         for line in lines(&capture) {
-            assert!(serde_line(&line, 0, "service", "team", serde_alert).is_ok());
+            assert!(serde_line(&line, 0, NAMES, serde_alert).is_ok());
             agree(&line, true);
             n += 1;
         }
@@ -1027,7 +1019,7 @@ mod tests {
         for line in &refused {
             agree(line, false);
             let base = line.as_ptr() as usize;
-            assert_eq!(scan_line(line, base, "service", "team"), Err(Bad), "{line}");
+            assert_eq!(scan_line(line, base, NAMES), Err(Bad), "{line}");
         }
     }
 }

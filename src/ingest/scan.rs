@@ -142,51 +142,41 @@ impl<'a> Scanner<'a> {
         &mut self,
         mut member: impl FnMut(&mut Scanner<'a>, &'a [u8]) -> Res<()>,
     ) -> Res<()> {
-        self.eat(b'{')?;
-        self.enter()?;
-        if self.peek() == Some(b'}') {
-            self.i += 1;
-            self.depth -= 1;
-            return Ok(());
-        }
-        loop {
-            let key = self.key()?;
-            self.eat(b':')?;
-            member(self, key)?;
-            match self.peek() {
-                Some(b',') => self.i += 1,
-                Some(b'}') => {
-                    self.i += 1;
-                    self.depth -= 1;
-                    return Ok(());
-                }
-                _ => return Err(Bad),
-            }
-        }
+        self.items(b'{', b'}', |s| {
+            let key = s.key()?;
+            s.eat(b':')?;
+            member(s, key)
+        })
     }
 
     /// An array: `element` is called with the scanner at each element and
     /// must consume it.
-    pub fn array(&mut self, mut element: impl FnMut(&mut Scanner<'a>) -> Res<()>) -> Res<()> {
-        self.eat(b'[')?;
+    pub fn array(&mut self, element: impl FnMut(&mut Scanner<'a>) -> Res<()>) -> Res<()> {
+        self.items(b'[', b']', element)
+    }
+
+    /// `open`, items separated by commas (`item` consumes one), `close`.
+    fn items(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut item: impl FnMut(&mut Scanner<'a>) -> Res<()>,
+    ) -> Res<()> {
+        self.eat(open)?;
         self.enter()?;
-        if self.peek() == Some(b']') {
-            self.i += 1;
-            self.depth -= 1;
-            return Ok(());
-        }
-        loop {
-            element(self)?;
-            match self.peek() {
-                Some(b',') => self.i += 1,
-                Some(b']') => {
-                    self.i += 1;
-                    self.depth -= 1;
-                    return Ok(());
+        if self.peek() != Some(close) {
+            loop {
+                item(self)?;
+                match self.peek() {
+                    Some(b',') => self.i += 1,
+                    Some(c) if c == close => break,
+                    _ => return Err(Bad),
                 }
-                _ => return Err(Bad),
             }
         }
+        self.i += 1;
+        self.depth -= 1;
+        Ok(())
     }
 
     /// `null`, consumed: true; anything else is left alone: false.
