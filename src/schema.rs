@@ -166,11 +166,19 @@ pub fn incidents_schema() -> Schema {
 /// ServiceNow's `1 - Critical` style. Anything else is `None`: the raw value
 /// stays in the record's labels or urgency.
 pub fn normalise_severity(raw: &str) -> Option<&'static str> {
+    // Most exports write one of the names as it is: no copy for those.
+    if let Some(known) = severity_of(raw) {
+        return Some(known);
+    }
     let s = raw.trim();
     // ServiceNow "1 - Critical", "3 - Moderate": use the number.
     let head = s.split(" - ").next().unwrap_or(s).trim();
-    let lower = head.to_ascii_lowercase();
-    Some(match lower.as_str() {
+    severity_of(&head.to_ascii_lowercase())
+}
+
+/// The normalised severity a lower-case name stands for.
+fn severity_of(lower: &str) -> Option<&'static str> {
+    Some(match lower {
         "critical" | "crit" | "fatal" | "emergency" | "emerg" | "alert" | "page" | "disaster"
         | "p1" | "1" | "sev1" | "sev0" => "critical",
         "error" | "err" | "major" | "p2" | "2" | "sev2" => "error",

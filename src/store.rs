@@ -600,8 +600,9 @@ fn read_spool_file(path: &Path) -> Result<DataFrame, StoreError> {
         })
 }
 
-/// Write a store file: Parquet with Snappy (fast, and read by every engine),
-/// synced to disk before it is renamed into place.
+/// Write a store file: Parquet with LZ4 (raw; as small as Snappy on alert
+/// rows and faster to write, read by every current engine), synced to disk
+/// before it is renamed into place.
 fn write_parquet_file(path: &Path, df: &mut DataFrame) -> Result<(), StoreError> {
     let io = |source| StoreError::Io {
         path: path.to_path_buf(),
@@ -609,7 +610,7 @@ fn write_parquet_file(path: &Path, df: &mut DataFrame) -> Result<(), StoreError>
     };
     let mut f = File::create(path).map_err(io)?;
     ParquetWriter::new(&mut f)
-        .with_compression(ParquetCompression::Snappy)
+        .with_compression(ParquetCompression::Lz4Raw)
         .finish(df)
         .map_err(|source| StoreError::Parquet {
             path: path.to_path_buf(),

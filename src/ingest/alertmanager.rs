@@ -52,9 +52,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
 }
 
 /// A JSON object of string values (labels, annotations), sorted by key; of
-/// a repeated key the last value counts.
+/// a repeated key the last value counts. `.1`: the object's own text when
+/// it is already what [`super::record::labels_json`] would write for it.
 #[derive(Default)]
-struct Pairs<'a>(Vec<(Str<'a>, Str<'a>)>);
+struct Pairs<'a>(Vec<(Str<'a>, Str<'a>)>, Option<&'a str>);
 
 impl Pairs<'_> {
     fn get(&self, key: &str) -> Option<&str> {
@@ -98,19 +99,40 @@ impl<'a> Pairs<'a> {
                 _ => out.push(kv),
             }
         }
-        Pairs(out)
+        Pairs(out, None)
     }
 
     /// The pairs of an object of strings already checked by
     /// [`Scanner::string_object`].
     fn scan(object: &'a str) -> Res<Pairs<'a>> {
-        let mut pairs = Vec::new();
+        let mut pairs: Vec<(Str<'a>, Str<'a>)> = Vec::new();
         Scanner::new(object).object(|s, k| {
-            let k = std::str::from_utf8(k).map_err(|_| Bad)?;
             pairs.push((Str(Cow::Borrowed(k)), Str(s.string()?)));
             Ok(())
         })?;
-        Ok(Pairs::from_unsorted(pairs))
+        let canonical = Self::is_canonical(object, &pairs).then_some(object);
+        let mut sorted = Pairs::from_unsorted(pairs);
+        sorted.1 = canonical;
+        Ok(sorted)
+    }
+
+    /// Is `object`, read as `pairs` (in its order), already the canonical
+    /// labels text: keys strictly ascending, no escape in any key or value
+    /// (so each is written as it is), and no white space (every byte is
+    /// accounted for by `{"k":"v",…}`)?
+    fn is_canonical(object: &str, pairs: &[(Str<'a>, Str<'a>)]) -> bool {
+        let plain = |s: &Str<'_>| matches!(s.0, Cow::Borrowed(_));
+        let ascending = pairs.windows(2).all(|w| w[0].0 .0 < w[1].0 .0);
+        let written: usize = pairs
+            .iter()
+            .map(|(k, v)| k.0.len() + v.0.len() + 5)
+            .sum::<usize>()
+            + pairs.len().saturating_sub(1)
+            + 2;
+        !pairs.is_empty()
+            && ascending
+            && pairs.iter().all(|(k, v)| plain(k) && plain(v))
+            && written == object.len()
     }
 }
 
@@ -300,12 +322,12 @@ fn scan_alert<'a>(s: &mut Scanner<'a>, full: bool) -> Res<Alert<'a>> {
     let (mut status, mut starts_at, mut ends_at, mut fingerprint) = (None, None, None, None);
     let (mut labels, mut annotations) = (None, None);
     s.object(|s, key| match key {
-        b"status" => once(&mut status, s.opt_string()?.map(Str)),
-        b"labels" => once(&mut labels, s.string_object()?),
-        b"annotations" => once(&mut annotations, s.string_object()?),
-        b"startsAt" => once(&mut starts_at, Str(s.string()?)),
-        b"endsAt" => once(&mut ends_at, s.opt_string()?.map(Str)),
-        b"fingerprint" => once(&mut fingerprint, s.opt_string()?.map(Str)),
+        "status" => once(&mut status, s.opt_string()?.map(Str)),
+        "labels" => once(&mut labels, s.string_object()?),
+        "annotations" => once(&mut annotations, s.string_object()?),
+        "startsAt" => once(&mut starts_at, Str(s.string()?)),
+        "endsAt" => once(&mut ends_at, s.opt_string()?.map(Str)),
+        "fingerprint" => once(&mut fingerprint, s.opt_string()?.map(Str)),
         _ => s.skip(),
     })?;
     let (status, ends_at, fingerprint) =
@@ -370,6 +392,9 @@ fn build_alert(
         .or_else(|| alert.labels.get("alertname"))
         .map(str::to_string);
     let labels = (!alert.labels.0.is_empty()).then(|| {
+        if let Some(text) = alert.labels.1 {
+            return text.to_string();
+        }
         let pairs: Vec<(&str, &str)> = alert
             .labels
             .0
@@ -382,7 +407,7 @@ fn build_alert(
     });
     Ok(Seen::Full(AmAlert {
         key,
-        alert_id: format!("{fingerprint}@{}", rfc3339_utc(starts)),
+        alert_id: [fingerprint.as_ref(), "@", &rfc3339_utc(starts)].concat(),
         fingerprint: fingerprint.into_owned(),
         starts,
         resolved,
@@ -445,11 +470,11 @@ fn scan_payload<'a>(
     let (mut receiver, mut received_at, mut truncated, mut version) = (None, None, None, None);
     let mut alerts = None;
     s.object(|s, key| match key {
-        b"receiver" => once(&mut receiver, s.opt_string()?),
-        b"receivedAt" | b"received_at" | b"timestamp" => once(&mut received_at, s.opt_string()?),
-        b"truncatedAlerts" => once(&mut truncated, s.opt_u64()?),
-        b"version" => once(&mut version, s.opt_string()?),
-        b"alerts" => {
+        "receiver" => once(&mut receiver, s.opt_string()?),
+        "receivedAt" | "received_at" | "timestamp" => once(&mut received_at, s.opt_string()?),
+        "truncatedAlerts" => once(&mut truncated, s.opt_u64()?),
+        "version" => once(&mut version, s.opt_string()?),
+        "alerts" => {
             let mut read = Vec::new();
             s.array(|s| {
                 let m = s.mark();
@@ -474,7 +499,7 @@ fn scan_payload<'a>(
             })?;
             once(&mut alerts, read)
         }
-        b"payload" | b"body" => match wrapped.as_deref_mut() {
+        "payload" | "body" => match wrapped.as_deref_mut() {
             Some(slot) => {
                 let inner = scan_payload(s, base, names, None)?;
                 once(slot, inner)
@@ -720,7 +745,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 let raw = &chunk[start..end];
                 start = end + 1;
                 n += 1;
-                let parsed = match std::str::from_utf8(raw) {
+                let parsed = match simdutf8::basic::from_utf8(raw) {
                     Ok(text) => {
                         let text = text.trim();
                         if text.is_empty() {
@@ -874,6 +899,36 @@ mod tests {
         service: "service",
         team: "team",
     };
+
+    #[test]
+    fn labels_text_is_reused_only_when_already_canonical() {
+        let canonical = |object: &str| {
+            let pairs = Pairs::scan(object).expect("an object of strings");
+            let mut written = String::new();
+            let kv: Vec<(&str, &str)> = pairs
+                .0
+                .iter()
+                .map(|(k, v)| (k.0.as_ref(), v.0.as_ref()))
+                .collect();
+            super::super::record::labels_json(&kv, &mut written);
+            // Whenever the text is reused it is what labels_json writes.
+            if let Some(text) = pairs.1 {
+                assert_eq!(text, written, "{object}");
+            }
+            pairs.1.is_some()
+        };
+        assert!(canonical(r#"{"a":"1","b":"x y","c":"é"}"#));
+        assert!(canonical(r#"{"alertname":"X"}"#));
+        // Out of order, repeated, spaced or escaped: written afresh.
+        assert!(!canonical(r#"{"b":"1","a":"2"}"#));
+        assert!(!canonical(r#"{"a":"1","a":"2"}"#));
+        assert!(!canonical(r#"{"a": "1"}"#));
+        assert!(!canonical(r#"{ "a":"1"}"#));
+        assert!(!canonical(r#"{"a":"1" }"#));
+        assert!(!canonical(r#"{"a":"\u0041"}"#));
+        assert!(!canonical(r#"{"a":"q\"x"}"#));
+        assert!(!canonical("{}"));
+    }
 
     /// Every line here must read the same by the fast scanner as by
     /// serde_json alone; `fast` says whether the scanner must take it.

@@ -691,9 +691,12 @@ pub fn json_records_parallel(
             for (n, line, raw) in batch.iter() {
                 // Validate UTF-8 once per record, so the parser need not
                 // check every string again.
-                let parsed = match std::str::from_utf8(raw) {
+                let parsed = match simdutf8::basic::from_utf8(raw) {
                     Ok(text) => parse(text),
-                    Err(e) => Err(format!("record is not valid UTF-8: {e}")),
+                    Err(_) => Err(match std::str::from_utf8(raw) {
+                        Err(e) => format!("record is not valid UTF-8: {e}"),
+                        Ok(_) => "record is not valid UTF-8".to_string(),
+                    }),
                 };
                 b.add(
                     n,

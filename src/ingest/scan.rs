@@ -140,7 +140,7 @@ impl<'a> Scanner<'a> {
     /// export writes keys so.
     pub fn object(
         &mut self,
-        mut member: impl FnMut(&mut Scanner<'a>, &'a [u8]) -> Res<()>,
+        mut member: impl FnMut(&mut Scanner<'a>, &'a str) -> Res<()>,
     ) -> Res<()> {
         self.items(b'{', b'}', |s| {
             let key = s.key()?;
@@ -224,16 +224,17 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A key: a string with no escape in it, as its bytes (UTF-8, whole
+    /// A key: a string with no escape in it, as text (whole
     /// characters: it lies between two quotes); anything else is [`Bad`].
-    fn key(&mut self) -> Res<&'a [u8]> {
+    fn key(&mut self) -> Res<&'a str> {
         self.eat(b'"')?;
         let b = self.bytes();
         let end = special(b, self.i);
         if b.get(end) != Some(&b'"') {
             return Err(Bad);
         }
-        let key = &b[self.i..end];
+        // Quotes are ASCII: both ends are character boundaries.
+        let key = self.text.get(self.i..end).ok_or(Bad)?;
         self.i = end + 1;
         Ok(key)
     }

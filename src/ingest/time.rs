@@ -179,15 +179,105 @@ pub fn parse_instant_or_local(raw: &str, tz: Option<Tz>, formats: &[&str]) -> Ti
 /// Format microseconds since the epoch as RFC 3339 UTC (`…Z`), with as many
 /// fraction digits as needed (0, 3, 6).
 pub fn rfc3339_utc(micros: i64) -> String {
+    if let Some(text) = fast_utc(micros) {
+        return text;
+    }
     match DateTime::from_timestamp_micros(micros) {
         Some(dt) => dt.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         None => micros.to_string(),
     }
 }
 
+/// [`rfc3339_utc`] for years 0000–9999 without chrono's formatting
+/// machinery (ingest writes one per Alertmanager occurrence id): the same
+/// text, `YYYY-MM-DDTHH:MM:SS[.mmm|.uuuuuu]Z`.
+fn fast_utc(micros: i64) -> Option<String> {
+    let (secs, frac) = (micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000));
+    let (days, day_secs) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // The civil date of a day number (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
+    fn push(out: &mut Vec<u8>, v: i64, n: u32) {
+        for k in (0..n).rev() {
+            out.push(b'0' + (v / 10i64.pow(k) % 10) as u8);
+        }
+    }
+    let (h, mi, s) = (day_secs / 3600, day_secs / 60 % 60, day_secs % 60);
+    let mut out = Vec::with_capacity(27);
+    for (v, n, sep) in [
+        (y, 4, b'-'),
+        (m, 2, b'-'),
+        (d, 2, b'T'),
+        (h, 2, b':'),
+        (mi, 2, b':'),
+    ] {
+        push(&mut out, v, n);
+        out.push(sep);
+    }
+    push(&mut out, s, 2);
+    // chrono's AutoSi: no fraction, milliseconds, or microseconds.
+    match frac {
+        0 => {}
+        f if f % 1000 == 0 => {
+            out.push(b'.');
+            push(&mut out, f / 1000, 3);
+        }
+        f => {
+            out.push(b'.');
+            push(&mut out, f, 6);
+        }
+    }
+    out.push(b'Z');
+    String::from_utf8(out).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_utc_writes_what_chrono_writes() {
+        let chrono_text = |us: i64| {
+            DateTime::from_timestamp_micros(us)
+                .map(|dt| dt.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        };
+        // Whole seconds, milliseconds, microseconds; before 1970; leap days;
+        // the ends of the four-digit years; a stride through 1900-2400.
+        let mut cases: Vec<i64> = vec![
+            0,
+            -1,
+            1,
+            999,
+            1_000,
+            -1_000,
+            -1_000_000,
+            951_782_400_000_000,     // 2000-02-29
+            4_107_542_399_999_999,   // 2100-02-28T23:59:59.999999
+            -62_167_219_200_000_000, // 0000-01-01
+            253_402_300_799_999_999, // 9999-12-31T23:59:59.999999
+        ];
+        let mut t = -2_208_988_800_000_000i64; // 1900-01-01
+        while t < 13_569_465_600_000_000 {
+            cases.extend([t, t + 123_000, t + 123_456, t + 86_399_000_000]);
+            t += 86_400_000_000 * 13 + 3_600_000_000 * 7 + 61_000_000;
+        }
+        for us in cases {
+            assert_eq!(fast_utc(us), chrono_text(us), "{us}");
+        }
+        // Past 9999 (and before year 0) chrono writes it.
+        assert_eq!(fast_utc(253_402_300_800_000_000), None);
+        assert_eq!(fast_utc(-62_167_219_200_000_001), None);
+    }
 
     #[test]
     fn offsets_and_fractions() {
