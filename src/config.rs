@@ -249,10 +249,15 @@ impl Config {
     /// The configured team whose name or alias is `vendor_team`, else the
     /// vendor's own value.
     pub fn resolve_team(&self, vendor_team: &str) -> String {
+        self.resolve_team_ref(vendor_team).to_string()
+    }
+
+    /// [`Config::resolve_team`], borrowed.
+    pub fn resolve_team_ref<'a>(&'a self, vendor_team: &'a str) -> &'a str {
         self.teams
             .iter()
             .find(|(name, t)| *name == vendor_team || t.aliases.iter().any(|a| a == vendor_team))
-            .map_or_else(|| vendor_team.to_string(), |(name, _)| name.clone())
+            .map_or(vendor_team, |(name, _)| name.as_str())
     }
 
     /// A team's time zone: its own, else the default (also for no team).

@@ -592,7 +592,10 @@ fn read_spool_file(path: &Path) -> Result<DataFrame, StoreError> {
         path: path.to_path_buf(),
         source,
     })?;
+    // Left in its record batches: the month is stacked into one block
+    // once, when it is merged.
     IpcReader::new(f)
+        .set_rechunk(false)
         .finish()
         .map_err(|source| StoreError::Parquet {
             path: path.to_path_buf(),
@@ -732,7 +735,9 @@ impl Spool {
                 continue;
             }
             let mut frame =
-                stack(std::mem::take(&mut buf.frames)).map_err(|source| StoreError::Parquet {
+                // Each frame is written as a record batch of its own: the
+                // rows are not copied into one block first.
+                stack_chunks(std::mem::take(&mut buf.frames)).map_err(|source| StoreError::Parquet {
                     path: self.dir.clone(),
                     source,
                 })?;
@@ -791,6 +796,13 @@ impl Drop for Spool {
 
 /// Stack frames vertically into one contiguous frame.
 fn stack(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
+    let mut all = stack_chunks(frames)?;
+    all.rechunk_mut();
+    Ok(all)
+}
+
+/// Stack frames vertically, each kept as chunks of its own (no copy).
+fn stack_chunks(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
     let mut frames = frames.into_iter();
     let Some(mut all) = frames.next() else {
         return Ok(DataFrame::empty_with_schema(&s::alerts_schema()));
@@ -798,7 +810,6 @@ fn stack(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
     for f in frames {
         all.vstack_mut_owned(f)?;
     }
-    all.rechunk_mut();
     Ok(all)
 }
 

@@ -90,16 +90,16 @@ impl<'a> Pairs<'a> {
     /// Pairs in the order the object had them, sorted by key; of a repeated
     /// key the last value counts.
     fn from_unsorted(mut pairs: Vec<(Str<'a>, Str<'a>)>) -> Pairs<'a> {
+        // Exporters write labels sorted: nothing to do then.
+        if pairs.windows(2).all(|w| w[0].0 .0 < w[1].0 .0) {
+            return Pairs(pairs, None);
+        }
         // Stable: of equal keys the last stays last; keep only it.
         pairs.sort_by(|a, b| a.0 .0.cmp(&b.0 .0));
-        let mut out: Vec<(Str<'a>, Str<'a>)> = Vec::with_capacity(pairs.len());
-        for kv in pairs {
-            match out.last_mut() {
-                Some(last) if last.0 .0 == kv.0 .0 => *last = kv,
-                _ => out.push(kv),
-            }
-        }
-        Pairs(out, None)
+        pairs.reverse();
+        pairs.dedup_by(|dropped, kept| dropped.0 .0 == kept.0 .0);
+        pairs.reverse();
+        Pairs(pairs, None)
     }
 
     /// The pairs of an object of strings already checked by
@@ -283,10 +283,12 @@ impl Seen {
 
 /// One line, parsed on a worker thread.
 struct Notification {
-    receiver: String,
+    /// The receiver's name, in the chunk's [`Texts`].
+    receiver: u32,
     received: Option<i64>,
     truncated: u64,
-    version: Option<String>,
+    /// The payload version, in the chunk's [`Texts`].
+    version: Option<u32>,
     /// Each alert, or why it was rejected and its raw text.
     alerts: Vec<Result<Seen, (String, String)>>,
 }
@@ -563,15 +565,45 @@ fn serde_line<'a>(
     })
 }
 
-fn parse_line(text: &str, base: usize, names: Names<'_>) -> Result<Notification, String> {
-    notification(match scan_line(text, base, names) {
+fn parse_line(
+    text: &str,
+    base: usize,
+    names: Names<'_>,
+    texts: &mut Texts,
+) -> Result<Notification, String> {
+    let line = match scan_line(text, base, names) {
         Ok(line) => line,
         Err(Bad) => serde_line(text, base, names, parse_alert)?,
-    })
+    };
+    notification(line, texts)
+}
+
+/// The receiver and version names of one chunk's lines, each kept once
+/// (they repeat on every line; one copy per chunk, not per line).
+#[derive(Default)]
+struct Texts(Vec<String>);
+
+impl Texts {
+    /// The number of `text`; a text not among the last few is added again
+    /// (a copy too many, never a wrong one).
+    fn id(&mut self, text: &str) -> u32 {
+        let known = self.0.iter().rev().take(8).position(|t| t == text);
+        match known {
+            Some(back) => (self.0.len() - 1 - back) as u32,
+            None => {
+                self.0.push(text.to_string());
+                (self.0.len() - 1) as u32
+            }
+        }
+    }
+
+    fn get(&self, id: u32) -> &str {
+        self.0.get(id as usize).map_or("", String::as_str)
+    }
 }
 
 /// A line read, with its receive time checked.
-fn notification(line: Line<'_>) -> Result<Notification, String> {
+fn notification(line: Line<'_>, texts: &mut Texts) -> Result<Notification, String> {
     let received = line
         .received_at
         .as_deref()
@@ -579,10 +611,10 @@ fn notification(line: Line<'_>) -> Result<Notification, String> {
         .transpose()
         .map_err(|e| format!("receive time: {e}"))?;
     Ok(Notification {
-        receiver: line.receiver.map(Cow::into_owned).unwrap_or_default(),
+        receiver: texts.id(line.receiver.as_deref().unwrap_or_default()),
         received,
         truncated: line.truncated.unwrap_or(0),
-        version: line.version.map(Cow::into_owned),
+        version: line.version.as_deref().map(|v| texts.id(v)),
         alerts: line.alerts,
     })
 }
@@ -738,6 +770,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         |(first, chunk): (u64, Vec<u8>)| {
             let base = chunk.as_ptr() as usize;
             let mut results = Vec::new();
+            let mut texts = Texts::default();
             let mut start = 0usize;
             let mut n = first;
             while start < chunk.len() {
@@ -751,7 +784,8 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         if text.is_empty() {
                             continue;
                         }
-                        parse_line(text, base, names).map_err(|reason| (reason, text.to_string()))
+                        parse_line(text, base, names, &mut texts)
+                            .map_err(|reason| (reason, text.to_string()))
                     }
                     Err(_) => Err((
                         "line is not valid UTF-8".to_string(),
@@ -760,9 +794,9 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 };
                 results.push((n - 1, parsed));
             }
-            (chunk, results)
+            (chunk, results, texts)
         },
-        |(chunk, lines)| {
+        |(chunk, lines, texts)| {
             for (n, parsed) in lines {
                 let note = match parsed {
                     Ok(note) => note,
@@ -773,13 +807,18 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 };
                 notifications += 1;
                 truncated += note.truncated;
-                if let Some(v) = note.version {
-                    versions.insert(v);
+                if let Some(v) = note.version.map(|v| texts.get(v)) {
+                    if !versions.contains(v) {
+                        versions.insert(v.to_string());
+                    }
                 }
+                let receiver = texts.get(note.receiver);
                 let pages = receivers_paging
                     .as_ref()
-                    .is_none_or(|list| list.contains(&note.receiver));
-                receivers.insert(note.receiver);
+                    .is_none_or(|list| list.iter().any(|r| r == receiver));
+                if !receivers.contains(receiver) {
+                    receivers.insert(receiver.to_string());
+                }
                 for alert in note.alerts {
                     let seen_alert = match alert {
                         Ok(a) => a,
@@ -954,8 +993,9 @@ mod tests {
             }
         }
         assert_eq!(
-            parse_line(text, base, names).map(|n| n.alerts),
-            slow.and_then(notification).map(|n| n.alerts),
+            parse_line(text, base, names, &mut Texts::default()).map(|n| n.alerts),
+            slow.and_then(|l| notification(l, &mut Texts::default()))
+                .map(|n| n.alerts),
             "{text}"
         );
     }
