@@ -298,7 +298,7 @@ struct Notification {
 /// resolved alert.
 fn parse_alert(raw: &str, base: usize, full: bool, names: Names<'_>) -> Result<Seen, String> {
     let mut s = Scanner::new(raw);
-    match scan_alert(&mut s, full).and_then(|a| s.end().map(|()| a)) {
+    match scan_alert(&mut s, full, &mut Vec::new()).and_then(|a| s.end().map(|()| a)) {
         Ok(alert) => build_alert(alert, raw, base, full, names),
         Err(Bad) => serde_alert(raw, base, full, names),
     }
@@ -319,8 +319,9 @@ fn needs_pairs(status: Option<&Str<'_>>, fingerprint: bool, full: bool) -> bool 
 /// One alert object by the fast scanner, with the same fields (and the
 /// same refusals: a repeated field, a missing `startsAt`, a label that is
 /// not a string) as [`Alert`]'s serde reading. Labels and annotations are
-/// checked, and read only when [`needs_pairs`].
-fn scan_alert<'a>(s: &mut Scanner<'a>, full: bool) -> Res<Alert<'a>> {
+/// checked, and read only when [`needs_pairs`]; their texts are added to
+/// `checked`.
+fn scan_alert<'a>(s: &mut Scanner<'a>, full: bool, checked: &mut Vec<&'a str>) -> Res<Alert<'a>> {
     let (mut status, mut starts_at, mut ends_at, mut fingerprint) = (None, None, None, None);
     let (mut labels, mut annotations) = (None, None);
     s.object(|s, key| match key {
@@ -334,6 +335,7 @@ fn scan_alert<'a>(s: &mut Scanner<'a>, full: bool) -> Res<Alert<'a>> {
     })?;
     let (status, ends_at, fingerprint) =
         (status.flatten(), ends_at.flatten(), fingerprint.flatten());
+    checked.extend(labels.into_iter().chain(annotations));
     let read = needs_pairs(status.as_ref(), fingerprint.is_some(), full);
     let pairs = |object: Option<&'a str>| match object {
         Some(o) if read => Pairs::scan(o),
@@ -471,6 +473,10 @@ fn scan_payload<'a>(
 ) -> Res<Scanned<'a>> {
     let (mut receiver, mut received_at, mut truncated, mut version) = (None, None, None, None);
     let mut alerts = None;
+    // The alerts' label and annotation objects, checked: Alertmanager
+    // repeats them as `commonLabels` and `commonAnnotations` when a group
+    // has one alert, and those need not be checked again.
+    let mut checked: Vec<&'a str> = Vec::new();
     s.object(|s, key| match key {
         "receiver" => once(&mut receiver, s.opt_string()?),
         "receivedAt" | "received_at" | "timestamp" => once(&mut received_at, s.opt_string()?),
@@ -480,7 +486,7 @@ fn scan_payload<'a>(
             let mut read = Vec::new();
             s.array(|s| {
                 let m = s.mark();
-                let alert = match scan_alert(s, false) {
+                let alert = match scan_alert(s, false, &mut checked) {
                     Ok(alert) => {
                         let raw = s.since(m)?;
                         build_alert(alert, raw, base, false, names)
@@ -508,6 +514,7 @@ fn scan_payload<'a>(
             }
             None => s.skip(),
         },
+        _ if s.skip_known(&checked) => Ok(()),
         _ => s.skip(),
     })?;
     Ok(Scanned {

@@ -291,6 +291,22 @@ impl<'a> Scanner<'a> {
         Ok(Some(v))
     }
 
+    /// Skip the next value when its text is exactly one of `known`: texts
+    /// of complete values already checked (a JSON value ends where its text
+    /// does, so an exact match is that value). False, and nothing read,
+    /// otherwise.
+    pub fn skip_known(&mut self, known: &[&str]) -> bool {
+        self.ws();
+        let rest = &self.bytes()[self.i..];
+        match known.iter().find(|k| rest.starts_with(k.as_bytes())) {
+            Some(k) => {
+                self.i += k.len();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// An object whose values are all strings, skipped; its text.
     pub fn string_object(&mut self) -> Res<&'a str> {
         let m = self.mark();
@@ -567,6 +583,28 @@ mod tests {
             special("\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\"".as_bytes(), 0),
             10
         );
+    }
+
+    #[test]
+    fn a_known_value_is_skipped_whole_and_nothing_else() {
+        let known = [r#"{"a":"1"}"#];
+        let mut s = Scanner::new(r#"[ {"a":"1"} , {"a":"12"}, {"a":"1"}]"#);
+        let mut matched = Vec::new();
+        s.array(|s| {
+            let hit = s.skip_known(&known);
+            if !hit {
+                s.skip()?;
+            }
+            matched.push(hit);
+            Ok(())
+        })
+        .expect("valid");
+        assert_eq!(matched, [true, false, true]);
+        assert_eq!(s.end(), Ok(()));
+        // A prefix is not a match: the scanner stays where it was.
+        let mut s = Scanner::new(r#"{"a":"1"#);
+        assert!(!s.skip_known(&known));
+        assert_eq!(s.skip(), Err(Bad));
     }
 
     #[test]
