@@ -91,7 +91,7 @@ impl<'a> Pairs<'a> {
     /// key the last value counts.
     fn from_unsorted(mut pairs: Vec<(Str<'a>, Str<'a>)>) -> Pairs<'a> {
         // Exporters write labels sorted: nothing to do then.
-        if pairs.windows(2).all(|w| w[0].0 .0 < w[1].0 .0) {
+        if Self::in_key_order(&pairs) {
             return Pairs(pairs, None);
         }
         // Stable: of equal keys the last stays last; keep only it.
@@ -116,13 +116,17 @@ impl<'a> Pairs<'a> {
         Ok(sorted)
     }
 
+    /// Are the keys strictly ascending (sorted, none repeated)?
+    fn in_key_order(pairs: &[(Str<'a>, Str<'a>)]) -> bool {
+        pairs.windows(2).all(|w| w[0].0 .0 < w[1].0 .0)
+    }
+
     /// Is `object`, read as `pairs` (in its order), already the canonical
     /// labels text: keys strictly ascending, no escape in any key or value
     /// (so each is written as it is), and no white space (every byte is
     /// accounted for by `{"k":"v",…}`)?
     fn is_canonical(object: &str, pairs: &[(Str<'a>, Str<'a>)]) -> bool {
         let plain = |s: &Str<'_>| matches!(s.0, Cow::Borrowed(_));
-        let ascending = pairs.windows(2).all(|w| w[0].0 .0 < w[1].0 .0);
         let written: usize = pairs
             .iter()
             .map(|(k, v)| k.0.len() + v.0.len() + 5)
@@ -130,7 +134,7 @@ impl<'a> Pairs<'a> {
             + pairs.len().saturating_sub(1)
             + 2;
         !pairs.is_empty()
-            && ascending
+            && Self::in_key_order(pairs)
             && pairs.iter().all(|(k, v)| plain(k) && plain(v))
             && written == object.len()
     }
