@@ -302,7 +302,7 @@ struct Notification {
 /// resolved alert.
 fn parse_alert(raw: &str, base: usize, full: bool, names: Names<'_>) -> Result<Seen, String> {
     let mut s = Scanner::new(raw);
-    match scan_alert(&mut s, full, &mut Vec::new()).and_then(|a| s.end().map(|()| a)) {
+    match scan_alert(&mut s, full, &mut Checked::default()).and_then(|a| s.end().map(|()| a)) {
         Ok(alert) => build_alert(alert, raw, base, full, names),
         Err(Bad) => serde_alert(raw, base, full, names),
     }
@@ -320,12 +320,15 @@ fn needs_pairs(status: Option<&Str<'_>>, fingerprint: bool, full: bool) -> bool 
     full || !fingerprint || status.map(|s| s.0.as_ref()) != Some("resolved")
 }
 
+/// The texts of an alert's labels and annotations objects, as checked.
+type Checked<'a> = [Option<&'a str>; 2];
+
 /// One alert object by the fast scanner, with the same fields (and the
 /// same refusals: a repeated field, a missing `startsAt`, a label that is
 /// not a string) as [`Alert`]'s serde reading. Labels and annotations are
-/// checked, and read only when [`needs_pairs`]; their texts are added to
+/// checked, and read only when [`needs_pairs`]; their texts are left in
 /// `checked`.
-fn scan_alert<'a>(s: &mut Scanner<'a>, full: bool, checked: &mut Vec<&'a str>) -> Res<Alert<'a>> {
+fn scan_alert<'a>(s: &mut Scanner<'a>, full: bool, checked: &mut Checked<'a>) -> Res<Alert<'a>> {
     let (mut status, mut starts_at, mut ends_at, mut fingerprint) = (None, None, None, None);
     let (mut labels, mut annotations) = (None, None);
     s.object(|s, key| match key {
@@ -339,7 +342,7 @@ fn scan_alert<'a>(s: &mut Scanner<'a>, full: bool, checked: &mut Vec<&'a str>) -
     })?;
     let (status, ends_at, fingerprint) =
         (status.flatten(), ends_at.flatten(), fingerprint.flatten());
-    checked.extend(labels.into_iter().chain(annotations));
+    *checked = [labels, annotations];
     let read = needs_pairs(status.as_ref(), fingerprint.is_some(), full);
     let pairs = |object: Option<&'a str>| match object {
         Some(o) if read => Pairs::scan(o),
@@ -477,10 +480,10 @@ fn scan_payload<'a>(
 ) -> Res<Scanned<'a>> {
     let (mut receiver, mut received_at, mut truncated, mut version) = (None, None, None, None);
     let mut alerts = None;
-    // The alerts' label and annotation objects, checked: Alertmanager
+    // The last alert's label and annotation objects, checked: Alertmanager
     // repeats them as `commonLabels` and `commonAnnotations` when a group
     // has one alert, and those need not be checked again.
-    let mut checked: Vec<&'a str> = Vec::new();
+    let mut checked = Checked::default();
     s.object(|s, key| match key {
         "receiver" => once(&mut receiver, s.opt_string()?),
         "receivedAt" | "received_at" | "timestamp" => once(&mut received_at, s.opt_string()?),
@@ -518,7 +521,7 @@ fn scan_payload<'a>(
             }
             None => s.skip(),
         },
-        _ if s.skip_known(&checked) => Ok(()),
+        _ if s.skip_known(checked.iter().flatten().copied()) => Ok(()),
         _ => s.skip(),
     })?;
     Ok(Scanned {

@@ -456,9 +456,15 @@ impl<'a> ChunkBuilder<'a> {
 /// The config's team for a vendor team (aliases), else the service's owner.
 pub fn resolve_team(config: &Config, team: &mut Option<String>, service: Option<&str>) {
     *team = match team.take() {
-        // Kept as it is (no copy) when it is already the configured name.
-        Some(t) if config.resolve_team_ref(&t) == t => Some(t),
-        Some(t) => Some(config.resolve_team(&t)),
+        Some(t) => {
+            // Kept as it is (no copy) when it is already the configured name.
+            let resolved = config.resolve_team_ref(&t);
+            Some(if resolved == t {
+                t
+            } else {
+                resolved.to_string()
+            })
+        }
         None => service
             .and_then(|s| config.team_of_service(s))
             .map(str::to_string),

@@ -295,10 +295,10 @@ impl<'a> Scanner<'a> {
     /// of complete values already checked (a JSON value ends where its text
     /// does, so an exact match is that value). False, and nothing read,
     /// otherwise.
-    pub fn skip_known(&mut self, known: &[&str]) -> bool {
+    pub fn skip_known<'k>(&mut self, known: impl IntoIterator<Item = &'k str>) -> bool {
         self.ws();
         let rest = &self.bytes()[self.i..];
-        match known.iter().find(|k| rest.starts_with(k.as_bytes())) {
+        match known.into_iter().find(|k| rest.starts_with(k.as_bytes())) {
             Some(k) => {
                 self.i += k.len();
                 true
@@ -591,7 +591,7 @@ mod tests {
         let mut s = Scanner::new(r#"[ {"a":"1"} , {"a":"12"}, {"a":"1"}]"#);
         let mut matched = Vec::new();
         s.array(|s| {
-            let hit = s.skip_known(&known);
+            let hit = s.skip_known(known);
             if !hit {
                 s.skip()?;
             }
@@ -603,7 +603,7 @@ mod tests {
         assert_eq!(s.end(), Ok(()));
         // A prefix is not a match: the scanner stays where it was.
         let mut s = Scanner::new(r#"{"a":"1"#);
-        assert!(!s.skip_known(&known));
+        assert!(!s.skip_known(known));
         assert_eq!(s.skip(), Err(Bad));
     }
 
