@@ -22,8 +22,10 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::scan::{once, Bad, Res, Scanner};
-use super::time::{parse_instant, rfc3339_utc};
-use super::{AlertRecord, Ctx, Head, IngestError};
+use polars::prelude::{Column, DataFrame, IdxCa, IdxSize, IntoColumn, PlSmallStr};
+
+use super::time::{parse_instant, push_rfc3339_utc};
+use super::{AlertRef, Ctx, Head, IngestError};
 use crate::schema::normalise_severity;
 
 /// A JSON string, borrowed from the line when it holds no escapes.
@@ -57,12 +59,18 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
 #[derive(Default)]
 struct Pairs<'a>(Vec<(Str<'a>, Str<'a>)>, Option<&'a str>);
 
-impl Pairs<'_> {
+impl<'a> Pairs<'a> {
     fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .binary_search_by(|(k, _)| k.0.as_ref().cmp(key))
-            .ok()
-            .map(|i| self.0[i].1 .0.as_ref())
+        self.value(key).map(|i| self.0[i].1 .0.as_ref())
+    }
+
+    /// [`Pairs::get`], still borrowed from the line when it was.
+    fn get_cow(&self, key: &str) -> Option<Cow<'a, str>> {
+        self.value(key).map(|i| self.0[i].1 .0.clone())
+    }
+
+    fn value(&self, key: &str) -> Option<usize> {
+        self.0.binary_search_by(|(k, _)| k.0.as_ref().cmp(key)).ok()
     }
 }
 
@@ -239,54 +247,57 @@ struct Names<'a> {
     team: &'a str,
 }
 
-/// One alert of a payload, fully read on a worker thread.
+/// One alert of a payload, fully read on a worker thread: the row of an
+/// occurrence as first seen, borrowed from the line where it can be.
 #[derive(Debug, PartialEq)]
-struct AmAlert {
-    key: (u64, i64),
-    /// `<fingerprint>@<startsAt RFC 3339 UTC>`, formatted on the worker.
-    alert_id: String,
-    fingerprint: String,
-    starts: i64,
-    resolved: Option<i64>,
-    title: Option<String>,
-    service: Option<String>,
-    team: Option<String>,
+struct AmAlert<'a> {
+    fingerprint: Cow<'a, str>,
+    title: Option<Cow<'a, str>>,
+    service: Option<Cow<'a, str>>,
+    team: Option<Cow<'a, str>>,
     severity: Option<&'static str>,
     /// The labels as the canonical JSON object text (`None`: no labels).
-    labels: Option<String>,
+    labels: Option<Cow<'a, str>>,
 }
 
 /// An alert as a worker leaves it: fully read when it is firing (most
 /// likely an occurrence's first notification), else just what folding
-/// needs and where its text is, should it be the first after all.
+/// needs and where its text is, should it be the first after all. `F` is
+/// the full alert as read ([`AmAlert`]), or its row in the chunk's
+/// columns once a worker has built that.
 #[derive(Debug, PartialEq)]
-enum Seen {
+enum Seen<F> {
     Light {
         key: (u64, i64),
         resolved: Option<i64>,
         /// Byte range of the alert's JSON in the chunk.
         span: (usize, usize),
     },
-    Full(AmAlert),
+    Full {
+        key: (u64, i64),
+        resolved: Option<i64>,
+        alert: F,
+    },
 }
 
-impl Seen {
+impl<F> Seen<F> {
     fn key(&self) -> (u64, i64) {
         match self {
-            Seen::Light { key, .. } => *key,
-            Seen::Full(a) => a.key,
+            Seen::Light { key, .. } | Seen::Full { key, .. } => *key,
         }
     }
     fn resolved(&self) -> Option<i64> {
         match self {
-            Seen::Light { resolved, .. } => *resolved,
-            Seen::Full(a) => a.resolved,
+            Seen::Light { resolved, .. } | Seen::Full { resolved, .. } => *resolved,
         }
     }
 }
 
+/// An alert read, or why it was rejected and its raw text.
+type Read<F> = Result<Seen<F>, (String, String)>;
+
 /// One line, parsed on a worker thread.
-struct Notification {
+struct Notification<F> {
     /// The receiver's name, in the chunk's [`Texts`].
     receiver: u32,
     received: Option<i64>,
@@ -294,13 +305,18 @@ struct Notification {
     /// The payload version, in the chunk's [`Texts`].
     version: Option<u32>,
     /// Each alert, or why it was rejected and its raw text.
-    alerts: Vec<Result<Seen, (String, String)>>,
+    alerts: Vec<Read<F>>,
 }
 
 /// Read one alert's text: by the fast scanner, else by serde_json (whose
 /// message names what is wrong). `full`: build the whole row even for a
 /// resolved alert.
-fn parse_alert(raw: &str, base: usize, full: bool, names: Names<'_>) -> Result<Seen, String> {
+fn parse_alert<'a>(
+    raw: &'a str,
+    base: usize,
+    full: bool,
+    names: Names<'_>,
+) -> Result<Seen<AmAlert<'a>>, String> {
     let mut s = Scanner::new(raw);
     match scan_alert(&mut s, full, &mut Checked::default()).and_then(|a| s.end().map(|()| a)) {
         Ok(alert) => build_alert(alert, raw, base, full, names),
@@ -309,7 +325,12 @@ fn parse_alert(raw: &str, base: usize, full: bool, names: Names<'_>) -> Result<S
 }
 
 /// Read one alert's text by serde_json alone.
-fn serde_alert(raw: &str, base: usize, full: bool, names: Names<'_>) -> Result<Seen, String> {
+fn serde_alert<'a>(
+    raw: &'a str,
+    base: usize,
+    full: bool,
+    names: Names<'_>,
+) -> Result<Seen<AmAlert<'a>>, String> {
     let alert = serde_json::from_str(raw).map_err(|e| format!("alert in payload: {e}"))?;
     build_alert(alert, raw, base, full, names)
 }
@@ -360,13 +381,13 @@ fn scan_alert<'a>(s: &mut Scanner<'a>, full: bool, checked: &mut Checked<'a>) ->
 
 /// An alert as read into what the fold needs (and, when it may be an
 /// occurrence's first notification, the whole row).
-fn build_alert(
-    alert: Alert<'_>,
+fn build_alert<'a>(
+    alert: Alert<'a>,
     raw: &str,
     base: usize,
     full: bool,
     names: Names<'_>,
-) -> Result<Seen, String> {
+) -> Result<Seen<AmAlert<'a>>, String> {
     let starts = parse_instant(&alert.starts_at.0).map_err(|e| format!("startsAt: {e}"))?;
     let resolved = if alert.status.as_ref().map(|s| s.0.as_ref()) == Some("resolved") {
         match alert.ends_at.as_ref().map(|s| parse_instant(&s.0)) {
@@ -379,8 +400,8 @@ fn build_alert(
     } else {
         None
     };
-    let fingerprint: Cow<'_, str> = match &alert.fingerprint {
-        Some(f) => Cow::Borrowed(f.0.as_ref()),
+    let fingerprint: Cow<'a, str> = match alert.fingerprint {
+        Some(f) => f.0,
         None => Cow::Owned(label_hash(&alert.labels)),
     };
     let key = (fingerprint_key(&fingerprint), starts);
@@ -392,19 +413,14 @@ fn build_alert(
             span: (start, start + raw.len()),
         });
     }
-    debug_assert!(needs_pairs(
-        alert.status.as_ref(),
-        alert.fingerprint.is_some(),
-        full
-    ));
+    debug_assert!(needs_pairs(alert.status.as_ref(), true, full));
     let title = ["summary", "title", "message", "description"]
         .iter()
-        .find_map(|k| alert.annotations.get(k))
-        .or_else(|| alert.labels.get("alertname"))
-        .map(str::to_string);
+        .find_map(|k| alert.annotations.get_cow(k))
+        .or_else(|| alert.labels.get_cow("alertname"));
     let labels = (!alert.labels.0.is_empty()).then(|| {
         if let Some(text) = alert.labels.1 {
-            return text.to_string();
+            return Cow::Borrowed(text);
         }
         let pairs: Vec<(&str, &str)> = alert
             .labels
@@ -414,20 +430,20 @@ fn build_alert(
             .collect();
         let mut text = String::new();
         super::record::labels_json(&pairs, &mut text);
-        text
+        Cow::Owned(text)
     });
-    Ok(Seen::Full(AmAlert {
+    Ok(Seen::Full {
         key,
-        alert_id: [fingerprint.as_ref(), "@", &rfc3339_utc(starts)].concat(),
-        fingerprint: fingerprint.into_owned(),
-        starts,
         resolved,
-        title,
-        service: alert.labels.get(names.service).map(str::to_string),
-        team: alert.labels.get(names.team).map(str::to_string),
-        severity: alert.labels.get("severity").and_then(normalise_severity),
-        labels,
-    }))
+        alert: AmAlert {
+            fingerprint,
+            title,
+            service: alert.labels.get_cow(names.service),
+            team: alert.labels.get_cow(names.team),
+            severity: alert.labels.get("severity").and_then(normalise_severity),
+            labels,
+        },
+    })
 }
 
 /// A payload line as read: its own fields, and each alert read or
@@ -438,7 +454,7 @@ struct Line<'a> {
     received_at: Option<Cow<'a, str>>,
     truncated: Option<u64>,
     version: Option<Cow<'a, str>>,
-    alerts: Vec<Result<Seen, (String, String)>>,
+    alerts: Vec<Read<AmAlert<'a>>>,
 }
 
 /// A line by the fast scanner, alerts and all in one pass: a payload, or a
@@ -467,7 +483,7 @@ fn scan_line<'a>(text: &'a str, base: usize, names: Names<'_>) -> Res<Line<'a>> 
 /// A payload object's fields as scanned; `alerts` is `None` when absent.
 struct Scanned<'a> {
     line: Line<'a>,
-    alerts: Option<Vec<Result<Seen, (String, String)>>>,
+    alerts: Option<Vec<Read<AmAlert<'a>>>>,
 }
 
 /// One payload object. With `wrapped`, a `payload` (or `body`) member is
@@ -537,7 +553,7 @@ fn scan_payload<'a>(
 }
 
 /// Reads one alert's text: `(raw, base, full, names)`.
-type ReadAlert = fn(&str, usize, bool, Names<'_>) -> Result<Seen, String>;
+type ReadAlert = for<'a> fn(&'a str, usize, bool, Names<'_>) -> Result<Seen<AmAlert<'a>>, String>;
 
 /// A line by serde_json: a payload, or a payload wrapped with its receive
 /// time; else why not. Its alerts by `read_alert`.
@@ -579,12 +595,12 @@ fn serde_line<'a>(
     })
 }
 
-fn parse_line(
-    text: &str,
+fn parse_line<'a>(
+    text: &'a str,
     base: usize,
     names: Names<'_>,
     texts: &mut Texts,
-) -> Result<Notification, String> {
+) -> Result<Notification<AmAlert<'a>>, String> {
     let line = match scan_line(text, base, names) {
         Ok(line) => line,
         Err(Bad) => serde_line(text, base, names, parse_alert)?,
@@ -617,7 +633,10 @@ impl Texts {
 }
 
 /// A line read, with its receive time checked.
-fn notification(line: Line<'_>, texts: &mut Texts) -> Result<Notification, String> {
+fn notification<'a>(
+    line: Line<'a>,
+    texts: &mut Texts,
+) -> Result<Notification<AmAlert<'a>>, String> {
     let received = line
         .received_at
         .as_deref()
@@ -633,6 +652,138 @@ fn notification(line: Line<'_>, texts: &mut Texts) -> Result<Notification, Strin
     })
 }
 
+/// A line as the folding thread takes it: its alerts are the next
+/// `alerts` of its chunk's.
+struct Folded {
+    receiver: u32,
+    received: Option<i64>,
+    truncated: u64,
+    version: Option<u32>,
+    alerts: usize,
+}
+
+impl<F> Notification<F> {
+    /// The line's alerts appended to its chunk's `all`, each full one
+    /// turned into `f`'s value (its row); the rest of the line.
+    fn into_chunk<G>(
+        self,
+        all: &mut Vec<Read<G>>,
+        mut f: impl FnMut((u64, i64), Option<i64>, F) -> G,
+    ) -> Folded {
+        let alerts = self.alerts.len();
+        all.extend(self.alerts.into_iter().map(|read| {
+            read.map(|seen| match seen {
+                Seen::Light {
+                    key,
+                    resolved,
+                    span,
+                } => Seen::Light {
+                    key,
+                    resolved,
+                    span,
+                },
+                Seen::Full {
+                    key,
+                    resolved,
+                    alert,
+                } => Seen::Full {
+                    key,
+                    resolved,
+                    alert: f(key, resolved, alert),
+                },
+            })
+        }));
+        Folded {
+            receiver: self.receiver,
+            received: self.received,
+            truncated: self.truncated,
+            version: self.version,
+            alerts,
+        }
+    }
+}
+
+/// Does a notification to `receiver` page? (`[paging]
+/// alertmanager_receivers`; unset: every receiver pages.)
+fn pages(paging: Option<&[String]>, receiver: &str) -> bool {
+    paging.is_none_or(|list| list.iter().any(|r| r == receiver))
+}
+
+/// The latest instant a notification shows of its occurrence.
+fn last_seen(starts: i64, resolved: Option<i64>, received: Option<i64>) -> Option<i64> {
+    [Some(starts), resolved, received]
+        .into_iter()
+        .flatten()
+        .max()
+}
+
+/// Occurrence rows as first seen, built from borrowed text into columns
+/// (on a worker for its chunk, on the folding thread for an occurrence
+/// whose first notification was a resolution).
+struct RowBuilder<'c> {
+    columns: super::AlertColumns,
+    config: &'c crate::config::Config,
+    source: &'static str,
+    /// Scratch space for the alert id.
+    id: String,
+}
+
+impl<'c> RowBuilder<'c> {
+    fn new(config: &'c crate::config::Config, source: &'static str) -> Self {
+        RowBuilder {
+            columns: super::AlertColumns::default(),
+            config,
+            source,
+            id: String::new(),
+        }
+    }
+
+    /// Add the row of an occurrence as this notification shows it (`pages`:
+    /// its receiver pages); returns the row's index. The fields later
+    /// notifications change are settled at the end of the file.
+    fn push(
+        &mut self,
+        key: (u64, i64),
+        resolved: Option<i64>,
+        a: &AmAlert<'_>,
+        pages: bool,
+        received: Option<i64>,
+    ) -> IdxSize {
+        self.id.clear();
+        self.id.push_str(&a.fingerprint);
+        self.id.push('@');
+        push_rfc3339_utc(key.1, &mut self.id);
+        let row = self.columns.push_ref(
+            self.source,
+            &AlertRef {
+                alert_id: &self.id,
+                dedup_key: Some(&a.fingerprint),
+                title: a.title.as_deref(),
+                service: a.service.as_deref(),
+                team: super::team_of(self.config, a.team.as_deref(), a.service.as_deref()),
+                severity: a.severity,
+                paged: Some(pages),
+                triggered_at: key.1,
+                resolved_at: resolved,
+                auto_resolved: resolved.map(|_| true),
+                repeat_count: Some(u32::from(resolved.is_none())),
+                labels: a.labels.as_deref(),
+                updated_at: last_seen(key.1, resolved, received),
+                ..AlertRef::default()
+            },
+        );
+        row as IdxSize
+    }
+}
+
+/// A frame of occurrence rows with their numbers ([`crate::schema::OCCURRENCE`]).
+fn numbered(mut frame: DataFrame, numbers: Vec<IdxSize>) -> Result<DataFrame, String> {
+    frame
+        .with_column(IdxCa::from_vec(crate::schema::OCCURRENCE.into(), numbers).into_column())
+        .map_err(|e| e.to_string())?;
+    Ok(frame)
+}
+
 /// The fields of each occurrence that later notifications update.
 #[derive(Default)]
 struct Fold {
@@ -642,66 +793,116 @@ struct Fold {
     updated: Vec<Option<i64>>,
 }
 
-/// Occurrence rows as first seen, handed to the store's spool in frames of
-/// [`Rows::ROWS`], each row with its occurrence number
-/// ([`crate::schema::OCCURRENCE`]); the fields that later notifications
-/// change are settled when the file is read ([`super::LateFields`]).
-struct Rows {
-    building: super::AlertColumns,
-    /// The occurrence number of the first row being built.
+/// Occurrence rows as first seen, handed to the store's spool, each row
+/// with its occurrence number ([`crate::schema::OCCURRENCE`]); the fields
+/// that later notifications change are settled when the file is read
+/// ([`super::LateFields`]). Most rows come built by the workers, one frame a
+/// chunk; the rest (occurrences first seen resolved) are built here.
+struct Rows<'c> {
+    building: RowBuilder<'c>,
+    /// The occurrence numbers of the rows being built here.
+    numbers: Vec<IdxSize>,
+    /// The number of this file's first occurrence.
     first: usize,
     failed: Option<String>,
 }
 
-impl Rows {
+impl Rows<'_> {
     const ROWS: usize = 65_536;
 
-    fn push(&mut self, ctx: &mut Ctx<'_>, mut r: AlertRecord, labels: Option<&str>) {
-        super::resolve_team(ctx.config, &mut r.team, r.service.as_deref());
-        self.building
-            .push_with_labels(ctx.format.source(), &r, labels);
-        if self.building.len() >= Self::ROWS {
-            self.hand_on(ctx);
-        }
+    /// The number of this file's `i`th occurrence.
+    fn number(&mut self, i: usize) -> IdxSize {
+        IdxSize::try_from(self.first + i).unwrap_or_else(|_| {
+            self.failed
+                .get_or_insert_with(|| "more occurrences than one ingest can number".into());
+            0
+        })
     }
 
-    /// Hand the rows built so far to the sink.
-    fn hand_on(&mut self, ctx: &mut Ctx<'_>) {
-        use polars::prelude::{IdxCa, IdxSize, IntoColumn};
-        if self.building.is_empty() || self.failed.is_some() {
+    /// Hand on a worker's rows: those at `keep` (the occurrences first
+    /// seen in its chunk), numbered `numbers`.
+    fn add_chunk(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        frame: Result<DataFrame, String>,
+        keep: Vec<IdxSize>,
+        numbers: Vec<IdxSize>,
+    ) {
+        if keep.is_empty() || self.failed.is_some() {
             return;
         }
         let result = (|| -> Result<(), String> {
-            let mut frame = std::mem::take(&mut self.building)
-                .finish()
-                .map_err(|e| e.to_string())?;
-            let n = frame.height();
-            let numbers = (self.first..self.first + n)
-                .map(IdxSize::try_from)
-                .collect::<Result<Vec<IdxSize>, _>>()
-                .map_err(|_| "more occurrences than one ingest can number".to_string())?;
-            frame
-                .with_column(
-                    IdxCa::from_vec(crate::schema::OCCURRENCE.into(), numbers).into_column(),
-                )
-                .map_err(|e| e.to_string())?;
-            self.first += n;
-            ctx.report.alerts += n as u64;
-            ctx.sink
-                .push_alert_frame(frame)
-                .map_err(|e| e.to_string())?;
-            ctx.flush(false);
-            Ok(())
+            let frame = frame?;
+            // `keep` ascends; as long as the frame, it is every row.
+            let frame = if keep.len() == frame.height() {
+                frame
+            } else {
+                frame
+                    .take(&IdxCa::from_vec(PlSmallStr::EMPTY, keep))
+                    .map_err(|e| e.to_string())?
+            };
+            self.hand_on(ctx, numbered(frame, numbers)?)
         })();
         if let Err(e) = result {
-            self.failed = Some(e);
+            self.failed.get_or_insert(e);
         }
+    }
+
+    /// Build, here, the row of an occurrence numbered `number`.
+    fn push(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        seen: Seen<AmAlert<'_>>,
+        pages: bool,
+        received: Option<i64>,
+        number: IdxSize,
+    ) {
+        if let Seen::Full {
+            key,
+            resolved,
+            alert,
+        } = seen
+        {
+            self.building.push(key, resolved, &alert, pages, received);
+            self.numbers.push(number);
+        }
+        if self.building.columns.len() >= Self::ROWS {
+            self.hand_on_built(ctx);
+        }
+    }
+
+    /// Hand on the rows built here so far.
+    fn hand_on_built(&mut self, ctx: &mut Ctx<'_>) {
+        if self.building.columns.is_empty() || self.failed.is_some() {
+            return;
+        }
+        let columns = std::mem::take(&mut self.building.columns);
+        let numbers = std::mem::take(&mut self.numbers);
+        let result = columns
+            .finish()
+            .map_err(|e| e.to_string())
+            .and_then(|frame| numbered(frame, numbers))
+            .and_then(|frame| self.hand_on(ctx, frame));
+        if let Err(e) = result {
+            self.failed.get_or_insert(e);
+        }
+    }
+
+    fn hand_on(&mut self, ctx: &mut Ctx<'_>, frame: DataFrame) -> Result<(), String> {
+        ctx.report.alerts += frame.height() as u64;
+        ctx.sink
+            .push_alert_frame(frame)
+            .map_err(|e| e.to_string())?;
+        if ctx.sink.frame_rows() >= super::FLUSH_ROWS {
+            ctx.flush(false);
+        }
+        Ok(())
     }
 
     /// Hand on the last rows, and the settled fields of every occurrence.
     fn finish(mut self, ctx: &mut Ctx<'_>, fold: Fold) -> Result<(), IngestError> {
-        use polars::prelude::*;
-        self.hand_on(ctx);
+        self.hand_on_built(ctx);
+        ctx.flush(false);
         if let Some(message) = self.failed.take() {
             return Err(IngestError::Spool { message });
         }
@@ -729,10 +930,64 @@ impl Rows {
     }
 }
 
-/// Read every line (parsed in parallel), folding notifications into
-/// occurrences here, in file order.
+/// Cut `reader` into chunks of whole lines, cut at the last newline once
+/// `chunk` bytes are read (the last chunk may end without one), emitted as
+/// `(buffer, bytes used)`. Buffers come from `recycled` when it has one (the
+/// folding thread hands them back: filled once, so reading into them again
+/// needs no zeroing or fresh pages).
+fn read_chunks(
+    reader: &mut dyn std::io::Read,
+    chunk: usize,
+    recycled: &std::sync::mpsc::Receiver<Vec<u8>>,
+    emit: &mut dyn FnMut((Vec<u8>, usize)),
+) -> std::io::Result<()> {
+    let fresh = || recycled.try_recv().unwrap_or_else(|_| vec![0u8; 2 * chunk]);
+    let mut buf = fresh();
+    // Bytes read into `buf`; of those, how many hold no newline.
+    let (mut filled, mut scanned) = (0usize, 0usize);
+    loop {
+        if filled == buf.len() {
+            // A line longer than the buffer.
+            buf.resize((2 * buf.len()).max(2 * chunk), 0);
+        }
+        let n = match reader.read(&mut buf[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            // The rest, a last line without a newline included.
+            if filled > 0 {
+                emit((buf, filled));
+            }
+            return Ok(());
+        }
+        filled += n;
+        if filled < chunk {
+            continue;
+        }
+        match memchr::memrchr(b'\n', &buf[scanned..filled]) {
+            Some(i) => {
+                let cut = scanned + i + 1;
+                let rest = filled - cut;
+                let mut next = fresh();
+                if next.len() < rest {
+                    next.resize(rest.max(2 * chunk), 0);
+                }
+                next[..rest].copy_from_slice(&buf[cut..filled]);
+                emit((std::mem::replace(&mut buf, next), cut));
+                (filled, scanned) = (rest, rest);
+            }
+            None => scanned = filled,
+        }
+    }
+}
+
+/// Read every line (parsed in parallel, and the rows of firing alerts built
+/// there), folding notifications into occurrences here, in file order.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let receivers_paging = ctx.config.paging.alertmanager_receivers.clone();
+    let paging = receivers_paging.as_deref();
     let (service_label, team_label) = (
         ctx.config.ingest.service_label.clone(),
         ctx.config.ingest.team_label.clone(),
@@ -741,6 +996,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         service: &service_label,
         team: &team_label,
     };
+    let (config, source) = (ctx.config, ctx.format.source());
     let mut reader = ctx.open()?;
     let mut occurrences: polars::prelude::PlHashMap<(u64, i64), usize> =
         polars::prelude::PlHashMap::default();
@@ -749,44 +1005,30 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     // first seen, so memory does not grow with the file.
     let mut fold = Fold::default();
     let mut rows = Rows {
-        building: super::AlertColumns::default(),
+        building: RowBuilder::new(config, source),
+        numbers: Vec::new(),
         first: ctx.sink.late.len(),
         failed: None,
     };
     let mut receivers: BTreeSet<String> = BTreeSet::new();
     let (mut notifications, mut truncated, mut versions) = (0u64, 0u64, BTreeSet::new());
+    // Buffers the folding thread hands back to the reading one: filled
+    // once, so reading into them again needs no zeroing or fresh pages.
+    let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
+    let mut line_base = 1u64;
     let produced = super::parallel::pipeline(
-        |emit| -> Result<u64, std::io::Error> {
-            // Chunks of whole lines, with the number of the first line.
-            const CHUNK: usize = 1 << 20;
-            let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
-            let mut line = 1u64;
-            let mut scanned = 0usize;
-            loop {
-                let n = super::json::read_more(&mut reader, &mut buf, CHUNK)?;
-                if n == 0 {
-                    // A last line without a newline.
-                    if !buf.is_empty() {
-                        emit((line, std::mem::take(&mut buf)));
-                        line += 1;
-                    }
-                    return Ok(line - 1);
-                }
-                if let Some(i) = memchr::memrchr(b'\n', &buf[scanned..]) {
-                    let rest = buf.split_off(scanned + i + 1);
-                    let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
-                    emit((line, std::mem::replace(&mut buf, rest)));
-                    line += lines;
-                }
-                scanned = buf.len();
-            }
-        },
-        |(first, chunk): (u64, Vec<u8>)| {
+        move |emit| read_chunks(&mut reader, 1 << 22, &recycled, emit),
+        |(buffer, used): (Vec<u8>, usize)| {
+            let chunk = &buffer[..used];
             let base = chunk.as_ptr() as usize;
+            // Line numbers from 0 here; the folding thread adds the
+            // chunk's first.
             let mut results = Vec::new();
+            let mut alerts = Vec::new();
             let mut texts = Texts::default();
+            let mut built = RowBuilder::new(config, source);
             let mut start = 0usize;
-            let mut n = first;
+            let mut n = 0u64;
             while start < chunk.len() {
                 let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |i| start + i);
                 let raw = &chunk[start..end];
@@ -798,8 +1040,17 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         if text.is_empty() {
                             continue;
                         }
-                        parse_line(text, base, names, &mut texts)
-                            .map_err(|reason| (reason, text.to_string()))
+                        match parse_line(text, base, names, &mut texts) {
+                            Ok(note) => {
+                                // Each firing alert's row, built now.
+                                let paged = pages(paging, texts.get(note.receiver));
+                                let received = note.received;
+                                Ok(note.into_chunk(&mut alerts, |key, resolved, alert| {
+                                    built.push(key, resolved, &alert, paged, received)
+                                }))
+                            }
+                            Err(reason) => Err((reason, text.to_string())),
+                        }
                     }
                     Err(_) => Err((
                         "line is not valid UTF-8".to_string(),
@@ -808,10 +1059,17 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 };
                 results.push((n - 1, parsed));
             }
-            (chunk, results, texts)
+            let frame = built.columns.finish().map_err(|e| e.to_string());
+            (buffer, n, results, alerts, texts, frame)
         },
-        |(chunk, lines, texts)| {
-            for (n, parsed) in lines {
+        |(buffer, lines, results, alerts, texts, frame)| {
+            let chunk = buffer.as_slice();
+            // The worker's rows to keep (occurrences first seen here), and
+            // their numbers.
+            let (mut keep, mut numbers) = (Vec::new(), Vec::new());
+            let mut alerts = alerts.into_iter();
+            for (n, parsed) in results {
+                let n = line_base + n;
                 let note = match parsed {
                     Ok(note) => note,
                     Err((reason, raw)) => {
@@ -827,13 +1085,11 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                     }
                 }
                 let receiver = texts.get(note.receiver);
-                let pages = receivers_paging
-                    .as_ref()
-                    .is_none_or(|list| list.iter().any(|r| r == receiver));
+                let pages = pages(paging, receiver);
                 if !receivers.contains(receiver) {
                     receivers.insert(receiver.to_string());
                 }
-                for alert in note.alerts {
+                for alert in alerts.by_ref().take(note.alerts) {
                     let seen_alert = match alert {
                         Ok(a) => a,
                         Err((reason, raw)) => {
@@ -842,10 +1098,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         }
                     };
                     let (key, resolved) = (seen_alert.key(), seen_alert.resolved());
-                    let seen = [Some(seen_alert.key().1), resolved, note.received]
-                        .into_iter()
-                        .flatten()
-                        .max();
+                    let seen = last_seen(key.1, resolved, note.received);
                     if let Some(&row) = occurrences.get(&key) {
                         if resolved.is_some() {
                             fold.resolved[row] = resolved;
@@ -856,57 +1109,42 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         fold.updated[row] = fold.updated[row].max(seen);
                         continue;
                     }
-                    // First notification of this occurrence: read it fully.
-                    let a = match seen_alert {
-                        Seen::Full(a) => a,
+                    // First notification of this occurrence.
+                    let number = rows.number(fold.resolved.len());
+                    match seen_alert {
+                        Seen::Full { alert: row, .. } => {
+                            keep.push(row);
+                            numbers.push(number);
+                        }
                         Seen::Light { span, .. } => {
-                            // Checked valid UTF-8 and parsed on the worker.
+                            // Read it fully now. Checked valid UTF-8 and
+                            // parsed on the worker.
                             let raw = std::str::from_utf8(&chunk[span.0..span.1]).unwrap_or("");
                             match parse_alert(raw, 0, true, names) {
-                                Ok(Seen::Full(a)) => a,
-                                Ok(Seen::Light { .. }) => continue,
+                                Ok(full) => rows.push(ctx, full, pages, note.received, number),
                                 Err(reason) => {
                                     ctx.reject(n, Some(n), reason, raw);
                                     continue;
                                 }
                             }
                         }
-                    };
-                    let record = AlertRecord {
-                        alert_id: a.alert_id,
-                        dedup_key: Some(a.fingerprint),
-                        title: a.title,
-                        service: a.service,
-                        team: a.team,
-                        severity: a.severity,
-                        urgency: None,
-                        paged: Some(pages),
-                        triggered_at: a.starts,
-                        acknowledged_at: None,
-                        resolved_at: a.resolved,
-                        acknowledged_by: None,
-                        resolved_by: None,
-                        auto_resolved: a.resolved.map(|_| true),
-                        escalations: None,
-                        notes: None,
-                        repeat_count: Some(u32::from(a.resolved.is_none())),
-                        responders: None,
-                        labels: Vec::new(),
-                        updated_at: seen,
-                    };
-                    occurrences.insert(a.key, fold.resolved.len());
-                    fold.resolved.push(a.resolved);
-                    fold.repeat.push(u32::from(a.resolved.is_none()));
+                    }
+                    occurrences.insert(key, fold.resolved.len());
+                    fold.resolved.push(resolved);
+                    fold.repeat.push(u32::from(resolved.is_none()));
                     fold.paged.push(pages);
                     fold.updated.push(seen);
-                    rows.push(ctx, record, a.labels.as_deref());
                 }
             }
+            rows.add_chunk(ctx, frame, keep, numbers);
+            line_base += lines;
+            // The reading thread may have stopped; the buffer is then freed.
+            let _ = recycle.try_send(buffer);
         },
     );
-    let n = produced.map_err(|e| ctx.io(e))?;
+    produced.map_err(|e| ctx.io(e))?;
     rows.finish(ctx, fold)?;
-    ctx.report.records = n;
+    ctx.report.records = line_base - 1;
     ctx.report.notes.push(format!(
         "{notifications} notification(s) folded into {} occurrence(s)",
         occurrences.len()
@@ -914,10 +1152,12 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let describe: Vec<String> = receivers
         .iter()
         .map(|r| {
-            let pages = receivers_paging
-                .as_ref()
-                .is_none_or(|list| list.iter().any(|x| x == r));
-            format!("{r} ({})", if pages { "pages" } else { "does not page" })
+            let pages = if pages(paging, r) {
+                "pages"
+            } else {
+                "does not page"
+            };
+            format!("{r} ({pages})")
         })
         .collect();
     if !describe.is_empty() {
@@ -981,6 +1221,61 @@ mod tests {
         assert!(!canonical(r#"{"a":"\u0041"}"#));
         assert!(!canonical(r#"{"a":"q\"x"}"#));
         assert!(!canonical("{}"));
+    }
+
+    /// A reader that hands over at most 7 bytes a call, and is interrupted
+    /// every fifth call.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            self.1 += 1;
+            if self.1 % 5 == 0 {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let n = out.len().min(self.0.len()).min(7);
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn chunks_hold_whole_lines_and_lose_no_byte() {
+        let chunk = 16;
+        // Short lines, empty lines, lines longer than a buffer (2 chunks)
+        // and than two, and a last line with no newline.
+        let long = "x".repeat(5 * chunk);
+        let text = format!(
+            "a\nbb\n\n{long}\nccc\n{}\nd\n\ne\nlast line",
+            "y".repeat(2 * chunk)
+        );
+        for recycle in [0usize, 1, 3] {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+            // Recycled buffers of odd sizes, smaller than a chunk too.
+            for size in [3, 40, 1][..recycle].iter() {
+                tx.send(vec![b'#'; *size]).expect("room in the channel");
+            }
+            let mut chunks: Vec<Vec<u8>> = Vec::new();
+            read_chunks(
+                &mut Trickle(text.as_bytes(), 0),
+                chunk,
+                &rx,
+                &mut |(buf, used)| chunks.push(buf[..used].to_vec()),
+            )
+            .expect("an in-memory read");
+            assert_eq!(chunks.concat(), text.as_bytes(), "recycle {recycle}");
+            let (last, whole) = chunks.split_last().expect("some chunk");
+            for c in whole {
+                assert!(c.ends_with(b"\n"), "{c:?}");
+            }
+            assert!(last.ends_with(b"last line"));
+        }
+        // Nothing in, nothing out.
+        let (_tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
+        let mut n = 0;
+        read_chunks(&mut Trickle(b"", 0), chunk, &rx, &mut |_| n += 1).expect("an empty read");
+        assert_eq!(n, 0);
     }
 
     /// Every line here must read the same by the fast scanner as by

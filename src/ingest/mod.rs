@@ -35,7 +35,7 @@ use polars::prelude::DataFrame;
 
 use crate::config::Config;
 pub use crate::error::IngestError;
-pub use record::{AlertColumns, AlertRecord, IncidentColumns, IncidentRecord};
+pub use record::{AlertColumns, AlertRecord, AlertRef, IncidentColumns, IncidentRecord};
 
 /// The export formats alertsift reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
@@ -455,20 +455,25 @@ impl<'a> ChunkBuilder<'a> {
 
 /// The config's team for a vendor team (aliases), else the service's owner.
 pub fn resolve_team(config: &Config, team: &mut Option<String>, service: Option<&str>) {
-    *team = match team.take() {
-        Some(t) => {
-            // Kept as it is (no copy) when it is already the configured name.
-            let resolved = config.resolve_team_ref(&t);
-            Some(if resolved == t {
-                t
-            } else {
-                resolved.to_string()
-            })
-        }
-        None => service
-            .and_then(|s| config.team_of_service(s))
-            .map(str::to_string),
-    };
+    let resolved = team_of(config, team.as_deref(), service);
+    // Kept as it is (no copy) when it is already the configured name.
+    if resolved != team.as_deref() {
+        let resolved = resolved.map(str::to_string);
+        *team = resolved;
+    }
+}
+
+/// [`resolve_team`], borrowed: the configured team a vendor's team (or,
+/// without one, the service) belongs to.
+pub fn team_of<'a>(
+    config: &'a Config,
+    team: Option<&'a str>,
+    service: Option<&str>,
+) -> Option<&'a str> {
+    match team {
+        Some(t) => Some(config.resolve_team_ref(t)),
+        None => service.and_then(|s| config.team_of_service(s)),
+    }
 }
 
 /// Options of one ingest.

@@ -55,6 +55,53 @@ pub struct AlertRecord {
     pub updated_at: Option<i64>,
 }
 
+/// An [`AlertRecord`] by reference, for adapters that build rows from
+/// borrowed text ([`AlertColumns::push_ref`]); `labels` is the labels' JSON
+/// object text as [`labels_json`] writes it (`None`: no labels).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AlertRef<'a> {
+    /// See [`AlertRecord::alert_id`].
+    pub alert_id: &'a str,
+    /// See [`AlertRecord::dedup_key`].
+    pub dedup_key: Option<&'a str>,
+    /// See [`AlertRecord::title`].
+    pub title: Option<&'a str>,
+    /// See [`AlertRecord::service`].
+    pub service: Option<&'a str>,
+    /// See [`AlertRecord::team`].
+    pub team: Option<&'a str>,
+    /// See [`AlertRecord::severity`].
+    pub severity: Option<&'a str>,
+    /// See [`AlertRecord::urgency`].
+    pub urgency: Option<&'a str>,
+    /// See [`AlertRecord::paged`].
+    pub paged: Option<bool>,
+    /// See [`AlertRecord::triggered_at`].
+    pub triggered_at: i64,
+    /// See [`AlertRecord::acknowledged_at`].
+    pub acknowledged_at: Option<i64>,
+    /// See [`AlertRecord::resolved_at`].
+    pub resolved_at: Option<i64>,
+    /// See [`AlertRecord::acknowledged_by`].
+    pub acknowledged_by: Option<&'a str>,
+    /// See [`AlertRecord::resolved_by`].
+    pub resolved_by: Option<&'a str>,
+    /// See [`AlertRecord::auto_resolved`].
+    pub auto_resolved: Option<bool>,
+    /// See [`AlertRecord::escalations`].
+    pub escalations: Option<u32>,
+    /// See [`AlertRecord::notes`].
+    pub notes: Option<u32>,
+    /// See [`AlertRecord::repeat_count`].
+    pub repeat_count: Option<u32>,
+    /// See [`AlertRecord::responders`].
+    pub responders: Option<&'a [String]>,
+    /// The labels' JSON object text (`None`: no labels).
+    pub labels: Option<&'a str>,
+    /// See [`AlertRecord::updated_at`].
+    pub updated_at: Option<i64>,
+}
+
 /// One incident-tracker record in canonical form.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct IncidentRecord {
@@ -168,42 +215,60 @@ impl AlertColumns {
 
     /// Append one record (its `team` already resolved); returns its row index.
     pub fn push(&mut self, source: &str, r: &AlertRecord) -> usize {
-        self.push_with_labels(source, r, None)
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let labels = (!r.labels.is_empty()).then(|| {
+            labels_json(&r.labels, &mut scratch);
+            scratch.as_str()
+        });
+        let row = self.push_ref(
+            source,
+            &AlertRef {
+                alert_id: &r.alert_id,
+                dedup_key: r.dedup_key.as_deref(),
+                title: r.title.as_deref(),
+                service: r.service.as_deref(),
+                team: r.team.as_deref(),
+                severity: r.severity,
+                urgency: r.urgency.as_deref(),
+                paged: r.paged,
+                triggered_at: r.triggered_at,
+                acknowledged_at: r.acknowledged_at,
+                resolved_at: r.resolved_at,
+                acknowledged_by: r.acknowledged_by.as_deref(),
+                resolved_by: r.resolved_by.as_deref(),
+                auto_resolved: r.auto_resolved,
+                escalations: r.escalations,
+                notes: r.notes,
+                repeat_count: r.repeat_count,
+                responders: r.responders.as_deref(),
+                labels,
+                updated_at: r.updated_at,
+            },
+        );
+        self.scratch = scratch;
+        row
     }
 
-    /// Append one record whose labels come as JSON object text already
-    /// (`r.labels` is then not read).
-    pub fn push_with_labels(
-        &mut self,
-        source: &str,
-        r: &AlertRecord,
-        labels: Option<&str>,
-    ) -> usize {
-        self.alert_id.append_value(&r.alert_id);
+    /// Append one row given by reference (its `team` already resolved);
+    /// returns its row index.
+    pub fn push_ref(&mut self, source: &str, r: &AlertRef<'_>) -> usize {
+        self.alert_id.append_value(r.alert_id);
         self.source.append_value(source);
-        self.dedup_key.append_option(r.dedup_key.as_deref());
-        self.title.append_option(r.title.as_deref());
-        self.service.append_option(r.service.as_deref());
-        self.team.append_option(r.team.as_deref());
+        self.dedup_key.append_option(r.dedup_key);
+        self.title.append_option(r.title);
+        self.service.append_option(r.service);
+        self.team.append_option(r.team);
         self.severity.append_option(r.severity);
-        self.urgency.append_option(r.urgency.as_deref());
-        self.acknowledged_by
-            .append_option(r.acknowledged_by.as_deref());
-        self.resolved_by.append_option(r.resolved_by.as_deref());
-        match &r.responders {
+        self.urgency.append_option(r.urgency);
+        self.acknowledged_by.append_option(r.acknowledged_by);
+        self.resolved_by.append_option(r.resolved_by);
+        match r.responders {
             Some(v) => self
                 .responders
                 .append_values_iter(v.iter().map(String::as_str)),
             None => self.responders.append_null(),
         }
-        match labels {
-            Some(text) => self.labels.append_value(text),
-            None if r.labels.is_empty() => self.labels.append_null(),
-            None => {
-                labels_json(&r.labels, &mut self.scratch);
-                self.labels.append_value(&self.scratch);
-            }
-        }
+        self.labels.append_option(r.labels);
         self.paged.push(r.paged);
         self.triggered_at.push(r.triggered_at);
         self.acknowledged_at.push(r.acknowledged_at);

@@ -179,19 +179,27 @@ pub fn parse_instant_or_local(raw: &str, tz: Option<Tz>, formats: &[&str]) -> Ti
 /// Format microseconds since the epoch as RFC 3339 UTC (`…Z`), with as many
 /// fraction digits as needed (0, 3, 6).
 pub fn rfc3339_utc(micros: i64) -> String {
-    if let Some(text) = fast_utc(micros) {
-        return text;
+    let mut text = String::with_capacity(27);
+    push_rfc3339_utc(micros, &mut text);
+    text
+}
+
+/// [`rfc3339_utc`], appended to `out`.
+pub fn push_rfc3339_utc(micros: i64, out: &mut String) {
+    if fast_utc(micros, out) {
+        return;
     }
     match DateTime::from_timestamp_micros(micros) {
-        Some(dt) => dt.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        None => micros.to_string(),
+        Some(dt) => out.push_str(&dt.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        None => out.push_str(&micros.to_string()),
     }
 }
 
-/// [`rfc3339_utc`] for years 0000–9999 without chrono's formatting
+/// [`push_rfc3339_utc`] for years 0000–9999 without chrono's formatting
 /// machinery (ingest writes one per Alertmanager occurrence id): the same
-/// text, `YYYY-MM-DDTHH:MM:SS[.mmm|.uuuuuu]Z`.
-fn fast_utc(micros: i64) -> Option<String> {
+/// text, `YYYY-MM-DDTHH:MM:SS[.mmm|.uuuuuu]Z`. False (nothing written) for
+/// other years.
+fn fast_utc(micros: i64, out: &mut String) -> bool {
     let (secs, frac) = (micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000));
     let (days, day_secs) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // The civil date of a day number (Howard Hinnant's algorithm).
@@ -205,40 +213,39 @@ fn fast_utc(micros: i64) -> Option<String> {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     if !(0..=9999).contains(&y) {
-        return None;
+        return false;
     }
-    fn push(out: &mut Vec<u8>, v: i64, n: u32) {
+    fn push(out: &mut String, v: i64, n: u32) {
         for k in (0..n).rev() {
-            out.push(b'0' + (v / 10i64.pow(k) % 10) as u8);
+            out.push(char::from(b'0' + (v / 10i64.pow(k) % 10) as u8));
         }
     }
     let (h, mi, s) = (day_secs / 3600, day_secs / 60 % 60, day_secs % 60);
-    let mut out = Vec::with_capacity(27);
     for (v, n, sep) in [
-        (y, 4, b'-'),
-        (m, 2, b'-'),
-        (d, 2, b'T'),
-        (h, 2, b':'),
-        (mi, 2, b':'),
+        (y, 4, '-'),
+        (m, 2, '-'),
+        (d, 2, 'T'),
+        (h, 2, ':'),
+        (mi, 2, ':'),
     ] {
-        push(&mut out, v, n);
+        push(out, v, n);
         out.push(sep);
     }
-    push(&mut out, s, 2);
+    push(out, s, 2);
     // chrono's AutoSi: no fraction, milliseconds, or microseconds.
     match frac {
         0 => {}
         f if f % 1000 == 0 => {
-            out.push(b'.');
-            push(&mut out, f / 1000, 3);
+            out.push('.');
+            push(out, f / 1000, 3);
         }
         f => {
-            out.push(b'.');
-            push(&mut out, f, 6);
+            out.push('.');
+            push(out, f, 6);
         }
     }
-    out.push(b'Z');
-    String::from_utf8(out).ok()
+    out.push('Z');
+    true
 }
 
 #[cfg(test)]
@@ -271,12 +278,19 @@ mod tests {
             cases.extend([t, t + 123_000, t + 123_456, t + 86_399_000_000]);
             t += 86_400_000_000 * 13 + 3_600_000_000 * 7 + 61_000_000;
         }
+        let fast = |us: i64| {
+            let mut text = "x".to_string();
+            let written = fast_utc(us, &mut text);
+            // Appended to what was there; nothing written when refused.
+            assert!(text.starts_with('x') && (written || text == "x"));
+            written.then(|| text.split_off(1))
+        };
         for us in cases {
-            assert_eq!(fast_utc(us), chrono_text(us), "{us}");
+            assert_eq!(fast(us), chrono_text(us), "{us}");
         }
         // Past 9999 (and before year 0) chrono writes it.
-        assert_eq!(fast_utc(253_402_300_800_000_000), None);
-        assert_eq!(fast_utc(-62_167_219_200_000_001), None);
+        assert_eq!(fast(253_402_300_800_000_000), None);
+        assert_eq!(fast(-62_167_219_200_000_001), None);
     }
 
     #[test]
