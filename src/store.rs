@@ -363,6 +363,29 @@ impl Store {
         let key = [col(s::SOURCE), col(id)];
         let batch_rows = batch.height() as u64;
         let before = existing.height() as u64;
+        if before == 0 {
+            if let Some(order) = Self::unique_batch_order(&batch, id, start)? {
+                // Identity: already in order (nothing to gather).
+                let in_order = order.iter().enumerate().all(|(i, &r)| r as usize == i);
+                let out = if in_order {
+                    batch
+                } else {
+                    batch.take(&IdxCa::from_vec(PlSmallStr::EMPTY, order))?
+                };
+                return Ok((
+                    out,
+                    MergeCounts {
+                        before: 0,
+                        batch: batch_rows,
+                        duplicates_in_batch: 0,
+                        inserted: batch_rows,
+                        updated: 0,
+                        unchanged: 0,
+                        after: batch_rows,
+                    },
+                ));
+            }
+        }
         const ORIGIN: &str = "__origin";
         const ROW: &str = "__row";
         const PREVIOUS: &str = "__previous";
@@ -484,6 +507,38 @@ impl Store {
                 after,
             },
         ))
+    }
+
+    /// The batch's rows in `(start, source, id)` order (nulls first, as the
+    /// general merge sorts them) when every row has a key of its own, else
+    /// `None`. This is the whole merge into an empty partition — the usual
+    /// first ingest — found by one sort of row numbers instead of sorting by
+    /// update, dropping repeated keys and sorting again.
+    fn unique_batch_order(
+        batch: &DataFrame,
+        id: &str,
+        start: &str,
+    ) -> PolarsResult<Option<Vec<IdxSize>>> {
+        let starts = batch.column(start)?.cast(&DataType::Int64)?;
+        let starts: Vec<Option<i64>> = starts.i64()?.iter().collect();
+        let texts = |name: &str| -> PolarsResult<Vec<Option<&str>>> {
+            Ok(batch.column(name)?.str()?.iter().collect())
+        };
+        let (sources, ids) = (texts(s::SOURCE)?, texts(id)?);
+        let mut keys: PlHashSet<(Option<&str>, Option<&str>)> = PlHashSet::with_capacity(ids.len());
+        if !sources.iter().zip(&ids).all(|k| keys.insert((*k.0, *k.1))) {
+            return Ok(None);
+        }
+        let mut order: Vec<IdxSize> = (0..batch.height())
+            .map(IdxSize::try_from)
+            .collect::<Result<_, _>>()
+            .map_err(|_| polars_err!(ComputeError: "too many rows for one partition"))?;
+        // Stable, and quick on rows that come mostly in time order.
+        order.sort_by_key(|&r| {
+            let r = r as usize;
+            (starts[r], sources[r], ids[r])
+        });
+        Ok(Some(order))
     }
 
     /// Write the rejects of the last ingest (an empty file when none).
@@ -876,4 +931,70 @@ pub fn write_atomic(
         let _ = fs::remove_file(&tmp);
     }
     result.map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `(start µs, source, id, updated µs, tag)`.
+    type Row = (Option<i64>, &'static str, &'static str, i64, &'static str);
+
+    /// A batch of rows.
+    fn batch(rows: &[Row]) -> DataFrame {
+        let time = |v: Vec<Option<i64>>, name: &str| {
+            Series::new(name.into(), v)
+                .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+                .map(Column::from)
+        };
+        let text = |f: fn(&Row) -> &'static str, name: &str| {
+            Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+        };
+        let columns = vec![
+            time(rows.iter().map(|r| r.0).collect(), s::TRIGGERED_AT).expect("a time column"),
+            text(|r| r.1, s::SOURCE),
+            text(|r| r.2, s::ALERT_ID),
+            time(rows.iter().map(|r| Some(r.3)).collect(), s::UPDATED_AT).expect("a time column"),
+            text(|r| r.4, "tag"),
+        ];
+        DataFrame::new(rows.len(), columns).expect("a frame")
+    }
+
+    fn merged_tags(rows: &[Row]) -> (Vec<String>, MergeCounts) {
+        let b = batch(rows);
+        let (out, counts) =
+            Store::merge_frames(b.clear(), b, s::ALERT_ID, s::TRIGGERED_AT).expect("a merge");
+        let tags = out.column("tag").expect("tags").str().expect("text").iter();
+        (tags.map(|t| t.unwrap_or("").to_string()).collect(), counts)
+    }
+
+    #[test]
+    fn a_first_write_orders_by_start_then_source_then_id() {
+        let rows = [
+            (Some(30), "pd", "b", 1, "r0"),
+            (Some(10), "pd", "z", 1, "r1"),
+            (Some(30), "og", "c", 1, "r2"),
+            (None, "pd", "y", 1, "r3"),
+            (Some(30), "pd", "a", 1, "r4"),
+            (Some(10), "og", "x", 1, "r5"),
+        ];
+        // Nulls first; ties by source, then id.
+        let (tags, counts) = merged_tags(&rows);
+        assert_eq!(tags, ["r3", "r5", "r1", "r2", "r4", "r0"]);
+        assert_eq!((counts.inserted, counts.duplicates_in_batch), (6, 0));
+        // A repeated key takes the general merge: the later update wins,
+        // in the place its own start gives it.
+        let mut repeated = rows.to_vec();
+        repeated.push((Some(20), "pd", "z", 5, "r6"));
+        let (tags, counts) = merged_tags(&repeated);
+        assert_eq!(tags, ["r3", "r5", "r6", "r2", "r4", "r0"]);
+        assert_eq!((counts.inserted, counts.duplicates_in_batch), (6, 1));
+        // Already in order: the same rows, nothing gathered.
+        let sorted = [
+            (Some(1), "og", "a", 1, "s0"),
+            (Some(1), "og", "b", 1, "s1"),
+            (Some(2), "og", "a2", 1, "s2"),
+        ];
+        assert_eq!(merged_tags(&sorted).0, ["s0", "s1", "s2"]);
+    }
 }
