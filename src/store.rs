@@ -678,7 +678,7 @@ fn write_parquet_file(path: &Path, df: &mut DataFrame) -> Result<(), StoreError>
 }
 
 /// Rows spooled during an ingest, by UTC month of `triggered_at`: kept in
-/// memory up to [`Spool::SPILL_ROWS`] per month, then written to files in a
+/// memory up to [`Spool::SPILL_ROWS`] over all months, then written to files in a
 /// hidden directory of the store. Rows that await late fields (they carry
 /// [`s::OCCURRENCE`]) are kept apart, and settled at commit. Dropping a
 /// spool removes it.

@@ -1,6 +1,6 @@
 //! The Parquet store: idempotent re-ingest, newer copies win, atomic writes.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::util::*;
 
@@ -246,25 +246,22 @@ fn a_failure_midway_through_the_inputs_leaves_the_store_as_it_was() {
     );
 }
 
+/// `alertsift demo` of one vendor (`--alerts`, `--weeks`, `--only`,
+/// `--seed`) into `dir/demo`, which it returns.
+fn one_vendor_demo(dir: &Path, alerts: &str, weeks: &str, vendor: &str, seed: &str) -> PathBuf {
+    let demo = dir.join("demo");
+    let args = [
+        "--alerts", alerts, "--weeks", weeks, "--only", vendor, "--seed", seed,
+    ];
+    run_demo(dir, &demo, &args);
+    demo
+}
+
 #[test]
 fn a_large_ingest_spills_to_disk_and_loses_nothing() {
     // More rows than the spool holds in memory, over several months.
     let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
-    run_demo(
-        dir.path(),
-        &demo,
-        &[
-            "--alerts",
-            "400000",
-            "--weeks",
-            "10",
-            "--only",
-            "pagerduty",
-            "--seed",
-            "3",
-        ],
-    );
+    let demo = one_vendor_demo(dir.path(), "400000", "10", "pagerduty", "3");
     let truth = csv_rows(&demo.join("truth.csv"));
     assert!(
         truth.len() > alertsift::store::Spool::SPILL_ROWS,
@@ -377,21 +374,7 @@ fn a_large_alertmanager_ingest_spills_and_settles_every_occurrence() {
     // More occurrences than the spool holds in memory, so rows awaiting
     // their folded fields go to disk and come back at commit.
     let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
-    run_demo(
-        dir.path(),
-        &demo,
-        &[
-            "--alerts",
-            "300000",
-            "--weeks",
-            "8",
-            "--only",
-            "alertmanager",
-            "--seed",
-            "5",
-        ],
-    );
+    let demo = one_vendor_demo(dir.path(), "300000", "8", "alertmanager", "5");
     let file = demo.join("alertmanager-webhooks.jsonl");
     // Worked out from the file with serde_json alone: every occurrence,
     // and those with a resolved notification.

@@ -848,24 +848,18 @@ impl Rows<'_> {
         }
     }
 
-    /// Build, here, the row of an occurrence numbered `number`.
+    /// Build, here, the row of an occurrence numbered `number`, from its
+    /// alert read in full (key, resolution, fields).
     fn push(
         &mut self,
         ctx: &mut Ctx<'_>,
-        seen: Seen<AmAlert<'_>>,
+        (key, resolved, alert): ((u64, i64), Option<i64>, &AmAlert<'_>),
         pages: bool,
         received: Option<i64>,
         number: IdxSize,
     ) {
-        if let Seen::Full {
-            key,
-            resolved,
-            alert,
-        } = seen
-        {
-            self.building.push(key, resolved, &alert, pages, received);
-            self.numbers.push(number);
-        }
+        self.building.push(key, resolved, alert, pages, received);
+        self.numbers.push(number);
         if self.building.columns.len() >= Self::ROWS {
             self.hand_on_built(ctx);
         }
@@ -1121,7 +1115,19 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                             // parsed on the worker.
                             let raw = std::str::from_utf8(&chunk[span.0..span.1]).unwrap_or("");
                             match parse_alert(raw, 0, true, names) {
-                                Ok(full) => rows.push(ctx, full, pages, note.received, number),
+                                Ok(Seen::Full {
+                                    key,
+                                    resolved,
+                                    alert,
+                                }) => rows.push(
+                                    ctx,
+                                    (key, resolved, &alert),
+                                    pages,
+                                    note.received,
+                                    number,
+                                ),
+                                // Read in full, an alert is never light.
+                                Ok(Seen::Light { .. }) => continue,
                                 Err(reason) => {
                                     ctx.reject(n, Some(n), reason, raw);
                                     continue;
