@@ -44,25 +44,33 @@ pub const MERGE_SECONDS: i64 = 60;
 /// The SRE book's most pages per 12-hour shift.
 pub const PAGES_PER_SHIFT_TARGET: u64 = 2;
 
+/// A name (team, service, template, severity or person) in a [`Pages`]'
+/// table of names; [`NO_NAME`] when the value is missing.
+pub type Name = u32;
+/// No value.
+pub const NO_NAME: Name = Name::MAX;
+
 /// One page as the metrics need it; times in µs since the epoch (UTC).
-#[derive(Debug, Clone, Default)]
+/// Names are codes into its [`Pages`]' table (no string per page): read
+/// them with [`Pages::name`], [`Pages::responders`] and [`Pages::alert_id`].
+#[derive(Debug, Clone, Copy)]
 pub struct Page {
-    /// The alert's id.
-    pub alert_id: String,
+    /// Where its alert id is in the table of ids.
+    pub row: u32,
     /// Normalised severity, if known.
-    pub severity: Option<Arc<str>>,
+    pub severity: Name,
+    /// Team, if known.
+    pub team: Name,
+    /// Service, if known.
+    pub service: Name,
+    /// Template, if known.
+    pub template: Name,
+    /// Who acknowledged it.
+    pub acknowledged_by: Name,
+    /// The people it reached: `start..end` in the table of responders.
+    pub responders: (u32, u32),
     /// The first alert of its storm episode (`episode_id` is its own id).
     pub episode_lead: bool,
-    /// Team, if known.
-    pub team: Option<Arc<str>>,
-    /// Service, if known.
-    pub service: Option<Arc<str>>,
-    /// Template, if known.
-    pub template: Option<Arc<str>>,
-    /// People it reached.
-    pub responders: Vec<Arc<str>>,
-    /// Who acknowledged it.
-    pub acknowledged_by: Option<Arc<str>>,
     /// Triggered.
     pub triggered: i64,
     /// First acknowledgement.
@@ -85,17 +93,6 @@ impl Page {
         self.reasons & reason_bit(code) != 0
     }
 
-    /// Was it triggered in sleep hours, in its team's zone? (`clock`
-    /// remembers zone offsets across calls.)
-    pub fn in_sleep_hours(&self, config: &Config, clock: &mut LocalClock) -> bool {
-        when(
-            clock,
-            self.triggered,
-            config.team_timezone(self.team.as_deref()),
-        )
-        .is_some_and(|(_, _, s)| s == Slot::Sleep)
-    }
-
     /// Toil hours of this page (0 if actionable).
     pub fn toil_hours(&self, cost_hours: f64) -> f64 {
         self.toil_hours_notified_at(cost_hours, self.triggered)
@@ -113,6 +110,169 @@ impl Page {
             cost_hours,
         )
     }
+}
+
+/// What [`Pages`] share: the names, the responders' lists and the alert
+/// ids the pages point into.
+#[derive(Debug, Default)]
+struct Tables {
+    /// Each name once (a name is one code whatever column it came from).
+    names: Vec<Arc<str>>,
+    /// Responders' lists, one after another.
+    responders: Vec<Name>,
+    /// Alert ids (a page's `row` is its place here).
+    ids: StringChunked,
+}
+
+/// Pages, in table order, with the tables their names point into, and the
+/// first and last trigger time among them (µs).
+#[derive(Debug, Clone, Default)]
+pub struct Pages {
+    /// The pages.
+    pub list: Vec<Page>,
+    tables: Arc<Tables>,
+    /// First and last trigger time (µs), if any page.
+    pub range: Option<(i64, i64)>,
+}
+
+impl Pages {
+    /// A name's text (`None` for [`NO_NAME`]).
+    pub fn name(&self, n: Name) -> Option<&str> {
+        self.tables.names.get(n as usize).map(|s| &**s)
+    }
+
+    /// A name's text, `(none)` when missing.
+    pub fn label(&self, n: Name) -> &str {
+        self.name(n).unwrap_or("(none)")
+    }
+
+    /// The people a page reached.
+    pub fn responders(&self, p: &Page) -> &[Name] {
+        self.tables
+            .responders
+            .get(p.responders.0 as usize..p.responders.1 as usize)
+            .unwrap_or(&[])
+    }
+
+    /// The page's alert id.
+    pub fn alert_id(&self, p: &Page) -> &str {
+        self.tables.ids.get(p.row as usize).unwrap_or("")
+    }
+
+    /// How many names the table holds (every [`Name`] but [`NO_NAME`] is
+    /// below it).
+    pub fn names(&self) -> usize {
+        self.tables.names.len()
+    }
+
+    /// Some of these pages (sharing the tables).
+    pub fn subset<'a>(&self, keep: impl IntoIterator<Item = &'a Page>) -> Pages {
+        let list: Vec<Page> = keep.into_iter().copied().collect();
+        Pages {
+            range: time_range(&list),
+            list,
+            tables: self.tables.clone(),
+        }
+    }
+
+    /// Was the page triggered in sleep hours, in its team's zone? (`clock`
+    /// remembers zone offsets across calls.)
+    pub fn in_sleep_hours(&self, p: &Page, config: &Config, clock: &mut LocalClock) -> bool {
+        when(clock, p.triggered, config.team_timezone(self.name(p.team)))
+            .is_some_and(|(_, _, s)| s == Slot::Sleep)
+    }
+
+    /// Pages from records (hand-built histories, tests).
+    pub fn from_records(records: &[PageRecord]) -> Pages {
+        let mut names = Interner::default();
+        let mut t = Tables::default();
+        let mut name = |v: &Option<String>| v.as_deref().map_or(NO_NAME, |v| names.code(v));
+        let list: Vec<Page> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let start = t.responders.len() as u32;
+                for who in &r.responders {
+                    t.responders.push(name(&Some(who.clone())));
+                }
+                Page {
+                    row: i as u32,
+                    severity: name(&r.severity),
+                    team: name(&r.team),
+                    service: name(&r.service),
+                    template: name(&r.template),
+                    acknowledged_by: name(&r.acknowledged_by),
+                    responders: (start, t.responders.len() as u32),
+                    episode_lead: r.episode_lead,
+                    triggered: r.triggered,
+                    acknowledged: r.acknowledged,
+                    resolved: r.resolved,
+                    noise: r.noise,
+                    reasons: r.reasons,
+                    auto_resolved: r.auto_resolved,
+                    clear_gap_s: r.clear_gap_s,
+                }
+            })
+            .collect();
+        t.names = names.names;
+        t.ids = StringChunked::from_iter_values(
+            s::ALERT_ID.into(),
+            records.iter().map(|r| r.alert_id.as_str()),
+        );
+        Pages {
+            range: time_range(&list),
+            list,
+            tables: Arc::new(t),
+        }
+    }
+}
+
+impl From<Vec<PageRecord>> for Pages {
+    fn from(records: Vec<PageRecord>) -> Pages {
+        Pages::from_records(&records)
+    }
+}
+
+/// The first and last trigger time of some pages.
+fn time_range(list: &[Page]) -> Option<(i64, i64)> {
+    let lo = list.iter().map(|p| p.triggered).min()?;
+    let hi = list.iter().map(|p| p.triggered).max()?;
+    Some((lo, hi))
+}
+
+/// One page written out in full, to build [`Pages`] by hand.
+#[derive(Debug, Clone, Default)]
+pub struct PageRecord {
+    /// The alert's id.
+    pub alert_id: String,
+    /// Normalised severity, if known.
+    pub severity: Option<String>,
+    /// The first alert of its storm episode.
+    pub episode_lead: bool,
+    /// Team, if known.
+    pub team: Option<String>,
+    /// Service, if known.
+    pub service: Option<String>,
+    /// Template, if known.
+    pub template: Option<String>,
+    /// People it reached.
+    pub responders: Vec<String>,
+    /// Who acknowledged it.
+    pub acknowledged_by: Option<String>,
+    /// Triggered (µs).
+    pub triggered: i64,
+    /// First acknowledgement (µs).
+    pub acknowledged: Option<i64>,
+    /// Resolved (µs).
+    pub resolved: Option<i64>,
+    /// Labelled noise.
+    pub noise: bool,
+    /// Reason codes as bits (bit k: `classify::REASONS[k]`).
+    pub reasons: u16,
+    /// Resolved by the integration.
+    pub auto_resolved: bool,
+    /// Seconds from the previous occurrence clearing to this one firing.
+    pub clear_gap_s: Option<i64>,
 }
 
 /// Toil hours of a page notified at `notified` (µs): 0 if actionable; the
@@ -319,9 +479,54 @@ pub fn in_period(pages: &[Page], since: i64, until: i64) -> impl Iterator<Item =
 
 /// The headline load of the pages triggered in `[since, until)`, without
 /// the breakdowns (the previous period).
-pub fn load_between(pages: &[Page], config: &Config, since: i64, until: i64) -> Load {
-    let inside: Vec<&Page> = in_period(pages, since, until).collect();
-    Engine::new(&inside, config).all(&[]).0
+pub fn load_between(pages: &Pages, config: &Config, since: i64, until: i64) -> Load {
+    let inside: Vec<&Page> = in_period(&pages.list, since, until).collect();
+    Engine::new(&inside, pages, config).all(&[]).0
+}
+
+/// The people pages reach, each numbered once by name in first-seen order
+/// (a name's code is looked up by text only the first time it is seen).
+struct People<'a> {
+    names: Vec<Cow<'a, str>>,
+    own: Vec<Option<Tz>>,
+    index: PlHashMap<Cow<'a, str>, u32>,
+    by_code: Vec<u32>,
+}
+
+impl<'a> People<'a> {
+    fn new(codes: usize) -> People<'a> {
+        People {
+            names: Vec::new(),
+            own: Vec::new(),
+            index: PlHashMap::default(),
+            by_code: vec![u32::MAX; codes],
+        }
+    }
+
+    fn named(&mut self, name: Cow<'a, str>, config: &Config) -> u32 {
+        if let Some(&k) = self.index.get(name.as_ref()) {
+            return k;
+        }
+        let k = self.names.len() as u32;
+        self.own
+            .push(config.people.get(name.as_ref()).map(|p| p.timezone));
+        self.names.push(name.clone());
+        self.index.insert(name, k);
+        k
+    }
+
+    fn coded(&mut self, n: Name, all: &'a Pages, config: &Config) -> u32 {
+        match self.by_code.get(n as usize) {
+            Some(&k) if k != u32::MAX => k,
+            _ => {
+                let k = self.named(Cow::Borrowed(all.label(n)), config);
+                if let Some(slot) = self.by_code.get_mut(n as usize) {
+                    *slot = k;
+                }
+                k
+            }
+        }
+    }
 }
 
 /// Who the pages reached (domain.md: each page interrupts each person it
@@ -337,52 +542,42 @@ struct Reach<'a> {
 }
 
 impl<'a> Reach<'a> {
-    fn of(pages: &[&'a Page], config: &Config) -> Reach<'a> {
-        let mut r = Reach {
-            names: Vec::new(),
-            own: Vec::new(),
-            pairs: Vec::with_capacity(pages.len()),
-        };
-        let mut index: PlHashMap<Cow<'a, str>, u32> = PlHashMap::default();
-        let mut on_call: PlHashMap<Option<&'a str>, u32> = PlHashMap::default();
-        let mut person = |r: &mut Reach<'a>, name: Cow<'a, str>| -> u32 {
-            if let Some(&k) = index.get(name.as_ref()) {
-                return k;
-            }
-            let k = r.names.len() as u32;
-            r.own
-                .push(config.people.get(name.as_ref()).map(|p| p.timezone));
-            r.names.push(name.clone());
-            index.insert(name, k);
-            k
-        };
+    fn of(pages: &[&Page], all: &'a Pages, config: &Config) -> Reach<'a> {
+        let mut pairs = Vec::with_capacity(pages.len());
+        let mut people = People::new(all.names());
+        // Each team's on-call (the last slot: pages without a team).
+        let mut on_call = vec![u32::MAX; all.names() + 1];
         for (i, p) in pages.iter().enumerate() {
-            let first = r.pairs.len();
-            if !p.responders.is_empty() {
-                for name in &p.responders {
-                    let k = person(&mut r, Cow::Borrowed(name));
-                    if !r.pairs[first..].iter().any(|&(_, q)| q == k) {
-                        r.pairs.push((i as u32, k));
+            let first = pairs.len();
+            let responders = all.responders(p);
+            if !responders.is_empty() {
+                for &n in responders {
+                    let k = people.coded(n, all, config);
+                    if !pairs[first..].iter().any(|&(_, q)| q == k) {
+                        pairs.push((i as u32, k));
                     }
                 }
-            } else if let Some(a) = &p.acknowledged_by {
-                let k = person(&mut r, Cow::Borrowed(a));
-                r.pairs.push((i as u32, k));
+            } else if p.acknowledged_by != NO_NAME {
+                pairs.push((i as u32, people.coded(p.acknowledged_by, all, config)));
             } else {
-                let team = p.team.as_deref();
-                let k = match on_call.get(&team) {
-                    Some(&k) => k,
-                    None => {
-                        let name = format!("{} on-call", team.unwrap_or("(no team)"));
-                        let k = person(&mut r, Cow::Owned(name));
-                        on_call.insert(team, k);
+                let slot = (p.team as usize).min(all.names());
+                let k = match on_call[slot] {
+                    u32::MAX => {
+                        let team = all.name(p.team).unwrap_or("(no team)");
+                        let k = people.named(Cow::Owned(format!("{team} on-call")), config);
+                        on_call[slot] = k;
                         k
                     }
+                    k => k,
                 };
-                r.pairs.push((i as u32, k));
+                pairs.push((i as u32, k));
             }
         }
-        r
+        Reach {
+            names: people.names,
+            own: people.own,
+            pairs,
+        }
     }
 }
 
@@ -409,15 +604,13 @@ impl Reach<'_> {
 }
 
 /// Each page's team zone (else the default zone), looked up once per team.
-fn team_zones(pages: &[&Page], config: &Config) -> Vec<Tz> {
-    let mut cache: PlHashMap<Option<&str>, Tz> = PlHashMap::default();
+fn team_zones(pages: &[&Page], all: &Pages, config: &Config) -> Vec<Tz> {
+    let mut cache: Vec<Option<Tz>> = vec![None; all.names() + 1];
     pages
         .iter()
         .map(|p| {
-            let team = p.team.as_deref();
-            *cache
-                .entry(team)
-                .or_insert_with(|| config.team_timezone(team))
+            let slot = (p.team as usize).min(all.names());
+            *cache[slot].get_or_insert_with(|| config.team_timezone(all.name(p.team)))
         })
         .collect()
 }
@@ -471,18 +664,30 @@ struct Split {
 }
 
 impl Split {
-    /// By a name (first-seen order); returns the names too.
-    fn by<'a>(pages: &[&'a Page], key: impl Fn(&'a Page) -> &'a str) -> (Split, Vec<&'a str>) {
+    /// By a name (first-seen order, `(none)` for a missing one); returns
+    /// the names too.
+    fn by<'a>(
+        pages: &[&Page],
+        all: &'a Pages,
+        key: impl Fn(&Page) -> Name,
+    ) -> (Split, Vec<&'a str>) {
+        // A code's group is looked up by text the first time it is seen.
+        let mut by_code = vec![u32::MAX; all.names() + 1];
         let mut index: PlHashMap<&str, u32> = PlHashMap::default();
         let mut names = Vec::new();
         let of = pages
             .iter()
             .map(|p| {
-                let k = key(p);
-                *index.entry(k).or_insert_with(|| {
-                    names.push(k);
-                    names.len() as u32 - 1
-                })
+                let n = key(p);
+                let slot = (n as usize).min(all.names());
+                if by_code[slot] == u32::MAX {
+                    let text = all.label(n);
+                    by_code[slot] = *index.entry(text).or_insert_with(|| {
+                        names.push(text);
+                        names.len() as u32 - 1
+                    });
+                }
+                by_code[slot]
             })
             .collect();
         (
@@ -554,12 +759,12 @@ fn tally(
 }
 
 impl<'p> Engine<'p> {
-    fn new(pages: &'p [&'p Page], config: &Config) -> Engine<'p> {
+    fn new(pages: &'p [&'p Page], all: &'p Pages, config: &Config) -> Engine<'p> {
         let cost = config.classify.interruption_cost.as_secs_f64() / 3600.0;
         Engine {
             pages,
-            zones: team_zones(pages, config),
-            reach: Reach::of(pages, config),
+            zones: team_zones(pages, all, config),
+            reach: Reach::of(pages, all, config),
             toil: pages.iter().map(|p| p.toil_hours(cost)).collect(),
         }
     }
@@ -725,15 +930,12 @@ const WEEK_US: i64 = 7 * DAY_US;
 const MAX_WEEKS: i64 = 10_000;
 
 /// The metrics of the pages triggered in `[since, until)` (µs).
-pub fn compute(pages: &[Page], config: &Config, since: i64, until: i64) -> Metrics {
-    let inside: Vec<&Page> = in_period(pages, since, until).collect();
-    let engine = Engine::new(&inside, config);
-    fn none(v: &Option<Arc<str>>) -> &str {
-        v.as_deref().unwrap_or("(none)")
-    }
-    let (teams, team_names) = Split::by(&inside, |p| none(&p.team));
-    let (services, service_names) = Split::by(&inside, |p| none(&p.service));
-    let (templates, template_names) = Split::by(&inside, |p| none(&p.template));
+pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64) -> Metrics {
+    let inside: Vec<&Page> = in_period(&pages.list, since, until).collect();
+    let engine = Engine::new(&inside, pages, config);
+    let (teams, team_names) = Split::by(&inside, pages, |p| p.team);
+    let (services, service_names) = Split::by(&inside, pages, |p| p.service);
+    let (templates, template_names) = Split::by(&inside, pages, |p| p.template);
     // ISO weeks (UTC) overlapping the period; an open-ended one (over
     // [`MAX_WEEKS`]) is cut to the weeks of its first and last page.
     let (lo, hi) = if (until - since) / WEEK_US > MAX_WEEKS {
@@ -846,15 +1048,15 @@ pub struct Recipients {
 
 impl Recipients {
     /// Prepare the recipients of `pages`.
-    pub fn new(pages: &[Page], config: &Config) -> Recipients {
-        let pages: Vec<&Page> = pages.iter().collect();
-        let reach = Reach::of(&pages, config);
+    pub fn new(pages: &Pages, config: &Config) -> Recipients {
+        let list: Vec<&Page> = pages.list.iter().collect();
+        let reach = Reach::of(&list, pages, config);
         let (start, reached) = reach.by_person();
         Recipients {
             own: reach.own,
             start,
             pages: reached,
-            zones: team_zones(&pages, config),
+            zones: team_zones(&list, pages, config),
         }
     }
 
@@ -910,19 +1112,67 @@ pub fn reason_bit(code: &str) -> u16 {
         .map_or(0, |k| 1 << k)
 }
 
-/// Shared copies of repeated strings.
+/// Each distinct string numbered once, in first-seen order.
 #[derive(Default)]
-struct Interner(PlHashMap<Arc<str>, ()>);
+struct Interner {
+    index: PlHashMap<Arc<str>, Name>,
+    names: Vec<Arc<str>>,
+}
 
 impl Interner {
-    fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some((k, _)) = self.0.get_key_value(s) {
-            return k.clone();
+    fn code(&mut self, s: &str) -> Name {
+        if let Some(&k) = self.index.get(s) {
+            return k;
         }
-        let k: Arc<str> = Arc::from(s);
-        self.0.insert(k.clone(), ());
+        let k = self.names.len() as Name;
+        let name: Arc<str> = Arc::from(s);
+        self.names.push(name.clone());
+        self.index.insert(name, k);
         k
     }
+}
+
+/// Each value's code (`NO_NAME` for a null), in row order. A value's
+/// 16-byte view — the string itself when it is short, else where it lies in
+/// the chunk's buffers — is remembered in a small direct-mapped cache per
+/// chunk, so a repeated value is found without hashing its text.
+fn codes(ca: &StringChunked, names: &mut Interner) -> Vec<Name> {
+    const SLOTS: usize = 256;
+    let mut out = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        // Views of long strings point into this chunk's buffers only.
+        let mut cache = [(0u128, NO_NAME); SLOTS];
+        let nulls = has_nulls(arr);
+        for (j, view) in arr.views().iter().enumerate() {
+            if nulls && !is_valid(arr, j) {
+                out.push(NO_NAME);
+                continue;
+            }
+            let key = view.as_u128();
+            let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let slot = (mixed >> 56) as usize % SLOTS;
+            let (seen, n) = cache[slot];
+            if n != NO_NAME && seen == key {
+                out.push(n);
+                continue;
+            }
+            let n = names.code(arr.value(j));
+            cache[slot] = (key, n);
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// Does the chunk hold nulls? (The array trait's methods, reached through
+/// the bound.)
+fn has_nulls<A: StaticArray>(a: &A) -> bool {
+    a.null_count() > 0
+}
+
+/// Is value `j` of the chunk set?
+fn is_valid<A: StaticArray>(a: &A, j: usize) -> bool {
+    a.is_valid(j)
 }
 
 /// The columns [`pages_of`] reads.
@@ -944,9 +1194,6 @@ pub const PAGE_COLUMNS: [&str; 16] = [
     s::AUTO_RESOLVED,
     s::CLEAR_GAP_S,
 ];
-
-/// Pages, and the first and last trigger time among them (µs).
-pub type Pages = (Vec<Page>, Option<(i64, i64)>);
 
 /// A list-of-strings column as its values and offsets: row `i` holds
 /// `values[offsets[i]..offsets[i + 1]]` (no Series per row).
@@ -1006,7 +1253,6 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
         .map_err(Error::polars(what))?;
     let (responders, responder_at) = list_values(df, s::RESPONDERS, what)?;
     let (reasons, reason_at) = list_values(df, s::REASONS, what)?;
-    let reason_bit_of: Vec<u16> = reasons.iter().map(|r| r.map_or(0, reason_bit)).collect();
     let auto = df
         .column(s::AUTO_RESOLVED)
         .and_then(|c| c.bool().cloned())
@@ -1015,45 +1261,44 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
         .column(s::CLEAR_GAP_S)
         .and_then(|c| c.i64().cloned())
         .map_err(Error::polars(what))?;
+    // Every distinct team, service, template, severity and person numbered
+    // once, column by column: a page holds codes, not strings.
+    let mut names = Interner::default();
+    let (severity, team, service, template, ack_by, responders) = (
+        codes(&severity, &mut names),
+        codes(&team, &mut names),
+        codes(&service, &mut names),
+        codes(&template, &mut names),
+        codes(&ack_by, &mut names),
+        codes(&responders, &mut names),
+    );
+    let mut other = Interner::default();
+    let (label, reasons) = (codes(&label, &mut other), codes(&reasons, &mut other));
+    let noise = other.index.get("noise").copied().unwrap_or(NO_NAME);
+    let bit_of: Vec<u16> = other.names.iter().map(|r| reason_bit(r)).collect();
     // Row i's values of a list column (none past the offsets' end).
     let span = |at: &[usize], i: usize| {
         at.get(i).copied().unwrap_or(0)..at.get(i + 1).copied().unwrap_or(0)
     };
+    let code = |v: &[Name], i: usize| v.get(i).copied().unwrap_or(NO_NAME);
     // Sized once (growing it copied gigabytes at 10M alerts).
-    let mut out = Vec::with_capacity(paged.iter().filter(|p| *p == Some(true)).count());
+    let mut list = Vec::with_capacity(paged.iter().filter(|p| *p == Some(true)).count());
     let mut range: Option<(i64, i64)> = None;
-    // One shared copy of each distinct team, service, template, severity
-    // and person: a page holds references, not copies.
-    let mut names = Interner::default();
+    let mut people: Vec<Name> = Vec::new();
     // Every column read in order, one row per step (a lookup by row number
     // searches the chunks each time).
-    let (mut ids, mut severities, mut episodes, mut teams, mut services) = (
+    let (mut ids, mut episodes, mut acks, mut resolveds, mut autos, mut gaps) = (
         id.iter(),
-        severity.iter(),
         episode.iter(),
-        team.iter(),
-        service.iter(),
-    );
-    let (mut templates, mut ack_bys, mut labels, mut acks, mut resolveds) = (
-        template.iter(),
-        ack_by.iter(),
-        label.iter(),
         a.iter(),
         r.iter(),
+        auto.iter(),
+        gap.iter(),
     );
-    let (mut autos, mut gaps) = (auto.iter(), gap.iter());
     for (i, (is_paged, trig)) in paged.iter().zip(t.iter()).enumerate() {
-        let (alert_id, severity, episode, team, service) = (
+        let (alert_id, episode, acknowledged, resolved) = (
             ids.next().flatten(),
-            severities.next().flatten(),
             episodes.next().flatten(),
-            teams.next().flatten(),
-            services.next().flatten(),
-        );
-        let (template, ack_by, label, acknowledged, resolved) = (
-            templates.next().flatten(),
-            ack_bys.next().flatten(),
-            labels.next().flatten(),
             acks.next().flatten(),
             resolveds.next().flatten(),
         );
@@ -1065,31 +1310,42 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
             None => (trig, trig),
             Some((lo, hi)) => (lo.min(trig), hi.max(trig)),
         });
-        let people: Vec<Arc<str>> = span(&responder_at, i)
-            .filter_map(|j| responders.get(j).map(|n| names.get(n)))
-            .collect();
+        let start = people.len() as u32;
+        people.extend(
+            span(&responder_at, i)
+                .map(|j| code(&responders, j))
+                .filter(|&n| n != NO_NAME),
+        );
         let bits = span(&reason_at, i)
-            .map(|j| reason_bit_of.get(j).copied().unwrap_or(0))
+            .map(|j| bit_of.get(code(&reasons, j) as usize).copied().unwrap_or(0))
             .fold(0, |m, b| m | b);
-        out.push(Page {
-            alert_id: alert_id.unwrap_or_default().to_string(),
-            severity: severity.map(|v| names.get(v)),
+        list.push(Page {
+            row: i as u32,
+            severity: code(&severity, i),
             episode_lead: episode.is_none_or(|e| Some(e) == alert_id),
-            team: team.map(|v| names.get(v)),
-            service: service.map(|v| names.get(v)),
-            template: template.map(|v| names.get(v)),
-            responders: people,
-            acknowledged_by: ack_by.map(|v| names.get(v)),
+            team: code(&team, i),
+            service: code(&service, i),
+            template: code(&template, i),
+            responders: (start, people.len() as u32),
+            acknowledged_by: code(&ack_by, i),
             triggered: trig,
             acknowledged,
             resolved,
-            noise: label == Some("noise"),
+            noise: noise != NO_NAME && code(&label, i) == noise,
             reasons: bits,
             auto_resolved: auto_resolved == Some(true),
             clear_gap_s,
         });
     }
-    Ok((out, range))
+    Ok(Pages {
+        list,
+        tables: Arc::new(Tables {
+            names: names.names,
+            responders: people,
+            ids: id.clone(),
+        }),
+        range,
+    })
 }
 
 /// Seconds as `1h02m`, `4m10s` or `12s`.
@@ -1128,6 +1384,35 @@ mod tests {
             let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
             assert_eq!(weekday_of(date.num_days_from_ce()), date.weekday());
         }
+    }
+
+    /// Every value gets the code of its text: short (inline) and long
+    /// values, nulls, two chunks, and more distinct values than the cache
+    /// has slots.
+    #[test]
+    fn codes_name_every_value() {
+        let values: Vec<Option<String>> = (0..2_000)
+            .map(|i| match i {
+                i if i % 7 == 0 => None,
+                i if i % 2 == 0 => Some(format!("s{}", i % 300)),
+                i => Some(format!("a value over twelve bytes {}", i % 500)),
+            })
+            .collect();
+        let mut ca = StringChunked::new("x".into(), &values[..1_000]);
+        ca.append(&StringChunked::new("x".into(), &values[1_000..]))
+            .unwrap();
+        assert_eq!(ca.chunks().len(), 2);
+        let mut names = Interner::default();
+        let got = codes(&ca, &mut names);
+        assert_eq!(got.len(), values.len());
+        for (v, c) in values.iter().zip(&got) {
+            match v {
+                None => assert_eq!(*c, NO_NAME),
+                Some(text) => assert_eq!(&*names.names[*c as usize], text.as_str()),
+            }
+        }
+        // One code per distinct text: 150 even short ones, 250 odd long ones.
+        assert_eq!(names.names.len(), 150 + 250);
     }
 
     #[test]

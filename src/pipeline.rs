@@ -264,7 +264,7 @@ pub fn whatif(
     let t = std::time::Instant::now();
     // One chunk per column: reading row i is then a direct index.
     df.rechunk_mut_par();
-    let (pages, _) = crate::metrics::pages_of(&df)?;
+    let pages = crate::metrics::pages_of(&df)?;
     drop(df);
     ingest::timing("whatif: pages from the frame", t);
     let t = std::time::Instant::now();

@@ -912,6 +912,19 @@ pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut File) -> std::io::Result<()>,
 ) -> Result<(), StoreError> {
+    write_atomic_at(path, |tmp| {
+        let mut f = File::create(tmp)?;
+        write(&mut f)
+    })
+}
+
+/// [`write_atomic`] for writers that open the file themselves: `write`
+/// gets the temporary file's path; the file is then synced and renamed over
+/// `path`.
+pub fn write_atomic_at(
+    path: &Path,
+    write: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> Result<(), StoreError> {
     let io = |source| StoreError::Io {
         path: path.to_path_buf(),
         source,
@@ -922,9 +935,8 @@ pub fn write_atomic(
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut f = File::create(&tmp)?;
-        write(&mut f)?;
-        f.sync_all()?;
+        write(&tmp)?;
+        File::open(&tmp)?.sync_all()?;
         fs::rename(&tmp, path)
     })();
     if result.is_err() {

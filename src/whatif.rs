@@ -39,7 +39,9 @@ use serde::Serialize;
 use crate::config::Config;
 use polars::prelude::PlHashMap;
 
-use crate::metrics::{percentile, reason_bit, toil_hours, Interruptions, Page, Recipients};
+use crate::metrics::{
+    percentile, reason_bit, toil_hours, Interruptions, Pages, Recipients, NO_NAME,
+};
 use crate::text::md;
 
 /// One policy change.
@@ -165,48 +167,67 @@ struct Rows {
 }
 
 impl Rows {
-    fn new(pages: &[Page]) -> Rows {
-        fn index<'p>(names: &mut PlHashMap<&'p str, u32>, name: &'p str) -> u32 {
-            let n = names.len() as u32;
-            *names.entry(name).or_insert(n)
-        }
+    fn new(pages: &Pages) -> Rows {
+        let names = pages.names();
+        let slot = |n: u32| (n as usize).min(names);
         // Teams in name order, so per-team results come out sorted.
-        let team_names: Vec<&str> = pages
-            .iter()
-            .map(|p| p.team.as_deref().unwrap_or("(none)"))
+        let mut team_codes = vec![false; names + 1];
+        for p in &pages.list {
+            team_codes[slot(p.team)] = true;
+        }
+        let label = |k: usize| pages.label(if k == names { NO_NAME } else { k as u32 });
+        let team_names: Vec<&str> = (0..=names)
+            .filter(|&k| team_codes[k])
+            .map(label)
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let teams: PlHashMap<&str, u32> = team_names
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (*t, i as u32))
+        let team_of_code: Vec<u32> = (0..=names)
+            .map(|k| {
+                team_names
+                    .binary_search(&label(k))
+                    .map_or(u32::MAX, |i| i as u32)
+            })
             .collect();
-        let mut scopes: PlHashMap<(Option<&str>, Option<&str>), u32> = PlHashMap::default();
-        let mut templates: PlHashMap<&str, u32> = PlHashMap::default();
+        // Templates and severities by code, on first sight.
+        let mut template_of_code = vec![u32::MAX; names];
+        let mut templates: Vec<String> = Vec::new();
+        let severity_of_code: Vec<u8> = (0..names)
+            .map(|k| {
+                pages
+                    .name(k as u32)
+                    .and_then(|s| crate::schema::SEVERITIES.iter().position(|x| *x == s))
+                    .map_or(u8::MAX, |k| k as u8)
+            })
+            .collect();
+        let mut scopes: PlHashMap<(u32, u32), u32> = PlHashMap::default();
         let rows: Vec<Row> = pages
+            .list
             .iter()
             .map(|p| {
                 let n = scopes.len() as u32;
-                let scope = *scopes
-                    .entry((p.team.as_deref(), p.service.as_deref()))
-                    .or_insert(n);
+                let scope = *scopes.entry((p.team, p.service)).or_insert(n);
+                let template = match template_of_code.get_mut(p.template as usize) {
+                    Some(k) if *k == u32::MAX => {
+                        *k = templates.len() as u32;
+                        templates.push(pages.label(p.template).to_string());
+                        *k
+                    }
+                    Some(k) => *k,
+                    None => u32::MAX,
+                };
                 Row {
                     triggered: p.triggered,
                     resolved: p.resolved,
                     acknowledged: p.acknowledged,
                     clear_gap_us: p.clear_gap_s.map(|g| g.saturating_mul(1_000_000)),
-                    team: teams[p.team.as_deref().unwrap_or("(none)")],
+                    team: team_of_code[slot(p.team)],
                     scope,
-                    template: p
-                        .template
-                        .as_deref()
-                        .map_or(u32::MAX, |t| index(&mut templates, t)),
-                    severity: p
-                        .severity
-                        .as_deref()
-                        .and_then(|s| crate::schema::SEVERITIES.iter().position(|x| *x == s))
-                        .map_or(u8::MAX, |k| k as u8),
+                    template,
+                    severity: severity_of_code
+                        .get(p.severity as usize)
+                        .copied()
+                        .unwrap_or(u8::MAX),
                     reasons: p.reasons,
                     noise: p.noise,
                     auto_resolved: p.auto_resolved,
@@ -214,15 +235,11 @@ impl Rows {
                 }
             })
             .collect();
-        let mut names = vec![String::new(); templates.len()];
-        for (t, k) in templates {
-            names[k as usize] = t.to_string();
-        }
         Rows {
             team_of: rows.iter().map(|r: &Row| r.team).collect(),
             rows,
             teams: team_names.into_iter().map(str::to_string).collect(),
-            templates: names,
+            templates,
         }
     }
 
@@ -338,7 +355,7 @@ impl Rows {
 
 /// Each page's fate under the policies: `Some(delay µs)` if it still
 /// notifies, `None` if it no longer does.
-pub fn replay(pages: &[Page], policies: &[Policy]) -> Vec<Option<i64>> {
+pub fn replay(pages: &Pages, policies: &[Policy]) -> Vec<Option<i64>> {
     Rows::new(pages).replay(policies)
 }
 
@@ -403,7 +420,7 @@ pub struct Outcome {
 /// Pages prepared for replaying many policies: who each page reached, its
 /// team, and the figures as it happened (computed once).
 pub struct Replayer<'a> {
-    pages: &'a [Page],
+    pages: &'a Pages,
     config: &'a Config,
     recipients: Recipients,
     rows: Rows,
@@ -413,7 +430,7 @@ pub struct Replayer<'a> {
 
 impl<'a> Replayer<'a> {
     /// Prepare `pages`.
-    pub fn new(pages: &'a [Page], config: &'a Config) -> Replayer<'a> {
+    pub fn new(pages: &'a Pages, config: &'a Config) -> Replayer<'a> {
         let mut r = Replayer {
             pages,
             config,
@@ -422,7 +439,7 @@ impl<'a> Replayer<'a> {
             before_all: Figures::default(),
             before_teams: Vec::new(),
         };
-        let asis: Vec<Option<i64>> = vec![Some(0); pages.len()];
+        let asis: Vec<Option<i64>> = vec![Some(0); pages.list.len()];
         (r.before_all, r.before_teams) = r.figures(&asis);
         r
     }
@@ -481,7 +498,8 @@ impl<'a> Replayer<'a> {
             match f {
                 Some(d) if *d > 0 => delays[r.team as usize].push(*d as f64 / 1e6),
                 Some(_) => {}
-                None => hidden[r.team as usize].push((r.triggered, &self.pages[i].alert_id)),
+                None => hidden[r.team as usize]
+                    .push((r.triggered, self.pages.alert_id(&self.pages.list[i]))),
             }
         }
         let delayed = |mut d: Vec<f64>| {
@@ -542,7 +560,7 @@ impl<'a> Replayer<'a> {
 }
 
 /// Replay `policies` together over `pages` and measure the outcome.
-pub fn evaluate(pages: &[Page], policies: &[Policy], config: &Config) -> Outcome {
+pub fn evaluate(pages: &Pages, policies: &[Policy], config: &Config) -> Outcome {
     Replayer::new(pages, config).evaluate(policies)
 }
 
@@ -696,7 +714,7 @@ pub const WHATIF_VERSION: u32 = 1;
 
 /// Evaluate each policy, all together, and the sweep.
 pub fn analyse(
-    pages: &[Page],
+    pages: &Pages,
     policies: &[Policy],
     sweep: Option<&SweepSpec>,
     config: &Config,
@@ -770,8 +788,7 @@ pub fn analyse(
             points,
         }
     });
-    let first = pages.iter().map(|p| p.triggered).min();
-    let last = pages.iter().map(|p| p.triggered).max();
+    let (first, last) = (pages.range.map(|r| r.0), pages.range.map(|r| r.1));
     let weeks = match (first, last) {
         (Some(a), Some(b)) => ((b - a) as f64 / (7.0 * 86_400e6)).max(1.0 / 7.0),
         _ => 1.0 / 7.0,

@@ -2,7 +2,7 @@
 //! is worked out by hand in the comments.
 
 use alertsift::config::Config;
-use alertsift::metrics::{compute, Page};
+use alertsift::metrics::{compute, PageRecord, Pages};
 
 const S: i64 = 1_000_000;
 // 2026-03-27 (Friday) 06:30Z = 07:30 in Berlin (CET, +1).
@@ -15,8 +15,8 @@ const E: i64 = 1_775_296_800;
 // 2026-03-30 (Monday) 03:00Z = 08:30 in Kolkata (+5:30); 05:00 in Berlin.
 const F: i64 = 1_774_839_600;
 
-fn page(t: i64, who: &str, ack: Option<i64>, res: i64, noise: bool) -> Page {
-    Page {
+fn page(t: i64, who: &str, ack: Option<i64>, res: i64, noise: bool) -> PageRecord {
+    PageRecord {
         team: Some("pay".into()),
         service: Some("api".into()),
         template: Some("t".into()),
@@ -26,7 +26,7 @@ fn page(t: i64, who: &str, ack: Option<i64>, res: i64, noise: bool) -> Page {
         acknowledged: ack.map(|a| (t + a) * S),
         resolved: Some((t + res) * S),
         noise,
-        ..Page::default()
+        ..PageRecord::default()
     }
 }
 
@@ -46,7 +46,7 @@ fn paging_load_by_hand() {
     ];
     let since = 1_774_569_600 * S; // 2026-03-27T00:00Z
     let until = 1_775_347_200 * S; // 2026-04-05T00:00Z: 216 hours
-    let m = compute(&pages, &config, since, until);
+    let m = compute(&Pages::from_records(&pages), &config, since, until);
     let all = &m.all;
     assert_eq!(all.pages, 6);
     assert_eq!(all.noise_pages, 4);
@@ -83,7 +83,7 @@ fn paging_load_by_hand() {
     assert_eq!(m.responders["Priya"].interruptions.business, 1);
     assert_eq!(m.teams["pay"].pages, 6);
     // A page outside the period does not count.
-    let m = compute(&pages, &config, B * S, until);
+    let m = compute(&Pages::from_records(&pages), &config, B * S, until);
     assert_eq!(m.all.pages, 4);
 }
 
@@ -93,7 +93,7 @@ fn team_on_call_when_nobody_is_named() {
     let config = Config::default();
     let mut p = page(B, "x", None, 60, false);
     p.responders.clear();
-    let m = compute(&[p], &config, 0, i64::MAX);
+    let m = compute(&Pages::from_records(&[p]), &config, 0, i64::MAX);
     assert_eq!(m.responders["pay on-call"].interruptions.total, 1);
     // 06:30 UTC on a Monday (default zone UTC): sleep hours.
     assert_eq!(m.all.interruptions.sleep, 1);
@@ -119,7 +119,7 @@ fn recommendation_for_a_transient_template() {
     pages.push(page(B + 5 * 86_400, "Ada", Some(60), 600, false));
     let since = B * S;
     let until = (B + 14 * 86_400) * S; // two weeks
-    let recs = recommend(&pages, &config, since, until, 10);
+    let recs = recommend(&Pages::from_records(&pages), &config, since, until, 10);
     assert_eq!(recs.len(), 1);
     let r = &recs[0];
     assert_eq!(r.diagnosis, "TRANSIENT");
@@ -149,7 +149,7 @@ fn a_page_to_two_people_interrupts_each_once() {
     let mut both = page(B, "Ada", None, 60, false);
     both.responders.push("Bob".into());
     let later = page(B + 30, "Ada", None, 60, false);
-    let m = compute(&[both, later], &config, 0, i64::MAX);
+    let m = compute(&Pages::from_records(&[both, later]), &config, 0, i64::MAX);
     // Each person's row is their own interruptions, not their pages'
     // recipients': Ada 1 (the second merged), Bob 1.
     assert_eq!(m.responders["Ada"].interruptions.total, 1);
@@ -178,7 +178,7 @@ fn weeks_merge_and_count_on_their_own() {
     ];
     let since = 1_774_396_800 * S; // 2026-03-25T00:00Z
     let until = 1_774_915_200 * S; // 2026-03-31T00:00Z
-    let m = compute(&pages, &config, since, until);
+    let m = compute(&Pages::from_records(&pages), &config, since, until);
     assert_eq!(m.all.interruptions.total, 1);
     let mondays: Vec<i64> = m.weekly.iter().map(|(d, _)| *d / S).collect();
     assert_eq!(mondays, [1_774_224_000, 1_774_828_800]); // 23rd and 30th
@@ -206,7 +206,7 @@ fn disrupted_hours_across_a_fall_back_and_across_zones() {
         page(fall, "Ada", None, 60, false),
         page(fall + 2_400, "Ada", None, 60, false),
     ];
-    let m = compute(&pages, &config, 0, i64::MAX);
+    let m = compute(&Pages::from_records(&pages), &config, 0, i64::MAX);
     assert_eq!(m.all.interruptions.total, 2);
     assert_eq!(m.all.disrupted_hours, 1);
     // Sam has no zone of their own: each page is read in its team's zone.
@@ -220,7 +220,7 @@ fn disrupted_hours_across_a_fall_back_and_across_zones() {
         page(mon + 2_400, "Sam", None, 60, false),
     ];
     pages[1].team = Some("ops".into());
-    let m = compute(&pages, &config, 0, i64::MAX);
+    let m = compute(&Pages::from_records(&pages), &config, 0, i64::MAX);
     assert_eq!(m.all.interruptions.total, 3);
     assert_eq!(m.all.disrupted_hours, 2);
     assert_eq!(m.responders["Sam"].disrupted_hours, 2);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use alertsift::classify::REASONS;
 use alertsift::config::Config;
-use alertsift::metrics::Page;
+use alertsift::metrics::{PageRecord, Pages};
 use alertsift::whatif::{evaluate, knee, replay, Policy, SweepSpec};
 
 use crate::util::*;
@@ -24,8 +24,8 @@ fn utc() -> Config {
 }
 
 /// A page to Ada at `t` (s), open for `dur` s.
-fn page(id: &str, t: i64, dur: i64, noise: bool, auto: bool) -> Page {
-    Page {
+fn page(id: &str, t: i64, dur: i64, noise: bool, auto: bool) -> PageRecord {
+    PageRecord {
         alert_id: id.into(),
         team: Some("pay".into()),
         service: Some("api".into()),
@@ -36,7 +36,7 @@ fn page(id: &str, t: i64, dur: i64, noise: bool, auto: bool) -> Page {
         noise,
         auto_resolved: auto,
         episode_lead: true,
-        ..Page::default()
+        ..PageRecord::default()
     }
 }
 
@@ -59,7 +59,11 @@ fn pause_hides_self_resolving_pages_and_delays_the_rest() {
         page("p4", MON + D + 12 * H, 2 * M, false, true), // Tue 12:00 actionable, 2m by itself
         p5,                                          // Wed 03:00 sleep, 10m, acked 03:02
     ];
-    let o = evaluate(&pages, &[Policy::Pause(minutes(5))], &utc());
+    let o = evaluate(
+        &Pages::from_records(&pages),
+        &[Policy::Pause(minutes(5))],
+        &utc(),
+    );
     let e = &o.all;
     // Before: five pages to Ada, far apart: business p1 p3 p4, sleep p2 p5.
     assert_eq!(e.before.pages, 5);
@@ -99,9 +103,15 @@ fn pause_hides_self_resolving_pages_and_delays_the_rest() {
     assert_eq!(&o.teams["pay"], e);
     // At the boundary: 3m resolves within a 3m pause; 2m59s does not hide a
     // 3m page.
-    let fate = replay(&pages[..1], &[Policy::Pause(minutes(3))]);
+    let fate = replay(
+        &Pages::from_records(&pages[..1]),
+        &[Policy::Pause(minutes(3))],
+    );
     assert_eq!(fate, [None]);
-    let fate = replay(&pages[..1], &[Policy::Pause(Duration::from_secs(179))]);
+    let fate = replay(
+        &Pages::from_records(&pages[..1]),
+        &[Policy::Pause(Duration::from_secs(179))],
+    );
     assert_eq!(fate, [Some(179 * S)]);
 }
 
@@ -117,8 +127,15 @@ fn group_window_folds_pages_into_an_open_group() {
         g4,                                // 10:15: another service, its own group
         page("g5", t + 20 * M, 5 * M, true, true), // 10:20: g3 resolved at 10:13, so a new group
     ];
-    let o = evaluate(&pages, &[Policy::GroupWindow(minutes(10))], &utc());
-    let fate = replay(&pages, &[Policy::GroupWindow(minutes(10))]);
+    let o = evaluate(
+        &Pages::from_records(&pages),
+        &[Policy::GroupWindow(minutes(10))],
+        &utc(),
+    );
+    let fate = replay(
+        &Pages::from_records(&pages),
+        &[Policy::GroupWindow(minutes(10))],
+    );
     assert_eq!(fate, [Some(0), None, Some(0), Some(0), Some(0)]);
     assert_eq!((o.all.before.pages, o.all.after.pages), (5, 4));
     // All Monday business hours, more than 60 s apart.
@@ -133,7 +150,10 @@ fn group_window_folds_pages_into_an_open_group() {
         page("b", t + 5 * M, M, true, true),
     ];
     assert_eq!(
-        replay(&pages, &[Policy::GroupWindow(minutes(10))]),
+        replay(
+            &Pages::from_records(&pages),
+            &[Policy::GroupWindow(minutes(10))]
+        ),
         [Some(0), Some(0)]
     );
 }
@@ -154,7 +174,7 @@ fn for_delay_applies_to_its_template_only_and_adds_to_a_pause() {
     };
     // `for: 5m` on Disk: disk (4m) gone, disk8 5m late; CPU untouched.
     assert_eq!(
-        replay(&pages, std::slice::from_ref(&for5)),
+        replay(&Pages::from_records(&pages), std::slice::from_ref(&for5)),
         [None, Some(5 * M * S), Some(0), Some(0)]
     );
     // By template_id too.
@@ -163,14 +183,17 @@ fn for_delay_applies_to_its_template_only_and_adds_to_a_pause() {
         delay: minutes(5),
     };
     assert_eq!(
-        replay(&pages, &[by_id]),
+        replay(&Pages::from_records(&pages), &[by_id]),
         [None, Some(5 * M * S), Some(0), Some(0)]
     );
     // With a 5m pause: Disk waits 10m (disk8, 8m, now gone); CPU 5m (cpu
     // gone at 4m, cpu8 — actionable — 5m late).
     let both = [for5, Policy::Pause(minutes(5))];
-    assert_eq!(replay(&pages, &both), [None, None, None, Some(5 * M * S)]);
-    let o = evaluate(&pages, &both, &utc());
+    assert_eq!(
+        replay(&Pages::from_records(&pages), &both),
+        [None, None, None, Some(5 * M * S)]
+    );
+    let o = evaluate(&Pages::from_records(&pages), &both, &utc());
     assert_eq!(o.all.after.pages, 1);
     assert_eq!(o.all.actionable_delayed.count, 1);
     assert_eq!(o.all.actionable_hidden.count, 0);
@@ -199,7 +222,7 @@ fn routing_silences_inhibition_dedup_and_keep_firing() {
     let pages = vec![warn, crit, nightly, second, dup, flap_fast, flap_slow];
     let cfg = utc();
     let gone = |policy: Policy| -> Vec<String> {
-        let fate = replay(&pages, &[policy]);
+        let fate = replay(&Pages::from_records(&pages), &[policy]);
         pages
             .iter()
             .zip(fate)
@@ -231,7 +254,7 @@ fn routing_silences_inhibition_dedup_and_keep_firing() {
     );
     // Routing warnings away hides an actionable page: it is reported.
     let o = evaluate(
-        &pages,
+        &Pages::from_records(&pages),
         &[Policy::Ticket {
             templates: vec![],
             severities: vec!["warning".into()],

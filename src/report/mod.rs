@@ -7,7 +7,6 @@
 //! on where a temporary store lived.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::Path;
 
 use polars::prelude::*;
@@ -22,7 +21,7 @@ use crate::ingest::time::rfc3339_utc;
 use crate::ingest::InputReport;
 use crate::metrics::{self, pages_of};
 use crate::schema as s;
-use crate::store::{write_atomic, MergeStats};
+use crate::store::{write_atomic, write_atomic_at, MergeStats};
 
 pub mod document;
 pub mod explain;
@@ -320,9 +319,9 @@ pub fn write_run(
     let mut t = std::time::Instant::now();
     // The period: pages from the whole history resolve it and give the
     // previous period; everything else covers the period only.
-    let (pages_list, page_range) = pages_of(&alerts)?;
+    let pages_list = pages_of(&alerts)?;
     lap("report: pages", &mut t);
-    let period = resolve_period(info.options.period, page_range);
+    let period = resolve_period(info.options.period, pages_list.range);
     let (since, until) = period.unwrap_or((0, 0));
     if info.options.period != PeriodSpec::All && period.is_some() {
         alerts = alerts
@@ -365,7 +364,7 @@ fn report(
     out: &Path,
     alerts: &DataFrame,
     incidents: &mut DataFrame,
-    pages_list: &[metrics::Page],
+    pages_list: &metrics::Pages,
     period: Option<(i64, i64)>,
     info: RunInfo<'_>,
 ) -> Result<Summary, Error> {
@@ -580,14 +579,39 @@ pub fn write_csv(path: &Path, df: &DataFrame) -> Result<(), Error> {
     Ok(())
 }
 
+/// Rows per Parquet row group (polars' default).
+const ROW_GROUP_ROWS: usize = 512 * 512;
+
 /// Write a frame as Parquet, atomically. LZ4 (raw): as small as Snappy on
 /// the alerts table and a quarter faster to write; every current Parquet
 /// reader (polars, pyarrow, DuckDB, Spark) reads it.
+///
+/// Written through polars' streaming sink, which encodes and compresses
+/// row groups on all cores (`ParquetWriter` encodes them one after
+/// another: at 10M alerts, 11 s against 20 s on 2 cores). Row groups hold
+/// exactly [`ROW_GROUP_ROWS`] rows, so the same frame gives the same bytes.
 pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), Error> {
-    write_atomic(path, |f: &mut File| {
-        ParquetWriter::new(f)
-            .with_compression(ParquetCompression::Lz4Raw)
-            .finish(df)
+    let options = ParquetWriteOptions {
+        compression: ParquetCompression::Lz4Raw,
+        statistics: StatisticsOptions::default(),
+        row_group_size: Some(ROW_GROUP_ROWS),
+        data_page_size: None,
+        key_value_metadata: None,
+        arrow_schema: None,
+        // As `ParquetWriter` writes it (string views in the Arrow schema).
+        compat_level: Some(CompatLevel::newest()),
+    };
+    let frame = df.clone();
+    write_atomic_at(path, |tmp| {
+        let target = SinkTarget::Path(PlRefPath::new(tmp.to_string_lossy().as_ref()));
+        frame
+            .lazy()
+            .sink(
+                SinkDestination::File { target },
+                FileWriteFormat::Parquet(Arc::new(options)),
+                UnifiedSinkArgs::default(),
+            )
+            .and_then(LazyFrame::collect)
             .map(|_| ())
             .map_err(std::io::Error::other)
     })?;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::classify::history::LocalClock;
 use crate::classify::REASONS;
 use crate::config::Config;
-use crate::metrics::{in_period, percentile, Page};
+use crate::metrics::{in_period, percentile, Name, Page, Pages};
 use crate::whatif::{self, Policy};
 
 /// One recommendation.
@@ -51,7 +51,7 @@ fn minutes_up(secs: f64) -> i64 {
 /// Recommendations for the `top` templates with the most toil among pages
 /// triggered in `[since, until)`; templates without noise pages get none.
 pub fn recommend(
-    pages: &[Page],
+    pages: &Pages,
     config: &Config,
     since: i64,
     until: i64,
@@ -60,11 +60,9 @@ pub fn recommend(
     let cost = config.classify.interruption_cost.as_secs_f64() / 3600.0;
     let weeks = ((until - since) as f64 / (7.0 * 86_400e6)).max(1.0 / 7.0);
     // Hashed, not ordered: the ranking below orders them.
-    let mut by: PlHashMap<&str, Vec<&Page>> = PlHashMap::default();
-    for p in in_period(pages, since, until) {
-        by.entry(p.template.as_deref().unwrap_or("(none)"))
-            .or_default()
-            .push(p);
+    let mut by: PlHashMap<Name, Vec<&Page>> = PlHashMap::default();
+    for p in in_period(&pages.list, since, until) {
+        by.entry(p.template).or_default().push(p);
     }
     // The `top` templates with noise pages, most toil first (ties by text).
     let mut ranked: Vec<(f64, &str, Vec<&Page>)> = by
@@ -73,7 +71,7 @@ pub fn recommend(
         .map(|(t, ps)| {
             (
                 ps.iter().map(|p| p.toil_hours(cost)).sum::<f64>() + 0.0,
-                t,
+                pages.label(t),
                 ps,
             )
         })
@@ -153,7 +151,7 @@ pub fn recommend(
                     .iter()
                     .filter(|p| p.has_reason("RECURRING"))
                     .filter_map(|p| {
-                        let tz = config.team_timezone(p.team.as_deref());
+                        let tz = config.team_timezone(pages.name(p.team));
                         clock.day_minute(p.triggered, tz).map(|(_, m)| f64::from(m))
                     })
                     .collect();
@@ -178,10 +176,11 @@ pub fn recommend(
         };
         // What the fix would have done, replayed on this template's pages
         // (the what-if engine: one replay implementation).
-        let own: Vec<Page> = ps.iter().map(|p| (*p).clone()).collect();
+        let own = pages.subset(ps.iter().copied());
         let (outcome, fate) = whatif::Replayer::new(&own, config).run(&[policy]);
         let effect = outcome.all;
         let saved: Vec<&Page> = own
+            .list
             .iter()
             .zip(&fate)
             .filter(|(_, f)| f.is_none())
@@ -198,7 +197,7 @@ pub fn recommend(
             saved_pages_per_week: saved.len() as f64 / weeks,
             saved_sleep_pages_per_week: saved
                 .iter()
-                .filter(|p| p.in_sleep_hours(config, &mut clock))
+                .filter(|p| own.in_sleep_hours(p, config, &mut clock))
                 .count() as f64
                 / weeks,
             saved_toil_hours_per_week: (effect.before.toil_hours - effect.after.toil_hours)
