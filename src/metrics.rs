@@ -1132,36 +1132,56 @@ impl Interner {
     }
 }
 
-/// Each value's code (`NO_NAME` for a null), in row order. A value's
-/// 16-byte view — the string itself when it is short, else where it lies in
-/// the chunk's buffers — is remembered in a small direct-mapped cache per
-/// chunk, so a repeated value is found without hashing its text.
+/// Each value's code (`NO_NAME` for a null), in row order. A small
+/// direct-mapped cache per chunk finds a repeated value without hashing
+/// its text: a short value (12 bytes or less) is keyed by its 16-byte view,
+/// which holds the string itself; a long one by its length and first four
+/// bytes, checked against the cached name's text.
 fn codes(ca: &StringChunked, names: &mut Interner) -> Vec<Name> {
     const SLOTS: usize = 256;
     let mut out = Vec::with_capacity(ca.len());
+    // Keys are texts (or checked against them), so they hold across chunks.
+    let mut cache = [(0u128, NO_NAME); SLOTS];
     for arr in ca.downcast_iter() {
-        // Views of long strings point into this chunk's buffers only.
-        let mut cache = [(0u128, NO_NAME); SLOTS];
         let nulls = has_nulls(arr);
         for (j, view) in arr.views().iter().enumerate() {
             if nulls && !is_valid(arr, j) {
                 out.push(NO_NAME);
                 continue;
             }
-            let key = view.as_u128();
+            let (inline, key) = (view.is_inline(), view.as_u128());
+            // Length and prefix only, for a long value.
+            let key = if inline { key } else { key as u64 as u128 };
             let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             let slot = (mixed >> 56) as usize % SLOTS;
             let (seen, n) = cache[slot];
-            if n != NO_NAME && seen == key {
+            let value = || arr.value(j);
+            if n != NO_NAME && seen == key && (inline || *names.names[n as usize] == *value()) {
                 out.push(n);
                 continue;
             }
-            let n = names.code(arr.value(j));
+            let n = names.code(value());
             cache[slot] = (key, n);
             out.push(n);
         }
     }
     out
+}
+
+/// How many times each value occurs (nulls left out), in first-seen
+/// order.
+pub fn value_counts(ca: &StringChunked) -> Vec<(Arc<str>, u64)> {
+    let mut names = Interner::default();
+    let mut n: Vec<u64> = Vec::new();
+    for c in codes(ca, &mut names) {
+        if c != NO_NAME {
+            if n.len() <= c as usize {
+                n.resize(c as usize + 1, 0);
+            }
+            n[c as usize] += 1;
+        }
+    }
+    names.names.into_iter().zip(n).collect()
 }
 
 /// Does the chunk hold nulls? (The array trait's methods, reached through

@@ -624,6 +624,13 @@ fn cluster_counts_and_template_statistics() {
     // Keys k1, k1, k2: one exact duplicate.
     assert_eq!(c.exact_duplicates, 1);
 
+    // Out of trigger-time order the rows are sorted first: the same
+    // re-fire intervals (2 h and 13 h), not negative ones.
+    let reversed = cluster::template_stats(df.reverse().lazy(), &Config::default())
+        .collect()
+        .unwrap();
+    let refire = reversed.column("median_refire_s").unwrap().get(0).unwrap();
+    assert_eq!(refire.extract::<f64>(), Some(27_000.0));
     let stats = cluster::template_stats(df.lazy(), &Config::default())
         .collect()
         .unwrap();

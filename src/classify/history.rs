@@ -134,10 +134,13 @@ pub fn local_day_minute(t_us: i64, tz: Tz) -> Option<(i32, u16)> {
 }
 
 /// [`local_day_minute`] with the zone's UTC offset remembered per UTC hour
-/// (zones change offset on whole hours), for long columns.
+/// (zones change offset on whole hours), for long columns. The last few
+/// (zone, hour) pairs sit in a small direct-mapped table in front of the
+/// map: times in order mostly repeat the hour just seen.
 #[derive(Debug, Default)]
 pub struct LocalClock {
     offsets: HashMap<(Tz, i64), i64>,
+    recent: [Option<(Tz, i64, i64)>; 8],
 }
 
 impl LocalClock {
@@ -146,12 +149,20 @@ impl LocalClock {
         use chrono::Offset;
         const HOUR: i64 = 3_600_000_000;
         let hour = t_us.div_euclid(HOUR);
-        let offset = match self.offsets.get(&(tz, hour)) {
-            Some(o) => *o,
-            None => {
-                let utc = chrono::Utc.timestamp_micros(hour * HOUR).single()?;
-                let o = i64::from(utc.with_timezone(&tz).offset().fix().local_minus_utc());
-                self.offsets.insert((tz, hour), o);
+        let slot = (hour as usize).wrapping_add((tz as usize).wrapping_mul(31)) % 8;
+        let offset = match self.recent[slot] {
+            Some((z, h, o)) if z == tz && h == hour => o,
+            _ => {
+                let o = match self.offsets.get(&(tz, hour)) {
+                    Some(o) => *o,
+                    None => {
+                        let utc = chrono::Utc.timestamp_micros(hour * HOUR).single()?;
+                        let o = i64::from(utc.with_timezone(&tz).offset().fix().local_minus_utc());
+                        self.offsets.insert((tz, hour), o);
+                        o
+                    }
+                };
+                self.recent[slot] = Some((tz, hour, o));
                 o
             }
         };

@@ -141,16 +141,12 @@ pub fn template_stats(alerts: LazyFrame, config: &Config) -> LazyFrame {
                 )
                 .alias("__sleep"),
         ])
+        // By the trigger time itself: a table already in that order (the
+        // store's) whose column says so is not sorted again.
         .sort(
-            ["__t"],
+            [s::TRIGGERED_AT],
             SortMultipleOptions::default().with_maintain_order(true),
         )
-        .with_columns([((t() - t().shift(lit(1)))
-            .over([col(s::TEMPLATE_ID)])
-            .unwrap_or_else(|_| lit(NULL))
-            / lit(1_000_000i64))
-        .cast(DataType::Float64)
-        .alias("__refire")])
         .group_by([col(s::TEMPLATE_ID)])
         .agg([
             col(s::TEMPLATE).first(),
@@ -170,7 +166,11 @@ pub fn template_stats(alerts: LazyFrame, config: &Config) -> LazyFrame {
                 .cast(DataType::Float64)
                 .mean()
                 .alias("auto_resolve_share"),
-            col("__refire").median().alias("median_refire_s"),
+            // Within each template's rows, in trigger-time order.
+            ((t() - t().shift(lit(1))) / lit(1_000_000i64))
+                .cast(DataType::Float64)
+                .median()
+                .alias("median_refire_s"),
             col("__sleep")
                 .cast(DataType::Float64)
                 .mean()

@@ -335,6 +335,9 @@ pub fn write_run(
             .collect()
             .map_err(Error::polars("the period's alerts"))?;
     }
+    // The store keeps alerts in trigger-time order: say so on the column,
+    // and the sorts by it below (the template statistics) are skipped.
+    mark_sorted(&mut alerts, s::TRIGGERED_AT)?;
     // alerts.parquet is written on a thread of its own while the report is
     // worked out from the same (shared, read-only) columns.
     std::thread::scope(|scope| {
@@ -491,6 +494,28 @@ fn report(
     Ok(summary)
 }
 
+/// Flag `column` as sorted ascending if its values are (nulls first), so
+/// polars skips sorting by it again.
+fn mark_sorted(df: &mut DataFrame, column: &str) -> Result<(), Error> {
+    let what = "the trigger-time order";
+    let Ok(c) = df.column(column) else {
+        return Ok(());
+    };
+    let t = c.cast(&DataType::Int64).map_err(Error::polars(what))?;
+    let t = t.i64().map_err(Error::polars(what))?;
+    let mut last = None;
+    for v in t.iter() {
+        if v < last {
+            return Ok(());
+        }
+        last = v;
+    }
+    let mut c = c.clone();
+    c.set_sorted_flag(polars::series::IsSorted::Ascending);
+    df.with_column(c).map_err(Error::polars(what))?;
+    Ok(())
+}
+
 fn share(a: u64, b: u64) -> f64 {
     if b == 0 {
         0.0
@@ -522,11 +547,11 @@ fn label_counts(df: &DataFrame) -> Result<LabelCounts, Error> {
         reasons: REASONS.iter().map(|r| (r.to_string(), 0)).collect(),
         ..LabelCounts::default()
     };
-    for (i, l) in label.iter().enumerate() {
+    for (l, p) in label.iter().zip(paged.iter()) {
         match l {
             Some("noise") => {
                 out.noise += 1;
-                if paged.get(i) == Some(true) {
+                if p == Some(true) {
                     out.noise_pages += 1;
                 }
             }
@@ -537,13 +562,8 @@ fn label_counts(df: &DataFrame) -> Result<LabelCounts, Error> {
     // Every row's codes: the values from the first row's offset to past
     // the last's.
     let rows = at.first().copied().unwrap_or(0)..at.last().copied().unwrap_or(0);
-    let mut codes: PlHashMap<&str, u64> = PlHashMap::default();
-    for j in rows {
-        if let Some(code) = reasons.get(j) {
-            *codes.entry(code).or_insert(0) += 1;
-        }
-    }
-    for (code, n) in codes {
+    let values = reasons.slice(rows.start as i64, rows.len());
+    for (code, n) in metrics::value_counts(&values) {
         *out.reasons.entry(code.to_string()).or_insert(0) += n;
     }
     Ok(out)
@@ -616,4 +636,27 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), Error> {
             .map_err(std::io::Error::other)
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The flag goes on a column in order (nulls first) and on no other.
+    #[test]
+    fn only_ordered_trigger_times_are_flagged() {
+        use polars::series::IsSorted;
+        let flag = |v: Vec<Option<i64>>| {
+            let mut df = DataFrame::new_infer_height(vec![Column::new("t".into(), v)]).unwrap();
+            mark_sorted(&mut df, "t").unwrap();
+            df.column("t").unwrap().is_sorted_flag()
+        };
+        assert_eq!(
+            flag(vec![None, Some(1), Some(1), Some(5)]),
+            IsSorted::Ascending
+        );
+        assert_eq!(flag(vec![Some(1), Some(3), Some(2)]), IsSorted::Not);
+        assert_eq!(flag(vec![Some(1), None, Some(2)]), IsSorted::Not);
+        assert_eq!(flag(vec![]), IsSorted::Ascending);
+    }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::classify::history::LocalClock;
 use crate::classify::REASONS;
 use crate::config::Config;
-use crate::metrics::{in_period, percentile, Name, Page, Pages};
+use crate::metrics::{in_period, percentile, reason_bit, Name, Page, Pages};
 use crate::whatif::{self, Policy};
 
 /// One recommendation.
@@ -80,16 +80,20 @@ pub fn recommend(
     ranked.truncate(top);
     let mut out = Vec::new();
     let mut clock = LocalClock::default();
+    let (flapping, recurring) = (reason_bit("FLAPPING"), reason_bit("RECURRING"));
     for (toil_hours, template, ps) in ranked {
         let noise: Vec<&&Page> = ps.iter().filter(|p| p.noise).collect();
+        // Each reason's count over the noise pages, bit by bit.
+        let mut per_bit = [0u64; 16];
+        for p in &noise {
+            for (k, n) in per_bit.iter_mut().enumerate() {
+                *n += u64::from(p.reasons >> k & 1);
+            }
+        }
         let mut reasons: Vec<(String, u64)> = REASONS
             .iter()
-            .map(|r| {
-                (
-                    r.to_string(),
-                    noise.iter().filter(|p| p.has_reason(r)).count() as u64,
-                )
-            })
+            .zip(per_bit)
+            .map(|(r, n)| (r.to_string(), n))
             .filter(|(_, n)| *n > 0)
             .collect();
         // Most frequent first; ties in REASONS order (stable sort).
@@ -123,7 +127,7 @@ pub fn recommend(
             "FLAPPING" => {
                 let mut g: Vec<f64> = noise
                     .iter()
-                    .filter(|p| p.has_reason("FLAPPING"))
+                    .filter(|p| p.reasons & flapping != 0)
                     .filter_map(|p| p.clear_gap_s.map(|g| g as f64))
                     .collect();
                 g.sort_by(f64::total_cmp);
@@ -149,7 +153,7 @@ pub fn recommend(
                 // The usual local time: the median minute of the day.
                 let mut minutes: Vec<f64> = ps
                     .iter()
-                    .filter(|p| p.has_reason("RECURRING"))
+                    .filter(|p| p.reasons & recurring != 0)
                     .filter_map(|p| {
                         let tz = config.team_timezone(pages.name(p.team));
                         clock.day_minute(p.triggered, tz).map(|(_, m)| f64::from(m))
