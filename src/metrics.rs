@@ -658,15 +658,17 @@ impl Merge {
 }
 
 /// Pages split into groups: each page's group, and the number of groups.
-struct Split {
-    of: Vec<u32>,
-    groups: usize,
+pub(crate) struct Split {
+    /// Each page's group.
+    pub(crate) of: Vec<u32>,
+    /// How many groups.
+    pub(crate) groups: usize,
 }
 
 impl Split {
     /// By a name (first-seen order, `(none)` for a missing one); returns
     /// the names too.
-    fn by<'a>(
+    pub(crate) fn by<'a>(
         pages: &[&Page],
         all: &'a Pages,
         key: impl Fn(&Page) -> Name,

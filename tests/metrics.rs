@@ -227,3 +227,24 @@ fn disrupted_hours_across_a_fall_back_and_across_zones() {
     assert_eq!(m.teams["pay"].disrupted_hours, 1);
     assert_eq!(m.teams["ops"].disrupted_hours, 1);
 }
+
+/// A missing template and a template whose text is `(none)` are one group,
+/// as they are one key in the report (codes are grouped by their text).
+#[test]
+fn a_missing_name_and_the_text_none_are_one_group() {
+    let config = Config::default();
+    let mut missing = page(B, "Ada", None, 60, true);
+    missing.template = None;
+    let mut literal = page(B + 3600, "Ada", None, 60, true);
+    literal.template = Some("(none)".into());
+    let other = page(B + 7200, "Ada", None, 60, true);
+    let m = compute(
+        &Pages::from_records(&[missing, literal, other]),
+        &config,
+        0,
+        i64::MAX,
+    );
+    assert_eq!(m.templates.len(), 2);
+    assert_eq!(m.templates["(none)"].pages, 2);
+    assert_eq!(m.templates["t"].pages, 1);
+}

@@ -3,7 +3,6 @@
 //! reason, concrete values from the template's own history, and what the
 //! fix would have saved on the analysed period (per week).
 
-use polars::prelude::PlHashMap;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -11,7 +10,7 @@ use serde::Serialize;
 use crate::classify::history::LocalClock;
 use crate::classify::REASONS;
 use crate::config::Config;
-use crate::metrics::{in_period, percentile, reason_bit, Name, Page, Pages};
+use crate::metrics::{in_period, percentile, reason_bit, Page, Pages, Split};
 use crate::whatif::{self, Policy};
 
 /// One recommendation.
@@ -59,19 +58,22 @@ pub fn recommend(
 ) -> Vec<Recommendation> {
     let cost = config.classify.interruption_cost.as_secs_f64() / 3600.0;
     let weeks = ((until - since) as f64 / (7.0 * 86_400e6)).max(1.0 / 7.0);
-    // Hashed, not ordered: the ranking below orders them.
-    let mut by: PlHashMap<Name, Vec<&Page>> = PlHashMap::default();
-    for p in in_period(&pages.list, since, until) {
-        by.entry(p.template).or_default().push(p);
+    // By template text (`(none)` for pages without one), in table order.
+    let inside: Vec<&Page> = in_period(&pages.list, since, until).collect();
+    let (split, names) = Split::by(&inside, pages, |p| p.template);
+    let mut by: Vec<Vec<&Page>> = vec![Vec::new(); split.groups];
+    for (p, g) in inside.iter().zip(&split.of) {
+        by[*g as usize].push(p);
     }
     // The `top` templates with noise pages, most toil first (ties by text).
-    let mut ranked: Vec<(f64, &str, Vec<&Page>)> = by
+    let mut ranked: Vec<(f64, &str, Vec<&Page>)> = names
         .into_iter()
+        .zip(by)
         .filter(|(_, ps)| ps.iter().any(|p| p.noise))
         .map(|(t, ps)| {
             (
                 ps.iter().map(|p| p.toil_hours(cost)).sum::<f64>() + 0.0,
-                pages.label(t),
+                t,
                 ps,
             )
         })
