@@ -1135,7 +1135,7 @@ impl Interner {
 }
 
 /// Each value's code (`NO_NAME` for a null), in row order. A small
-/// direct-mapped cache per chunk finds a repeated value without hashing
+/// direct-mapped cache finds a repeated value without hashing
 /// its text: a short value (12 bytes or less) is keyed by its 16-byte view,
 /// which holds the string itself; a long one by its length and first four
 /// bytes, checked against the cached name's text.
