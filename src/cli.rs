@@ -732,10 +732,10 @@ fn query(args: &QueryArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let sql = args.sql.as_deref().unwrap_or_default();
-    let mut df = tables.run(sql)?;
+    let df = tables.run(sql)?;
     match (&args.output, format) {
         (Some(path), Some(format)) => {
-            query::write(&mut df, path, format)
+            query::write(&df, path, format)
                 .with_context(|| format!("writing {}", path.display()))?;
         }
         _ => {

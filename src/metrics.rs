@@ -165,6 +165,12 @@ impl Pages {
         self.tables.names.len()
     }
 
+    /// A name's place in a per-name vector of `names() + 1` slots (the
+    /// last one: [`NO_NAME`]).
+    pub fn slot(&self, n: Name) -> usize {
+        (n as usize).min(self.names())
+    }
+
     /// Some of these pages (sharing the tables).
     pub fn subset<'a>(&self, keep: impl IntoIterator<Item = &'a Page>) -> Pages {
         let list: Vec<Page> = keep.into_iter().copied().collect();
@@ -186,22 +192,22 @@ impl Pages {
     pub fn from_records(records: &[PageRecord]) -> Pages {
         let mut names = Interner::default();
         let mut t = Tables::default();
-        let mut name = |v: &Option<String>| v.as_deref().map_or(NO_NAME, |v| names.code(v));
+        let mut name = |v: Option<&str>| v.map_or(NO_NAME, |v| names.code(v));
         let list: Vec<Page> = records
             .iter()
             .enumerate()
             .map(|(i, r)| {
                 let start = t.responders.len() as u32;
                 for who in &r.responders {
-                    t.responders.push(name(&Some(who.clone())));
+                    t.responders.push(name(Some(who)));
                 }
                 Page {
                     row: i as u32,
-                    severity: name(&r.severity),
-                    team: name(&r.team),
-                    service: name(&r.service),
-                    template: name(&r.template),
-                    acknowledged_by: name(&r.acknowledged_by),
+                    severity: name(r.severity.as_deref()),
+                    team: name(r.team.as_deref()),
+                    service: name(r.service.as_deref()),
+                    template: name(r.template.as_deref()),
+                    acknowledged_by: name(r.acknowledged_by.as_deref()),
                     responders: (start, t.responders.len() as u32),
                     episode_lead: r.episode_lead,
                     triggered: r.triggered,
@@ -224,12 +230,6 @@ impl Pages {
             list,
             tables: Arc::new(t),
         }
-    }
-}
-
-impl From<Vec<PageRecord>> for Pages {
-    fn from(records: Vec<PageRecord>) -> Pages {
-        Pages::from_records(&records)
     }
 }
 
@@ -560,7 +560,7 @@ impl<'a> Reach<'a> {
             } else if p.acknowledged_by != NO_NAME {
                 pairs.push((i as u32, people.coded(p.acknowledged_by, all, config)));
             } else {
-                let slot = (p.team as usize).min(all.names());
+                let slot = all.slot(p.team);
                 let k = match on_call[slot] {
                     u32::MAX => {
                         let team = all.name(p.team).unwrap_or("(no team)");
@@ -609,7 +609,7 @@ fn team_zones(pages: &[&Page], all: &Pages, config: &Config) -> Vec<Tz> {
     pages
         .iter()
         .map(|p| {
-            let slot = (p.team as usize).min(all.names());
+            let slot = all.slot(p.team);
             *cache[slot].get_or_insert_with(|| config.team_timezone(all.name(p.team)))
         })
         .collect()
@@ -681,7 +681,7 @@ impl Split {
             .iter()
             .map(|p| {
                 let n = key(p);
-                let slot = (n as usize).min(all.names());
+                let slot = all.slot(n);
                 if by_code[slot] == u32::MAX {
                     let text = all.label(n);
                     by_code[slot] = *index.entry(text).or_insert_with(|| {

@@ -145,7 +145,7 @@ impl OutputFormat {
 }
 
 /// Write a result frame to `path` in `format`.
-pub fn write(df: &mut DataFrame, path: &Path, format: OutputFormat) -> Result<(), Error> {
+pub fn write(df: &DataFrame, path: &Path, format: OutputFormat) -> Result<(), Error> {
     match format {
         OutputFormat::Parquet => crate::report::write_parquet(path, df),
         OutputFormat::Csv => {

@@ -169,11 +169,10 @@ struct Rows {
 impl Rows {
     fn new(pages: &Pages) -> Rows {
         let names = pages.names();
-        let slot = |n: u32| (n as usize).min(names);
         // Teams in name order, so per-team results come out sorted.
         let mut team_codes = vec![false; names + 1];
         for p in &pages.list {
-            team_codes[slot(p.team)] = true;
+            team_codes[pages.slot(p.team)] = true;
         }
         let label = |k: usize| pages.label(if k == names { NO_NAME } else { k as u32 });
         let team_names: Vec<&str> = (0..=names)
@@ -221,7 +220,7 @@ impl Rows {
                     resolved: p.resolved,
                     acknowledged: p.acknowledged,
                     clear_gap_us: p.clear_gap_s.map(|g| g.saturating_mul(1_000_000)),
-                    team: team_of_code[slot(p.team)],
+                    team: team_of_code[pages.slot(p.team)],
                     scope,
                     template,
                     severity: severity_of_code

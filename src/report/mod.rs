@@ -313,7 +313,7 @@ pub fn write_run(
         .collect()
         .map_err(Error::polars("the alerts table"))?;
     crate::ingest::timing("classify (collect the alerts table)", t);
-    let mut incidents = incidents
+    let incidents = incidents
         .collect()
         .map_err(Error::polars("the incidents table"))?;
     let mut t = std::time::Instant::now();
@@ -341,14 +341,14 @@ pub fn write_run(
     // alerts.parquet is written on a thread of its own while the report is
     // worked out from the same (shared, read-only) columns.
     std::thread::scope(|scope| {
-        let mut table = alerts.clone();
+        let table = &alerts;
         let writer = scope.spawn(move || {
             let t = std::time::Instant::now();
-            let done = write_parquet(&out.join("alerts.parquet"), &mut table);
+            let done = write_parquet(&out.join("alerts.parquet"), table);
             crate::ingest::timing("report: alerts.parquet (its own thread)", t);
             done
         });
-        let summary = report(out, &alerts, &mut incidents, &pages_list, period, info);
+        let summary = report(out, &alerts, &incidents, &pages_list, period, info);
         let written = writer.join().unwrap_or_else(|_| {
             Err(Error::Output {
                 path: out.join("alerts.parquet"),
@@ -366,7 +366,7 @@ pub fn write_run(
 fn report(
     out: &Path,
     alerts: &DataFrame,
-    incidents: &mut DataFrame,
+    incidents: &DataFrame,
     pages_list: &metrics::Pages,
     period: Option<(i64, i64)>,
     info: RunInfo<'_>,
@@ -465,16 +465,16 @@ fn report(
     document::write_weekly(&out.join("tables"), &summary.weekly)?;
     document::write_markdown(&out.join("report.md"), &summary, &m)?;
     lap("report: tables, report.md", &mut t);
-    let mut stats = crate::cluster::template_stats(alerts.clone().lazy(), info.config)
+    let stats = crate::cluster::template_stats(alerts.clone().lazy(), info.config)
         .collect()
         .map_err(Error::polars("the template statistics"))?;
     write_csv(&out.join("templates.csv"), &stats)?;
-    write_parquet(&out.join("templates.parquet"), &mut stats)?;
+    write_parquet(&out.join("templates.parquet"), &stats)?;
     lap("report: template statistics", &mut t);
-    let mut episodes = crate::cluster::episodes(alerts.clone().lazy())
+    let episodes = crate::cluster::episodes(alerts.clone().lazy())
         .collect()
         .map_err(Error::polars("the episodes table"))?;
-    write_parquet(&out.join("episodes.parquet"), &mut episodes)?;
+    write_parquet(&out.join("episodes.parquet"), &episodes)?;
     lap("report: episodes", &mut t);
     review::write(
         &out.join("review.csv"),
@@ -610,7 +610,7 @@ const ROW_GROUP_ROWS: usize = 512 * 512;
 /// row groups on all cores (`ParquetWriter` encodes them one after
 /// another: at 10M alerts, 11 s against 20 s on 2 cores). Row groups hold
 /// exactly [`ROW_GROUP_ROWS`] rows, so the same frame gives the same bytes.
-pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), Error> {
+pub fn write_parquet(path: &Path, df: &DataFrame) -> Result<(), Error> {
     let options = ParquetWriteOptions {
         compression: ParquetCompression::Lz4Raw,
         statistics: StatisticsOptions::default(),
@@ -621,10 +621,9 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), Error> {
         // As `ParquetWriter` writes it (string views in the Arrow schema).
         compat_level: Some(CompatLevel::newest()),
     };
-    let frame = df.clone();
     write_atomic_at(path, |tmp| {
         let target = SinkTarget::Path(PlRefPath::new(tmp.to_string_lossy().as_ref()));
-        frame
+        df.clone()
             .lazy()
             .sink(
                 SinkDestination::File { target },
