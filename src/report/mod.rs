@@ -338,8 +338,10 @@ pub fn write_run(
     // and the sorts by it below (the template statistics) are skipped.
     mark_sorted(&mut in_period, s::TRIGGERED_AT)?;
     // alerts.parquet is written on a thread of its own, from the start,
-    // while the report is worked out from the same (shared, read-only)
-    // columns.
+    // and the outputs that read the alerts table alone (counts, template
+    // statistics, episodes, the review queue) on another, while the paging
+    // load is worked out from the pages: all three read the same (shared,
+    // read-only) columns, and none waits for another until the summary.
     std::thread::scope(|scope| {
         let table = &in_period;
         let writer = scope.spawn(move || {
@@ -348,21 +350,27 @@ pub fn write_run(
             crate::ingest::timing("report: alerts.parquet (its own thread)", t);
             done
         });
+        let (incidents, config, tags) = (&incidents, info.config, info.tags);
+        let review_size = info.options.review_size;
+        let side =
+            scope.spawn(move || table_outputs(out, table, incidents, config, tags, review_size));
         let mut t = std::time::Instant::now();
-        let summary = pages_of(&alerts).and_then(|pages_list| {
+        let load = pages_of(&alerts).map(|pages_list| {
             lap("report: pages", &mut t);
             drop(alerts);
-            report(out, &in_period, &incidents, &pages_list, period, info)
+            paging_load(&pages_list, period, info.config)
         });
-        let written = writer.join().unwrap_or_else(|_| {
-            Err(Error::Output {
-                path: out.join("alerts.parquet"),
-                source: std::io::Error::other("the thread writing it stopped"),
-            })
-        });
-        let summary = summary?;
+        let stopped = |what: &str| Error::Output {
+            path: out.join(what),
+            source: std::io::Error::other("the thread writing it stopped"),
+        };
+        let counts = side.join().unwrap_or_else(|_| Err(stopped("review.csv")));
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(stopped("alerts.parquet")));
+        let summary = report(out, &in_period, incidents, load?, counts?, period, info);
         written?;
-        Ok(summary)
+        summary
     })
 }
 
@@ -387,18 +395,61 @@ fn paged_range(alerts: &DataFrame) -> Result<Option<(i64, i64)>, Error> {
     Ok(get("first")?.zip(get("last")?))
 }
 
-/// Everything [`write_run`] writes but `alerts.parquet`: `alerts` are the
-/// period's, `pages_list` the whole history's.
-fn report(
+/// The paging load of the period and what the report derives from the
+/// pages: the previous period, the weekly trend, the recommendations.
+struct Load {
+    metrics: metrics::Metrics,
+    previous: metrics::Load,
+    weekly: Vec<WeekLoad>,
+    recommendations: Vec<recommend::Recommendation>,
+}
+
+/// The paging load over `period` of `pages_list` (the whole history's
+/// pages), the previous period's, and the recommendations.
+fn paging_load(
+    pages_list: &metrics::Pages,
+    period: Option<(i64, i64)>,
+    config: &crate::config::Config,
+) -> Load {
+    let mut t = std::time::Instant::now();
+    let (since, until) = period.unwrap_or((0, 0));
+    let m = metrics::compute(pages_list, config, since, until);
+    lap("report: paging load", &mut t);
+    let previous = metrics::load_between(pages_list, config, 2 * since - until, since);
+    let weekly = weekly_trend(&m);
+    let recommendations = recommend::recommend(pages_list, config, since, until, 10);
+    lap("report: previous period, recommendations", &mut t);
+    Load {
+        metrics: m,
+        previous,
+        weekly,
+        recommendations,
+    }
+}
+
+/// What the summary counts off the period's alerts table.
+struct TableCounts {
+    first: Option<i64>,
+    last: Option<i64>,
+    pages: u64,
+    labels: LabelCounts,
+    clusters: crate::cluster::Counts,
+    per_source: BTreeMap<String, u64>,
+    per_team: BTreeMap<String, u64>,
+}
+
+/// The outputs that read the period's alerts table alone: its counts,
+/// `templates.csv` and `.parquet`, `episodes.parquet`, `review.csv` and
+/// `incidents.parquet`.
+fn table_outputs(
     out: &Path,
     alerts: &DataFrame,
     incidents: &DataFrame,
-    pages_list: &metrics::Pages,
-    period: Option<(i64, i64)>,
-    info: RunInfo<'_>,
-) -> Result<Summary, Error> {
+    config: &crate::config::Config,
+    tags: Option<&Tags>,
+    review_size: usize,
+) -> Result<TableCounts, Error> {
     let mut t = std::time::Instant::now();
-    let (since, until) = period.unwrap_or((0, 0));
     let range = alerts
         .clone()
         .lazy()
@@ -423,23 +474,59 @@ fn report(
             .ok()
             .and_then(|c| c.i64().ok().and_then(|ca| ca.get(0)))
     };
-    let pages = range
-        .column("pages")
-        .ok()
-        .and_then(|c| c.u64().ok().and_then(|ca| ca.get(0)))
-        .unwrap_or(0);
-    let labels = label_counts(alerts)?;
-    let clusters = crate::cluster::counts(alerts)?;
+    let counts = TableCounts {
+        first: get_i64("first"),
+        last: get_i64("last"),
+        pages: range
+            .column("pages")
+            .ok()
+            .and_then(|c| c.u64().ok().and_then(|ca| ca.get(0)))
+            .unwrap_or(0),
+        labels: label_counts(alerts)?,
+        clusters: crate::cluster::counts(alerts)?,
+        per_source: counts_by(alerts, s::SOURCE)?,
+        per_team: counts_by(alerts, s::TEAM)?,
+    };
     lap("report: counts", &mut t);
-    let mut m = metrics::compute(pages_list, info.config, since, until);
-    lap("report: paging load", &mut t);
-    let previous = metrics::load_between(pages_list, info.config, 2 * since - until, since);
-    let weekly = weekly_trend(&m);
-    let recommendations = recommend::recommend(pages_list, info.config, since, until, 10);
-    lap("report: previous period, recommendations", &mut t);
+    let stats = crate::cluster::template_stats(alerts.clone().lazy(), config)
+        .collect()
+        .map_err(Error::polars("the template statistics"))?;
+    write_csv(&out.join("templates.csv"), &stats)?;
+    write_parquet(&out.join("templates.parquet"), &stats)?;
+    lap("report: template statistics", &mut t);
+    let episodes = crate::cluster::episodes(alerts.clone().lazy())
+        .collect()
+        .map_err(Error::polars("the episodes table"))?;
+    write_parquet(&out.join("episodes.parquet"), &episodes)?;
+    lap("report: episodes", &mut t);
+    review::write(&out.join("review.csv"), alerts, tags, review_size)?;
+    lap("report: review.csv", &mut t);
+    write_parquet(&out.join("incidents.parquet"), incidents)?;
+    Ok(counts)
+}
+
+/// The summary of the period's `alerts` from its paging load and counts;
+/// writes the tables, `report.md` and `summary.json`.
+fn report(
+    out: &Path,
+    alerts: &DataFrame,
+    incidents: &DataFrame,
+    load: Load,
+    counts: TableCounts,
+    period: Option<(i64, i64)>,
+    info: RunInfo<'_>,
+) -> Result<Summary, Error> {
+    let mut t = std::time::Instant::now();
+    let Load {
+        metrics: mut m,
+        previous,
+        weekly,
+        recommendations,
+    } = load;
     if info.options.redact {
         redact(&mut m);
     }
+    let (labels, clusters, pages) = (counts.labels, counts.clusters, counts.pages);
     let summary = Summary {
         schema_version: SUMMARY_VERSION,
         records: info.inputs.iter().map(|i| i.records).sum(),
@@ -449,12 +536,12 @@ fn report(
         store: info.store,
         alerts: alerts.height() as u64,
         incidents: incidents.height() as u64,
-        alerts_per_source: counts_by(alerts, s::SOURCE)?,
-        alerts_per_team: counts_by(alerts, s::TEAM)?,
+        alerts_per_source: counts.per_source,
+        alerts_per_team: counts.per_team,
         pages,
         time_range: TimeRange {
-            first: get_i64("first").map(rfc3339_utc),
-            last: get_i64("last").map(rfc3339_utc),
+            first: counts.first.map(rfc3339_utc),
+            last: counts.last.map(rfc3339_utc),
         },
         actionable: labels.actionable,
         noise: labels.noise,
@@ -490,26 +577,6 @@ fn report(
     document::write_recommendations(&out.join("tables"), &summary.recommendations)?;
     document::write_weekly(&out.join("tables"), &summary.weekly)?;
     document::write_markdown(&out.join("report.md"), &summary, &m)?;
-    lap("report: tables, report.md", &mut t);
-    let stats = crate::cluster::template_stats(alerts.clone().lazy(), info.config)
-        .collect()
-        .map_err(Error::polars("the template statistics"))?;
-    write_csv(&out.join("templates.csv"), &stats)?;
-    write_parquet(&out.join("templates.parquet"), &stats)?;
-    lap("report: template statistics", &mut t);
-    let episodes = crate::cluster::episodes(alerts.clone().lazy())
-        .collect()
-        .map_err(Error::polars("the episodes table"))?;
-    write_parquet(&out.join("episodes.parquet"), &episodes)?;
-    lap("report: episodes", &mut t);
-    review::write(
-        &out.join("review.csv"),
-        alerts,
-        info.tags,
-        info.options.review_size,
-    )?;
-    lap("report: review.csv", &mut t);
-    write_parquet(&out.join("incidents.parquet"), incidents)?;
     let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
     let path = out.join("summary.json");
     write_atomic(&path, |f| {
@@ -517,6 +584,7 @@ fn report(
         f.write_all(&json)?;
         f.write_all(b"\n")
     })?;
+    lap("report: tables, report.md", &mut t);
     Ok(summary)
 }
 
