@@ -626,14 +626,10 @@ fn cluster_counts_and_template_statistics() {
 
     // Out of trigger-time order the rows are sorted first: the same
     // re-fire intervals (2 h and 13 h), not negative ones.
-    let reversed = cluster::template_stats(df.reverse().lazy(), &Config::default())
-        .collect()
-        .unwrap();
+    let reversed = cluster::template_stats(&df.reverse(), &Config::default()).unwrap();
     let refire = reversed.column("median_refire_s").unwrap().get(0).unwrap();
     assert_eq!(refire.extract::<f64>(), Some(27_000.0));
-    let stats = cluster::template_stats(df.lazy(), &Config::default())
-        .collect()
-        .unwrap();
+    let stats = cluster::template_stats(&df, &Config::default()).unwrap();
     assert_eq!(stats.height(), 3);
     let get = |name: &str| stats.column(name).unwrap().get(0).unwrap();
     // Most alerts first.

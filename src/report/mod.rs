@@ -488,9 +488,7 @@ fn table_outputs(
         per_team: counts_by(alerts, s::TEAM)?,
     };
     lap("report: counts", &mut t);
-    let stats = crate::cluster::template_stats(alerts.clone().lazy(), config)
-        .collect()
-        .map_err(Error::polars("the template statistics"))?;
+    let stats = crate::cluster::template_stats(alerts, config)?;
     write_csv(&out.join("templates.csv"), &stats)?;
     write_parquet(&out.join("templates.parquet"), &stats)?;
     lap("report: template statistics", &mut t);
