@@ -7,7 +7,7 @@
 //! on where a temporary store lived.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -360,14 +360,19 @@ pub fn write_run(
             drop(alerts);
             paging_load(&pages_list, period, info.config)
         });
-        let stopped = |what: &str| Error::Output {
-            path: out.join(what),
-            source: std::io::Error::other("the thread writing it stopped"),
+        let stopped = |path: PathBuf, what: &str| Error::Output {
+            path,
+            source: std::io::Error::other(format!("the thread writing {what} stopped")),
         };
-        let counts = side.join().unwrap_or_else(|_| Err(stopped("review.csv")));
+        let counts = side.join().unwrap_or_else(|_| {
+            Err(stopped(
+                out.to_path_buf(),
+                "the templates, episodes and review queue",
+            ))
+        });
         let written = writer
             .join()
-            .unwrap_or_else(|_| Err(stopped("alerts.parquet")));
+            .unwrap_or_else(|_| Err(stopped(out.join("alerts.parquet"), "it")));
         let summary = report(out, &in_period, incidents, load?, counts?, period, info);
         written?;
         summary

@@ -55,21 +55,26 @@ const DICTIONARY_MAX_SHARE: f64 = 0.75;
 /// One row group's pages: one list per leaf column, in schema order.
 type Group = Vec<Vec<CompressedPage>>;
 
-/// Write `df` to `out` as Parquet (LZ4 raw).
-pub fn write(out: impl Write, df: &DataFrame) -> PolarsResult<()> {
-    let statistics = StatisticsOptions::default();
-    let mut writer = ParquetWriter::new(out)
-        .with_compression(ParquetCompression::Lz4Raw)
-        .with_statistics(statistics)
-        .batched(df.schema())?;
-    let fields = writer.parquet_schema().fields().to_vec();
-    let encodings = get_encodings(&df.schema().to_arrow(CompatLevel::newest()));
-    let options = WriteOptions {
-        statistics,
+/// How pages are encoded: V1 pages with polars' default statistics. The
+/// compression named here is what the file declares; [`compress`] does it.
+fn write_options() -> WriteOptions {
+    WriteOptions {
+        statistics: StatisticsOptions::default(),
         version: Version::V1,
         compression: CompressionOptions::Lz4Raw,
         data_page_size: None,
-    };
+    }
+}
+
+/// Write `df` to `out` as Parquet (LZ4 raw).
+pub fn write(out: impl Write, df: &DataFrame) -> PolarsResult<()> {
+    let options = write_options();
+    let mut writer = ParquetWriter::new(out)
+        .with_compression(ParquetCompression::Lz4Raw)
+        .with_statistics(options.statistics)
+        .batched(df.schema())?;
+    let fields = writer.parquet_schema().fields().to_vec();
+    let encodings = get_encodings(&df.schema().to_arrow(CompatLevel::newest()));
     let rows = df.height();
     let groups = rows.div_ceil(ROW_GROUP_ROWS);
     let group_rows = |g: usize| ROW_GROUP_ROWS.min(rows - g * ROW_GROUP_ROWS);
@@ -289,6 +294,7 @@ fn list_pages(
     ))
 }
 
+/// [`list_pages`] once the column's shape is checked.
 fn list_pages_of(
     list: &ListArray<i64>,
     strings: &DictionaryArray<u32>,
@@ -455,10 +461,10 @@ fn dictionary(strings: &Utf8ViewArray) -> Option<DictionaryArray<u32>> {
             keys.push(0);
             continue;
         }
-        let head = view.as_u128() as u64;
+        let whole = view.as_u128();
+        let head = whole as u64;
         let slot = (head.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
         let s = strings.value(i);
-        let whole = view.as_u128();
         let (cached, key) = cache[slot];
         let is = |key: u32| values.get(key as usize).is_some_and(|v| *v == s);
         // The same view is the same string (the same bytes inline, or the
@@ -669,13 +675,7 @@ mod tests {
         // [FLAPPING, null]: 50 of each, so 50 + 50 + 100 + 100 levels and
         // three distinct strings.
         assert_eq!(strings.values().len(), 3);
-        let options = WriteOptions {
-            statistics: StatisticsOptions::default(),
-            version: Version::V1,
-            compression: CompressionOptions::Uncompressed,
-            data_page_size: None,
-        };
-        let pages = list_pages(&list, &strings, &type_, options)
+        let pages = list_pages(&list, &strings, &type_, write_options())
             .unwrap()
             .unwrap();
         assert_eq!(pages.len(), 2);
