@@ -10,13 +10,18 @@
 //! of every list-of-strings column, gets its row group's table of distinct
 //! values in one pass with a small cache in front of the hash table (team,
 //! service, severity, reasons: runs of the same few values). A column chunk
-//! more than 75% distinct (polars' threshold) is written plain, and without
-//! min/max statistics: those are ids and free text, which no reader prunes
-//! by, and working them out was most of the statistics' cost. Every other
-//! column is encoded as polars encodes it, but for the levels of the lists
-//! of strings, worked out here in one pass ([`list_pages`]), and LZ4, run
-//! here at a higher acceleration. Readers see the same schema and values:
-//! only the encoding differs.
+//! more than 75% distinct (polars' threshold), or whose distinct values
+//! take more than 1 MiB (Arrow's dictionary page limit), is written plain,
+//! and without min/max statistics: those are ids and free text (titles,
+//! labels), which no reader prunes by, and working them out was most of
+//! the statistics' cost. 64-bit integer and time columns get the same
+//! decision over their set values, with statistics kept ([`int_dictionary`];
+//! polars hashed `clear_gap_s` and the mostly-null `acknowledged_at` into
+//! dictionaries no smaller than plain). Every other column is encoded as
+//! polars encodes it, but for the levels of the lists of strings, worked
+//! out here in one pass ([`list_pages`]), and LZ4, run here at a higher
+//! acceleration. Readers see the same schema and values: only the encoding
+//! differs.
 
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
@@ -51,6 +56,10 @@ pub const ROW_GROUP_ROWS: usize = 512 * 512;
 
 /// A column chunk more distinct than this share is written plain.
 const DICTIONARY_MAX_SHARE: f64 = 0.75;
+
+/// A column chunk whose distinct strings take more bytes than this is
+/// written plain (Arrow's default dictionary page limit, 1 MiB).
+const DICTIONARY_MAX_BYTES: usize = 1 << 20;
 
 /// One row group's pages: one list per leaf column, in schema order.
 type Group = Vec<Vec<CompressedPage>>;
@@ -102,6 +111,10 @@ pub fn write(out: impl Write, df: &DataFrame) -> PolarsResult<()> {
                 scope.spawn(move || loop {
                     let g = next.fetch_add(1, Ordering::Relaxed);
                     if g >= groups {
+                        crate::ingest::timing(
+                            "parquet: an encoding thread done",
+                            std::time::Instant::now(),
+                        );
                         break;
                     }
                     let group = encode(g);
@@ -157,6 +170,11 @@ fn encode_chunk(
                 options,
             )
         }
+        Strings::Numbers => (
+            chunk,
+            vec![Encoding::DeltaBinaryPacked; encoding.len()],
+            options,
+        ),
         Strings::Plain => {
             let mut statistics = options.statistics;
             statistics.min_value = false;
@@ -181,8 +199,11 @@ enum Strings {
     Dictionary(Box<dyn Array>),
     /// A list chunk (offsets from 0) of these dictionary-encoded strings.
     List(Box<(ListArray<i64>, DictionaryArray<u32>)>),
-    /// Plain (too many distinct values).
+    /// Plain (too many distinct values), without min/max statistics.
     Plain,
+    /// 64-bit integers (or times) with too many distinct values: plain,
+    /// with statistics.
+    Numbers,
     /// Not a string column: as polars writes it.
     None,
 }
@@ -193,6 +214,12 @@ fn with_dictionary(chunk: &dyn Array) -> Strings {
         return match dictionary(strings) {
             Some(d) => Strings::Dictionary(d.boxed()),
             None => Strings::Plain,
+        };
+    }
+    if let Some(ints) = chunk.as_any().downcast_ref::<PrimitiveArray<i64>>() {
+        return match int_dictionary(ints) {
+            Some(d) => Strings::Dictionary(d.boxed()),
+            None => Strings::Numbers,
         };
     }
     let Some(list) = chunk.as_any().downcast_ref::<ListArray<i64>>() else {
@@ -398,14 +425,24 @@ fn list_pages_of(
 const LZ4_ACCELERATION: i32 = 2;
 
 /// The page compressed with LZ4 (raw blocks, Parquet's `LZ4_RAW`) at
-/// [`LZ4_ACCELERATION`].
+/// [`LZ4_ACCELERATION`]. LZ4 compresses into a buffer of its worst-case size; each thread keeps
+/// one, so that a page's worst case is not zeroed (and its fresh memory
+/// faulted in) for every page: only the compressed bytes are copied out.
 fn compress(page: Page) -> PolarsResult<CompressedPage> {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
     let lz4 = |raw: &[u8]| -> std::io::Result<Vec<u8>> {
-        let mut out = vec![0; lz4::block::compress_bound(raw.len())?];
-        let mode = lz4::block::CompressionMode::FAST(LZ4_ACCELERATION);
-        let n = lz4::block::compress_to_buffer(raw, Some(mode), false, &mut out)?;
-        out.truncate(n);
-        Ok(out)
+        SCRATCH.with_borrow_mut(|scratch| {
+            let bound = lz4::block::compress_bound(raw.len())?;
+            if scratch.len() < bound {
+                scratch.resize(bound, 0);
+            }
+            let out = scratch.get_mut(..bound).unwrap_or_default();
+            let mode = lz4::block::CompressionMode::FAST(LZ4_ACCELERATION);
+            let n = lz4::block::compress_to_buffer(raw, Some(mode), false, out)?;
+            Ok(out.get(..n).unwrap_or_default().to_vec())
+        })
     };
     Ok(match page {
         Page::Data(p) => {
@@ -453,6 +490,7 @@ fn dictionary(strings: &Utf8ViewArray) -> Option<DictionaryArray<u32>> {
     let hasher = index.hasher().clone();
     let mut values: Vec<&str> = Vec::new();
     let mut keys: Vec<u32> = Vec::with_capacity(n);
+    let mut bytes = 0;
     // The last view and key seen per cache slot, the slot picked by a
     // view's first 8 bytes (length and prefix).
     let mut cache = [(u128::MAX, 0u32); 256];
@@ -485,7 +523,8 @@ fn dictionary(strings: &Utf8ViewArray) -> Option<DictionaryArray<u32>> {
             };
             if key == next {
                 values.push(s);
-                if values.len() > most {
+                bytes += s.len();
+                if values.len() > most || bytes > DICTIONARY_MAX_BYTES {
                     return None;
                 }
             }
@@ -510,6 +549,60 @@ fn dictionary(strings: &Utf8ViewArray) -> Option<DictionaryArray<u32>> {
             Box::new(ArrowDataType::Utf8View),
             false,
         ),
+        keys,
+        values.boxed(),
+    )
+    .ok()
+}
+
+/// 64-bit integers (integers, times) as keys into their distinct values
+/// (in order of first appearance), or `None` when more than
+/// [`DICTIONARY_MAX_SHARE`] of the non-null values are distinct, the
+/// distinct values take more than [`DICTIONARY_MAX_BYTES`], or there are
+/// none. polars estimates the share over all rows, nulls included, and so
+/// dictionary-encoded a column of mostly-null, all-distinct times
+/// (`acknowledged_at`) through a general hash table, to a larger file.
+fn int_dictionary(ints: &PrimitiveArray<i64>) -> Option<DictionaryArray<u32>> {
+    let valid = ints.len() - ints.null_count();
+    if valid == 0 {
+        return None;
+    }
+    let most = if valid > 128 {
+        (valid as f64 * DICTIONARY_MAX_SHARE) as usize
+    } else {
+        valid
+    };
+    let most = most.min(DICTIONARY_MAX_BYTES / size_of::<i64>());
+    let mut index: PlHashMap<i64, u32> = PlHashMap::default();
+    let mut values: Vec<i64> = Vec::new();
+    let mut keys: Vec<u32> = Vec::with_capacity(ints.len());
+    let mut seen = 0usize;
+    for v in ints.iter() {
+        let Some(&v) = v else {
+            keys.push(0);
+            continue;
+        };
+        seen += 1;
+        let next = values.len() as u32;
+        let key = *index.entry(v).or_insert(next);
+        if key == next {
+            values.push(v);
+            if values.len() > most {
+                return None;
+            }
+        }
+        keys.push(key);
+        // Mostly distinct so far (7 in 8): not worth finishing.
+        if seen % 4096 == 0 && values.len() * 8 > seen * 7 {
+            return None;
+        }
+    }
+    let dtype = ints.dtype().clone();
+    let keys =
+        PrimitiveArray::<u32>::new(ArrowDataType::UInt32, keys.into(), ints.validity().cloned());
+    let values = PrimitiveArray::<i64>::new(dtype.clone(), values.into(), None);
+    DictionaryArray::try_new(
+        ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(dtype), false),
         keys,
         values.boxed(),
     )
@@ -652,6 +745,58 @@ mod tests {
         }
         let distinct: Vec<String> = (0..1000).map(|i| format!("id-{i}")).collect();
         assert!(dictionary(&Utf8ViewArray::from_slice_values(&distinct)).is_none());
+    }
+
+    /// Arrow's 1 MiB limit: 2,000 distinct strings of 500 bytes, each
+    /// twice (4,000 rows, half distinct), make a 1,000,000-byte dictionary;
+    /// 2,200 of them (1,100,000 bytes, over 1,048,576) are written plain.
+    #[test]
+    fn a_dictionary_over_a_mebibyte_is_written_plain() {
+        let rows = |distinct: usize| -> Vec<String> {
+            (0..2 * distinct)
+                .map(|i| format!("{:0>500}", i % distinct))
+                .collect()
+        };
+        let under = dictionary(&Utf8ViewArray::from_slice_values(rows(2000)));
+        assert_eq!(under.map(|d| d.values().len()), Some(2000));
+        assert!(dictionary(&Utf8ViewArray::from_slice_values(rows(2200))).is_none());
+    }
+
+    #[test]
+    fn integers_get_a_dictionary_of_their_distinct_values_in_first_seen_order() {
+        let ints =
+            PrimitiveArray::<i64>::from(vec![Some(5), None, Some(-3), Some(5), None, Some(7)]);
+        let d = int_dictionary(&ints).unwrap();
+        let values = d
+            .values()
+            .as_any()
+            .downcast_ref::<PrimitiveArray<i64>>()
+            .unwrap();
+        assert_eq!(values.values().as_slice(), &[5, -3, 7]);
+        let keys: Vec<Option<u32>> = d.keys().iter().map(|k| k.copied()).collect();
+        assert_eq!(keys, [Some(0), None, Some(1), Some(0), None, Some(2)]);
+    }
+
+    /// Plain, not a dictionary: times mostly null and all distinct (1,000
+    /// set among 10,000 rows: the share is over the set values, not the
+    /// rows); 150,000 distinct values each twice (half distinct, but
+    /// 1,200,000 bytes of values, over 1 MiB); no value at all. (Values
+    /// repeat next to each other: a chunk whose first rows are all
+    /// distinct is judged mostly distinct there.)
+    #[test]
+    fn integers_mostly_distinct_or_over_a_mebibyte_are_written_plain() {
+        let sparse: Vec<Option<i64>> = (0..10_000)
+            .map(|i| (i % 10 == 0).then_some(1_700_000_000_000_000 + i))
+            .collect();
+        assert!(int_dictionary(&PrimitiveArray::<i64>::from(sparse)).is_none());
+        let halves: Vec<i64> = (0..300_000).map(|i| i / 2).collect();
+        assert!(int_dictionary(&PrimitiveArray::<i64>::from_vec(halves)).is_none());
+        // 100,000 distinct each three times: 800,000 bytes, a third distinct.
+        let thirds: Vec<i64> = (0..300_000).map(|i| i / 3).collect();
+        let d = int_dictionary(&PrimitiveArray::<i64>::from_vec(thirds));
+        assert_eq!(d.map(|d| d.values().len()), Some(100_000));
+        let nulls = PrimitiveArray::<i64>::from(vec![None::<i64>; 300]);
+        assert!(int_dictionary(&nulls).is_none());
     }
 
     /// A list-of-strings chunk takes the one-pass levels: a dictionary
