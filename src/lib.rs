@@ -3,10 +3,12 @@
 //! A batch pipeline over the alert and incident exports on-call teams already
 //! have: `config → ingest → store → classify → cluster → report → chart`.
 //! Data flows one way; a module uses only modules to its left (plus
-//! [`schema`] and [`error`]). Frames stay lazy until the report collects them.
+//! [`schema`], [`error`] and [`intern`]). Frames stay lazy until the
+//! report collects them.
 //!
 //! * [`config`] — `alertsift.toml`: teams, time zones, paging, thresholds.
 //! * [`schema`] — the canonical column names and types.
+//! * [`intern`] — the distinct values of a string column as numbers.
 //! * [`ingest`] — one module per vendor export format → canonical frames.
 //! * [`store`] — the Parquet store directory: merge, atomic writes.
 //! * [`classify`] — actionable or noise, with reason codes and evidence;
@@ -27,6 +29,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod ingest;
+pub mod intern;
 pub mod metrics;
 pub mod pipeline;
 pub mod query;

@@ -9,6 +9,7 @@ use polars::prelude::*;
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::intern::{codes, Interner, Name, NO_NAME};
 use crate::schema as s;
 
 /// Counts of the clusters of a classified alerts table.
@@ -29,28 +30,17 @@ pub struct Counts {
 /// Count templates, episodes and exact duplicates.
 pub fn counts(alerts: &DataFrame) -> Result<Counts, Error> {
     let what = "the cluster counts";
-    let df = alerts
-        .clone()
-        .lazy()
-        .select([
-            col(s::TEMPLATE_ID).n_unique().alias("templates"),
-            col(s::EPISODE_ID).n_unique().alias("episodes"),
-            len().alias("alerts"),
-        ])
-        .collect()
-        .map_err(Error::polars(what))?;
-    let get = |name: &str| -> u64 {
-        df.column(name)
-            .ok()
-            .and_then(|c| c.cast(&DataType::UInt64).ok())
-            .and_then(|c| c.u64().ok().and_then(|c| c.get(0)))
-            .unwrap_or(0)
+    let column = |name: &str| {
+        alerts
+            .column(name)
+            .and_then(|c| c.str().cloned())
+            .map_err(Error::polars(what))
     };
-    let alerts_n = get("alerts");
+    let alerts_n = alerts.height() as u64;
     let (keyed, distinct) = keys(alerts)?;
-    let episodes = if alerts_n == 0 { 0 } else { get("episodes") };
+    let episodes = distinct_values(&column(s::EPISODE_ID)?);
     Ok(Counts {
-        templates: if alerts_n == 0 { 0 } else { get("templates") },
+        templates: distinct_values(&column(s::TEMPLATE_ID)?),
         episodes,
         compression: if alerts_n == 0 {
             0.0
@@ -59,6 +49,13 @@ pub fn counts(alerts: &DataFrame) -> Result<Counts, Error> {
         },
         exact_duplicates: keyed - distinct,
     })
+}
+
+/// Distinct values, a null counting as one (polars' `n_unique`).
+fn distinct_values(ca: &StringChunked) -> u64 {
+    let mut names = Interner::default();
+    codes(ca, &mut names);
+    names.names.len() as u64 + u64::from(ca.null_count() > 0)
 }
 
 /// Alerts with a vendor key (`source`, `dedup_key`) and distinct keys.
@@ -132,29 +129,42 @@ pub fn template_stats(alerts: &DataFrame, config: &Config) -> Result<DataFrame, 
     let (service, label) = (strings(s::SERVICE)?, strings(s::LABEL)?);
     let (paged, auto) = (flags(s::PAGED)?, flags(s::AUTO_RESOLVED)?);
     let (triggered, resolved) = (times(s::TRIGGERED_AT)?, times(s::RESOLVED_AT)?);
+    // Template ids, teams, services and labels as codes (one hash lookup
+    // per distinct value, not per row).
+    let (mut ids, mut teams, mut services, mut labels) = (
+        Interner::default(),
+        Interner::default(),
+        Interner::default(),
+        Interner::default(),
+    );
+    let (id_of, team_of, service_of, label_of) = (
+        codes(&id, &mut ids),
+        codes(&team, &mut teams),
+        codes(&service, &mut services),
+        codes(&label, &mut labels),
+    );
+    let noise = labels.index.get("noise").copied().unwrap_or(NO_NAME);
+    let slot = |n: Name, of: &Interner| (n as usize).min(of.names.len());
     let zones = config.team_zones();
+    let zone_of: Vec<_> = (0..=teams.names.len())
+        .map(|t| zones.of(teams.name(t as Name)))
+        .collect();
     let mut clock = crate::classify::history::LocalClock::default();
 
-    let mut index: PlHashMap<Option<&str>, usize> = PlHashMap::default();
-    let mut tallies: Vec<(Option<&str>, Tally)> = Vec::new();
-    let rows = id
+    // A tally per template id (the last: no id), made when first seen.
+    let mut by_id: Vec<Option<Tally>> = (0..=ids.names.len()).map(|_| None).collect();
+    let rows = template
         .iter()
-        .zip(template.iter())
-        .zip(team.iter())
-        .zip(service.iter())
-        .zip(label.iter())
         .zip(paged.iter())
         .zip(auto.iter())
         .zip(triggered.iter())
         .zip(resolved.iter());
-    for (row, ((((((((id, template), team), service), label), paged), auto), t), r)) in
-        rows.enumerate()
-    {
-        let g = *index.entry(id).or_insert_with(|| {
-            tallies.push((id, Tally::default()));
-            tallies.len() - 1
+    for (row, ((((template, paged), auto), t), r)) in rows.enumerate() {
+        let code = |of: &[Name]| of.get(row).copied().unwrap_or(NO_NAME);
+        let tally = by_id[slot(code(&id_of), &ids)].get_or_insert_with(|| Tally {
+            services: vec![false; services.names.len()],
+            ..Tally::default()
         });
-        let tally = &mut tallies[g].1;
         // The first row in trigger-time order, nulls first, ties by row.
         if tally.alerts == 0 || (t, row) < tally.first {
             tally.first = (t, row);
@@ -162,9 +172,10 @@ pub fn template_stats(alerts: &DataFrame, config: &Config) -> Result<DataFrame, 
         }
         tally.alerts += 1;
         tally.pages += u64::from(paged == Some(true));
-        if let Some(l) = label {
+        let label = code(&label_of);
+        if label != NO_NAME {
             tally.labelled += 1;
-            tally.noise += u64::from(l == "noise");
+            tally.noise += u64::from(label == noise);
         }
         match t.zip(r) {
             Some((t, r)) => tally
@@ -175,15 +186,20 @@ pub fn template_stats(alerts: &DataFrame, config: &Config) -> Result<DataFrame, 
         tally.auto_resolved += u64::from(auto == Some(true));
         if let Some(t) = t {
             tally.triggers.push(t);
-            if let Some((_, minute)) = clock.day_minute(t, zones.of(team)) {
+            if let Some((_, minute)) = clock.day_minute(t, zone_of[slot(code(&team_of), &teams)]) {
                 tally.clocked += 1;
                 tally.asleep += u64::from(!(8 * 60..22 * 60).contains(&minute));
             }
         }
-        if let Some(service) = service {
-            tally.services.insert(service);
+        if let Some(seen) = tally.services.get_mut(code(&service_of) as usize) {
+            *seen = true;
         }
     }
+    let mut tallies: Vec<(Option<&str>, Tally)> = by_id
+        .into_iter()
+        .enumerate()
+        .filter_map(|(k, t)| Some((ids.name(k as Name), t?)))
+        .collect();
     tallies.sort_by(|(a, x), (b, y)| y.alerts.cmp(&x.alerts).then(a.cmp(b)));
 
     let n = tallies.len();
@@ -210,8 +226,12 @@ pub fn template_stats(alerts: &DataFrame, config: &Config) -> Result<DataFrame, 
         let null_refires = tally.alerts as usize - refires.len();
         out.refire.push(quantile(&mut refires, null_refires, 0.5));
         out.sleep.push(share(tally.asleep, tally.clocked));
-        out.services
-            .push(tally.services.into_iter().collect::<Vec<_>>().join(", "));
+        let mut seen: Vec<&str> = (tally.services.iter().enumerate())
+            .filter(|(_, seen)| **seen)
+            .filter_map(|(k, _)| services.name(k as Name))
+            .collect();
+        seen.sort_unstable();
+        out.services.push(seen.join(", "));
     }
     DataFrame::new(
         n,
@@ -250,7 +270,8 @@ struct Tally<'a> {
     /// Rows whose local time is known, and those in sleep hours.
     clocked: u64,
     asleep: u64,
-    services: std::collections::BTreeSet<&'a str>,
+    /// The services seen, by code.
+    services: Vec<bool>,
 }
 
 /// [`template_stats`]' output columns.

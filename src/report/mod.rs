@@ -275,26 +275,19 @@ pub struct RunInfo<'a> {
 
 /// Counts of `column` values, nulls as `(none)`.
 fn counts_by(df: &DataFrame, column: &str) -> Result<BTreeMap<String, u64>, Error> {
-    let grouped = df
-        .clone()
-        .lazy()
-        .group_by([col(column)])
-        .agg([len().cast(DataType::UInt64).alias("n")])
-        .collect()
-        .map_err(Error::polars("counts"))?;
-    let keys = grouped
+    let values = df
         .column(column)
         .and_then(|c| c.str().cloned())
         .map_err(Error::polars("counts"))?;
-    let ns = grouped
-        .column("n")
-        .and_then(|c| c.u64().cloned())
-        .map_err(Error::polars("counts"))?;
-    Ok(keys
-        .iter()
-        .zip(ns.iter())
-        .map(|(k, n)| (k.unwrap_or("(none)").to_string(), n.unwrap_or(0)))
-        .collect())
+    let mut counts = BTreeMap::new();
+    let nulls = values.null_count() as u64;
+    if nulls > 0 {
+        counts.insert("(none)".to_string(), nulls);
+    }
+    for (value, n) in crate::intern::value_counts(&values) {
+        *counts.entry(value.to_string()).or_insert(0) += n;
+    }
+    Ok(counts)
 }
 
 /// Collect the tables, write `alerts.parquet`, `incidents.parquet`,
@@ -416,20 +409,32 @@ fn paging_load(
     period: Option<(i64, i64)>,
     config: &crate::config::Config,
 ) -> Load {
-    let mut t = std::time::Instant::now();
     let (since, until) = period.unwrap_or((0, 0));
-    let m = metrics::compute(pages_list, config, since, until);
-    lap("report: paging load", &mut t);
-    let previous = metrics::load_between(pages_list, config, 2 * since - until, since);
-    let weekly = weekly_trend(&m);
-    let recommendations = recommend::recommend(pages_list, config, since, until, 10);
-    lap("report: previous period, recommendations", &mut t);
-    Load {
-        metrics: m,
-        previous,
-        weekly,
-        recommendations,
-    }
+    // The recommendations (each a what-if replay) on a thread of their
+    // own: they read the pages alone, as the figures below do.
+    std::thread::scope(|scope| {
+        let recommending = scope.spawn(|| {
+            let t = std::time::Instant::now();
+            let r = recommend::recommend(pages_list, config, since, until, 10);
+            crate::ingest::timing("report: recommendations (their own thread)", t);
+            r
+        });
+        let mut t = std::time::Instant::now();
+        let m = metrics::compute(pages_list, config, since, until);
+        lap("report: paging load", &mut t);
+        let previous = metrics::load_between(pages_list, config, 2 * since - until, since);
+        let weekly = weekly_trend(&m);
+        lap("report: previous period", &mut t);
+        let recommendations = recommending
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Load {
+            metrics: m,
+            previous,
+            weekly,
+            recommendations,
+        }
+    })
 }
 
 /// What the summary counts off the period's alerts table.
@@ -660,7 +665,7 @@ fn label_counts(df: &DataFrame) -> Result<LabelCounts, Error> {
     // the last's.
     let rows = at.first().copied().unwrap_or(0)..at.last().copied().unwrap_or(0);
     let values = reasons.slice(rows.start as i64, rows.len());
-    for (code, n) in metrics::value_counts(&values) {
+    for (code, n) in crate::intern::value_counts(&values) {
         *out.reasons.entry(code.to_string()).or_insert(0) += n;
     }
     Ok(out)

@@ -14,6 +14,7 @@ use polars::prelude::*;
 use crate::classify::tags::Tags;
 use crate::error::Error;
 use crate::ingest::time::rfc3339_utc;
+use crate::intern::{codes, Interner, NO_NAME};
 use crate::schema as s;
 use crate::store::write_atomic;
 
@@ -44,22 +45,27 @@ pub fn write(path: &Path, df: &DataFrame, tags: Option<&Tags>, n: usize) -> Resu
         .column(s::REASONS)
         .and_then(|c| c.list().cloned())
         .map_err(Error::polars(what))?;
-    let mut similar: PlHashMap<&str, u64> = PlHashMap::default();
-    for t in template.iter().flatten() {
-        *similar.entry(t).or_insert(0) += 1;
+    // Alerts per template, counted by code (one hash lookup per distinct
+    // template, not per row).
+    let mut templates = Interner::default();
+    let template_of = codes(&template, &mut templates);
+    let mut similar = vec![0u64; templates.names.len() + 1];
+    for &c in &template_of {
+        similar[(c as usize).min(templates.names.len())] += 1;
     }
+    // Alerts with the same template as row `i` (none without a template).
+    let similar_to = |i: usize| match template_of.get(i) {
+        Some(&c) if c != NO_NAME => similar.get(c as usize).copied(),
+        _ => None,
+    };
     let mut rows: Vec<(f64, &str, usize)> = Vec::new();
-    for (i, id) in ids.iter().enumerate() {
+    for (i, (id, p)) in ids.iter().zip(score.iter()).enumerate() {
         let Some(id) = id else { continue };
         if tags.is_some_and(|t| t.labels.contains_key(id)) {
             continue;
         }
-        let p = score.get(i).unwrap_or(0.5);
-        let n = template
-            .get(i)
-            .and_then(|t| similar.get(t))
-            .copied()
-            .unwrap_or(1);
+        let p = p.unwrap_or(0.5);
+        let n = similar_to(i).unwrap_or(1);
         let priority = (1.0 - (2.0 * p - 1.0).abs()) * (1.0 + n as f64).ln();
         rows.push((priority, id, i));
     }
@@ -103,7 +109,6 @@ pub fn write(path: &Path, df: &DataFrame, tags: Option<&Tags>, n: usize) -> Resu
         ])
         .map_err(err)?;
         for ((_, id, i), codes) in rows.iter().zip(&codes) {
-            let t = template.get(*i).unwrap_or("");
             w.write_record([
                 *id,
                 "",
@@ -111,8 +116,8 @@ pub fn write(path: &Path, df: &DataFrame, tags: Option<&Tags>, n: usize) -> Resu
                 label.get(*i).unwrap_or(""),
                 &format!("{:.3}", score.get(*i).unwrap_or(0.0)),
                 codes,
-                &similar.get(t).copied().unwrap_or(0).to_string(),
-                t,
+                &similar_to(*i).unwrap_or(0).to_string(),
+                template.get(*i).unwrap_or(""),
                 title.get(*i).unwrap_or(""),
                 source.get(*i).unwrap_or(""),
                 team.get(*i).unwrap_or(""),
