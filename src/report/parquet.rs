@@ -15,9 +15,12 @@
 //! and without min/max statistics: those are ids and free text (titles,
 //! labels), which no reader prunes by, and working them out was most of
 //! the statistics' cost. 64-bit integer and time columns get the same
-//! decision over their set values, with statistics kept ([`int_dictionary`];
-//! polars hashed `clear_gap_s` and the mostly-null `acknowledged_at` into
-//! dictionaries no smaller than plain). Every other column is encoded as
+//! decision over their set values ([`int_dictionary`]; polars hashed
+//! `clear_gap_s` and the mostly-null `acknowledged_at` into dictionaries no
+//! smaller than plain), and without a dictionary are written
+//! `DELTA_BINARY_PACKED`, with statistics: times in trigger order are
+//! small steps (at 10M alerts the three time columns took 101 MB instead of
+//! 171, for the same CPU time). Every other column is encoded as
 //! polars encodes it, but for the levels of the lists of strings, worked
 //! out here in one pass ([`list_pages`]), and LZ4, run here at a higher
 //! acceleration. Readers see the same schema and values: only the encoding
@@ -201,8 +204,8 @@ enum Strings {
     List(Box<(ListArray<i64>, DictionaryArray<u32>)>),
     /// Plain (too many distinct values), without min/max statistics.
     Plain,
-    /// 64-bit integers (or times) with too many distinct values: plain,
-    /// with statistics.
+    /// 64-bit integers (or times) with too many distinct values:
+    /// delta-encoded, with statistics.
     Numbers,
     /// Not a string column: as polars writes it.
     None,
@@ -688,7 +691,8 @@ mod tests {
         let sizes: Vec<usize> = meta.row_groups.iter().map(|g| g.num_rows()).collect();
         assert_eq!(sizes, [ROW_GROUP_ROWS, 1000]);
         // Which leaf columns got a dictionary, in each row group: not the
-        // ids (all distinct); the team, titles (3,002 values), reasons.
+        // ids or the times (all distinct); the team, titles (3,002
+        // values), reasons, counts (11 values).
         for group in &meta.row_groups {
             let with_dictionary: Vec<&str> = group
                 .parquet_columns()
@@ -697,7 +701,8 @@ mod tests {
                 .map(|c| c.descriptor().path_in_schema[0].as_str())
                 .collect();
             assert!(!with_dictionary.contains(&"alert_id"));
-            for name in ["team", "title", "reasons"] {
+            assert!(!with_dictionary.contains(&"at"));
+            for name in ["team", "title", "reasons", "count"] {
                 assert!(
                     with_dictionary.contains(&name),
                     "{name}: {with_dictionary:?}"
