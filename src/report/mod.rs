@@ -502,9 +502,7 @@ fn table_outputs(
     write_csv(&out.join("templates.csv"), &stats)?;
     write_parquet(&out.join("templates.parquet"), &stats)?;
     lap("report: template statistics", &mut t);
-    let episodes = crate::cluster::episodes(alerts.clone().lazy())
-        .collect()
-        .map_err(Error::polars("the episodes table"))?;
+    let episodes = crate::cluster::episodes(alerts)?;
     write_parquet(&out.join("episodes.parquet"), &episodes)?;
     lap("report: episodes", &mut t);
     review::write(&out.join("review.csv"), alerts, tags, review_size)?;
