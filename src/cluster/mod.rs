@@ -27,20 +27,51 @@ pub struct Counts {
     pub exact_duplicates: u64,
 }
 
+/// The columns of a table as the tallies below read them, each failure
+/// naming `what` was being worked out.
+struct Read<'a> {
+    df: &'a DataFrame,
+    what: &'static str,
+}
+
+impl Read<'_> {
+    fn strings(&self, name: &str) -> Result<StringChunked, Error> {
+        (self.df.column(name).and_then(|c| c.str().cloned())).map_err(Error::polars(self.what))
+    }
+
+    fn flags(&self, name: &str) -> Result<BooleanChunked, Error> {
+        (self.df.column(name).and_then(|c| c.bool().cloned())).map_err(Error::polars(self.what))
+    }
+
+    /// A time column as µs since the epoch.
+    fn times(&self, name: &str) -> Result<Int64Chunked, Error> {
+        self.df
+            .column(name)
+            .and_then(|c| c.cast(&DataType::Int64))
+            .and_then(|c| c.i64().cloned())
+            .map_err(Error::polars(self.what))
+    }
+}
+
+/// The tallies made, each with its value's text (`None`: the last slot,
+/// rows without a value), from tallies kept by code.
+fn named<T>(by_code: Vec<Option<T>>, names: &Interner) -> Vec<(Option<&str>, T)> {
+    (by_code.into_iter().enumerate())
+        .filter_map(|(k, t)| Some((names.name(k as Name), t?)))
+        .collect()
+}
+
 /// Count templates, episodes and exact duplicates.
 pub fn counts(alerts: &DataFrame) -> Result<Counts, Error> {
-    let what = "the cluster counts";
-    let column = |name: &str| {
-        alerts
-            .column(name)
-            .and_then(|c| c.str().cloned())
-            .map_err(Error::polars(what))
+    let read = Read {
+        df: alerts,
+        what: "the cluster counts",
     };
     let alerts_n = alerts.height() as u64;
     let (keyed, distinct) = keys(alerts)?;
-    let episodes = distinct_values(&column(s::EPISODE_ID)?);
+    let episodes = distinct_values(&read.strings(s::EPISODE_ID)?);
     Ok(Counts {
-        templates: distinct_values(&column(s::TEMPLATE_ID)?),
+        templates: distinct_values(&read.strings(s::TEMPLATE_ID)?),
         episodes,
         compression: if alerts_n == 0 {
             0.0
@@ -60,14 +91,11 @@ fn distinct_values(ca: &StringChunked) -> u64 {
 
 /// Alerts with a vendor key (`source`, `dedup_key`) and distinct keys.
 fn keys(alerts: &DataFrame) -> Result<(u64, u64), Error> {
-    let what = "the vendor keys";
-    let column = |name: &str| {
-        alerts
-            .column(name)
-            .and_then(|c| c.str().cloned())
-            .map_err(Error::polars(what))
+    let read = Read {
+        df: alerts,
+        what: "the vendor keys",
     };
-    let (source, key) = (column(s::SOURCE)?, column(s::DEDUP_KEY)?);
+    let (source, key) = (read.strings(s::SOURCE)?, read.strings(s::DEDUP_KEY)?);
     let mut seen: PlHashSet<(Option<&str>, &str)> = PlHashSet::default();
     let mut keyed = 0;
     for (src, k) in source.iter().zip(key.iter()) {
@@ -93,25 +121,12 @@ fn keys(alerts: &DataFrame) -> Result<(u64, u64), Error> {
 /// over a group holding nulls, shares are means over non-null values.
 pub fn template_stats(alerts: &DataFrame, config: &Config) -> Result<DataFrame, Error> {
     let what = "the template statistics";
-    let strings = |name: &str| {
-        alerts
-            .column(name)
-            .and_then(|c| c.str().cloned())
-            .map_err(Error::polars(what))
-    };
-    let flags = |name: &str| {
-        alerts
-            .column(name)
-            .and_then(|c| c.bool().cloned())
-            .map_err(Error::polars(what))
-    };
-    let times = |name: &str| {
-        alerts
-            .column(name)
-            .and_then(|c| c.cast(&DataType::Int64))
-            .and_then(|c| c.i64().cloned())
-            .map_err(Error::polars(what))
-    };
+    let read = Read { df: alerts, what };
+    let (strings, flags, times) = (
+        |name| read.strings(name),
+        |name| read.flags(name),
+        |name| read.times(name),
+    );
     let (id, template, team) = (
         strings(s::TEMPLATE_ID)?,
         strings(s::TEMPLATE)?,
@@ -186,11 +201,7 @@ pub fn template_stats(alerts: &DataFrame, config: &Config) -> Result<DataFrame, 
             *seen = true;
         }
     }
-    let mut tallies: Vec<(Option<&str>, Tally)> = by_id
-        .into_iter()
-        .enumerate()
-        .filter_map(|(k, t)| Some((ids.name(k as Name), t?)))
-        .collect();
+    let mut tallies = named(by_id, &ids);
     tallies.sort_by(|(a, x), (b, y)| y.alerts.cmp(&x.alerts).then(a.cmp(b)));
 
     let n = tallies.len();
@@ -338,19 +349,8 @@ fn quantile(values: &mut [f64], nulls: usize, q: f64) -> Option<f64> {
 /// group-by, join and sort took 1.1 CPU seconds at 10M alerts).
 pub fn episodes(alerts: &DataFrame) -> Result<DataFrame, Error> {
     let what = "the episodes table";
-    let strings = |name: &str| {
-        alerts
-            .column(name)
-            .and_then(|c| c.str().cloned())
-            .map_err(Error::polars(what))
-    };
-    let times = |name: &str| {
-        alerts
-            .column(name)
-            .and_then(|c| c.cast(&DataType::Int64))
-            .and_then(|c| c.i64().cloned())
-            .map_err(Error::polars(what))
-    };
+    let read = Read { df: alerts, what };
+    let (strings, times) = (|name| read.strings(name), |name| read.times(name));
     let (alert_id, episode, team, title) = (
         strings(s::ALERT_ID)?,
         strings(s::EPISODE_ID)?,
@@ -358,10 +358,7 @@ pub fn episodes(alerts: &DataFrame) -> Result<DataFrame, Error> {
         strings(s::TITLE)?,
     );
     let (template, label) = (strings(s::TEMPLATE_ID)?, strings(s::LABEL)?);
-    let paged = alerts
-        .column(s::PAGED)
-        .and_then(|c| c.bool().cloned())
-        .map_err(Error::polars(what))?;
+    let paged = read.flags(s::PAGED)?;
     let (triggered, resolved) = (times(s::TRIGGERED_AT)?, times(s::RESOLVED_AT)?);
     let (mut ids, mut templates, mut labels) = (
         Interner::default(),
@@ -406,11 +403,7 @@ pub fn episodes(alerts: &DataFrame) -> Result<DataFrame, Error> {
             e.lead = Some(row);
         }
     }
-    let mut out: Vec<(Option<&str>, Episode)> = by_id
-        .into_iter()
-        .enumerate()
-        .filter_map(|(k, e)| Some((ids.name(k as Name), e?)))
-        .collect();
+    let mut out = named(by_id, &ids);
     out.sort_by(|(a, x), (b, y)| x.first.cmp(&y.first).then(a.cmp(b)));
 
     let time = |name: &str, values: Vec<Option<i64>>| {
