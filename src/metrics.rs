@@ -1132,7 +1132,10 @@ pub const PAGE_COLUMNS: [&str; 16] = [
 ];
 
 /// A list-of-strings column as its values and offsets: row `i` holds
-/// `values[offsets[i]..offsets[i + 1]]` (no Series per row).
+/// `values[offsets[i]..offsets[i + 1]]` (no Series per row). Chunk by
+/// chunk, without copying: each chunk's strings are a slice of its values
+/// (joining the chunks first copied every string, a third of the pages'
+/// time at 10M alerts read back in row groups).
 pub fn list_values(
     df: &DataFrame,
     name: &str,
@@ -1142,15 +1145,28 @@ pub fn list_values(
         .column(name)
         .and_then(|c| c.list().cloned())
         .map_err(Error::polars(what))?;
-    let l = l.rechunk();
-    let offsets = l.offsets().map_err(Error::polars(what))?;
-    let values = l
-        .get_inner()
-        .str()
-        .map_err(Error::polars(what))?
-        .rechunk()
-        .into_owned();
-    Ok((values, offsets.iter().map(|o| *o as usize).collect()))
+    let mut offsets = Vec::with_capacity(l.len() + 1);
+    offsets.push(0);
+    let mut chunks = Vec::with_capacity(l.chunks().len());
+    for list in l.downcast_iter() {
+        let at = list.offsets().buffer();
+        let first = at.first().map_or(0, |&o| o as usize);
+        let last = at.last().map_or(0, |&o| o as usize);
+        let base = offsets.last().copied().unwrap_or(0);
+        offsets.extend(at.iter().skip(1).map(|&o| base + (o as usize - first)));
+        let strings = list
+            .values()
+            .as_any()
+            .downcast_ref::<polars_arrow::array::Utf8ViewArray>()
+            .filter(|strings| first <= last && last <= strings.len())
+            .ok_or_else(|| {
+                Error::polars(what)(
+                    polars_err!(SchemaMismatch: "`{name}` is not a list of strings"),
+                )
+            })?;
+        chunks.push(strings.clone().sliced(first, last - first));
+    }
+    Ok((StringChunked::from_chunk_iter(name.into(), chunks), offsets))
 }
 
 /// The pages (paged alerts) of a classified table, in table order, and the
@@ -1358,5 +1374,32 @@ mod tests {
             assert!((s.mean.unwrap_or(f64::NAN) - mean).abs() < 1e-9, "n = {n}");
             assert_eq!(s.count, n as u64);
         }
+    }
+
+    /// Two chunks, the second a slice of a longer list (its offsets do not
+    /// start at 0): rows ["a", "b"], null, [], ["c"] | ["e"], ["f", "g"].
+    #[test]
+    fn list_values_reads_every_chunk_in_place() {
+        let list = |rows: Vec<Option<Vec<&str>>>| {
+            let series: Vec<Option<Series>> = rows
+                .into_iter()
+                .map(|r| r.map(|v| Series::new("".into(), v)))
+                .collect();
+            Series::new("r".into(), series)
+        };
+        let mut first = list(vec![
+            Some(vec!["a", "b"]),
+            None,
+            Some(vec![]),
+            Some(vec!["c"]),
+        ]);
+        let second = list(vec![Some(vec!["d"]), Some(vec!["e"]), Some(vec!["f", "g"])]).slice(1, 2);
+        first.append(&second).unwrap();
+        assert_eq!(first.n_chunks(), 2);
+        let df = DataFrame::new_infer_height(vec![first.into()]).unwrap();
+        let (values, at) = list_values(&df, "r", "test").unwrap();
+        let values: Vec<Option<&str>> = values.iter().collect();
+        assert_eq!(values, ["a", "b", "c", "e", "f", "g"].map(Some));
+        assert_eq!(at, [0, 2, 2, 2, 3, 4, 6]);
     }
 }
