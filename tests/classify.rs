@@ -616,7 +616,12 @@ fn cluster_counts_and_template_statistics() {
     let o1 = mk("o1", T0 + 12 * HOUR, 600, "Queue stuck", "db");
     let o2 = mk("o2", T0 + 12 * HOUR + MIN, 600, "Cache cold", "db");
     let df = run(&[d1, d2, d3, o1, o2]);
-    let c = cluster::counts(&df).unwrap();
+    let c = cluster::counts(
+        &df,
+        &cluster::template_stats(&df, &Config::default()).unwrap(),
+        &cluster::episodes(&df).unwrap(),
+    )
+    .unwrap();
     assert_eq!(c.templates, 3);
     // Five alerts, four episodes: compression 1 − 4/5.
     assert_eq!(c.episodes, 4);

@@ -61,17 +61,20 @@ fn named<T>(by_code: Vec<Option<T>>, names: &Interner) -> Vec<(Option<&str>, T)>
         .collect()
 }
 
-/// Count templates, episodes and exact duplicates.
-pub fn counts(alerts: &DataFrame) -> Result<Counts, Error> {
-    let read = Read {
-        df: alerts,
-        what: "the cluster counts",
-    };
+/// Count templates and episodes (the rows of `templates` and `episodes`,
+/// what [`template_stats`] and [`episodes`] made of `alerts`: no id is a
+/// row of its own, as it is one value of polars' `n_unique`) and exact
+/// duplicates.
+pub fn counts(
+    alerts: &DataFrame,
+    templates: &DataFrame,
+    episodes: &DataFrame,
+) -> Result<Counts, Error> {
     let alerts_n = alerts.height() as u64;
     let (keyed, distinct) = keys(alerts)?;
-    let episodes = distinct_values(&read.strings(s::EPISODE_ID)?);
+    let episodes = episodes.height() as u64;
     Ok(Counts {
-        templates: distinct_values(&read.strings(s::TEMPLATE_ID)?),
+        templates: templates.height() as u64,
         episodes,
         compression: if alerts_n == 0 {
             0.0
@@ -80,13 +83,6 @@ pub fn counts(alerts: &DataFrame) -> Result<Counts, Error> {
         },
         exact_duplicates: keyed - distinct,
     })
-}
-
-/// Distinct values, a null counting as one (polars' `n_unique`).
-fn distinct_values(ca: &StringChunked) -> u64 {
-    let mut names = Interner::default();
-    codes(ca, &mut names);
-    names.names.len() as u64 + u64::from(ca.null_count() > 0)
 }
 
 /// Alerts with a vendor key (`source`, `dedup_key`) and distinct keys.

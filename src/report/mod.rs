@@ -460,6 +460,13 @@ fn table_outputs(
     review_size: usize,
 ) -> Result<TableCounts, Error> {
     let mut t = std::time::Instant::now();
+    let stats = crate::cluster::template_stats(alerts, config)?;
+    write_csv(&out.join("templates.csv"), &stats)?;
+    write_parquet(&out.join("templates.parquet"), &stats)?;
+    lap("report: template statistics", &mut t);
+    let episodes = crate::cluster::episodes(alerts)?;
+    write_parquet(&out.join("episodes.parquet"), &episodes)?;
+    lap("report: episodes", &mut t);
     let range = alerts
         .clone()
         .lazy()
@@ -493,18 +500,11 @@ fn table_outputs(
             .and_then(|c| c.u64().ok().and_then(|ca| ca.get(0)))
             .unwrap_or(0),
         labels: label_counts(alerts)?,
-        clusters: crate::cluster::counts(alerts)?,
+        clusters: crate::cluster::counts(alerts, &stats, &episodes)?,
         per_source: counts_by(alerts, s::SOURCE)?,
         per_team: counts_by(alerts, s::TEAM)?,
     };
     lap("report: counts", &mut t);
-    let stats = crate::cluster::template_stats(alerts, config)?;
-    write_csv(&out.join("templates.csv"), &stats)?;
-    write_parquet(&out.join("templates.parquet"), &stats)?;
-    lap("report: template statistics", &mut t);
-    let episodes = crate::cluster::episodes(alerts)?;
-    write_parquet(&out.join("episodes.parquet"), &episodes)?;
-    lap("report: episodes", &mut t);
     review::write(&out.join("review.csv"), alerts, tags, review_size)?;
     lap("report: review.csv", &mut t);
     write_parquet(&out.join("incidents.parquet"), incidents)?;
@@ -642,7 +642,7 @@ fn label_counts(df: &DataFrame) -> Result<LabelCounts, Error> {
         .column(s::PAGED)
         .and_then(|c| c.bool().cloned())
         .map_err(Error::polars(what))?;
-    let (reasons, at) = metrics::list_values(df, s::REASONS, what)?;
+    let (reasons, _) = metrics::list_values(df, s::REASONS, what)?;
     let mut out = LabelCounts {
         reasons: REASONS.iter().map(|r| (r.to_string(), 0)).collect(),
         ..LabelCounts::default()
@@ -659,11 +659,9 @@ fn label_counts(df: &DataFrame) -> Result<LabelCounts, Error> {
             None => {}
         }
     }
-    // Every row's codes: the values from the first row's offset to past
-    // the last's.
-    let rows = at.first().copied().unwrap_or(0)..at.last().copied().unwrap_or(0);
-    let values = reasons.slice(rows.start as i64, rows.len());
-    for (code, n) in crate::intern::value_counts(&values) {
+    // Every row's codes (`list_values` gives the rows' strings and no
+    // others).
+    for (code, n) in crate::intern::value_counts(&reasons) {
         *out.reasons.entry(code.to_string()).or_insert(0) += n;
     }
     Ok(out)

@@ -161,8 +161,8 @@ fn encode_chunk(
     options: WriteOptions,
 ) -> PolarsResult<Group> {
     let (chunk, encoding, options) = match with_dictionary(chunk.as_ref()) {
-        Strings::Dictionary(d) => (d, vec![Encoding::RleDictionary; encoding.len()], options),
-        Strings::List(list) => {
+        Encode::Dictionary(d) => (d, vec![Encoding::RleDictionary; encoding.len()], options),
+        Encode::List(list) => {
             let (list, d) = *list;
             if let Some(pages) = list_pages(&list, &d, type_, options) {
                 return Ok(vec![pages?]);
@@ -173,12 +173,12 @@ fn encode_chunk(
                 options,
             )
         }
-        Strings::Numbers => (
+        Encode::Numbers => (
             chunk,
             vec![Encoding::DeltaBinaryPacked; encoding.len()],
             options,
         ),
-        Strings::Plain => {
+        Encode::Plain => {
             let mut statistics = options.statistics;
             statistics.min_value = false;
             statistics.max_value = false;
@@ -188,7 +188,7 @@ fn encode_chunk(
             };
             (chunk, vec![Encoding::Plain; encoding.len()], plain)
         }
-        Strings::None => (chunk, encoding.to_vec(), options),
+        Encode::None => (chunk, encoding.to_vec(), options),
     };
     array_to_columns(chunk, type_.clone(), options, &encoding)?
         .into_iter()
@@ -196,52 +196,54 @@ fn encode_chunk(
         .collect()
 }
 
-/// How a column chunk's strings are written.
-enum Strings {
+/// How a column chunk is written.
+enum Encode {
     /// As this dictionary-encoded chunk.
     Dictionary(Box<dyn Array>),
     /// A list chunk (offsets from 0) of these dictionary-encoded strings.
     List(Box<(ListArray<i64>, DictionaryArray<u32>)>),
-    /// Plain (too many distinct values), without min/max statistics.
+    /// Strings plain (too many distinct values), without min/max
+    /// statistics.
     Plain,
     /// 64-bit integers (or times) with too many distinct values:
     /// delta-encoded, with statistics.
     Numbers,
-    /// Not a string column: as polars writes it.
+    /// Any other column: as polars writes it.
     None,
 }
 
-/// A string or list-of-strings chunk with its strings dictionary-encoded.
-fn with_dictionary(chunk: &dyn Array) -> Strings {
+/// How to write a chunk: a string, list-of-strings or 64-bit integer chunk
+/// with a dictionary if it is worth one.
+fn with_dictionary(chunk: &dyn Array) -> Encode {
     if let Some(strings) = chunk.as_any().downcast_ref::<Utf8ViewArray>() {
         return match dictionary(strings) {
-            Some(d) => Strings::Dictionary(d.boxed()),
-            None => Strings::Plain,
+            Some(d) => Encode::Dictionary(d.boxed()),
+            None => Encode::Plain,
         };
     }
     if let Some(ints) = chunk.as_any().downcast_ref::<PrimitiveArray<i64>>() {
         return match int_dictionary(ints) {
-            Some(d) => Strings::Dictionary(d.boxed()),
-            None => Strings::Numbers,
+            Some(d) => Encode::Dictionary(d.boxed()),
+            None => Encode::Numbers,
         };
     }
     let Some(list) = chunk.as_any().downcast_ref::<ListArray<i64>>() else {
-        return Strings::None;
+        return Encode::None;
     };
     let Some(strings) = list.values().as_any().downcast_ref::<Utf8ViewArray>() else {
-        return Strings::None;
+        return Encode::None;
     };
     // A slice of a list column keeps all of the column's strings: take the
     // row group's own, and offsets from 0.
     let (first, last) = (*list.offsets().first(), *list.offsets().last());
     let (Ok(start), Ok(end)) = (usize::try_from(first), usize::try_from(last)) else {
-        return Strings::Plain;
+        return Encode::Plain;
     };
     if end < start || end > strings.len() {
-        return Strings::Plain;
+        return Encode::Plain;
     }
     let Some(d) = dictionary(&strings.clone().sliced(start, end - start)) else {
-        return Strings::Plain;
+        return Encode::Plain;
     };
     let Ok(offsets) = OffsetsBuffer::<i64>::try_from(
         list.offsets()
@@ -249,13 +251,13 @@ fn with_dictionary(chunk: &dyn Array) -> Strings {
             .map(|o| o - first)
             .collect::<Vec<i64>>(),
     ) else {
-        return Strings::Plain;
+        return Encode::Plain;
     };
     let inner = match list.dtype() {
         ArrowDataType::LargeList(field) => {
             ArrowField::new(field.name.clone(), d.dtype().clone(), field.is_nullable)
         }
-        _ => return Strings::Plain,
+        _ => return Encode::Plain,
     };
     match ListArray::<i64>::try_new(
         ArrowDataType::LargeList(Box::new(inner)),
@@ -263,8 +265,8 @@ fn with_dictionary(chunk: &dyn Array) -> Strings {
         d.clone().boxed(),
         list.validity().cloned(),
     ) {
-        Ok(l) => Strings::List(Box::new((l, d))),
-        Err(_) => Strings::Plain,
+        Ok(l) => Encode::List(Box::new((l, d))),
+        Err(_) => Encode::Plain,
     }
 }
 
@@ -817,7 +819,7 @@ mod tests {
             .to_arrow(0, CompatLevel::newest());
         let field = ArrowField::new("reasons".into(), chunk.dtype().clone(), true);
         let type_ = polars_parquet::write::to_parquet_type(&field).unwrap();
-        let Strings::List(list) = with_dictionary(chunk.as_ref()) else {
+        let Encode::List(list) = with_dictionary(chunk.as_ref()) else {
             panic!("reasons: no dictionary");
         };
         let (list, strings) = *list;
