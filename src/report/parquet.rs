@@ -54,6 +54,10 @@ use polars_parquet::write::{
     WriteOptions,
 };
 
+/// How often (in values) the dictionaries check whether one is still worth
+/// finishing.
+const CHECK_EVERY: usize = 4096;
+
 /// Rows per row group (polars' default).
 pub const ROW_GROUP_ROWS: usize = 512 * 512;
 
@@ -538,7 +542,7 @@ fn dictionary(strings: &Utf8ViewArray) -> Option<DictionaryArray<u32>> {
         };
         keys.push(key);
         // Mostly distinct so far (7 in 8): not worth finishing.
-        if (i + 1) % 4096 == 0 && values.len() * 8 > (i + 1) * 7 {
+        if (i + 1) % CHECK_EVERY == 0 && values.len() * 8 > (i + 1) * 7 {
             return None;
         }
     }
@@ -567,6 +571,13 @@ fn dictionary(strings: &Utf8ViewArray) -> Option<DictionaryArray<u32>> {
 /// none. polars estimates the share over all rows, nulls included, and so
 /// dictionary-encoded a column of mostly-null, all-distinct times
 /// (`acknowledged_at`) through a general hash table, to a larger file.
+///
+/// The limit is also judged on the way, by the rate new values come in:
+/// times in trigger order are 80–85% distinct in a row group, under the
+/// 7-in-8 early exit, and were hashed until half the row group's values
+/// filled a mebibyte (`clear_gap_s`, 69% distinct, to its last rows). A
+/// chunk whose new values stop coming late (a burst of distinct values
+/// and then repeats) may go plain for it.
 fn int_dictionary(ints: &PrimitiveArray<i64>) -> Option<DictionaryArray<u32>> {
     let valid = ints.len() - ints.null_count();
     if valid == 0 {
@@ -582,6 +593,8 @@ fn int_dictionary(ints: &PrimitiveArray<i64>) -> Option<DictionaryArray<u32>> {
     let mut values: Vec<i64> = Vec::new();
     let mut keys: Vec<u32> = Vec::with_capacity(ints.len());
     let mut seen = 0usize;
+    // Distinct values at the last check.
+    let mut checked = 0usize;
     for v in ints.iter() {
         let Some(&v) = v else {
             keys.push(0);
@@ -597,9 +610,17 @@ fn int_dictionary(ints: &PrimitiveArray<i64>) -> Option<DictionaryArray<u32>> {
             }
         }
         keys.push(key);
-        // Mostly distinct so far (7 in 8): not worth finishing.
-        if seen % 4096 == 0 && values.len() * 8 > seen * 7 {
-            return None;
+        if seen % CHECK_EVERY == 0 {
+            let new = values.len() - checked;
+            checked = values.len();
+            // Mostly distinct so far (7 in 8), or, from the fourth check
+            // on, new values still coming as fast as in the last
+            // `CHECK_EVERY` would pass the limit by the chunk's end: not
+            // worth finishing.
+            let projected = values.len() + new * (valid - seen) / CHECK_EVERY;
+            if values.len() * 8 > seen * 7 || (seen >= 4 * CHECK_EVERY && projected > most) {
+                return None;
+            }
         }
     }
     let dtype = ints.dtype().clone();
@@ -804,6 +825,28 @@ mod tests {
         assert_eq!(d.map(|d| d.values().len()), Some(100_000));
         let nulls = PrimitiveArray::<i64>::from(vec![None::<i64>; 300]);
         assert!(int_dictionary(&nulls).is_none());
+    }
+
+    /// Judged on the way: 40,000 values, of which the first 32,768 are
+    /// 80% distinct (each fifth row repeats the row before) and the rest
+    /// repeat value 0. Over the chunk 26,215 distinct values are 66%, under
+    /// 75%, but at the fourth check (16,384 values) 3,277 new values per
+    /// 4,096 would reach 13,108 + 3,277 × 23,616 / 4,096 = 32,001 by the
+    /// end, over 75% of 40,000 (30,000): plain. The same values in the
+    /// other order (the repeats first) get their dictionary.
+    #[test]
+    fn integers_whose_new_values_keep_coming_are_judged_before_the_end() {
+        let burst: Vec<i64> = (0..32_768).map(|i| i - i / 5).collect();
+        let distinct = burst
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        assert_eq!(distinct, 26_215);
+        let late: Vec<i64> = burst.iter().copied().chain([0; 7_232]).collect();
+        assert!(int_dictionary(&PrimitiveArray::<i64>::from_vec(late)).is_none());
+        let early: Vec<i64> = [0; 7_232].into_iter().chain(burst).collect();
+        let d = int_dictionary(&PrimitiveArray::<i64>::from_vec(early));
+        assert_eq!(d.map(|d| d.values().len()), Some(26_215));
     }
 
     /// A list-of-strings chunk takes the one-pass levels: a dictionary
