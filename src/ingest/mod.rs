@@ -922,27 +922,33 @@ pub fn timing(what: &str, since: std::time::Instant) {
                 .unwrap_or(0)
                 >> 10
         };
-        // The calling thread's CPU time so far (user + system, in clock
-        // ticks of 1/100 s): the difference between two lines of one
-        // thread is what that phase cost, whatever else ran beside it.
-        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
-        let ticks: u64 = stat
-            .rsplit(')')
-            .next()
-            .map(|rest| {
-                rest.split_whitespace()
-                    .skip(11)
-                    .take(2)
-                    .filter_map(|v| v.parse::<u64>().ok())
-                    .sum()
-            })
-            .unwrap_or(0);
+        // CPU time so far (user + system, in clock ticks of 1/100 s), of
+        // the calling thread and of the whole process: the difference
+        // between two lines of one thread is what that phase cost,
+        // whatever else ran beside it; between two lines of the process,
+        // what everything running in between cost.
+        let ticks = |path: &str| -> f64 {
+            let stat = std::fs::read_to_string(path).unwrap_or_default();
+            let ticks: u64 = stat
+                .rsplit(')')
+                .next()
+                .map(|rest| {
+                    rest.split_whitespace()
+                        .skip(11)
+                        .take(2)
+                        .filter_map(|v| v.parse::<u64>().ok())
+                        .sum()
+                })
+                .unwrap_or(0);
+            ticks as f64 / 100.0
+        };
         eprintln!(
-            "timing: {what}: {:.3}s (rss {} MiB, peak {} MiB, thread cpu {:.2}s)",
+            "timing: {what}: {:.3}s (rss {} MiB, peak {} MiB, thread cpu {:.2}s, process cpu {:.2}s)",
             since.elapsed().as_secs_f64(),
             mem("VmRSS:"),
             mem("VmHWM:"),
-            ticks as f64 / 100.0
+            ticks("/proc/thread-self/stat"),
+            ticks("/proc/self/stat"),
         );
     }
 }

@@ -37,15 +37,14 @@ use polars::prelude::{
     polars_err, CompatLevel, DataFrame, ParquetWriter, PlHashMap, PolarsResult, SchemaExt,
 };
 use polars_arrow::array::{Array, DictionaryArray, ListArray, PrimitiveArray, Utf8ViewArray};
+use polars_arrow::bitmap::Bitmap;
 use polars_arrow::datatypes::{ArrowDataType, Field as ArrowField, IntegerType};
 use polars_arrow::offset::OffsetsBuffer;
 use polars_parquet::parquet::compression::Compression;
-use polars_parquet::parquet::encoding::hybrid_rle;
 use polars_parquet::parquet::metadata::Descriptor;
 use polars_parquet::parquet::page::{
     CompressedDataPage, CompressedDictPage, DataPage, DataPageHeader, DataPageHeaderV1, DictPage,
 };
-use polars_parquet::parquet::schema::types::PrimitiveType;
 use polars_parquet::parquet::schema::Repetition;
 use polars_parquet::parquet::statistics::BinaryStatistics;
 use polars_parquet::parquet::CowBuffer;
@@ -164,21 +163,32 @@ fn encode_chunk(
     encoding: &[Encoding],
     options: WriteOptions,
 ) -> PolarsResult<Group> {
+    let dictionary_encoding = vec![Encoding::RleDictionary; encoding.len()];
     let (chunk, encoding, options) = match with_dictionary(chunk.as_ref()) {
-        Encode::Dictionary(d) => (d, vec![Encoding::RleDictionary; encoding.len()], options),
-        Encode::List(list) => {
-            let (list, d) = *list;
-            if let Some(pages) = list_pages(&list, &d, type_, options) {
+        Encode::Strings(strings, d) => {
+            if let Some(pages) = string_pages(strings, &d, type_, options) {
                 return Ok(vec![pages?]);
             }
             (
-                list.boxed(),
-                vec![Encoding::RleDictionary; encoding.len()],
+                d.to_array(strings.validity())?.boxed(),
+                dictionary_encoding,
                 options,
             )
         }
+        Encode::List(list) => {
+            let (list, items, d) = *list;
+            if let Some(pages) = list_pages(list, items.clone(), &d, type_, options) {
+                return Ok(vec![pages?]);
+            }
+            (
+                d.to_list(list, items)?.boxed(),
+                dictionary_encoding,
+                options,
+            )
+        }
+        Encode::Dictionary(d) => (d, dictionary_encoding, options),
         Encode::Numbers => (
-            chunk,
+            chunk.clone(),
             vec![Encoding::DeltaBinaryPacked; encoding.len()],
             options,
         ),
@@ -190,9 +200,9 @@ fn encode_chunk(
                 statistics,
                 ..options
             };
-            (chunk, vec![Encoding::Plain; encoding.len()], plain)
+            (chunk.clone(), vec![Encoding::Plain; encoding.len()], plain)
         }
-        Encode::None => (chunk, encoding.to_vec(), options),
+        Encode::None => (chunk.clone(), encoding.to_vec(), options),
     };
     array_to_columns(chunk, type_.clone(), options, &encoding)?
         .into_iter()
@@ -201,11 +211,14 @@ fn encode_chunk(
 }
 
 /// How a column chunk is written.
-enum Encode {
-    /// As this dictionary-encoded chunk.
+enum Encode<'a> {
+    /// These strings, as keys into their distinct values.
+    Strings(&'a Utf8ViewArray, Dict<'a>),
+    /// A list chunk whose items (`items`, from the list's first offset to
+    /// its last) are keys into their distinct values.
+    List(Box<(&'a ListArray<i64>, Items<'a>, Dict<'a>)>),
+    /// As this dictionary-encoded chunk (64-bit integers).
     Dictionary(Box<dyn Array>),
-    /// A list chunk (offsets from 0) of these dictionary-encoded strings.
-    List(Box<(ListArray<i64>, DictionaryArray<u32>)>),
     /// Strings plain (too many distinct values), without min/max
     /// statistics.
     Plain,
@@ -216,12 +229,79 @@ enum Encode {
     None,
 }
 
+/// The strings of a list chunk: its values array and the range of it the
+/// chunk's offsets cover (a slice of a list column keeps all of the
+/// column's strings).
+type Items<'a> = (&'a Utf8ViewArray, std::ops::Range<usize>);
+
+/// A string chunk as keys into its distinct values.
+struct Dict<'a> {
+    /// The distinct strings, in order of first appearance (as polars
+    /// orders them).
+    values: Vec<&'a str>,
+    /// The key of each string that is set, in order; a null has none.
+    keys: Vec<u32>,
+}
+
+impl Dict<'_> {
+    /// As an Arrow dictionary array with `validity` (null rows get key 0),
+    /// for polars' writer.
+    fn to_array(&self, validity: Option<&Bitmap>) -> PolarsResult<DictionaryArray<u32>> {
+        let keys: Vec<u32> = match validity {
+            None => self.keys.clone(),
+            Some(validity) => {
+                let mut set = self.keys.iter().copied();
+                validity
+                    .iter()
+                    .map(|ok| if ok { set.next().unwrap_or(0) } else { 0 })
+                    .collect()
+            }
+        };
+        let keys =
+            PrimitiveArray::<u32>::new(ArrowDataType::UInt32, keys.into(), validity.cloned());
+        DictionaryArray::try_new(
+            ArrowDataType::Dictionary(
+                IntegerType::UInt32,
+                Box::new(ArrowDataType::Utf8View),
+                false,
+            ),
+            keys,
+            Utf8ViewArray::from_slice_values(&self.values).boxed(),
+        )
+    }
+
+    /// `list` with its items as this dictionary and offsets from 0, for
+    /// polars' writer.
+    fn to_list(&self, list: &ListArray<i64>, items: Items<'_>) -> PolarsResult<ListArray<i64>> {
+        let (strings, range) = items;
+        let strings = strings.clone().sliced(range.start, range.len());
+        let d = self.to_array(strings.validity())?;
+        let first = *list.offsets().first();
+        let offsets = OffsetsBuffer::<i64>::try_from(
+            list.offsets()
+                .iter()
+                .map(|o| o - first)
+                .collect::<Vec<i64>>(),
+        )?;
+        let ArrowDataType::LargeList(field) = list.dtype() else {
+            return Err(polars_err!(ComputeError: "a list column that is not a large list"));
+        };
+        let inner = ArrowField::new(field.name.clone(), d.dtype().clone(), field.is_nullable);
+        ListArray::<i64>::try_new(
+            ArrowDataType::LargeList(Box::new(inner)),
+            offsets,
+            d.boxed(),
+            list.validity().cloned(),
+        )
+    }
+}
+
 /// How to write a chunk: a string, list-of-strings or 64-bit integer chunk
 /// with a dictionary if it is worth one.
-fn with_dictionary(chunk: &dyn Array) -> Encode {
+fn with_dictionary(chunk: &dyn Array) -> Encode<'_> {
     if let Some(strings) = chunk.as_any().downcast_ref::<Utf8ViewArray>() {
-        return match dictionary(strings) {
-            Some(d) => Encode::Dictionary(d.boxed()),
+        return match dictionary(strings, 0..strings.len()) {
+            Some(d) => Encode::Strings(strings, d),
             None => Encode::Plain,
         };
     }
@@ -237,56 +317,173 @@ fn with_dictionary(chunk: &dyn Array) -> Encode {
     let Some(strings) = list.values().as_any().downcast_ref::<Utf8ViewArray>() else {
         return Encode::None;
     };
-    // A slice of a list column keeps all of the column's strings: take the
-    // row group's own, and offsets from 0.
     let (first, last) = (*list.offsets().first(), *list.offsets().last());
     let (Ok(start), Ok(end)) = (usize::try_from(first), usize::try_from(last)) else {
         return Encode::Plain;
     };
-    if end < start || end > strings.len() {
+    if end < start || end > strings.len() || !matches!(list.dtype(), ArrowDataType::LargeList(_)) {
         return Encode::Plain;
     }
-    let Some(d) = dictionary(&strings.clone().sliced(start, end - start)) else {
-        return Encode::Plain;
-    };
-    let Ok(offsets) = OffsetsBuffer::<i64>::try_from(
-        list.offsets()
-            .iter()
-            .map(|o| o - first)
-            .collect::<Vec<i64>>(),
-    ) else {
-        return Encode::Plain;
-    };
-    let inner = match list.dtype() {
-        ArrowDataType::LargeList(field) => {
-            ArrowField::new(field.name.clone(), d.dtype().clone(), field.is_nullable)
-        }
-        _ => return Encode::Plain,
-    };
-    match ListArray::<i64>::try_new(
-        ArrowDataType::LargeList(Box::new(inner)),
-        offsets,
-        d.clone().boxed(),
-        list.validity().cloned(),
-    ) {
-        Ok(l) => Encode::List(Box::new((l, d))),
-        Err(_) => Encode::Plain,
+    match dictionary(strings, start..end) {
+        Some(d) => Encode::List(Box::new((list, (strings, start..end), d))),
+        None => Encode::Plain,
     }
 }
 
-/// The pages of a list-of-strings column chunk (`list`'s offsets start
-/// at 0; `strings` are its items as keys into their distinct values): a
-/// dictionary page and one data page, as polars writes them, but with the
-/// repetition and definition levels worked out in one pass over the
-/// offsets. polars' writer walks a general nested-levels iterator three
-/// times per page (repetition, definition, count); for `reasons` and
-/// `responders` that was a third of the time `alerts.parquet` took.
+/// The pages of a string column chunk with a dictionary: a dictionary
+/// page and one data page, as polars writes them, with the keys and
+/// definition levels encoded from slices ([`hybrid_rle`]). polars' writer
+/// makes a second pass for the largest key and encodes the keys and levels
+/// through iterators.
+///
+/// `None` when the column is not an optional or required string, or its
+/// statistics would need truncating (polars' writer handles it then).
+fn string_pages(
+    strings: &Utf8ViewArray,
+    d: &Dict<'_>,
+    type_: &ParquetType,
+    options: WriteOptions,
+) -> Option<PolarsResult<Vec<CompressedPage>>> {
+    let ParquetType::PrimitiveType(leaf) = type_ else {
+        return None;
+    };
+    let optional = match leaf.field_info.repetition {
+        Repetition::Optional => true,
+        Repetition::Required if strings.null_count() == 0 => false,
+        _ => return None,
+    };
+    let mut levels = Vec::new();
+    if optional {
+        levels_block(&mut levels, |out| match strings.validity() {
+            Some(validity) if validity.unset_bits() > 0 => {
+                let def: Vec<u32> = validity.iter().map(u32::from).collect();
+                hybrid_rle(out, &def, 1);
+            }
+            _ => rle_run(out, strings.len(), 1, 1),
+        });
+    }
+    let descriptor = Descriptor {
+        primitive_type: leaf.clone(),
+        max_def_level: i16::from(optional),
+        max_rep_level: 0,
+    };
+    let rows = strings.len();
+    let page = DictionaryPage {
+        levels,
+        keys: &d.keys,
+        values: &d.values,
+        null_count: strings.null_count(),
+        num_values: rows,
+        num_rows: rows,
+    };
+    page.write(descriptor, options)
+}
+
+/// Run `levels` on `out`, with the 4-byte length V1 pages put before each
+/// level block.
+fn levels_block(out: &mut Vec<u8>, levels: impl FnOnce(&mut Vec<u8>)) {
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    levels(out);
+    let length = (out.len() - at - 4) as u32;
+    out[at..at + 4].copy_from_slice(&length.to_le_bytes());
+}
+
+/// A column chunk's dictionary page and data page, to be written.
+struct DictionaryPage<'a> {
+    /// The data page's levels, encoded (each block with its length).
+    levels: Vec<u8>,
+    /// Each set value's key into `values`.
+    keys: &'a [u32],
+    /// The distinct values.
+    values: &'a [&'a str],
+    null_count: usize,
+    /// Levels in the data page (rows, plus the items after the first of
+    /// each list).
+    num_values: usize,
+    num_rows: usize,
+}
+
+impl DictionaryPage<'_> {
+    /// The two pages, compressed; `None` when a statistic would be
+    /// truncated (polars' writer cuts a value longer than its limit, 64
+    /// bytes by default, and rounds the maximum up: left to it).
+    fn write(
+        self,
+        descriptor: Descriptor,
+        options: WriteOptions,
+    ) -> Option<PolarsResult<Vec<CompressedPage>>> {
+        let stats = &options.statistics;
+        let (min, max) = (
+            self.values.iter().min().copied(),
+            self.values.iter().max().copied(),
+        );
+        let limit = stats.binary_statistics_truncate_length_usize();
+        let over = |v: Option<&str>| v.is_some_and(|v| limit.is_some_and(|l| v.len() > l));
+        if options.has_statistics() && (over(min) || over(max)) {
+            return None;
+        }
+        let statistics = options.has_statistics().then(|| {
+            BinaryStatistics {
+                primitive_type: descriptor.primitive_type.clone(),
+                null_count: stats.null_count.then_some(self.null_count as i64),
+                distinct_count: None,
+                max_value: stats
+                    .max_value
+                    .then(|| max.map(|v| v.as_bytes().to_vec()))
+                    .flatten(),
+                min_value: stats
+                    .min_value
+                    .then(|| min.map(|v| v.as_bytes().to_vec()))
+                    .flatten(),
+            }
+            .serialize()
+        });
+        let mut buffer = self.levels;
+        let key_bits = bit_width(self.values.len().saturating_sub(1) as u32);
+        buffer.push(key_bits as u8);
+        hybrid_rle(&mut buffer, self.keys, key_bits);
+        let mut dict = Vec::with_capacity(self.values.iter().map(|v| 4 + v.len()).sum());
+        for v in self.values {
+            dict.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            dict.extend_from_slice(v.as_bytes());
+        }
+        let header = DataPageHeader::V1(DataPageHeaderV1 {
+            num_values: self.num_values as i32,
+            encoding: Encoding::RleDictionary.into(),
+            definition_level_encoding: Encoding::Rle.into(),
+            repetition_level_encoding: Encoding::Rle.into(),
+            statistics,
+        });
+        let dict = Page::Dict(DictPage::new(
+            CowBuffer::Owned(dict),
+            self.values.len(),
+            false,
+        ));
+        let data = Page::Data(DataPage::new(
+            header,
+            CowBuffer::Owned(buffer),
+            descriptor,
+            self.num_rows,
+        ));
+        Some([dict, data].into_iter().map(compress).collect())
+    }
+}
+
+/// The pages of a list-of-strings column chunk (its items keys into their
+/// distinct values): a dictionary page and one data page, as polars writes
+/// them, but with the repetition and definition levels worked out in one
+/// pass over the offsets. polars' writer walks a general nested-levels
+/// iterator three times per page (repetition, definition, count); for
+/// `reasons` and `responders` that was a third of the time
+/// `alerts.parquet` took.
 ///
 /// `None` when the column is not an optional-or-required list of
 /// optional-or-required strings (polars' writer handles it then).
 fn list_pages(
     list: &ListArray<i64>,
-    strings: &DictionaryArray<u32>,
+    items: Items<'_>,
+    d: &Dict<'_>,
     type_: &ParquetType,
     options: WriteOptions,
 ) -> Option<PolarsResult<Vec<CompressedPage>>> {
@@ -299,13 +496,13 @@ fn list_pages(
     };
     let [ParquetType::GroupType {
         field_info: repeated,
-        fields: items,
+        fields: leaves,
         ..
     }] = fields.as_slice()
     else {
         return None;
     };
-    let [ParquetType::PrimitiveType(leaf)] = items.as_slice() else {
+    let [ParquetType::PrimitiveType(leaf)] = leaves.as_slice() else {
         return None;
     };
     if repeated.repetition != Repetition::Repeated
@@ -313,43 +510,21 @@ fn list_pages(
     {
         return None;
     }
+    let (strings, range) = items;
+    let null_items = range.len() - d.keys.len();
     let list_optional = field_info.repetition == Repetition::Optional;
     let item_optional = leaf.field_info.repetition == Repetition::Optional;
-    if (!list_optional && list.null_count() > 0) || (!item_optional && strings.null_count() > 0) {
+    if (!list_optional && list.null_count() > 0) || (!item_optional && null_items > 0) {
         return None;
     }
-    let values = strings.values().as_any().downcast_ref::<Utf8ViewArray>()?;
-    Some(list_pages_of(
-        list,
-        strings,
-        values,
-        leaf,
-        list_optional,
-        item_optional,
-        options,
-    ))
-}
-
-/// [`list_pages`] once the column's shape is checked.
-fn list_pages_of(
-    list: &ListArray<i64>,
-    strings: &DictionaryArray<u32>,
-    values: &Utf8ViewArray,
-    leaf: &PrimitiveType,
-    list_optional: bool,
-    item_optional: bool,
-    options: WriteOptions,
-) -> PolarsResult<Vec<CompressedPage>> {
     // Definition levels: a null list 0, an empty one `empty`, a null item
     // `empty + 1`, an item `present`; repetition: 1 for an item after the
     // first of its list, else 0.
     let empty = u32::from(list_optional);
     let present = empty + 1 + u32::from(item_optional);
-    let mut rep = Vec::with_capacity(strings.len() + list.len());
-    let mut def = Vec::with_capacity(strings.len() + list.len());
-    let mut keys = Vec::with_capacity(strings.len());
-    let offsets = list.offsets().buffer();
-    for (row, w) in offsets.windows(2).enumerate() {
+    let mut rep = Vec::with_capacity(range.len() + list.len());
+    let mut def = Vec::with_capacity(range.len() + list.len());
+    for (row, w) in list.offsets().buffer().windows(2).enumerate() {
         let (start, end) = (w[0] as usize, w[1] as usize);
         if !list.is_valid(row) {
             rep.push(0);
@@ -360,72 +535,31 @@ fn list_pages_of(
         } else {
             for i in start..end {
                 rep.push(u32::from(i > start));
-                if strings.is_valid(i) {
-                    def.push(present);
-                    keys.push(strings.keys().value(i));
+                def.push(if strings.is_valid(i) {
+                    present
                 } else {
-                    def.push(present - 1);
-                }
+                    present - 1
+                });
             }
         }
     }
-    let mut buffer = Vec::new();
-    let rle = |buffer: &mut Vec<u8>, levels: &[u32], max: u32| -> PolarsResult<()> {
-        let at = buffer.len();
-        buffer.extend_from_slice(&[0; 4]);
-        hybrid_rle::encode::<u32, _, _>(buffer, levels.iter().copied(), bit_width(max))?;
-        let length = (buffer.len() - at - 4) as u32;
-        buffer[at..at + 4].copy_from_slice(&length.to_le_bytes());
-        Ok(())
-    };
-    rle(&mut buffer, &rep, 1)?;
-    rle(&mut buffer, &def, present)?;
-    let key_bits = bit_width(keys.iter().copied().max().unwrap_or(0));
-    buffer.push(key_bits as u8);
-    hybrid_rle::encode::<u32, _, _>(&mut buffer, keys.iter().copied(), key_bits)?;
-
-    let mut dict = Vec::new();
-    for v in values.values_iter() {
-        dict.extend_from_slice(&(v.len() as u32).to_le_bytes());
-        dict.extend_from_slice(v.as_bytes());
-    }
-    let statistics = options.has_statistics().then(|| {
-        let stats = &options.statistics;
-        BinaryStatistics {
-            primitive_type: leaf.clone(),
-            null_count: stats.null_count.then_some(strings.null_count() as i64),
-            distinct_count: None,
-            max_value: stats
-                .max_value
-                .then(|| values.values_iter().max().map(|v| v.as_bytes().to_vec()))
-                .flatten(),
-            min_value: stats
-                .min_value
-                .then(|| values.values_iter().min().map(|v| v.as_bytes().to_vec()))
-                .flatten(),
-        }
-        .serialize()
-    });
-    let header = DataPageHeader::V1(DataPageHeaderV1 {
-        num_values: rep.len() as i32,
-        encoding: Encoding::RleDictionary.into(),
-        definition_level_encoding: Encoding::Rle.into(),
-        repetition_level_encoding: Encoding::Rle.into(),
-        statistics,
-    });
+    let mut levels = Vec::new();
+    levels_block(&mut levels, |out| hybrid_rle(out, &rep, 1));
+    levels_block(&mut levels, |out| hybrid_rle(out, &def, bit_width(present)));
     let descriptor = Descriptor {
         primitive_type: leaf.clone(),
         max_def_level: present as i16,
         max_rep_level: 1,
     };
-    let dict = Page::Dict(DictPage::new(CowBuffer::Owned(dict), values.len(), false));
-    let data = Page::Data(DataPage::new(
-        header,
-        CowBuffer::Owned(buffer),
-        descriptor,
-        list.len(),
-    ));
-    [dict, data].into_iter().map(compress).collect()
+    let page = DictionaryPage {
+        levels,
+        keys: &d.keys,
+        values: &d.values,
+        null_count: null_items,
+        num_values: rep.len(),
+        num_rows: list.len(),
+    };
+    page.write(descriptor, options)
 }
 
 /// LZ4's acceleration (its default is 1). At 10M alerts, 2 took 1.4 of
@@ -480,88 +614,186 @@ fn bit_width(max: u32) -> u32 {
     u32::BITS - max.leading_zeros()
 }
 
-/// The strings as keys into their distinct values (in order of first
-/// appearance, as polars orders them), or `None` when more than
-/// [`DICTIONARY_MAX_SHARE`] of them are distinct.
-fn dictionary(strings: &Utf8ViewArray) -> Option<DictionaryArray<u32>> {
-    let n = strings.len();
+/// Values a bit-packed run holds at most (polars' limit).
+const MAX_PACKED: usize = 8 * 1024;
+
+/// Parquet's RLE / bit-packing hybrid encoding of `values` (each below
+/// 2^`bits`, `bits` at most 32), with runs chosen as polars' encoder
+/// chooses them: a run of equal values more than 8 long, once the
+/// bit-packed values before it are made up to a multiple of 8 from its
+/// start, is run-length encoded; everything else is bit-packed, in runs of
+/// up to [`MAX_PACKED`] values, the last group of 8 padded with zeros.
+/// polars' encoder takes an iterator and buffers every value before
+/// packing it: at 10M alerts it was 1.8 of the writer's 11 CPU seconds.
+fn hybrid_rle(out: &mut Vec<u8>, values: &[u32], bits: u32) {
+    // Such a run holds a whole group of 8 from the bit-packed values' start
+    // and at least one value after it (the values of the run before that
+    // group are bit-packed): look at each group of 8 and, when all its
+    // values are one, how far that value goes on.
+    let n = values.len();
+    let (mut packed_from, mut at) = (0, 0);
+    while let Some(group) = values.get(at..at + 8) {
+        let v = group[0];
+        if group.iter().fold(true, |all, &x| all & (x == v)) {
+            let end = values[at + 8..]
+                .iter()
+                .position(|&x| x != v)
+                .map_or(n, |k| at + 8 + k);
+            if end - at > 8 {
+                bit_pack(out, &values[packed_from..at], bits);
+                rle_run(out, end - at, v, bits);
+                packed_from = end;
+                at = end;
+                continue;
+            }
+        }
+        at += 8;
+    }
+    bit_pack(out, &values[packed_from..], bits);
+}
+
+/// Bit-packed runs of `values`, `bits` bits each, least significant
+/// first.
+fn bit_pack(out: &mut Vec<u8>, values: &[u32], bits: u32) {
+    for run in values.chunks(MAX_PACKED) {
+        let groups = run.len().div_ceil(8);
+        uleb128(out, ((groups as u64) << 1) | 1);
+        let (mut acc, mut filled) = (0u64, 0u32);
+        for &v in run {
+            acc |= u64::from(v) << filled;
+            filled += bits;
+            if filled >= 32 {
+                out.extend_from_slice(&(acc as u32).to_le_bytes());
+                acc >>= 32;
+                filled -= 32;
+            }
+        }
+        // Zeros up to a whole group: a group of 8 takes `bits` bytes.
+        filled += (groups * 8 - run.len()) as u32 * bits;
+        while filled > 0 {
+            out.push(acc as u8);
+            acc >>= 8;
+            filled = filled.saturating_sub(8);
+        }
+    }
+}
+
+/// A run of `count` times `value`, in the bytes `bits` needs.
+fn rle_run(out: &mut Vec<u8>, count: usize, value: u32, bits: u32) {
+    uleb128(out, (count as u64) << 1);
+    let bytes = bits.div_ceil(8) as usize;
+    out.extend_from_slice(&value.to_le_bytes()[..bytes]);
+}
+
+/// `x` as an unsigned LEB128 varint.
+fn uleb128(out: &mut Vec<u8>, mut x: u64) {
+    loop {
+        let byte = (x & 0x7f) as u8;
+        x >>= 7;
+        if x == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// The strings of `rows` as keys into their distinct values (in order of
+/// first appearance, as polars orders them), or `None` when more than
+/// [`DICTIONARY_MAX_SHARE`] of the rows are distinct or the distinct
+/// values take more than [`DICTIONARY_MAX_BYTES`].
+fn dictionary(strings: &Utf8ViewArray, rows: std::ops::Range<usize>) -> Option<Dict<'_>> {
+    let n = rows.len();
     let most = if n > 128 {
         (n as f64 * DICTIONARY_MAX_SHARE) as usize
     } else {
         n
     };
-    let views = strings.views();
-    // Distinct strings by their 64-bit hash (computed once: growing the
-    // table moves hashes, not strings); the rare string whose hash another
-    // one already holds goes to `collided`.
-    let mut index: PlHashMap<u64, u32> = PlHashMap::default();
-    let mut collided: PlHashMap<&str, u32> = PlHashMap::default();
-    let hasher = index.hasher().clone();
-    let mut values: Vec<&str> = Vec::new();
+    let views = strings.views().get(rows.clone())?;
+    let validity = strings.validity().filter(|v| v.unset_bits() > 0);
+    let mut distinct = Distinct {
+        index: PlHashMap::default(),
+        collided: PlHashMap::default(),
+        values: Vec::new(),
+        bytes: 0,
+        most,
+    };
     let mut keys: Vec<u32> = Vec::with_capacity(n);
-    let mut bytes = 0;
     // The last view and key seen per cache slot, the slot picked by a
-    // view's first 8 bytes (length and prefix).
+    // view's first 8 bytes (length and prefix). The same view is the same
+    // string (the same bytes inline, or the same place in the same
+    // buffer).
     let mut cache = [(u128::MAX, 0u32); 256];
-    for (i, view) in views.iter().enumerate() {
-        if !strings.is_valid(i) {
-            keys.push(0);
-            continue;
-        }
-        let whole = view.as_u128();
-        let head = whole as u64;
-        let slot = (head.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
-        let s = strings.value(i);
-        let (cached, key) = cache[slot];
-        let is = |key: u32| values.get(key as usize).is_some_and(|v| *v == s);
-        // The same view is the same string (the same bytes inline, or the
-        // same place in the same buffer); the same length and prefix
-        // needs a look at the strings.
-        let key = if cached == whole || (cached as u64 == head && is(key)) {
-            key
-        } else {
-            let next = values.len() as u32;
-            let h = hasher.hash_one(s);
-            let key = match index.get(&h) {
-                Some(&key) if is(key) => key,
-                Some(_) => *collided.entry(s).or_insert(next),
-                None => {
-                    index.insert(h, next);
-                    next
-                }
+    for (k, view) in views.iter().enumerate() {
+        let i = rows.start + k;
+        if validity.is_none_or(|v| v.get_bit(i)) {
+            let whole = view.as_u128();
+            let slot = ((whole as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
+            let (cached, key) = cache[slot];
+            let key = if cached == whole {
+                key
+            } else {
+                let same_head = (cached as u64 == whole as u64).then_some(key);
+                let key = distinct.key(strings.value(i), same_head)?;
+                cache[slot] = (whole, key);
+                key
             };
-            if key == next {
-                values.push(s);
-                bytes += s.len();
-                if values.len() > most || bytes > DICTIONARY_MAX_BYTES {
-                    return None;
-                }
-            }
-            cache[slot] = (whole, key);
-            key
-        };
-        keys.push(key);
+            keys.push(key);
+        }
         // Mostly distinct so far (7 in 8): not worth finishing.
-        if (i + 1) % CHECK_EVERY == 0 && values.len() * 8 > (i + 1) * 7 {
+        if (k + 1) % CHECK_EVERY == 0 && distinct.values.len() * 8 > (k + 1) * 7 {
             return None;
         }
     }
-    let keys = PrimitiveArray::<u32>::new(
-        ArrowDataType::UInt32,
-        keys.into(),
-        strings.validity().cloned(),
-    );
-    let values = Utf8ViewArray::from_slice_values(&values);
-    DictionaryArray::try_new(
-        ArrowDataType::Dictionary(
-            IntegerType::UInt32,
-            Box::new(ArrowDataType::Utf8View),
-            false,
-        ),
+    Some(Dict {
+        values: distinct.values,
         keys,
-        values.boxed(),
-    )
-    .ok()
+    })
+}
+
+/// The distinct strings of a chunk so far, for [`dictionary`].
+struct Distinct<'a> {
+    /// Distinct strings by their 64-bit hash (computed once: growing the
+    /// table moves hashes, not strings); the rare string whose hash
+    /// another one already holds goes to `collided`.
+    index: PlHashMap<u64, u32>,
+    collided: PlHashMap<&'a str, u32>,
+    values: Vec<&'a str>,
+    /// The bytes of `values`.
+    bytes: usize,
+    /// Distinct values allowed.
+    most: usize,
+}
+
+impl<'a> Distinct<'a> {
+    /// The key of `s`, a new one if it is new; `same_head` is the key of a
+    /// string with the same length and prefix. `None` once the values
+    /// pass a limit.
+    #[inline(never)]
+    fn key(&mut self, s: &'a str, same_head: Option<u32>) -> Option<u32> {
+        let is = |values: &[&str], key: u32| values.get(key as usize).is_some_and(|v| *v == s);
+        if let Some(key) = same_head.filter(|&key| is(&self.values, key)) {
+            return Some(key);
+        }
+        let next = self.values.len() as u32;
+        let h = self.index.hasher().hash_one(s);
+        let key = match self.index.get(&h) {
+            Some(&key) if is(&self.values, key) => key,
+            Some(_) => *self.collided.entry(s).or_insert(next),
+            None => {
+                self.index.insert(h, next);
+                next
+            }
+        };
+        if key == next {
+            self.values.push(s);
+            self.bytes += s.len();
+            if self.values.len() > self.most || self.bytes > DICTIONARY_MAX_BYTES {
+                return None;
+            }
+        }
+        Some(key)
+    }
 }
 
 /// 64-bit integers (integers, times) as keys into their distinct values
@@ -657,6 +889,15 @@ mod tests {
                     _ => format!("Disk usage high on host-{} for a long time", i % 3000),
                 })
                 .collect();
+            // Over 64 bytes: statistics polars' writer truncates.
+            let rule: Vec<String> = (from..to)
+                .map(|i| {
+                    format!(
+                        "a rule whose name runs well past the 64 bytes a page statistic keeps: {}",
+                        i % 3
+                    )
+                })
+                .collect();
             let reasons: Vec<Option<Series>> = (from..to)
                 .map(|i| match i % 4 {
                     0 => None,
@@ -675,6 +916,7 @@ mod tests {
                 Column::new("alert_id".into(), id),
                 Column::new("team".into(), team),
                 Column::new("title".into(), title),
+                Column::new("rule".into(), rule),
                 Column::new("reasons".into(), reasons),
                 Column::new("count".into(), count),
                 Column::new("at".into(), at)
@@ -715,7 +957,7 @@ mod tests {
         assert_eq!(sizes, [ROW_GROUP_ROWS, 1000]);
         // Which leaf columns got a dictionary, in each row group: not the
         // ids or the times (all distinct); the team, titles (3,002
-        // values), reasons, counts (11 values).
+        // values), rules (3, long), reasons, counts (11 values).
         for group in &meta.row_groups {
             let with_dictionary: Vec<&str> = group
                 .parquet_columns()
@@ -725,7 +967,7 @@ mod tests {
                 .collect();
             assert!(!with_dictionary.contains(&"alert_id"));
             assert!(!with_dictionary.contains(&"at"));
-            for name in ["team", "title", "reasons", "count"] {
+            for name in ["team", "title", "rule", "reasons", "count"] {
                 assert!(
                     with_dictionary.contains(&name),
                     "{name}: {with_dictionary:?}"
@@ -750,29 +992,97 @@ mod tests {
         assert_eq!(back.schema(), df.schema());
     }
 
-    /// Keys point back at the strings they encode; nulls stay null; more
-    /// than 75% distinct gives no dictionary.
+    /// A string chunk's pages: a dictionary page of its 3 values, a data
+    /// page of its 400 rows with their statistics (of 400 rows cycling
+    /// "a", "payments-platform-team", null, "bb": 100 nulls, least "a",
+    /// greatest "payments-platform-team"). Values over 64 bytes are left
+    /// to polars' writer, which truncates their statistics.
+    #[test]
+    fn string_pages_carry_the_dictionary_and_statistics() {
+        let df = table(400);
+        let chunk = |name: &str| {
+            df.column(name)
+                .unwrap()
+                .as_materialized_series()
+                .rechunk()
+                .to_arrow(0, CompatLevel::newest())
+        };
+        let team = chunk("team");
+        let field = ArrowField::new("team".into(), team.dtype().clone(), true);
+        let type_ = polars_parquet::write::to_parquet_type(&field).unwrap();
+        let Encode::Strings(strings, d) = with_dictionary(team.as_ref()) else {
+            panic!("team: no dictionary");
+        };
+        assert_eq!(d.values, ["a", "payments-platform-team", "bb"]);
+        assert_eq!(d.keys.len(), 300);
+        let pages = string_pages(strings, &d, &type_, write_options())
+            .unwrap()
+            .unwrap();
+        let [CompressedPage::Dict(dict), CompressedPage::Data(data)] = &pages[..] else {
+            panic!("not a dictionary page and a data page");
+        };
+        assert_eq!(dict.compression(), Compression::Lz4Raw);
+        assert_eq!(data.num_values(), 400);
+        let DataPageHeader::V1(header) = data.header() else {
+            panic!("not a V1 page");
+        };
+        let stats = header.statistics.as_ref().unwrap();
+        assert_eq!(stats.null_count, Some(100));
+        assert_eq!(stats.min_value.as_deref(), Some(&b"a"[..]));
+        assert_eq!(
+            stats.max_value.as_deref(),
+            Some(&b"payments-platform-team"[..])
+        );
+        let rule = chunk("rule");
+        let field = ArrowField::new("rule".into(), rule.dtype().clone(), true);
+        let type_ = polars_parquet::write::to_parquet_type(&field).unwrap();
+        let Encode::Strings(strings, d) = with_dictionary(rule.as_ref()) else {
+            panic!("rule: no dictionary");
+        };
+        assert_eq!(d.values.len(), 3);
+        assert!(string_pages(strings, &d, &type_, write_options()).is_none());
+    }
+
+    /// Keys point back at the strings they encode, one per set string;
+    /// more than 75% distinct gives no dictionary.
     #[test]
     fn the_dictionary_gives_back_every_string() {
         let strings: Vec<Option<String>> = (0..5000)
             .map(|i| (i % 9 != 0).then(|| format!("value number {}", i % 1200)))
             .collect();
         let array = Utf8ViewArray::from_slice(&strings);
-        let d = dictionary(&array).unwrap();
-        let values = d.values().as_any().downcast_ref::<Utf8ViewArray>().unwrap();
+        let d = dictionary(&array, 0..array.len()).unwrap();
         // Each of the 1,200 values is at some row that isn't null: value v
         // is at rows v, v + 1200 and v + 2400, which are v, v + 3 and v + 6
         // modulo 9, so never all multiples of 9.
-        assert_eq!(values.len(), 1200);
+        assert_eq!(d.values.len(), 1200);
+        let set: Vec<&String> = strings.iter().flatten().collect();
+        assert_eq!(d.keys.len(), set.len());
+        for (k, s) in d.keys.iter().zip(set) {
+            assert_eq!(d.values[*k as usize], s.as_str());
+        }
+        // The same through the dictionary array handed to polars' writer.
+        let a = d.to_array(array.validity()).unwrap();
+        let values = a.values().as_any().downcast_ref::<Utf8ViewArray>().unwrap();
         for (i, s) in strings.iter().enumerate() {
-            let got = d
+            let got = a
                 .keys()
                 .get(i)
                 .map(|k| values.value(k as usize).to_string());
             assert_eq!(&got, s, "row {i}");
         }
+        // Rows 1,000..2,000 alone: values 1,000..1,199 and 0..799, less
+        // the 800 + 200 multiples of 9 that are null... each value once,
+        // so 1,000 rows with 111 nulls (the multiples of 9 from 1,008 to
+        // 1,998) and 889 distinct strings: over 75% of 1,000, none.
+        assert!(dictionary(&array, 1000..2000).is_none());
+        // Rows 1,000..3,400: every value of the 1,200 at least once.
+        let d = dictionary(&array, 1000..3400).unwrap();
+        assert_eq!(d.values.len(), 1200);
+        assert_eq!(d.values[0], "value number 1000");
         let distinct: Vec<String> = (0..1000).map(|i| format!("id-{i}")).collect();
-        assert!(dictionary(&Utf8ViewArray::from_slice_values(&distinct)).is_none());
+        let distinct = Utf8ViewArray::from_slice_values(&distinct);
+        assert!(dictionary(&distinct, 0..1000).is_none());
     }
 
     /// Arrow's 1 MiB limit: 2,000 distinct strings of 500 bytes, each
@@ -780,14 +1090,107 @@ mod tests {
     /// 2,200 of them (1,100,000 bytes, over 1,048,576) are written plain.
     #[test]
     fn a_dictionary_over_a_mebibyte_is_written_plain() {
-        let rows = |distinct: usize| -> Vec<String> {
-            (0..2 * distinct)
+        let rows = |distinct: usize| -> Utf8ViewArray {
+            let rows: Vec<String> = (0..2 * distinct)
                 .map(|i| format!("{:0>500}", i % distinct))
-                .collect()
+                .collect();
+            Utf8ViewArray::from_slice_values(rows)
         };
-        let under = dictionary(&Utf8ViewArray::from_slice_values(rows(2000)));
-        assert_eq!(under.map(|d| d.values().len()), Some(2000));
-        assert!(dictionary(&Utf8ViewArray::from_slice_values(rows(2200))).is_none());
+        let (under, over) = (rows(2000), rows(2200));
+        let d = dictionary(&under, 0..4000);
+        assert_eq!(d.map(|d| d.values.len()), Some(2000));
+        assert!(dictionary(&over, 0..4400).is_none());
+    }
+
+    /// The encoding worked by hand, and decoded back by polars' reader.
+    /// polars' own tests give the first two: 0, 1, 2, 1, 2, 1, 1, 0, 3 in
+    /// 2 bits is one bit-packed run of two groups (header (2 << 1) | 1 = 5)
+    /// whose values fill each byte from its lowest bits, the second group
+    /// padded with zeros; 3, 3, 0, 3, 2, 3, 3, 3, 3, 1, 3, 3, 3, 0, 3 is
+    /// bit-packed too (no run longer than 8).
+    #[test]
+    fn the_hybrid_encoding_is_parquets() {
+        let mut out = Vec::new();
+        hybrid_rle(&mut out, &[0, 1, 2, 1, 2, 1, 1, 0, 3], 2);
+        assert_eq!(out, [5, 0b01_10_01_00, 0b00_01_01_10, 0b11, 0]);
+        out.clear();
+        hybrid_rle(&mut out, &[3, 3, 0, 3, 2, 3, 3, 3, 3, 1, 3, 3, 3, 0, 3], 2);
+        assert_eq!(out, [5, 207, 254, 247, 51]);
+        // Eight 7s are not more than 8: one bit-packed group (header
+        // (1 << 1) | 1 = 3, 8 × 3 bits = 3 bytes of ones); nine are a run
+        // (header 9 << 1 = 18, the value in one byte).
+        out.clear();
+        hybrid_rle(&mut out, &[7; 8], 3);
+        assert_eq!(out, [3, 255, 255, 255]);
+        out.clear();
+        hybrid_rle(&mut out, &[7; 9], 3);
+        assert_eq!(out, [18, 7]);
+        // 2, then 5 twenty times, in 3 bits: 2 and seven 5s bit-packed
+        // (header 3; 2 | 5 << 3 | 5 << 6 ..., 3 bytes), then a run of 13
+        // (header 13 << 1 = 26, the value in one byte).
+        out.clear();
+        let mut values = vec![2];
+        values.extend([5; 20]);
+        hybrid_rle(&mut out, &values, 3);
+        assert_eq!(out, [3, 0b0110_1010, 0b1101_1011, 0b1011_0110, 26, 5]);
+        // A run over 127 takes a two-byte header: 300 zeros in 1 bit is
+        // 600 = 0b100_1011000, as 0xD8 0x04, then the value.
+        out.clear();
+        hybrid_rle(&mut out, &[0; 300], 1);
+        assert_eq!(out, [0xD8, 0x04, 0]);
+        // The same bytes as polars' encoder, on runs of every length from
+        // 1 to 19 in random order (under its 8,192-value buffer, where
+        // the two split long bit-packed runs differently).
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut random = |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below) as u32
+        };
+        for bits in [1, 3, 9] {
+            let mut values = Vec::new();
+            while values.len() < 8_000 {
+                let (v, run) = (random(1 << bits), 1 + random(19) as usize);
+                values.extend(std::iter::repeat_n(v, run));
+            }
+            let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+            hybrid_rle(&mut ours, &values, bits);
+            polars_parquet::parquet::encoding::hybrid_rle::encode::<u32, _, _>(
+                &mut theirs,
+                values.iter().copied(),
+                bits,
+            )
+            .unwrap();
+            assert_eq!(ours, theirs, "{bits} bits");
+        }
+        // Round trips: short runs, long runs, runs across the bit-packed
+        // limit, every width.
+        for bits in [0, 1, 2, 5, 8, 13, 17, 31, 32] {
+            let max = if bits == 32 {
+                u32::MAX
+            } else {
+                (1u32 << bits) - 1
+            };
+            let values: Vec<u32> = (0..40_000u32)
+                .map(|i| match (i / 1000) % 4 {
+                    0 => i.wrapping_mul(2_654_435_761) & max,
+                    1 => (i / 7) & max,
+                    2 => max,
+                    _ => (i % 3) & max,
+                })
+                .collect();
+            let mut out = Vec::new();
+            hybrid_rle(&mut out, &values, bits);
+            let decoded = polars_parquet::parquet::encoding::hybrid_rle::HybridRleDecoder::new(
+                &out,
+                bits,
+                values.len(),
+            )
+            .collect()
+            .unwrap();
+            assert_eq!(decoded, values, "{bits} bits");
+        }
     }
 
     #[test]
@@ -865,12 +1268,13 @@ mod tests {
         let Encode::List(list) = with_dictionary(chunk.as_ref()) else {
             panic!("reasons: no dictionary");
         };
-        let (list, strings) = *list;
+        let (list, items, d) = *list;
         // Rows 100..300 cycle null, empty, [TRANSIENT, STORM_SECONDARY],
-        // [FLAPPING, null]: 50 of each, so 50 + 50 + 100 + 100 levels and
-        // three distinct strings.
-        assert_eq!(strings.values().len(), 3);
-        let pages = list_pages(&list, &strings, &type_, write_options())
+        // [FLAPPING, null]: 50 of each, so 50 + 50 + 100 + 100 levels,
+        // three distinct strings and 150 set.
+        assert_eq!(d.values, ["TRANSIENT", "STORM_SECONDARY", "FLAPPING"]);
+        assert_eq!(d.keys.len(), 150);
+        let pages = list_pages(list, items, &d, &type_, write_options())
             .unwrap()
             .unwrap();
         assert_eq!(pages.len(), 2);
