@@ -40,36 +40,56 @@ impl Interner {
     }
 }
 
-/// Each value's code (`NO_NAME` for a null), in row order. A small
-/// direct-mapped cache finds a repeated value without hashing
-/// its text: a short value (12 bytes or less) is keyed by its 16-byte view,
-/// which holds the string itself; a long one by its length and first four
-/// bytes, checked against the cached name's text.
+/// Each value's code (`NO_NAME` for a null), in row order. Two small
+/// direct-mapped caches find a repeated value without hashing its text.
+/// The first is keyed by the value's whole 16-byte view, which holds a
+/// short value (12 bytes or less) itself and a long one's place in the
+/// chunk's buffers: the same view is the same value, with no look at the
+/// text (a column read from a dictionary-encoded file, or gathered from
+/// another, repeats its views). The second keys a long value by its length
+/// and first four bytes, checked against the cached name's text.
 pub fn codes(ca: &StringChunked, names: &mut Interner) -> Vec<Name> {
     const SLOTS: usize = 256;
+    let slot = |key: u128| {
+        let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (mixed >> 56) as usize % SLOTS
+    };
     let mut out = Vec::with_capacity(ca.len());
     // Keys are texts (or checked against them), so they hold across chunks.
-    let mut cache = [(0u128, NO_NAME); SLOTS];
+    let mut by_head = [(0u128, NO_NAME); SLOTS];
     for arr in ca.downcast_iter() {
+        // Views point into their own chunk's buffers: a cache per chunk.
+        let mut by_view = [(0u128, NO_NAME); SLOTS];
         let nulls = has_nulls(arr);
         for (j, view) in arr.views().iter().enumerate() {
             if nulls && !is_valid(arr, j) {
                 out.push(NO_NAME);
                 continue;
             }
-            let (inline, key) = (view.is_inline(), view.as_u128());
-            // Length and prefix only, for a long value.
-            let key = if inline { key } else { key as u64 as u128 };
-            let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            let slot = (mixed >> 56) as usize % SLOTS;
-            let (seen, n) = cache[slot];
-            let value = || arr.value(j);
-            if n != NO_NAME && seen == key && (inline || *names.names[n as usize] == *value()) {
+            let whole = view.as_u128();
+            let at = slot(whole);
+            let (seen, n) = by_view[at];
+            if n != NO_NAME && seen == whole {
                 out.push(n);
                 continue;
             }
-            let n = names.code(value());
-            cache[slot] = (key, n);
+            let n = if view.is_inline() {
+                names.code(arr.value(j))
+            } else {
+                // Length and prefix only.
+                let head = whole as u64 as u128;
+                let head_at = slot(head);
+                let (seen, n) = by_head[head_at];
+                let value = arr.value(j);
+                if n != NO_NAME && seen == head && *names.names[n as usize] == *value {
+                    n
+                } else {
+                    let n = names.code(value);
+                    by_head[head_at] = (head, n);
+                    n
+                }
+            };
+            by_view[at] = (whole, n);
             out.push(n);
         }
     }
@@ -133,6 +153,19 @@ mod tests {
             }
         }
         // One code per distinct text: 150 even short ones, 250 odd long ones.
+        assert_eq!(names.names.len(), 150 + 250);
+        // Gathered rows repeat their views (long values: the same place
+        // in the same buffer); each still gets its own text's code, and
+        // two views of one text in different buffers the same code.
+        let rows: IdxCa = (0..3_000u32).map(|i| Some((i * 7) % 2_000)).collect();
+        let gathered = ca.take(&rows).unwrap();
+        let again = codes(&gathered, &mut names);
+        for (row, c) in rows.iter().zip(&again) {
+            match &values[row.unwrap_or(0) as usize] {
+                None => assert_eq!(*c, NO_NAME),
+                Some(text) => assert_eq!(&*names.names[*c as usize], text.as_str()),
+            }
+        }
         assert_eq!(names.names.len(), 150 + 250);
     }
 }

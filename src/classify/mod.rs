@@ -244,7 +244,7 @@ pub fn features(
                         let ca = c.str()?;
                         // Mined over the whole history, in its order: `apply`,
                         // not `map`, so the plan never splits it by partition.
-                        Ok(drain::mine_column(ca).into_column())
+                        Ok(drain::mine_column(ca)?.into_column())
                     },
                     |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
                 )
@@ -295,12 +295,7 @@ pub fn features(
         .with_columns([
             col(s::TEMPLATE)
                 .map(
-                    |c| {
-                        let ca = c.str()?;
-                        let out: StringChunked =
-                            ca.iter().map(|t| t.map(template::template_id)).collect();
-                        Ok(out.into_column())
-                    },
+                    |c| Ok(template::template_ids(c.str()?)?.into_column()),
                     |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
                 )
                 .alias(s::TEMPLATE_ID),
