@@ -50,8 +50,53 @@ pub use crate::intern::{Name, NO_NAME};
 /// One page as the metrics need it; times in µs since the epoch (UTC).
 /// Names are codes into its [`Pages`]' table (no string per page): read
 /// them with [`Pages::name`], [`Pages::responders`] and [`Pages::alert_id`].
+///
+/// Packed into one 64-byte cache line (the paging load and the what-if
+/// replays pass over millions of pages, a dozen times): the optional times
+/// and the flags are read through methods. Built from [`PageParts`].
 #[derive(Debug, Clone, Copy)]
 pub struct Page {
+    /// Where its alert id is in the table of ids.
+    pub row: u32,
+    /// Normalised severity, if known.
+    pub severity: Name,
+    /// Team, if known.
+    pub team: Name,
+    /// Service, if known.
+    pub service: Name,
+    /// Template, if known.
+    pub template: Name,
+    /// Who acknowledged it.
+    pub acknowledged_by: Name,
+    /// The people it reached: `start..end` in the table of responders.
+    pub responders: (u32, u32),
+    /// Triggered.
+    pub triggered: i64,
+    /// First acknowledgement, or [`NO_TIME`].
+    acknowledged: i64,
+    /// Resolved, or [`NO_TIME`].
+    resolved: i64,
+    /// Seconds from the previous occurrence clearing to this one firing
+    /// (held to what 32 bits hold, beyond any threshold), or [`NO_GAP`].
+    clear_gap_s: i32,
+    /// Reason codes as bits (bit k: `classify::REASONS[k]`).
+    pub reasons: u16,
+    /// [`NOISE`], [`AUTO_RESOLVED`], [`EPISODE_LEAD`].
+    flags: u8,
+}
+
+/// No time, in a [`Page`].
+const NO_TIME: i64 = i64::MIN;
+/// No gap, in a [`Page`].
+const NO_GAP: i32 = i32::MIN;
+/// A [`Page`]'s flags.
+const NOISE: u8 = 1;
+const AUTO_RESOLVED: u8 = 2;
+const EPISODE_LEAD: u8 = 4;
+
+/// A [`Page`] with every field in the open, to build one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageParts {
     /// Where its alert id is in the table of ids.
     pub row: u32,
     /// Normalised severity, if known.
@@ -84,7 +129,62 @@ pub struct Page {
     pub clear_gap_s: Option<i64>,
 }
 
+impl From<PageParts> for Page {
+    fn from(p: PageParts) -> Page {
+        let flag = |set: bool, bit: u8| if set { bit } else { 0 };
+        Page {
+            row: p.row,
+            severity: p.severity,
+            team: p.team,
+            service: p.service,
+            template: p.template,
+            acknowledged_by: p.acknowledged_by,
+            responders: p.responders,
+            triggered: p.triggered,
+            acknowledged: p.acknowledged.unwrap_or(NO_TIME),
+            resolved: p.resolved.unwrap_or(NO_TIME),
+            clear_gap_s: p.clear_gap_s.map_or(NO_GAP, |g| {
+                g.clamp(i64::from(NO_GAP) + 1, i64::from(i32::MAX)) as i32
+            }),
+            reasons: p.reasons,
+            flags: flag(p.noise, NOISE)
+                | flag(p.auto_resolved, AUTO_RESOLVED)
+                | flag(p.episode_lead, EPISODE_LEAD),
+        }
+    }
+}
+
 impl Page {
+    /// First acknowledgement.
+    pub fn acknowledged(&self) -> Option<i64> {
+        (self.acknowledged != NO_TIME).then_some(self.acknowledged)
+    }
+
+    /// Resolved.
+    pub fn resolved(&self) -> Option<i64> {
+        (self.resolved != NO_TIME).then_some(self.resolved)
+    }
+
+    /// Seconds from the previous occurrence clearing to this one firing.
+    pub fn clear_gap_s(&self) -> Option<i64> {
+        (self.clear_gap_s != NO_GAP).then_some(i64::from(self.clear_gap_s))
+    }
+
+    /// Labelled noise.
+    pub fn noise(&self) -> bool {
+        self.flags & NOISE != 0
+    }
+
+    /// Resolved by the integration.
+    pub fn auto_resolved(&self) -> bool {
+        self.flags & AUTO_RESOLVED != 0
+    }
+
+    /// The first alert of its storm episode (`episode_id` is its own id).
+    pub fn episode_lead(&self) -> bool {
+        self.flags & EPISODE_LEAD != 0
+    }
+
     /// Does the page carry this reason code?
     pub fn has_reason(&self, code: &str) -> bool {
         self.reasons & reason_bit(code) != 0
@@ -100,9 +200,9 @@ impl Page {
     /// notification.
     pub fn toil_hours_notified_at(&self, cost_hours: f64, notified: i64) -> f64 {
         toil_hours(
-            self.noise,
-            self.acknowledged,
-            self.resolved,
+            self.noise(),
+            self.acknowledged(),
+            self.resolved(),
             notified,
             cost_hours,
         )
@@ -198,7 +298,7 @@ impl Pages {
                 for who in &r.responders {
                     t.responders.push(name(Some(who)));
                 }
-                Page {
+                Page::from(PageParts {
                     row: i as u32,
                     severity: name(r.severity.as_deref()),
                     team: name(r.team.as_deref()),
@@ -214,7 +314,7 @@ impl Pages {
                     reasons: r.reasons,
                     auto_resolved: r.auto_resolved,
                     clear_gap_s: r.clear_gap_s,
-                }
+                })
             })
             .collect();
         t.names = names.names;
@@ -710,12 +810,12 @@ struct Tally {
 impl Tally {
     fn add(&mut self, p: &Page, toil: f64) {
         self.load.pages += 1;
-        self.load.noise_pages += u64::from(p.noise);
-        match p.acknowledged {
+        self.load.noise_pages += u64::from(p.noise());
+        match p.acknowledged() {
             Some(a) => self.ack.push(a - p.triggered),
             None => self.load.unacknowledged += 1,
         }
-        if let Some(r) = p.resolved {
+        if let Some(r) = p.resolved() {
             self.res.push(r - p.triggered);
         }
         self.load.toil_hours += toil;
@@ -1271,7 +1371,7 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
         let bits = span(&reason_at, i)
             .map(|j| bit_of.get(code(&reasons, j) as usize).copied().unwrap_or(0))
             .fold(0, |m, b| m | b);
-        list.push(Page {
+        list.push(Page::from(PageParts {
             row: i as u32,
             severity: code(&severity, i),
             episode_lead: episode.is_none_or(|e| Some(e) == alert_id),
@@ -1287,7 +1387,7 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
             reasons: bits,
             auto_resolved: auto_resolved == Some(true),
             clear_gap_s,
-        });
+        }));
     }
     Ok(Pages {
         list,

@@ -217,9 +217,9 @@ impl Rows {
                 };
                 Row {
                     triggered: p.triggered,
-                    resolved: p.resolved,
-                    acknowledged: p.acknowledged,
-                    clear_gap_us: p.clear_gap_s.map(|g| g.saturating_mul(1_000_000)),
+                    resolved: p.resolved(),
+                    acknowledged: p.acknowledged(),
+                    clear_gap_us: p.clear_gap_s().map(|g| g.saturating_mul(1_000_000)),
                     team: team_of_code[pages.slot(p.team)],
                     scope,
                     template,
@@ -228,9 +228,9 @@ impl Rows {
                         .copied()
                         .unwrap_or(u8::MAX),
                     reasons: p.reasons,
-                    noise: p.noise,
-                    auto_resolved: p.auto_resolved,
-                    episode_lead: p.episode_lead,
+                    noise: p.noise(),
+                    auto_resolved: p.auto_resolved(),
+                    episode_lead: p.episode_lead(),
                 }
             })
             .collect();

@@ -69,7 +69,7 @@ pub fn recommend(
     let mut ranked: Vec<(f64, &str, Vec<&Page>)> = names
         .into_iter()
         .zip(by)
-        .filter(|(_, ps)| ps.iter().any(|p| p.noise))
+        .filter(|(_, ps)| ps.iter().any(|p| p.noise()))
         .map(|(t, ps)| {
             (
                 ps.iter().map(|p| p.toil_hours(cost)).sum::<f64>() + 0.0,
@@ -84,7 +84,7 @@ pub fn recommend(
     let mut clock = LocalClock::default();
     let (flapping, recurring) = (reason_bit("FLAPPING"), reason_bit("RECURRING"));
     for (toil_hours, template, ps) in ranked {
-        let noise: Vec<&&Page> = ps.iter().filter(|p| p.noise).collect();
+        let noise: Vec<&&Page> = ps.iter().filter(|p| p.noise()).collect();
         // Each reason's count over the noise pages, bit by bit.
         let mut per_bit = [0u64; 16];
         for p in &noise {
@@ -104,12 +104,12 @@ pub fn recommend(
             .first()
             .map(|r| r.0.clone())
             .unwrap_or_else(|| "UNACKED".into());
-        let dur = |p: &Page| p.resolved.map(|r| (r - p.triggered) as f64 / 1e6);
+        let dur = |p: &Page| p.resolved().map(|r| (r - p.triggered) as f64 / 1e6);
         let (fix, policy): (String, Policy) = match diagnosis.as_str() {
             "TRANSIENT" => {
                 let mut d: Vec<f64> = ps
                     .iter()
-                    .filter(|p| p.auto_resolved)
+                    .filter(|p| p.auto_resolved())
                     .filter_map(|p| dur(p))
                     .collect();
                 d.sort_by(f64::total_cmp);
@@ -130,7 +130,7 @@ pub fn recommend(
                 let mut g: Vec<f64> = noise
                     .iter()
                     .filter(|p| p.reasons & flapping != 0)
-                    .filter_map(|p| p.clear_gap_s.map(|g| g as f64))
+                    .filter_map(|p| p.clear_gap_s().map(|g| g as f64))
                     .collect();
                 g.sort_by(f64::total_cmp);
                 let p90 = percentile(&g, 0.9).unwrap_or(0.0);
