@@ -53,7 +53,7 @@ pub use crate::intern::{Name, NO_NAME};
 ///
 /// Packed into one 64-byte cache line (the paging load and the what-if
 /// replays pass over millions of pages, a dozen times): the optional times
-/// and the flags are read through methods. Built from [`PageParts`].
+/// and the flags are read through methods.
 #[derive(Debug, Clone, Copy)]
 pub struct Page {
     /// Where its alert id is in the table of ids.
@@ -94,67 +94,25 @@ const NOISE: u8 = 1;
 const AUTO_RESOLVED: u8 = 2;
 const EPISODE_LEAD: u8 = 4;
 
-/// A [`Page`] with every field in the open, to build one.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PageParts {
-    /// Where its alert id is in the table of ids.
-    pub row: u32,
-    /// Normalised severity, if known.
-    pub severity: Name,
-    /// Team, if known.
-    pub team: Name,
-    /// Service, if known.
-    pub service: Name,
-    /// Template, if known.
-    pub template: Name,
-    /// Who acknowledged it.
-    pub acknowledged_by: Name,
-    /// The people it reached: `start..end` in the table of responders.
-    pub responders: (u32, u32),
-    /// The first alert of its storm episode (`episode_id` is its own id).
-    pub episode_lead: bool,
-    /// Triggered.
-    pub triggered: i64,
-    /// First acknowledgement.
-    pub acknowledged: Option<i64>,
-    /// Resolved.
-    pub resolved: Option<i64>,
-    /// Labelled noise.
-    pub noise: bool,
-    /// Reason codes as bits (bit k: `classify::REASONS[k]`).
-    pub reasons: u16,
-    /// Resolved by the integration.
-    pub auto_resolved: bool,
-    /// Seconds from the previous occurrence clearing to this one firing.
-    pub clear_gap_s: Option<i64>,
-}
-
-impl From<PageParts> for Page {
-    fn from(p: PageParts) -> Page {
-        let flag = |set: bool, bit: u8| if set { bit } else { 0 };
-        Page {
-            row: p.row,
-            severity: p.severity,
-            team: p.team,
-            service: p.service,
-            template: p.template,
-            acknowledged_by: p.acknowledged_by,
-            responders: p.responders,
-            triggered: p.triggered,
-            acknowledged: p.acknowledged.unwrap_or(NO_TIME),
-            resolved: p.resolved.unwrap_or(NO_TIME),
-            clear_gap_s: p.clear_gap_s.map_or(NO_GAP, |g| {
-                g.clamp(i64::from(NO_GAP) + 1, i64::from(i32::MAX)) as i32
-            }),
-            reasons: p.reasons,
-            flags: flag(p.noise, NOISE)
-                | flag(p.auto_resolved, AUTO_RESOLVED)
-                | flag(p.episode_lead, EPISODE_LEAD),
-        }
-    }
-}
-
 impl Page {
+    /// An optional time as a page holds it.
+    fn pack_time(t: Option<i64>) -> i64 {
+        t.unwrap_or(NO_TIME)
+    }
+
+    /// An optional gap as a page holds it: held to what 32 bits hold.
+    fn pack_gap(g: Option<i64>) -> i32 {
+        g.map_or(NO_GAP, |g| {
+            g.clamp(i64::from(NO_GAP) + 1, i64::from(i32::MAX)) as i32
+        })
+    }
+
+    /// The three flags as a page holds them.
+    fn pack_flags(noise: bool, auto_resolved: bool, episode_lead: bool) -> u8 {
+        let flag = |set: bool, bit: u8| if set { bit } else { 0 };
+        flag(noise, NOISE) | flag(auto_resolved, AUTO_RESOLVED) | flag(episode_lead, EPISODE_LEAD)
+    }
+
     /// First acknowledgement.
     pub fn acknowledged(&self) -> Option<i64> {
         (self.acknowledged != NO_TIME).then_some(self.acknowledged)
@@ -298,7 +256,7 @@ impl Pages {
                 for who in &r.responders {
                     t.responders.push(name(Some(who)));
                 }
-                Page::from(PageParts {
+                Page {
                     row: i as u32,
                     severity: name(r.severity.as_deref()),
                     team: name(r.team.as_deref()),
@@ -306,15 +264,13 @@ impl Pages {
                     template: name(r.template.as_deref()),
                     acknowledged_by: name(r.acknowledged_by.as_deref()),
                     responders: (start, t.responders.len() as u32),
-                    episode_lead: r.episode_lead,
                     triggered: r.triggered,
-                    acknowledged: r.acknowledged,
-                    resolved: r.resolved,
-                    noise: r.noise,
+                    acknowledged: Page::pack_time(r.acknowledged),
+                    resolved: Page::pack_time(r.resolved),
+                    clear_gap_s: Page::pack_gap(r.clear_gap_s),
                     reasons: r.reasons,
-                    auto_resolved: r.auto_resolved,
-                    clear_gap_s: r.clear_gap_s,
-                })
+                    flags: Page::pack_flags(r.noise, r.auto_resolved, r.episode_lead),
+                }
             })
             .collect();
         t.names = names.names;
@@ -1371,23 +1327,25 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
         let bits = span(&reason_at, i)
             .map(|j| bit_of.get(code(&reasons, j) as usize).copied().unwrap_or(0))
             .fold(0, |m, b| m | b);
-        list.push(Page::from(PageParts {
+        list.push(Page {
             row: i as u32,
             severity: code(&severity, i),
-            episode_lead: episode.is_none_or(|e| Some(e) == alert_id),
             team: code(&team, i),
             service: code(&service, i),
             template: code(&template, i),
             responders: (start, people.len() as u32),
             acknowledged_by: code(&ack_by, i),
             triggered: trig,
-            acknowledged,
-            resolved,
-            noise: noise != NO_NAME && code(&label, i) == noise,
+            acknowledged: Page::pack_time(acknowledged),
+            resolved: Page::pack_time(resolved),
+            clear_gap_s: Page::pack_gap(clear_gap_s),
             reasons: bits,
-            auto_resolved: auto_resolved == Some(true),
-            clear_gap_s,
-        }));
+            flags: Page::pack_flags(
+                noise != NO_NAME && code(&label, i) == noise,
+                auto_resolved == Some(true),
+                episode.is_none_or(|e| Some(e) == alert_id),
+            ),
+        });
     }
     Ok(Pages {
         list,
@@ -1415,6 +1373,44 @@ pub fn human_secs(s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_is_one_cache_line_and_keeps_what_it_was_given() {
+        assert_eq!(std::mem::size_of::<Page>(), 64);
+        let records = [
+            PageRecord {
+                triggered: 1_000,
+                acknowledged: Some(0),
+                resolved: Some(-5),
+                noise: true,
+                auto_resolved: false,
+                episode_lead: true,
+                clear_gap_s: Some(0),
+                ..PageRecord::default()
+            },
+            PageRecord {
+                // 100 years of seconds is past 32 bits (2^31 - 1 =
+                // 2,147,483,647 s, about 68 years): held at the most they hold.
+                clear_gap_s: Some(3_153_600_000),
+                auto_resolved: true,
+                ..PageRecord::default()
+            },
+            PageRecord {
+                clear_gap_s: Some(-3_153_600_000),
+                ..PageRecord::default()
+            },
+        ];
+        let pages = Pages::from_records(&records);
+        let [a, b, c] = [pages.list[0], pages.list[1], pages.list[2]];
+        assert_eq!((a.acknowledged(), a.resolved()), (Some(0), Some(-5)));
+        assert_eq!(a.clear_gap_s(), Some(0));
+        assert!(a.noise() && !a.auto_resolved() && a.episode_lead());
+        assert_eq!((b.acknowledged(), b.resolved()), (None, None));
+        assert_eq!(b.clear_gap_s(), Some(2_147_483_647));
+        assert!(!b.noise() && b.auto_resolved() && !b.episode_lead());
+        assert_eq!(c.clear_gap_s(), Some(-2_147_483_647));
+        assert_eq!(c.triggered, 0);
+    }
 
     #[test]
     fn slots() {
