@@ -99,6 +99,32 @@ pub enum IngestError {
         /// What is wrong.
         message: String,
     },
+    /// Every record of the file was rejected: read as nothing.
+    #[error(
+        "{} ({format}): all {count} record(s) were rejected, so nothing was read from it; {reasons}",
+        path.display()
+    )]
+    AllRejected {
+        /// The input path.
+        path: PathBuf,
+        /// The format it was read as.
+        format: &'static str,
+        /// Records rejected.
+        count: u64,
+        /// The most common reasons, with counts and an example line.
+        reasons: String,
+    },
+    /// The inputs held records but none became an alert or an incident.
+    #[error(
+        "the inputs held {records} record(s) but yielded no alert and no incident ({})",
+        detail
+    )]
+    NothingRead {
+        /// Records read in all.
+        records: u64,
+        /// What each input gave.
+        detail: String,
+    },
     /// A generic mapping file is invalid.
     #[error("invalid mapping {}: {message}", path.display())]
     Mapping {

@@ -24,8 +24,12 @@
 //!
 //! Every file is written aside and renamed into place; nothing is renamed
 //! until every input was read, so a failed or interrupted ingest leaves the
-//! previous store as it was. A lock file keeps two processes from merging at
-//! once.
+//! previous store as it was. A commit is all or nothing across months: once
+//! every new file is written aside, a journal (`.spool-*/commit.json`) lists
+//! the renames, and only then are they made. A failure or a crash between
+//! two renames leaves the journal, and the next [`Store::open`] makes the
+//! rest (rolls the commit forward) before anything reads the store. A lock
+//! file keeps two processes from merging at once.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -47,6 +51,58 @@ const INCIDENTS_FILE: &str = "incidents.parquet";
 const MANIFEST_FILE: &str = "store.json";
 const REJECTS_FILE: &str = "rejects.csv";
 const LOCK_FILE: &str = ".lock";
+const JOURNAL_FILE: &str = "commit.json";
+
+/// The renames of a commit, decided: `(from, to)`, relative to the store.
+#[derive(Debug, Serialize, Deserialize)]
+struct Journal {
+    moves: Vec<(String, String)>,
+}
+
+/// Tests: fail a commit after this many renames.
+#[cfg(test)]
+static FAIL_AFTER_RENAMES: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(usize::MAX);
+
+/// Tests inject a failure before the rename of `path`, the `done`-th.
+#[cfg(test)]
+fn fail_point(done: usize, path: &Path) -> Result<(), StoreError> {
+    if done >= FAIL_AFTER_RENAMES.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(StoreError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other("failure injected between two renames"),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(test))]
+fn fail_point(_done: usize, _path: &Path) -> Result<(), StoreError> {
+    Ok(())
+}
+
+/// Make the renames a journal in `spool_dir` lists that are not made yet,
+/// then drop the journal.
+fn apply_journal(store_dir: &Path, spool_dir: &Path) -> Result<(), StoreError> {
+    let path = spool_dir.join(JOURNAL_FILE);
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| StoreError::Io { path, source }
+    };
+    let text = fs::read_to_string(&path).map_err(io(&path))?;
+    let journal: Journal = serde_json::from_str(&text).map_err(|e| StoreError::Io {
+        path: path.clone(),
+        source: std::io::Error::other(format!("not a commit journal: {e}")),
+    })?;
+    for (done, (from, to)) in journal.moves.iter().enumerate() {
+        fail_point(done, &store_dir.join(to))?;
+        let (from, to) = (store_dir.join(from), store_dir.join(to));
+        if from.exists() {
+            fs::rename(&from, &to).map_err(io(&to))?;
+        }
+    }
+    fs::remove_file(&path).map_err(io(&path))
+}
 
 /// A store directory.
 #[derive(Debug, Clone)]
@@ -167,7 +223,36 @@ impl Store {
                 });
             }
         }
+        store.finish_commits()?;
         Ok(store)
+    }
+
+    /// Roll forward a commit that stopped between two renames (its journal
+    /// is still there), unless another process holds the lock.
+    fn finish_commits(&self) -> Result<(), StoreError> {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return Ok(());
+        };
+        let pending: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(".spool-"))
+                    && p.join(JOURNAL_FILE).exists()
+            })
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let Ok(_lock) = self.lock() else {
+            return Ok(());
+        };
+        for spool_dir in pending {
+            apply_journal(&self.dir, &spool_dir)?;
+            let _ = fs::remove_dir_all(&spool_dir);
+        }
+        Ok(())
     }
 
     /// The store directory.
@@ -337,9 +422,22 @@ impl Store {
         let staged = spool.dir.join(INCIDENTS_FILE);
         write_parquet_file(&staged, &mut merged)?;
         ready.push((staged, incidents_path));
-        for (from, to) in ready {
-            fs::rename(&from, &to).map_err(|source| StoreError::Io { path: to, source })?;
-        }
+        // Decided: the journal first, then the renames it lists.
+        let relative = |p: &Path| {
+            p.strip_prefix(&self.dir)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .into_owned()
+        };
+        let journal = Journal {
+            moves: ready
+                .iter()
+                .map(|(from, to)| (relative(from), relative(to)))
+                .collect(),
+        };
+        let text = serde_json::to_vec(&journal).unwrap_or_default();
+        write_atomic(&spool.dir.join(JOURNAL_FILE), |f| f.write_all(&text))?;
+        apply_journal(&self.dir, &spool.dir)?;
         let manifest = serde_json::to_vec_pretty(&Manifest {
             store_version: STORE_VERSION,
         })
@@ -845,7 +943,11 @@ impl Month {
 
 impl Drop for Spool {
     fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
+        // A commit stopped between renames keeps its files and journal for
+        // the next open to finish.
+        if !self.dir.join(JOURNAL_FILE).exists() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
     }
 }
 

@@ -575,7 +575,7 @@ fn forced_format_that_does_not_fit_is_an_error() {
     let e = try_ingest(
         &[fixture("grafana/alert_groups.json")],
         "",
-        Some(Format::Opsgenie),
+        Format::named("opsgenie"),
     )
     .err()
     .unwrap()

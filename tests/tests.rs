@@ -14,6 +14,8 @@ mod metrics;
 mod quality;
 mod query;
 mod real_data;
+mod real_exports;
 mod store;
 mod templates;
+mod variants;
 mod whatif;

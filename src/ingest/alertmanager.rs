@@ -180,7 +180,7 @@ struct Payload<'a> {
         rename = "receivedAt"
     )]
     received_at: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::opt_text")]
     version: Option<String>,
 }
 
@@ -196,6 +196,17 @@ struct Wrapped<'a> {
     )]
     received_at: Option<String>,
 }
+
+/// This format, for [`super::Format::ALL`].
+pub const VENDOR: super::Vendor = super::Vendor {
+    name: "alertmanager",
+    source: "alertmanager",
+    help: "Alertmanager webhook payloads (JSON lines, pretty-printed documents or arrays)",
+    sniff,
+    read,
+    feeds_others: false,
+    needs_mapping: false,
+};
 
 /// Sure when the head looks like a webhook payload.
 pub fn sniff(head: &Head) -> u8 {
@@ -504,7 +515,18 @@ fn scan_payload<'a>(
         "receiver" => once(&mut receiver, s.opt_string()?),
         "receivedAt" | "received_at" | "timestamp" => once(&mut received_at, s.opt_string()?),
         "truncatedAlerts" => once(&mut truncated, s.opt_u64()?),
-        "version" => once(&mut version, s.opt_string()?),
+        "version" => {
+            // Releases before webhook v4 wrote the version as a number.
+            let v = match s.peek() {
+                Some(b'-' | b'0'..=b'9') => {
+                    let m = s.mark();
+                    s.skip()?;
+                    Some(Cow::Borrowed(s.since(m)?))
+                }
+                _ => s.opt_string()?,
+            };
+            once(&mut version, v)
+        }
         "alerts" => {
             let mut read = Vec::new();
             s.array(|s| {
@@ -977,6 +999,70 @@ fn read_chunks(
     }
 }
 
+/// Is this the text of one whole JSON object (a line of a JSON-lines file)?
+fn is_json_object_line(line: &[u8]) -> bool {
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line).trim_ascii();
+    line.first() == Some(&b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok()
+}
+
+/// The payloads as lines of JSON. A JSON-lines file (a webhook logger's) is
+/// read as it is. Any other layout the reading layer takes (one payload
+/// pretty-printed over many lines, several such documents one after
+/// another, an array of payloads) is read through it first, each payload
+/// put on a line of its own (a JSON text holds no raw line break outside
+/// white space, so line breaks become spaces); then the second value says
+/// where each line stood in the file. Lines the reading layer finds not to
+/// be JSON are rejected here.
+#[allow(clippy::type_complexity)]
+fn open_payloads(
+    ctx: &mut Ctx<'_>,
+) -> Result<(Box<dyn std::io::BufRead + Send>, Option<Vec<super::json::RecordAt>>), IngestError> {
+    // The first two lines that are not blank decide.
+    let mut head = ctx.open()?;
+    let mut lines = Vec::new();
+    let mut line = Vec::new();
+    while lines.len() < 2 {
+        line.clear();
+        let n = std::io::BufRead::read_until(&mut head, b'\n', &mut line).map_err(|e| ctx.io(e))?;
+        if n == 0 {
+            break;
+        }
+        if !line.trim_ascii().is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+    }
+    drop(head);
+    if lines.iter().any(|l| is_json_object_line(l)) {
+        return Ok((ctx.open()?, None));
+    }
+    let reader = ctx.open()?;
+    let mut text = Vec::new();
+    let mut at = Vec::new();
+    let result = super::json::read_records(reader, &[], &[], &mut |ev| match ev {
+        super::json::JsonEvent::Record(pos, raw) => {
+            text.extend(raw.iter().map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b }));
+            text.push(b'\n');
+            at.push(pos);
+        }
+        super::json::JsonEvent::Bad(pos, why, raw) => {
+            ctx.reject(pos.n, Some(pos.line), why, &String::from_utf8_lossy(raw));
+        }
+        _ => {}
+    });
+    match result {
+        Ok(n) => ctx.report.records = n,
+        Err(stop) if stop.truncated && stop.records > 0 => {
+            ctx.report.records = stop.records + 1;
+            ctx.reject(stop.records + 1, Some(stop.line), stop.reason(), "");
+        }
+        Err(stop) => {
+            return Err(ctx.malformed(stop.message));
+        }
+    }
+    Ok((Box::new(std::io::Cursor::new(text)), Some(at)))
+}
+
 /// Read every line (parsed in parallel, and the rows of firing alerts built
 /// there), folding notifications into occurrences here, in file order.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
@@ -991,7 +1077,14 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         team: &team_label,
     };
     let (config, source) = (ctx.config, ctx.format.source());
-    let mut reader = ctx.open()?;
+    let (mut reader, layout) = open_payloads(ctx)?;
+    // Where the n-th line read stands in the file: (record, line).
+    let locate = |n: u64| match &layout {
+        Some(at) => at
+            .get(n.saturating_sub(1) as usize)
+            .map_or((n, n), |a| (a.n, a.line)),
+        None => (n, n),
+    };
     let mut occurrences: polars::prelude::PlHashMap<(u64, i64), usize> =
         polars::prelude::PlHashMap::default();
     // What later notifications may change, for every occurrence (by its
@@ -1067,7 +1160,8 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 let note = match parsed {
                     Ok(note) => note,
                     Err((reason, raw)) => {
-                        ctx.reject(n, Some(n), reason, &raw);
+                        let (record, line) = locate(n);
+                        ctx.reject(record, Some(line), reason, &raw);
                         continue;
                     }
                 };
@@ -1087,7 +1181,8 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                     let seen_alert = match alert {
                         Ok(a) => a,
                         Err((reason, raw)) => {
-                            ctx.reject(n, Some(n), reason, &raw);
+                            let (record, line) = locate(n);
+                            ctx.reject(record, Some(line), reason, &raw);
                             continue;
                         }
                     };
@@ -1129,7 +1224,8 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                                 // Read in full, an alert is never light.
                                 Ok(Seen::Light { .. }) => continue,
                                 Err(reason) => {
-                                    ctx.reject(n, Some(n), reason, raw);
+                                    let (record, line) = locate(n);
+                                    ctx.reject(record, Some(line), reason, raw);
                                     continue;
                                 }
                             }
@@ -1150,7 +1246,10 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     );
     produced.map_err(|e| ctx.io(e))?;
     rows.finish(ctx, fold)?;
-    ctx.report.records = line_base - 1;
+    ctx.report.records = match &layout {
+        Some(at) => at.last().map_or(0, |a| a.n).max(ctx.report.records),
+        None => line_base - 1,
+    };
     ctx.report.notes.push(format!(
         "{notifications} notification(s) folded into {} occurrence(s)",
         occurrences.len()

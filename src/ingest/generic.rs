@@ -162,6 +162,17 @@ impl Mapping {
     }
 }
 
+/// This format, for [`super::Format::ALL`].
+pub const VENDOR: super::Vendor = super::Vendor {
+    name: "generic",
+    source: "generic",
+    help: "Any CSV, JSON lines or Parquet file described by a --mapping TOML",
+    sniff,
+    read,
+    feeds_others: false,
+    needs_mapping: true,
+};
+
 /// Generic claims anything readable, but only when a mapping was given, and
 /// with the lowest score so a built-in format always wins.
 pub fn sniff(head: &Head) -> u8 {
@@ -400,7 +411,7 @@ impl Converter<'_> {
                 Err(e) => return Err(bad(e)),
             },
         };
-        Ok(Some(v))
+        super::time::in_range(raw, v).map(Some).map_err(bad)
     }
 
     fn push(&self, ctx: &mut Ctx<'_>, row: &Row) -> Result<(), RowError> {

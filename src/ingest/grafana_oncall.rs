@@ -43,6 +43,17 @@ struct Group {
     teams: Option<Vec<serde_json::Value>>,
 }
 
+/// This format, for [`super::Format::ALL`].
+pub const VENDOR: super::Vendor = super::Vendor {
+    name: "grafana-oncall",
+    source: "grafana_oncall",
+    help: "Grafana OnCall GET /api/v1/alert_groups/ pages",
+    sniff,
+    read,
+    feeds_others: false,
+    needs_mapping: false,
+};
+
 /// Sure when the head has `alerts_count` with `integration_id`.
 pub fn sniff(head: &Head) -> u8 {
     if head.is_json() && head.has_key("alerts_count") && head.has_key("integration_id") {

@@ -55,6 +55,17 @@ struct Incident {
     team_ids: Vec<String>,
 }
 
+/// This format, for [`super::Format::ALL`].
+pub const VENDOR: super::Vendor = super::Vendor {
+    name: "incidentio",
+    source: "incidentio",
+    help: "incident.io GET /v2/incidents pages",
+    sniff,
+    read,
+    feeds_others: false,
+    needs_mapping: false,
+};
+
 /// Sure when the head has `incidents` with incident.io's `incident_status`.
 pub fn sniff(head: &Head) -> u8 {
     if head.is_json()
@@ -68,7 +79,7 @@ pub fn sniff(head: &Head) -> u8 {
 
 /// Read every incident.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let counts = super::json_records_parallel(ctx, &["incidents"], |raw| {
+    let counts = super::json_records_parallel(ctx, &["incidents", "incident"], |raw| {
         serde_json::from_str::<Incident>(raw)
             .map_err(|e| format!("not an incident.io incident: {e}"))
             .and_then(to_record)

@@ -1,38 +1,68 @@
-//! Streaming reader for vendor JSON exports.
+//! The JSON half of the reading layer: every shape real vendor exports come in.
 //!
-//! A file is one or more JSON values separated by white space (one page, pages
-//! concatenated, or pages as JSON lines). Each value is either an envelope
-//! object whose record array sits under one of the format's keys
-//! (`{"incidents": [...]}`, `{"data": [...]}`), or a bare array of records.
+//! A file is one or more JSON values separated by white space: JSON lines,
+//! one document over many lines (pretty-printed with tabs or spaces), pages
+//! appended one after another, or a top-level array. Each top-level value,
+//! and each object element of a top-level array, is one of:
 //!
-//! A small structural scanner (strings, escapes and brackets; no value
-//! parsing) finds where each record starts and ends and hands its bytes over;
-//! the adapter parses one record at a time. So a multi-gigabyte page never
-//! becomes one big tree, a malformed record is one reject while the records
-//! after it still load, and a truncated file keeps every record before the
-//! cut.
+//! - a **page**: an object with one of the format's envelope keys
+//!   (`{"incidents": [...]}`, `{"data": [...]}`); the array's elements are the
+//!   records. The same key holding an object is a single-record GET response
+//!   (`{"data": {...}}`, `{"incident": {...}}`): that object is the record;
+//!   holding `null`, a page without records;
+//! - a **bare array** (top level): its elements are records, or pages;
+//! - any other object: **one record** itself (a bare record, a JSON line).
+//!
+//! A small structural scanner finds where each record starts and ends and
+//! hands its bytes over; the adapter parses one record at a time, so a
+//! multi-gigabyte page never becomes one big tree. The scanner checks JSON's
+//! grammar outside strings and scalars (brackets, commas, colons, keys), so
+//! a trailing comma, a missing comma or a stray bracket is an error that
+//! names its line and column; serde_json checks the rest of each record as
+//! the adapter parses it ([`explain`] turns its position into the file's).
+//!
+//! A file that is line-delimited (each top-level value on its own line)
+//! loses only the bad line: it becomes a [`JsonEvent::Bad`] record and the
+//! lines after it still load. Elsewhere reading stops at the first
+//! structural error, keeping every record before it; a truncated file keeps
+//! every record before the cut. A UTF-8 byte order mark is skipped.
 
 use std::io::Read;
 
+/// Where a record starts in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordAt {
+    /// The 1-based number of the record in the file.
+    pub n: u64,
+    /// The 1-based line it starts on.
+    pub line: u64,
+    /// The 1-based column (in bytes) it starts at.
+    pub col: u64,
+}
+
 /// What the reader hands to the adapter.
 pub enum JsonEvent<'a> {
-    /// A value of the envelope under one of the wanted meta keys
-    /// (`time_zone` of a PagerDuty Analytics page); it may follow the records.
+    /// A value of the page under one of the wanted meta keys (`time_zone`
+    /// of a PagerDuty Analytics page); it may follow the records.
     Meta(&'a str, serde_json::Value),
-    /// One record: its 1-based number in the file, the line it starts on, and
-    /// its JSON text.
-    Record(u64, u64, &'a [u8]),
-    /// The end of one top-level value (a page).
+    /// One record and its JSON text.
+    Record(RecordAt, &'a [u8]),
+    /// A line of a line-delimited file that is not valid JSON: why, and its
+    /// text. Reading goes on with the next line.
+    Bad(RecordAt, String, &'a [u8]),
+    /// The end of one page (or of one top-level value).
     EndOfPage,
 }
 
 /// Why reading stopped early.
 #[derive(Debug)]
 pub struct JsonStop {
-    /// What is wrong, with the line.
+    /// What is wrong, with the line and column.
     pub message: String,
     /// Line where it stopped.
     pub line: u64,
+    /// Column where it stopped.
+    pub col: u64,
     /// True when the input ended inside a value (a truncated file).
     pub truncated: bool,
     /// Records read before the stop.
@@ -51,11 +81,48 @@ impl JsonStop {
             )
         } else {
             format!(
-                "invalid JSON after record {} ({}); nothing after this point was read",
+                "invalid JSON after record {}: {}; nothing after this point was read",
                 self.records, self.message
             )
         }
     }
+}
+
+/// Why a record's text did not parse, with serde_json's position turned
+/// into the file's line and column: "invalid JSON at line 12 column 7: …"
+/// for a syntax error, else `reason` as given.
+pub fn explain(raw: &[u8], at: RecordAt, reason: String) -> String {
+    match serde_json::from_slice::<serde::de::IgnoredAny>(raw) {
+        Ok(_) => reason,
+        Err(e) => {
+            let (l, c) = (e.line() as u64, e.column() as u64);
+            let line = at.line + l.saturating_sub(1);
+            let col = if l <= 1 { at.col + c.saturating_sub(1) } else { c };
+            let mut message = e.to_string();
+            if let Some(i) = message.rfind(" at line ") {
+                message.truncate(i);
+            }
+            format!("invalid JSON at line {line} column {col}: {message}")
+        }
+    }
+}
+
+/// A field that is text in one export and a number (or a boolean) in
+/// another: read as its text. Integers keep every digit (serde_json reads
+/// them as 64-bit integers, never through a float).
+pub fn opt_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::Deserialize;
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
+        Some(other) => {
+            return Err(serde::de::Error::custom(format!(
+                "expected text or a number, found {other}"
+            )))
+        }
+    })
 }
 
 const CHUNK: usize = 4 << 20;
@@ -64,15 +131,20 @@ const CHUNK: usize = 4 << 20;
 #[derive(Debug, Default)]
 pub struct RawBatch {
     bytes: Vec<u8>,
-    spans: Vec<(u64, u64, usize, usize)>,
+    spans: Vec<(RecordAt, Option<String>, usize, usize)>,
 }
 
 impl RawBatch {
-    /// Add record `n`, starting on `line`.
-    pub fn push(&mut self, n: u64, line: u64, raw: &[u8]) {
+    /// Add a record.
+    pub fn push(&mut self, at: RecordAt, raw: &[u8]) {
+        self.push_bad(at, None, raw);
+    }
+
+    /// Add a record, or with `bad` the reason it is not one.
+    pub fn push_bad(&mut self, at: RecordAt, bad: Option<String>, raw: &[u8]) {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(raw);
-        self.spans.push((n, line, start, self.bytes.len()));
+        self.spans.push((at, bad, start, self.bytes.len()));
     }
 
     /// Records held.
@@ -85,36 +157,180 @@ impl RawBatch {
         self.spans.is_empty()
     }
 
-    /// `(record number, line, bytes)` in order.
-    pub fn iter(&self) -> impl Iterator<Item = (u64, u64, &[u8])> {
+    /// `(where, why it is bad if it is, bytes)` in order.
+    pub fn iter(&self) -> impl Iterator<Item = (RecordAt, Option<&str>, &[u8])> {
         self.spans
             .iter()
-            .map(|&(n, line, s, e)| (n, line, &self.bytes[s..e]))
+            .map(|(at, bad, s, e)| (*at, bad.as_deref(), &self.bytes[*s..*e]))
     }
 }
 
+/// What the grammar expects next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// A top-level value (`{` or `[`), or white space.
+    Top,
+    /// A value (after `:` or `,` in an array).
+    Value,
+    /// A value or `]` (after `[`).
+    ValueOrEnd,
+    /// A key (after `,` in an object).
+    Key,
+    /// A key or `}` (after `{`).
+    KeyOrEnd,
+    /// `:` after a key.
+    Colon,
+    /// `,` or the container's end, after a value.
+    CommaOrEnd,
+}
+
 /// Scanner state that survives buffer refills; positions index `buf`.
-struct Scan {
-    depth: u32,
+struct Scan<'k> {
+    envelope_keys: &'k [&'k str],
+    meta_keys: &'k [&'k str],
+    /// Containers open: `{` or `[`.
+    stack: Vec<u8>,
+    want: Want,
     in_str: bool,
     esc: bool,
+    in_scalar: bool,
+    /// The string being read is a key.
+    str_is_key: bool,
     line: u64,
-    /// `{` or `[` of the current top-level value.
-    top: Option<u8>,
-    found_envelope: bool,
-    expect_key: bool,
+    /// Absolute offset of the current line's first byte.
+    line_start: u64,
+    /// Absolute offset of `buf[0]`.
+    base: u64,
+    /// Start of the current top-level value, its line and column.
+    top_start: Option<usize>,
+    top_line: u64,
+    top_col: u64,
+    /// `Some(true)` once a top-level value began and ended on one line,
+    /// `Some(false)` once one spanned lines.
+    lines_mode: Option<bool>,
+    /// After a bad line: skip to the next newline.
+    skipping: bool,
+    /// Stack depth inside the current page candidate (a top-level object,
+    /// or an object element of a top-level array); 0 = none.
+    page_len: usize,
+    /// The candidate turned out to be a page (an envelope key was seen).
+    is_page: bool,
+    /// The key just read at page level is an envelope key.
+    env_pending: bool,
     key_start: Option<usize>,
     key: Vec<u8>,
     meta_start: Option<usize>,
     meta_key: String,
-    in_records: bool,
-    rec_depth: u32,
+    /// Elements of the container at this depth are records (0 = none).
+    rec_len: usize,
+    /// A record object that ends when the stack is back at this depth
+    /// (a top-level object, a single-record wrapper); 0 = none.
+    close_len: usize,
     rec_start: Option<usize>,
     rec_line: u64,
+    rec_col: u64,
     count: u64,
 }
 
-/// Read every record; returns the number of records, or where it stopped.
+impl Scan<'_> {
+    fn col(&self, i: usize) -> u64 {
+        self.base + i as u64 - self.line_start + 1
+    }
+
+    fn at(&self) -> RecordAt {
+        RecordAt {
+            n: self.count,
+            line: self.rec_line,
+            col: self.rec_col,
+        }
+    }
+
+    /// A value starts at `i` (its first byte `b`), before any push.
+    fn value_start(&mut self, i: usize, b: u8) {
+        let depth = self.stack.len();
+        if depth == 0 {
+            self.top_start = Some(i);
+            self.top_line = self.line;
+            self.top_col = self.col(i);
+            self.is_page = false;
+            if b == b'{' {
+                self.page_len = 1;
+                self.close_len = 0;
+                self.start_record(i);
+            } else {
+                self.rec_len = 1;
+            }
+            return;
+        }
+        if self.env_pending && depth == self.page_len {
+            self.env_pending = false;
+            // The candidate is a page, not a record.
+            self.is_page = true;
+            self.rec_start = None;
+            match b {
+                b'[' => self.rec_len = depth + 1,
+                b'{' => {
+                    self.close_len = depth;
+                    self.start_record(i);
+                }
+                _ => {}
+            }
+            return;
+        }
+        if self.rec_len != 0 && depth == self.rec_len && self.rec_start.is_none() {
+            self.start_record(i);
+            if b == b'{' && depth == 1 && self.stack[0] == b'[' {
+                // An element of a top-level array: a record, or a page.
+                self.page_len = 2;
+                self.is_page = false;
+            }
+        }
+    }
+
+    fn start_record(&mut self, i: usize) {
+        self.rec_start = Some(i);
+        self.rec_line = self.line;
+        self.rec_col = self.col(i);
+    }
+
+    fn stop(&self, i: usize, message: impl std::fmt::Display, truncated: bool) -> JsonStop {
+        let col = self.col(i);
+        JsonStop {
+            message: format!("{message} at line {} column {col}", self.line),
+            line: self.line,
+            col,
+            truncated,
+            records: self.count,
+        }
+    }
+
+    /// Forget everything about the value being read (after a bad line).
+    fn reset(&mut self) {
+        self.stack.clear();
+        self.want = Want::Top;
+        self.in_str = false;
+        self.esc = false;
+        self.in_scalar = false;
+        self.str_is_key = false;
+        self.top_start = None;
+        self.page_len = 0;
+        self.is_page = false;
+        self.env_pending = false;
+        self.key_start = None;
+        self.meta_start = None;
+        self.rec_len = 0;
+        self.close_len = 0;
+        self.rec_start = None;
+    }
+
+    /// Can a bad value at `i` be dropped as one bad line?
+    fn recoverable(&self) -> bool {
+        self.lines_mode != Some(false) && (self.top_start.is_none() || self.top_line == self.line)
+    }
+}
+
+/// Read every record; returns the number of records (bad lines included),
+/// or where it stopped.
 pub fn read_records<R: Read>(
     mut reader: R,
     envelope_keys: &[&str],
@@ -123,60 +339,112 @@ pub fn read_records<R: Read>(
 ) -> Result<u64, JsonStop> {
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK * 2);
     let mut st = Scan {
-        depth: 0,
+        envelope_keys,
+        meta_keys,
+        stack: Vec::new(),
+        want: Want::Top,
         in_str: false,
         esc: false,
+        in_scalar: false,
+        str_is_key: false,
         line: 1,
-        top: None,
-        found_envelope: false,
-        expect_key: false,
+        line_start: 0,
+        base: 0,
+        top_start: None,
+        top_line: 0,
+        top_col: 0,
+        lines_mode: None,
+        skipping: false,
+        page_len: 0,
+        is_page: false,
+        env_pending: false,
         key_start: None,
         key: Vec::new(),
         meta_start: None,
         meta_key: String::new(),
-        in_records: false,
-        rec_depth: 0,
+        rec_len: 0,
+        close_len: 0,
         rec_start: None,
         rec_line: 0,
+        rec_col: 0,
         count: 0,
     };
-    let stop = |st: &Scan, message: String, truncated: bool| JsonStop {
-        message,
-        line: st.line,
-        truncated,
-        records: st.count,
-    };
     let mut pos = 0usize;
+    let mut first = true;
     loop {
-        // Keep the bytes of anything still open, drop the rest.
-        let keep = [st.rec_start, st.key_start, st.meta_start]
+        // Keep the bytes of anything still open, drop the rest. The start
+        // of a top-level value is kept while the file is line-delimited, so
+        // a bad line can be handed on whole.
+        let top = if st.lines_mode != Some(false) {
+            st.top_start
+        } else {
+            None
+        };
+        let keep = [st.rec_start, st.key_start, st.meta_start, top]
             .into_iter()
             .flatten()
             .min()
             .unwrap_or(pos);
         buf.drain(..keep);
         pos -= keep;
-        for p in [&mut st.rec_start, &mut st.key_start, &mut st.meta_start]
-            .into_iter()
-            .flatten()
+        st.base += keep as u64;
+        for p in [
+            &mut st.rec_start,
+            &mut st.key_start,
+            &mut st.meta_start,
+            &mut st.top_start,
+        ]
+        .into_iter()
+        .flatten()
         {
-            *p -= keep;
+            *p = p.saturating_sub(keep);
         }
         let n = match read_more(&mut reader, &mut buf, CHUNK) {
             Ok(n) => n,
-            Err(e) => return Err(stop(&st, e.to_string(), false)),
+            Err(e) => return Err(st.stop(pos, format!("reading failed: {e}"), false)),
         };
+        if first {
+            first = false;
+            if buf.starts_with(b"\xEF\xBB\xBF") {
+                pos = 3;
+            }
+        }
         if n == 0 {
-            if st.depth > 0 || st.in_str {
-                return Err(stop(&st, format!("input ends at line {}", st.line), true));
+            if st.skipping {
+                return Ok(st.count);
+            }
+            if !st.stack.is_empty() || st.in_str {
+                if st.recoverable() {
+                    // A last line cut short: one bad record.
+                    let message = format!(
+                        "invalid JSON at line {} column {}: the file ends inside a JSON value (a truncated line)",
+                        st.line,
+                        st.col(buf.len())
+                    );
+                    bad_line(&mut st, &buf, buf.len(), &message, on_event);
+                    return Ok(st.count);
+                }
+                return Err(st.stop(buf.len(), "the file ends inside a value", true));
             }
             return Ok(st.count);
         }
         while pos < buf.len() {
+            if st.skipping {
+                match memchr::memchr(b'\n', &buf[pos..]) {
+                    Some(off) => {
+                        pos += off;
+                        st.skipping = false;
+                    }
+                    None => {
+                        pos = buf.len();
+                        continue;
+                    }
+                }
+            }
             if st.in_str && !st.esc {
                 // Jump to the next quote or backslash: strings are most of
-                // the bytes, and JSON strings hold no raw newlines.
-                match memchr::memchr2(b'"', b'\\', &buf[pos..]) {
+                // the bytes.
+                match memchr::memchr3(b'"', b'\\', b'\n', &buf[pos..]) {
                     Some(off) => pos += off,
                     None => {
                         pos = buf.len();
@@ -194,115 +462,284 @@ pub fn read_records<R: Read>(
                     st.esc = true;
                 } else if b == b'"' {
                     st.in_str = false;
-                    if let Some(k) = st.key_start.take() {
-                        st.key.clear();
-                        st.key.extend_from_slice(&buf[k..i]);
+                    if st.str_is_key {
+                        st.str_is_key = false;
+                        st.want = Want::Colon;
+                        if let Some(k) = st.key_start.take() {
+                            st.key.clear();
+                            st.key.extend_from_slice(&buf[k..i]);
+                        }
+                    } else {
+                        st.want = Want::CommaOrEnd;
                     }
                 } else if b == b'\n' {
-                    st.line += 1;
+                    fail(&mut st, &buf, i, "a line break inside a string", on_event)?;
+                    pos = i;
                 }
                 continue;
             }
-            match b {
-                b'\n' => st.line += 1,
-                b' ' | b'\t' | b'\r' => {}
-                b'"' => {
-                    st.in_str = true;
-                    if st.depth == 1 && st.top == Some(b'{') && st.expect_key {
-                        st.key_start = Some(i + 1);
-                        st.expect_key = false;
+            if st.in_scalar {
+                if is_scalar_byte(b) {
+                    continue;
+                }
+                st.in_scalar = false;
+            }
+            let outcome: Result<(), &'static str> = match b {
+                b'\n' => {
+                    if st.lines_mode == Some(true) && !st.stack.is_empty() {
+                        Err("the line ends inside a JSON value (a truncated line)")
                     } else {
-                        start_record(&mut st, i);
+                        if !st.stack.is_empty() {
+                            // A value over many lines: not JSON lines.
+                            st.lines_mode = Some(false);
+                        }
+                        st.line += 1;
+                        st.line_start = st.base + i as u64 + 1;
+                        Ok(())
                     }
                 }
-                b'{' | b'[' => {
-                    if st.depth == 0 {
-                        st.top = Some(b);
-                        st.found_envelope = false;
-                        if b == b'[' {
-                            st.in_records = true;
-                            st.rec_depth = 1;
+                b' ' | b'\t' | b'\r' => Ok(()),
+                b'"' => match st.want {
+                    Want::Key | Want::KeyOrEnd => {
+                        st.in_str = true;
+                        st.str_is_key = true;
+                        if st.stack.len() == st.page_len {
+                            st.key_start = Some(i + 1);
+                        }
+                        Ok(())
+                    }
+                    Want::Value | Want::ValueOrEnd => {
+                        st.value_start(i, b);
+                        st.in_str = true;
+                        Ok(())
+                    }
+                    w => Err(unexpected(w)),
+                },
+                b'{' | b'[' => match st.want {
+                    Want::Top | Want::Value | Want::ValueOrEnd => {
+                        st.value_start(i, b);
+                        st.stack.push(b);
+                        st.want = if b == b'{' {
+                            Want::KeyOrEnd
                         } else {
-                            st.expect_key = true;
-                        }
-                    } else {
-                        start_record(&mut st, i);
-                        if st.depth == 1 && st.top == Some(b'{') && b == b'[' {
-                            let key = String::from_utf8_lossy(&st.key);
-                            if envelope_keys.contains(&key.as_ref()) {
-                                st.in_records = true;
-                                st.rec_depth = 2;
-                                st.found_envelope = true;
-                            }
-                        }
+                            Want::ValueOrEnd
+                        };
+                        Ok(())
                     }
-                    st.depth += 1;
-                }
+                    w => Err(unexpected(w)),
+                },
                 b'}' | b']' => {
-                    if st.depth == 0 {
-                        return Err(stop(
-                            &st,
-                            format!("unexpected `{}` at line {}", b as char, st.line),
-                            false,
-                        ));
-                    }
-                    if st.in_records && st.depth == st.rec_depth {
-                        // Closing the records array: the last element ends here.
-                        emit_record(&mut st, &buf, i, on_event);
-                        st.in_records = false;
-                    }
-                    st.depth -= 1;
-                    if st.depth == 0 {
-                        if st.top == Some(b'{') {
-                            emit_meta(&mut st, &buf, i, on_event);
-                            if !st.found_envelope {
-                                return Err(stop(
-                                    &st,
-                                    format!(
-                                        "the object ending at line {} has none of the keys {envelope_keys:?} that hold the records",
-                                        st.line
-                                    ),
-                                    false,
-                                ));
-                            }
-                        }
-                        st.top = None;
-                        on_event(JsonEvent::EndOfPage);
+                    let open = if b == b'}' { b'{' } else { b'[' };
+                    let fits = match (b, st.want) {
+                        (b'}', Want::KeyOrEnd | Want::CommaOrEnd) => true,
+                        (b']', Want::ValueOrEnd | Want::CommaOrEnd) => true,
+                        _ => false,
+                    };
+                    if st.stack.last() != Some(&open) {
+                        Err(if st.stack.is_empty() {
+                            "a closing bracket with nothing open"
+                        } else {
+                            "a closing bracket that does not match the open one"
+                        })
+                    } else if !fits {
+                        Err(match st.want {
+                            Want::Key | Want::Value => "a trailing comma",
+                            Want::Colon => "a key without a value",
+                            _ => "a missing value",
+                        })
+                    } else {
+                        close(&mut st, &buf, i, b, on_event);
+                        Ok(())
                     }
                 }
                 b',' => {
-                    if st.in_records && st.depth == st.rec_depth {
-                        emit_record(&mut st, &buf, i, on_event);
-                    }
-                    if st.depth == 1 && st.top == Some(b'{') {
-                        emit_meta(&mut st, &buf, i, on_event);
-                        st.expect_key = true;
+                    if st.want == Want::CommaOrEnd && !st.stack.is_empty() {
+                        let depth = st.stack.len();
+                        if st.rec_len != 0 && depth == st.rec_len {
+                            emit_record(&mut st, &buf, i, on_event);
+                        }
+                        if depth == st.page_len {
+                            emit_meta(&mut st, &buf, i, on_event);
+                        }
+                        st.want = if st.stack.last() == Some(&b'{') {
+                            Want::Key
+                        } else {
+                            Want::Value
+                        };
+                        Ok(())
+                    } else {
+                        Err(match st.want {
+                            Want::Top => "a comma between top-level values",
+                            Want::Colon => "a comma where `:` belongs",
+                            _ => "a comma where a value belongs",
+                        })
                     }
                 }
                 b':' => {
-                    if st.depth == 1 && st.top == Some(b'{') {
-                        let key = String::from_utf8_lossy(&st.key);
-                        if meta_keys.contains(&key.as_ref()) {
-                            st.meta_key = key.into_owned();
-                            st.meta_start = Some(i + 1);
+                    if st.want == Want::Colon {
+                        st.want = Want::Value;
+                        if st.stack.len() == st.page_len {
+                            let key = String::from_utf8_lossy(&st.key);
+                            if st.envelope_keys.contains(&key.as_ref()) {
+                                st.env_pending = true;
+                            } else if st.meta_keys.contains(&key.as_ref()) {
+                                st.meta_key = key.into_owned();
+                                st.meta_start = Some(i + 1);
+                            }
                         }
+                        Ok(())
+                    } else {
+                        Err("a `:` out of place")
                     }
                 }
-                _ => {
-                    if st.depth == 0 {
-                        return Err(stop(
-                            &st,
-                            format!(
-                                "expected `{{` or `[` at line {}, found `{}`",
-                                st.line, b as char
-                            ),
-                            false,
-                        ));
+                _ if is_scalar_byte(b) => match st.want {
+                    Want::Value | Want::ValueOrEnd => {
+                        st.value_start(i, b);
+                        if st.env_pending {
+                            st.env_pending = false;
+                        }
+                        st.in_scalar = true;
+                        st.want = Want::CommaOrEnd;
+                        Ok(())
                     }
-                    start_record(&mut st, i);
-                }
+                    Want::Top => Err("text that is not JSON (expected `{` or `[`)"),
+                    w => Err(unexpected(w)),
+                },
+                _ => Err(if st.want == Want::Top {
+                    "text that is not JSON (expected `{` or `[`)"
+                } else {
+                    "a character that has no place in JSON"
+                }),
+            };
+            if let Err(message) = outcome {
+                fail(&mut st, &buf, i, message, on_event)?;
+                // The newline that ends a bad line counts as usual.
+                pos = i;
             }
         }
+    }
+}
+
+/// Bytes that may make up a number or a literal.
+fn is_scalar_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.')
+}
+
+fn unexpected(w: Want) -> &'static str {
+    match w {
+        Want::Top => "text that is not JSON (expected `{` or `[`)",
+        Want::Colon => "a missing `:` after a key",
+        Want::CommaOrEnd => "a missing comma",
+        Want::Key | Want::KeyOrEnd => "a key that is not a string",
+        Want::Value | Want::ValueOrEnd => "a missing value",
+    }
+}
+
+/// A grammar error at `i`: one bad line where the file is line-delimited
+/// (reading goes on at the next line), else where reading stops.
+fn fail(
+    st: &mut Scan<'_>,
+    buf: &[u8],
+    i: usize,
+    message: &str,
+    on_event: &mut dyn FnMut(JsonEvent<'_>),
+) -> Result<(), JsonStop> {
+    if !st.recoverable() {
+        return Err(st.stop(i, format!("invalid JSON: {message}"), false));
+    }
+    let end = memchr::memchr(b'\n', &buf[i..]).map_or(buf.len(), |off| i + off);
+    let message = format!(
+        "invalid JSON at line {} column {}: {message}",
+        st.line,
+        st.col(i)
+    );
+    bad_line(st, buf, end, &message, on_event);
+    // Skip the rest of the line (it may run past this buffer).
+    st.skipping = true;
+    Ok(())
+}
+
+/// Hand on the current line, from its value's start to `end`, as bad.
+fn bad_line(
+    st: &mut Scan<'_>,
+    buf: &[u8],
+    end: usize,
+    message: &str,
+    on_event: &mut dyn FnMut(JsonEvent<'_>),
+) {
+    let line_start = (st.line_start.saturating_sub(st.base)) as usize;
+    let start = st.top_start.unwrap_or(line_start).min(end);
+    st.count += 1;
+    let at = RecordAt {
+        n: st.count,
+        line: st.line,
+        col: st.col(start),
+    };
+    let raw = trim_end(&buf[start..end]);
+    on_event(JsonEvent::Bad(at, message.to_string(), raw));
+    st.reset();
+}
+
+fn trim_end(raw: &[u8]) -> &[u8] {
+    let mut e = raw.len();
+    while e > 0 && raw[e - 1].is_ascii_whitespace() {
+        e -= 1;
+    }
+    &raw[..e]
+}
+
+/// A `}` or `]` at `i` that matches the open container.
+fn close(
+    st: &mut Scan<'_>,
+    buf: &[u8],
+    i: usize,
+    b: u8,
+    on_event: &mut dyn FnMut(JsonEvent<'_>),
+) {
+    let depth = st.stack.len();
+    if st.rec_len != 0 && depth == st.rec_len && b == b']' {
+        // Closing the records array: the last element ends here.
+        emit_record(st, buf, i, on_event);
+        st.rec_len = 0;
+    }
+    if depth == st.page_len && b == b'}' {
+        emit_meta(st, buf, i, on_event);
+    }
+    st.stack.pop();
+    st.want = Want::CommaOrEnd;
+    let depth = st.stack.len();
+    if st.close_len != 0 && depth == st.close_len {
+        // A single-record wrapper's record ends here.
+        emit_record(st, buf, i + 1, on_event);
+        st.close_len = 0;
+    }
+    if st.page_len != 0 && depth + 1 == st.page_len && b == b'}' {
+        // The page candidate ends: a record of its own unless it was a page.
+        if st.is_page {
+            on_event(JsonEvent::EndOfPage);
+        } else if depth == 0 {
+            emit_record(st, buf, i + 1, on_event);
+            on_event(JsonEvent::EndOfPage);
+        }
+        st.page_len = 0;
+        st.is_page = false;
+        if depth == 1 {
+            // Back in a top-level array: its elements are records again.
+            st.rec_len = 1;
+        }
+    }
+    if depth == 0 {
+        if b == b']' {
+            on_event(JsonEvent::EndOfPage);
+        }
+        st.want = Want::Top;
+        let one_line = st.top_line == st.line;
+        st.lines_mode = match st.lines_mode {
+            None => Some(one_line),
+            Some(m) => Some(m && one_line),
+        };
+        st.top_start = None;
+        st.rec_len = 0;
     }
 }
 
@@ -326,25 +763,20 @@ pub fn read_more<R: Read>(
     }
 }
 
-fn start_record(st: &mut Scan, i: usize) {
-    if st.in_records && st.depth == st.rec_depth && st.rec_start.is_none() {
-        st.rec_start = Some(i);
-        st.rec_line = st.line;
-    }
-}
-
-fn emit_record(st: &mut Scan, buf: &[u8], end: usize, on_event: &mut dyn FnMut(JsonEvent<'_>)) {
+fn emit_record(
+    st: &mut Scan<'_>,
+    buf: &[u8],
+    end: usize,
+    on_event: &mut dyn FnMut(JsonEvent<'_>),
+) {
     if let Some(start) = st.rec_start.take() {
-        let mut e = end;
-        while e > start && buf[e - 1].is_ascii_whitespace() {
-            e -= 1;
-        }
         st.count += 1;
-        on_event(JsonEvent::Record(st.count, st.rec_line, &buf[start..e]));
+        let raw = trim_end(&buf[start..end]);
+        on_event(JsonEvent::Record(st.at(), raw));
     }
 }
 
-fn emit_meta(st: &mut Scan, buf: &[u8], end: usize, on_event: &mut dyn FnMut(JsonEvent<'_>)) {
+fn emit_meta(st: &mut Scan<'_>, buf: &[u8], end: usize, on_event: &mut dyn FnMut(JsonEvent<'_>)) {
     if let Some(start) = st.meta_start.take() {
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&buf[start..end]) {
             on_event(JsonEvent::Meta(&st.meta_key, v));
@@ -359,9 +791,20 @@ mod tests {
     fn collect(text: &str, keys: &[&str]) -> (Vec<String>, Result<u64, JsonStop>) {
         let mut out = Vec::new();
         let r = read_records(text.as_bytes(), keys, &["time_zone"], &mut |e| match e {
-            JsonEvent::Record(n, line, raw) => {
-                out.push(format!("{n}@{line}:{}", String::from_utf8_lossy(raw)))
-            }
+            JsonEvent::Record(at, raw) => out.push(format!(
+                "{}@{}:{}:{}",
+                at.n,
+                at.line,
+                at.col,
+                String::from_utf8_lossy(raw)
+            )),
+            JsonEvent::Bad(at, why, raw) => out.push(format!(
+                "bad {}@{}:{}:{} ({why})",
+                at.n,
+                at.line,
+                at.col,
+                String::from_utf8_lossy(raw)
+            )),
             JsonEvent::Meta(k, v) => out.push(format!("meta {k}={v}")),
             JsonEvent::EndOfPage => out.push("end".into()),
         });
@@ -378,13 +821,13 @@ mod tests {
         assert_eq!(
             out,
             vec![
-                "1@1:{\"id\":1}",
-                "2@1:{\"id\":\"a,]}\"}",
+                "1@1:27:{\"id\":1}",
+                "2@1:36:{\"id\":\"a,]}\"}",
                 "end",
-                "3@2:{\"id\":3}",
+                "3@2:16:{\"id\":3}",
                 "end",
-                "4@3:{\"id\":4}",
-                "5@3:5",
+                "4@3:2:{\"id\":4}",
+                "5@3:12:5",
                 "end"
             ]
         );
@@ -399,7 +842,7 @@ mod tests {
         assert_eq!(r.unwrap(), 1);
         assert_eq!(
             out,
-            vec!["1@1:{\"tags\":[\"a\",\"b\"],\"x\":{\"data\":[1]}}", "end"]
+            vec!["1@1:32:{\"tags\":[\"a\",\"b\"],\"x\":{\"data\":[1]}}", "end"]
         );
     }
 
@@ -412,7 +855,46 @@ mod tests {
         assert_eq!(r.unwrap(), 1);
         assert_eq!(
             out,
-            vec!["1@1:{\"a\":1}", "meta time_zone=\"Europe/Berlin\"", "end"]
+            vec!["1@1:10:{\"a\":1}", "meta time_zone=\"Europe/Berlin\"", "end"]
+        );
+    }
+
+    #[test]
+    fn pretty_printed_documents_and_bare_records() {
+        // One pretty-printed payload with tabs, then a second document
+        // appended, then a JSON line: each object without an envelope key
+        // is a record of its own.
+        let text = "\u{feff}{\n\t\"receiver\": \"pager\",\n\t\"alerts\": [\n\t\t{\"a\": 1}\n\t]\n}\n{\n  \"receiver\": \"b\"\n}\n{\"receiver\":\"c\"}\n";
+        let (out, r) = collect(text, &["data"]);
+        assert_eq!(r.unwrap(), 3);
+        let out: Vec<_> = out.into_iter().filter(|e| e != "end").collect();
+        assert_eq!(out.len(), 3);
+        assert!(out[0].starts_with("1@1:4:{\n\t\"receiver\""), "{}", out[0]);
+        assert!(out[0].ends_with("]\n}"), "{}", out[0]);
+        assert_eq!(out[1], "2@7:1:{\n  \"receiver\": \"b\"\n}");
+        assert_eq!(out[2], "3@10:1:{\"receiver\":\"c\"}");
+    }
+
+    #[test]
+    fn single_record_wrappers_and_arrays_of_pages() {
+        let (out, r) = collect(
+            "{\"data\": {\"id\": \"x\", \"tags\": [1]}, \"took\": 0.1}\n[{\"data\":[{\"id\":1},{\"id\":2}]},{\"data\":[{\"id\":3}]}]\n{\"data\": null}",
+            &["data"],
+        );
+        assert_eq!(r.unwrap(), 4);
+        assert_eq!(
+            out,
+            vec![
+                "1@1:10:{\"id\": \"x\", \"tags\": [1]}",
+                "end",
+                "2@2:11:{\"id\":1}",
+                "3@2:20:{\"id\":2}",
+                "end",
+                "4@2:40:{\"id\":3}",
+                "end",
+                "end",
+                "end"
+            ]
         );
     }
 
@@ -423,33 +905,102 @@ mod tests {
         assert!(stop.truncated);
         assert_eq!(stop.records, 2);
         assert_eq!(stop.line, 3);
-        assert_eq!(out, vec!["1@1:{\"a\":1}", "2@2:{\"a\":2}"]);
+        assert_eq!(out, vec!["1@1:10:{\"a\":1}", "2@2:1:{\"a\":2}"]);
     }
 
     #[test]
-    fn wrong_envelope_and_junk_are_errors() {
-        let (_, r) = collect("{\"other\":[1]}", &["data"]);
+    fn trailing_comma_names_line_and_column() {
+        let (out, r) = collect("{\n  \"data\": [\n    {\"a\": 1},\n  ]\n}\n", &["data"]);
         let stop = r.unwrap_err();
         assert!(!stop.truncated);
-        assert!(stop.message.contains("data"), "{}", stop.message);
-        let (_, r) = collect("hello", &["data"]);
-        assert!(r.unwrap_err().message.contains("expected `{` or `[`"));
+        assert_eq!((stop.line, stop.col), (4, 3), "{}", stop.message);
+        assert!(stop.message.contains("trailing comma"), "{}", stop.message);
+        assert_eq!(out, vec!["1@3:5:{\"a\": 1}"]);
+        // A missing comma between records, on a line of its own: one bad
+        // line.
+        let (out, r) = collect("[{\"a\":1} {\"a\":2}]", &[]);
+        assert_eq!(r.unwrap(), 1);
+        assert_eq!(
+            out,
+            vec!["bad 1@1:1:[{\"a\":1} {\"a\":2}] (invalid JSON at line 1 column 10: a missing comma)"]
+        );
+    }
+
+    #[test]
+    fn a_bad_json_line_is_one_bad_record() {
+        let text = "{\"a\":1}\n{\"a\":2,}\n{\"a\":\n{\"a\":4}\n{\"b\":[1,2\n{\"c\":[";
+        let (out, r) = collect(text, &["data"]);
+        assert_eq!(r.unwrap(), 6);
+        assert_eq!(
+            out,
+            vec![
+                "1@1:1:{\"a\":1}",
+                "end",
+                "bad 2@2:1:{\"a\":2,} (invalid JSON at line 2 column 8: a trailing comma)",
+                "bad 3@3:1:{\"a\": (invalid JSON at line 3 column 6: the line ends inside a JSON value (a truncated line))",
+                "4@4:1:{\"a\":4}",
+                "end",
+                "bad 5@5:1:{\"b\":[1,2 (invalid JSON at line 5 column 10: the line ends inside a JSON value (a truncated line))",
+                "bad 6@6:1:{\"c\":[ (invalid JSON at line 6 column 7: the file ends inside a JSON value (a truncated line))",
+            ]
+        );
+    }
+
+    #[test]
+    fn junk_is_an_error_where_the_file_is_not_line_delimited() {
+        let (_, r) = collect("[\n{\"a\":1}\n]\nhello", &["data"]);
+        let stop = r.unwrap_err();
+        assert!(stop.message.contains("not JSON"), "{}", stop.message);
+        assert_eq!((stop.line, stop.col), (4, 1));
+    }
+
+    #[test]
+    fn explain_gives_the_files_position() {
+        let at = RecordAt {
+            n: 3,
+            line: 10,
+            col: 5,
+        };
+        // serde_json's own position, moved to where the record starts.
+        let raw = b"{\"a\": tru}";
+        let e = serde_json::from_slice::<serde_json::Value>(raw).unwrap_err();
+        let why = explain(raw, at, "x".into());
+        let want = format!("invalid JSON at line 10 column {}: ", 5 + e.column() - 1);
+        assert!(why.starts_with(&want), "{why} / {want}");
+        let raw = b"{\n\"a\": 1,\n\"b\" 2}";
+        let e = serde_json::from_slice::<serde_json::Value>(raw).unwrap_err();
+        assert_eq!(e.line(), 3);
+        let why = explain(raw, at, "x".into());
+        let want = format!("invalid JSON at line 12 column {}: ", e.column());
+        assert!(why.starts_with(&want), "{why} / {want}");
+        assert!(!why.contains(" at line 3"), "{why}");
+        assert_eq!(explain(b"{\"a\": 1}", at, "x".into()), "x");
     }
 
     #[test]
     fn records_split_across_buffer_refills() {
-        // Records larger than nothing in particular, many of them: the
-        // scanner must carry partial records across 4 MiB reads.
+        // Many records, so the scanner carries partial records across
+        // 4 MiB reads.
         let rec = format!("{{\"id\":\"{}\"}}", "x".repeat(1000));
         let text = format!("{{\"data\":[{}]}}", vec![rec.as_str(); 10_000].join(","));
         let mut n = 0;
         let r = read_records(text.as_bytes(), &["data"], &[], &mut |e| {
-            if let JsonEvent::Record(_, _, raw) = e {
+            if let JsonEvent::Record(_, raw) = e {
                 assert_eq!(raw, rec.as_bytes());
                 n += 1;
             }
         });
         assert_eq!(r.unwrap(), 10_000);
         assert_eq!(n, 10_000);
+        // And a pretty document larger than a buffer, as one record.
+        let big = format!("{{\n\"alerts\": [\n{}\n]\n}}\n", vec![rec.as_str(); 10_000].join(",\n"));
+        let mut got = Vec::new();
+        let r = read_records(big.as_bytes(), &["data"], &[], &mut |e| {
+            if let JsonEvent::Record(at, raw) = e {
+                got.push((at, raw.len()));
+            }
+        });
+        assert_eq!(r.unwrap(), 1);
+        assert_eq!(got, vec![(RecordAt { n: 1, line: 1, col: 1 }, big.trim_end().len())]);
     }
 }

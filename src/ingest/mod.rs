@@ -1,15 +1,28 @@
 //! Ingest: every vendor export into the canonical alerts and incidents frames.
 //!
-//! One module per format, all of the same shape: `sniff(&Head) -> u8` says how
-//! sure it is that a file is its format (0 = not at all), and
-//! `read(&mut Ctx) -> Result<(), IngestError>` pushes canonical records into the
-//! context's sink. A record that cannot be read becomes a [`Reject`] (input,
-//! record number, line, reason, raw text) and the good records around it still
-//! load. A problem with the file as a whole (unreadable, empty, no known
-//! format, a required column missing, naive timestamps and no zone configured)
-//! is an [`IngestError`].
+//! Two layers. The **reading layer** takes a file as real exports come:
+//! [`json`] (JSON lines, pretty-printed documents, pages appended, arrays,
+//! envelopes or bare records, single-record GET responses, with grammar
+//! errors named by line and column), [`csvutil`] over [`decode`] (UTF-8
+//! with or without BOM, else Windows-1252; CR LF, quoted line breaks,
+//! blank lines) and [`time`] (every timestamp layout exports use, one range
+//! kept). The **vendor modules** only map fields: each registers a
+//! [`Vendor`] (its name, source, `sniff(&Head) -> u8` saying how sure it is
+//! that a file is its format, and `read(&mut Ctx)` pushing canonical records
+//! into the context's sink). Adding a vendor is one file (and its fixtures)
+//! plus one line in [`Format::ALL`].
+//!
+//! A record that cannot be read becomes a [`Reject`] (input, record number,
+//! line, reason, raw text) and the good records around it still load. A
+//! problem with the file as a whole (unreadable, empty, no known format, a
+//! required column missing, naive timestamps and no zone configured, JSON
+//! that breaks the grammar) is an [`IngestError`]. Nothing is lost silently:
+//! a file whose every record is rejected, and a run whose inputs yield no
+//! alert and no incident, are errors; a file that loses more than half its
+//! records says so in its notes.
 
 pub mod alertmanager;
+pub mod decode;
 pub mod generic;
 pub mod grafana_oncall;
 pub mod incidentio;
@@ -37,108 +50,101 @@ use crate::config::Config;
 pub use crate::error::IngestError;
 pub use record::{AlertColumns, AlertRecord, AlertRef, IncidentColumns, IncidentRecord};
 
-/// The export formats alertsift reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
-pub enum Format {
-    /// PagerDuty incidents CSV (advanced 23-column or basic 7-column report).
-    PagerdutyCsv,
-    /// PagerDuty REST `GET /incidents` JSON pages.
-    PagerdutyRest,
-    /// PagerDuty REST `GET /log_entries` JSON pages (read with the incidents).
-    PagerdutyLogEntries,
-    /// PagerDuty Analytics `POST /analytics/raw/incidents` JSON pages.
-    PagerdutyAnalytics,
-    /// Opsgenie `GET /v2/alerts` JSON pages.
-    Opsgenie,
-    /// Alertmanager webhook payloads (version 4), one per line.
-    Alertmanager,
-    /// Grafana OnCall `GET /api/v1/alert_groups/` JSON pages.
-    GrafanaOncall,
-    /// ServiceNow incident CSV export (one row per update is folded).
-    Servicenow,
-    /// incident.io `GET /v2/incidents` JSON pages.
-    Incidentio,
-    /// Any CSV, JSON lines or Parquet file described by a `--mapping` TOML.
-    Generic,
+/// One export format: what a vendor module registers in [`Format::ALL`].
+/// Each module has the same shape: `sniff(&Head) -> u8` says how sure it is
+/// that a file is its format (0 = not at all), and `read(&mut Ctx)` pushes
+/// canonical records into the context's sink, on the reading layer
+/// ([`json`], [`csvutil`], [`decode`], [`time`]).
+pub struct Vendor {
+    /// The format's name on the command line and in summaries.
+    pub name: &'static str,
+    /// The `source` column value of the records it produces. Formats of one
+    /// vendor share it, so one PagerDuty incident seen in a CSV and in a
+    /// REST export is one record in the store.
+    pub source: &'static str,
+    /// One line for `--format`'s help.
+    pub help: &'static str,
+    /// How sure the format is that a file's head is its own (0 = not).
+    pub sniff: fn(&Head) -> u8,
+    /// Read one file.
+    pub read: fn(&mut Ctx<'_>) -> Result<(), IngestError>,
+    /// Its files are read before all others (log entries: the incidents
+    /// read them) and yield no rows of their own.
+    pub feeds_others: bool,
+    /// It reads nothing without `--mapping` (left out of "tried" lists).
+    pub needs_mapping: bool,
+}
+
+/// An export format alertsift reads: a handle on a registered [`Vendor`].
+#[derive(Clone, Copy)]
+pub struct Format(&'static Vendor);
+
+impl PartialEq for Format {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name == other.0.name
+    }
+}
+
+impl Eq for Format {}
+
+impl std::fmt::Debug for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name)
+    }
 }
 
 impl Format {
-    /// Every format, in sniffing order.
-    pub const ALL: [Format; 10] = [
-        Format::Alertmanager,
-        Format::PagerdutyLogEntries,
-        Format::PagerdutyRest,
-        Format::PagerdutyAnalytics,
-        Format::Opsgenie,
-        Format::GrafanaOncall,
-        Format::Incidentio,
-        Format::PagerdutyCsv,
-        Format::Servicenow,
-        Format::Generic,
+    /// Every format, in sniffing order (a tie goes to the earlier): **the
+    /// one list a new vendor module is added to**.
+    pub const ALL: &'static [Format] = &[
+        Format(&alertmanager::VENDOR),
+        Format(&pagerduty_log_entries::VENDOR),
+        Format(&pagerduty_rest::VENDOR),
+        Format(&pagerduty_analytics::VENDOR),
+        Format(&opsgenie::VENDOR),
+        Format(&grafana_oncall::VENDOR),
+        Format(&incidentio::VENDOR),
+        Format(&pagerduty_csv::VENDOR),
+        Format(&servicenow::VENDOR),
+        Format(&generic::VENDOR),
     ];
+
+    /// The format named `name` (its `--format` name).
+    pub fn named(name: &str) -> Option<Format> {
+        Self::ALL.iter().copied().find(|f| f.0.name == name)
+    }
 
     /// The format's name on the command line and in summaries.
     pub fn name(self) -> &'static str {
-        match self {
-            Format::PagerdutyCsv => "pagerduty-csv",
-            Format::PagerdutyRest => "pagerduty-rest",
-            Format::PagerdutyLogEntries => "pagerduty-log-entries",
-            Format::PagerdutyAnalytics => "pagerduty-analytics",
-            Format::Opsgenie => "opsgenie",
-            Format::Alertmanager => "alertmanager",
-            Format::GrafanaOncall => "grafana-oncall",
-            Format::Servicenow => "servicenow",
-            Format::Incidentio => "incidentio",
-            Format::Generic => "generic",
-        }
+        self.0.name
     }
 
-    /// The `source` column value of the records it produces. Formats of one
-    /// vendor share it, so one PagerDuty incident seen in a CSV and in a REST
-    /// export is one record in the store.
+    /// The `source` column value of the records it produces.
     pub fn source(self) -> &'static str {
-        match self {
-            Format::PagerdutyCsv
-            | Format::PagerdutyRest
-            | Format::PagerdutyLogEntries
-            | Format::PagerdutyAnalytics => "pagerduty",
-            Format::Opsgenie => "opsgenie",
-            Format::Alertmanager => "alertmanager",
-            Format::GrafanaOncall => "grafana_oncall",
-            Format::Servicenow => "servicenow",
-            Format::Incidentio => "incidentio",
-            Format::Generic => "generic",
-        }
+        self.0.source
+    }
+
+    /// Its files feed other formats' records and yield no rows of their own.
+    pub fn feeds_others(self) -> bool {
+        self.0.feeds_others
     }
 
     fn sniff(self, head: &Head) -> u8 {
-        match self {
-            Format::PagerdutyCsv => pagerduty_csv::sniff(head),
-            Format::PagerdutyRest => pagerduty_rest::sniff(head),
-            Format::PagerdutyLogEntries => pagerduty_log_entries::sniff(head),
-            Format::PagerdutyAnalytics => pagerduty_analytics::sniff(head),
-            Format::Opsgenie => opsgenie::sniff(head),
-            Format::Alertmanager => alertmanager::sniff(head),
-            Format::GrafanaOncall => grafana_oncall::sniff(head),
-            Format::Servicenow => servicenow::sniff(head),
-            Format::Incidentio => incidentio::sniff(head),
-            Format::Generic => generic::sniff(head),
-        }
+        (self.0.sniff)(head)
     }
 
     fn read(self, ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-        match self {
-            Format::PagerdutyCsv => pagerduty_csv::read(ctx),
-            Format::PagerdutyRest => pagerduty_rest::read(ctx),
-            Format::PagerdutyLogEntries => pagerduty_log_entries::read(ctx),
-            Format::PagerdutyAnalytics => pagerduty_analytics::read(ctx),
-            Format::Opsgenie => opsgenie::read(ctx),
-            Format::Alertmanager => alertmanager::read(ctx),
-            Format::GrafanaOncall => grafana_oncall::read(ctx),
-            Format::Servicenow => servicenow::read(ctx),
-            Format::Incidentio => incidentio::read(ctx),
-            Format::Generic => generic::read(ctx),
-        }
+        (self.0.read)(ctx)
+    }
+}
+
+impl clap::ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.name).help(self.0.help))
     }
 }
 
@@ -504,6 +510,13 @@ pub struct Ctx<'a> {
     on_alerts: &'a mut dyn FnMut(DataFrame) -> Result<(), String>,
     /// The first failure of `on_alerts`.
     failed: Option<String>,
+    /// Set when a text reader of this input decoded Windows-1252.
+    cp1252: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// With `Some`, the alert ids of this input seen so far, to count the
+    /// records that repeat one ([`Ctx::track_repeats`]).
+    ids: Option<std::collections::HashSet<String>>,
+    /// Alert records that repeated an id already read from this input.
+    repeats: u64,
 }
 
 impl Ctx<'_> {
@@ -514,6 +527,30 @@ impl Ctx<'_> {
             256 * 1024,
             self.progress.wrap_read(f),
         )))
+    }
+
+    /// Open the input as text (CSV): UTF-8 as it is, a byte order mark
+    /// dropped, else decoded from Windows-1252 (noted in the input's
+    /// report when the reading is done).
+    pub fn open_text(&self) -> Result<Box<dyn BufRead + Send>, IngestError> {
+        let f = File::open(self.path).map_err(|source| self.io(source))?;
+        Ok(Box::new(decode::Decoding::with_flag(
+            self.progress.wrap_read(f),
+            std::sync::Arc::clone(&self.cp1252),
+        )))
+    }
+
+    /// Count the alert records (of parallel reads) that repeat an id
+    /// already read from this input: the store keeps one copy of each
+    /// (the latest update), and [`Ctx::repeats`] says how many were folded.
+    /// For exports whose pages can overlap (Opsgenie's offset paging).
+    pub fn track_repeats(&mut self) {
+        self.ids = Some(Default::default());
+    }
+
+    /// Records that repeated an id, since [`Ctx::track_repeats`].
+    pub fn repeats(&self) -> u64 {
+        self.repeats
     }
 
     /// An I/O error on this input.
@@ -555,26 +592,39 @@ impl Ctx<'_> {
         });
     }
 
-    /// Close a JSON read: a stream that stopped early becomes one reject
-    /// (the records before it are kept); a file that is not the format's
-    /// JSON from its first value on is an error.
+    /// Close a JSON read: a truncated file keeps the records before the
+    /// cut and the cut is one reject; JSON that breaks the grammar (where
+    /// the file is not line-delimited, so nothing after the fault can be
+    /// trusted) is an error that names the line and column.
     pub fn finish_json(&mut self, result: Result<u64, json::JsonStop>) -> Result<(), IngestError> {
         match result {
             Ok(n) => {
                 self.report.records = n;
                 Ok(())
             }
-            Err(stop) if stop.records == 0 && !stop.truncated => Err(self.malformed(format!(
-                "does not read as {}: {}",
-                self.format.name(),
-                stop.message
-            ))),
-            Err(stop) => {
+            Err(stop) if stop.truncated && stop.records > 0 => {
                 self.report.records = stop.records + 1;
                 self.reject(stop.records + 1, Some(stop.line), stop.reason(), "");
                 Ok(())
             }
+            Err(stop) => Err(self.malformed(format!(
+                "{}{}{}",
+                if stop.truncated { "invalid JSON: " } else { "" },
+                stop.message,
+                if stop.records > 0 {
+                    format!(" (after {} record(s))", stop.records)
+                } else {
+                    String::new()
+                }
+            ))),
         }
+    }
+
+    /// Reject a JSON record: `reason` (why the adapter refused it), or
+    /// where a syntax error lies in the file when the text is not JSON.
+    pub fn reject_json(&mut self, at: json::RecordAt, reason: String, raw: &[u8]) {
+        let reason = json::explain(raw, at, reason);
+        self.reject(at.n, Some(at.line), reason, &String::from_utf8_lossy(raw));
     }
 
     /// Resolve the team (config aliases, else the owner of the service) and
@@ -638,6 +688,17 @@ impl Ctx<'_> {
     fn accept_chunk(&mut self, chunk: ParsedChunk, base: u64) -> ParsedCounts {
         if let Some(frame) = chunk.alerts {
             self.report.alerts += frame.height() as u64;
+            if let Some(seen) = &mut self.ids {
+                if let Ok(ids) = frame.column(crate::schema::ALERT_ID).and_then(|c| c.str()) {
+                    for id in ids.iter().flatten() {
+                        if !seen.contains(id) {
+                            seen.insert(id.to_string());
+                        } else {
+                            self.repeats += 1;
+                        }
+                    }
+                }
+            }
             if let Err(e) = self.sink.push_alert_frame(frame) {
                 self.failed.get_or_insert(e.to_string());
             }
@@ -687,11 +748,13 @@ pub fn json_records_parallel(
         |emit| {
             let mut batch = json::RawBatch::default();
             let r = json::read_records(reader, envelope_keys, &[], &mut |ev| {
-                if let json::JsonEvent::Record(n, line, raw) = ev {
-                    batch.push(n, line, raw);
-                    if batch.len() == parallel::BATCH {
-                        emit(std::mem::take(&mut batch));
-                    }
+                match ev {
+                    json::JsonEvent::Record(at, raw) => batch.push(at, raw),
+                    json::JsonEvent::Bad(at, why, raw) => batch.push_bad(at, Some(why), raw),
+                    _ => return,
+                }
+                if batch.len() == parallel::BATCH {
+                    emit(std::mem::take(&mut batch));
                 }
             });
             if !batch.is_empty() {
@@ -701,19 +764,20 @@ pub fn json_records_parallel(
         },
         |batch: json::RawBatch| {
             let mut b = ChunkBuilder::new(config, source);
-            for (n, line, raw) in batch.iter() {
+            for (at, bad, raw) in batch.iter() {
                 // Validate UTF-8 once per record, so the parser need not
                 // check every string again.
-                let parsed = match simdutf8::basic::from_utf8(raw) {
-                    Ok(text) => parse(text),
-                    Err(_) => Err(match std::str::from_utf8(raw) {
+                let parsed = match (bad, simdutf8::basic::from_utf8(raw)) {
+                    (Some(why), _) => Err(why.to_string()),
+                    (None, Ok(text)) => parse(text).map_err(|why| json::explain(raw, at, why)),
+                    (None, Err(_)) => Err(match std::str::from_utf8(raw) {
                         Err(e) => format!("record is not valid UTF-8: {e}"),
                         Ok(_) => "record is not valid UTF-8".to_string(),
                     }),
                 };
                 b.add(
-                    n,
-                    Some(line),
+                    at.n,
+                    Some(at.line),
                     || String::from_utf8_lossy(raw).into_owned(),
                     parsed,
                 );
@@ -764,7 +828,7 @@ pub fn detect(path: &Path, has_mapping: bool) -> Result<Format, IngestError> {
         });
     }
     let mut best: Option<(u8, Format)> = None;
-    for f in Format::ALL {
+    for &f in Format::ALL {
         let score = f.sniff(&head);
         if score > 0 && best.is_none_or(|(b, _)| score > b) {
             best = Some((score, f));
@@ -775,7 +839,7 @@ pub fn detect(path: &Path, has_mapping: bool) -> Result<Format, IngestError> {
             path: path.to_path_buf(),
             tried: Format::ALL
                 .iter()
-                .filter(|f| has_mapping || **f != Format::Generic)
+                .filter(|f| has_mapping || !f.0.needs_mapping)
                 .map(|f| f.name())
                 .collect(),
             first_line: head.first_line.chars().take(120).collect(),
@@ -839,12 +903,14 @@ pub fn ingest_with(
         };
         planned.push((index, input.path.clone(), format));
     }
-    // Log entries are read first: the REST incidents read them.
-    planned.sort_by_key(|(_, _, f)| *f != Format::PagerdutyLogEntries);
+    // Formats that feed others (log entries: the REST incidents read them)
+    // are read first.
+    planned.sort_by_key(|(_, _, f)| !f.feeds_others());
 
     let mut sink = Sink::default();
     let mut reports: BTreeMap<usize, InputReport> = BTreeMap::new();
     for (index, path, format) in &planned {
+        let first_reject = sink.rejects.len();
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let progress = if options.progress {
             progress_bar(size, path)
@@ -865,27 +931,64 @@ pub fn ingest_with(
             progress: progress.clone(),
             on_alerts: &mut *on_alerts,
             failed: None,
+            cp1252: Default::default(),
+            ids: None,
+            repeats: 0,
         };
         let started = std::time::Instant::now();
         format.read(&mut ctx)?;
+        if ctx.cp1252.load(std::sync::atomic::Ordering::Relaxed) {
+            ctx.report.notes.push(
+                "not valid UTF-8: read as Windows-1252 (the encoding spreadsheets and older help desks save CSV in)"
+                    .to_string(),
+            );
+        }
         ctx.flush(true);
         if let Some(message) = ctx.failed.take() {
             return Err(IngestError::Spool { message });
         }
         progress.finish_and_clear();
         timing(&format!("read {}", path.display()), started);
-        reports.insert(*index, ctx.report);
+        let mut report = ctx.report;
+        check_yield(&mut report, path, *format, &sink.rejects[first_reject..])?;
+        reports.insert(*index, report);
     }
     let unmatched = sink.pd_log.unmatched_incidents();
     if unmatched > 0 {
         if let Some(r) = reports
             .values_mut()
-            .find(|r| r.format == Format::PagerdutyLogEntries.name())
+            .find(|r| r.format == pagerduty_log_entries::VENDOR.name)
         {
             r.notes.push(format!(
                 "log entries of {unmatched} incident(s) matched no incident in the REST inputs"
             ));
         }
+    }
+    let records: u64 = reports.values().map(|r| r.records).sum();
+    let yielded: u64 = reports.values().map(|r| r.alerts + r.incidents).sum();
+    if records > 0 && yielded == 0 {
+        return Err(IngestError::NothingRead {
+            records,
+            detail: reports
+                .values()
+                .map(|r| {
+                    let feeds = Format::named(&r.format).is_some_and(Format::feeds_others);
+                    format!(
+                        "{} ({}): {} record(s), {} rejected{}",
+                        r.path,
+                        r.format,
+                        r.records,
+                        r.rejected,
+                        if feeds {
+                            ", and it only completes the records of another export (give that export in the same run)"
+                        } else {
+                            ""
+                        }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        });
     }
     let Sink {
         incidents,
@@ -901,6 +1004,97 @@ pub fn ingest_with(
         inputs: reports.into_values().collect(),
         late,
     })
+}
+
+/// No silent loss: a file whose every record was rejected is an error that
+/// says why (the three most common reasons, each with a line); one where
+/// more than half were rejected gets a warning in its notes.
+fn check_yield(
+    report: &mut InputReport,
+    path: &Path,
+    format: Format,
+    rejects: &[Reject],
+) -> Result<(), IngestError> {
+    let rejected = report.rejected;
+    if rejected == 0 {
+        return Ok(());
+    }
+    let yielded = report.alerts + report.incidents;
+    // Log entries yield no rows of their own: they add to the incidents.
+    let all = if format.feeds_others() {
+        rejected >= report.records
+    } else {
+        yielded == 0
+    };
+    if all {
+        return Err(IngestError::AllRejected {
+            path: path.to_path_buf(),
+            format: format.name(),
+            count: rejected,
+            reasons: common_reasons(rejects, 3),
+        });
+    }
+    if rejected * 2 > report.records.max(yielded) {
+        report.notes.push(format!(
+            "warning: more than half of the records were rejected ({rejected} of {}); {}",
+            report.records,
+            common_reasons(rejects, 3)
+        ));
+    }
+    Ok(())
+}
+
+/// The `most` most common reject reasons (alike but for numbers and quoted
+/// values), with counts and the line of the first of each.
+pub fn common_reasons(rejects: &[Reject], most: usize) -> String {
+    fn shape(reason: &str) -> String {
+        let mut out = String::with_capacity(reason.len());
+        let mut quoted = false;
+        for c in reason.chars() {
+            match c {
+                '"' => {
+                    quoted = !quoted;
+                    if quoted {
+                        out.push_str("\"…\"");
+                    }
+                }
+                _ if quoted => {}
+                c if c.is_ascii_digit() => {
+                    if !out.ends_with('N') {
+                        out.push('N');
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+    let mut groups: Vec<(String, u64, &Reject)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for r in rejects {
+        let key = shape(&r.reason);
+        match index.get(&key) {
+            Some(&i) => groups[i].1 += 1,
+            None => {
+                index.insert(key.clone(), groups.len());
+                groups.push((key, 1, r));
+            }
+        }
+    }
+    // Most common first; ties in file order.
+    groups.sort_by(|a, b| b.1.cmp(&a.1));
+    let shown: Vec<String> = groups
+        .iter()
+        .take(most)
+        .map(|(_, n, r)| {
+            let at = match r.line {
+                Some(l) => format!("line {l}"),
+                None => format!("record {}", r.record),
+            };
+            format!("{n}× {} ({at})", r.reason)
+        })
+        .collect();
+    format!("the most common reasons: {}", shown.join("; "))
 }
 
 /// [`timing`] from `lap`, then restart `lap`: consecutive phases.
@@ -991,7 +1185,7 @@ pub mod csvutil {
     pub fn open(ctx: &Ctx<'_>, required: &[&str]) -> Result<Table, IngestError> {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_reader(ctx.open()?);
+            .from_reader(ctx.open_text()?);
         let header: Vec<String> = reader
             .headers()
             .map_err(|e| ctx.malformed(format!("cannot read the CSV header: {e}")))?
@@ -1114,15 +1308,16 @@ pub mod csvutil {
         table: Table,
         map: impl Fn(&csv::StringRecord) -> Result<super::Parsed, String> + Sync,
     ) -> Result<(u64, super::ParsedCounts), IngestError> {
-        use std::io::{Seek, SeekFrom};
         let width = table.header.len();
         let start = table.reader.position().clone();
         drop(table);
-        let mut file = std::fs::File::open(ctx.path).map_err(|e| ctx.io(e))?;
-        file.seek(SeekFrom::Start(start.byte()))
-            .map_err(|e| ctx.io(e))?;
-        let mut reader = ctx.progress.wrap_read(file);
-        ctx.progress.set_position(start.byte());
+        // The text after the header, decoded as the header was.
+        let mut reader = ctx.open_text()?;
+        std::io::copy(
+            &mut std::io::Read::take(&mut reader, start.byte()),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| ctx.io(e))?;
         let first_line = start.line();
         const CHUNK: usize = 1 << 20;
         let config = ctx.config;

@@ -82,6 +82,17 @@ struct Alert {
     details: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
+/// This format, for [`super::Format::ALL`].
+pub const VENDOR: super::Vendor = super::Vendor {
+    name: "opsgenie",
+    source: "opsgenie",
+    help: "Opsgenie GET /v2/alerts pages, bare arrays or one alert",
+    sniff,
+    read,
+    feeds_others: false,
+    needs_mapping: false,
+};
+
 /// Sure when the head has Opsgenie's `tinyId`, or `alias` with `message`.
 pub fn sniff(head: &Head) -> u8 {
     if head.is_json()
@@ -96,12 +107,20 @@ pub fn sniff(head: &Head) -> u8 {
 /// Read every alert (records parsed in parallel, kept in file order).
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let config = ctx.config;
+    ctx.track_repeats();
     let counts = super::json_records_parallel(ctx, &["data"], |raw| {
         serde_json::from_str::<Alert>(raw)
             .map_err(|e| format!("not an Opsgenie alert: {e}"))
             .and_then(|a| to_record(config, a))
             .map(|(record, no_close_time)| Parsed::Alert(record, no_close_time))
     })?;
+    if ctx.repeats() > 0 {
+        ctx.report.notes.push(format!(
+            "{} record(s) repeat an alert id read before in this file (pages that overlap): \
+             one copy of each is kept, the latest update",
+            ctx.repeats()
+        ));
+    }
     if counts.flagged > 0 {
         ctx.report.notes.push(format!(
             "{} closed alert(s) had no report.closeTime: resolved_at taken from updatedAt",

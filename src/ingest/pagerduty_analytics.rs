@@ -75,6 +75,17 @@ struct Raw {
     total_notifications: Option<u32>,
 }
 
+/// This format, for [`super::Format::ALL`].
+pub const VENDOR: super::Vendor = super::Vendor {
+    name: "pagerduty-analytics",
+    source: "pagerduty",
+    help: "PagerDuty Analytics POST /analytics/raw/incidents pages",
+    sniff,
+    read,
+    feeds_others: false,
+    needs_mapping: false,
+};
+
 /// Sure when the head has `data` with Analytics' incident metrics.
 pub fn sniff(head: &Head) -> u8 {
     if head.is_json()
@@ -94,38 +105,32 @@ pub fn sniff(head: &Head) -> u8 {
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let reader = ctx.open()?;
     let fallback = ctx.config.source_timezone("pagerduty");
-    let mut page: Vec<(u64, u64, Vec<u8>)> = Vec::new();
+    let mut page: Vec<(super::json::RecordAt, Vec<u8>)> = Vec::new();
     let mut page_tz: Option<Result<Tz, String>> = None;
     let mut fatal: Option<IngestError> = None;
     let result = read_records(reader, &["data"], &["time_zone"], &mut |ev| match ev {
         JsonEvent::Meta(_, v) => {
             page_tz = v.as_str().map(parse_tz);
         }
-        JsonEvent::Record(n, line, raw) => page.push((n, line, raw.to_vec())),
+        JsonEvent::Record(at, raw) => page.push((at, raw.to_vec())),
+        JsonEvent::Bad(at, why, raw) => ctx.reject_json(at, why, raw),
         JsonEvent::EndOfPage => {
             let tz = match page_tz.take() {
                 Some(Ok(tz)) => Some(tz),
                 Some(Err(e)) => {
-                    for (n, line, raw) in page.drain(..) {
-                        let raw = String::from_utf8_lossy(&raw);
-                        ctx.reject(n, Some(line), format!("page time_zone: {e}"), &raw);
+                    for (at, raw) in page.drain(..) {
+                        ctx.reject_json(at, format!("page time_zone: {e}"), &raw);
                     }
                     None
                 }
                 None => fallback,
             };
-            for (n, line, raw) in page.drain(..) {
+            for (at, raw) in page.drain(..) {
                 if fatal.is_some() {
                     break;
                 }
-                let text = String::from_utf8_lossy(&raw);
                 match serde_json::from_slice::<Raw>(&raw) {
-                    Err(e) => ctx.reject(
-                        n,
-                        Some(line),
-                        format!("not an Analytics incident: {e}"),
-                        &text,
-                    ),
+                    Err(e) => ctx.reject_json(at, format!("not an Analytics incident: {e}"), &raw),
                     Ok(r) => {
                         if tz.is_none()
                             && parse_instant(&r.created_at).is_err()
@@ -140,7 +145,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         }
                         match to_record(ctx, r, tz) {
                             Ok(()) => {}
-                            Err(reason) => ctx.reject(n, Some(line), reason, &text),
+                            Err(reason) => ctx.reject_json(at, reason, &raw),
                         }
                     }
                 }
@@ -166,6 +171,9 @@ fn to_record(ctx: &mut Ctx<'_>, r: Raw, tz: Option<Tz>) -> Result<(), String> {
         Some(v) => Some(at(v, "resolved_at")?),
         None => secs(r.seconds_to_resolve).map(|d| created + d),
     };
+    if resolved.is_some_and(|t| t < created) {
+        return Err("resolved_at is before created_at".into());
+    }
     let updated = r
         .updated_at
         .as_deref()

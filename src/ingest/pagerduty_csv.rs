@@ -5,9 +5,12 @@
 //! * the **advanced** 23-column report (`id, incident_number, description, …,
 //!   urgency`): one alert per row, `alert_id` = the incident `id`;
 //! * the **basic** 7-column report (`#, Service, Opened On, Resolved On,
-//!   Resolve By, Duration, #Escalations`): `alert_id` = the incident number
-//!   (`#`), as the basic report carries no id; it has no title, urgency or
-//!   acknowledgement, which stay null.
+//!   Resolved By, Duration, # Escalations`; `Resolve By` and `#Escalations`
+//!   also read): `alert_id` = the incident number (`#`), as the basic report
+//!   carries no id; it has no title, urgency or acknowledgement, which stay
+//!   null. Times may end in ` UTC` (`2014-02-13 07:01:13 UTC`); `Duration`
+//!   (`6 minutes`, `about 1 hour`) only stands in for a missing `Resolved
+//!   On`; a name under `Resolved By` means a person resolved it.
 //!
 //! Assumptions, per formats.md's [?] marks: multi-valued user cells are split
 //! on `,`, `;`, `|` and newlines; basic-report timestamps carry an offset or
@@ -16,7 +19,9 @@
 //! A file of exactly 20,000 rows is flagged: PagerDuty caps this export there.
 
 use super::csvutil::{self, cell, RowError};
-use super::time::{parse_instant, parse_instant_or_local, parse_naive, NAIVE_ISO};
+use super::time::{
+    parse_duration_text, parse_instant, parse_instant_or_local, parse_naive, NAIVE_ISO,
+};
 use super::{AlertRecord, Ctx, Head, IngestError};
 
 /// The advanced report's columns, in order.
@@ -52,13 +57,24 @@ pub const BASIC: [&str; 7] = [
     "Service",
     "Opened On",
     "Resolved On",
-    "Resolve By",
+    "Resolved By",
     "Duration",
-    "#Escalations",
+    "# Escalations",
 ];
 
 /// PagerDuty's row cap for this export.
 pub const ROW_CAP: u64 = 20_000;
+
+/// This format, for [`super::Format::ALL`].
+pub const VENDOR: super::Vendor = super::Vendor {
+    name: "pagerduty-csv",
+    source: "pagerduty",
+    help: "PagerDuty incidents CSV report (advanced 23-column or basic 7-column)",
+    sniff,
+    read,
+    feeds_others: false,
+    needs_mapping: false,
+};
 
 /// Sure when most of either layout's columns are in the header.
 pub fn sniff(head: &Head) -> u8 {
@@ -246,28 +262,17 @@ fn advanced_record(
     })
 }
 
-/// `HH:MM:SS`, `MM:SS` or plain seconds.
-fn parse_hms(s: &str) -> Option<i64> {
-    if let Ok(secs) = s.parse::<f64>() {
-        return Some((secs * 1e6) as i64);
-    }
-    let parts: Vec<i64> = s
-        .split(':')
-        .map(|p| p.trim().parse().ok())
-        .collect::<Option<_>>()?;
-    let secs = parts.iter().fold(0i64, |acc, p| acc * 60 + p);
-    Some(secs * 1_000_000)
-}
-
 fn read_basic(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let mut table = csvutil::open(ctx, &["#", "Opened On"])?;
     let id = table.col("#");
     let service = table.col("Service");
     let opened = table.col("Opened On");
     let resolved_on = table.col("Resolved On");
-    let resolve_by = table.col("Resolve By");
+    let resolve_by = table.col("Resolved By").or_else(|| table.col("Resolve By"));
     let duration = table.col("Duration");
-    let escalations = table.col("#Escalations");
+    let escalations = table
+        .col("# Escalations")
+        .or_else(|| table.col("#Escalations"));
     let tz = ctx.config.source_timezone("pagerduty");
     let when = |ctx: &Ctx<'_>, raw: &str, what: &str| -> Result<i64, RowError> {
         parse_instant_or_local(raw, tz, NAIVE_ISO).map_err(|e| {
@@ -291,7 +296,9 @@ fn read_basic(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         )?;
         let resolved = match cell(rec, resolved_on) {
             Some(raw) => Some(when(ctx, raw, "Resolved On")?),
-            None => cell(rec, duration).and_then(parse_hms).map(|d| start + d),
+            None => cell(rec, duration)
+                .and_then(parse_duration_text)
+                .map(|d| start + d),
         };
         let r = AlertRecord {
             alert_id: number.to_string(),
@@ -299,7 +306,9 @@ fn read_basic(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
             triggered_at: start,
             resolved_at: resolved,
             resolved_by: cell(rec, resolve_by).map(str::to_string),
-            escalations: parse_count(cell(rec, escalations), "#Escalations")?,
+            escalations: parse_count(cell(rec, escalations), "# Escalations")?,
+            // A named resolver is a person; an empty cell says nothing.
+            auto_resolved: cell(rec, resolve_by).map(|_| false),
             ..AlertRecord::default()
         };
         ctx.push_alert(r);

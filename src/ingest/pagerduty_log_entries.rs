@@ -58,12 +58,15 @@ impl LogIndex {
 
 #[derive(Deserialize)]
 struct Ref {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::opt_text")]
     id: Option<String>,
     #[serde(default, rename = "type")]
     kind: Option<String>,
     #[serde(default)]
     summary: Option<String>,
+    /// REST v1 references carry a `name`, not a `summary`.
+    #[serde(default)]
+    name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -76,6 +79,8 @@ struct Channel {
 struct Assignee {
     #[serde(default)]
     summary: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -94,9 +99,29 @@ struct Entry {
     assignees: Vec<Assignee>,
 }
 
-/// Sure when the head holds `log_entries` or `*_log_entry` types.
+/// The keys whose value holds the entries: a list page, or a single
+/// `GET /log_entries/{id}` response.
+const ENVELOPE: &[&str] = &["log_entries", "log_entry"];
+
+/// This format, for [`super::Format::ALL`].
+pub const VENDOR: super::Vendor = super::Vendor {
+    name: "pagerduty-log-entries",
+    source: "pagerduty",
+    help: "PagerDuty REST GET /log_entries (v2 and v1), read with the incidents",
+    sniff,
+    read,
+    feeds_others: true,
+    needs_mapping: false,
+};
+
+/// Sure when the head holds `log_entries`, or entries' `*_log_entry` types
+/// as values (an incident's `first_trigger_log_entry` key is not one).
 pub fn sniff(head: &Head) -> u8 {
-    if head.is_json() && (head.has_key("log_entries") || head.text.contains("_log_entry\"")) {
+    let typed = head
+        .text
+        .match_indices("_log_entry\"")
+        .any(|(i, m)| !head.text[i + m.len()..].trim_start().starts_with(':'));
+    if head.is_json() && (head.has_key("log_entries") || head.has_key("log_entry") || typed) {
         95
     } else {
         0
@@ -106,16 +131,18 @@ pub fn sniff(head: &Head) -> u8 {
 /// Index every entry by incident.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let reader = ctx.open()?;
-    let result = read_records(reader, &["log_entries"], &[], &mut |ev| {
-        if let JsonEvent::Record(n, line, raw) = ev {
-            ctx.report.records = n;
+    let result = read_records(reader, ENVELOPE, &[], &mut |ev| match ev {
+        JsonEvent::Record(at, raw) => {
+            ctx.report.records = at.n;
             let outcome = serde_json::from_slice::<Entry>(raw)
                 .map_err(|e| e.to_string())
                 .and_then(|e| index_entry(&mut ctx.sink.pd_log, e));
             if let Err(reason) = outcome {
-                ctx.reject(n, Some(line), reason, &String::from_utf8_lossy(raw));
+                ctx.reject_json(at, reason, raw);
             }
         }
+        JsonEvent::Bad(at, why, raw) => ctx.reject_json(at, why, raw),
+        _ => {}
     });
     ctx.finish_json(result)
 }
@@ -123,7 +150,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
 fn person(r: &Option<Ref>) -> Option<String> {
     r.as_ref()
         .filter(|a| a.kind.as_deref().is_none_or(|k| k.starts_with("user")))
-        .and_then(|a| a.summary.clone())
+        .and_then(|a| a.summary.clone().or_else(|| a.name.clone()))
 }
 
 fn index_entry(index: &mut LogIndex, e: Entry) -> Result<(), String> {
@@ -169,15 +196,15 @@ fn index_entry(index: &mut LogIndex, e: Entry) -> Result<(), String> {
         "escalate" => {
             log.escalations += 1;
             for a in e.assignees {
-                add(a.summary, log);
+                add(a.summary.or(a.name), log);
             }
         }
         "assign" | "delegate" => {
             for a in e.assignees {
-                add(a.summary, log);
+                add(a.summary.or(a.name), log);
             }
         }
-        "notify" => add(e.user.and_then(|u| u.summary), log),
+        "notify" => add(e.user.and_then(|u| u.summary.or(u.name)), log),
         "annotate" => log.notes += 1,
         _ => {}
     }

@@ -19,10 +19,28 @@ use crate::schema::normalise_severity;
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Ref {
+    #[serde(deserialize_with = "super::json::opt_text")]
     id: Option<String>,
     #[serde(rename = "type")]
     kind: Option<String>,
     summary: Option<String>,
+    /// REST v1 references carry a `name`, not a `summary`.
+    name: Option<String>,
+}
+
+impl Ref {
+    /// The reference's display text: v2's `summary`, else v1's `name`.
+    fn text(&self) -> Option<String> {
+        self.summary.clone().or_else(|| self.name.clone())
+    }
+}
+
+/// REST v1's `trigger_summary_data`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TriggerSummary {
+    subject: Option<String>,
+    description: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +64,7 @@ struct AlertCounts {
 
 #[derive(Deserialize)]
 struct Incident {
+    #[serde(deserialize_with = "text")]
     id: String,
     #[serde(default)]
     incident_number: Option<u64>,
@@ -53,6 +72,8 @@ struct Incident {
     title: Option<String>,
     #[serde(default)]
     summary: Option<String>,
+    /// `created_on` in REST v1.
+    #[serde(alias = "created_on")]
     created_at: String,
     #[serde(default)]
     updated_at: Option<String>,
@@ -74,7 +95,8 @@ struct Incident {
     assignments: Vec<Assignment>,
     #[serde(default)]
     acknowledgements: Vec<Ack>,
-    #[serde(default)]
+    /// `last_status_change_on` in REST v1.
+    #[serde(default, alias = "last_status_change_on")]
     last_status_change_at: Option<String>,
     #[serde(default)]
     last_status_change_by: Option<Ref>,
@@ -82,13 +104,47 @@ struct Incident {
     resolved_at: Option<String>,
     #[serde(default)]
     alert_counts: Option<AlertCounts>,
+    /// REST v1: the title.
+    #[serde(default)]
+    trigger_summary_data: Option<TriggerSummary>,
+    /// REST v1: who resolved it (a user; absent when the integration did).
+    #[serde(default)]
+    resolved_by_user: Option<Ref>,
+    /// REST v1: the assignee.
+    #[serde(default)]
+    assigned_to_user: Option<Ref>,
+    /// REST v1: escalations.
+    #[serde(default)]
+    number_of_escalations: Option<u32>,
 }
 
-/// Sure when the head has `incidents` holding PagerDuty incident fields.
+/// An id given as text or as a number (every digit kept).
+fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    super::json::opt_text(d)?.ok_or_else(|| serde::de::Error::custom("id is null"))
+}
+
+/// The keys whose value holds the incidents: a list page, or a single
+/// `GET /incidents/{id}` response.
+const ENVELOPE: &[&str] = &["incidents", "incident"];
+
+/// This format, for [`super::Format::ALL`].
+pub const VENDOR: super::Vendor = super::Vendor {
+    name: "pagerduty-rest",
+    source: "pagerduty",
+    help: "PagerDuty REST GET /incidents (v2 and v1), pages, bare arrays or one incident",
+    sniff,
+    read,
+    feeds_others: false,
+    needs_mapping: false,
+};
+
+/// Sure when the head holds PagerDuty incident fields (in a page or a bare
+/// array): an incident number beside an escalation policy object or a
+/// status change (Analytics records name `escalation_policy_id` instead).
 pub fn sniff(head: &Head) -> u8 {
     if head.is_json()
-        && head.has_key("incidents")
-        && (head.has_key("incident_number") || head.has_key("escalation_policy"))
+        && head.has_key("incident_number")
+        && (head.has_key("escalation_policy") || head.has_key("last_status_change_at"))
     {
         90
     } else {
@@ -99,8 +155,8 @@ pub fn sniff(head: &Head) -> u8 {
 /// Read every incident.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let reader = ctx.open()?;
-    let result = read_records(reader, &["incidents"], &[], &mut |ev| {
-        if let JsonEvent::Record(n, line, raw) = ev {
+    let result = read_records(reader, ENVELOPE, &[], &mut |ev| match ev {
+        JsonEvent::Record(at, raw) => {
             let outcome = serde_json::from_slice::<Incident>(raw)
                 .map_err(|e| format!("not a PagerDuty incident: {e}"))
                 .and_then(|i| to_record(ctx, i));
@@ -108,9 +164,11 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 Ok(r) => {
                     ctx.push_alert(r);
                 }
-                Err(reason) => ctx.reject(n, Some(line), reason, &String::from_utf8_lossy(raw)),
+                Err(reason) => ctx.reject_json(at, reason, raw),
             }
         }
+        JsonEvent::Bad(at, why, raw) => ctx.reject_json(at, why, raw),
+        _ => {}
     });
     ctx.finish_json(result)
 }
@@ -134,13 +192,19 @@ fn to_record(ctx: &mut Ctx<'_>, i: Incident) -> Result<AlertRecord, String> {
         match changed_by.and_then(|r| r.kind.as_deref()) {
             Some(k) if k.starts_with("service") || k.starts_with("integration") => Some(true),
             Some(k) if k.starts_with("user") => Some(false),
+            // REST v1: a user object names who resolved it.
+            _ if i.resolved_by_user.is_some() => Some(false),
             _ => None,
         }
     } else {
         None
     };
     let mut resolved_by = match auto_resolved {
-        Some(false) => changed_by.and_then(|r| r.summary.clone()),
+        Some(false) => i
+            .resolved_by_user
+            .as_ref()
+            .and_then(Ref::text)
+            .or_else(|| changed_by.and_then(Ref::text)),
         _ => None,
     };
     let mut ack = i
@@ -149,7 +213,7 @@ fn to_record(ctx: &mut Ctx<'_>, i: Incident) -> Result<AlertRecord, String> {
         .filter_map(|a| {
             parse_instant(&a.at)
                 .ok()
-                .map(|t| (t, a.acknowledger.as_ref().and_then(|r| r.summary.clone())))
+                .map(|t| (t, a.acknowledger.as_ref().and_then(Ref::text)))
         })
         .min_by_key(|(t, _)| *t);
     let mut people: Vec<String> = Vec::new();
@@ -161,18 +225,13 @@ fn to_record(ctx: &mut Ctx<'_>, i: Incident) -> Result<AlertRecord, String> {
         }
     };
     for a in &i.assignments {
-        push_person(
-            a.assignee.as_ref().and_then(|r| r.summary.clone()),
-            &mut people,
-        );
+        push_person(a.assignee.as_ref().and_then(Ref::text), &mut people);
     }
+    push_person(i.assigned_to_user.as_ref().and_then(Ref::text), &mut people);
     for a in &i.acknowledgements {
-        push_person(
-            a.acknowledger.as_ref().and_then(|r| r.summary.clone()),
-            &mut people,
-        );
+        push_person(a.acknowledger.as_ref().and_then(Ref::text), &mut people);
     }
-    let (mut escalations, mut notes) = (None, None);
+    let (mut escalations, mut notes) = (i.number_of_escalations, None);
     if let Some(log) = ctx.sink.pd_log.take(&i.id) {
         if let Some((t, who)) = log.first_ack {
             ack = Some((t, Some(who).filter(|w| !w.is_empty())));
@@ -182,13 +241,15 @@ fn to_record(ctx: &mut Ctx<'_>, i: Incident) -> Result<AlertRecord, String> {
             auto_resolved = Some(by_service);
             resolved_by = who;
         }
-        escalations = Some(log.escalations);
+        // The log's escalate entries, unless the incident counts more
+        // (REST v1's number_of_escalations; a log export may be partial).
+        escalations = Some(log.escalations.max(escalations.unwrap_or(0)));
         notes = Some(log.notes);
         for p in log.people {
             push_person(Some(p), &mut people);
         }
     }
-    let priority = i.priority.as_ref().and_then(|p| p.summary.clone());
+    let priority = i.priority.as_ref().and_then(Ref::text);
     let urgency = i.urgency.map(|u| u.to_ascii_lowercase());
     let paging = &ctx.config.paging.pagerduty_urgencies;
     let mut labels = Vec::new();
@@ -198,18 +259,21 @@ fn to_record(ctx: &mut Ctx<'_>, i: Incident) -> Result<AlertRecord, String> {
     if let Some(p) = &priority {
         labels.push(("priority".to_string(), p.clone()));
     }
-    if let Some(ep) = i.escalation_policy.and_then(|e| e.summary) {
+    if let Some(ep) = i.escalation_policy.as_ref().and_then(Ref::text) {
         labels.push(("escalation_policy".to_string(), ep));
     }
     let team = i
         .teams
         .first()
-        .and_then(|t| t.summary.clone().or_else(|| t.id.clone()));
+        .and_then(|t| t.text().or_else(|| t.id.clone()));
     Ok(AlertRecord {
         alert_id: i.id,
         dedup_key: i.incident_key,
-        title: i.title.or(i.summary),
-        service: i.service.and_then(|s| s.summary.or(s.id)),
+        title: i.title.or(i.summary).or_else(|| {
+            i.trigger_summary_data
+                .and_then(|t| t.subject.or(t.description))
+        }),
+        service: i.service.and_then(|s| s.text().or(s.id)),
         team,
         severity: priority.as_deref().and_then(normalise_severity),
         paged: urgency

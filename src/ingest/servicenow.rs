@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 
 use super::csvutil::{self, cell, RowError};
-use super::time::{localise, parse_naive};
+use super::time::{in_range, localise, parse_naive};
 use super::{Ctx, Head, IncidentRecord, IngestError};
 use crate::schema::normalise_severity;
 
@@ -29,6 +29,17 @@ pub const FORMATS: &[&str] = &[
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
 ];
+
+/// This format, for [`super::Format::ALL`].
+pub const VENDOR: super::Vendor = super::Vendor {
+    name: "servicenow",
+    source: "servicenow",
+    help: "ServiceNow incident CSV export (one row per update is folded)",
+    sniff,
+    read,
+    feeds_others: false,
+    needs_mapping: false,
+};
 
 /// Sure when the header has `number` and `opened_at` with ServiceNow fields.
 pub fn sniff(head: &Head) -> u8 {
@@ -80,7 +91,8 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         let naive = parse_naive(raw, FORMATS)
             .ok_or_else(|| RowError::Reject(format!("{what}: invalid date {raw:?}")))?;
         match tz {
-            Some(tz) => Ok(localise(naive, tz)),
+            Some(tz) => in_range(raw, localise(naive, tz))
+                .map_err(|e| RowError::Reject(format!("{what}: {e}"))),
             None => Err(RowError::Fatal(
                 ctx.naive_zone(raw)
                     .err()

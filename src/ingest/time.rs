@@ -7,10 +7,37 @@ use chrono_tz::Tz;
 /// A timestamp that could not be read, with the reason.
 pub type TimeResult = Result<i64, String>;
 
+/// The first instant kept: 1970-01-01T00:00:00Z. Nothing earlier is an
+/// alert's time; an earlier value is a misread (or a placeholder such as
+/// Go's zero time `0001-01-01`).
+pub const MIN_INSTANT: i64 = 0;
+/// The first instant not kept: 2200-01-01T00:00:00Z.
+pub const MAX_INSTANT: i64 = 7_258_118_400_000_000;
+
+/// `v`, read from `raw`, if it lies in the range kept
+/// ([`MIN_INSTANT`]..[`MAX_INSTANT`]); else why not. Every parser here
+/// checks it, so no time out of range reaches the store (where it would be
+/// filed under a month it does not belong to).
+pub fn in_range(raw: &str, v: i64) -> TimeResult {
+    if (MIN_INSTANT..MAX_INSTANT).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "timestamp {:?} is out of range (before 1970 or after 2199)",
+            raw.trim()
+        ))
+    }
+}
+
 /// Parse an instant that carries its own offset: RFC 3339 (`Z` or `+02:00`,
 /// any fraction), `+0000`-style offsets (PagerDuty Events), and a space
 /// instead of `T`.
 pub fn parse_instant(raw: &str) -> TimeResult {
+    parse_any_instant(raw).and_then(|v| in_range(raw, v))
+}
+
+/// [`parse_instant`] without the range check.
+fn parse_any_instant(raw: &str) -> TimeResult {
     let t = raw.trim();
     if let Some(v) = fast_rfc3339(t.as_bytes()) {
         return Ok(v);
@@ -27,10 +54,110 @@ pub fn parse_instant(raw: &str) -> TimeResult {
             return Ok(dt.timestamp_micros());
         }
     }
+    // A naive time with a trailing zone name that means UTC
+    // (`2014-02-13 07:01:13 UTC`, PagerDuty's older reports).
+    for suffix in [" UTC", " GMT", " Z", "UTC", "GMT"] {
+        if let Some(naive) = t.strip_suffix(suffix).and_then(|n| parse_naive(n, NAIVE_ISO)) {
+            return Ok(naive.and_utc().timestamp_micros());
+        }
+    }
+    if let Some(v) = parse_epoch(t) {
+        return Ok(v);
+    }
     if parse_naive(t, NAIVE_ISO).is_some() {
         return Err(format!("timestamp {t:?} has no time zone"));
     }
     Err(format!("invalid timestamp {t:?}"))
+}
+
+/// Seconds, milliseconds, microseconds or nanoseconds since the epoch,
+/// written as a number (a fraction allowed), told apart by magnitude as
+/// pandas does: below 1e11 seconds (to the year 5138), below 1e14
+/// milliseconds, below 1e17 microseconds, else nanoseconds.
+pub fn parse_epoch(t: &str) -> Option<i64> {
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty()
+        || whole.len() > 19
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let v: f64 = t.parse().ok()?;
+    let scale = match v.abs() {
+        a if a < 1e11 => 1e6,
+        a if a < 1e14 => 1e3,
+        a if a < 1e17 => 1.0,
+        _ => 1e-3,
+    };
+    if frac.is_empty() {
+        // Exact for integers: no float rounding of long ids of time.
+        let n: i64 = t.parse().ok()?;
+        return match scale {
+            s if s == 1e6 => n.checked_mul(1_000_000),
+            s if s == 1e3 => n.checked_mul(1_000),
+            s if s == 1.0 => Some(n),
+            _ => Some(n / 1_000),
+        };
+    }
+    let micros = (v * scale).round();
+    (micros.is_finite() && micros.abs() < 9.0e18).then_some(micros as i64)
+}
+
+/// A duration as PagerDuty's older reports write it, in words (`6 minutes`,
+/// `about 1 hour`, `less than a minute`, `over 2 days`), or as
+/// `HH:MM:SS`/`MM:SS`/seconds; microseconds. Worded durations are rounded
+/// as written (Rails' `distance_of_time_in_words`): use them only where no
+/// end time is given.
+pub fn parse_duration_text(raw: &str) -> Option<i64> {
+    let t = raw.trim().to_ascii_lowercase();
+    if t.is_empty() {
+        return None;
+    }
+    if let Ok(secs) = t.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| (secs * 1e6).round() as i64);
+    }
+    if t.contains(':') {
+        let parts: Option<Vec<i64>> = t.split(':').map(|p| p.trim().parse().ok()).collect();
+        let parts = parts?;
+        if parts.len() > 3 || parts.iter().any(|p| *p < 0) {
+            return None;
+        }
+        return Some(parts.iter().fold(0i64, |acc, p| acc * 60 + p) * 1_000_000);
+    }
+    let mut words: Vec<&str> = t.split_whitespace().collect();
+    while let Some(w) = words.first() {
+        if ["about", "over", "almost", "less", "than", "nearly", "approximately"].contains(w) {
+            words.remove(0);
+        } else {
+            break;
+        }
+    }
+    let (count, unit) = match words.as_slice() {
+        ["half", "a", unit] => (0.5, *unit),
+        [n, unit] => (
+            match *n {
+                "a" | "an" | "one" => 1.0,
+                n => n.parse::<f64>().ok()?,
+            },
+            *unit,
+        ),
+        _ => return None,
+    };
+    let unit = unit.trim_end_matches('s');
+    let secs = match unit {
+        "second" | "sec" => 1.0,
+        "minute" | "min" => 60.0,
+        "hour" | "hr" => 3600.0,
+        "day" => 86_400.0,
+        "week" => 604_800.0,
+        "month" => 2_592_000.0,
+        "year" => 31_536_000.0,
+        _ => return None,
+    };
+    let v = count * secs * 1e6;
+    (v.is_finite() && v >= 0.0).then(|| v.round() as i64)
 }
 
 /// The common exact layout `YYYY-MM-DDTHH:MM:SS[.f](Z|±HH:MM)`, parsed
@@ -167,10 +294,10 @@ pub fn localise(naive: NaiveDateTime, tz: Tz) -> i64 {
 
 /// Parse an instant with an offset, or a naive one in `tz` when given.
 pub fn parse_instant_or_local(raw: &str, tz: Option<Tz>, formats: &[&str]) -> TimeResult {
-    match parse_instant(raw) {
-        Ok(v) => Ok(v),
+    match parse_any_instant(raw) {
+        Ok(v) => in_range(raw, v),
         Err(e) => match (tz, parse_naive(raw, formats)) {
-            (Some(tz), Some(naive)) => Ok(localise(naive, tz)),
+            (Some(tz), Some(naive)) => in_range(raw, localise(naive, tz)),
             _ => Err(e),
         },
     }
@@ -347,6 +474,41 @@ mod tests {
         ] {
             assert_eq!(fast_rfc3339(bad.as_bytes()), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn zone_names_epochs_and_worded_durations() {
+        // 2014-02-13 07:01:13 UTC = 1392274873 s.
+        assert_eq!(parse_instant("2014-02-13 07:01:13 UTC"), Ok(1_392_274_873_000_000));
+        assert_eq!(parse_instant("2014-02-13T07:01:13 GMT"), Ok(1_392_274_873_000_000));
+        assert_eq!(parse_instant("1392274873"), Ok(1_392_274_873_000_000));
+        assert_eq!(parse_instant("1392274873123"), Ok(1_392_274_873_123_000));
+        assert_eq!(parse_instant("1392274873.5"), Ok(1_392_274_873_500_000));
+        assert_eq!(parse_instant("1392274873123456"), Ok(1_392_274_873_123_456));
+        assert_eq!(parse_instant("1392274873123456789"), Ok(1_392_274_873_123_456));
+        // Nanoseconds and an offset (Alertmanager's startsAt).
+        assert_eq!(
+            parse_instant("2024-01-24T10:56:05.123456789+01:00"),
+            Ok(1_706_090_165_123_456)
+        );
+        assert!(parse_instant("12ab").is_err());
+        // Out of the range kept: an error, never a time filed in 1970.
+        assert!(parse_instant("0001-01-01T00:00:00Z")
+            .unwrap_err()
+            .contains("out of range"));
+        assert!(parse_instant("2200-01-01T00:00:00Z").is_err());
+        assert_eq!(
+            parse_instant("2199-12-31T23:59:59Z"),
+            Ok(7_258_118_399_000_000)
+        );
+        assert_eq!(parse_duration_text("6 minutes"), Some(360_000_000));
+        assert_eq!(parse_duration_text("about 1 hour"), Some(3_600_000_000));
+        assert_eq!(parse_duration_text("less than a minute"), Some(60_000_000));
+        assert_eq!(parse_duration_text("over 2 days"), Some(172_800_000_000));
+        assert_eq!(parse_duration_text("half a minute"), Some(30_000_000));
+        assert_eq!(parse_duration_text("01:02:03"), Some(3_723_000_000));
+        assert_eq!(parse_duration_text("90"), Some(90_000_000));
+        assert_eq!(parse_duration_text("soon"), None);
     }
 
     #[test]

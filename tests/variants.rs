@@ -1,0 +1,144 @@
+//! The shapes real exports come in, beyond the documented examples: one
+//! fixture per variant under `tests/fixtures/variants`, written by hand,
+//! each expected value worked out from the fixture itself.
+
+use alertsift::error::IngestError;
+
+use crate::util::*;
+
+fn variant(name: &str) -> std::path::PathBuf {
+    fixture(&format!("variants/{name}"))
+}
+
+#[test]
+fn alertmanager_pretty_documents_fold_across_offsets_and_versions() {
+    let b = ingest(&[variant("alertmanager-pretty.json")], "");
+    assert_eq!(b.inputs[0].format, "alertmanager");
+    // Two pretty-printed payloads (spaces, then tabs), one after another.
+    assert_eq!(b.inputs[0].records, 2);
+    assert_eq!(b.rejects.len(), 0, "{:?}", b.rejects);
+    // `10:00:00.123456789+01:00` is `09:00:00.123456Z`: the same start, and
+    // without a fingerprint both payloads get Alertmanager's own of the same
+    // labels (in another order), so the resolved one closes the firing one.
+    // FNV-1a of the sorted labels, worked out in Python: f993a7c3be12c2fd.
+    assert_eq!(b.alerts.height(), 1);
+    let a = &b.alerts;
+    let i = row(a, "alert_id", "f993a7c3be12c2fd@2024-03-05T09:00:00.123456Z");
+    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2024-03-05T09:20:00Z"));
+    assert_eq!(text(a, "title", i).as_deref(), Some("Disk full on db-1"));
+    // Webhook version 0, as a number, is read and noted.
+    assert!(
+        b.inputs[0].notes.iter().any(|n| n.contains("versions seen: 0, 4")),
+        "{:?}",
+        b.inputs[0].notes
+    );
+}
+
+#[test]
+fn alertmanager_array_of_payloads() {
+    let b = ingest(&[variant("alertmanager-array.json")], "");
+    assert_eq!(b.inputs[0].records, 2);
+    assert_eq!(b.alerts.height(), 2);
+    row(&b.alerts, "alert_id", "d2c6efc389df0927@2024-03-05T10:00:00Z");
+    row(&b.alerts, "alert_id", "d2c2efc389db2050@2024-03-05T11:00:00Z");
+}
+
+#[test]
+fn single_record_get_responses() {
+    let b = ingest(&[variant("pagerduty-single-incident.json")], "");
+    assert_eq!(b.inputs[0].format, "pagerduty-rest");
+    assert_eq!(b.alerts.height(), 1);
+    let a = &b.alerts;
+    let i = row(a, "alert_id", "Q0SINGLE1");
+    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2024-03-05T10:30:00Z"));
+    assert_eq!(flag(a, "auto_resolved", i), Some(true));
+
+    let b = ingest(&[variant("opsgenie-single-alert.json")], "");
+    assert_eq!(b.inputs[0].format, "opsgenie");
+    assert_eq!(b.alerts.height(), 1);
+    let i = row(&b.alerts, "alert_id", "og-single-1");
+    assert_eq!(text(&b.alerts, "title", i).as_deref(), Some("Disk almost full"));
+}
+
+#[test]
+fn invalid_json_names_its_line_and_column() {
+    // The trailing comma after `"createdAt": …,` on line 7; the `}` that
+    // follows it stands at line 8, column 5.
+    let e = try_ingest(&[variant("opsgenie-trailing-comma.json")], "", None).unwrap_err();
+    let message = e.to_string();
+    assert!(matches!(e, IngestError::Malformed { .. }), "{message}");
+    assert!(
+        message.contains("a trailing comma at line 8 column 5"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_file_read_as_nothing_is_an_error_with_its_reasons() {
+    let e = try_ingest(&[variant("opsgenie-all-rejected.json")], "", None).unwrap_err();
+    let message = e.to_string();
+    match e {
+        IngestError::AllRejected { count, .. } => assert_eq!(count, 2),
+        other => panic!("{other}"),
+    }
+    // Both records lack createdAt: one reason, counted twice, with the line.
+    assert!(message.contains("2× not an Opsgenie alert: missing field `createdAt`"), "{message}");
+    assert!(message.contains("(line 1)"), "{message}");
+}
+
+#[test]
+fn windows_1252_csv_is_decoded_and_noted() {
+    let b = ingest(
+        &[variant("servicenow-cp1252.csv")],
+        "[sources.servicenow]\ntimezone = \"UTC\"\n",
+    );
+    assert_eq!(b.rejects.len(), 0, "{:?}", b.rejects);
+    assert_eq!(b.incidents.height(), 2);
+    let inc = &b.incidents;
+    let i = row(inc, "incident_id", "INC0001");
+    assert_eq!(
+        text(inc, "title", i).as_deref(),
+        Some("Caf\u{e9} printer \u{2013} jammed")
+    );
+    let i = row(inc, "incident_id", "INC0002");
+    assert_eq!(text(inc, "title", i).as_deref(), Some("Refund \u{20ac} 5 missing"));
+    assert!(
+        b.inputs[0].notes.iter().any(|n| n.contains("Windows-1252")),
+        "{:?}",
+        b.inputs[0].notes
+    );
+}
+
+#[test]
+fn pagerduty_rest_v1_archives() {
+    let b = ingest(
+        &[
+            variant("pagerduty-v1-log-entries.json"),
+            variant("pagerduty-v1-incidents.json"),
+        ],
+        "",
+    );
+    assert_eq!(b.inputs[0].format, "pagerduty-log-entries");
+    assert_eq!(b.inputs[1].format, "pagerduty-rest");
+    assert_eq!(b.rejects.len(), 0, "{:?}", b.rejects);
+    assert_eq!(b.alerts.height(), 2);
+    let a = &b.alerts;
+    // PIJ90N7: created_on 00:35:21, acknowledged by Sophia at 00:40, resolved
+    // by her at 00:55:22; two escalations (number_of_escalations, as the
+    // log has no escalate entry).
+    let i = row(a, "alert_id", "PIJ90N7");
+    assert_eq!(text(a, "title", i).as_deref(), Some("srv01 HTTP is CRITICAL"));
+    assert_eq!(text(a, "service", i).as_deref(), Some("Web"));
+    assert_eq!(time(a, "triggered_at", i).as_deref(), Some("2012-12-22T00:35:21Z"));
+    assert_eq!(time(a, "acknowledged_at", i).as_deref(), Some("2012-12-22T00:40:00Z"));
+    assert_eq!(text(a, "acknowledged_by", i).as_deref(), Some("Sophia Alvarez"));
+    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2012-12-22T00:55:22Z"));
+    assert_eq!(flag(a, "auto_resolved", i), Some(false));
+    assert_eq!(text(a, "resolved_by", i).as_deref(), Some("Sophia Alvarez"));
+    assert_eq!(count(a, "escalations", i), Some(2));
+    // PAAAAAA: titled by its description, resolved on channel `auto`.
+    let i = row(a, "alert_id", "PAAAAAA");
+    assert_eq!(text(a, "title", i).as_deref(), Some("Disk 91% on srv02"));
+    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2012-12-22T01:04:00Z"));
+    assert_eq!(flag(a, "auto_resolved", i), Some(true));
+}
