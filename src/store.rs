@@ -59,15 +59,16 @@ struct Journal {
     moves: Vec<(String, String)>,
 }
 
-/// Tests: fail a commit after this many renames.
 #[cfg(test)]
-static FAIL_AFTER_RENAMES: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(usize::MAX);
+thread_local! {
+    /// Tests: fail a commit (on this thread) after this many renames.
+    static FAIL_AFTER_RENAMES: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+}
 
 /// Tests inject a failure before the rename of `path`, the `done`-th.
 #[cfg(test)]
 fn fail_point(done: usize, path: &Path) -> Result<(), StoreError> {
-    if done >= FAIL_AFTER_RENAMES.load(std::sync::atomic::Ordering::Relaxed) {
+    if done >= FAIL_AFTER_RENAMES.with(std::cell::Cell::get) {
         return Err(StoreError::Io {
             path: path.to_path_buf(),
             source: std::io::Error::other("failure injected between two renames"),
@@ -1110,5 +1111,85 @@ mod tests {
             (Some(2), "og", "a2", 1, "s2"),
         ];
         assert_eq!(merged_tags(&sorted).0, ["s0", "s1", "s2"]);
+    }
+
+    #[test]
+    fn a_commit_is_all_or_nothing_across_months() {
+        use crate::ingest::{AlertColumns, AlertRecord};
+        // 2024-01-01 and 2024-02-01, 00:00 UTC.
+        const JAN: i64 = 1_704_067_200_000_000;
+        const FEB: i64 = 1_706_745_600_000_000;
+        let frame = |rows: &[(&str, i64)]| {
+            let mut c = AlertColumns::default();
+            for (id, t) in rows {
+                c.push(
+                    "pagerduty",
+                    &AlertRecord {
+                        alert_id: id.to_string(),
+                        triggered_at: *t,
+                        ..AlertRecord::default()
+                    },
+                );
+            }
+            c.finish().expect("a frame")
+        };
+        let no_incidents = || DataFrame::empty_with_schema(&s::incidents_schema());
+        let ids = |store: &Store| -> Vec<String> {
+            let df = store.alerts().expect("alerts").collect().expect("read");
+            let mut ids: Vec<String> = df
+                .column(s::ALERT_ID)
+                .expect("ids")
+                .str()
+                .expect("text")
+                .iter()
+                .flatten()
+                .map(str::to_string)
+                .collect();
+            ids.sort();
+            ids
+        };
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = Store::open(dir.path()).expect("a store");
+        let mut spool = store.spool().expect("a spool");
+        spool
+            .add(frame(&[("a", JAN + 1), ("b", FEB + 1)]))
+            .expect("spooled");
+        store
+            .commit(spool, no_incidents(), &LateFields::default())
+            .expect("the first commit");
+        assert_eq!(ids(&store), ["a", "b"]);
+
+        // The second commit fails after its first rename (January's file):
+        // February's is not in place yet.
+        let mut spool = store.spool().expect("a spool");
+        spool
+            .add(frame(&[("c", JAN + 2), ("d", FEB + 2)]))
+            .expect("spooled");
+        FAIL_AFTER_RENAMES.with(|f| f.set(1));
+        let failed = store.commit(spool, no_incidents(), &LateFields::default());
+        FAIL_AFTER_RENAMES.with(|f| f.set(usize::MAX));
+        let message = failed.expect_err("the injected failure").to_string();
+        assert!(message.contains("failure injected"), "{message}");
+        let jan = read_parquet(
+            &dir.path().join("alerts/2024-01.parquet"),
+            &s::alerts_schema(),
+        )
+        .expect("January");
+        let feb = read_parquet(
+            &dir.path().join("alerts/2024-02.parquet"),
+            &s::alerts_schema(),
+        )
+        .expect("February");
+        assert_eq!((jan.height(), feb.height()), (2, 1), "mixed on disk");
+
+        // Whoever opens the store next finishes the commit first: all of it.
+        let store = Store::open(dir.path()).expect("reopened");
+        assert_eq!(ids(&store), ["a", "b", "c", "d"]);
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .expect("the store")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".spool-"))
+            .collect();
+        assert!(leftovers.is_empty(), "the journal and its files are gone");
     }
 }

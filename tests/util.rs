@@ -204,3 +204,11 @@ pub fn truth_rows(dir: &Path) -> Vec<std::collections::HashMap<String, String>> 
         })
         .collect()
 }
+
+/// Ingest (formats detected), expecting a whole-file error.
+pub fn ingest_error(paths: &[PathBuf], config: &str) -> alertsift::error::IngestError {
+    match try_ingest(paths, config, None) {
+        Err(e) => e,
+        Ok(b) => panic!("expected an error, read {:?}", b.inputs),
+    }
+}

@@ -23,12 +23,22 @@ fn alertmanager_pretty_documents_fold_across_offsets_and_versions() {
     // FNV-1a of the sorted labels, worked out in Python: f993a7c3be12c2fd.
     assert_eq!(b.alerts.height(), 1);
     let a = &b.alerts;
-    let i = row(a, "alert_id", "f993a7c3be12c2fd@2024-03-05T09:00:00.123456Z");
-    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2024-03-05T09:20:00Z"));
+    let i = row(
+        a,
+        "alert_id",
+        "f993a7c3be12c2fd@2024-03-05T09:00:00.123456Z",
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-03-05T09:20:00Z")
+    );
     assert_eq!(text(a, "title", i).as_deref(), Some("Disk full on db-1"));
     // Webhook version 0, as a number, is read and noted.
     assert!(
-        b.inputs[0].notes.iter().any(|n| n.contains("versions seen: 0, 4")),
+        b.inputs[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("versions seen: 0, 4")),
         "{:?}",
         b.inputs[0].notes
     );
@@ -39,8 +49,16 @@ fn alertmanager_array_of_payloads() {
     let b = ingest(&[variant("alertmanager-array.json")], "");
     assert_eq!(b.inputs[0].records, 2);
     assert_eq!(b.alerts.height(), 2);
-    row(&b.alerts, "alert_id", "d2c6efc389df0927@2024-03-05T10:00:00Z");
-    row(&b.alerts, "alert_id", "d2c2efc389db2050@2024-03-05T11:00:00Z");
+    row(
+        &b.alerts,
+        "alert_id",
+        "d2c6efc389df0927@2024-03-05T10:00:00Z",
+    );
+    row(
+        &b.alerts,
+        "alert_id",
+        "d2c2efc389db2050@2024-03-05T11:00:00Z",
+    );
 }
 
 #[test]
@@ -50,21 +68,27 @@ fn single_record_get_responses() {
     assert_eq!(b.alerts.height(), 1);
     let a = &b.alerts;
     let i = row(a, "alert_id", "Q0SINGLE1");
-    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2024-03-05T10:30:00Z"));
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-03-05T10:30:00Z")
+    );
     assert_eq!(flag(a, "auto_resolved", i), Some(true));
 
     let b = ingest(&[variant("opsgenie-single-alert.json")], "");
     assert_eq!(b.inputs[0].format, "opsgenie");
     assert_eq!(b.alerts.height(), 1);
     let i = row(&b.alerts, "alert_id", "og-single-1");
-    assert_eq!(text(&b.alerts, "title", i).as_deref(), Some("Disk almost full"));
+    assert_eq!(
+        text(&b.alerts, "title", i).as_deref(),
+        Some("Disk almost full")
+    );
 }
 
 #[test]
 fn invalid_json_names_its_line_and_column() {
     // The trailing comma after `"createdAt": …,` on line 7; the `}` that
     // follows it stands at line 8, column 5.
-    let e = try_ingest(&[variant("opsgenie-trailing-comma.json")], "", None).unwrap_err();
+    let e = ingest_error(&[variant("opsgenie-trailing-comma.json")], "");
     let message = e.to_string();
     assert!(matches!(e, IngestError::Malformed { .. }), "{message}");
     assert!(
@@ -75,14 +99,17 @@ fn invalid_json_names_its_line_and_column() {
 
 #[test]
 fn a_file_read_as_nothing_is_an_error_with_its_reasons() {
-    let e = try_ingest(&[variant("opsgenie-all-rejected.json")], "", None).unwrap_err();
+    let e = ingest_error(&[variant("opsgenie-all-rejected.json")], "");
     let message = e.to_string();
     match e {
         IngestError::AllRejected { count, .. } => assert_eq!(count, 2),
         other => panic!("{other}"),
     }
     // Both records lack createdAt: one reason, counted twice, with the line.
-    assert!(message.contains("2× not an Opsgenie alert: missing field `createdAt`"), "{message}");
+    assert!(
+        message.contains("2× not an Opsgenie alert: missing field `createdAt`"),
+        "{message}"
+    );
     assert!(message.contains("(line 1)"), "{message}");
 }
 
@@ -101,7 +128,10 @@ fn windows_1252_csv_is_decoded_and_noted() {
         Some("Caf\u{e9} printer \u{2013} jammed")
     );
     let i = row(inc, "incident_id", "INC0002");
-    assert_eq!(text(inc, "title", i).as_deref(), Some("Refund \u{20ac} 5 missing"));
+    assert_eq!(
+        text(inc, "title", i).as_deref(),
+        Some("Refund \u{20ac} 5 missing")
+    );
     assert!(
         b.inputs[0].notes.iter().any(|n| n.contains("Windows-1252")),
         "{:?}",
@@ -127,18 +157,59 @@ fn pagerduty_rest_v1_archives() {
     // by her at 00:55:22; two escalations (number_of_escalations, as the
     // log has no escalate entry).
     let i = row(a, "alert_id", "PIJ90N7");
-    assert_eq!(text(a, "title", i).as_deref(), Some("srv01 HTTP is CRITICAL"));
+    assert_eq!(
+        text(a, "title", i).as_deref(),
+        Some("srv01 HTTP is CRITICAL")
+    );
     assert_eq!(text(a, "service", i).as_deref(), Some("Web"));
-    assert_eq!(time(a, "triggered_at", i).as_deref(), Some("2012-12-22T00:35:21Z"));
-    assert_eq!(time(a, "acknowledged_at", i).as_deref(), Some("2012-12-22T00:40:00Z"));
-    assert_eq!(text(a, "acknowledged_by", i).as_deref(), Some("Sophia Alvarez"));
-    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2012-12-22T00:55:22Z"));
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2012-12-22T00:35:21Z")
+    );
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2012-12-22T00:40:00Z")
+    );
+    assert_eq!(
+        text(a, "acknowledged_by", i).as_deref(),
+        Some("Sophia Alvarez")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2012-12-22T00:55:22Z")
+    );
     assert_eq!(flag(a, "auto_resolved", i), Some(false));
     assert_eq!(text(a, "resolved_by", i).as_deref(), Some("Sophia Alvarez"));
     assert_eq!(count(a, "escalations", i), Some(2));
     // PAAAAAA: titled by its description, resolved on channel `auto`.
     let i = row(a, "alert_id", "PAAAAAA");
     assert_eq!(text(a, "title", i).as_deref(), Some("Disk 91% on srv02"));
-    assert_eq!(time(a, "resolved_at", i).as_deref(), Some("2012-12-22T01:04:00Z"));
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2012-12-22T01:04:00Z")
+    );
     assert_eq!(flag(a, "auto_resolved", i), Some(true));
+}
+
+#[test]
+fn servicenow_export_of_exactly_the_cap_is_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("incident.csv");
+    let mut text = String::from("number,opened_at,short_description,priority,state\n");
+    for i in 0..10_000 {
+        text.push_str(&format!(
+            "INC{i:07},2024-03-05 10:00:00,Printer jammed,4 - Low,New\n"
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    let b = ingest(&[path], "[sources.servicenow]\ntimezone = \"UTC\"\n");
+    assert_eq!(b.incidents.height(), 10_000);
+    assert!(
+        b.inputs[0]
+            .notes
+            .iter()
+            .any(|n| n.starts_with("exactly 10000 rows")),
+        "{:?}",
+        b.inputs[0].notes
+    );
 }

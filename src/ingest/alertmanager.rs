@@ -1001,9 +1001,11 @@ fn read_chunks(
 
 /// Is this the text of one whole JSON object (a line of a JSON-lines file)?
 fn is_json_object_line(line: &[u8]) -> bool {
-    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line).trim_ascii();
-    line.first() == Some(&b'{')
-        && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok()
+    let line = line
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(line)
+        .trim_ascii();
+    line.first() == Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok()
 }
 
 /// The payloads as lines of JSON. A JSON-lines file (a webhook logger's) is
@@ -1017,7 +1019,13 @@ fn is_json_object_line(line: &[u8]) -> bool {
 #[allow(clippy::type_complexity)]
 fn open_payloads(
     ctx: &mut Ctx<'_>,
-) -> Result<(Box<dyn std::io::BufRead + Send>, Option<Vec<super::json::RecordAt>>), IngestError> {
+) -> Result<
+    (
+        Box<dyn std::io::BufRead + Send>,
+        Option<Vec<super::json::RecordAt>>,
+    ),
+    IngestError,
+> {
     // The first two lines that are not blank decide.
     let mut head = ctx.open()?;
     let mut lines = Vec::new();
@@ -1041,7 +1049,10 @@ fn open_payloads(
     let mut at = Vec::new();
     let result = super::json::read_records(reader, &[], &[], &mut |ev| match ev {
         super::json::JsonEvent::Record(pos, raw) => {
-            text.extend(raw.iter().map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b }));
+            text.extend(
+                raw.iter()
+                    .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b }),
+            );
             text.push(b'\n');
             at.push(pos);
         }

@@ -97,7 +97,11 @@ pub fn explain(raw: &[u8], at: RecordAt, reason: String) -> String {
         Err(e) => {
             let (l, c) = (e.line() as u64, e.column() as u64);
             let line = at.line + l.saturating_sub(1);
-            let col = if l <= 1 { at.col + c.saturating_sub(1) } else { c };
+            let col = if l <= 1 {
+                at.col + c.saturating_sub(1)
+            } else {
+                c
+            };
             let mut message = e.to_string();
             if let Some(i) = message.rfind(" at line ") {
                 message.truncate(i);
@@ -530,11 +534,11 @@ pub fn read_records<R: Read>(
                 },
                 b'}' | b']' => {
                     let open = if b == b'}' { b'{' } else { b'[' };
-                    let fits = match (b, st.want) {
-                        (b'}', Want::KeyOrEnd | Want::CommaOrEnd) => true,
-                        (b']', Want::ValueOrEnd | Want::CommaOrEnd) => true,
-                        _ => false,
-                    };
+                    let fits = matches!(
+                        (b, st.want),
+                        (b'}', Want::KeyOrEnd | Want::CommaOrEnd)
+                            | (b']', Want::ValueOrEnd | Want::CommaOrEnd)
+                    );
                     if st.stack.last() != Some(&open) {
                         Err(if st.stack.is_empty() {
                             "a closing bracket with nothing open"
@@ -689,13 +693,7 @@ fn trim_end(raw: &[u8]) -> &[u8] {
 }
 
 /// A `}` or `]` at `i` that matches the open container.
-fn close(
-    st: &mut Scan<'_>,
-    buf: &[u8],
-    i: usize,
-    b: u8,
-    on_event: &mut dyn FnMut(JsonEvent<'_>),
-) {
+fn close(st: &mut Scan<'_>, buf: &[u8], i: usize, b: u8, on_event: &mut dyn FnMut(JsonEvent<'_>)) {
     let depth = st.stack.len();
     if st.rec_len != 0 && depth == st.rec_len && b == b']' {
         // Closing the records array: the last element ends here.
@@ -763,12 +761,7 @@ pub fn read_more<R: Read>(
     }
 }
 
-fn emit_record(
-    st: &mut Scan<'_>,
-    buf: &[u8],
-    end: usize,
-    on_event: &mut dyn FnMut(JsonEvent<'_>),
-) {
+fn emit_record(st: &mut Scan<'_>, buf: &[u8], end: usize, on_event: &mut dyn FnMut(JsonEvent<'_>)) {
     if let Some(start) = st.rec_start.take() {
         st.count += 1;
         let raw = trim_end(&buf[start..end]);
@@ -842,7 +835,10 @@ mod tests {
         assert_eq!(r.unwrap(), 1);
         assert_eq!(
             out,
-            vec!["1@1:32:{\"tags\":[\"a\",\"b\"],\"x\":{\"data\":[1]}}", "end"]
+            vec![
+                "1@1:32:{\"tags\":[\"a\",\"b\"],\"x\":{\"data\":[1]}}",
+                "end"
+            ]
         );
     }
 
@@ -855,7 +851,11 @@ mod tests {
         assert_eq!(r.unwrap(), 1);
         assert_eq!(
             out,
-            vec!["1@1:10:{\"a\":1}", "meta time_zone=\"Europe/Berlin\"", "end"]
+            vec![
+                "1@1:10:{\"a\":1}",
+                "meta time_zone=\"Europe/Berlin\"",
+                "end"
+            ]
         );
     }
 
@@ -993,7 +993,10 @@ mod tests {
         assert_eq!(r.unwrap(), 10_000);
         assert_eq!(n, 10_000);
         // And a pretty document larger than a buffer, as one record.
-        let big = format!("{{\n\"alerts\": [\n{}\n]\n}}\n", vec![rec.as_str(); 10_000].join(",\n"));
+        let big = format!(
+            "{{\n\"alerts\": [\n{}\n]\n}}\n",
+            vec![rec.as_str(); 10_000].join(",\n")
+        );
         let mut got = Vec::new();
         let r = read_records(big.as_bytes(), &["data"], &[], &mut |e| {
             if let JsonEvent::Record(at, raw) = e {
@@ -1001,6 +1004,16 @@ mod tests {
             }
         });
         assert_eq!(r.unwrap(), 1);
-        assert_eq!(got, vec![(RecordAt { n: 1, line: 1, col: 1 }, big.trim_end().len())]);
+        assert_eq!(
+            got,
+            vec![(
+                RecordAt {
+                    n: 1,
+                    line: 1,
+                    col: 1
+                },
+                big.trim_end().len()
+            )]
+        );
     }
 }

@@ -389,7 +389,9 @@ pub struct ParsedCounts {
 /// One batch parsed on a worker thread: alert rows already columnar.
 struct ParsedChunk {
     rows: u64,
-    alerts: Option<DataFrame>,
+    /// The chunk's alert rows; an error if their columns could not be
+    /// built (the whole read then fails: rows are never dropped unsaid).
+    alerts: Option<Result<DataFrame, String>>,
     incidents: Vec<IncidentRecord>,
     /// (record number or index in the chunk, line, reason, raw)
     rejects: Vec<(u64, Option<u64>, String, String)>,
@@ -452,8 +454,8 @@ impl<'a> ChunkBuilder<'a> {
     fn finish(self) -> ParsedChunk {
         let mut chunk = self.chunk;
         if !self.columns.is_empty() {
-            // A frame that cannot be built is reported by the consumer.
-            chunk.alerts = self.columns.finish().ok();
+            // A frame that cannot be built fails the read in the consumer.
+            chunk.alerts = Some(self.columns.finish().map_err(|e| e.to_string()));
         }
         chunk
     }
@@ -686,7 +688,16 @@ impl Ctx<'_> {
     /// Take in a chunk parsed on a worker; `base` is added to the chunk's
     /// reject ids (0 when they are record numbers already).
     fn accept_chunk(&mut self, chunk: ParsedChunk, base: u64) -> ParsedCounts {
-        if let Some(frame) = chunk.alerts {
+        let frame = match chunk.alerts {
+            Some(Ok(frame)) => Some(frame),
+            Some(Err(e)) => {
+                self.failed
+                    .get_or_insert(format!("building a chunk's alert rows: {e}"));
+                None
+            }
+            None => None,
+        };
+        if let Some(frame) = frame {
             self.report.alerts += frame.height() as u64;
             if let Some(seen) = &mut self.ids {
                 if let Ok(ids) = frame.column(crate::schema::ALERT_ID).and_then(|c| c.str()) {
@@ -1082,7 +1093,7 @@ pub fn common_reasons(rejects: &[Reject], most: usize) -> String {
         }
     }
     // Most common first; ties in file order.
-    groups.sort_by(|a, b| b.1.cmp(&a.1));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1));
     let shown: Vec<String> = groups
         .iter()
         .take(most)

@@ -20,6 +20,9 @@ use super::time::{in_range, localise, parse_naive};
 use super::{Ctx, Head, IncidentRecord, IngestError};
 use crate::schema::normalise_severity;
 
+/// ServiceNow's default row cap for a list export.
+pub const EXPORT_CAP: u64 = 10_000;
+
 /// Date layouts seen in ServiceNow exports.
 pub const FORMATS: &[&str] = &[
     "%d/%m/%Y %H:%M",
@@ -148,6 +151,12 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         if let Some((_, _, r)) = latest.remove(&id) {
             ctx.push_incident(r);
         }
+    }
+    if rows == EXPORT_CAP {
+        ctx.report.notes.push(format!(
+            "exactly {EXPORT_CAP} rows: ServiceNow caps a list export there by default \
+             (glide.ui.export.limit), so the history may be cut; export shorter date ranges"
+        ));
     }
     if rows > incidents as u64 {
         ctx.report.notes.push(format!(

@@ -57,7 +57,10 @@ fn parse_any_instant(raw: &str) -> TimeResult {
     // A naive time with a trailing zone name that means UTC
     // (`2014-02-13 07:01:13 UTC`, PagerDuty's older reports).
     for suffix in [" UTC", " GMT", " Z", "UTC", "GMT"] {
-        if let Some(naive) = t.strip_suffix(suffix).and_then(|n| parse_naive(n, NAIVE_ISO)) {
+        if let Some(naive) = t
+            .strip_suffix(suffix)
+            .and_then(|n| parse_naive(n, NAIVE_ISO))
+        {
             return Ok(naive.and_utc().timestamp_micros());
         }
     }
@@ -85,23 +88,24 @@ pub fn parse_epoch(t: &str) -> Option<i64> {
         return None;
     }
     let v: f64 = t.parse().ok()?;
-    let scale = match v.abs() {
-        a if a < 1e11 => 1e6,
-        a if a < 1e14 => 1e3,
-        a if a < 1e17 => 1.0,
-        _ => 1e-3,
+    // Digits below the second: 0 (seconds), 3, 6 or 9.
+    let below = match v.abs() {
+        a if a < 1e11 => 0,
+        a if a < 1e14 => 3,
+        a if a < 1e17 => 6,
+        _ => 9,
     };
     if frac.is_empty() {
         // Exact for integers: no float rounding of long ids of time.
         let n: i64 = t.parse().ok()?;
-        return match scale {
-            s if s == 1e6 => n.checked_mul(1_000_000),
-            s if s == 1e3 => n.checked_mul(1_000),
-            s if s == 1.0 => Some(n),
+        return match below {
+            0 => n.checked_mul(1_000_000),
+            3 => n.checked_mul(1_000),
+            6 => Some(n),
             _ => Some(n / 1_000),
         };
     }
-    let micros = (v * scale).round();
+    let micros = (v * 10f64.powi(6 - below)).round();
     (micros.is_finite() && micros.abs() < 9.0e18).then_some(micros as i64)
 }
 
@@ -128,7 +132,17 @@ pub fn parse_duration_text(raw: &str) -> Option<i64> {
     }
     let mut words: Vec<&str> = t.split_whitespace().collect();
     while let Some(w) = words.first() {
-        if ["about", "over", "almost", "less", "than", "nearly", "approximately"].contains(w) {
+        if [
+            "about",
+            "over",
+            "almost",
+            "less",
+            "than",
+            "nearly",
+            "approximately",
+        ]
+        .contains(w)
+        {
             words.remove(0);
         } else {
             break;
@@ -479,13 +493,22 @@ mod tests {
     #[test]
     fn zone_names_epochs_and_worded_durations() {
         // 2014-02-13 07:01:13 UTC = 1392274873 s.
-        assert_eq!(parse_instant("2014-02-13 07:01:13 UTC"), Ok(1_392_274_873_000_000));
-        assert_eq!(parse_instant("2014-02-13T07:01:13 GMT"), Ok(1_392_274_873_000_000));
+        assert_eq!(
+            parse_instant("2014-02-13 07:01:13 UTC"),
+            Ok(1_392_274_873_000_000)
+        );
+        assert_eq!(
+            parse_instant("2014-02-13T07:01:13 GMT"),
+            Ok(1_392_274_873_000_000)
+        );
         assert_eq!(parse_instant("1392274873"), Ok(1_392_274_873_000_000));
         assert_eq!(parse_instant("1392274873123"), Ok(1_392_274_873_123_000));
         assert_eq!(parse_instant("1392274873.5"), Ok(1_392_274_873_500_000));
         assert_eq!(parse_instant("1392274873123456"), Ok(1_392_274_873_123_456));
-        assert_eq!(parse_instant("1392274873123456789"), Ok(1_392_274_873_123_456));
+        assert_eq!(
+            parse_instant("1392274873123456789"),
+            Ok(1_392_274_873_123_456)
+        );
         // Nanoseconds and an offset (Alertmanager's startsAt).
         assert_eq!(
             parse_instant("2024-01-24T10:56:05.123456789+01:00"),
