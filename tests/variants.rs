@@ -14,14 +14,15 @@ fn variant(name: &str) -> std::path::PathBuf {
 fn alertmanager_pretty_documents_fold_across_offsets_and_versions() {
     let b = ingest(&[variant("alertmanager-pretty.json")], "");
     assert_eq!(b.inputs[0].format, "alertmanager");
-    // Two pretty-printed payloads (spaces, then tabs), one after another.
-    assert_eq!(b.inputs[0].records, 2);
+    // Three pretty-printed payloads (spaces, tabs, spaces), one after
+    // another.
+    assert_eq!(b.inputs[0].records, 3);
     assert_eq!(b.rejects.len(), 0, "{:?}", b.rejects);
     // `10:00:00.123456789+01:00` is `09:00:00.123456Z`: the same start, and
     // without a fingerprint both payloads get Alertmanager's own of the same
     // labels (in another order), so the resolved one closes the firing one.
     // FNV-1a of the sorted labels, worked out in Python: f993a7c3be12c2fd.
-    assert_eq!(b.alerts.height(), 1);
+    assert_eq!(b.alerts.height(), 2);
     let a = &b.alerts;
     let i = row(
         a,
@@ -33,12 +34,19 @@ fn alertmanager_pretty_documents_fold_across_offsets_and_versions() {
         Some("2024-03-05T09:20:00Z")
     );
     assert_eq!(text(a, "title", i).as_deref(), Some("Disk full on db-1"));
-    // Webhook version 0, as a number, is read and noted.
+    // The third payload, from a release that sent no status per alert, is
+    // resolved as a whole: so is its one alert, at its endsAt.
+    let i = row(a, "alert_id", "fdbd9e253302af30@2024-03-05T11:00:00Z");
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-03-05T11:05:00Z")
+    );
+    // Webhook versions 0 and 3, as numbers, are read and noted.
     assert!(
         b.inputs[0]
             .notes
             .iter()
-            .any(|n| n.contains("versions seen: 0, 4")),
+            .any(|n| n.contains("versions seen: 0, 3, 4")),
         "{:?}",
         b.inputs[0].notes
     );

@@ -182,6 +182,8 @@ struct Payload<'a> {
     received_at: Option<String>,
     #[serde(default, deserialize_with = "super::json::opt_text")]
     version: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -221,7 +223,9 @@ pub fn sniff(head: &Head) -> u8 {
     }
 }
 
-/// Labels hashed like a fingerprint, for payloads from releases that sent none.
+/// Alertmanager's own fingerprint of a label set (`labelSetToFingerprint`
+/// in Prometheus' `common/model/signature.go`: FNV-1a 64 over each `name 0xff value 0xff`,
+/// sorted by name, as 16 hex digits), for payloads that carry none.
 fn label_hash(labels: &Pairs<'_>) -> String {
     // FNV-1a 64 over `k\xff v\xff`, sorted by key.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -256,6 +260,10 @@ fn fingerprint_key(fp: &str) -> u64 {
 struct Names<'a> {
     service: &'a str,
     team: &'a str,
+    /// The payload's own `status` is `resolved` (read before its alerts):
+    /// its alerts that carry no `status` of their own are resolved too, as
+    /// in releases that sent none per alert.
+    resolved_group: bool,
 }
 
 /// One alert of a payload, fully read on a worker thread: the row of an
@@ -400,7 +408,8 @@ fn build_alert<'a>(
     names: Names<'_>,
 ) -> Result<Seen<AmAlert<'a>>, String> {
     let starts = parse_instant(&alert.starts_at.0).map_err(|e| format!("startsAt: {e}"))?;
-    let resolved = if alert.status.as_ref().map(|s| s.0.as_ref()) == Some("resolved") {
+    let status = alert.status.as_ref().map(|s| s.0.as_ref());
+    let resolved = if status == Some("resolved") || (status.is_none() && names.resolved_group) {
         match alert.ends_at.as_ref().map(|s| parse_instant(&s.0)) {
             Some(Ok(t)) if t > starts => Some(t),
             Some(Ok(_)) | None => {
@@ -502,7 +511,7 @@ struct Scanned<'a> {
 fn scan_payload<'a>(
     s: &mut Scanner<'a>,
     base: usize,
-    names: Names<'_>,
+    mut names: Names<'_>,
     mut wrapped: Option<&mut Option<Scanned<'a>>>,
 ) -> Res<Scanned<'a>> {
     let (mut receiver, mut received_at, mut truncated, mut version) = (None, None, None, None);
@@ -513,6 +522,15 @@ fn scan_payload<'a>(
     let mut checked = Checked::default();
     s.object(|s, key| match key {
         "receiver" => once(&mut receiver, s.opt_string()?),
+        "status" => {
+            names.resolved_group = s.opt_string()?.as_deref() == Some("resolved");
+            // After the alerts it came too late for them: serde_json reads
+            // such a payload (its alerts all see the payload's status).
+            if names.resolved_group && alerts.is_some() {
+                return Err(Bad);
+            }
+            Ok(())
+        }
         "receivedAt" | "received_at" | "timestamp" => once(&mut received_at, s.opt_string()?),
         "truncatedAlerts" => once(&mut truncated, s.opt_u64()?),
         "version" => {
@@ -600,6 +618,10 @@ fn serde_line<'a>(
                 })
             }
         },
+    };
+    let names = Names {
+        resolved_group: payload.status.as_deref() == Some("resolved"),
+        ..names
     };
     Ok(Line {
         receiver: payload.receiver.map(Cow::Owned),
@@ -1086,6 +1108,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let names = Names {
         service: &service_label,
         team: &team_label,
+        resolved_group: false,
     };
     let (config, source) = (ctx.config, ctx.format.source());
     let (mut reader, layout) = open_payloads(ctx)?;
@@ -1220,6 +1243,12 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                             // Read it fully now. Checked valid UTF-8 and
                             // parsed on the worker.
                             let raw = std::str::from_utf8(&chunk[span.0..span.1]).unwrap_or("");
+                            // Light alerts are resolved ones: by their own
+                            // status, or by their payload's.
+                            let names = Names {
+                                resolved_group: true,
+                                ..names
+                            };
                             match parse_alert(raw, 0, true, names) {
                                 Ok(Seen::Full {
                                     key,
@@ -1307,7 +1336,33 @@ mod tests {
     const NAMES: Names<'static> = Names {
         service: "service",
         team: "team",
+        resolved_group: false,
     };
+
+    #[test]
+    fn label_hash_is_alertmanagers_own_fingerprint() {
+        // Every alert a real Alertmanager 0.25 sent in the shared capture
+        // carries its fingerprint: the hash of its labels must equal it,
+        // so a payload without fingerprints gets the same ids.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/alertmanager/webhook-capture-70s.jsonl");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            eprintln!("skipping: {} is absent", path.display());
+            return;
+        };
+        let mut n = 0;
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("a payload");
+            for a in v["alerts"].as_array().expect("alerts") {
+                let labels = serde_json::to_string(&a["labels"]).expect("labels");
+                let pairs: Pairs = serde_json::from_str(&labels).expect("label pairs");
+                assert_eq!(Some(label_hash(&pairs).as_str()), a["fingerprint"].as_str());
+                n += 1;
+            }
+        }
+        // 12 alerts in 12 payloads (counted with python3 over the file).
+        assert_eq!(n, 12);
+    }
 
     #[test]
     fn labels_text_is_reused_only_when_already_canonical() {
