@@ -225,6 +225,41 @@ impl Head {
     }
 }
 
+/// The last [`RecentIds::WINDOW`] alert ids of an input, as 64-bit hashes:
+/// a record that repeats one of them is counted. Overlapping pages (offset
+/// paging while alerts change) repeat records of the page before, so a
+/// window finds them while staying small enough for the cache; a repeat
+/// further apart is left to the store's merge, which keeps one copy of
+/// every id whatever the distance (and counts it in its duplicates).
+#[derive(Default)]
+pub struct RecentIds {
+    set: polars::prelude::PlHashSet<u64>,
+    order: std::collections::VecDeque<u64>,
+    hasher: polars::prelude::PlRandomState,
+}
+
+impl RecentIds {
+    /// Ids remembered.
+    pub const WINDOW: usize = 65_536;
+
+    /// Whether `id` is among the recent ids; remember it either way.
+    pub fn repeats(&mut self, id: &str) -> bool {
+        use std::hash::BuildHasher;
+        let h = self.hasher.hash_one(id);
+        if self.set.contains(&h) {
+            return true;
+        }
+        if self.order.len() == Self::WINDOW {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        self.order.push_back(h);
+        self.set.insert(h);
+        false
+    }
+}
+
 /// One input file, with its format if forced.
 #[derive(Debug, Clone)]
 pub struct Input {
@@ -514,9 +549,9 @@ pub struct Ctx<'a> {
     failed: Option<String>,
     /// Set when a text reader of this input decoded Windows-1252.
     cp1252: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    /// With `Some`, the alert ids of this input seen so far, to count the
+    /// With `Some`, the recent alert ids of this input, to count the
     /// records that repeat one ([`Ctx::track_repeats`]).
-    ids: Option<std::collections::HashSet<String>>,
+    ids: Option<RecentIds>,
     /// Alert records that repeated an id already read from this input.
     repeats: u64,
 }
@@ -542,9 +577,9 @@ impl Ctx<'_> {
         )))
     }
 
-    /// Count the alert records (of parallel reads) that repeat an id
-    /// already read from this input: the store keeps one copy of each
-    /// (the latest update), and [`Ctx::repeats`] says how many were folded.
+    /// Count the alert records (of parallel reads) that repeat an id read
+    /// shortly before in this input ([`RecentIds`]): the store keeps one
+    /// copy of each (the latest update), and [`Ctx::repeats`] says how many.
     /// For exports whose pages can overlap (Opsgenie's offset paging).
     pub fn track_repeats(&mut self) {
         self.ids = Some(Default::default());
@@ -699,14 +734,10 @@ impl Ctx<'_> {
         };
         if let Some(frame) = frame {
             self.report.alerts += frame.height() as u64;
-            if let Some(seen) = &mut self.ids {
+            if let Some(recent) = &mut self.ids {
                 if let Ok(ids) = frame.column(crate::schema::ALERT_ID).and_then(|c| c.str()) {
                     for id in ids.iter().flatten() {
-                        if !seen.contains(id) {
-                            seen.insert(id.to_string());
-                        } else {
-                            self.repeats += 1;
-                        }
+                        self.repeats += u64::from(recent.repeats(id));
                     }
                 }
             }
@@ -1417,5 +1448,54 @@ pub mod csvutil {
         idx.and_then(|i| record.get(i))
             .map(str::trim)
             .filter(|s| !s.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_ids_find_repeats_within_the_window() {
+        let mut recent = RecentIds::default();
+        assert!(!recent.repeats("a"));
+        assert!(recent.repeats("a"));
+        assert!(!recent.repeats("b"));
+        // WINDOW other ids later, "a" has left the window ("b" with it).
+        for i in 0..RecentIds::WINDOW {
+            assert!(!recent.repeats(&format!("x{i}")));
+        }
+        assert!(!recent.repeats("a"));
+        assert!(recent.repeats(&format!("x{}", RecentIds::WINDOW - 1)));
+    }
+
+    fn reject(reason: &str, line: u64) -> Reject {
+        Reject {
+            input: "f".into(),
+            record: line,
+            line: Some(line),
+            reason: reason.into(),
+            raw: String::new(),
+        }
+    }
+
+    #[test]
+    fn common_reasons_group_alike_reasons_most_first() {
+        let rejects = [
+            reject("createdAt: invalid timestamp \"x\"", 3),
+            reject("missing field `id`", 4),
+            reject("createdAt: invalid timestamp \"y\"", 7),
+            reject("row has 3 fields, the header has 5", 9),
+            reject("row has 4 fields, the header has 5", 12),
+            reject("createdAt: invalid timestamp \"z\"", 15),
+        ];
+        // Three timestamps (alike but for the quoted value), two row widths
+        // (alike but for the numbers), one missing id: the two most common
+        // shown, each with the line of its first.
+        assert_eq!(
+            common_reasons(&rejects, 2),
+            "the most common reasons: 3× createdAt: invalid timestamp \"x\" (line 3); \
+             2× row has 3 fields, the header has 5 (line 9)"
+        );
     }
 }
