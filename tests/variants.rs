@@ -221,3 +221,20 @@ fn servicenow_export_of_exactly_the_cap_is_noted() {
         b.inputs[0].notes
     );
 }
+
+#[test]
+fn utf16_as_powershell_writes_it() {
+    let b = ingest(&[variant("opsgenie-utf16le-powershell.json")], "");
+    assert_eq!(b.inputs[0].format, "opsgenie");
+    assert_eq!(b.alerts.height(), 1);
+    let i = row(&b.alerts, "alert_id", "og-utf16-1");
+    assert_eq!(
+        text(&b.alerts, "title", i).as_deref(),
+        Some("Disque presque plein \u{e0} 95 %")
+    );
+    assert!(
+        b.inputs[0].notes.iter().any(|n| n.starts_with("UTF-16")),
+        "{:?}",
+        b.inputs[0].notes
+    );
+}

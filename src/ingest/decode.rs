@@ -1,5 +1,6 @@
-//! Text encodings of CSV exports: UTF-8 (with or without a byte order mark)
-//! as it is, else Windows-1252.
+//! Text encodings of exports: UTF-8 (with or without a byte order mark) as
+//! it is; UTF-16 with its mark (what Windows PowerShell writes) decoded,
+//! for every format; CSV that is not UTF-8 read as Windows-1252.
 //!
 //! Spreadsheet programs and older help desks save CSV in Windows-1252 (a
 //! superset of Latin-1 for the printable range). [`Decoding`] passes UTF-8
@@ -157,6 +158,120 @@ impl<R: Read> BufRead for Decoding<R> {
     }
 }
 
+/// A reader of UTF-8 over a reader of UTF-16 (little- or big-endian, as the
+/// byte order mark `FF FE` / `FE FF` that must start it says): what
+/// Windows PowerShell 5 writes with `>` or `Out-File`. The mark itself is
+/// dropped; a lone surrogate becomes U+FFFD.
+pub struct Utf16<R> {
+    inner: R,
+    big_endian: bool,
+    /// Raw bytes not yet decoded (an odd byte, a high surrogate's pair).
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    pos: usize,
+    eof: bool,
+}
+
+impl<R: Read> Utf16<R> {
+    /// Decode `inner`, whose first two bytes (the mark) were already read.
+    pub fn new(inner: R, big_endian: bool) -> Self {
+        Utf16 {
+            inner,
+            big_endian,
+            raw: Vec::new(),
+            out: Vec::new(),
+            pos: 0,
+            eof: false,
+        }
+    }
+
+    fn fill(&mut self) -> std::io::Result<()> {
+        self.out.clear();
+        self.pos = 0;
+        while self.out.is_empty() && !self.eof {
+            let old = self.raw.len();
+            self.raw.resize(old + BLOCK, 0);
+            let n = loop {
+                match self.inner.read(&mut self.raw[old..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        self.raw.truncate(old);
+                        return Err(e);
+                    }
+                }
+            };
+            self.raw.truncate(old + n);
+            self.eof = n == 0;
+            let units: Vec<u16> = self
+                .raw
+                .chunks_exact(2)
+                .map(|p| {
+                    if self.big_endian {
+                        u16::from_be_bytes([p[0], p[1]])
+                    } else {
+                        u16::from_le_bytes([p[0], p[1]])
+                    }
+                })
+                .collect();
+            // Keep a trailing high surrogate (and an odd byte) for the next
+            // block, unless the input has ended.
+            let mut take = units.len();
+            if !self.eof && units.last().is_some_and(|u| (0xD800..0xDC00).contains(u)) {
+                take -= 1;
+            }
+            let mut tmp = [0u8; 4];
+            for c in char::decode_utf16(units[..take].iter().copied()) {
+                let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+                self.out
+                    .extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+            }
+            self.raw.drain(..take * 2);
+            if self.eof && !self.raw.is_empty() {
+                // An odd last byte.
+                self.out.extend_from_slice(
+                    char::REPLACEMENT_CHARACTER.encode_utf8(&mut tmp).as_bytes(),
+                );
+                self.raw.clear();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Utf16<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for Utf16<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.pos >= self.out.len() {
+            self.fill()?;
+        }
+        Ok(&self.out[self.pos..])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.out.len());
+    }
+}
+
+/// The UTF-16 byte order a file's first bytes announce: `Some(true)` big-
+/// endian, `Some(false)` little-endian, `None` no UTF-16 mark.
+pub fn utf16_mark(head: &[u8]) -> Option<bool> {
+    match head {
+        [0xFF, 0xFE, ..] => Some(false),
+        [0xFE, 0xFF, ..] => Some(true),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +307,29 @@ mod tests {
         d.read_to_end(&mut out).expect("reads");
         assert_eq!(out, bytes);
         assert!(!d.switched().load(Ordering::Relaxed));
+    }
+
+    #[test]
+    fn utf16_with_a_mark_becomes_utf8() {
+        let text = "{\"title\": \"Caf\u{e9} \u{1F525}\"}\r\n";
+        for big in [false, true] {
+            let mut bytes = Vec::new();
+            for u in text.encode_utf16() {
+                bytes.extend_from_slice(&if big {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                });
+            }
+            let mut out = String::new();
+            Utf16::new(bytes.as_slice(), big)
+                .read_to_string(&mut out)
+                .expect("decodes");
+            assert_eq!(out, text);
+        }
+        assert_eq!(utf16_mark(&[0xFF, 0xFE, b'{']), Some(false));
+        assert_eq!(utf16_mark(&[0xFE, 0xFF]), Some(true));
+        assert_eq!(utf16_mark(b"{}"), None);
     }
 
     #[test]

@@ -22,7 +22,7 @@ struct Group {
     integration_id: Option<String>,
     #[serde(default)]
     route_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::opt_num")]
     alerts_count: Option<u32>,
     #[serde(default)]
     state: Option<String>,

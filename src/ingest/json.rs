@@ -129,6 +129,103 @@ pub fn opt_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>
     })
 }
 
+/// A number a field may hold, read from a JSON number or from text.
+pub trait Number: Sized + std::str::FromStr {
+    /// From a JSON unsigned integer, if it fits.
+    fn from_u64(v: u64) -> Option<Self>;
+    /// From a JSON negative integer, if it fits.
+    fn from_i64(v: i64) -> Option<Self>;
+    /// From a JSON float, if it fits.
+    fn from_f64(v: f64) -> Option<Self>;
+}
+
+impl Number for u32 {
+    fn from_u64(v: u64) -> Option<Self> {
+        u32::try_from(v).ok()
+    }
+    fn from_i64(v: i64) -> Option<Self> {
+        u32::try_from(v).ok()
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        (v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v)).then_some(v as u32)
+    }
+}
+
+impl Number for u64 {
+    fn from_u64(v: u64) -> Option<Self> {
+        Some(v)
+    }
+    fn from_i64(v: i64) -> Option<Self> {
+        u64::try_from(v).ok()
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        (v.fract() == 0.0 && (0.0..9.0e15).contains(&v)).then_some(v as u64)
+    }
+}
+
+impl Number for f64 {
+    fn from_u64(v: u64) -> Option<Self> {
+        Some(v as f64)
+    }
+    fn from_i64(v: i64) -> Option<Self> {
+        Some(v as f64)
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        Some(v)
+    }
+}
+
+/// A number field that some exports write as text (`"1234"`, Splunk
+/// On-Call's `incidentNumber`, every number of Zabbix): a JSON number, a
+/// string holding one (trimmed; empty is none), or null.
+pub fn opt_num<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Number,
+{
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Number> serde::de::Visitor<'de> for V<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a number, or text holding one")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            T::from_u64(v)
+                .map(Some)
+                .ok_or_else(|| E::custom(format!("{v} is out of range")))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            T::from_i64(v)
+                .map(Some)
+                .ok_or_else(|| E::custom(format!("{v} is out of range")))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            T::from_f64(v)
+                .map(Some)
+                .ok_or_else(|| E::custom(format!("{v} is out of range")))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let t = v.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            t.parse::<T>()
+                .map(Some)
+                .map_err(|_| E::custom(format!("{v:?} is not a number")))
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    d.deserialize_option(V(std::marker::PhantomData))
+}
+
 const CHUNK: usize = 4 << 20;
 
 /// Records' bytes gathered for another thread: one buffer, many spans.
@@ -975,6 +1072,30 @@ mod tests {
         assert!(why.starts_with(&want), "{why} / {want}");
         assert!(!why.contains(" at line 3"), "{why}");
         assert_eq!(explain(b"{\"a\": 1}", at, "x".into()), "x");
+    }
+
+    #[test]
+    fn numbers_as_text_and_ids_as_numbers() {
+        #[derive(serde::Deserialize)]
+        struct R {
+            #[serde(default, deserialize_with = "opt_num")]
+            n: Option<u32>,
+            #[serde(default, deserialize_with = "opt_num")]
+            ms: Option<f64>,
+            #[serde(default, deserialize_with = "opt_text")]
+            id: Option<String>,
+        }
+        let r: R = serde_json::from_str(r#"{"n": "12", "ms": "15702", "id": 9007199254740993}"#)
+            .expect("reads");
+        assert_eq!((r.n, r.ms), (Some(12), Some(15702.0)));
+        // 2^53 + 1: a float would make it ...992.
+        assert_eq!(r.id.as_deref(), Some("9007199254740993"));
+        let r: R = serde_json::from_str(r#"{"n": 7, "ms": null, "id": "a"}"#).expect("reads");
+        assert_eq!((r.n, r.ms, r.id.as_deref()), (Some(7), None, Some("a")));
+        let r: R = serde_json::from_str(r#"{"n": " "}"#).expect("reads");
+        assert_eq!(r.n, None);
+        assert!(serde_json::from_str::<R>(r#"{"n": "x"}"#).is_err());
+        assert!(serde_json::from_str::<R>(r#"{"n": -1}"#).is_err());
     }
 
     #[test]

@@ -174,9 +174,17 @@ impl Head {
             .take(64 * 1024)
             .read_to_end(&mut buf)
             .map_err(io)?;
-        let text = String::from_utf8_lossy(&buf)
-            .trim_start_matches('\u{feff}')
-            .to_string();
+        let text = match decode::utf16_mark(&buf) {
+            Some(big_endian) => {
+                let mut text = String::new();
+                // A partial last unit at the 64 KiB cut is dropped.
+                let _ = decode::Utf16::new(&buf[2..buf.len() & !1], big_endian)
+                    .read_to_string(&mut text);
+                text
+            }
+            None => String::from_utf8_lossy(&buf).into_owned(),
+        };
+        let text = text.trim_start_matches('\u{feff}').to_string();
         let first_line = text.lines().next().unwrap_or("").to_string();
         let csv_header = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -549,6 +557,8 @@ pub struct Ctx<'a> {
     failed: Option<String>,
     /// Set when a text reader of this input decoded Windows-1252.
     cp1252: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Set when the input was UTF-16.
+    utf16: std::sync::atomic::AtomicBool,
     /// With `Some`, the recent alert ids of this input, to count the
     /// records that repeat one ([`Ctx::track_repeats`]).
     ids: Option<RecentIds>,
@@ -557,22 +567,29 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Open the input for reading, wired to the progress bar.
+    /// Open the input for reading, wired to the progress bar. A file that
+    /// starts with a UTF-16 byte order mark is read as UTF-8 (noted).
     pub fn open(&self) -> Result<Box<dyn BufRead + Send>, IngestError> {
-        let f = File::open(self.path).map_err(|source| self.io(source))?;
-        Ok(Box::new(BufReader::with_capacity(
-            256 * 1024,
-            self.progress.wrap_read(f),
-        )))
+        let mut f = File::open(self.path).map_err(|source| self.io(source))?;
+        let mut mark = [0u8; 2];
+        let n = read_up_to(&mut f, &mut mark).map_err(|source| self.io(source))?;
+        if let Some(big_endian) = decode::utf16_mark(&mark[..n]) {
+            self.utf16.store(true, std::sync::atomic::Ordering::Relaxed);
+            return Ok(Box::new(decode::Utf16::new(
+                self.progress.wrap_read(f),
+                big_endian,
+            )));
+        }
+        let f = std::io::Cursor::new(mark[..n].to_vec()).chain(self.progress.wrap_read(f));
+        Ok(Box::new(BufReader::with_capacity(256 * 1024, f)))
     }
 
     /// Open the input as text (CSV): UTF-8 as it is, a byte order mark
     /// dropped, else decoded from Windows-1252 (noted in the input's
     /// report when the reading is done).
     pub fn open_text(&self) -> Result<Box<dyn BufRead + Send>, IngestError> {
-        let f = File::open(self.path).map_err(|source| self.io(source))?;
         Ok(Box::new(decode::Decoding::with_flag(
-            self.progress.wrap_read(f),
+            self.open()?,
             std::sync::Arc::clone(&self.cp1252),
         )))
     }
@@ -836,6 +853,20 @@ pub fn json_records_parallel(
     Ok(counts)
 }
 
+/// Read into `buf` until it is full or the input ends; how many bytes.
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 /// The result of ingesting a set of inputs.
 pub struct Batch {
     /// Canonical alerts (not yet de-duplicated).
@@ -974,11 +1005,17 @@ pub fn ingest_with(
             on_alerts: &mut *on_alerts,
             failed: None,
             cp1252: Default::default(),
+            utf16: Default::default(),
             ids: None,
             repeats: 0,
         };
         let started = std::time::Instant::now();
         format.read(&mut ctx)?;
+        if ctx.utf16.load(std::sync::atomic::Ordering::Relaxed) {
+            ctx.report
+                .notes
+                .push("UTF-16 (as Windows PowerShell writes): read as UTF-8".to_string());
+        }
         if ctx.cp1252.load(std::sync::atomic::Ordering::Relaxed) {
             ctx.report.notes.push(
                 "not valid UTF-8: read as Windows-1252 (the encoding spreadsheets and older help desks save CSV in)"

@@ -21,9 +21,13 @@ use crate::schema::normalise_severity;
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Report {
-    #[serde(rename = "ackTime")]
+    #[serde(rename = "ackTime", default, deserialize_with = "super::json::opt_num")]
     ack_time: Option<f64>,
-    #[serde(rename = "closeTime")]
+    #[serde(
+        rename = "closeTime",
+        default,
+        deserialize_with = "super::json::opt_num"
+    )]
     close_time: Option<f64>,
     #[serde(rename = "acknowledgedBy")]
     acknowledged_by: Option<String>,
@@ -62,7 +66,7 @@ struct Alert {
     created_at: String,
     #[serde(default, rename = "updatedAt")]
     updated_at: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::opt_num")]
     count: Option<u32>,
     #[serde(default)]
     tags: Vec<String>,

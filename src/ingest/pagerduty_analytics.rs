@@ -22,7 +22,7 @@ use crate::schema::normalise_severity;
 #[derive(Deserialize)]
 struct Raw {
     id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::opt_num")]
     incident_number: Option<u64>,
     #[serde(default)]
     description: Option<String>,
@@ -49,13 +49,13 @@ struct Raw {
     updated_at: Option<String>,
     #[serde(default)]
     resolved_at: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::opt_num")]
     seconds_to_first_ack: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::opt_num")]
     seconds_to_resolve: Option<f64>,
     #[serde(default)]
     auto_resolved: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::opt_num")]
     escalation_count: Option<u32>,
     #[serde(default)]
     acknowledged_user_names: Option<Vec<String>>,

@@ -59,6 +59,7 @@ struct Assignment {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct AlertCounts {
+    #[serde(default, deserialize_with = "super::json::opt_num")]
     all: Option<u32>,
 }
 
@@ -66,7 +67,7 @@ struct AlertCounts {
 struct Incident {
     #[serde(deserialize_with = "text")]
     id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::opt_num")]
     incident_number: Option<u64>,
     #[serde(default)]
     title: Option<String>,
@@ -114,7 +115,7 @@ struct Incident {
     #[serde(default)]
     assigned_to_user: Option<Ref>,
     /// REST v1: escalations.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::opt_num")]
     number_of_escalations: Option<u32>,
 }
 

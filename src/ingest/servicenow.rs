@@ -16,22 +16,12 @@
 use std::collections::HashMap;
 
 use super::csvutil::{self, cell, RowError};
-use super::time::{in_range, localise, parse_naive};
+use super::time::{in_range, localise, parse_naive, NAIVE_DAY_FIRST, NAIVE_ISO};
 use super::{Ctx, Head, IncidentRecord, IngestError};
 use crate::schema::normalise_severity;
 
 /// ServiceNow's default row cap for a list export.
 pub const EXPORT_CAP: u64 = 10_000;
-
-/// Date layouts seen in ServiceNow exports.
-pub const FORMATS: &[&str] = &[
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y %H:%M:%S",
-    "%d-%m-%Y %H:%M",
-    "%d-%m-%Y %H:%M:%S",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-];
 
 /// This format, for [`super::Format::ALL`].
 pub const VENDOR: super::Vendor = super::Vendor {
@@ -91,7 +81,8 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let mut order: Vec<String> = Vec::new();
     let mut row = 0u64;
     let when = |ctx: &Ctx<'_>, raw: &str, what: &str| -> Result<i64, RowError> {
-        let naive = parse_naive(raw, FORMATS)
+        let naive = parse_naive(raw, NAIVE_DAY_FIRST)
+            .or_else(|| parse_naive(raw, NAIVE_ISO))
             .ok_or_else(|| RowError::Reject(format!("{what}: invalid date {raw:?}")))?;
         match tz {
             Some(tz) => in_range(raw, localise(naive, tz))

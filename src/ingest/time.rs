@@ -272,6 +272,17 @@ pub const NAIVE_ISO: &[&str] = &[
     "%Y-%m-%dT%H:%M:%S%.f",
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+];
+
+/// Day-first local date-times, unpadded or padded: `d/m/yyyy HH:MM` (the
+/// UCI ServiceNow log, many European help desks) and `dd-mm-yyyy HH:MM`
+/// (the same re-saved by a spreadsheet), with or without seconds.
+pub const NAIVE_DAY_FIRST: &[&str] = &[
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
 ];
 
 /// True if `raw` reads as a local date-time in one of `formats`.
