@@ -44,45 +44,37 @@ pub fn push_cp1252(bytes: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// A reader of UTF-8 text over a reader of UTF-8 or Windows-1252 bytes.
-pub struct Decoding<R> {
+/// How a [`Blocks`] reader turns raw bytes into UTF-8.
+pub trait Decode {
+    /// Move what can be decoded from the front of `raw` to `out`, leaving
+    /// an incomplete sequence at its end for the next block (unless `eof`).
+    fn decode(&mut self, raw: &mut Vec<u8>, eof: bool, out: &mut Vec<u8>);
+}
+
+/// A reader of UTF-8 over another reader, decoding a block at a time.
+pub struct Blocks<R, D> {
     inner: R,
-    /// Raw bytes read and not yet handed on (an incomplete UTF-8 sequence
-    /// waits here for the rest of its bytes).
+    decoder: D,
+    /// Raw bytes read and not yet decoded.
     raw: Vec<u8>,
     /// Decoded bytes ready to hand on, from `pos`.
     out: Vec<u8>,
     pos: usize,
-    /// A byte above 0x7F was handed on as UTF-8.
-    seen_utf8: bool,
-    switched: Arc<AtomicBool>,
     eof: bool,
 }
 
 const BLOCK: usize = 256 * 1024;
 
-impl<R: Read> Decoding<R> {
-    /// Decode `inner`.
-    pub fn new(inner: R) -> Self {
-        Self::with_flag(inner, Arc::new(AtomicBool::new(false)))
-    }
-
-    /// Decode `inner`, setting `switched` if it switches to Windows-1252.
-    pub fn with_flag(inner: R, switched: Arc<AtomicBool>) -> Self {
-        Decoding {
+impl<R: Read, D: Decode> Blocks<R, D> {
+    fn with(inner: R, decoder: D) -> Self {
+        Blocks {
             inner,
+            decoder,
             raw: Vec::with_capacity(BLOCK + 4),
             out: Vec::new(),
             pos: 0,
-            seen_utf8: false,
-            switched,
             eof: false,
         }
-    }
-
-    /// Set once the reader has switched to Windows-1252.
-    pub fn switched(&self) -> Arc<AtomicBool> {
-        Arc::clone(&self.switched)
     }
 
     /// Read and decode the next block into `out`.
@@ -104,38 +96,13 @@ impl<R: Read> Decoding<R> {
             };
             self.raw.truncate(old + n);
             self.eof = n == 0;
-            if self.switched.load(Ordering::Relaxed) {
-                push_cp1252(&self.raw, &mut self.out);
-                self.raw.clear();
-                continue;
-            }
-            let valid = match std::str::from_utf8(&self.raw) {
-                Ok(_) => self.raw.len(),
-                Err(e) if e.error_len().is_none() && !self.eof => e.valid_up_to(),
-                Err(e) if !self.seen_utf8 && !self.raw[..e.valid_up_to()].is_ascii() => {
-                    // Real UTF-8 in this block before the fault: keep it.
-                    self.seen_utf8 = true;
-                    self.raw.len()
-                }
-                Err(_) if !self.seen_utf8 => {
-                    self.switched.store(true, Ordering::Relaxed);
-                    push_cp1252(&self.raw, &mut self.out);
-                    self.raw.clear();
-                    continue;
-                }
-                Err(_) => self.raw.len(),
-            };
-            if !self.seen_utf8 && !self.raw[..valid].is_ascii() {
-                self.seen_utf8 = true;
-            }
-            self.out.extend_from_slice(&self.raw[..valid]);
-            self.raw.drain(..valid);
+            self.decoder.decode(&mut self.raw, self.eof, &mut self.out);
         }
         Ok(())
     }
 }
 
-impl<R: Read> Read for Decoding<R> {
+impl<R: Read, D: Decode> Read for Blocks<R, D> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let available = self.fill_buf()?;
         let n = available.len().min(buf.len());
@@ -145,7 +112,7 @@ impl<R: Read> Read for Decoding<R> {
     }
 }
 
-impl<R: Read> BufRead for Decoding<R> {
+impl<R: Read, D: Decode> BufRead for Blocks<R, D> {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
         if self.pos >= self.out.len() {
             self.fill()?;
@@ -155,110 +122,114 @@ impl<R: Read> BufRead for Decoding<R> {
 
     fn consume(&mut self, amt: usize) {
         self.pos = (self.pos + amt).min(self.out.len());
+    }
+}
+
+/// UTF-8 as it is, else Windows-1252 (see the module's docs).
+pub struct Utf8OrCp1252 {
+    /// A byte above 0x7F was handed on as UTF-8.
+    seen_utf8: bool,
+    switched: Arc<AtomicBool>,
+}
+
+impl Decode for Utf8OrCp1252 {
+    fn decode(&mut self, raw: &mut Vec<u8>, eof: bool, out: &mut Vec<u8>) {
+        if self.switched.load(Ordering::Relaxed) {
+            push_cp1252(raw, out);
+            raw.clear();
+            return;
+        }
+        let valid = match std::str::from_utf8(raw) {
+            Ok(_) => raw.len(),
+            // An incomplete sequence at the end: wait for the rest.
+            Err(e) if e.error_len().is_none() && !eof => e.valid_up_to(),
+            // Real UTF-8 before the fault: it stays UTF-8.
+            Err(e) if !self.seen_utf8 && !raw[..e.valid_up_to()].is_ascii() => raw.len(),
+            Err(_) if !self.seen_utf8 => {
+                self.switched.store(true, Ordering::Relaxed);
+                push_cp1252(raw, out);
+                raw.clear();
+                return;
+            }
+            Err(_) => raw.len(),
+        };
+        if !self.seen_utf8 && !raw[..valid].is_ascii() {
+            self.seen_utf8 = true;
+        }
+        out.extend_from_slice(&raw[..valid]);
+        raw.drain(..valid);
+    }
+}
+
+/// A reader of UTF-8 text over a reader of UTF-8 or Windows-1252 bytes.
+pub type Decoding<R> = Blocks<R, Utf8OrCp1252>;
+
+impl<R: Read> Blocks<R, Utf8OrCp1252> {
+    /// Decode `inner`.
+    pub fn new(inner: R) -> Self {
+        Self::with_flag(inner, Arc::new(AtomicBool::new(false)))
+    }
+
+    /// Decode `inner`, setting `switched` if it switches to Windows-1252.
+    pub fn with_flag(inner: R, switched: Arc<AtomicBool>) -> Self {
+        Blocks::with(
+            inner,
+            Utf8OrCp1252 {
+                seen_utf8: false,
+                switched,
+            },
+        )
+    }
+
+    /// Set once the reader has switched to Windows-1252.
+    pub fn switched(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.decoder.switched)
+    }
+}
+
+/// UTF-16 code units of one byte order. A lone surrogate becomes U+FFFD.
+pub struct Utf16Units {
+    big_endian: bool,
+}
+
+impl Decode for Utf16Units {
+    fn decode(&mut self, raw: &mut Vec<u8>, eof: bool, out: &mut Vec<u8>) {
+        let unit = |p: &[u8]| {
+            if self.big_endian {
+                u16::from_be_bytes([p[0], p[1]])
+            } else {
+                u16::from_le_bytes([p[0], p[1]])
+            }
+        };
+        let mut take = raw.len() / 2;
+        // A trailing high surrogate waits for its pair (an odd byte too).
+        if !eof && take > 0 && (0xD800..0xDC00).contains(&unit(&raw[2 * take - 2..])) {
+            take -= 1;
+        }
+        let units = raw[..2 * take].chunks_exact(2).map(unit);
+        let mut tmp = [0u8; 4];
+        for c in char::decode_utf16(units) {
+            let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+            out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+        }
+        raw.drain(..2 * take);
+        if eof && !raw.is_empty() {
+            // An odd last byte.
+            out.extend_from_slice(char::REPLACEMENT_CHARACTER.encode_utf8(&mut tmp).as_bytes());
+            raw.clear();
+        }
     }
 }
 
 /// A reader of UTF-8 over a reader of UTF-16 (little- or big-endian, as the
 /// byte order mark `FF FE` / `FE FF` that must start it says): what
-/// Windows PowerShell 5 writes with `>` or `Out-File`. The mark itself is
-/// dropped; a lone surrogate becomes U+FFFD.
-pub struct Utf16<R> {
-    inner: R,
-    big_endian: bool,
-    /// Raw bytes not yet decoded (an odd byte, a high surrogate's pair).
-    raw: Vec<u8>,
-    out: Vec<u8>,
-    pos: usize,
-    eof: bool,
-}
+/// Windows PowerShell 5 writes with `>` or `Out-File`.
+pub type Utf16<R> = Blocks<R, Utf16Units>;
 
-impl<R: Read> Utf16<R> {
+impl<R: Read> Blocks<R, Utf16Units> {
     /// Decode `inner`, whose first two bytes (the mark) were already read.
-    pub fn new(inner: R, big_endian: bool) -> Self {
-        Utf16 {
-            inner,
-            big_endian,
-            raw: Vec::new(),
-            out: Vec::new(),
-            pos: 0,
-            eof: false,
-        }
-    }
-
-    fn fill(&mut self) -> std::io::Result<()> {
-        self.out.clear();
-        self.pos = 0;
-        while self.out.is_empty() && !self.eof {
-            let old = self.raw.len();
-            self.raw.resize(old + BLOCK, 0);
-            let n = loop {
-                match self.inner.read(&mut self.raw[old..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        self.raw.truncate(old);
-                        return Err(e);
-                    }
-                }
-            };
-            self.raw.truncate(old + n);
-            self.eof = n == 0;
-            let units: Vec<u16> = self
-                .raw
-                .chunks_exact(2)
-                .map(|p| {
-                    if self.big_endian {
-                        u16::from_be_bytes([p[0], p[1]])
-                    } else {
-                        u16::from_le_bytes([p[0], p[1]])
-                    }
-                })
-                .collect();
-            // Keep a trailing high surrogate (and an odd byte) for the next
-            // block, unless the input has ended.
-            let mut take = units.len();
-            if !self.eof && units.last().is_some_and(|u| (0xD800..0xDC00).contains(u)) {
-                take -= 1;
-            }
-            let mut tmp = [0u8; 4];
-            for c in char::decode_utf16(units[..take].iter().copied()) {
-                let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
-                self.out
-                    .extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
-            }
-            self.raw.drain(..take * 2);
-            if self.eof && !self.raw.is_empty() {
-                // An odd last byte.
-                self.out.extend_from_slice(
-                    char::REPLACEMENT_CHARACTER.encode_utf8(&mut tmp).as_bytes(),
-                );
-                self.raw.clear();
-            }
-        }
-        Ok(())
-    }
-}
-
-impl<R: Read> Read for Utf16<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(buf.len());
-        buf[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl<R: Read> BufRead for Utf16<R> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        if self.pos >= self.out.len() {
-            self.fill()?;
-        }
-        Ok(&self.out[self.pos..])
-    }
-
-    fn consume(&mut self, amt: usize) {
-        self.pos = (self.pos + amt).min(self.out.len());
+    pub fn utf16(inner: R, big_endian: bool) -> Self {
+        Blocks::with(inner, Utf16Units { big_endian })
     }
 }
 
@@ -322,7 +293,7 @@ mod tests {
                 });
             }
             let mut out = String::new();
-            Utf16::new(bytes.as_slice(), big)
+            Utf16::utf16(bytes.as_slice(), big)
                 .read_to_string(&mut out)
                 .expect("decodes");
             assert_eq!(out, text);

@@ -178,7 +178,7 @@ impl Head {
             Some(big_endian) => {
                 let mut text = String::new();
                 // A partial last unit at the 64 KiB cut is dropped.
-                let _ = decode::Utf16::new(&buf[2..buf.len() & !1], big_endian)
+                let _ = decode::Utf16::utf16(&buf[2..buf.len() & !1], big_endian)
                     .read_to_string(&mut text);
                 text
             }
@@ -575,7 +575,7 @@ impl Ctx<'_> {
         let n = read_up_to(&mut f, &mut mark).map_err(|source| self.io(source))?;
         if let Some(big_endian) = decode::utf16_mark(&mark[..n]) {
             self.utf16.store(true, std::sync::atomic::Ordering::Relaxed);
-            return Ok(Box::new(decode::Utf16::new(
+            return Ok(Box::new(decode::Utf16::utf16(
                 self.progress.wrap_read(f),
                 big_endian,
             )));
