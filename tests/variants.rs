@@ -238,3 +238,30 @@ fn utf16_as_powershell_writes_it() {
         b.inputs[0].notes
     );
 }
+
+#[test]
+fn csv_exports_appended_quoted_with_bom_crlf_and_blank_lines() {
+    // Two exports appended to one file: a BOM, every field quoted, CR LF,
+    // blank lines, the header repeated before the second export's row, and
+    // a description with a line break inside its quotes.
+    let b = ingest(&[variant("pagerduty-appended-quoted-crlf.csv")], "");
+    assert_eq!(b.inputs[0].format, "pagerduty-csv");
+    assert_eq!(b.rejects.len(), 0, "{:?}", b.rejects);
+    assert_eq!(b.alerts.height(), 2);
+    let a = &b.alerts;
+    let i = row(a, "alert_id", "Q1ABCD2EFGH3IJ");
+    assert_eq!(
+        text(a, "title", i).as_deref(),
+        // The cell's trailing line break is trimmed, as every cell is.
+        Some("web-10-0-1-17/chef-client : CheckProcess CRITICAL: Found 0 matching processes")
+    );
+    row(a, "alert_id", "PXYZ1234567890");
+    assert!(
+        b.inputs[0]
+            .notes
+            .iter()
+            .any(|n| n.starts_with("1 row(s) repeat the header")),
+        "{:?}",
+        b.inputs[0].notes
+    );
+}

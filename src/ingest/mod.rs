@@ -427,6 +427,8 @@ pub struct ParsedCounts {
     pub flagged: u64,
     /// Records skipped.
     pub skipped: u64,
+    /// CSV rows that repeat the header (exports appended to one file).
+    pub headers: u64,
 }
 
 /// One batch parsed on a worker thread: alert rows already columnar.
@@ -492,6 +494,12 @@ impl<'a> ChunkBuilder<'a> {
             Ok(Parsed::Skipped) => self.chunk.counts.skipped += 1,
             Err(reason) => self.chunk.rejects.push((id, line, reason, raw())),
         }
+    }
+
+    /// A CSV row that repeats the header: counted, not read.
+    fn header_again(&mut self) {
+        self.chunk.rows += 1;
+        self.chunk.counts.headers += 1;
     }
 
     fn finish(self) -> ParsedChunk {
@@ -1326,11 +1334,16 @@ pub mod csvutil {
         let width = table.header.len();
         let mut rec = csv::StringRecord::new();
         let mut n = 0u64;
+        let mut headers = 0u64;
         loop {
             match table.reader.read_record(&mut rec) {
                 Ok(false) => break,
                 Ok(true) => {
                     n += 1;
+                    if is_header(&rec, &table.header) {
+                        headers += 1;
+                        continue;
+                    }
                     let line = rec.position().map(|p| p.line());
                     let outcome = if rec.len() != width {
                         Err(RowError::Reject(format!(
@@ -1357,7 +1370,25 @@ pub mod csvutil {
             }
         }
         ctx.report.records = n;
+        note_headers(ctx, headers);
         Ok(n)
+    }
+
+    /// Is this row the header again (exports appended to one file)?
+    fn is_header(rec: &csv::StringRecord, header: &[String]) -> bool {
+        rec.len() == header.len()
+            && rec
+                .iter()
+                .zip(header)
+                .all(|(cell, name)| cell.trim().trim_start_matches('\u{feff}') == name)
+    }
+
+    fn note_headers(ctx: &mut Ctx<'_>, headers: u64) {
+        if headers > 0 {
+            ctx.report.notes.push(format!(
+                "{headers} row(s) repeat the header (exports appended to one file): not read as records"
+            ));
+        }
     }
 
     /// Split raw CSV bytes into chunks that end on record boundaries: a
@@ -1389,6 +1420,7 @@ pub mod csvutil {
     ) -> Result<(u64, super::ParsedCounts), IngestError> {
         let width = table.header.len();
         let start = table.reader.position().clone();
+        let header = table.header.clone();
         drop(table);
         // The text after the header, decoded as the header was.
         let mut reader = ctx.open_text()?;
@@ -1447,6 +1479,10 @@ pub mod csvutil {
                         Ok(false) => break,
                         Ok(true) => {
                             let at = rec.position().map(|p| line + p.line() - 1);
+                            if is_header(&rec, &header) {
+                                b.header_again();
+                                continue;
+                            }
                             let outcome = if rec.len() != width {
                                 Err(format!(
                                     "row has {} fields, the header has {width}",
@@ -1474,9 +1510,11 @@ pub mod csvutil {
                 let c = ctx.accept_chunk(chunk, base);
                 counts.flagged += c.flagged;
                 counts.skipped += c.skipped;
+                counts.headers += c.headers;
             },
         );
         produced.map_err(|m| ctx.malformed(m))?;
+        note_headers(ctx, counts.headers);
         Ok((ctx.report.records, counts))
     }
 
