@@ -116,7 +116,7 @@ pub enum IngestError {
     },
     /// The inputs held records but none became an alert or an incident.
     #[error(
-        "the inputs held {records} record(s) but yielded no alert and no incident ({})",
+        "the inputs held {records} record(s) and yielded no alert and no incident: nothing to report on ({})",
         detail
     )]
     NothingRead {

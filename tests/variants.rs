@@ -265,3 +265,39 @@ fn csv_exports_appended_quoted_with_bom_crlf_and_blank_lines() {
         b.inputs[0].notes
     );
 }
+
+#[test]
+fn an_empty_page_alone_is_an_error_not_an_empty_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("incidents.json");
+    std::fs::write(
+        &path,
+        "{\"incidents\": [], \"limit\": 25, \"offset\": 0, \"more\": false}\n",
+    )
+    .unwrap();
+    let e = try_ingest(
+        &[path.clone()],
+        "",
+        alertsift::ingest::Format::named("pagerduty-rest"),
+    );
+    match e {
+        Err(IngestError::NothingRead { records: 0, .. }) => {}
+        Err(other) => panic!("{other}"),
+        Ok(b) => panic!("read as {:?}", b.inputs),
+    }
+    // Beside a file that holds records, it is a warning in its notes.
+    let b = try_ingest(
+        &[path, fixture("pagerduty/incidents.json")],
+        "",
+        alertsift::ingest::Format::named("pagerduty-rest"),
+    )
+    .unwrap();
+    assert!(
+        b.inputs[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("holds no records")),
+        "{:?}",
+        b.inputs[0].notes
+    );
+}

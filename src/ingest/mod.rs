@@ -1053,7 +1053,7 @@ pub fn ingest_with(
     }
     let records: u64 = reports.values().map(|r| r.records).sum();
     let yielded: u64 = reports.values().map(|r| r.alerts + r.incidents).sum();
-    if records > 0 && yielded == 0 {
+    if !reports.is_empty() && yielded == 0 {
         return Err(IngestError::NothingRead {
             records,
             detail: reports
@@ -1103,6 +1103,11 @@ fn check_yield(
     rejects: &[Reject],
 ) -> Result<(), IngestError> {
     let rejected = report.rejected;
+    if report.records == 0 {
+        report
+            .notes
+            .push("warning: the file holds no records (an empty page or export)".to_string());
+    }
     if rejected == 0 {
         return Ok(());
     }
