@@ -276,7 +276,7 @@ fn an_empty_page_alone_is_an_error_not_an_empty_report() {
     )
     .unwrap();
     let e = try_ingest(
-        &[path.clone()],
+        std::slice::from_ref(&path),
         "",
         alertsift::ingest::Format::named("pagerduty-rest"),
     );
