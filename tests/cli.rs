@@ -517,3 +517,26 @@ fn periods_and_redaction() {
         assert!(stderr(&o).contains(want), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn invalid_json_and_files_read_as_nothing_exit_2_with_where_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    // A trailing comma: the `}` after it stands at line 8, column 5.
+    let f = fixture("variants/opsgenie-trailing-comma.json");
+    let o = run(dir.path(), &[&f], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("a trailing comma at line 8 column 5"),
+        "{}",
+        stderr(&o)
+    );
+    // Every record rejected: exit 2, the count and the reason with its line.
+    let f = fixture("variants/opsgenie-all-rejected.json");
+    let o = run(dir.path(), &[&f], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("all 2 record(s) were rejected"), "{e}");
+    assert!(e.contains("missing field `createdAt` (line 1)"), "{e}");
+    // Nothing was written.
+    assert!(!dir.path().join("out/summary.json").exists());
+}
