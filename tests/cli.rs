@@ -536,7 +536,13 @@ fn invalid_json_and_files_read_as_nothing_exit_2_with_where_and_why() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(e.contains("all 2 record(s) were rejected"), "{e}");
-    assert!(e.contains("missing field `createdAt` (line 1)"), "{e}");
+    // The first record starts at column 10 of line 1; serde_json's
+    // position (column 37 of the record's text) is given in the file's: 46.
+    assert!(
+        e.contains("missing field `createdAt` at line 1 column 46"),
+        "{e}"
+    );
+    assert!(e.contains("(line 1)"), "{e}");
     // Nothing was written.
     assert!(!dir.path().join("out/summary.json").exists());
 }

@@ -93,7 +93,7 @@ impl JsonStop {
 /// for a syntax error, else `reason` as given.
 pub fn explain(raw: &[u8], at: RecordAt, reason: String) -> String {
     match serde_json::from_slice::<serde::de::IgnoredAny>(raw) {
-        Ok(_) => reason,
+        Ok(_) => in_file(reason, at),
         Err(e) => {
             let (l, c) = (e.line() as u64, e.column() as u64);
             let line = at.line + l.saturating_sub(1);
@@ -224,6 +224,28 @@ where
         }
     }
     d.deserialize_option(V(std::marker::PhantomData))
+}
+
+/// A reason that ends as serde_json's do, `… at line L column C` (counted
+/// in the record), with the position moved to the file's.
+fn in_file(reason: String, at: RecordAt) -> String {
+    let Some(i) = reason.rfind(" at line ") else {
+        return reason;
+    };
+    let tail = &reason[i + " at line ".len()..];
+    let Some((l, c)) = tail.split_once(" column ") else {
+        return reason;
+    };
+    let (Ok(l), Ok(c)) = (l.parse::<u64>(), c.parse::<u64>()) else {
+        return reason;
+    };
+    let line = at.line + l.saturating_sub(1);
+    let col = if l <= 1 {
+        at.col + c.saturating_sub(1)
+    } else {
+        c
+    };
+    format!("{} at line {line} column {col}", &reason[..i])
 }
 
 const CHUNK: usize = 4 << 20;
@@ -1072,6 +1094,15 @@ mod tests {
         assert!(why.starts_with(&want), "{why} / {want}");
         assert!(!why.contains(" at line 3"), "{why}");
         assert_eq!(explain(b"{\"a\": 1}", at, "x".into()), "x");
+        // A valid record of the wrong shape: serde_json's position too.
+        assert_eq!(
+            explain(
+                b"{\"a\": 1}",
+                at,
+                "missing field `b` at line 1 column 8".into()
+            ),
+            "missing field `b` at line 10 column 12"
+        );
     }
 
     #[test]
