@@ -87,7 +87,7 @@ struct TemplatesArgs {
 struct ExplainArgs {
     /// The alert's id (as in alerts.parquet's alert_id).
     alert_id: String,
-    /// The output directory of a `run`. [default: alertsift-out]
+    /// The output directory of a `run`.
     #[arg(long, value_name = "DIR", default_value = "alertsift-out")]
     out: PathBuf,
 }
@@ -98,8 +98,7 @@ struct QueryArgs {
     /// GROUP BY template ORDER BY n DESC LIMIT 10".
     #[arg(required_unless_present = "schema")]
     sql: Option<String>,
-    /// The output directory of a `run` whose tables to query. [default:
-    /// alertsift-out]
+    /// The output directory of a `run` whose tables to query.
     #[arg(long, value_name = "DIR", default_value = "alertsift-out")]
     out: PathBuf,
     /// Also query this store, as tables store_alerts and store_incidents.
@@ -115,7 +114,7 @@ struct QueryArgs {
     #[arg(long)]
     schema: bool,
     /// Rows to print; the middle of a longer result is elided (--output
-    /// writes every row). [default: 50]
+    /// writes every row).
     #[arg(long, value_name = "N", default_value_t = 50)]
     max_rows: usize,
 }
@@ -150,7 +149,7 @@ struct WhatIfArgs {
     input: InputArgs,
 
     /// Output directory for whatif.md, whatif.csv, whatif.json, whatif.svg,
-    /// whatif.png and rejects.csv. [default: alertsift-whatif]
+    /// whatif.png and rejects.csv.
     #[arg(long, value_name = "DIR", default_value = "alertsift-whatif")]
     out: PathBuf,
 
@@ -231,7 +230,7 @@ struct RunArgs {
     /// Output directory for report.md, report.html, charts/*.svg and *.png,
     /// summary.json, tables/*.csv, templates.csv, review.csv, the analysed
     /// tables (alerts, incidents, templates, episodes: .parquet) and
-    /// rejects.csv. [default: alertsift-out]
+    /// rejects.csv.
     #[arg(long, value_name = "DIR", default_value = "alertsift-out")]
     out: PathBuf,
 
@@ -247,7 +246,7 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     labels: Option<PathBuf>,
 
-    /// Alerts to list in review.csv for a person to tag. [default: 50]
+    /// Alerts to list in review.csv for a person to tag.
     #[arg(long, value_name = "N", default_value_t = 50)]
     review: usize,
 
@@ -336,7 +335,7 @@ struct IngestArgs {
     #[command(flatten)]
     input: InputArgs,
 
-    /// The store directory. [default: alertsift-data]
+    /// The store directory.
     #[arg(long, value_name = "DIR", default_value = "alertsift-data")]
     store: PathBuf,
 }
@@ -345,7 +344,7 @@ struct IngestArgs {
 enum StoreCommand {
     /// Rows per source and time range of what the store holds.
     Info {
-        /// The store directory. [default: alertsift-data]
+        /// The store directory.
         #[arg(long, value_name = "DIR", default_value = "alertsift-data")]
         store: PathBuf,
         /// Print JSON instead of a table.
@@ -359,17 +358,17 @@ struct DemoArgs {
     /// Directory to write the exports, config and truth.csv into.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Weeks of history. [default: 12]
+    /// Weeks of history.
     #[arg(long, default_value_t = 12)]
     weeks: u32,
-    /// Approximate number of alerts over all sources. [default: 5000]
+    /// Approximate number of alerts over all sources.
     #[arg(long, default_value_t = 5000)]
     alerts: u64,
-    /// Random seed; the same seed gives the same bytes. [default: 42]
+    /// Random seed; the same seed gives the same bytes.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// First day (a Monday is best), YYYY-MM-DD. [default: 2026-08-31, so the
-    /// 12 weeks cross the Sydney, EU and US clock changes]
+    /// First day (a Monday is best), YYYY-MM-DD. The default's 12 weeks
+    /// cross the Sydney, EU and US clock changes.
     #[arg(long, default_value = "2026-08-31")]
     start: String,
     /// Write every team's alerts in this one format, for benchmarks.

@@ -167,6 +167,32 @@ pub enum StoreError {
         /// The lock file.
         lock: PathBuf,
     },
+    /// A file of the store is not Parquet (damaged or truncated).
+    #[error(
+        "store file {} is damaged: {why}; restore it from a backup, or remove \
+         it and ingest that month's exports again",
+        path.display()
+    )]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The lock was left by a process that is no longer running.
+    #[error(
+        "store {} is locked by process {pid}, which is no longer running \
+         (a run that was stopped?); remove the lock file {} and try again",
+        dir.display(), lock.display()
+    )]
+    StaleLock {
+        /// The store directory.
+        dir: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// The process id written in it.
+        pid: u32,
+    },
     /// A Parquet file of the store could not be read or written.
     #[error("store {}: {source}", path.display())]
     Parquet {

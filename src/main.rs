@@ -30,8 +30,27 @@ fn main() -> ExitCode {
                     }
                 }
             }
-            eprintln!("alertsift: error: {err:#}");
+            eprintln!("alertsift: error: {}", chain(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, `a: b: c`, leaving out a cause whose text the
+/// one before it already ends with (typed errors quote their source).
+fn chain(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    let mut last = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if last.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+        last = text;
+    }
+    out
 }

@@ -35,6 +35,8 @@ pub type TableSchema = (String, Vec<(String, String)>);
 pub struct Tables {
     ctx: SQLContext,
     names: Vec<String>,
+    /// The run directory looked in.
+    dir: std::path::PathBuf,
 }
 
 impl Tables {
@@ -75,7 +77,11 @@ impl Tables {
                 ),
             });
         }
-        Ok(Tables { ctx, names })
+        Ok(Tables {
+            ctx,
+            names,
+            dir: dir.to_path_buf(),
+        })
     }
 
     /// The registered table names, in the order above.
@@ -106,7 +112,27 @@ impl Tables {
         self.ctx
             .execute(sql)
             .and_then(LazyFrame::collect)
-            .map_err(sql_error)
+            .map_err(|e| self.missing_run_table(e))
+    }
+
+    /// A query naming a run's table that the run directory lacks says where
+    /// it looked; any other error is polars' own.
+    fn missing_run_table(&self, e: PolarsError) -> Error {
+        let text = e.to_string();
+        let missing = RUN_TABLES.iter().find(|(name, _)| {
+            !self.names.iter().any(|n| n == name) && text.contains(&format!("'{name}'"))
+        });
+        match missing {
+            Some((name, file)) => Error::Query {
+                message: format!(
+                    "no table {name}: {} holds no {file} (give --out DIR of a `run`; \
+                     the tables here are {})",
+                    self.dir.display(),
+                    self.names.join(", ")
+                ),
+            },
+            None => sql_error(e),
+        }
     }
 }
 

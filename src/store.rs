@@ -187,6 +187,38 @@ pub struct StoreInfo {
 
 struct Lock(PathBuf);
 
+/// A store file must at least look like Parquet (its magic bytes at both
+/// ends), so a damaged partition is named before a query reads it.
+fn check_parquet(path: &Path) -> Result<(), StoreError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let damaged = |why: String| StoreError::Damaged {
+        path: path.to_path_buf(),
+        why,
+    };
+    let io = |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = File::open(path).map_err(io)?;
+    let len = f.metadata().map_err(io)?.len();
+    if len < 12 {
+        return Err(damaged(format!("{len} bytes, too short for Parquet")));
+    }
+    let (mut head, mut tail) = ([0u8; 4], [0u8; 4]);
+    f.read_exact(&mut head).map_err(io)?;
+    f.seek(SeekFrom::End(-4)).map_err(io)?;
+    f.read_exact(&mut tail).map_err(io)?;
+    if &head != b"PAR1" {
+        return Err(damaged("it does not start as Parquet does".into()));
+    }
+    if &tail != b"PAR1" {
+        return Err(damaged(
+            "it does not end as Parquet does (truncated?)".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl Drop for Lock {
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.0);
@@ -287,24 +319,25 @@ impl Store {
     /// All stored alerts, every partition in month order.
     pub fn alerts(&self) -> Result<LazyFrame, StoreError> {
         // Scanned, not read: a plan that needs one column reads one column.
-        let mut frames = Vec::new();
-        for path in self.partitions()? {
-            let args = ScanArgsParquet {
-                schema: Some(std::sync::Arc::new(s::alerts_schema())),
-                ..ScanArgsParquet::default()
-            };
-            let scan =
-                LazyFrame::scan_parquet(PlRefPath::new(path.to_string_lossy().into_owned()), args)
-                    .map_err(|source| StoreError::Parquet {
-                        path: path.clone(),
-                        source,
-                    })?;
-            frames.push(scan);
+        // One scan over every month's file, in month order (not a union of
+        // scans: polars' `count(*)` over a union fails with "casting from
+        // UInt32 to UInt128").
+        let paths = self.partitions()?;
+        for path in &paths {
+            check_parquet(path)?;
         }
-        if frames.is_empty() {
+        if paths.is_empty() {
             return Ok(DataFrame::empty_with_schema(&s::alerts_schema()).lazy());
         }
-        concat(frames, UnionArgs::default()).map_err(|source| StoreError::Parquet {
+        let args = ScanArgsParquet {
+            schema: Some(std::sync::Arc::new(s::alerts_schema())),
+            ..ScanArgsParquet::default()
+        };
+        let sources = paths
+            .iter()
+            .map(|p| PlRefPath::new(p.to_string_lossy().into_owned()))
+            .collect();
+        LazyFrame::scan_parquet_files(sources, args).map_err(|source| StoreError::Parquet {
             path: self.dir.join(ALERTS_DIR),
             source,
         })
@@ -328,10 +361,27 @@ impl Store {
                 let _ = writeln!(f, "{}", std::process::id());
                 Ok(Lock(path))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(StoreError::Locked {
-                dir: self.dir.clone(),
-                lock: path,
-            }),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // The lock holds its process's id: say so when that process
+                // is gone (on Linux, where /proc tells).
+                let pid = fs::read_to_string(&path)
+                    .ok()
+                    .and_then(|t| t.trim().parse::<u32>().ok());
+                let proc_fs = Path::new("/proc/self").exists();
+                match pid {
+                    Some(pid) if proc_fs && !Path::new(&format!("/proc/{pid}")).exists() => {
+                        Err(StoreError::StaleLock {
+                            dir: self.dir.clone(),
+                            lock: path,
+                            pid,
+                        })
+                    }
+                    _ => Err(StoreError::Locked {
+                        dir: self.dir.clone(),
+                        lock: path,
+                    }),
+                }
+            }
             Err(source) => Err(StoreError::Io { path, source }),
         }
     }

@@ -270,6 +270,47 @@ fn flapping_state_changes_in_an_hour() {
 }
 
 #[test]
+fn flapping_changes_is_the_threshold_it_says() {
+    // Four fires of one alert 10 min apart, each cleared after 1 min (gaps
+    // of 9 min, over a 1 min re-fire window), all within one hour. The n-th
+    // fire ends a run of 2n − 1 state changes within the hour (fire, clear,
+    // …, fire): f1 1, f2 3, f3 5, f4 7. "More than N changes" flags the
+    // fires with 2n − 1 > N. (Before, N only switched between "three
+    // fires" for N < 5 and nothing at all for N ≥ 5.)
+    let mk = |id: &'static str, t: i64| {
+        let mut x = a(id, t, Some(t + MIN));
+        x.title = "Link flaps on sw-3";
+        x
+    };
+    let rows = [
+        mk("f1", T0),
+        mk("f2", T0 + 10 * MIN),
+        mk("f3", T0 + 20 * MIN),
+        mk("f4", T0 + 30 * MIN),
+    ];
+    for (n, want) in [
+        (0, vec!["f2", "f3", "f4"]), // f1 has no clear before it
+        (1, vec!["f2", "f3", "f4"]),
+        (2, vec!["f2", "f3", "f4"]),
+        (3, vec!["f3", "f4"]),
+        (4, vec!["f3", "f4"]),
+        (5, vec!["f4"]),
+        (6, vec!["f4"]),
+        (7, vec![]),
+    ] {
+        let mut config = Config::default();
+        config.classify.refire_window = std::time::Duration::from_secs(60);
+        config.classify.flapping_changes = n;
+        let df = run_with(&rows, &[], &config);
+        let got: Vec<&str> = ["f1", "f2", "f3", "f4"]
+            .into_iter()
+            .filter(|id| has(&df, id, "FLAPPING"))
+            .collect();
+        assert_eq!(got, want, "flapping_changes = {n}");
+    }
+}
+
+#[test]
 fn duplicate_while_open() {
     let mk = |id: &'static str, key: &'static str, t: i64, r: i64| {
         let mut x = a(id, t, Some(r));

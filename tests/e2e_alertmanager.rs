@@ -133,8 +133,8 @@ const RULES: &str = r#"groups:
 #[test]
 fn real_prometheus_and_alertmanager() {
     let (Some(prom), Some(am)) = (which("prometheus"), which("prometheus-alertmanager")) else {
-        eprintln!(
-            "skipping: prometheus / prometheus-alertmanager are not installed (.ci/run installs Debian's packages)"
+        crate::util::skip(
+            "prometheus / prometheus-alertmanager are not installed (.ci/run installs Debian's packages)",
         );
         return;
     };

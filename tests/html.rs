@@ -81,7 +81,9 @@ fn report_html_is_self_contained_and_escaped() {
     png_copies_match_the_charts(&out.join("charts"));
 
     let Some(chrome) = chromium() else {
-        eprintln!("skipping the browser half: chromium is not installed (.ci/run installs Debian's package)");
+        crate::util::skip(
+            "the browser half: chromium is not installed (.ci/run installs Debian's package)",
+        );
         return;
     };
     let url = format!("file://{}", out.join("report.html").display());

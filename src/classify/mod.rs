@@ -135,6 +135,13 @@ fn udf_err(e: impl std::fmt::Display) -> PolarsError {
     PolarsError::ComputeError(e.to_string().into())
 }
 
+/// How many fires back must fall within the flapping window for more than
+/// `changes` state changes: k fires back make 2k + 1 changes (fire, clear,
+/// …, fire), so the least k with 2k + 1 > `changes`.
+pub fn flapping_lag(changes: u32) -> i64 {
+    i64::from(changes).div_euclid(2) + i64::from(changes % 2)
+}
+
 /// Read incidents into the overlap index.
 fn incident_index(incidents: LazyFrame) -> Result<history::IncidentIndex, Error> {
     let df = incidents
@@ -381,7 +388,12 @@ pub fn features(
                 .over([col(ID)])
                 .map_err(plan)?
                 .alias(NEXT_T),
-            t().shift(lit(2)).over([col(ID)]).map_err(plan)?.alias(T2),
+            // The fire `k` back: with it inside the window there are 2k + 1
+            // state changes in it (fire, clear, …, fire).
+            t().shift(lit(flapping_lag(th.flapping_changes)))
+                .over([col(ID)])
+                .map_err(plan)?
+                .alias(T2),
         ])
         .with_columns([
             // Seconds from the previous occurrence's clear to this trigger.
@@ -401,8 +413,9 @@ pub fn features(
                 .alias(flag("TRANSIENT")),
             // FLAPPING: re-fires within the window of clearing (this one or
             // the next), or more than N state changes within the window:
-            // three fires in it are five changes (fire, clear, fire, clear,
-            // fire), so N = 4 means the fire two back is within the window.
+            // the fire k back ([`flapping_lag`]) within the window makes
+            // 2k + 1 changes (fire, clear, …, fire); N = 4 needs k = 2,
+            // three fires.
             col(s::CLEAR_GAP_S)
                 .lt_eq(lit(th.refire_window.as_secs() as i64))
                 .fill_null(lit(false))
@@ -410,14 +423,11 @@ pub fn features(
                     .gt_eq(r())
                     .and((col(NEXT_T) - r()).lt_eq(lit(us(th.refire_window))))
                     .fill_null(lit(false)))
-                .or(col(s::CLEAR_GAP_S)
-                    .is_not_null()
-                    .and(
-                        (t() - col(T2))
-                            .lt_eq(lit(us(th.flapping_window)))
-                            .fill_null(lit(false)),
-                    )
-                    .and(lit(th.flapping_changes < 5)))
+                .or(col(s::CLEAR_GAP_S).is_not_null().and(
+                    (t() - col(T2))
+                        .lt_eq(lit(us(th.flapping_window)))
+                        .fill_null(lit(false)),
+                ))
                 .alias(flag("FLAPPING")),
             // DUPLICATE: fires while the previous occurrence of the same
             // identity is open, the next fires while this one is, or the
