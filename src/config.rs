@@ -342,24 +342,6 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(total))
 }
 
-/// Write a duration as [`parse_duration`] reads it, largest units first:
-/// `0s`, `90s` → `1m30s`, `5m`, `1h30m`.
-pub fn format_duration(d: Duration) -> String {
-    let mut s = d.as_secs();
-    if s == 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    for (unit, name) in [(86400, 'd'), (3600, 'h'), (60, 'm'), (1, 's')] {
-        if s >= unit {
-            out.push_str(&(s / unit).to_string());
-            out.push(name);
-            s %= unit;
-        }
-    }
-    out
-}
-
 /// Teams' time zones (see [`Config::team_zones`]).
 #[derive(Debug, Clone)]
 pub struct TeamZones {
@@ -388,7 +370,10 @@ mod tests {
             ("1h30m", 5400),
             ("2d1s", 172_801),
         ] {
-            assert_eq!(format_duration(Duration::from_secs(secs)), text);
+            assert_eq!(
+                crate::core::duration::exact(Duration::from_secs(secs)),
+                text
+            );
             assert_eq!(parse_duration(text), Ok(Duration::from_secs(secs)));
         }
     }

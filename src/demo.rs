@@ -25,7 +25,7 @@ use std::path::Path;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::ingest::time::rfc3339_utc;
+use crate::core::time::rfc3339_utc;
 
 /// Options of `alertsift demo`.
 #[derive(Debug, Clone)]
@@ -1127,13 +1127,7 @@ impl Writers {
                     labels.insert("replica", format!("prometheus-{}", o.replica));
                     labels.insert("pod", o.title.rsplit(' ').nth(2).unwrap_or("").to_string());
                 }
-                let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-                for (k, v) in &labels {
-                    for b in k.bytes().chain([0xff]).chain(v.bytes()).chain([0xff]) {
-                        h ^= u64::from(b);
-                        h = h.wrapping_mul(0x0100_0000_01b3);
-                    }
-                }
+                let h = crate::core::hash::label_set(labels.iter().map(|(k, v)| (*k, v.as_str())));
                 let fp = format!("{h:016x}");
                 let alert_id = format!("{fp}@{}", rfc3339_utc(o.start * 1000));
                 let receiver = if o.paged { "pager" } else { "slack" };

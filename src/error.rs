@@ -179,6 +179,9 @@ pub enum StoreError {
         /// What is wrong with it.
         why: String,
     },
+    /// A store file could not be written.
+    #[error(transparent)]
+    Write(#[from] WriteError),
     /// The lock was left by a process that is no longer running.
     #[error(
         "store {} is locked by process {pid}, which is no longer running \
@@ -215,6 +218,9 @@ pub enum Error {
     /// The store.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An output file could not be written.
+    #[error(transparent)]
+    Write(#[from] WriteError),
     /// A frame computation.
     #[error("computing {what}: {source}")]
     Polars {
@@ -268,4 +274,14 @@ impl Error {
     pub fn polars(what: &'static str) -> impl FnOnce(PolarsError) -> Error {
         move |source| Error::Polars { what, source }
     }
+}
+
+/// A file could not be written (whole: see [`crate::core::fs`]).
+#[derive(Debug, thiserror::Error)]
+#[error("writing {}: {source}", path.display())]
+pub struct WriteError {
+    /// The file.
+    pub path: PathBuf,
+    /// The I/O error.
+    pub source: std::io::Error,
 }

@@ -3,12 +3,13 @@
 //! A batch pipeline over the alert and incident exports on-call teams already
 //! have: `config → ingest → store → classify → cluster → report → chart`.
 //! Data flows one way; a module uses only modules to its left (plus
-//! [`schema`], [`error`] and [`intern`]). Frames stay lazy until the
-//! report collects them.
+//! [`core`], [`schema`] and [`error`] at the bottom). Frames stay lazy
+//! until the report collects them.
 //!
 //! * [`config`] — `alertsift.toml`: teams, time zones, paging, thresholds.
 //! * [`schema`] — the canonical column names and types.
-//! * [`intern`] — the distinct values of a string column as numbers.
+//! * [`core`] — shared helpers: time, durations, hashing, statistics,
+//!   interning, escaping, atomic writes, timings.
 //! * [`ingest`] — one module per vendor export format → canonical frames.
 //! * [`store`] — the Parquet store directory: merge, atomic writes.
 //! * [`classify`] — actionable or noise, with reason codes and evidence;
@@ -26,15 +27,14 @@ pub mod chart;
 pub mod classify;
 pub mod cluster;
 pub mod config;
+pub mod core;
 pub mod demo;
 pub mod error;
 pub mod ingest;
-pub mod intern;
 pub mod metrics;
 pub mod pipeline;
 pub mod query;
 pub mod report;
 pub mod schema;
 pub mod store;
-pub mod text;
 pub mod whatif;

@@ -31,11 +31,12 @@ use polars::prelude::*;
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::classify::history::LocalClock;
 use crate::classify::REASONS;
 use crate::config::Config;
+use crate::core::intern::{codes, Interner};
+pub use crate::core::stats::Spread;
+use crate::core::time::LocalClock;
 use crate::error::Error;
-use crate::intern::{codes, Interner};
 use crate::schema as s;
 
 /// Engaged time counted as toil is capped at this many hours per page.
@@ -45,7 +46,7 @@ pub const MERGE_SECONDS: i64 = 60;
 /// The SRE book's most pages per 12-hour shift.
 pub const PAGES_PER_SHIFT_TARGET: u64 = 2;
 
-pub use crate::intern::{Name, NO_NAME};
+pub use crate::core::intern::{Name, NO_NAME};
 
 /// One page as the metrics need it; times in µs since the epoch (UTC).
 /// Names are codes into its [`Pages`]' table (no string per page): read
@@ -392,77 +393,6 @@ impl Interruptions {
             Slot::Sleep => self.sleep += 1,
         }
         self.total += 1;
-    }
-}
-
-/// p50, p90, p95 and mean of durations in seconds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct Spread {
-    /// Median.
-    pub p50: Option<f64>,
-    /// 90th percentile.
-    pub p90: Option<f64>,
-    /// 95th percentile.
-    pub p95: Option<f64>,
-    /// Mean.
-    pub mean: Option<f64>,
-    /// How many values.
-    pub count: u64,
-}
-
-/// Percentile by linear interpolation between closest ranks (numpy's
-/// default): rank `q·(n−1)` of the sorted values.
-pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let pos = q * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64))
-}
-
-impl Spread {
-    /// The spread of some durations in µs (reported in seconds). Only the
-    /// ranks the percentiles read are put in place (selection, not a full
-    /// sort); the mean is exact (an integer sum).
-    pub fn of(mut v: Vec<i64>) -> Spread {
-        let n = v.len();
-        if n == 0 {
-            return Spread::default();
-        }
-        let rank = |q: f64| {
-            let pos = q * (n - 1) as f64;
-            (pos.floor() as usize, pos.ceil() as usize, pos)
-        };
-        let mut wanted: Vec<usize> = [0.5, 0.9, 0.95]
-            .into_iter()
-            .flat_map(|q| {
-                let (lo, hi, _) = rank(q);
-                [lo, hi]
-            })
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        // Everything before `from` is at most everything from it on.
-        let mut from = 0;
-        for r in wanted {
-            v[from..].select_nth_unstable(r - from);
-            from = r + 1;
-        }
-        let secs = |i: usize| v[i] as f64 / 1e6;
-        let at = |q: f64| {
-            let (lo, hi, pos) = rank(q);
-            Some(secs(lo) + (secs(hi) - secs(lo)) * (pos - lo as f64))
-        };
-        let sum: i128 = v.iter().map(|&x| i128::from(x)).sum();
-        Spread {
-            p50: at(0.5),
-            p90: at(0.9),
-            p95: at(0.95),
-            mean: Some(sum as f64 / 1e6 / n as f64),
-            count: n as u64,
-        }
     }
 }
 
@@ -1358,18 +1288,6 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
     })
 }
 
-/// Seconds as `1h02m`, `4m10s` or `12s`.
-pub fn human_secs(s: f64) -> String {
-    let s = s.round() as i64;
-    if s >= 3600 {
-        format!("{}h{:02}m", s / 3600, s % 3600 / 60)
-    } else if s >= 60 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        format!("{s}s")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1431,44 +1349,6 @@ mod tests {
         for (y, m, d) in [(2026, 3, 30), (2026, 4, 4), (2001, 1, 1), (1970, 1, 1)] {
             let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
             assert_eq!(weekday_of(date.num_days_from_ce()), date.weekday());
-        }
-    }
-
-    #[test]
-    fn percentiles_by_hand() {
-        // 10, 20, 30, 40: p50 at rank 1.5 = 25; p90 at 2.7 = 37; p95 at
-        // 2.85 = 38.5; mean 25.
-        let s = Spread::of(vec![40_000_000, 10_000_000, 30_000_000, 20_000_000]);
-        assert_eq!(s.p50, Some(25.0));
-        assert!((s.p90.unwrap_or(0.0) - 37.0).abs() < 1e-9);
-        assert!((s.p95.unwrap_or(0.0) - 38.5).abs() < 1e-9);
-        assert_eq!(s.mean, Some(25.0));
-        assert_eq!(Spread::of(vec![]).p50, None);
-    }
-
-    /// The selection gives what a full sort gives, on lengths around the
-    /// ranks' edges and with many ties.
-    #[test]
-    fn selection_equals_sorting() {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for n in [1usize, 2, 3, 4, 5, 19, 20, 21, 100, 1_001, 4_096] {
-            let v: Vec<i64> = (0..n)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    (x % 5_000) as i64 * 1_000_000
-                })
-                .collect();
-            let mut sorted: Vec<f64> = v.iter().map(|&u| u as f64 / 1e6).collect();
-            sorted.sort_by(f64::total_cmp);
-            let s = Spread::of(v);
-            assert_eq!(s.p50, percentile(&sorted, 0.5), "n = {n}");
-            assert_eq!(s.p90, percentile(&sorted, 0.9), "n = {n}");
-            assert_eq!(s.p95, percentile(&sorted, 0.95), "n = {n}");
-            let mean = sorted.iter().sum::<f64>() / n as f64;
-            assert!((s.mean.unwrap_or(f64::NAN) - mean).abs() < 1e-9, "n = {n}");
-            assert_eq!(s.count, n as u64);
         }
     }
 

@@ -101,7 +101,7 @@ fn ingest_and_commit(
     let t = std::time::Instant::now();
     let incidents = batch.incidents.clone();
     let stats = store.commit(spool, incidents, &batch.late)?;
-    ingest::timing("commit", t);
+    crate::core::timing::since("commit", t);
     Ok((batch, stats))
 }
 
@@ -184,8 +184,8 @@ pub fn run(
     )?;
     let charts = std::time::Instant::now();
     crate::chart::report::write(out, &summary)?;
-    ingest::timing("report: charts, report.html", charts);
-    ingest::timing("classify and report", t);
+    crate::core::timing::since("report: charts, report.html", charts);
+    crate::core::timing::since("classify and report", t);
     Ok(RunOutcome {
         summary,
         rejects_path,
@@ -254,7 +254,7 @@ pub fn whatif(
         .select(crate::metrics::PAGE_COLUMNS.map(polars::prelude::col))
         .collect()
         .map_err(Error::polars("the pages"))?;
-    ingest::timing("whatif: classify and collect the pages", t);
+    crate::core::timing::since("whatif: classify and collect the pages", t);
     if df.height() == 0 && inputs.files.is_empty() {
         return Err(Error::Input {
             path: store.dir().to_path_buf(),
@@ -266,7 +266,7 @@ pub fn whatif(
     df.rechunk_mut_par();
     let pages = crate::metrics::pages_of(&df)?;
     drop(df);
-    ingest::timing("whatif: pages from the frame", t);
+    crate::core::timing::since("whatif: pages from the frame", t);
     let t = std::time::Instant::now();
     let steps = policies.len() as u64
         + u64::from(policies.len() > 1)
@@ -278,10 +278,10 @@ pub fn whatif(
     };
     let result = whatif::analyse(&pages, policies, sweep, config, &|| bar.inc(1));
     bar.finish_and_clear();
-    ingest::timing("whatif: replay", t);
+    crate::core::timing::since("whatif: replay", t);
     let chart = whatif_chart(&result);
     let write = |name: &str, bytes: &[u8]| -> Result<(), Error> {
-        crate::store::write_atomic(&out.join(name), |f| {
+        crate::core::fs::write_atomic(&out.join(name), |f| {
             use std::io::Write;
             f.write_all(bytes)
         })?;
@@ -334,7 +334,7 @@ fn whatif_chart(w: &whatif::WhatIf) -> String {
             at: (minutes(p), p.pages_saved as f64),
             label: format!(
                 "knee: {} ({} pages saved)",
-                crate::config::format_duration(std::time::Duration::from_secs(p.value_seconds)),
+                crate::core::duration::exact(std::time::Duration::from_secs(p.value_seconds)),
                 p.pages_saved
             ),
         });
@@ -394,7 +394,7 @@ pub fn classify_all(
 ) -> Result<(LazyFrame, Option<evaluate::Evaluation>), Error> {
     let t = std::time::Instant::now();
     let features = classify::features(store.alerts()?, store.incidents()?, config)?;
-    ingest::timing("classify (plan)", t);
+    crate::core::timing::since("classify (plan)", t);
     let Some(tags) = tags else {
         return Ok((classify::score(features, &Weights::default(), None), None));
     };
@@ -439,12 +439,7 @@ fn tagged_features(df: &polars::prelude::DataFrame, tags: &Tags) -> Result<Tagge
         };
         x.push(flags.iter().map(|f| f.get(i).unwrap_or(false)).collect());
         y.push(label == "noise");
-        let h = id
-            .unwrap_or("")
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-            });
+        let h = crate::core::hash::fnv1a(id.unwrap_or("").as_bytes());
         folds.push((h % FOLDS as u64) as usize);
     }
     Ok((x, y, folds))
@@ -500,7 +495,7 @@ pub fn templates(
     };
     let t = std::time::Instant::now();
     let (assigned, templates) = classify::drain::mine(texts.iter().map(String::as_str));
-    ingest::timing(&format!("mine {} texts", texts.len()), t);
+    crate::core::timing::since(&format!("mine {} texts", texts.len()), t);
     let ids: Vec<String> = templates
         .iter()
         .map(|t| classify::template::template_id(t))

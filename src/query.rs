@@ -176,7 +176,7 @@ pub fn write(df: &DataFrame, path: &Path, format: OutputFormat) -> Result<(), Er
         OutputFormat::Parquet => crate::report::write_parquet(path, df),
         OutputFormat::Csv => {
             let rows = text_rows(df);
-            crate::store::write_atomic(path, |f| {
+            crate::core::fs::write_atomic(path, |f| {
                 let mut w = csv::Writer::from_writer(f);
                 let err = |e: csv::Error| std::io::Error::other(e.to_string());
                 w.write_record(df.get_column_names().iter().map(|n| n.as_str()))
@@ -207,7 +207,7 @@ pub fn write(df: &DataFrame, path: &Path, format: OutputFormat) -> Result<(), Er
                 })
                 .collect();
             let text = serde_json::to_vec_pretty(&records).unwrap_or_default();
-            crate::store::write_atomic(path, |f| {
+            crate::core::fs::write_atomic(path, |f| {
                 use std::io::Write;
                 f.write_all(&text)?;
                 f.write_all(b"\n")

@@ -39,8 +39,10 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::core::fs::write_atomic;
+use crate::core::timing::since as timing;
 use crate::error::StoreError;
-use crate::ingest::{timing, LateFields, Reject};
+use crate::ingest::{LateFields, Reject};
 use crate::schema as s;
 
 /// Version of the store layout; bumped when the canonical schema changes.
@@ -742,7 +744,7 @@ impl Store {
                     .column(name)
                     .ok()
                     .and_then(|c| c.i64().ok().and_then(|ca| ca.get(0)))
-                    .map(crate::ingest::time::rfc3339_utc)
+                    .map(crate::core::time::rfc3339_utc)
             };
             Ok(TableInfo {
                 rows: per_source.iter().map(|(_, n)| n).sum(),
@@ -1056,46 +1058,8 @@ pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<(), StoreError> 
                 .map_err(std::io::Error::other)?;
         }
         w.flush()
-    })
-}
-
-/// Write `path` by writing a sibling temporary file, syncing it, and renaming
-/// it over `path`.
-pub fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut File) -> std::io::Result<()>,
-) -> Result<(), StoreError> {
-    write_atomic_at(path, |tmp| {
-        let mut f = File::create(tmp)?;
-        write(&mut f)
-    })
-}
-
-/// [`write_atomic`] for writers that open the file themselves: `write`
-/// gets the temporary file's path; the file is then synced and renamed over
-/// `path`.
-pub fn write_atomic_at(
-    path: &Path,
-    write: impl FnOnce(&Path) -> std::io::Result<()>,
-) -> Result<(), StoreError> {
-    let io = |source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        write(&tmp)?;
-        File::open(&tmp)?.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(io)
+    })?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -37,12 +37,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::core::stats::percentile;
 use polars::prelude::PlHashMap;
 
-use crate::metrics::{
-    percentile, reason_bit, toil_hours, Interruptions, Pages, Recipients, NO_NAME,
-};
-use crate::text::md;
+use crate::core::text::md;
+use crate::metrics::{reason_bit, toil_hours, Interruptions, Pages, Recipients, NO_NAME};
 
 /// One policy change.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +79,7 @@ pub enum Policy {
 impl Policy {
     /// A short name with the parameter, e.g. `pause=5m`.
     pub fn name(&self) -> String {
-        let d = |d: &Duration| crate::config::format_duration(*d);
+        let d = |d: &Duration| crate::core::duration::exact(*d);
         match self {
             Policy::Pause(x) => format!("pause={}", d(x)),
             Policy::For { template, delay } => format!("for={template}={}", d(delay)),
@@ -794,8 +793,8 @@ pub fn analyse(
     };
     WhatIf {
         schema_version: WHATIF_VERSION,
-        first_page: first.map(crate::ingest::time::rfc3339_utc),
-        last_page: last.map(crate::ingest::time::rfc3339_utc),
+        first_page: first.map(crate::core::time::rfc3339_utc),
+        last_page: last.map(crate::core::time::rfc3339_utc),
         weeks,
         policies: out,
         sweep,
@@ -873,7 +872,7 @@ pub fn markdown(w: &WhatIf, chart: Option<&str>) -> String {
     ));
     s.push_str("| policy | pages | saved | sleep interruptions | toil hours | actionable delayed (p50, max) | actionable hidden |\n|---|---:|---:|---:|---:|---:|---:|\n");
     let secs = |x: Option<f64>| {
-        x.map(crate::metrics::human_secs)
+        x.map(crate::core::duration::rounded)
             .unwrap_or_else(|| "—".into())
     };
     for o in &w.policies {
@@ -907,7 +906,7 @@ pub fn markdown(w: &WhatIf, chart: Option<&str>) -> String {
             };
             s.push_str(&format!(
                 "| {}{knee} | {} | {} | {} | {} | {} |\n",
-                crate::config::format_duration(Duration::from_secs(p.value_seconds)),
+                crate::core::duration::exact(Duration::from_secs(p.value_seconds)),
                 p.pages_saved,
                 p.sleep_interruptions_saved,
                 round2(p.toil_hours_saved),
@@ -918,7 +917,7 @@ pub fn markdown(w: &WhatIf, chart: Option<&str>) -> String {
         if let Some(k) = sw.knee.and_then(|k| sw.points.get(k)) {
             s.push_str(&format!(
                 "\nThe knee — past it, each step saves less — is at {} ({} pages saved).\n",
-                crate::config::format_duration(Duration::from_secs(k.value_seconds)),
+                crate::core::duration::exact(Duration::from_secs(k.value_seconds)),
                 k.pages_saved
             ));
         }

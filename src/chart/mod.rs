@@ -8,7 +8,7 @@ pub mod report;
 
 use std::fmt::Write;
 
-use crate::text::escape;
+use crate::core::text::escape;
 
 const W: f64 = 760.0;
 const H: f64 = 420.0;

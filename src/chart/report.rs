@@ -8,11 +8,13 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::{bar_chart, heatmap, stacked_bar_chart, Reference};
+use crate::core::duration::rounded as human_secs;
+use crate::core::fs::write_atomic;
+use crate::core::stats::Spread;
+use crate::core::text::escape;
 use crate::error::Error;
-use crate::metrics::{human_secs, Load, Spread};
+use crate::metrics::Load;
 use crate::report::{Summary, CHARTS};
-use crate::store::write_atomic;
-use crate::text::escape;
 
 /// The toil cap: the SRE book's 50% of on-call time.
 const TOIL_CAP: f64 = 0.5;

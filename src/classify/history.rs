@@ -4,9 +4,6 @@
 
 use polars::prelude::PlHashMap as HashMap;
 
-use chrono::{Datelike, TimeZone, Timelike};
-use chrono_tz::Tz;
-
 /// One incident, its interval in microseconds.
 #[derive(Debug, Clone)]
 pub struct Incident {
@@ -122,58 +119,6 @@ impl IncidentIndex {
     }
 }
 
-/// Local calendar day (days since 0001-01-01) and minute of the day of an
-/// instant in `tz`; DST is handled by the zone's own rules.
-pub fn local_day_minute(t_us: i64, tz: Tz) -> Option<(i32, u16)> {
-    let utc = chrono::Utc.timestamp_micros(t_us).single()?;
-    let local = utc.with_timezone(&tz);
-    Some((
-        local.date_naive().num_days_from_ce(),
-        (local.hour() * 60 + local.minute()) as u16,
-    ))
-}
-
-/// [`local_day_minute`] with the zone's UTC offset remembered per UTC hour
-/// (zones change offset on whole hours), for long columns. The last few
-/// (zone, hour) pairs sit in a small direct-mapped table in front of the
-/// map: times in order mostly repeat the hour just seen.
-#[derive(Debug, Default)]
-pub struct LocalClock {
-    offsets: HashMap<(Tz, i64), i64>,
-    recent: [Option<(Tz, i64, i64)>; 8],
-}
-
-impl LocalClock {
-    /// Local day and minute of `t_us` in `tz`.
-    pub fn day_minute(&mut self, t_us: i64, tz: Tz) -> Option<(i32, u16)> {
-        use chrono::Offset;
-        const HOUR: i64 = 3_600_000_000;
-        let hour = t_us.div_euclid(HOUR);
-        let slot = (hour as usize).wrapping_add((tz as usize).wrapping_mul(31)) % 8;
-        let offset = match self.recent[slot] {
-            Some((z, h, o)) if z == tz && h == hour => o,
-            _ => {
-                let o = match self.offsets.get(&(tz, hour)) {
-                    Some(o) => *o,
-                    None => {
-                        let utc = chrono::Utc.timestamp_micros(hour * HOUR).single()?;
-                        let o = i64::from(utc.with_timezone(&tz).offset().fix().local_minus_utc());
-                        self.offsets.insert((tz, hour), o);
-                        o
-                    }
-                };
-                self.recent[slot] = Some((tz, hour, o));
-                o
-            }
-        };
-        let local_s = t_us.div_euclid(1_000_000) + offset;
-        // Days since 0001-01-01 (CE day 1), as chrono counts them.
-        let day = local_s.div_euclid(86_400) + 719_163;
-        let minute = local_s.rem_euclid(86_400) / 60;
-        Some((i32::try_from(day).ok()?, minute as u16))
-    }
-}
-
 /// For each alert, on how many distinct days of the `lookback` days ending
 /// with its own the same template (of the same team) fired within
 /// `tolerance` minutes of its local time of day. `keys[i]` is `None` when
@@ -283,42 +228,5 @@ mod tests {
         // Another template, or a day outside the look-back, does not count.
         let other = recurring_days(&[Some((2, 1, 100)), Some((1, 9, 100))], 7, 30);
         assert_eq!(other[1], 1);
-    }
-
-    #[test]
-    fn cached_clock_agrees_with_chrono() {
-        let mut clock = LocalClock::default();
-        let zones = [
-            chrono_tz::Europe::Berlin,
-            chrono_tz::Australia::Sydney,
-            chrono_tz::America::New_York,
-            chrono_tz::Asia::Kolkata,
-            chrono_tz::UTC,
-        ];
-        // Every 17 minutes over 2026, through every clock change.
-        let start = 1_767_225_600_000_000i64; // 2026-01-01T00:00:00Z
-        let mut t = start;
-        while t < start + 366 * 86_400_000_000 {
-            for tz in zones {
-                assert_eq!(clock.day_minute(t, tz), local_day_minute(t, tz), "{t} {tz}");
-            }
-            t += 17 * 60_000_000 + 1_234_567;
-        }
-    }
-
-    #[test]
-    fn local_time_across_dst() {
-        // Berlin, 2026-03-29: 01:30 UTC is 03:30 CEST (after the change).
-        let t = chrono::Utc
-            .with_ymd_and_hms(2026, 3, 29, 1, 30, 0)
-            .single()
-            .map(|d| d.timestamp_micros())
-            .unwrap_or_default();
-        let (_, m) = local_day_minute(t, chrono_tz::Europe::Berlin).unwrap_or((0, 0));
-        assert_eq!(m, 3 * 60 + 30);
-        // The day before, 01:30 UTC is 02:30 CET.
-        let (_, m) =
-            local_day_minute(t - 86_400_000_000, chrono_tz::Europe::Berlin).unwrap_or((0, 0));
-        assert_eq!(m, 2 * 60 + 30);
     }
 }

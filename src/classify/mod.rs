@@ -342,7 +342,7 @@ pub fn features(
                     let tid = cols[0].str()?;
                     let team = cols[1].str()?;
                     let t = cols[2].i64()?;
-                    let mut clock = history::LocalClock::default();
+                    let mut clock = crate::core::time::LocalClock::default();
                     let keys: Vec<Option<(u64, i32, u16)>> = tid
                         .iter()
                         .zip(team.iter())

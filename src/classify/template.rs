@@ -30,7 +30,7 @@ pub fn entity_key(title: &str) -> String {
 
 /// A stable 16-hex-digit id of a template text (FNV-1a 64).
 pub fn template_id(template: &str) -> String {
-    format!("{:016x}", fnv(template.as_bytes(), FNV_OFFSET))
+    format!("{:016x}", crate::core::hash::fnv1a(template.as_bytes()))
 }
 
 /// The [`template_id`] of each template of a column (null stays null),
@@ -39,7 +39,7 @@ pub fn template_id(template: &str) -> String {
 pub fn template_ids(
     templates: &polars::prelude::StringChunked,
 ) -> polars::prelude::PolarsResult<polars::prelude::StringChunked> {
-    use crate::intern::{codes, Interner, NO_NAME};
+    use crate::core::intern::{codes, Interner, NO_NAME};
     use polars::prelude::{ChunkTake, IdxCa, IdxSize, StringChunked};
     let mut names = Interner::default();
     let codes = codes(templates, &mut names);
@@ -55,7 +55,7 @@ pub fn template_ids(
 /// measurements masked. Vendor keys are not used: Alertmanager gives each
 /// replica of one alert its own fingerprint, and a PagerDuty CSV has none.
 pub fn identity(source: &str, service: Option<&str>, title: &str) -> u64 {
-    let mut h = fnv(source.as_bytes(), FNV_OFFSET);
+    let mut h = crate::core::hash::fnv1a(source.as_bytes());
     h = fnv(service.unwrap_or("").as_bytes(), fnv(&[0xff], h));
     h = fnv(&[0xff], h);
     pieces(title, is_measurement, false, &mut |p| {
@@ -84,17 +84,11 @@ pub fn instance_label(labels: &str) -> Option<&str> {
 
 /// A hash of a string, for grouping keys.
 pub fn hash(text: &str) -> u64 {
-    fnv(text.as_bytes(), FNV_OFFSET)
+    crate::core::hash::fnv1a(text.as_bytes())
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-fn fnv(bytes: &[u8], mut h: u64) -> u64 {
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+fn fnv(bytes: &[u8], h: u64) -> u64 {
+    crate::core::hash::extend(h, bytes)
 }
 
 // Byte classes for the fast path of `pieces`.

@@ -8,8 +8,8 @@
 use polars::prelude::*;
 
 use crate::config::Config;
+use crate::core::intern::{codes, Interner, Name, NO_NAME};
 use crate::error::Error;
-use crate::intern::{codes, Interner, Name, NO_NAME};
 use crate::schema as s;
 
 /// Counts of the clusters of a classified alerts table.
@@ -151,7 +151,7 @@ pub fn template_stats(alerts: &DataFrame, config: &Config) -> Result<DataFrame, 
     let zone_of: Vec<_> = (0..=teams.names.len())
         .map(|t| zones.of(teams.name(t as Name)))
         .collect();
-    let mut clock = crate::classify::history::LocalClock::default();
+    let mut clock = crate::core::time::LocalClock::default();
 
     // A tally per template id (the last: no id), made when first seen.
     let mut by_id: Vec<Option<Tally>> = (0..=ids.names.len()).map(|_| None).collect();

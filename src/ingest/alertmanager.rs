@@ -227,14 +227,8 @@ pub fn sniff(head: &Head) -> u8 {
 /// in Prometheus' `common/model/signature.go`: FNV-1a 64 over each `name 0xff value 0xff`,
 /// sorted by name, as 16 hex digits), for payloads that carry none.
 fn label_hash(labels: &Pairs<'_>) -> String {
-    // FNV-1a 64 over `k\xff v\xff`, sorted by key.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (k, v) in &labels.0 {
-        for b in k.0.bytes().chain([0xff]).chain(v.0.bytes()).chain([0xff]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
+    let h =
+        crate::core::hash::label_set(labels.0.iter().map(|(k, v)| (k.0.as_ref(), v.0.as_ref())));
     format!("{h:016x}")
 }
 
@@ -246,12 +240,7 @@ fn fingerprint_key(fp: &str) -> u64 {
             return v;
         }
     }
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in fp.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    crate::core::hash::fnv1a(fp.as_bytes())
 }
 
 /// The labels that name an alert's service and team (`[ingest]

@@ -5,26 +5,15 @@ use std::fmt::Write;
 
 use polars::prelude::*;
 
-use crate::classify::history::local_day_minute;
 use crate::config::Config;
+use crate::core::time::local_day_minute;
+use crate::core::time::rfc3339_utc;
 use crate::error::Error;
-use crate::ingest::time::rfc3339_utc;
 use crate::schema as s;
 
-/// A duration in seconds as `1h2m3s` (at least `0s`).
-pub fn human(secs: i64) -> String {
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    let mut out = String::new();
-    if h > 0 {
-        let _ = write!(out, "{h}h");
-    }
-    if m > 0 {
-        let _ = write!(out, "{m}m");
-    }
-    if s > 0 || out.is_empty() {
-        let _ = write!(out, "{s}s");
-    }
-    out
+/// Seconds as a threshold is written (`1h30m`).
+fn human(secs: i64) -> String {
+    crate::core::duration::exact(std::time::Duration::from_secs(secs.max(0) as u64))
 }
 
 /// One row of the classified table, read by column name.

@@ -15,13 +15,14 @@ use serde::Serialize;
 use crate::classify::evaluate::Evaluation;
 use crate::classify::tags::Tags;
 use crate::classify::REASONS;
+use crate::core::fs::write_atomic;
+use crate::core::time::rfc3339_utc;
+use crate::core::timing::lap;
 use crate::error::Error;
-use crate::ingest::lap;
-use crate::ingest::time::rfc3339_utc;
 use crate::ingest::InputReport;
 use crate::metrics::{self, pages_of};
 use crate::schema as s;
-use crate::store::{write_atomic, MergeStats};
+use crate::store::MergeStats;
 
 pub mod document;
 pub mod explain;
@@ -119,9 +120,9 @@ pub struct Summary {
     /// Distinct local clock hours per person with a page, summed.
     pub disrupted_hours: u64,
     /// Trigger → first acknowledgement of pages, seconds.
-    pub mtta_seconds: metrics::Spread,
+    pub mtta_seconds: crate::core::stats::Spread,
     /// Trigger → resolve of pages, seconds.
-    pub mttr_seconds: metrics::Spread,
+    pub mttr_seconds: crate::core::stats::Spread,
     /// Pages never acknowledged (left out of MTTA).
     pub unacknowledged_pages: u64,
     /// Toil hours on noise pages.
@@ -284,7 +285,7 @@ fn counts_by(df: &DataFrame, column: &str) -> Result<BTreeMap<String, u64>, Erro
     if nulls > 0 {
         counts.insert("(none)".to_string(), nulls);
     }
-    for (value, n) in crate::intern::value_counts(&values) {
+    for (value, n) in crate::core::intern::value_counts(&values) {
         *counts.entry(value.to_string()).or_insert(0) += n;
     }
     Ok(counts)
@@ -306,7 +307,7 @@ pub fn write_run(
     let alerts = alerts
         .collect()
         .map_err(Error::polars("the alerts table"))?;
-    crate::ingest::timing("classify (collect the alerts table)", t);
+    crate::core::timing::since("classify (collect the alerts table)", t);
     let incidents = incidents
         .collect()
         .map_err(Error::polars("the incidents table"))?;
@@ -340,7 +341,7 @@ pub fn write_run(
         let writer = scope.spawn(move || {
             let t = std::time::Instant::now();
             let done = write_parquet(&out.join("alerts.parquet"), table);
-            crate::ingest::timing("report: alerts.parquet (its own thread)", t);
+            crate::core::timing::since("report: alerts.parquet (its own thread)", t);
             done
         });
         let (incidents, config, tags) = (&incidents, info.config, info.tags);
@@ -416,7 +417,7 @@ fn paging_load(
         let recommending = scope.spawn(|| {
             let t = std::time::Instant::now();
             let r = recommend::recommend(pages_list, config, since, until, 10);
-            crate::ingest::timing("report: recommendations (their own thread)", t);
+            crate::core::timing::since("report: recommendations (their own thread)", t);
             r
         });
         let mut t = std::time::Instant::now();
@@ -661,7 +662,7 @@ fn label_counts(df: &DataFrame) -> Result<LabelCounts, Error> {
     }
     // Every row's codes (`list_values` gives the rows' strings and no
     // others).
-    for (code, n) in crate::intern::value_counts(&reasons) {
+    for (code, n) in crate::core::intern::value_counts(&reasons) {
         *out.reasons.entry(code.to_string()).or_insert(0) += n;
     }
     Ok(out)

@@ -117,7 +117,7 @@ pub fn write(out: impl Write, df: &DataFrame) -> PolarsResult<()> {
                 scope.spawn(move || loop {
                     let g = next.fetch_add(1, Ordering::Relaxed);
                     if g >= groups {
-                        crate::ingest::timing(
+                        crate::core::timing::since(
                             "parquet: an encoding thread done",
                             std::time::Instant::now(),
                         );

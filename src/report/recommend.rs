@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::classify::history::LocalClock;
 use crate::classify::REASONS;
 use crate::config::Config;
-use crate::metrics::{in_period, percentile, reason_bit, Page, Pages, Split};
+use crate::core::stats::percentile;
+use crate::core::time::LocalClock;
+use crate::metrics::{in_period, reason_bit, Page, Pages, Split};
 use crate::whatif::{self, Policy};
 
 /// One recommendation.
@@ -118,7 +119,7 @@ pub fn recommend(
                 (
                     format!(
                         "delay paging: add `for: {m}m` to the alert rule (or PagerDuty Auto-Pause for {m} minutes); p90 of this template's auto-resolved durations is {}",
-                        crate::metrics::human_secs(p90)
+                        crate::core::duration::rounded(p90)
                     ),
                     Policy::For {
                         template: template.to_string(),
@@ -138,7 +139,7 @@ pub fn recommend(
                 (
                     format!(
                         "hysteresis: `keep_firing_for: {m}m` (p90 from clearing to re-firing is {}), a wider threshold band or a longer evaluation window",
-                        crate::metrics::human_secs(p90)
+                        crate::core::duration::rounded(p90)
                     ),
                     Policy::KeepFiringFor(Duration::from_secs(m as u64 * 60)),
                 )

@@ -14,11 +14,11 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::classify::tags::Tags;
+use crate::core::fs::write_atomic;
+use crate::core::intern::{codes, Interner, NO_NAME};
+use crate::core::time::rfc3339_utc;
 use crate::error::Error;
-use crate::ingest::time::rfc3339_utc;
-use crate::intern::{codes, Interner, NO_NAME};
 use crate::schema as s;
-use crate::store::write_atomic;
 
 /// Write the `n` alerts most worth tagging.
 pub fn write(path: &Path, df: &DataFrame, tags: Option<&Tags>, n: usize) -> Result<(), Error> {
