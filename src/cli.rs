@@ -511,20 +511,22 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Templates(args) => {
+            let config = load_config(cli.config.as_deref(), None, true)?;
             let outcome = match &args.out {
                 Some(path) => {
                     let mut f = std::io::BufWriter::new(
                         std::fs::File::create(path)
                             .with_context(|| format!("creating {}", path.display()))?,
                     );
-                    let o = pipeline::templates(&args.file, args.column.as_deref(), &mut f)?;
+                    let o =
+                        pipeline::templates(&args.file, args.column.as_deref(), &config, &mut f)?;
                     f.flush()
                         .with_context(|| format!("writing {}", path.display()))?;
                     o
                 }
                 None => {
                     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                    pipeline::templates(&args.file, args.column.as_deref(), &mut out)?
+                    pipeline::templates(&args.file, args.column.as_deref(), &config, &mut out)?
                 }
             };
             if !cli.quiet {

@@ -52,6 +52,10 @@ pub struct Config {
     pub ingest: IngestSettings,
     /// Thresholds of the classify stage.
     pub classify: Thresholds,
+    /// How the paging load is counted: hour bands, shifts, merging, toil.
+    pub load: LoadSettings,
+    /// The health targets the report holds the figures against.
+    pub targets: Targets,
 }
 
 impl Default for Config {
@@ -64,6 +68,8 @@ impl Default for Config {
             sources: BTreeMap::new(),
             ingest: IngestSettings::default(),
             classify: Thresholds::default(),
+            load: LoadSettings::default(),
+            targets: Targets::default(),
         }
     }
 }
@@ -184,6 +190,12 @@ pub struct Thresholds {
     /// Toil cost of an interruption without engaged time. Default 15m.
     #[serde(deserialize_with = "de_duration")]
     pub interruption_cost: Duration,
+    /// Label: an alert whose score (how sure the model is it is noise) is at
+    /// least this is noise. Default 0.5.
+    pub score_cut: f64,
+    /// Templates: a title joins a template when at least this share of its
+    /// words agree (Drain's similarity). Default 0.6.
+    pub template_similarity: f64,
 }
 
 impl Default for Thresholds {
@@ -200,6 +212,65 @@ impl Default for Thresholds {
             episode_gap: Duration::from_secs(300),
             long_engagement: Duration::from_secs(1800),
             interruption_cost: Duration::from_secs(900),
+            score_cut: 0.5,
+            template_similarity: 0.6,
+        }
+    }
+}
+
+/// How the paging load is counted (domain.md, "Paging load" and "Toil";
+/// PagerDuty Analytics' definitions). Hours are local, in the person's zone
+/// (interruptions) or the team's (shifts, pages by hour).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoadSettings {
+    /// Business hours, Monday to Friday: `[start, end)` hours. Default `[8, 18]`.
+    pub business_hours: [u8; 2],
+    /// Sleep hours, every day: from the first hour to the second, over
+    /// midnight. Default `[22, 8]`. The rest is off hours.
+    pub sleep_hours: [u8; 2],
+    /// 12-hour shifts start at this hour and 12 hours later. Default 8.
+    pub shift_start: u8,
+    /// Notifications to one person within this of the last one counted
+    /// count once. Default 60s.
+    #[serde(deserialize_with = "de_duration")]
+    pub merge_window: Duration,
+    /// Engaged time counted as toil is capped at this per page. Default 4h.
+    #[serde(deserialize_with = "de_duration")]
+    pub toil_cap: Duration,
+}
+
+impl Default for LoadSettings {
+    fn default() -> Self {
+        LoadSettings {
+            business_hours: [8, 18],
+            sleep_hours: [22, 8],
+            shift_start: 8,
+            merge_window: Duration::from_secs(60),
+            toil_cap: Duration::from_secs(4 * 3600),
+        }
+    }
+}
+
+/// The health targets (Google SRE book, "Being On-Call" and "Eliminating
+/// Toil"; the non-actionable share from domain.md).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Targets {
+    /// At most this many pages per 12-hour shift. Default 2.
+    pub pages_per_shift: u64,
+    /// Toil under this share of on-call time. Default 0.5.
+    pub toil_share: f64,
+    /// Non-actionable pages under this share of pages. Default 0.3.
+    pub non_actionable_share: f64,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            pages_per_shift: 2,
+            toil_share: 0.5,
+            non_actionable_share: 0.3,
         }
     }
 }
@@ -225,6 +296,53 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
+        let hour = |key: &str, h: u8| {
+            if h < 24 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "[load] {key}: {h} is not an hour of the day (0-23)"
+                ))
+            }
+        };
+        let l = &self.load;
+        for (key, [a, b]) in [
+            ("business_hours", l.business_hours),
+            ("sleep_hours", l.sleep_hours),
+        ] {
+            hour(key, a)?;
+            hour(key, b)?;
+        }
+        hour("shift_start", l.shift_start)?;
+        if l.shift_start >= 12 {
+            return Err(format!(
+                "[load] shift_start: {} — give the first of the two shifts' starts (0-11)",
+                l.shift_start
+            ));
+        }
+        let [b0, b1] = l.business_hours;
+        if b0 >= b1 {
+            return Err(format!(
+                "[load] business_hours: [{b0}, {b1}] must start before it ends"
+            ));
+        }
+        let share = |key: &str, v: f64| {
+            if v > 0.0 && v <= 1.0 {
+                Ok(())
+            } else {
+                Err(format!("{key}: {v} is not a share (over 0, at most 1)"))
+            }
+        };
+        share("[targets] toil_share", self.targets.toil_share)?;
+        share(
+            "[targets] non_actionable_share",
+            self.targets.non_actionable_share,
+        )?;
+        share("[classify] score_cut", self.classify.score_cut)?;
+        share(
+            "[classify] template_similarity",
+            self.classify.template_similarity,
+        )?;
         let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
         for (team, t) in &self.teams {
             for service in &t.services {
@@ -357,6 +475,204 @@ impl TeamZones {
     }
 }
 
+/// Every setting of `alertsift.toml` with its default, as TOML that
+/// `alertsift config --defaults` prints and [`Config::parse`] reads back.
+/// The values come from the `Default` impls above, the one place each
+/// default is written.
+pub fn defaults_toml() -> String {
+    use crate::core::duration::exact;
+    use std::fmt::Write;
+    let d = Config::default();
+    let dur = |v: Duration| format!("\"{}\"", exact(v));
+    let list = |v: &[String]| {
+        let items: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();
+        format!("[{}]", items.join(", "))
+    };
+    let mut out = String::new();
+    let section = |name: &str, out: &mut String| {
+        let _ = write!(out, "\n[{name}]\n");
+    };
+    let push = |out: &mut String, key: &str, value: String, doc: &str| {
+        let _ = writeln!(out, "{key} = {value:<12} # {doc}");
+    };
+    push(
+        &mut out,
+        "timezone",
+        format!("\"{}\"", d.timezone.name()),
+        "zone of teams and people not listed",
+    );
+    section("paging", &mut out);
+    let p = &d.paging;
+    push(
+        &mut out,
+        "pagerduty_urgencies",
+        list(&p.pagerduty_urgencies),
+        "PagerDuty urgencies that page",
+    );
+    push(
+        &mut out,
+        "opsgenie_priorities",
+        list(&p.opsgenie_priorities),
+        "Opsgenie priorities that page",
+    );
+    out.push_str(
+        "# alertmanager_receivers = [\"…\"]  # receivers that page; unset: every receiver\n",
+    );
+    push(
+        &mut out,
+        "grafana_oncall",
+        p.grafana_oncall.to_string(),
+        "Grafana OnCall alert groups page",
+    );
+    section("ingest", &mut out);
+    push(
+        &mut out,
+        "service_label",
+        format!("{:?}", d.ingest.service_label),
+        "label or tag naming the service",
+    );
+    push(
+        &mut out,
+        "team_label",
+        format!("{:?}", d.ingest.team_label),
+        "label or tag naming the team",
+    );
+    section("classify", &mut out);
+    let t = &d.classify;
+    push(
+        &mut out,
+        "transient_window",
+        dur(t.transient_window),
+        "TRANSIENT: auto-resolved, never acknowledged, within this",
+    );
+    push(
+        &mut out,
+        "flapping_changes",
+        t.flapping_changes.to_string(),
+        "FLAPPING: more than this many state changes …",
+    );
+    push(
+        &mut out,
+        "flapping_window",
+        dur(t.flapping_window),
+        "… within this window",
+    );
+    push(
+        &mut out,
+        "refire_window",
+        dur(t.refire_window),
+        "FLAPPING: or re-fires within this of clearing",
+    );
+    push(
+        &mut out,
+        "recurring_days",
+        t.recurring_days.to_string(),
+        "RECURRING: on at least this many days …",
+    );
+    push(
+        &mut out,
+        "recurring_lookback_days",
+        t.recurring_lookback_days.to_string(),
+        "… of the last this many",
+    );
+    push(
+        &mut out,
+        "recurring_tolerance",
+        dur(t.recurring_tolerance),
+        "… within this of the same local time",
+    );
+    push(
+        &mut out,
+        "incident_lead",
+        dur(t.incident_lead),
+        "incident overlap: this long before it starts counts",
+    );
+    push(
+        &mut out,
+        "episode_gap",
+        dur(t.episode_gap),
+        "episodes: start times chaining within this",
+    );
+    push(
+        &mut out,
+        "long_engagement",
+        dur(t.long_engagement),
+        "actionable: acknowledged this long before it resolved",
+    );
+    push(
+        &mut out,
+        "interruption_cost",
+        dur(t.interruption_cost),
+        "toil of a noise page never acknowledged",
+    );
+    push(
+        &mut out,
+        "score_cut",
+        t.score_cut.to_string(),
+        "noise when the score is at least this",
+    );
+    push(
+        &mut out,
+        "template_similarity",
+        t.template_similarity.to_string(),
+        "a title joins a template when this share of words agree",
+    );
+    section("load", &mut out);
+    let l = &d.load;
+    let hours = |h: [u8; 2]| format!("[{}, {}]", h[0], h[1]);
+    push(
+        &mut out,
+        "business_hours",
+        hours(l.business_hours),
+        "Monday to Friday, [start, end) local hours",
+    );
+    push(
+        &mut out,
+        "sleep_hours",
+        hours(l.sleep_hours),
+        "every day, over midnight; the rest is off hours",
+    );
+    push(
+        &mut out,
+        "shift_start",
+        l.shift_start.to_string(),
+        "12-hour shifts start at this hour and 12 h later",
+    );
+    push(
+        &mut out,
+        "merge_window",
+        dur(l.merge_window),
+        "notifications to one person within this count once",
+    );
+    push(
+        &mut out,
+        "toil_cap",
+        dur(l.toil_cap),
+        "engaged time counted as toil, at most this per page",
+    );
+    section("targets", &mut out);
+    let g = &d.targets;
+    push(
+        &mut out,
+        "pages_per_shift",
+        g.pages_per_shift.to_string(),
+        "at most this many pages per 12-hour shift",
+    );
+    push(
+        &mut out,
+        "toil_share",
+        g.toil_share.to_string(),
+        "toil under this share of on-call time",
+    );
+    push(
+        &mut out,
+        "non_actionable_share",
+        g.non_actionable_share.to_string(),
+        "non-actionable pages under this share",
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,5 +757,53 @@ timezone = "Europe/London"
         assert!(parse_duration("5").is_err());
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("").is_err());
+    }
+
+    /// `alertsift config --defaults` reads back as the defaults, and names
+    /// every field of every section (the field names from `Debug`).
+    #[test]
+    fn defaults_print_every_setting_and_read_back() {
+        let text = defaults_toml();
+        let parsed = Config::parse(&text).expect("the defaults parse");
+        assert_eq!(format!("{parsed:?}"), format!("{:?}", Config::default()));
+        let fields = |debug: String| -> Vec<String> {
+            debug
+                .split(|c| c == '{' || c == ',')
+                .skip(1)
+                .filter_map(|f| f.trim().split(':').next())
+                .filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                .map(str::to_string)
+                .collect()
+        };
+        let d = Config::default();
+        for name in fields(format!("{:?}", d.classify))
+            .into_iter()
+            .chain(fields(format!("{:?}", d.load)))
+            .chain(fields(format!("{:?}", d.targets)))
+            .chain(fields(format!("{:?}", d.paging)))
+            .chain(fields(format!("{:?}", d.ingest)))
+        {
+            assert!(
+                text.contains(&format!("\n{name} = ")) || text.contains(&format!("# {name} = ")),
+                "{name} missing from:\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn load_and_targets_are_checked() {
+        for (bad, says) in [
+            (
+                "[load]\nbusiness_hours = [18, 8]\n",
+                "must start before it ends",
+            ),
+            ("[load]\nsleep_hours = [22, 24]\n", "not an hour"),
+            ("[load]\nshift_start = 20\n", "first of the two shifts"),
+            ("[targets]\ntoil_share = 50\n", "not a share"),
+            ("[classify]\nscore_cut = 0\n", "not a share"),
+        ] {
+            let e = Config::parse(bad).expect_err(bad);
+            assert!(e.contains(says), "{bad}: {e}");
+        }
     }
 }

@@ -23,6 +23,7 @@
 //! * [`demo`] — a deterministic multi-vendor history with ground truth.
 //! * [`pipeline`] — the jobs the command line runs, glued together.
 
+pub mod calendar;
 pub mod chart;
 pub mod classify;
 pub mod cluster;
@@ -32,6 +33,7 @@ pub mod demo;
 pub mod error;
 pub mod ingest;
 pub mod metrics;
+pub mod pages;
 pub mod pipeline;
 pub mod query;
 pub mod report;

@@ -183,7 +183,7 @@ pub fn run(
         },
     )?;
     let charts = std::time::Instant::now();
-    crate::chart::report::write(out, &summary)?;
+    crate::chart::report::write(out, &summary, &config.targets)?;
     crate::core::timing::since("report: charts, report.html", charts);
     crate::core::timing::since("classify and report", t);
     Ok(RunOutcome {
@@ -251,7 +251,7 @@ pub fn whatif(
     let t = std::time::Instant::now();
     let mut df = alerts
         .filter(polars::prelude::col(crate::schema::PAGED).eq(polars::prelude::lit(true)))
-        .select(crate::metrics::PAGE_COLUMNS.map(polars::prelude::col))
+        .select(crate::pages::PAGE_COLUMNS.map(polars::prelude::col))
         .collect()
         .map_err(Error::polars("the pages"))?;
     crate::core::timing::since("whatif: classify and collect the pages", t);
@@ -264,7 +264,7 @@ pub fn whatif(
     let t = std::time::Instant::now();
     // One chunk per column: reading row i is then a direct index.
     df.rechunk_mut_par();
-    let pages = crate::metrics::pages_of(&df)?;
+    let pages = crate::pages::pages_of(&df)?;
     drop(df);
     crate::core::timing::since("whatif: pages from the frame", t);
     let t = std::time::Instant::now();
@@ -396,17 +396,26 @@ pub fn classify_all(
     let features = classify::features(store.alerts()?, store.incidents()?, config)?;
     crate::core::timing::since("classify (plan)", t);
     let Some(tags) = tags else {
-        return Ok((classify::score(features, &Weights::default(), None), None));
+        let cut = config.classify.score_cut;
+        return Ok((
+            classify::score(features, &Weights::default(), None, cut),
+            None,
+        ));
     };
     let df = features
         .collect()
         .map_err(Error::polars("the alert features"))?;
     let (x, y, folds) = tagged_features(&df, tags)?;
-    let mut e = evaluate::evaluate(&x, &y, &folds, FOLDS);
+    let mut e = evaluate::evaluate(&x, &y, &folds, FOLDS, config.classify.score_cut);
     e.unmatched_tags = (tags.labels.len() - x.len()) as u64;
     let weights = evaluate::weights_of(&e);
     Ok((
-        classify::score(df.lazy(), &weights, Some(&tags.labels)),
+        classify::score(
+            df.lazy(),
+            &weights,
+            Some(&tags.labels),
+            config.classify.score_cut,
+        ),
         Some(e),
     ))
 }
@@ -461,6 +470,7 @@ pub struct TemplatesOutcome {
 pub fn templates(
     input: &Path,
     column: Option<&str>,
+    config: &Config,
     out: &mut dyn std::io::Write,
 ) -> Result<TemplatesOutcome, Error> {
     let bad = |message: String| Error::Input {
@@ -494,7 +504,10 @@ pub fn templates(
         }
     };
     let t = std::time::Instant::now();
-    let (assigned, templates) = classify::drain::mine(texts.iter().map(String::as_str));
+    let (assigned, templates) = classify::drain::mine(
+        texts.iter().map(String::as_str),
+        config.classify.template_similarity,
+    );
     crate::core::timing::since(&format!("mine {} texts", texts.len()), t);
     let ids: Vec<String> = templates
         .iter()

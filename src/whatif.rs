@@ -41,7 +41,8 @@ use crate::core::stats::percentile;
 use polars::prelude::PlHashMap;
 
 use crate::core::text::md;
-use crate::metrics::{reason_bit, toil_hours, Interruptions, Pages, Recipients, NO_NAME};
+use crate::metrics::{Interruptions, Recipients};
+use crate::pages::{reason_bit, toil_hours, Pages, ToilCost, NO_NAME};
 
 /// One policy change.
 #[derive(Debug, Clone, PartialEq)]
@@ -444,7 +445,7 @@ impl<'a> Replayer<'a> {
 
     /// Figures overall and per team with the pages notifying `fate` late.
     fn figures(&self, fate: &[Option<i64>]) -> (Figures, Vec<Figures>) {
-        let cost = self.config.classify.interruption_cost.as_secs_f64() / 3600.0;
+        let cost = ToilCost::of(self.config);
         let rows = &self.rows.rows;
         let at: Vec<Option<i64>> = rows
             .iter()

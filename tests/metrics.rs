@@ -2,7 +2,8 @@
 //! is worked out by hand in the comments.
 
 use alertsift::config::Config;
-use alertsift::metrics::{compute, PageRecord, Pages};
+use alertsift::metrics::compute;
+use alertsift::pages::{PageRecord, Pages};
 
 const S: i64 = 1_000_000;
 // 2026-03-27 (Friday) 06:30Z = 07:30 in Berlin (CET, +1).

@@ -35,7 +35,13 @@ fn loghub_grouping_accuracy() {
             r.records().map(|rec| rec.unwrap()[i].to_string()).collect()
         };
         let mut out = Vec::new();
-        let outcome = alertsift::pipeline::templates(&path, Some("Content"), &mut out).unwrap();
+        let outcome = alertsift::pipeline::templates(
+            &path,
+            Some("Content"),
+            &alertsift::config::Config::default(),
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(outcome.records, 2000);
         let ga = grouping_accuracy(&outcome.ids, &truth);
         println!("{system:<10} {ga:.4}");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use alertsift::classify::REASONS;
 use alertsift::config::Config;
-use alertsift::metrics::{PageRecord, Pages};
+use alertsift::pages::{PageRecord, Pages};
 use alertsift::whatif::{evaluate, knee, replay, Policy, SweepSpec};
 
 use crate::util::*;

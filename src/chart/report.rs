@@ -8,26 +8,27 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::{bar_chart, heatmap, stacked_bar_chart, Reference};
+use crate::config::Targets;
 use crate::core::duration::rounded as human_secs;
 use crate::core::fs::write_atomic;
 use crate::core::stats::Spread;
 use crate::core::text::escape;
 use crate::error::Error;
 use crate::metrics::Load;
-use crate::report::{Summary, CHARTS};
+use crate::report::{charts, percent, Summary};
 
-/// The toil cap: the SRE book's 50% of on-call time.
-const TOIL_CAP: f64 = 0.5;
-
-/// Each chart of [`CHARTS`], rendered: (file name, title, SVG).
-pub fn render(summary: &Summary) -> Vec<(&'static str, &'static str, String)> {
-    CHARTS
-        .iter()
-        .map(|&(file, title)| (file, title, one(file, title, summary)))
+/// Each chart of [`charts`], rendered: (file name, title, SVG).
+pub fn render(summary: &Summary, targets: &Targets) -> Vec<(&'static str, String, String)> {
+    charts(targets)
+        .into_iter()
+        .map(|(file, title)| {
+            let svg = one(file, &title, summary, targets);
+            (file, title, svg)
+        })
         .collect()
 }
 
-fn one(file: &str, title: &str, s: &Summary) -> String {
+fn one(file: &str, title: &str, s: &Summary, targets: &Targets) -> String {
     let weeks: Vec<String> = s.weekly.iter().map(|w| w.week.clone()).collect();
     match file {
         "pages-per-week.svg" => stacked_bar_chart(
@@ -119,7 +120,7 @@ fn one(file: &str, title: &str, s: &Summary) -> String {
         "toil-per-week.svg" => {
             // On-call time per week: every paged team's rota, all week.
             let teams = s.teams.len().max(1) as f64;
-            let cap = TOIL_CAP * 168.0 * teams;
+            let cap = targets.toil_share * 168.0 * teams;
             stacked_bar_chart(
                 title,
                 "ISO week (UTC)",
@@ -131,7 +132,10 @@ fn one(file: &str, title: &str, s: &Summary) -> String {
                 )],
                 Some(&Reference {
                     y: cap,
-                    label: format!("cap: 50% of on-call time ({cap:.0} h for {teams} teams)"),
+                    label: format!(
+                        "cap: {} of on-call time ({cap:.0} h for {teams} teams)",
+                        percent(targets.toil_share)
+                    ),
                 }),
             )
         }
@@ -141,13 +145,13 @@ fn one(file: &str, title: &str, s: &Summary) -> String {
 
 /// Write `DIR/charts/*.svg`, their PNG copies `DIR/charts/*.png` and
 /// `DIR/report.html`.
-pub fn write(out: &Path, summary: &Summary) -> Result<(), Error> {
+pub fn write(out: &Path, summary: &Summary, targets: &Targets) -> Result<(), Error> {
     let dir = out.join("charts");
     std::fs::create_dir_all(&dir).map_err(|source| Error::Output {
         path: dir.clone(),
         source,
     })?;
-    let charts = render(summary);
+    let charts = render(summary, targets);
     for (file, _, svg) in &charts {
         write_atomic(&dir.join(file), |f| {
             use std::io::Write;
@@ -160,7 +164,7 @@ pub fn write(out: &Path, summary: &Summary) -> Result<(), Error> {
             f.write_all(&png)
         })?;
     }
-    let html = html(summary, &charts);
+    let html = html(summary, &charts, targets);
     write_atomic(&out.join("report.html"), |f| {
         use std::io::Write;
         f.write_all(html.as_bytes())
@@ -189,7 +193,7 @@ th{background:#f3f3f3}td.t{text-align:left;max-width:36em;overflow-wrap:anywhere
 svg{max-width:100%;height:auto}";
 
 /// The HTML document.
-fn html(s: &Summary, charts: &[(&str, &str, String)]) -> String {
+fn html(s: &Summary, charts: &[(&str, String, String)], targets: &Targets) -> String {
     let mut h = String::new();
     let period = format!(
         "{} to {}",
@@ -224,16 +228,19 @@ fn html(s: &Summary, charts: &[(&str, &str, String)]) -> String {
         )
     };
     h.push_str("<h2>Headline</h2><table><tr><th>figure</th><th>value</th><th>target</th></tr>");
-    let rows: Vec<(&str, String, &str)> = vec![
-        ("pages", s.pages.to_string(), ""),
+    let rows: Vec<(String, String, String)> = vec![
+        ("pages".into(), s.pages.to_string(), String::new()),
         (
-            "non-actionable pages",
-            flag(s.page_noise_ratio > 0.3, pct(s.page_noise_ratio)),
-            "under 30%",
+            "non-actionable pages".into(),
+            flag(
+                s.page_noise_ratio > targets.non_actionable_share,
+                pct(s.page_noise_ratio),
+            ),
+            format!("under {}", percent(targets.non_actionable_share)),
         ),
-        ("noise alerts", pct(s.noise_ratio), ""),
+        ("noise alerts".into(), pct(s.noise_ratio), String::new()),
         (
-            "interruptions (business / off / sleep)",
+            "interruptions (business / off / sleep)".into(),
             format!(
                 "{} ({} / {} / {})",
                 s.interruptions.total,
@@ -241,31 +248,43 @@ fn html(s: &Summary, charts: &[(&str, &str, String)]) -> String {
                 s.interruptions.off_hours,
                 s.interruptions.sleep
             ),
-            "",
+            String::new(),
         ),
-        ("disrupted hours", s.disrupted_hours.to_string(), ""),
         (
-            "12-hour shifts over 2 pages",
+            "disrupted hours".into(),
+            s.disrupted_hours.to_string(),
+            String::new(),
+        ),
+        (
+            format!("12-hour shifts over {} pages", targets.pages_per_shift),
             flag(
                 s.shifts_over_target > 0,
                 format!("{} (most: {})", s.shifts_over_target, s.max_pages_per_shift),
             ),
-            "none",
+            "none".into(),
         ),
-        ("MTTA p50 / p90 / p95", spread(&s.mtta_seconds), ""),
-        ("MTTR p50 / p90 / p95", spread(&s.mttr_seconds), ""),
         (
-            "never acknowledged pages",
+            "MTTA p50 / p90 / p95".into(),
+            spread(&s.mtta_seconds),
+            String::new(),
+        ),
+        (
+            "MTTR p50 / p90 / p95".into(),
+            spread(&s.mttr_seconds),
+            String::new(),
+        ),
+        (
+            "never acknowledged pages".into(),
             s.unacknowledged_pages.to_string(),
-            "",
+            String::new(),
         ),
         (
-            "toil hours (share of on-call time)",
+            "toil hours (share of on-call time)".into(),
             flag(
-                s.toil_share > TOIL_CAP,
+                s.toil_share > targets.toil_share,
                 format!("{:.1} ({})", s.toil_hours, pct(s.toil_share)),
             ),
-            "under 50%",
+            format!("under {}", percent(targets.toil_share)),
         ),
     ];
     for (name, value, target) in rows {
@@ -273,9 +292,9 @@ fn html(s: &Summary, charts: &[(&str, &str, String)]) -> String {
         let _ = write!(
             h,
             "<tr><td class=\"t\">{}</td><td>{}</td><td>{}</td></tr>",
-            escape(name),
+            escape(&name),
             value,
-            escape(target)
+            escape(&target)
         );
     }
     h.push_str("</table>\n<h2>Charts</h2>\n");

@@ -7,7 +7,8 @@
 //! masked texts are mined once. A masked text is routed by its token count
 //! and its first [`Miner::PREFIX`] tokens to a leaf; in the leaf, the
 //! template sharing the most tokens position by position is chosen, and the
-//! text joins it when at least [`Miner::SIMILARITY`] of the positions agree
+//! text joins it when at least `[classify] template_similarity` (0.6) of the
+//! positions agree
 //! (positions where both are `<*>` are left out: they say nothing), and the
 //! differing positions become `<*>`; else it starts a template of its own.
 //! There are no per-input settings. The result depends only on the texts and
@@ -28,10 +29,20 @@ pub struct Miner {
     clusters: Vec<Vec<u32>>,
     seen: PlHashMap<String, usize>,
     scratch: String,
+    similarity: f64,
 }
 
 impl Default for Miner {
+    /// A miner with `[classify] template_similarity`'s default.
     fn default() -> Self {
+        Miner::new(crate::config::Thresholds::default().template_similarity)
+    }
+}
+
+impl Miner {
+    /// A miner joining a text to a template when at least `similarity` of
+    /// the positions agree (`[classify] template_similarity`).
+    pub fn new(similarity: f64) -> Self {
         let mut m = Miner {
             words: Vec::new(),
             ids: PlHashMap::default(),
@@ -39,6 +50,7 @@ impl Default for Miner {
             clusters: Vec::new(),
             seen: PlHashMap::default(),
             scratch: String::new(),
+            similarity,
         };
         m.intern("<*>");
         m
@@ -48,8 +60,6 @@ impl Default for Miner {
 impl Miner {
     /// Tokens (after the token count) that route a text to its leaf.
     pub const PREFIX: usize = 2;
-    /// Share of positions that must agree for a text to join a template.
-    pub const SIMILARITY: f64 = 0.6;
 
     fn intern(&mut self, w: &str) -> u32 {
         if let Some(&id) = self.ids.get(w) {
@@ -100,7 +110,7 @@ impl Miner {
         let chosen = match best {
             Some((same, wild, c))
                 if tokens.len() == wild
-                    || same as f64 / (tokens.len() - wild) as f64 >= Self::SIMILARITY =>
+                    || same as f64 / (tokens.len() - wild) as f64 >= self.similarity =>
             {
                 let t = &mut self.clusters[c];
                 for (a, b) in t.iter_mut().zip(&tokens) {
@@ -147,8 +157,11 @@ impl Miner {
 
 /// Mine templates for a sequence of texts: each text's cluster, and each
 /// cluster's final template.
-pub fn mine<'a>(texts: impl IntoIterator<Item = &'a str>) -> (Vec<usize>, Vec<String>) {
-    let mut m = Miner::default();
+pub fn mine<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+    similarity: f64,
+) -> (Vec<usize>, Vec<String>) {
+    let mut m = Miner::new(similarity);
     let assigned: Vec<usize> = texts.into_iter().map(|t| m.add(t)).collect();
     let templates = (0..m.len()).map(|c| m.template(c)).collect();
     (assigned, templates)
@@ -157,9 +170,10 @@ pub fn mine<'a>(texts: impl IntoIterator<Item = &'a str>) -> (Vec<usize>, Vec<St
 /// The template of every text of a string column (null stays null).
 pub fn mine_column(
     texts: &polars::prelude::StringChunked,
+    similarity: f64,
 ) -> polars::prelude::PolarsResult<polars::prelude::StringChunked> {
     use polars::prelude::{ChunkTake, IdxCa, IdxSize, StringChunked};
-    let mut m = Miner::default();
+    let mut m = Miner::new(similarity);
     let assigned: IdxCa = texts
         .iter()
         .map(|t| t.map(|t| m.add(t) as IdxSize))
@@ -205,13 +219,16 @@ mod tests {
 
     #[test]
     fn merges_one_rule_keeps_two_apart() {
-        let (c, t) = mine([
-            "Deployment of refunds finished",
-            "Deployment of invoices finished",
-            "Disk on pay-03 will be full in 1582 hours",
-            "Disk on pay-07 will be full in 12 hours",
-            "Deployment of refunds failed badly today",
-        ]);
+        let (c, t) = mine(
+            [
+                "Deployment of refunds finished",
+                "Deployment of invoices finished",
+                "Disk on pay-03 will be full in 1582 hours",
+                "Disk on pay-07 will be full in 12 hours",
+                "Deployment of refunds failed badly today",
+            ],
+            0.6,
+        );
         assert_eq!(c[0], c[1]);
         assert_eq!(c[2], c[3]);
         assert_ne!(c[0], c[4]);
@@ -232,7 +249,7 @@ mod tests {
                 Some("Deployment of invoices finished"),
             ],
         );
-        let got = mine_column(&texts).unwrap();
+        let got = mine_column(&texts, 0.6).unwrap();
         let got: Vec<Option<&str>> = got.iter().collect();
         assert_eq!(
             got,

@@ -216,12 +216,12 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
 
 /// Evaluate the rules and the fitted model on tagged alerts: `x` are their
 /// features, `y` their tags (true = noise), `fold` a fold number each.
-pub fn evaluate(x: &[Vec<bool>], y: &[bool], fold: &[usize], folds: usize) -> Evaluation {
+pub fn evaluate(x: &[Vec<bool>], y: &[bool], fold: &[usize], folds: usize, cut: f64) -> Evaluation {
     let rules = Weights::default();
     let mut all = Confusion::default();
     let mut per_reason: Vec<Confusion> = vec![Confusion::default(); REASONS.len()];
     for (f, &tag) in x.iter().zip(y) {
-        all.add(rules.score(f) >= 0.5, tag);
+        all.add(rules.score(f) >= cut, tag);
         for (j, c) in per_reason.iter_mut().enumerate() {
             c.add(f[j], tag);
         }
@@ -240,8 +240,8 @@ pub fn evaluate(x: &[Vec<bool>], y: &[bool], fold: &[usize], folds: usize) -> Ev
         }
         let fitted = fit(&train_x, &train_y);
         for ((f, &tag), _) in x.iter().zip(y).zip(fold).filter(|(_, f)| **f == k) {
-            cv_rules.add(rules.score(f) >= 0.5, tag);
-            cv_fit.add(fitted.score(f) >= 0.5, tag);
+            cv_rules.add(rules.score(f) >= cut, tag);
+            cv_fit.add(fitted.score(f) >= cut, tag);
         }
     }
     let fitted = fit(x, y);
@@ -336,7 +336,7 @@ mod tests {
         assert!(w.score(&recurring) < 0.5);
         assert!(w.score(&transient) > 0.5);
         let folds: Vec<usize> = (0..200).map(|i| i % 5).collect();
-        let e = evaluate(&x, &y, &folds, 5);
+        let e = evaluate(&x, &y, &folds, 5, 0.5);
         assert!(e.fitted_cv_macro_f1 > 0.99, "{}", e.fitted_cv_macro_f1);
         // The rules call both noise: precision 0.5, recall 1.
         assert!((e.rules.precision - 0.5).abs() < 1e-12);

@@ -226,6 +226,7 @@ pub fn features(
     config: &Config,
 ) -> Result<LazyFrame, Error> {
     let th = &config.classify;
+    let similarity = th.template_similarity;
     let index = Arc::new(incident_index(incidents)?);
     let lead = us(th.incident_lead);
     let zones = config.team_zones();
@@ -247,11 +248,11 @@ pub fn features(
             col(s::ACKNOWLEDGED_AT).cast(DataType::Int64).alias(A),
             col(s::TITLE)
                 .apply(
-                    |c| {
+                    move |c| {
                         let ca = c.str()?;
                         // Mined over the whole history, in its order: `apply`,
                         // not `map`, so the plan never splits it by partition.
-                        Ok(drain::mine_column(ca)?.into_column())
+                        Ok(drain::mine_column(ca, similarity)?.into_column())
                     },
                     |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
                 )
@@ -582,12 +583,14 @@ pub fn features(
     Ok(lf)
 }
 
-/// Add `score`, `label` and `reasons` from the feature columns. Alerts in
-/// `tags` (alert id → human label) keep the human label.
+/// Add `score`, `label` and `reasons` from the feature columns: noise at a
+/// score of at least `cut` (`[classify] score_cut`). Alerts in `tags`
+/// (alert id → human label) keep the human label.
 pub fn score(
     features: LazyFrame,
     weights: &Weights,
     tags: Option<&HashMap<String, String>>,
+    cut: f64,
 ) -> LazyFrame {
     let cols: Vec<Expr> = feature_columns().into_iter().map(col).collect();
     let w = weights.clone();
@@ -642,7 +645,7 @@ pub fn score(
             )
             .alias(s::REASONS),
     ]);
-    let by_model = when(col(s::SCORE).gt_eq(lit(0.5)))
+    let by_model = when(col(s::SCORE).gt_eq(lit(cut)))
         .then(lit("noise"))
         .otherwise(lit("actionable"));
     match tags {
@@ -700,5 +703,6 @@ pub fn classify(
         features(alerts, incidents, config)?,
         &Weights::default(),
         None,
+        config.classify.score_cut,
     ))
 }

@@ -210,8 +210,10 @@ pub fn template_stats(alerts: &DataFrame, config: &Config) -> Result<DataFrame, 
         out.alerts.push(tally.alerts);
         out.pages.push(tally.pages);
         out.noise.push(share(tally.noise, tally.labelled));
-        out.median.push(quantile(durations, tally.open, 0.5));
-        out.p90.push(quantile(durations, tally.open, 0.9));
+        out.median
+            .push(crate::core::stats::quantile(durations, tally.open, 0.5));
+        out.p90
+            .push(crate::core::stats::quantile(durations, tally.open, 0.9));
         out.auto.push(share(tally.auto_resolved, tally.alerts));
         // Intervals between consecutive triggers; the first trigger, and
         // each missing one, give a null interval.
@@ -225,7 +227,11 @@ pub fn template_stats(alerts: &DataFrame, config: &Config) -> Result<DataFrame, 
             .map(|w| w[1].wrapping_sub(w[0]).div_euclid(1_000_000) as f64)
             .collect();
         let null_refires = tally.alerts as usize - refires.len();
-        out.refire.push(quantile(&mut refires, null_refires, 0.5));
+        out.refire.push(crate::core::stats::quantile(
+            &mut refires,
+            null_refires,
+            0.5,
+        ));
         out.sleep.push(share(tally.asleep, tally.clocked));
         let mut seen: Vec<&str> = (tally.services.iter().enumerate())
             .filter(|(_, seen)| **seen)
@@ -306,31 +312,6 @@ impl Columns<'_> {
             services: Vec::with_capacity(n),
         }
     }
-}
-
-/// The `q` quantile of a group whose non-null values are `values` (put in
-/// partial order) and which also holds `nulls` nulls, as polars' `Linear`
-/// quantile works it out: nulls sort first, the position is
-/// `(values − 1)·q + nulls`, and the fraction past it interpolates towards
-/// the next value. `None` with no values.
-fn quantile(values: &mut [f64], nulls: usize, q: f64) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let at = (values.len() as f64 - 1.0) * q + nulls as f64;
-    let idx = (at as usize).clamp(nulls, nulls + values.len() - 1);
-    let top = at.ceil() as usize;
-    let (_, lower, rest) = values.select_nth_unstable_by(idx - nulls, f64::total_cmp);
-    let lower = *lower;
-    if idx == top {
-        return Some(lower);
-    }
-    let upper = rest.iter().copied().min_by(f64::total_cmp)?;
-    Some(if lower == upper {
-        lower
-    } else {
-        (at - idx as f64) * (upper - lower) + lower
-    })
 }
 
 /// One row per storm episode (domain.md, "Episodes"), earliest first (ties
@@ -476,23 +457,6 @@ struct Episode {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantiles_interpolate_over_the_values_and_skip_nulls() {
-        // 10, 20, 30, 40 (in any order): median at rank 1.5, 25; p90 at
-        // rank 2.7, 30 + 0.7·10 = 37. A null sorts first and moves the
-        // rank by one, not the value.
-        for nulls in [0, 1, 3] {
-            let mut v = [40.0, 10.0, 30.0, 20.0];
-            assert_eq!(quantile(&mut v, nulls, 0.5), Some(25.0), "{nulls} nulls");
-            let p90 = quantile(&mut v, nulls, 0.9).unwrap();
-            assert!((p90 - 37.0).abs() < 1e-9, "{nulls} nulls: {p90}");
-        }
-        // Odd count: the middle value itself; one value: itself; none: none.
-        assert_eq!(quantile(&mut [5.0, 1.0, 3.0], 0, 0.5), Some(3.0));
-        assert_eq!(quantile(&mut [7.0], 2, 0.9), Some(7.0));
-        assert_eq!(quantile(&mut [], 4, 0.5), None);
-    }
 
     /// Six alerts by hand (times in µs): episode a1 of four rows (its
     /// lead a1 first, a later row repeating the id; a row with no trigger,

@@ -77,6 +77,32 @@ impl Spread {
     }
 }
 
+/// The `q` quantile of a group whose non-null values are `values` (put in
+/// partial order) and which also holds `nulls` nulls, as polars' `Linear`
+/// quantile works it out: nulls sort first, the position is
+/// `(values − 1)·q + nulls`, and the fraction past it interpolates towards
+/// the next value — the same linear definition as [`percentile`], ranks
+/// counted past the nulls. `None` with no values.
+pub fn quantile(values: &mut [f64], nulls: usize, q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let at = (values.len() as f64 - 1.0) * q + nulls as f64;
+    let idx = (at as usize).clamp(nulls, nulls + values.len() - 1);
+    let top = at.ceil() as usize;
+    let (_, lower, rest) = values.select_nth_unstable_by(idx - nulls, f64::total_cmp);
+    let lower = *lower;
+    if idx == top {
+        return Some(lower);
+    }
+    let upper = rest.iter().copied().min_by(f64::total_cmp)?;
+    Some(if lower == upper {
+        lower
+    } else {
+        (at - idx as f64) * (upper - lower) + lower
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +143,22 @@ mod tests {
             assert!((s.mean.unwrap_or(f64::NAN) - mean).abs() < 1e-9, "n = {n}");
             assert_eq!(s.count, n as u64);
         }
+    }
+
+    #[test]
+    fn quantiles_interpolate_over_the_values_and_skip_nulls() {
+        // 10, 20, 30, 40 (in any order): median at rank 1.5, 25; p90 at
+        // rank 2.7, 30 + 0.7·10 = 37. A null sorts first and moves the
+        // rank by one, not the value.
+        for nulls in [0, 1, 3] {
+            let mut v = [40.0, 10.0, 30.0, 20.0];
+            assert_eq!(quantile(&mut v, nulls, 0.5), Some(25.0), "{nulls} nulls");
+            let p90 = quantile(&mut v, nulls, 0.9).unwrap();
+            assert!((p90 - 37.0).abs() < 1e-9, "{nulls} nulls: {p90}");
+        }
+        // Odd count: the middle value itself; one value: itself; none: none.
+        assert_eq!(quantile(&mut [5.0, 1.0, 3.0], 0, 0.5), Some(3.0));
+        assert_eq!(quantile(&mut [7.0], 2, 0.9), Some(7.0));
+        assert_eq!(quantile(&mut [], 4, 0.5), None);
     }
 }

@@ -147,7 +147,13 @@ pub fn write_recommendations(
 
 /// `report.md`: the headline figures against their targets, the load per
 /// team and per person, and the templates that cost the most toil.
-pub fn write_markdown(path: &Path, s: &Summary, m: &Metrics) -> Result<(), Error> {
+pub fn write_markdown(
+    path: &Path,
+    s: &Summary,
+    m: &Metrics,
+    targets: &crate::config::Targets,
+) -> Result<(), Error> {
+    let pct = super::percent;
     let mut o = String::new();
     let period = format!(
         "{} to {}",
@@ -160,8 +166,9 @@ pub fn write_markdown(path: &Path, s: &Summary, m: &Metrics) -> Result<(), Error
     let _ = writeln!(o, "| pages | {} | |", s.pages);
     let _ = writeln!(
         o,
-        "| non-actionable pages | {:.1}% | under 30% |",
-        100.0 * s.page_noise_ratio
+        "| non-actionable pages | {:.1}% | under {} |",
+        100.0 * s.page_noise_ratio,
+        pct(targets.non_actionable_share)
     );
     let _ = writeln!(
         o,
@@ -174,8 +181,10 @@ pub fn write_markdown(path: &Path, s: &Summary, m: &Metrics) -> Result<(), Error
     let _ = writeln!(o, "| disrupted hours | {} | |", s.disrupted_hours);
     let _ = writeln!(
         o,
-        "| 12-hour shifts over 2 pages | {} (most: {}) | at most 2 per shift |",
-        s.shifts_over_target, s.max_pages_per_shift
+        "| 12-hour shifts over {n} pages | {} (most: {}) | at most {n} per shift |",
+        s.shifts_over_target,
+        s.max_pages_per_shift,
+        n = targets.pages_per_shift
     );
     let _ = writeln!(
         o,
@@ -194,9 +203,10 @@ pub fn write_markdown(path: &Path, s: &Summary, m: &Metrics) -> Result<(), Error
     );
     let _ = writeln!(
         o,
-        "| toil | {:.1} h ({:.1}% of on-call time) | under 50% |",
+        "| toil | {:.1} h ({:.1}% of on-call time) | under {} |",
         s.toil_hours,
-        100.0 * s.toil_share
+        100.0 * s.toil_share,
+        pct(targets.toil_share)
     );
     let _ = writeln!(
         o,
@@ -208,7 +218,7 @@ pub fn write_markdown(path: &Path, s: &Summary, m: &Metrics) -> Result<(), Error
         o,
         "## Charts\n\nAlso in `report.html`, one self-contained file.\n"
     );
-    for (file, title) in super::CHARTS {
+    for (file, title) in super::charts(targets) {
         let _ = writeln!(o, "![{title}](charts/{file})\n");
     }
     // This period against the one just before.

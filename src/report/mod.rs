@@ -20,7 +20,8 @@ use crate::core::time::rfc3339_utc;
 use crate::core::timing::lap;
 use crate::error::Error;
 use crate::ingest::InputReport;
-use crate::metrics::{self, pages_of};
+use crate::metrics;
+use crate::pages::pages_of;
 use crate::schema as s;
 use crate::store::MergeStats;
 
@@ -34,27 +35,46 @@ pub mod review;
 pub const SUMMARY_VERSION: u32 = 4;
 
 /// The report's charts, `DIR/charts/FILE` (drawn by [`crate::chart`]):
-/// file name and title.
-pub const CHARTS: [(&str, &str); 6] = [
-    ("pages-per-week.svg", "Pages per week, actionable and noise"),
-    (
-        "pages-by-hour.svg",
-        "Pages by weekday and hour of the day, local time",
-    ),
-    ("noisy-templates.svg", "Top noisy templates by toil"),
-    (
-        "interruptions-by-responder.svg",
-        "Interruptions per person: business, off and sleep hours",
-    ),
-    (
-        "response-times.svg",
-        "Time to acknowledge and to resolve (MTTA, MTTR)",
-    ),
-    (
-        "toil-per-week.svg",
-        "Toil hours per week against the 50% cap",
-    ),
-];
+/// file name and title (the toil chart's names `[targets] toil_share`).
+pub fn charts(targets: &crate::config::Targets) -> [(&'static str, String); 6] {
+    [
+        (
+            "pages-per-week.svg",
+            "Pages per week, actionable and noise".into(),
+        ),
+        (
+            "pages-by-hour.svg",
+            "Pages by weekday and hour of the day, local time".into(),
+        ),
+        ("noisy-templates.svg", "Top noisy templates by toil".into()),
+        (
+            "interruptions-by-responder.svg",
+            "Interruptions per person: business, off and sleep hours".into(),
+        ),
+        (
+            "response-times.svg",
+            "Time to acknowledge and to resolve (MTTA, MTTR)".into(),
+        ),
+        (
+            "toil-per-week.svg",
+            format!(
+                "Toil hours per week against the {} cap",
+                percent(targets.toil_share)
+            ),
+        ),
+    ]
+}
+
+/// A share as a whole percentage where it is one (`0.5` → `50%`), else
+/// with what decimals it needs (`0.125` → `12.5%`).
+pub fn percent(share: f64) -> String {
+    let p = (share * 1000.0).round() / 10.0;
+    if p.fract() == 0.0 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p}%")
+    }
+}
 
 /// First and last trigger time of the alerts.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -406,7 +426,7 @@ struct Load {
 /// The paging load over `period` of `pages_list` (the whole history's
 /// pages), the previous period's, and the recommendations.
 fn paging_load(
-    pages_list: &metrics::Pages,
+    pages_list: &crate::pages::Pages,
     period: Option<(i64, i64)>,
     config: &crate::config::Config,
 ) -> Load {
@@ -583,7 +603,7 @@ fn report(
     document::write_tables(&out.join("tables"), &m)?;
     document::write_recommendations(&out.join("tables"), &summary.recommendations)?;
     document::write_weekly(&out.join("tables"), &summary.weekly)?;
-    document::write_markdown(&out.join("report.md"), &summary, &m)?;
+    document::write_markdown(&out.join("report.md"), &summary, &m, &info.config.targets)?;
     let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
     let path = out.join("summary.json");
     write_atomic(&path, |f| {
@@ -643,7 +663,7 @@ fn label_counts(df: &DataFrame) -> Result<LabelCounts, Error> {
         .column(s::PAGED)
         .and_then(|c| c.bool().cloned())
         .map_err(Error::polars(what))?;
-    let (reasons, _) = metrics::list_values(df, s::REASONS, what)?;
+    let (reasons, _) = crate::pages::list_values(df, s::REASONS, what)?;
     let mut out = LabelCounts {
         reasons: REASONS.iter().map(|r| (r.to_string(), 0)).collect(),
         ..LabelCounts::default()

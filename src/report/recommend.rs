@@ -11,7 +11,8 @@ use crate::classify::REASONS;
 use crate::config::Config;
 use crate::core::stats::percentile;
 use crate::core::time::LocalClock;
-use crate::metrics::{in_period, reason_bit, Page, Pages, Split};
+use crate::metrics::{in_period, Split};
+use crate::pages::{reason_bit, Page, Pages, ToilCost};
 use crate::whatif::{self, Policy};
 
 /// One recommendation.
@@ -57,7 +58,7 @@ pub fn recommend(
     until: i64,
     top: usize,
 ) -> Vec<Recommendation> {
-    let cost = config.classify.interruption_cost.as_secs_f64() / 3600.0;
+    let cost = ToilCost::of(config);
     let weeks = ((until - since) as f64 / (7.0 * 86_400e6)).max(1.0 / 7.0);
     // By template text (`(none)` for pages without one), in table order.
     let inside: Vec<&Page> = in_period(&pages.list, since, until).collect();
