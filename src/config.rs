@@ -768,7 +768,7 @@ timezone = "Europe/London"
         assert_eq!(format!("{parsed:?}"), format!("{:?}", Config::default()));
         let fields = |debug: String| -> Vec<String> {
             debug
-                .split(|c| c == '{' || c == ',')
+                .split(['{', ','])
                 .skip(1)
                 .filter_map(|f| f.trim().split(':').next())
                 .filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
