@@ -36,6 +36,7 @@ pub mod metrics;
 pub mod pages;
 pub mod pipeline;
 pub mod query;
+pub mod reasons;
 pub mod report;
 pub mod schema;
 pub mod store;

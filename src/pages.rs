@@ -8,12 +8,12 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use crate::calendar::{Calendar, Slot};
-use crate::classify::REASONS;
 use crate::config::Config;
 use crate::core::intern::{codes, Interner};
 pub use crate::core::intern::{Name, NO_NAME};
 use crate::core::time::LocalClock;
 use crate::error::Error;
+use crate::reasons::bit as reason_bit;
 use crate::schema as s;
 
 /// One page as the metrics need it; times in µs since the epoch (UTC).
@@ -48,7 +48,7 @@ pub struct Page {
     /// Seconds from the previous occurrence clearing to this one firing
     /// (held to what 32 bits hold, beyond any threshold), or [`NO_GAP`].
     clear_gap_s: i32,
-    /// Reason codes as bits (bit k: `classify::REASONS[k]`).
+    /// Reason codes as bits (bit k: `reasons::REASONS[k]`).
     pub reasons: u16,
     /// [`NOISE`], [`AUTO_RESOLVED`], [`EPISODE_LEAD`].
     flags: u8,
@@ -290,7 +290,7 @@ pub struct PageRecord {
     pub resolved: Option<i64>,
     /// Labelled noise.
     pub noise: bool,
-    /// Reason codes as bits (bit k: `classify::REASONS[k]`).
+    /// Reason codes as bits (bit k: `reasons::REASONS[k]`).
     pub reasons: u16,
     /// Resolved by the integration.
     pub auto_resolved: bool,
@@ -337,14 +337,6 @@ pub fn toil_hours(
         (Some(a), Some(r)) => ((r - a.max(notified)) as f64 / 3.6e9).clamp(0.0, cost.cap_hours),
         _ => cost.unengaged_hours,
     }
-}
-
-/// The bit of a reason code (bit k: `REASONS[k]`; 0 for an unknown code).
-pub fn reason_bit(code: &str) -> u16 {
-    REASONS
-        .iter()
-        .position(|r| *r == code)
-        .map_or(0, |k| 1 << k)
 }
 
 /// The columns [`pages_of`] reads.

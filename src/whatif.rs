@@ -42,7 +42,8 @@ use polars::prelude::PlHashMap;
 
 use crate::core::text::md;
 use crate::metrics::{Interruptions, Recipients};
-use crate::pages::{reason_bit, toil_hours, Pages, ToilCost, NO_NAME};
+use crate::pages::{toil_hours, Pages, ToilCost, NO_NAME};
+use crate::reasons::bit as reason_bit;
 
 /// One policy change.
 #[derive(Debug, Clone, PartialEq)]

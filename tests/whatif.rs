@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use alertsift::classify::REASONS;
 use alertsift::config::Config;
 use alertsift::pages::{PageRecord, Pages};
+use alertsift::reasons::REASONS;
 use alertsift::whatif::{evaluate, knee, replay, Policy, SweepSpec};
 
 use crate::util::*;

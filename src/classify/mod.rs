@@ -28,26 +28,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::schema as s;
 
-/// The noise reason codes, in report order.
-pub const REASONS: [&str; 8] = [
-    "TRANSIENT",
-    "FLAPPING",
-    "DUPLICATE",
-    "UNACKED",
-    "ACK_NO_ACTION",
-    "RECURRING",
-    "NON_PAGING",
-    "STORM_SECONDARY",
-];
-
-/// The kinds of actionable evidence, in report order.
-pub const EVIDENCE: [&str; 5] = [
-    "INCIDENT",
-    "MANUAL_RESOLVE",
-    "ESCALATED",
-    "NOTES",
-    "LONG_ENGAGEMENT",
-];
+pub use crate::reasons::{EVIDENCE, REASONS};
 
 /// Feature column of a reason code or evidence kind (`f_transient`, …).
 pub fn feature_column(code: &str) -> String {
@@ -89,20 +70,11 @@ pub struct Weights {
 }
 
 impl Default for Weights {
-    /// The rules alone: any noise reason makes an alert noise (score ≥ 0.88)
-    /// unless actionable evidence outweighs it; no reason, actionable (0.12).
+    /// The rules alone: the weights of [`crate::reasons::TABLE`].
     fn default() -> Self {
-        // TRANSIENT and RECURRING are the strongest: nobody touched a
-        // self-resolving blip, and a nightly job is known in advance.
-        let mut weights = vec![6.0, 4.0, 4.0, 4.0, 4.0, 6.0, 4.0, 4.0];
-        // A person resolving after acknowledging, an escalation or notes
-        // outweigh one noise reason; incident overlap outweighs one of the
-        // weaker reasons (it is only overlap in time); long engagement alone
-        // does not (an ack left open is long too).
-        weights.extend([-3.5, -5.0, -3.0, -3.0, -1.5]);
         Weights {
-            bias: -2.0,
-            weights,
+            bias: crate::reasons::BIAS,
+            weights: crate::reasons::default_weights(),
         }
     }
 }
@@ -227,6 +199,13 @@ pub fn features(
 ) -> Result<LazyFrame, Error> {
     let th = &config.classify;
     let similarity = th.template_similarity;
+    // Sources whose repeat count is copies the vendor folded by its own
+    // de-duplication (ingest's registry says which).
+    let folds_repeats = crate::ingest::sources_folding_repeats()
+        .into_iter()
+        .map(|src| col(s::SOURCE).eq(lit(src)))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
     let index = Arc::new(incident_index(incidents)?);
     let lead = us(th.incident_lead);
     let zones = config.team_zones();
@@ -438,8 +417,8 @@ pub fn features(
                 .or(col(NEXT_T)
                     .lt(r().fill_null(lit(i64::MAX)))
                     .fill_null(lit(false)))
-                .or(col(s::SOURCE)
-                    .eq(lit("opsgenie"))
+                .or(folds_repeats
+                    .clone()
                     .and(col(s::REPEAT_COUNT).gt(lit(1u32)))
                     .fill_null(lit(false)))
                 .alias(flag("DUPLICATE")),
@@ -508,8 +487,9 @@ pub fn features(
         .with_columns([
             // The lead's label from everything but the storm rule.
             {
-                let noise = REASONS[..7]
+                let noise = REASONS
                     .iter()
+                    .filter(|c| **c != "STORM_SECONDARY")
                     .map(|c| col(flag(c)))
                     .reduce(|x, y| x.or(y))
                     .unwrap_or(lit(false));

@@ -171,6 +171,7 @@ pub const VENDOR: super::Vendor = super::Vendor {
     read,
     feeds_others: false,
     needs_mapping: true,
+    folds_repeats: false,
 };
 
 /// Generic claims anything readable, but only when a mapping was given, and

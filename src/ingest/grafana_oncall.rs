@@ -52,6 +52,7 @@ pub const VENDOR: super::Vendor = super::Vendor {
     read,
     feeds_others: false,
     needs_mapping: false,
+    folds_repeats: false,
 };
 
 /// Sure when the head has `alerts_count` with `integration_id`.

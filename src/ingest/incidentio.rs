@@ -64,6 +64,7 @@ pub const VENDOR: super::Vendor = super::Vendor {
     read,
     feeds_others: false,
     needs_mapping: false,
+    folds_repeats: false,
 };
 
 /// Sure when the head has `incidents` with incident.io's `incident_status`.

@@ -73,6 +73,23 @@ pub struct Vendor {
     pub feeds_others: bool,
     /// It reads nothing without `--mapping` (left out of "tried" lists).
     pub needs_mapping: bool,
+    /// Its `repeat_count` counts copies of one alert the vendor folded
+    /// into it by its own de-duplication (Opsgenie's `count` by alias), so
+    /// more than one is evidence of DUPLICATE. Elsewhere the count means
+    /// something else (PagerDuty: alerts grouped into an incident).
+    pub folds_repeats: bool,
+}
+
+/// The `source` values whose `repeat_count` counts folded copies
+/// ([`Vendor::folds_repeats`]).
+pub fn sources_folding_repeats() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Format::ALL
+        .iter()
+        .filter(|f| f.0.folds_repeats)
+        .map(|f| f.0.source)
+        .collect();
+    out.dedup();
+    out
 }
 
 /// An export format alertsift reads: a handle on a registered [`Vendor`].

@@ -95,6 +95,7 @@ pub const VENDOR: super::Vendor = super::Vendor {
     read,
     feeds_others: false,
     needs_mapping: false,
+    folds_repeats: true,
 };
 
 /// Sure when the head has Opsgenie's `tinyId`, or `alias` with `message`.

@@ -74,6 +74,7 @@ pub const VENDOR: super::Vendor = super::Vendor {
     read,
     feeds_others: false,
     needs_mapping: false,
+    folds_repeats: false,
 };
 
 /// Sure when most of either layout's columns are in the header.

@@ -112,6 +112,7 @@ pub const VENDOR: super::Vendor = super::Vendor {
     read,
     feeds_others: true,
     needs_mapping: false,
+    folds_repeats: false,
 };
 
 /// Sure when the head holds `log_entries`, or entries' `*_log_entry` types

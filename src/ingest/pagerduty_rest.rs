@@ -137,6 +137,7 @@ pub const VENDOR: super::Vendor = super::Vendor {
     read,
     feeds_others: false,
     needs_mapping: false,
+    folds_repeats: false,
 };
 
 /// Sure when the head holds PagerDuty incident fields (in a page or a bare

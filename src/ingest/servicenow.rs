@@ -32,6 +32,7 @@ pub const VENDOR: super::Vendor = super::Vendor {
     read,
     feeds_others: false,
     needs_mapping: false,
+    folds_repeats: false,
 };
 
 /// Sure when the header has `number` and `opened_at` with ServiceNow fields.

@@ -9,12 +9,8 @@ use crate::config::Config;
 use crate::core::time::local_day_minute;
 use crate::core::time::rfc3339_utc;
 use crate::error::Error;
+use crate::reasons::{self, Evidence};
 use crate::schema as s;
-
-/// Seconds as a threshold is written (`1h30m`).
-fn human(secs: i64) -> String {
-    crate::core::duration::exact(std::time::Duration::from_secs(secs.max(0) as u64))
-}
 
 /// One row of the classified table, read by column name.
 struct Row<'a> {
@@ -73,10 +69,6 @@ pub fn explain_row(df: &DataFrame, i: usize, config: &Config) -> String {
     let t = r.time(s::TRIGGERED_AT);
     let a = r.time(s::ACKNOWLEDGED_AT);
     let res = r.time(s::RESOLVED_AT);
-    let secs = |from: Option<i64>, to: Option<i64>| match (from, to) {
-        (Some(f), Some(t)) => Some((t - f) / 1_000_000),
-        _ => None,
-    };
     let at = |v: Option<i64>| v.map_or_else(|| "-".to_string(), rfc3339_utc);
     let _ = writeln!(
         out,
@@ -125,114 +117,49 @@ pub fn explain_row(df: &DataFrame, i: usize, config: &Config) -> String {
     } else {
         let _ = writeln!(out, "reasons:");
     }
+    let (dedup_key, severity, urgency) =
+        (r.str(s::DEDUP_KEY), r.str(s::SEVERITY), r.str(s::URGENCY));
+    let (episode_lead, incident) = (r.str(s::EPISODE_LEAD), r.str(s::INCIDENT_ID));
+    let source = r.str(s::SOURCE);
+    let folds = source
+        .as_deref()
+        .is_some_and(|src| crate::ingest::sources_folding_repeats().contains(&src));
+    let tz = config.team_timezone(r.str(s::TEAM).as_deref());
+    let evidence = Evidence {
+        triggered: t,
+        acknowledged: a,
+        resolved: res,
+        clear_gap_s: r.i64(s::CLEAR_GAP_S),
+        dedup_key: dedup_key.as_deref(),
+        folded_repeats: r.u32(s::REPEAT_COUNT).filter(|_| folds),
+        recurring_days: r.u32(s::RECURRING_DAYS),
+        local_time: t
+            .and_then(|t| local_day_minute(t, tz))
+            .map(|(_, m)| format!("{:02}:{:02} {tz}", m / 60, m % 60))
+            .unwrap_or_else(|| "-".into()),
+        paged: r.bool(s::PAGED),
+        severity: severity.as_deref(),
+        urgency: urgency.as_deref(),
+        episode_lead: episode_lead.as_deref(),
+        incident: incident.as_deref(),
+        incident_counted: r.bool("f_incident"),
+        manual_resolve: r.bool("f_manual_resolve") == Some(true),
+        escalations: r.u32(s::ESCALATIONS),
+        notes: r.u32(s::NOTES),
+        long_engagement: r.bool("f_long_engagement") == Some(true),
+    };
     for code in &reasons {
-        let text = match code.as_str() {
-            "TRANSIENT" => format!(
-                "resolved by the integration {} after trigger, never acknowledged; threshold {}",
-                human(secs(t, res).unwrap_or(0)),
-                human(th.transient_window.as_secs() as i64)
-            ),
-            "FLAPPING" => match r.i64(s::CLEAR_GAP_S) {
-                Some(gap) if gap <= th.refire_window.as_secs() as i64 => format!(
-                    "fired {} after the previous occurrence of the same alert cleared; threshold {}",
-                    human(gap),
-                    human(th.refire_window.as_secs() as i64)
-                ),
-                _ => format!(
-                    "the same alert fired again within {} of this one clearing, or more than {} state changes within {}",
-                    human(th.refire_window.as_secs() as i64),
-                    th.flapping_changes,
-                    human(th.flapping_window.as_secs() as i64)
-                ),
-            },
-            "DUPLICATE" => {
-                let key = r
-                    .str(s::DEDUP_KEY)
-                    .map(|k| format!("dedup key {k}"))
-                    .unwrap_or_else(|| "service and title".into());
-                match r.u32(s::REPEAT_COUNT) {
-                    Some(n) if n > 1 && r.str(s::SOURCE).as_deref() == Some("opsgenie") => {
-                        format!("the vendor folded {n} repeats into it ({key})")
-                    }
-                    _ => format!(
-                        "another occurrence with the same identity ({key}) was open when it fired, or fired while it was open"
-                    ),
-                }
-            }
-            "UNACKED" => format!(
-                "paged, and nobody acknowledged it before it resolved {} after trigger",
-                human(secs(t, res).unwrap_or(0))
-            ),
-            "ACK_NO_ACTION" => format!(
-                "acknowledged {} after trigger, then resolved by the integration {} later; no incident, escalation or note",
-                human(secs(t, a).unwrap_or(0)),
-                human(secs(a, res).unwrap_or(0))
-            ),
-            "RECURRING" => {
-                let team = r.str(s::TEAM);
-                let tz = config.team_timezone(team.as_deref());
-                let local = t
-                    .and_then(|t| local_day_minute(t, tz))
-                    .map(|(_, m)| format!("{:02}:{:02} {tz}", m / 60, m % 60))
-                    .unwrap_or_else(|| "-".into());
-                format!(
-                    "its template fired within {} of {local} on {} of the last {} days; threshold {} days",
-                    human(th.recurring_tolerance.as_secs() as i64),
-                    r.u32(s::RECURRING_DAYS).unwrap_or(0),
-                    th.recurring_lookback_days,
-                    th.recurring_days
-                )
-            }
-            "NON_PAGING" => {
-                let mut why = Vec::new();
-                if r.bool(s::PAGED) == Some(false) {
-                    why.push("not sent to a paging channel".to_string());
-                }
-                if r.str(s::SEVERITY).as_deref() == Some("info") {
-                    why.push("informational severity".to_string());
-                }
-                if r.str(s::URGENCY).as_deref() == Some("low") {
-                    why.push("low urgency".to_string());
-                }
-                why.join(", ")
-            }
-            "STORM_SECONDARY" => format!(
-                "not the first alert of its episode (alerts of the team chaining within {}); the episode's lead {} is actionable",
-                human(th.episode_gap.as_secs() as i64),
-                or_dash(r.str(s::EPISODE_LEAD))
-            ),
-            other => other.to_string(),
+        let text = match reasons::of(code) {
+            Some(reason) => (reason.explain)(&evidence, th).unwrap_or_default(),
+            None => code.clone(),
         };
         let _ = writeln!(out, "  {code}: {text}");
     }
-    let mut evidence = Vec::new();
-    if let Some(inc) = r.str(s::INCIDENT_ID) {
-        evidence.push(format!(
-            "overlaps incident {inc} (from {} before it started to its end){}",
-            human(th.incident_lead.as_secs() as i64),
-            if r.bool("f_incident") == Some(false) {
-                "; explained by the storm's lead, not counted"
-            } else {
-                ""
-            }
-        ));
-    }
-    if r.bool("f_manual_resolve") == Some(true) {
-        evidence.push("resolved by a person after acknowledging".into());
-    }
-    if let Some(n) = r.u32(s::ESCALATIONS).filter(|n| *n > 0) {
-        evidence.push(format!("escalated {n} time(s)"));
-    }
-    if let Some(n) = r.u32(s::NOTES).filter(|n| *n > 0) {
-        evidence.push(format!("{n} note(s)"));
-    }
-    if r.bool("f_long_engagement") == Some(true) {
-        evidence.push(format!(
-            "engaged {} from acknowledgement to resolve; threshold {}",
-            human(secs(a, res).unwrap_or(0)),
-            human(th.long_engagement.as_secs() as i64)
-        ));
-    }
+    let evidence: Vec<String> = reasons::TABLE
+        .iter()
+        .filter(|r| r.kind == reasons::Kind::Actionable)
+        .filter_map(|r| (r.explain)(&evidence, th))
+        .collect();
     if evidence.is_empty() {
         let _ = writeln!(out, "actionable evidence: none");
     } else {

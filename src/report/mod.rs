@@ -14,7 +14,6 @@ use serde::Serialize;
 
 use crate::classify::evaluate::Evaluation;
 use crate::classify::tags::Tags;
-use crate::classify::REASONS;
 use crate::core::fs::write_atomic;
 use crate::core::time::rfc3339_utc;
 use crate::core::timing::lap;
@@ -22,6 +21,7 @@ use crate::error::Error;
 use crate::ingest::InputReport;
 use crate::metrics;
 use crate::pages::pages_of;
+use crate::reasons::REASONS;
 use crate::schema as s;
 use crate::store::MergeStats;
 

@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::classify::REASONS;
 use crate::config::Config;
 use crate::core::stats::percentile;
 use crate::core::time::LocalClock;
 use crate::metrics::{in_period, Split};
-use crate::pages::{reason_bit, Page, Pages, ToilCost};
+use crate::pages::{Page, Pages, ToilCost};
+use crate::reasons::bit as reason_bit;
+use crate::reasons::REASONS;
 use crate::whatif::{self, Policy};
 
 /// One recommendation.
