@@ -16,6 +16,7 @@
 pub mod drain;
 pub mod evaluate;
 pub mod history;
+mod rules;
 pub mod tags;
 pub mod template;
 
@@ -45,20 +46,20 @@ pub fn feature_columns() -> Vec<String> {
 }
 
 // Internal columns, dropped before the frame leaves this module.
-const ROW: &str = "__row";
-const T: &str = "__t";
-const R: &str = "__r";
-const A: &str = "__a";
-const ID: &str = "__identity";
-const OPEN_UNTIL: &str = "__open_until";
-const PREV_R: &str = "__prev_r";
-const NEXT_T: &str = "__next_t";
-const T2: &str = "__t2";
-const NEW_EP: &str = "__new_episode";
-const EP: &str = "__episode";
-const PRE: &str = "__pre_actionable";
-const HAS_ACK: &str = "__source_has_acks";
-const TEAM_KEY: &str = "__team";
+pub(super) const ROW: &str = "__row";
+pub(super) const T: &str = "__t";
+pub(super) const R: &str = "__r";
+pub(super) const A: &str = "__a";
+pub(super) const ID: &str = "__identity";
+pub(super) const OPEN_UNTIL: &str = "__open_until";
+pub(super) const PREV_R: &str = "__prev_r";
+pub(super) const NEXT_T: &str = "__next_t";
+pub(super) const T2: &str = "__t2";
+pub(super) const NEW_EP: &str = "__new_episode";
+pub(super) const EP: &str = "__episode";
+pub(super) const PRE: &str = "__pre_actionable";
+pub(super) const HAS_ACK: &str = "__source_has_acks";
+pub(super) const TEAM_KEY: &str = "__team";
 
 /// The linear model behind `score`: `sigmoid(bias + Σ weight × feature)`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -92,7 +93,7 @@ impl Weights {
     }
 }
 
-fn us(d: std::time::Duration) -> i64 {
+pub(super) fn us(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
 
@@ -191,34 +192,59 @@ fn sorted_by_trigger(alerts: &LazyFrame) -> Result<bool, Error> {
 
 /// Add the template, the linked incident, the episode and one boolean
 /// column per reason code and evidence kind to the alerts. Lazy in, lazy
-/// out; the incidents are read once, up front.
+/// out; the incidents are read once, up front. The steps: [`keys`] (times,
+/// template, identity, incident, recurring days), the trigger-time order,
+/// [`history`] (each identity's neighbours), the rules ([`rules`], one
+/// column each, in [`crate::reasons::TABLE`]'s order), [`episodes`] (and
+/// the storm rule), then the internal columns are dropped.
 pub fn features(
     alerts: LazyFrame,
     incidents: LazyFrame,
     config: &Config,
 ) -> Result<LazyFrame, Error> {
     let th = &config.classify;
-    let similarity = th.template_similarity;
-    // Sources whose repeat count is copies the vendor folded by its own
-    // de-duplication (ingest's registry says which).
-    let folds_repeats = crate::ingest::sources_folding_repeats()
-        .into_iter()
-        .map(|src| col(s::SOURCE).eq(lit(src)))
-        .reduce(|a, b| a.or(b))
-        .unwrap_or(lit(false));
     let index = Arc::new(incident_index(incidents)?);
+    let sorted = sorted_by_trigger(&alerts)?;
+    let lf = keys(alerts, config, index)?;
+    // History of each identity and each team: windows over the frame in
+    // trigger-time order, ties in the input's order. The store's frames come
+    // in that order already; sorting them anyway would gather every column.
+    let lf = if sorted {
+        lf
+    } else {
+        lf.sort(
+            [T],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+    };
+    let lf = history(lf, th)?;
+    let ctx = rules::Ctx::new(th);
+    let lf = lf.with_columns(
+        crate::reasons::TABLE
+            .iter()
+            .filter_map(|r| rules::rule(r.code, &ctx).map(|e| e.alias(feature_column(r.code))))
+            .collect::<Vec<_>>(),
+    );
+    let lf = episodes(lf, th)?;
+    Ok(drop_internal(lf))
+}
+
+/// Times in µs, the mined template and its id, each alert's identity and
+/// team key, the incident it overlaps, whether its source records
+/// acknowledgements, and on how many recent days its template fired at
+/// about this local time.
+fn keys(
+    alerts: LazyFrame,
+    config: &Config,
+    index: Arc<history::IncidentIndex>,
+) -> Result<LazyFrame, Error> {
+    let th = &config.classify;
+    let similarity = th.template_similarity;
     let lead = us(th.incident_lead);
     let zones = config.team_zones();
     let lookback = th.recurring_lookback_days;
     let tolerance = u16::try_from(th.recurring_tolerance.as_secs() / 60).unwrap_or(u16::MAX);
-
-    let t = || col(T);
-    let r = || col(R);
     let a = || col(A);
-    let flag = |code: &str| feature_column(code);
-    let zero_u32 = || lit(0u32);
-
-    let sorted = sorted_by_trigger(&alerts)?;
     let lf = alerts
         .with_row_index(ROW, None)
         .with_columns([
@@ -342,17 +368,15 @@ pub fn features(
                 |_, f| Ok(Field::new(f[0].name().clone(), DataType::UInt32)),
             )
             .alias(s::RECURRING_DAYS)]);
-    // History of each identity and each team: windows over the frame in
-    // trigger-time order, ties in the input's order. The store's frames come
-    // in that order already; sorting them anyway would gather every column.
-    let lf = if sorted {
-        lf
-    } else {
-        lf.sort(
-            [T],
-            SortMultipleOptions::default().with_maintain_order(true),
-        )
-    };
+    Ok(lf)
+}
+
+/// Each identity's neighbours in trigger-time order: the previous
+/// occurrence's resolve (open until, clear gap), the next trigger and the
+/// fire k back ([`flapping_lag`]).
+fn history(lf: LazyFrame, th: &crate::config::Thresholds) -> Result<LazyFrame, Error> {
+    let t = || col(T);
+    let r = || col(R);
     let lf = lf
         .with_columns([
             r().fill_null(lit(i64::MAX))
@@ -381,97 +405,17 @@ pub fn features(
                 .then((t() - col(PREV_R)) / lit(1_000_000i64))
                 .otherwise(lit(NULL).cast(DataType::Int64))
                 .alias(s::CLEAR_GAP_S),
-        ])
-        .with_columns([
-            // TRANSIENT: resolved by the integration within the window,
-            // never acknowledged.
-            col(s::AUTO_RESOLVED)
-                .fill_null(lit(false))
-                .and(a().is_null())
-                .and(r().is_not_null())
-                .and((r() - t()).lt_eq(lit(us(th.transient_window))))
-                .alias(flag("TRANSIENT")),
-            // FLAPPING: re-fires within the window of clearing (this one or
-            // the next), or more than N state changes within the window:
-            // the fire k back ([`flapping_lag`]) within the window makes
-            // 2k + 1 changes (fire, clear, …, fire); N = 4 needs k = 2,
-            // three fires.
-            col(s::CLEAR_GAP_S)
-                .lt_eq(lit(th.refire_window.as_secs() as i64))
-                .fill_null(lit(false))
-                .or(col(NEXT_T)
-                    .gt_eq(r())
-                    .and((col(NEXT_T) - r()).lt_eq(lit(us(th.refire_window))))
-                    .fill_null(lit(false)))
-                .or(col(s::CLEAR_GAP_S).is_not_null().and(
-                    (t() - col(T2))
-                        .lt_eq(lit(us(th.flapping_window)))
-                        .fill_null(lit(false)),
-                ))
-                .alias(flag("FLAPPING")),
-            // DUPLICATE: fires while the previous occurrence of the same
-            // identity is open, the next fires while this one is, or the
-            // vendor folded repeats into it (Opsgenie `count` > 1).
-            t().lt(col(OPEN_UNTIL))
-                .fill_null(lit(false))
-                .or(col(NEXT_T)
-                    .lt(r().fill_null(lit(i64::MAX)))
-                    .fill_null(lit(false)))
-                .or(folds_repeats
-                    .clone()
-                    .and(col(s::REPEAT_COUNT).gt(lit(1u32)))
-                    .fill_null(lit(false)))
-                .alias(flag("DUPLICATE")),
-            // UNACKED: paged, resolved, never acknowledged — only for
-            // sources that record acknowledgements.
-            col(s::PAGED)
-                .fill_null(lit(false))
-                .and(a().is_null())
-                .and(r().is_not_null())
-                .and(col(HAS_ACK))
-                .alias(flag("UNACKED")),
-            // ACK_NO_ACTION: acknowledged, then resolved by the
-            // integration, no incident, no escalation, no note.
-            a().is_not_null()
-                .and(col(s::AUTO_RESOLVED).fill_null(lit(false)))
-                .and(col(s::INCIDENT_ID).is_null())
-                .and(col(s::ESCALATIONS).fill_null(zero_u32()).eq(zero_u32()))
-                .and(col(s::NOTES).fill_null(zero_u32()).eq(zero_u32()))
-                .alias(flag("ACK_NO_ACTION")),
-            col(s::RECURRING_DAYS)
-                .gt_eq(lit(th.recurring_days))
-                .alias(flag("RECURRING")),
-            // NON_PAGING: informational or low urgency, or not sent to a
-            // paging channel, yet it reached a person.
-            col(s::PAGED)
-                .eq(lit(false))
-                .fill_null(lit(false))
-                .or(col(s::SEVERITY).eq(lit("info")).fill_null(lit(false)))
-                .or(col(s::URGENCY).eq(lit("low")).fill_null(lit(false)))
-                .alias(flag("NON_PAGING")),
-            // Actionable evidence.
-            // Incident overlap counts for alerts that paged someone.
-            col(s::INCIDENT_ID)
-                .is_not_null()
-                .and(col(s::PAGED).fill_null(lit(false)))
-                .alias(flag("INCIDENT")),
-            a().is_not_null()
-                .and(col(s::AUTO_RESOLVED).eq(lit(false)).fill_null(lit(false)))
-                .alias(flag("MANUAL_RESOLVE")),
-            col(s::ESCALATIONS)
-                .gt(zero_u32())
-                .fill_null(lit(false))
-                .alias(flag("ESCALATED")),
-            col(s::NOTES)
-                .gt(zero_u32())
-                .fill_null(lit(false))
-                .alias(flag("NOTES")),
-            (r() - a())
-                .gt_eq(lit(us(th.long_engagement)))
-                .fill_null(lit(false))
-                .alias(flag("LONG_ENGAGEMENT")),
-        ])
-        // Episodes: alerts of one team whose starts chain within the gap.
+        ]);
+    Ok(lf)
+}
+
+/// Episodes: alerts of one team whose starts chain within the gap, named
+/// by their lead; the storm rule, and incident overlap that only the lead
+/// explains taken off the secondaries.
+fn episodes(lf: LazyFrame, th: &crate::config::Thresholds) -> Result<LazyFrame, Error> {
+    let t = || col(T);
+    let flag = feature_column;
+    Ok(lf
         .with_columns([
             (t() - t().shift(lit(1)).over([col(TEAM_KEY)]).map_err(plan)?)
                 .gt(lit(us(th.episode_gap)))
@@ -519,13 +463,7 @@ pub fn features(
                 .alias("__lead_template"),
         ])
         .with_columns([
-            // STORM_SECONDARY: not the first alert of an episode whose first
-            // alert is actionable, and not the lead's own rule re-firing.
-            col(NEW_EP)
-                .not()
-                .and(col("__lead_pre"))
-                .and(col(s::TEMPLATE_ID).neq(col("__lead_template")))
-                .alias(flag("STORM_SECONDARY")),
+            rules::storm_secondary().alias(flag("STORM_SECONDARY")),
             // Incident overlap that only a storm's lead explains is not
             // evidence for the secondary.
             col(flag("INCIDENT"))
@@ -535,32 +473,35 @@ pub fn features(
         .with_columns([
             // The episode is named by its lead.
             col(s::EPISODE_LEAD).alias(s::EPISODE_ID),
-        ])
-        .drop(Selector::ByName {
-            names: Arc::from(
-                [
-                    ROW,
-                    T,
-                    R,
-                    A,
-                    ID,
-                    OPEN_UNTIL,
-                    PREV_R,
-                    NEXT_T,
-                    T2,
-                    NEW_EP,
-                    EP,
-                    PRE,
-                    HAS_ACK,
-                    "__lead_pre",
-                    "__lead_template",
-                    TEAM_KEY,
-                ]
-                .map(PlSmallStr::from_static),
-            ),
-            strict: true,
-        });
-    Ok(lf)
+        ]))
+}
+
+/// The frame without the internal columns.
+fn drop_internal(lf: LazyFrame) -> LazyFrame {
+    lf.drop(Selector::ByName {
+        names: Arc::from(
+            [
+                ROW,
+                T,
+                R,
+                A,
+                ID,
+                OPEN_UNTIL,
+                PREV_R,
+                NEXT_T,
+                T2,
+                NEW_EP,
+                EP,
+                PRE,
+                HAS_ACK,
+                "__lead_pre",
+                "__lead_template",
+                TEAM_KEY,
+            ]
+            .map(PlSmallStr::from_static),
+        ),
+        strict: true,
+    })
 }
 
 /// Add `score`, `label` and `reasons` from the feature columns: noise at a

@@ -1,0 +1,179 @@
+//! The rules, one small function each over one shape: an alert's row with
+//! its history columns (trigger `T`, resolve `R`, acknowledgement `A` in
+//! µs; the previous occurrence's resolve and clear gap, the next trigger,
+//! the fire k back, whether the source records acknowledgements), as
+//! [`super::features`] lays them out. Each returns the boolean expression
+//! of its code; [`rule`] maps a code of [`crate::reasons::TABLE`] to it.
+//! Thresholds come from `[classify]`.
+
+use polars::prelude::*;
+
+use super::{us, A, HAS_ACK, NEW_EP, NEXT_T, OPEN_UNTIL, R, T, T2};
+use crate::config::Thresholds;
+use crate::schema as s;
+
+/// What the rules read besides the row.
+pub(super) struct Ctx<'a> {
+    th: &'a Thresholds,
+    /// True for sources whose repeat count is copies the vendor folded by
+    /// its own de-duplication (ingest's registry says which).
+    folds_repeats: Expr,
+}
+
+impl<'a> Ctx<'a> {
+    pub(super) fn new(th: &'a Thresholds) -> Ctx<'a> {
+        let folds_repeats = crate::ingest::sources_folding_repeats()
+            .into_iter()
+            .map(|src| col(s::SOURCE).eq(lit(src)))
+            .reduce(|a, b| a.or(b))
+            .unwrap_or(lit(false));
+        Ctx { th, folds_repeats }
+    }
+}
+
+/// The expression of a code's rule; `None` for STORM_SECONDARY, which
+/// needs the episodes first ([`storm_secondary`]), and unknown codes.
+pub(super) fn rule(code: &str, c: &Ctx<'_>) -> Option<Expr> {
+    Some(match code {
+        "TRANSIENT" => transient(c),
+        "FLAPPING" => flapping(c),
+        "DUPLICATE" => duplicate(c),
+        "UNACKED" => unacked(),
+        "ACK_NO_ACTION" => ack_no_action(),
+        "RECURRING" => recurring(c),
+        "NON_PAGING" => non_paging(),
+        "INCIDENT" => incident(),
+        "MANUAL_RESOLVE" => manual_resolve(),
+        "ESCALATED" => positive(s::ESCALATIONS),
+        "NOTES" => positive(s::NOTES),
+        "LONG_ENGAGEMENT" => long_engagement(c),
+        _ => return None,
+    })
+}
+
+fn t() -> Expr {
+    col(T)
+}
+fn r() -> Expr {
+    col(R)
+}
+fn a() -> Expr {
+    col(A)
+}
+fn zero() -> Expr {
+    lit(0u32)
+}
+
+/// Resolved by the integration within the window, never acknowledged.
+fn transient(c: &Ctx<'_>) -> Expr {
+    col(s::AUTO_RESOLVED)
+        .fill_null(lit(false))
+        .and(a().is_null())
+        .and(r().is_not_null())
+        .and((r() - t()).lt_eq(lit(us(c.th.transient_window))))
+}
+
+/// Re-fires within the window of clearing (this one or the next), or more
+/// than N state changes within the flapping window: the fire k back
+/// ([`super::flapping_lag`]) within the window makes 2k + 1 changes (fire,
+/// clear, …, fire); N = 4 needs k = 2, three fires.
+fn flapping(c: &Ctx<'_>) -> Expr {
+    let th = c.th;
+    col(s::CLEAR_GAP_S)
+        .lt_eq(lit(th.refire_window.as_secs() as i64))
+        .fill_null(lit(false))
+        .or(col(NEXT_T)
+            .gt_eq(r())
+            .and((col(NEXT_T) - r()).lt_eq(lit(us(th.refire_window))))
+            .fill_null(lit(false)))
+        .or(col(s::CLEAR_GAP_S).is_not_null().and(
+            (t() - col(T2))
+                .lt_eq(lit(us(th.flapping_window)))
+                .fill_null(lit(false)),
+        ))
+}
+
+/// Fires while the previous occurrence of the same identity is open, the
+/// next fires while this one is, or the vendor folded repeats into it.
+fn duplicate(c: &Ctx<'_>) -> Expr {
+    t().lt(col(OPEN_UNTIL))
+        .fill_null(lit(false))
+        .or(col(NEXT_T)
+            .lt(r().fill_null(lit(i64::MAX)))
+            .fill_null(lit(false)))
+        .or(c
+            .folds_repeats
+            .clone()
+            .and(col(s::REPEAT_COUNT).gt(lit(1u32)))
+            .fill_null(lit(false)))
+}
+
+/// Paged, resolved, never acknowledged — only for sources that record
+/// acknowledgements.
+fn unacked() -> Expr {
+    col(s::PAGED)
+        .fill_null(lit(false))
+        .and(a().is_null())
+        .and(r().is_not_null())
+        .and(col(HAS_ACK))
+}
+
+/// Acknowledged, then resolved by the integration; no incident, no
+/// escalation, no note.
+fn ack_no_action() -> Expr {
+    a().is_not_null()
+        .and(col(s::AUTO_RESOLVED).fill_null(lit(false)))
+        .and(col(s::INCIDENT_ID).is_null())
+        .and(col(s::ESCALATIONS).fill_null(zero()).eq(zero()))
+        .and(col(s::NOTES).fill_null(zero()).eq(zero()))
+}
+
+/// Its template fired at about this local time on enough recent days
+/// (counted by [`super::history::recurring_days`]).
+fn recurring(c: &Ctx<'_>) -> Expr {
+    col(s::RECURRING_DAYS).gt_eq(lit(c.th.recurring_days))
+}
+
+/// Informational or low urgency, or not sent to a paging channel, yet it
+/// reached a person.
+fn non_paging() -> Expr {
+    col(s::PAGED)
+        .eq(lit(false))
+        .fill_null(lit(false))
+        .or(col(s::SEVERITY).eq(lit("info")).fill_null(lit(false)))
+        .or(col(s::URGENCY).eq(lit("low")).fill_null(lit(false)))
+}
+
+/// Evidence: incident overlap counts for alerts that paged someone.
+fn incident() -> Expr {
+    col(s::INCIDENT_ID)
+        .is_not_null()
+        .and(col(s::PAGED).fill_null(lit(false)))
+}
+
+/// Evidence: acknowledged, and resolved by a person.
+fn manual_resolve() -> Expr {
+    a().is_not_null()
+        .and(col(s::AUTO_RESOLVED).eq(lit(false)).fill_null(lit(false)))
+}
+
+/// Evidence: a count (escalations, notes) above zero.
+fn positive(column: &str) -> Expr {
+    col(column).gt(zero()).fill_null(lit(false))
+}
+
+/// Evidence: acknowledged at least this long before it resolved.
+fn long_engagement(c: &Ctx<'_>) -> Expr {
+    (r() - a())
+        .gt_eq(lit(us(c.th.long_engagement)))
+        .fill_null(lit(false))
+}
+
+/// Not the first alert of an episode whose first alert is actionable, and
+/// not the lead's own rule re-firing (needs the episode columns).
+pub(super) fn storm_secondary() -> Expr {
+    col(NEW_EP)
+        .not()
+        .and(col("__lead_pre"))
+        .and(col(s::TEMPLATE_ID).neq(col("__lead_template")))
+}
