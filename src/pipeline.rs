@@ -2,15 +2,16 @@
 
 use std::path::{Path, PathBuf};
 
-use polars::prelude::{IntoLazy, LazyFrame};
+use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
 
 use crate::classify::{self, evaluate, tags::Tags, Weights};
 use crate::config::Config;
+use crate::core::timing;
 use crate::error::{Error, IngestError};
 use crate::ingest::{self, Format, IngestOptions, Input, InputReport};
 use crate::report::{self, Summary};
 use crate::store::{write_rejects, MergeStats, Store};
-use crate::whatif;
+use crate::{cluster, metrics, whatif};
 
 /// Inputs after directories were expanded.
 #[derive(Debug, Clone, Default)]
@@ -145,8 +146,43 @@ pub struct RunOutcome {
     pub rejects_path: PathBuf,
 }
 
-/// The main job: ingest into `store_dir` (or a temporary store), then write
-/// the analysed tables and the summary into `out`.
+/// The paging load of `period` and of the period just before, beside the
+/// recommendations (each a what-if replay) on a thread of their own: both
+/// read the pages alone.
+fn metrics_and_recommendations(
+    pages: &crate::pages::Pages,
+    period: Option<(i64, i64)>,
+    config: &Config,
+) -> (
+    metrics::Metrics,
+    metrics::Load,
+    Vec<whatif::recommend::Recommendation>,
+) {
+    let (since, until) = period.unwrap_or((0, 0));
+    std::thread::scope(|scope| {
+        let recommending = scope.spawn(|| {
+            let t = std::time::Instant::now();
+            let r = whatif::recommend::recommend(pages, config, since, until, 10);
+            timing::since("report: recommendations (their own thread)", t);
+            r
+        });
+        let mut t = std::time::Instant::now();
+        let m = metrics::compute(pages, config, since, until);
+        timing::lap("report: paging load", &mut t);
+        let previous = metrics::load_between(pages, config, 2 * since - until, since);
+        timing::lap("report: previous period", &mut t);
+        let recommendations = recommending
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (m, previous, recommendations)
+    })
+}
+
+/// The main job, stage by stage: ingest into `store_dir` (or a temporary
+/// store) → classify (lazy) → one collect → the period → cluster, pages →
+/// metrics and the recommendations (what-if replays) → the report → the
+/// charts. Every stage takes plain values and returns one; the threads are
+/// started here.
 pub fn run(
     inputs: &Inputs,
     out: &Path,
@@ -158,20 +194,30 @@ pub fn run(
 ) -> Result<RunOutcome, Error> {
     let (store, _temp) = open_store(store_dir)?;
     let (batch, stats) = ingest_and_commit(&store, &inputs.files, config, options)?;
-    let rejects = batch.rejects;
-    store.write_rejects(&rejects)?;
-    std::fs::create_dir_all(out).map_err(|source| Error::Output {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    let rejects_path = out.join("rejects.csv");
-    write_rejects(&rejects_path, &rejects)?;
+    let rejects_path = write_run_rejects(out, &store, &batch.rejects)?;
     let t = std::time::Instant::now();
-    let (alerts, evaluation) = classify_all(&store, config, tags)?;
-    let summary = report::write_run(
+    let (labelled, evaluation) = classify_all(&store, config, tags)?;
+    let (alerts, incidents) = collect(labelled, store.incidents()?)?;
+    let spec = report_options.period;
+    let period = metrics::period::resolve(spec, metrics::period::paged_range(&alerts)?);
+    let mut in_period = metrics::period::alerts_in(&alerts, spec, period)?;
+    // The store keeps alerts in trigger-time order: say so on the column,
+    // and the sorts by it below (the template statistics) are skipped.
+    crate::core::frame::mark_sorted(&mut in_period, crate::schema::TRIGGERED_AT)?;
+    let review_size = report_options.review_size;
+    let analysis = analyse(
         out,
         alerts,
-        store.incidents()?,
+        &in_period,
+        &incidents,
+        period,
+        config,
+        tags,
+        review_size,
+    )?;
+    let summary = report::write(
+        out,
+        analysis,
         report::RunInfo {
             inputs: batch.inputs,
             skipped_files: inputs.skipped.clone(),
@@ -184,11 +230,118 @@ pub fn run(
     )?;
     let charts = std::time::Instant::now();
     crate::chart::report::write(out, &summary, &config.targets)?;
-    crate::core::timing::since("report: charts, report.html", charts);
-    crate::core::timing::since("classify and report", t);
+    timing::since("report: charts, report.html", charts);
+    timing::since("classify and report", t);
     Ok(RunOutcome {
         summary,
         rejects_path,
+    })
+}
+
+/// The rejects into the store's file and `out/rejects.csv` (`out` made).
+fn write_run_rejects(
+    out: &Path,
+    store: &Store,
+    rejects: &[ingest::Reject],
+) -> Result<PathBuf, Error> {
+    store.write_rejects(rejects)?;
+    std::fs::create_dir_all(out).map_err(|source| Error::Output {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let rejects_path = out.join("rejects.csv");
+    write_rejects(&rejects_path, rejects)?;
+    Ok(rejects_path)
+}
+
+/// The one collect: the labelled alerts and the incidents.
+fn collect(labelled: LazyFrame, incidents: LazyFrame) -> Result<(DataFrame, DataFrame), Error> {
+    let t = std::time::Instant::now();
+    let alerts = labelled
+        .collect()
+        .map_err(Error::polars("the alerts table"))?;
+    timing::since("classify (collect the alerts table)", t);
+    let incidents = incidents
+        .collect()
+        .map_err(Error::polars("the incidents table"))?;
+    Ok((alerts, incidents))
+}
+
+/// The stages between the collect and the report, on three threads that
+/// share the (read-only) tables: `alerts.parquet` is written from the start;
+/// the cluster stage (template statistics, episodes) and the table counts
+/// run beside the paging load, and the outputs that read the alerts table
+/// alone are written as they are ready (template tables, episodes, the
+/// review queue, incidents); the recommendations (what-if replays) run on a
+/// thread of their own beside the metrics. The pages come from the whole
+/// history (`alerts`): the previous period is the one before `period`.
+#[allow(clippy::too_many_arguments)]
+fn analyse(
+    out: &Path,
+    alerts: DataFrame,
+    in_period: &DataFrame,
+    incidents: &DataFrame,
+    period: Option<(i64, i64)>,
+    config: &Config,
+    tags: Option<&Tags>,
+    review_size: usize,
+) -> Result<report::Analysis, Error> {
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || {
+            let t = std::time::Instant::now();
+            let done = report::write_parquet(&out.join("alerts.parquet"), in_period);
+            timing::since("report: alerts.parquet (its own thread)", t);
+            done
+        });
+        let side = scope.spawn(move || -> Result<_, Error> {
+            let mut t = std::time::Instant::now();
+            let stats = cluster::template_stats(in_period, config)?;
+            report::write_csv(&out.join("templates.csv"), &stats)?;
+            report::write_parquet(&out.join("templates.parquet"), &stats)?;
+            timing::lap("report: template statistics", &mut t);
+            let episodes = cluster::episodes(in_period)?;
+            report::write_parquet(&out.join("episodes.parquet"), &episodes)?;
+            timing::lap("report: episodes", &mut t);
+            let clusters = cluster::counts(in_period, &stats, &episodes)?;
+            let counts = metrics::counts::table_counts(in_period)?;
+            timing::lap("report: counts", &mut t);
+            report::review::write(&out.join("review.csv"), in_period, tags, review_size)?;
+            timing::lap("report: review.csv", &mut t);
+            report::write_parquet(&out.join("incidents.parquet"), incidents)?;
+            Ok((clusters, counts))
+        });
+        let mut t = std::time::Instant::now();
+        let load = crate::pages::pages_of(&alerts).map(|pages| {
+            timing::lap("report: pages", &mut t);
+            drop(alerts);
+            metrics_and_recommendations(&pages, period, config)
+        });
+        let stopped = |path: PathBuf, what: &str| Error::Output {
+            path,
+            source: std::io::Error::other(format!("the thread writing {what} stopped")),
+        };
+        let side = side.join().unwrap_or_else(|_| {
+            Err(stopped(
+                out.to_path_buf(),
+                "the templates, episodes and review queue",
+            ))
+        });
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(stopped(out.join("alerts.parquet"), "it")));
+        let (metrics, previous, recommendations) = load?;
+        let (clusters, counts) = side?;
+        written?;
+        Ok(report::Analysis {
+            period,
+            alerts: in_period.height() as u64,
+            incidents: incidents.height() as u64,
+            counts,
+            clusters,
+            metrics,
+            previous,
+            recommendations,
+        })
     })
 }
 

@@ -102,7 +102,7 @@ fn team_on_call_when_nobody_is_named() {
 
 #[test]
 fn recommendation_for_a_transient_template() {
-    use alertsift::report::recommend::recommend;
+    use alertsift::whatif::recommend::recommend;
     let config = Config::default();
     // Four pages of one template resolved by the integration after 60, 120,
     // 180 and 240 s, never acknowledged, TRANSIENT (bit 0); one actionable

@@ -9,9 +9,11 @@
 //! * [`intern`] — the distinct values of a string column as numbers.
 //! * [`text`] — escaping text from the data for SVG and HTML.
 //! * [`fs`] — files written whole or not at all.
+//! * [`frame`] — small helpers over polars frames.
 //! * [`timing`] — phase timings for the benchmarks (`ALERTSIFT_TIMINGS`).
 
 pub mod duration;
+pub mod frame;
 pub mod fs;
 pub mod hash;
 pub mod intern;

@@ -100,7 +100,7 @@ pub fn write_weekly(dir: &Path, weeks: &[super::WeekLoad]) -> Result<(), Error> 
 /// `tables/recommendations.csv`.
 pub fn write_recommendations(
     dir: &Path,
-    recs: &[super::recommend::Recommendation],
+    recs: &[crate::whatif::recommend::Recommendation],
 ) -> Result<(), Error> {
     write_atomic(&dir.join("recommendations.csv"), |f| {
         let mut w = csv::Writer::from_writer(f);

@@ -31,6 +31,8 @@
 //! pages that no longer notify (each listed: a policy that hides real
 //! problems must say so), overall and per team.
 
+pub mod recommend;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -21,6 +21,9 @@
 //!   [`ToilCost`]. Toil share = toil hours / on-call hours (period hours ×
 //!   teams paged), against `[targets] toil_share` (the SRE book's 50%).
 
+pub mod counts;
+pub mod period;
+
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
