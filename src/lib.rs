@@ -34,6 +34,7 @@ pub mod error;
 pub mod ingest;
 pub mod metrics;
 pub mod pages;
+pub mod parquet;
 pub mod pipeline;
 pub mod query;
 pub mod reasons;

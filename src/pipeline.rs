@@ -432,109 +432,14 @@ pub fn whatif(
     let result = whatif::analyse(&pages, policies, sweep, config, &|| bar.inc(1));
     bar.finish_and_clear();
     crate::core::timing::since("whatif: replay", t);
-    let chart = whatif_chart(&result);
-    let write = |name: &str, bytes: &[u8]| -> Result<(), Error> {
-        crate::core::fs::write_atomic(&out.join(name), |f| {
-            use std::io::Write;
-            f.write_all(bytes)
-        })?;
-        Ok(())
-    };
-    let mut json = serde_json::to_vec_pretty(&result).unwrap_or_default();
-    json.push(b'\n');
-    write("whatif.json", &json)?;
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    for row in whatif::csv_rows(&result) {
-        csv.write_record(&row).map_err(|e| Error::Output {
-            path: out.join("whatif.csv"),
-            source: std::io::Error::other(e),
-        })?;
-    }
-    let csv = csv.into_inner().unwrap_or_default();
-    write("whatif.csv", &csv)?;
-    write("whatif.svg", chart.as_bytes())?;
-    write("whatif.png", &crate::chart::png::png("whatif.svg", &chart)?)?;
-    write(
-        "whatif.md",
-        whatif::markdown(&result, Some("whatif.svg")).as_bytes(),
-    )?;
+    let chart = crate::chart::whatif::chart(&result);
+    report::whatif::write(out, &result, &chart)?;
     Ok(WhatIfOutcome {
         result,
         inputs: batch.inputs,
         rejected: batch.rejects.len() as u64,
         rejects_path,
     })
-}
-
-/// The what-if chart: the sweep's trade-off curve with its knee, else
-/// pages and sleep interruptions before and after per policy.
-fn whatif_chart(w: &whatif::WhatIf) -> String {
-    use crate::chart::{bar_chart, line_chart, Line, Mark};
-    if let Some(sw) = &w.sweep {
-        let minutes = |p: &whatif::SweepPoint| p.value_seconds as f64 / 60.0;
-        let line = |name: &str, y: fn(&whatif::SweepPoint) -> u64| Line {
-            name: name.into(),
-            points: sw
-                .points
-                .iter()
-                .map(|p| (minutes(p), y(p) as f64))
-                .collect(),
-        };
-        let saved = line("pages saved", |p| p.pages_saved);
-        let sleep = line("sleep interruptions saved", |p| p.sleep_interruptions_saved);
-        let hidden = line("actionable pages hidden", |p| p.actionable_hidden);
-        let mark = sw.knee.and_then(|k| sw.points.get(k)).map(|p| Mark {
-            at: (minutes(p), p.pages_saved as f64),
-            label: format!(
-                "knee: {} ({} pages saved)",
-                crate::core::duration::exact(std::time::Duration::from_secs(p.value_seconds)),
-                p.pages_saved
-            ),
-        });
-        return line_chart(
-            &format!(
-                "Trade-off of {}: pages saved against actionable pages hidden",
-                sw.parameter
-            ),
-            &format!(
-                "{} (minutes; actionable pages that still notify are delayed by it)",
-                sw.parameter
-            ),
-            "pages over the history",
-            &[saved, sleep, hidden],
-            mark.as_ref(),
-        );
-    }
-    let names: Vec<String> = w.policies.iter().map(|o| o.name.clone()).collect();
-    bar_chart(
-        "Pages before and after each policy",
-        "policy",
-        "pages over the history",
-        &names,
-        &[
-            (
-                "pages before".into(),
-                w.policies
-                    .iter()
-                    .map(|o| o.all.before.pages as f64)
-                    .collect(),
-            ),
-            (
-                "pages after".into(),
-                w.policies
-                    .iter()
-                    .map(|o| o.all.after.pages as f64)
-                    .collect(),
-            ),
-            (
-                "actionable pages hidden".into(),
-                w.policies
-                    .iter()
-                    .map(|o| o.all.actionable_hidden.count as f64)
-                    .collect(),
-            ),
-        ],
-    )
 }
 
 /// Classify everything the store holds. With tags: evaluate the rules

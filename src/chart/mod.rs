@@ -5,6 +5,7 @@
 
 pub mod png;
 pub mod report;
+pub mod whatif;
 
 use std::fmt::Write;
 

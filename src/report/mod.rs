@@ -27,8 +27,8 @@ use crate::whatif::recommend::Recommendation;
 
 pub mod document;
 pub mod explain;
-pub mod parquet;
 pub mod review;
+pub mod whatif;
 
 /// Version of `summary.json`'s layout.
 pub const SUMMARY_VERSION: u32 = 4;
@@ -380,12 +380,12 @@ pub fn write_csv(path: &Path, df: &DataFrame) -> Result<(), Error> {
     Ok(())
 }
 
-/// Write a frame as Parquet, atomically (see [`parquet`]). LZ4 (raw): as
+/// Write a frame as Parquet, atomically (see [`crate::parquet`]). LZ4 (raw): as
 /// small as Snappy on the alerts table and a quarter faster to write; every
 /// current Parquet reader (polars, pyarrow, DuckDB, Spark) reads it.
 pub fn write_parquet(path: &Path, df: &DataFrame) -> Result<(), Error> {
     write_atomic(path, |f| {
-        parquet::write(f, df).map_err(std::io::Error::other)
+        crate::parquet::write(f, df).map_err(std::io::Error::other)
     })?;
     Ok(())
 }
