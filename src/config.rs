@@ -480,9 +480,14 @@ impl TeamZones {
 /// The values come from the `Default` impls above, the one place each
 /// default is written.
 pub fn defaults_toml() -> String {
+    settings_toml(&Config::default())
+}
+
+/// Every setting of `d` as TOML that [`Config::parse`] reads back as `d`
+/// (`alertsift config`), each with a comment saying what it sets.
+pub fn settings_toml(d: &Config) -> String {
     use crate::core::duration::exact;
     use std::fmt::Write;
-    let d = Config::default();
     let dur = |v: Duration| format!("\"{}\"", exact(v));
     let list = |v: &[String]| {
         let items: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();
@@ -501,6 +506,49 @@ pub fn defaults_toml() -> String {
         format!("\"{}\"", d.timezone.name()),
         "zone of teams and people not listed",
     );
+    for (name, t) in &d.teams {
+        section(&format!("teams.{}", toml_key(name)), &mut out);
+        if let Some(tz) = t.timezone {
+            push(
+                &mut out,
+                "timezone",
+                format!("\"{}\"", tz.name()),
+                "the team's zone",
+            );
+        }
+        push(
+            &mut out,
+            "services",
+            list(&t.services),
+            "services the team owns",
+        );
+        push(
+            &mut out,
+            "aliases",
+            list(&t.aliases),
+            "names the vendors use for it",
+        );
+    }
+    for (name, p) in &d.people {
+        section(&format!("people.{}", toml_key(name)), &mut out);
+        push(
+            &mut out,
+            "timezone",
+            format!("\"{}\"", p.timezone.name()),
+            "the person's zone",
+        );
+    }
+    for (name, s) in &d.sources {
+        section(&format!("sources.{}", toml_key(name)), &mut out);
+        if let Some(tz) = s.timezone {
+            push(
+                &mut out,
+                "timezone",
+                format!("\"{}\"", tz.name()),
+                "zone of naive timestamps",
+            );
+        }
+    }
     section("paging", &mut out);
     let p = &d.paging;
     push(
@@ -515,9 +563,17 @@ pub fn defaults_toml() -> String {
         list(&p.opsgenie_priorities),
         "Opsgenie priorities that page",
     );
-    out.push_str(
-        "# alertmanager_receivers = [\"…\"]  # receivers that page; unset: every receiver\n",
-    );
+    match &p.alertmanager_receivers {
+        Some(r) => push(
+            &mut out,
+            "alertmanager_receivers",
+            list(r),
+            "Alertmanager receivers that page",
+        ),
+        None => out.push_str(
+            "# alertmanager_receivers = [\"…\"]  # receivers that page; unset: every receiver\n",
+        ),
+    }
     push(
         &mut out,
         "grafana_oncall",
@@ -673,6 +729,19 @@ pub fn defaults_toml() -> String {
     out
 }
 
+/// A table key as TOML writes it: bare if it can be, else quoted.
+fn toml_key(name: &str) -> String {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        name.to_string()
+    } else {
+        format!("{name:?}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -788,6 +857,21 @@ timezone = "Europe/London"
                 "{name} missing from:\n{text}"
             );
         }
+    }
+
+    /// A config with teams, people, sources and changed settings prints
+    /// as TOML that reads back as the same config.
+    #[test]
+    fn settings_read_back() {
+        let text = "timezone = \"Europe/Berlin\"\n[teams.pay]\ntimezone = \"Asia/Kolkata\"\nservices = [\"api\"]\n[teams.\"ops team\"]\naliases = [\"P123\"]\n[people.Ada]\ntimezone = \"UTC\"\n[sources.nagios]\ntimezone = \"America/New_York\"\n[paging]\nalertmanager_receivers = [\"pager\"]\n[classify]\ntransient_window = \"90s\"\nscore_cut = 0.6\n[load]\nsleep_hours = [23, 7]\n[targets]\npages_per_shift = 3\n";
+        let c = Config::parse(text).unwrap();
+        let printed = settings_toml(&c);
+        let again = Config::parse(&printed).unwrap();
+        assert_eq!(format!("{again:?}"), format!("{c:?}"), "{printed}");
+        assert!(
+            printed.contains("transient_window = \"1m30s\""),
+            "{printed}"
+        );
     }
 
     #[test]

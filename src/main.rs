@@ -6,7 +6,7 @@
 //! given and records were rejected; 2 — error (bad input file, bad config,
 //! unknown format…): nothing was written to the store.
 
-mod cli;
+mod cmd;
 
 /// polars' own advice: a faster allocator for columnar work (see Cargo.toml).
 #[global_allocator]
@@ -17,8 +17,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
-    match cli::run(args) {
+    let args = cmd::Cli::parse();
+    match cmd::run(args) {
         Ok(code) => code,
         Err(err) => {
             // A closed pipe (`alertsift store info | head`) is not a failure.

@@ -284,6 +284,7 @@ fn help_prints_each_default_once() {
         &["templates"],
         &["store", "info"],
         &["demo"],
+        &["config"],
     ] {
         let dir = tempfile::tempdir().unwrap();
         let mut args = cmd.to_vec();
@@ -335,6 +336,7 @@ fn every_option_is_exercised_by_a_test() {
         &["templates"],
         &["store", "info"],
         &["demo"],
+        &["config"],
     ] {
         for name in options_of(cmd) {
             if elsewhere
@@ -468,4 +470,80 @@ fn options_do_what_they_say() {
         .unwrap();
     assert!(first.starts_with("2026-01-0"), "{first}");
     assert!(first.as_str() >= "2026-01-05", "{first}");
+}
+
+#[test]
+fn config_prints_every_setting_and_reads_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = alertsift(d, &["config", "--defaults"]);
+    ok(&o);
+    let defaults = String::from_utf8(o.stdout).unwrap();
+    // Every section and a few keys with the domain's defaults.
+    for line in [
+        "[classify]",
+        "[load]",
+        "[targets]",
+        "transient_window = \"5m\"",
+        "business_hours = [8, 18]",
+        "sleep_hours = [22, 8]",
+        "merge_window = \"1m\"",
+        "toil_cap = \"4h\"",
+        "pages_per_shift = 2",
+        "toil_share = 0.5",
+        "non_actionable_share = 0.3",
+        "score_cut = 0.5",
+    ] {
+        assert!(defaults.contains(line), "{line} missing:\n{defaults}");
+    }
+    // Read back by --config: the same settings.
+    std::fs::write(d.join("defaults.toml"), &defaults).unwrap();
+    let o = alertsift(d, &["config", "--config", "defaults.toml"]);
+    ok(&o);
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), defaults);
+    // A config's own settings, defaults filled in.
+    let o = alertsift(d, &["config", "--config", &headline("alertsift.toml")]);
+    ok(&o);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("[people.Priya]\ntimezone = \"Asia/Kolkata\""),
+        "{text}"
+    );
+    assert!(text.contains("pages_per_shift = 2"), "{text}");
+    // A changed target changes the report: three pages on Thursday's day
+    // shift are over a target of 2, not over 3.
+    let cfg = format!(
+        "{}\n[targets]\npages_per_shift = 3\n",
+        std::fs::read_to_string(headline("alertsift.toml")).unwrap()
+    );
+    std::fs::write(d.join("three.toml"), cfg).unwrap();
+    let out = d.join("out3");
+    ok(&alertsift(
+        d,
+        &[
+            "run",
+            &headline("pages.csv"),
+            "--mapping",
+            &headline("mapping.toml"),
+            "--config",
+            "three.toml",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["shifts_over_target"], 0);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("| 12-hour shifts over 3 pages | 0 (most: 3) | at most 3 per shift |"),
+        "{md}"
+    );
+    // Bad settings are named.
+    std::fs::write(d.join("bad.toml"), "[load]\nbusiness_hours = [18, 8]\n").unwrap();
+    let e = failed(&alertsift(d, &["config", "--config", "bad.toml"]));
+    assert!(
+        e.contains("business_hours") && e.contains("must start before it ends"),
+        "{e}"
+    );
 }
