@@ -215,7 +215,7 @@ pub fn run(
         tags,
         review_size,
     )?;
-    let summary = report::write(
+    let written = report::write(
         out,
         analysis,
         report::RunInfo {
@@ -229,7 +229,8 @@ pub fn run(
         },
     )?;
     let charts = std::time::Instant::now();
-    crate::chart::report::write(out, &summary, &config.targets)?;
+    crate::chart::report::write(out, &written, &config.targets)?;
+    let summary = written.summary;
     timing::since("report: charts, report.html", charts);
     timing::since("classify and report", t);
     Ok(RunOutcome {

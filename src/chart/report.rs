@@ -4,18 +4,15 @@
 //! string from the data HTML-escaped: alert titles are written by anyone
 //! who can send an alert.
 
-use std::fmt::Write;
 use std::path::Path;
 
 use super::{bar_chart, heatmap, stacked_bar_chart, Reference};
 use crate::config::Targets;
-use crate::core::duration::rounded as human_secs;
 use crate::core::fs::write_atomic;
 use crate::core::stats::Spread;
-use crate::core::text::escape;
 use crate::error::Error;
 use crate::metrics::Load;
-use crate::report::{charts, percent, Summary};
+use crate::report::{charts, percent, sections, Report, Summary};
 
 /// Each chart of [`charts`], rendered: (file name, title, SVG).
 pub fn render(summary: &Summary, targets: &Targets) -> Vec<(&'static str, String, String)> {
@@ -143,9 +140,10 @@ fn one(file: &str, title: &str, s: &Summary, targets: &Targets) -> String {
     }
 }
 
-/// Write `DIR/charts/*.svg`, their PNG copies `DIR/charts/*.png` and
-/// `DIR/report.html`.
-pub fn write(out: &Path, summary: &Summary, targets: &Targets) -> Result<(), Error> {
+/// Draw the charts into `DIR/charts/` (SVG and PNG) and write
+/// `report.html`: the report's sections with the charts inline.
+pub fn write(out: &Path, report: &Report, targets: &Targets) -> Result<(), Error> {
+    let summary = &report.summary;
     let dir = out.join("charts");
     std::fs::create_dir_all(&dir).map_err(|source| Error::Output {
         path: dir.clone(),
@@ -164,190 +162,33 @@ pub fn write(out: &Path, summary: &Summary, targets: &Targets) -> Result<(), Err
             f.write_all(&png)
         })?;
     }
-    let html = html(summary, &charts, targets);
+    let period = format!(
+        "{} to {}",
+        summary
+            .period
+            .first
+            .as_deref()
+            .or(summary.time_range.first.as_deref())
+            .unwrap_or("–"),
+        summary
+            .period
+            .last
+            .as_deref()
+            .or(summary.time_range.last.as_deref())
+            .unwrap_or("–")
+    );
+    let svgs: Vec<(&str, String)> = charts
+        .into_iter()
+        .map(|(file, _, svg)| (file, svg))
+        .collect();
+    let html = sections::html(
+        &report.document,
+        &format!("alertsift report: {period}"),
+        &svgs,
+    );
     write_atomic(&out.join("report.html"), |f| {
         use std::io::Write;
         f.write_all(html.as_bytes())
     })?;
     Ok(())
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
-}
-
-fn secs(v: Option<f64>) -> String {
-    v.map(human_secs).unwrap_or_else(|| "–".into())
-}
-
-/// p50 / p90 / p95 of a spread of seconds.
-fn spread(sp: &Spread) -> String {
-    format!("{} / {} / {}", secs(sp.p50), secs(sp.p90), secs(sp.p95))
-}
-
-const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}\
-h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ddd}\
-table{border-collapse:collapse;margin:.6em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right;vertical-align:top}\
-th{background:#f3f3f3}td.t{text-align:left;max-width:36em;overflow-wrap:anywhere}\
-.bad{color:#b00020;font-weight:bold}.ok{color:#1b7a3a}figure{margin:1em 0}figcaption{font-size:.85em;color:#555}\
-svg{max-width:100%;height:auto}";
-
-/// The HTML document.
-fn html(s: &Summary, charts: &[(&str, String, String)], targets: &Targets) -> String {
-    let mut h = String::new();
-    let period = format!(
-        "{} to {}",
-        s.period
-            .first
-            .as_deref()
-            .or(s.time_range.first.as_deref())
-            .unwrap_or("–"),
-        s.period
-            .last
-            .as_deref()
-            .or(s.time_range.last.as_deref())
-            .unwrap_or("–")
-    );
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>alertsift report: {p}</title><style>{CSS}</style></head><body>\n\
-<h1>Paging load, noise and toil</h1><p>{p} · {a} alerts, {pg} pages, {n} noise alerts.</p>\n",
-        p = escape(&period),
-        a = s.alerts,
-        pg = s.pages,
-        n = s.noise
-    );
-    let flag = |bad: bool, text: String| {
-        format!(
-            "<span class=\"{}\">{}</span>",
-            if bad { "bad" } else { "ok" },
-            escape(&text)
-        )
-    };
-    h.push_str("<h2>Headline</h2><table><tr><th>figure</th><th>value</th><th>target</th></tr>");
-    let rows: Vec<(String, String, String)> = vec![
-        ("pages".into(), s.pages.to_string(), String::new()),
-        (
-            "non-actionable pages".into(),
-            flag(
-                s.page_noise_ratio > targets.non_actionable_share,
-                pct(s.page_noise_ratio),
-            ),
-            format!("under {}", percent(targets.non_actionable_share)),
-        ),
-        ("noise alerts".into(), pct(s.noise_ratio), String::new()),
-        (
-            "interruptions (business / off / sleep)".into(),
-            format!(
-                "{} ({} / {} / {})",
-                s.interruptions.total,
-                s.interruptions.business,
-                s.interruptions.off_hours,
-                s.interruptions.sleep
-            ),
-            String::new(),
-        ),
-        (
-            "disrupted hours".into(),
-            s.disrupted_hours.to_string(),
-            String::new(),
-        ),
-        (
-            format!("12-hour shifts over {} pages", targets.pages_per_shift),
-            flag(
-                s.shifts_over_target > 0,
-                format!("{} (most: {})", s.shifts_over_target, s.max_pages_per_shift),
-            ),
-            "none".into(),
-        ),
-        (
-            "MTTA p50 / p90 / p95".into(),
-            spread(&s.mtta_seconds),
-            String::new(),
-        ),
-        (
-            "MTTR p50 / p90 / p95".into(),
-            spread(&s.mttr_seconds),
-            String::new(),
-        ),
-        (
-            "never acknowledged pages".into(),
-            s.unacknowledged_pages.to_string(),
-            String::new(),
-        ),
-        (
-            "toil hours (share of on-call time)".into(),
-            flag(
-                s.toil_share > targets.toil_share,
-                format!("{:.1} ({})", s.toil_hours, pct(s.toil_share)),
-            ),
-            format!("under {}", percent(targets.toil_share)),
-        ),
-    ];
-    for (name, value, target) in rows {
-        // Values are escaped where they are built (`flag`) or are numbers.
-        let _ = write!(
-            h,
-            "<tr><td class=\"t\">{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&name),
-            value,
-            escape(&target)
-        );
-    }
-    h.push_str("</table>\n<h2>Charts</h2>\n");
-    for (_, title, svg) in charts {
-        let _ = writeln!(
-            h,
-            "<figure>{svg}<figcaption>{}</figcaption></figure>",
-            escape(title)
-        );
-    }
-    h.push_str("<h2>What to fix first</h2><table><tr><th>#</th><th>template</th><th>pages</th><th>noise</th><th>toil h</th><th>diagnosis</th><th>fix</th><th>saved pages / week</th><th>sleep pages / week</th><th>toil h / week</th><th>actionable delayed</th><th>actionable hidden</th></tr>");
-    for (i, r) in s.recommendations.iter().enumerate() {
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td class=\"t\">{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td class=\"t\">{}</td><td class=\"t\">{}</td><td>{:.1}</td><td>{:.1}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
-            i + 1,
-            escape(&r.template),
-            r.pages,
-            r.noise_pages,
-            r.toil_hours,
-            escape(&r.diagnosis),
-            escape(&r.fix),
-            r.saved_pages_per_week,
-            r.saved_sleep_pages_per_week,
-            r.saved_toil_hours_per_week,
-            r.actionable_delayed,
-            r.actionable_hidden
-        );
-    }
-    h.push_str("</table>\n");
-    for (heading, loads) in [("Teams", &s.teams), ("People reached", &s.responders)] {
-        let _ = write!(
-            h,
-            "<h2>{heading}</h2><table><tr><th>name</th><th>pages</th><th>noise</th><th>interruptions</th><th>business</th><th>off</th><th>sleep</th><th>MTTA p50</th><th>MTTR p50</th><th>toil h</th></tr>"
-        );
-        for (name, l) in loads.iter() {
-            let _ = write!(
-                h,
-                "<tr><td class=\"t\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td></tr>",
-                escape(name),
-                l.pages,
-                l.noise_pages,
-                l.interruptions.total,
-                l.interruptions.business,
-                l.interruptions.off_hours,
-                l.interruptions.sleep,
-                secs(l.mtta_seconds.p50),
-                secs(l.mttr_seconds.p50),
-                l.toil_hours
-            );
-        }
-        h.push_str("</table>\n");
-    }
-    h.push_str("<p>Written by alertsift from the exports given; definitions in its README.</p></body></html>\n");
-    h
 }

@@ -6,19 +6,12 @@
 //! newlines so a row stays one row.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 
-use super::Summary;
-use crate::core::duration::rounded as human_secs;
 use crate::core::fs::write_atomic;
 pub use crate::core::text::md;
 use crate::error::Error;
 use crate::metrics::{Load, Metrics};
-
-fn opt(v: Option<f64>) -> String {
-    v.map(human_secs).unwrap_or_else(|| "-".into())
-}
 
 const LOAD_HEADER: [&str; 16] = [
     "name",
@@ -145,227 +138,12 @@ pub fn write_recommendations(
     Ok(())
 }
 
-/// `report.md`: the headline figures against their targets, the load per
-/// team and per person, and the templates that cost the most toil.
-pub fn write_markdown(
-    path: &Path,
-    s: &Summary,
-    m: &Metrics,
-    targets: &crate::config::Targets,
-) -> Result<(), Error> {
-    let pct = super::percent;
-    let mut o = String::new();
-    let period = format!(
-        "{} to {}",
-        s.period.first.as_deref().unwrap_or("-"),
-        s.period.last.as_deref().unwrap_or("-")
-    );
-    let _ = writeln!(o, "# On-call report\n\nPeriod: {period} (UTC).\n");
-    let _ = writeln!(o, "| metric | value | target |\n|---|---|---|");
-    let _ = writeln!(o, "| alerts | {} | |", s.alerts);
-    let _ = writeln!(o, "| pages | {} | |", s.pages);
-    let _ = writeln!(
-        o,
-        "| non-actionable pages | {:.1}% | under {} |",
-        100.0 * s.page_noise_ratio,
-        pct(targets.non_actionable_share)
-    );
-    let _ = writeln!(
-        o,
-        "| interruptions (business / off hours / sleep) | {} ({} / {} / {}) | |",
-        s.interruptions.total,
-        s.interruptions.business,
-        s.interruptions.off_hours,
-        s.interruptions.sleep
-    );
-    let _ = writeln!(o, "| disrupted hours | {} | |", s.disrupted_hours);
-    let _ = writeln!(
-        o,
-        "| 12-hour shifts over {n} pages | {} (most: {}) | at most {n} per shift |",
-        s.shifts_over_target,
-        s.max_pages_per_shift,
-        n = targets.pages_per_shift
-    );
-    let _ = writeln!(
-        o,
-        "| MTTA p50 / p95 / mean | {} / {} / {} ({} pages never acknowledged) | |",
-        opt(s.mtta_seconds.p50),
-        opt(s.mtta_seconds.p95),
-        opt(s.mtta_seconds.mean),
-        s.unacknowledged_pages
-    );
-    let _ = writeln!(
-        o,
-        "| MTTR p50 / p95 / mean | {} / {} / {} | |",
-        opt(s.mttr_seconds.p50),
-        opt(s.mttr_seconds.p95),
-        opt(s.mttr_seconds.mean)
-    );
-    let _ = writeln!(
-        o,
-        "| toil | {:.1} h ({:.1}% of on-call time) | under {} |",
-        s.toil_hours,
-        100.0 * s.toil_share,
-        pct(targets.toil_share)
-    );
-    let _ = writeln!(
-        o,
-        "| storm compression | {:.1}% ({} episodes) | |\n",
-        100.0 * s.compression,
-        s.episodes
-    );
-    let _ = writeln!(
-        o,
-        "## Charts\n\nAlso in `report.html`, one self-contained file.\n"
-    );
-    for (file, title) in super::charts(targets) {
-        let _ = writeln!(o, "![{title}](charts/{file})\n");
-    }
-    // This period against the one just before.
-    let prev = &s.previous_period;
-    let delta = |now: f64, before: f64, unit: &str| {
-        if prev.pages == 0 {
-            "-".to_string()
-        } else if unit.is_empty() {
-            format!("{:+.0}", now - before)
-        } else {
-            format!("{:+.1}{unit}", now - before)
-        }
-    };
-    let _ = writeln!(
-        o,
-        "## Against the previous period\n\n| metric | this period | previous | change |\n|---|---|---|---|"
-    );
-    let count = |name, now: u64, before: u64| {
-        (
-            name,
-            now.to_string(),
-            before.to_string(),
-            now as f64,
-            before as f64,
-            "",
-        )
-    };
-    let (noise_now, noise_before) = (100.0 * s.page_noise_ratio, 100.0 * prev.page_noise_ratio);
-    for (name, now, before, a, b, unit) in [
-        count("pages", s.pages, prev.pages),
-        (
-            "non-actionable pages",
-            format!("{noise_now:.1}%"),
-            format!("{noise_before:.1}%"),
-            noise_now,
-            noise_before,
-            " pts",
-        ),
-        count(
-            "interruptions",
-            s.interruptions.total,
-            prev.interruptions.total,
-        ),
-        count(
-            "sleep interruptions",
-            s.interruptions.sleep,
-            prev.interruptions.sleep,
-        ),
-        (
-            "toil hours",
-            format!("{:.1}", s.toil_hours),
-            format!("{:.1}", prev.toil_hours),
-            s.toil_hours,
-            prev.toil_hours,
-            " h",
-        ),
-    ] {
-        let _ = writeln!(o, "| {name} | {now} | {before} | {} |", delta(a, b, unit));
-    }
-    let _ = writeln!(o);
-    let _ = writeln!(
-        o,
-        "## Trend by week\n\n| week | pages | non-actionable | interruptions (sleep) | MTTA p50 | MTTR p50 | toil h |\n|---|---|---|---|---|---|---|"
-    );
-    for w in &s.weekly {
-        let l = &w.load;
-        let _ = writeln!(
-            o,
-            "| {} | {} | {:.0}% | {} ({}) | {} | {} | {:.1} |",
-            w.week,
-            l.pages,
-            100.0 * l.page_noise_ratio,
-            l.interruptions.total,
-            l.interruptions.sleep,
-            opt(l.mtta_seconds.p50),
-            opt(l.mttr_seconds.p50),
-            l.toil_hours
-        );
-    }
-    o.push('\n');
-    let table = |o: &mut String, title: &str, loads: &BTreeMap<String, Load>| {
-        let _ = writeln!(
-            o,
-            "## {title}\n\n| name | pages | noise | interruptions (sleep) | MTTA p50 | MTTR p50 | toil h |\n|---|---|---|---|---|---|---|"
-        );
-        for (name, l) in loads {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {:.0}% | {} ({}) | {} | {} | {:.1} |",
-                md(name),
-                l.pages,
-                100.0 * l.page_noise_ratio,
-                l.interruptions.total,
-                l.interruptions.sleep,
-                opt(l.mtta_seconds.p50),
-                opt(l.mttr_seconds.p50),
-                l.toil_hours
-            );
-        }
-        o.push('\n');
-    };
-    table(&mut o, "Teams", &m.teams);
-    table(&mut o, "Responders", &m.responders);
-    let mut by_toil: Vec<(&String, &Load)> = m.templates.iter().collect();
-    by_toil.sort_by(|a, b| b.1.toil_hours.total_cmp(&a.1.toil_hours).then(a.0.cmp(b.0)));
-    let _ = writeln!(
-        o,
-        "## Noisiest templates (by toil)\n\n| template | pages | noise | sleep interruptions | toil h |\n|---|---|---|---|---|"
-    );
-    for (name, l) in by_toil.iter().take(10) {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {:.0}% | {} | {:.1} |",
-            md(name),
-            l.pages,
-            100.0 * l.page_noise_ratio,
-            l.interruptions.sleep,
-            l.toil_hours
-        );
-    }
-    let _ = writeln!(
-        o,
-        "\n## What to fix first\n\n| # | template | diagnosis | fix | saves per week (pages / in sleep / toil h) | actionable delayed / hidden |\n|---|---|---|---|---|---|"
-    );
-    for (i, r) in s.recommendations.iter().enumerate() {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} | {} | {:.1} / {:.1} / {:.1} | {} / {} |",
-            i + 1,
-            md(&r.template),
-            r.diagnosis,
-            // Our own text, with code spans; no data in it.
-            r.fix,
-            r.saved_pages_per_week,
-            r.saved_sleep_pages_per_week,
-            r.saved_toil_hours_per_week,
-            r.actionable_delayed,
-            r.actionable_hidden
-        );
-    }
-    let _ = writeln!(
-        o,
-        "\nEvery table is also in `tables/*.csv`; per-template statistics in `templates.csv`; alerts to tag next in `review.csv`."
-    );
+/// `report.md`: the report's sections ([`super::sections`]) as Markdown.
+pub fn write_markdown(path: &Path, doc: &[super::sections::Block]) -> Result<(), Error> {
+    let text = super::sections::markdown(doc);
     write_atomic(path, |f| {
         use std::io::Write;
-        f.write_all(o.as_bytes())
+        f.write_all(text.as_bytes())
     })?;
     Ok(())
 }

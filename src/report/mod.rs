@@ -28,6 +28,7 @@ use crate::whatif::recommend::Recommendation;
 pub mod document;
 pub mod explain;
 pub mod review;
+pub mod sections;
 pub mod whatif;
 
 /// Version of `summary.json`'s layout.
@@ -262,9 +263,19 @@ pub struct Analysis {
     pub recommendations: Vec<Recommendation>,
 }
 
+/// What the report wrote: the summary, and the sections of the document
+/// (`report.md`; the chart stage renders them again as `report.html`).
+#[derive(Debug)]
+pub struct Report {
+    /// `summary.json`.
+    pub summary: Summary,
+    /// The sections of `report.md`.
+    pub document: Vec<sections::Block>,
+}
+
 /// Assemble the summary of a run from its analysis, and write
 /// `tables/*.csv`, `report.md` and `summary.json` into `out`.
-pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Summary, Error> {
+pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report, Error> {
     let mut t = std::time::Instant::now();
     let Analysis {
         period,
@@ -330,7 +341,8 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Summar
     document::write_tables(&out.join("tables"), &m)?;
     document::write_recommendations(&out.join("tables"), &summary.recommendations)?;
     document::write_weekly(&out.join("tables"), &summary.weekly)?;
-    document::write_markdown(&out.join("report.md"), &summary, &m, &info.config.targets)?;
+    let doc = sections::document(&summary, &m, &info.config.targets);
+    document::write_markdown(&out.join("report.md"), &doc)?;
     let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
     let path = out.join("summary.json");
     write_atomic(&path, |f| {
@@ -339,7 +351,10 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Summar
         f.write_all(b"\n")
     })?;
     lap("report: tables, report.md", &mut t);
-    Ok(summary)
+    Ok(Report {
+        summary,
+        document: doc,
+    })
 }
 
 fn share(a: u64, b: u64) -> f64 {
