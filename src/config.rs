@@ -23,6 +23,10 @@
 //! [sources.servicenow]
 //! timezone = "Europe/London"            # naive timestamps in this export
 //! ```
+//!
+//! Length: about 740 lines of code and 150 of tests, on purpose: every
+//! setting and its default in one place, with the printer of `alertsift
+//! config`.
 
 use std::collections::BTreeMap;
 use std::path::Path;

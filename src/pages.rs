@@ -2,6 +2,8 @@
 //! 64-byte [`Page`], its names interned into a table the pages share
 //! ([`Pages`]). The paging load, the what-if replays and the
 //! recommendations all read it; [`pages_of`] builds it from the frame.
+//!
+//! Length: about 530 lines of code and 70 of tests.
 
 use std::sync::Arc;
 

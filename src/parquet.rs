@@ -1,7 +1,7 @@
 //! Parquet as a run writes it: row groups of [`ROW_GROUP_ROWS`] rows,
 //! encoded and LZ4-compressed on every core and written in order, so the
 //! same frame gives the same bytes. An I/O module at the bottom, like the
-//! store: [`crate::report`] writes every analysed table through it.
+//! store: the report writes every analysed table through it.
 //!
 //! **Why it exists.** Writing `alerts.parquet` with polars' own writer was
 //! the longest part of reporting on 10M alerts (see below); this encoder

@@ -433,8 +433,8 @@ pub fn whatif(
     let result = whatif::analyse(&pages, policies, sweep, config, &|| bar.inc(1));
     bar.finish_and_clear();
     crate::core::timing::since("whatif: replay", t);
-    let chart = crate::chart::whatif::chart(&result);
-    report::whatif::write(out, &result, &chart)?;
+    report::whatif::write(out, &result)?;
+    crate::chart::whatif::write(out, &result)?;
     Ok(WhatIfOutcome {
         result,
         inputs: batch.inputs,

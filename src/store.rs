@@ -30,6 +30,10 @@
 //! two renames leaves the journal, and the next [`Store::open`] makes the
 //! rest (rolls the commit forward) before anything reads the store. A lock
 //! file keeps two processes from merging at once.
+//!
+//! Length: about 1,000 lines of code and 150 of tests: spool, merge, journal
+//! and lock share the store's invariants (a reader never sees a store half
+//! old and half new).
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};

@@ -1,7 +1,11 @@
 //! The what-if chart (`whatif.svg`): the sweep's trade-off curve with its
 //! knee, else pages before and after each policy.
 
+use std::path::Path;
+
 use super::{bar_chart, line_chart, Line, Mark};
+use crate::core::fs::write_atomic;
+use crate::error::Error;
 use crate::whatif::{SweepPoint, WhatIf};
 
 /// The what-if chart: the sweep's trade-off curve with its knee, else
@@ -72,4 +76,17 @@ pub fn chart(w: &WhatIf) -> String {
             ),
         ],
     )
+}
+
+/// Draw the chart into `out` as `whatif.svg` and `whatif.png`.
+pub fn write(out: &Path, w: &WhatIf) -> Result<(), Error> {
+    let svg = chart(w);
+    let png = super::png::png("whatif.svg", &svg)?;
+    for (name, bytes) in [("whatif.svg", svg.as_bytes()), ("whatif.png", &png[..])] {
+        write_atomic(&out.join(name), |f| {
+            use std::io::Write;
+            f.write_all(bytes)
+        })?;
+    }
+    Ok(())
 }

@@ -12,6 +12,9 @@
 //! [`score`] turns the features into `score` (a logistic model: how sure it
 //! is noise), `label` and `reasons`; [`Weights`] are the rules' defaults or
 //! fitted from human tags ([`evaluate`]).
+//!
+//! Length: about 630 lines: the feature plan's steps (keys, history,
+//! episodes) and the score; the rules are in `rules.rs`.
 
 pub mod drain;
 pub mod evaluate;

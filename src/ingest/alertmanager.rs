@@ -14,6 +14,12 @@
 //! `auto_resolved` is true; Alertmanager has no acknowledgements.
 //! An occurrence pages when any receiver it was sent to is in `[paging]
 //! alertmanager_receivers` (unset: every receiver pages).
+//!
+//! Length: about 1,300 lines of code and 270 of tests. The payload mapping,
+//! the folding of an alert's notifications into one occurrence (first
+//! notification in file order, later ones settling resolve and paging) and
+//! the scanner fast path share the occurrence state; apart, each would need
+//! the others' internals.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;

@@ -26,6 +26,9 @@
 //! lines after it still load. Elsewhere reading stops at the first
 //! structural error, keeping every record before it; a truncated file keeps
 //! every record before the cut. A UTF-8 byte order mark is skipped.
+//!
+//! Length: about 900 lines of code and 270 of tests: one grammar-checking
+//! reader (its state machine, recovery and error positions are one piece).
 
 use std::io::Read;
 

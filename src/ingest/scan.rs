@@ -13,6 +13,8 @@
 //! which the adapter reads a tenth; serde_json's skipping of the rest, plus
 //! reading each alert twice (once as a raw value, once as a struct), cost
 //! about 5 µs a line, most of a 10M-alert ingest.
+//!
+//! Length: about 480 lines of code and 150 of tests.
 
 use std::borrow::Cow;
 

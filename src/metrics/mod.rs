@@ -20,6 +20,11 @@
 //!   interruption cost (`[classify] interruption_cost`, default 15 min):
 //!   [`ToilCost`]. Toil share = toil hours / on-call hours (period hours ×
 //!   teams paged), against `[targets] toil_share` (the SRE book's 50%).
+//!
+//! Length: about 750 lines: the interruption engine (people reached, merge,
+//! disrupted hours, per-group tallies) is one piece that the report's figures
+//! and the what-if replay both count through; the calendar, the page model,
+//! the period and the table counts are in their own files.
 
 pub mod counts;
 pub mod period;

@@ -34,7 +34,7 @@ pub mod whatif;
 /// Version of `summary.json`'s layout.
 pub const SUMMARY_VERSION: u32 = 4;
 
-/// The report's charts, `DIR/charts/FILE` (drawn by [`crate::chart`]):
+/// The report's charts, `DIR/charts/FILE` (the chart stage draws them):
 /// file name and title (the toil chart's names `[targets] toil_share`).
 pub fn charts(targets: &crate::config::Targets) -> [(&'static str, String); 6] {
     [

@@ -1,5 +1,5 @@
-//! What `alertsift whatif` writes: `whatif.json`, `whatif.csv`,
-//! `whatif.md`, and the chart as `whatif.svg` and `whatif.png`.
+//! What `alertsift whatif` writes: `whatif.json`, `whatif.csv` and
+//! `whatif.md` (the chart stage draws `whatif.svg` and `whatif.png`).
 
 use std::path::Path;
 
@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use crate::whatif::{Outcome, WhatIf};
 
-/// Write the what-if outputs into `out` (the chart's SVG given).
-pub fn write(out: &Path, result: &WhatIf, chart: &str) -> Result<(), Error> {
+/// Write the what-if tables and document into `out`.
+pub fn write(out: &Path, result: &WhatIf) -> Result<(), Error> {
     let write = |name: &str, bytes: &[u8]| -> Result<(), Error> {
         crate::core::fs::write_atomic(&out.join(name), |f| {
             use std::io::Write;
@@ -30,8 +30,6 @@ pub fn write(out: &Path, result: &WhatIf, chart: &str) -> Result<(), Error> {
     }
     let csv = csv.into_inner().unwrap_or_default();
     write("whatif.csv", &csv)?;
-    write("whatif.svg", chart.as_bytes())?;
-    write("whatif.png", &crate::chart::png::png("whatif.svg", chart)?)?;
     write("whatif.md", markdown(result, Some("whatif.svg")).as_bytes())?;
     Ok(())
 }

@@ -30,6 +30,10 @@
 //! pages that notify later (count, p50 and max delay) and the actionable
 //! pages that no longer notify (each listed: a policy that hides real
 //! problems must say so), overall and per team.
+//!
+//! Length: about 800 lines: the policies, the replay engine and the sweep
+//! share the replay's row model; the outputs are written by `report::whatif`,
+//! the recommendations are in `recommend.rs`.
 
 pub mod recommend;
 
