@@ -137,6 +137,24 @@ pub fn ingest_into(
     })
 }
 
+/// What `run` and `whatif` work on: the inputs, where to write, the store
+/// (or a temporary one), the configuration, how to read, and human tags.
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a> {
+    /// The expanded inputs.
+    pub inputs: &'a Inputs,
+    /// The output directory.
+    pub out: &'a Path,
+    /// The store; `None`: a temporary store holding the inputs only.
+    pub store_dir: Option<&'a Path>,
+    /// The configuration.
+    pub config: &'a Config,
+    /// How to read the inputs.
+    pub options: &'a IngestOptions,
+    /// Human tags, if any.
+    pub tags: Option<&'a Tags>,
+}
+
 /// What `run` did.
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
@@ -183,17 +201,10 @@ fn metrics_and_recommendations(
 /// metrics and the recommendations (what-if replays) → the report → the
 /// charts. Every stage takes plain values and returns one; the threads are
 /// started here.
-pub fn run(
-    inputs: &Inputs,
-    out: &Path,
-    store_dir: Option<&Path>,
-    config: &Config,
-    options: &IngestOptions,
-    tags: Option<&Tags>,
-    report_options: &report::ReportOptions,
-) -> Result<RunOutcome, Error> {
-    let (store, _temp) = open_store(store_dir)?;
-    let (batch, stats) = ingest_and_commit(&store, &inputs.files, config, options)?;
+pub fn run(job: &Job<'_>, report_options: &report::ReportOptions) -> Result<RunOutcome, Error> {
+    let (inputs, out, config, tags) = (job.inputs, job.out, job.config, job.tags);
+    let (store, _temp) = open_store(job.store_dir)?;
+    let (batch, stats) = ingest_and_commit(&store, &inputs.files, config, job.options)?;
     let rejects_path = write_run_rejects(out, &store, &batch.rejects)?;
     let t = std::time::Instant::now();
     let (labelled, evaluation) = classify_all(&store, config, tags)?;
@@ -381,20 +392,15 @@ pub struct WhatIfOutcome {
 /// label every alert, replay the pages under each policy and the sweep, and
 /// write whatif.json, whatif.csv, whatif.md, whatif.svg and whatif.png into
 /// `out`.
-#[allow(clippy::too_many_arguments)]
 pub fn whatif(
-    inputs: &Inputs,
-    out: &Path,
-    store_dir: Option<&Path>,
-    config: &Config,
-    options: &IngestOptions,
-    tags: Option<&Tags>,
+    job: &Job<'_>,
     policies: &[whatif::Policy],
     sweep: Option<&whatif::SweepSpec>,
-    progress: bool,
 ) -> Result<WhatIfOutcome, Error> {
-    let (store, _temp) = open_store(store_dir)?;
-    let (batch, _) = ingest_and_commit(&store, &inputs.files, config, options)?;
+    let (inputs, out, config, tags) = (job.inputs, job.out, job.config, job.tags);
+    let progress = job.options.progress;
+    let (store, _temp) = open_store(job.store_dir)?;
+    let (batch, _) = ingest_and_commit(&store, &inputs.files, config, job.options)?;
     std::fs::create_dir_all(out).map_err(|source| Error::Output {
         path: out.to_path_buf(),
         source,

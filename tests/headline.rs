@@ -22,8 +22,6 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::util::*;
-
 fn close(v: &Value, want: f64, what: &str) {
     let got = v
         .as_f64()
@@ -35,26 +33,7 @@ fn close(v: &Value, want: f64, what: &str) {
 }
 
 fn run_headline(dir: &Path, extra: &[&str]) -> Value {
-    let h = fixture("headline");
-    let out = dir.join("out");
-    let mut args = vec![
-        "run",
-        h.join("pages.csv").to_str().unwrap(),
-        "--mapping",
-        h.join("mapping.toml").to_str().unwrap(),
-        "--config",
-        h.join("alertsift.toml").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]
-    .into_iter()
-    .map(str::to_string)
-    .collect::<Vec<_>>();
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = alertsift(dir, &refs);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
+    crate::util::run_headline(dir, &dir.join("out"), extra)
 }
 
 #[test]

@@ -221,3 +221,26 @@ pub fn ingest_error(paths: &[PathBuf], config: &str) -> alertsift::error::Ingest
         Ok(b) => panic!("expected an error, read {:?}", b.inputs),
     }
 }
+
+/// `alertsift run` on the hand-worked history of `tests/headline.rs` (its
+/// mapping and config) into `out`, with `extra` flags, asserting success;
+/// the summary.
+pub fn run_headline(dir: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
+    let h = fixture("headline");
+    let file = |name: &str| h.join(name).to_str().unwrap().to_string();
+    let mut args = vec![
+        "run".to_string(),
+        file("pages.csv"),
+        "--mapping".into(),
+        file("mapping.toml"),
+        "--config".into(),
+        file("alertsift.toml"),
+        "--out".into(),
+        out.to_str().unwrap().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = alertsift(dir, &refs);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
+}

@@ -273,19 +273,22 @@ fn options_of(cmd: &[&str]) -> Vec<String> {
     names
 }
 
+/// Every command (its words).
+const COMMANDS: [&[&str]; 9] = [
+    &["run"],
+    &["ingest"],
+    &["whatif"],
+    &["query"],
+    &["explain"],
+    &["templates"],
+    &["store", "info"],
+    &["demo"],
+    &["config"],
+];
+
 #[test]
 fn help_prints_each_default_once() {
-    for cmd in [
-        &["run"][..],
-        &["ingest"],
-        &["whatif"],
-        &["query"],
-        &["explain"],
-        &["templates"],
-        &["store", "info"],
-        &["demo"],
-        &["config"],
-    ] {
+    for cmd in COMMANDS {
         let dir = tempfile::tempdir().unwrap();
         let mut args = cmd.to_vec();
         args.push("--help");
@@ -327,17 +330,7 @@ fn every_option_is_exercised_by_a_test() {
     // Options that tests pass by their short name.
     let elsewhere = [("quiet", "\"-q\""), ("output", "\"-o\"")];
     let mut missing = Vec::new();
-    for cmd in [
-        &["run"][..],
-        &["ingest"],
-        &["whatif"],
-        &["query"],
-        &["explain"],
-        &["templates"],
-        &["store", "info"],
-        &["demo"],
-        &["config"],
-    ] {
+    for cmd in COMMANDS {
         for name in options_of(cmd) {
             if elsewhere
                 .iter()
@@ -364,23 +357,7 @@ fn options_do_what_they_say() {
     );
     let run = |extra: &[&str]| -> (PathBuf, Value) {
         let out = tempfile::tempdir_in(d).unwrap().keep();
-        let mut args = vec![
-            "run",
-            &headline("pages.csv"),
-            "--mapping",
-            &headline("mapping.toml"),
-            "--config",
-            &config,
-            "--out",
-            out.to_str().unwrap(),
-        ]
-        .into_iter()
-        .map(str::to_string)
-        .collect::<Vec<_>>();
-        args.extend(extra.iter().map(|s| s.to_string()));
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        ok(&alertsift(d, &refs));
-        let s = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        let s = run_headline(d, &out, extra);
         (out, s)
     };
     // --review N: N alerts in review.csv.

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use super::{exit_for, prepare, print_inputs, show_paths, warn_rejects};
-use super::{Global, InputArgs};
+use super::{Global, InputArgs, Prepared};
 use alertsift::pipeline;
 use alertsift::store::Store;
 
@@ -26,7 +26,12 @@ pub fn run(args: IngestArgs, g: &Global) -> Result<ExitCode> {
     if args.input.inputs.is_empty() {
         anyhow::bail!("nothing to ingest: name at least one export file or directory");
     }
-    let (inputs, config, options) = prepare(&args.input, g.config.as_deref(), g.quiet, g.progress)?;
+    let Prepared {
+        inputs,
+        config,
+        options,
+        ..
+    } = prepare(&args.input, None, g)?;
     let store = Store::open(&args.store)?;
     let outcome = pipeline::ingest_into(&store, &inputs.files, &config, &options)
         .with_context(|| format!("ingesting {}", show_paths(&args.input.inputs)))?;

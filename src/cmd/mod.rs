@@ -152,19 +152,50 @@ pub fn require_store(store: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn prepare(
-    args: &InputArgs,
-    config: Option<&Path>,
-    quiet: bool,
-    progress: bool,
-) -> Result<(Inputs, Config, IngestOptions)> {
+pub fn prepare(args: &InputArgs, labels: Option<&Path>, g: &Global) -> Result<Prepared> {
     let inputs = pipeline::expand_inputs(&args.inputs, args.format, args.mapping.is_some())?;
-    let config = load_config(config, inputs.config_in_dir.as_deref(), quiet)?;
+    let config = load_config(
+        g.config.as_deref(),
+        inputs.config_in_dir.as_deref(),
+        g.quiet,
+    )?;
     let options = IngestOptions {
         mapping: args.mapping.clone(),
-        progress,
+        progress: g.progress,
     };
-    Ok((inputs, config, options))
+    let tags = labels.map(alertsift::classify::tags::read).transpose()?;
+    Ok(Prepared {
+        inputs,
+        config,
+        options,
+        tags,
+    })
+}
+
+/// The inputs expanded, the config loaded, the ingest options and the tags.
+pub struct Prepared {
+    /// The inputs.
+    pub inputs: Inputs,
+    /// The configuration.
+    pub config: Config,
+    /// How to read.
+    pub options: IngestOptions,
+    /// Human tags from `--labels`.
+    pub tags: Option<alertsift::classify::tags::Tags>,
+}
+
+impl Prepared {
+    /// The job of `run` or `whatif` writing into `out`.
+    pub fn job<'a>(&'a self, out: &'a Path, store_dir: Option<&'a Path>) -> pipeline::Job<'a> {
+        pipeline::Job {
+            inputs: &self.inputs,
+            out,
+            store_dir,
+            config: &self.config,
+            options: &self.options,
+            tags: self.tags.as_ref(),
+        }
+    }
 }
 
 pub fn load_config(explicit: Option<&Path>, in_dir: Option<&Path>, quiet: bool) -> Result<Config> {

@@ -124,33 +124,22 @@ pub fn run(args: RunArgs, g: &Global) -> Result<ExitCode> {
     if let (true, Some(store)) = (args.input.inputs.is_empty(), &args.store) {
         require_store(store)?;
     }
-    let (inputs, config, options) = prepare(&args.input, g.config.as_deref(), g.quiet, g.progress)?;
-    let tags = args
-        .labels
-        .as_deref()
-        .map(alertsift::classify::tags::read)
-        .transpose()?;
+    let prepared = prepare(&args.input, args.labels.as_deref(), g)?;
     let report_options = alertsift::report::ReportOptions {
         review_size: args.review,
         period: period_of(&args)?,
         redact: args.redact,
     };
-    let outcome = pipeline::run(
-        &inputs,
-        &args.out,
-        args.store.as_deref(),
-        &config,
-        &options,
-        tags.as_ref(),
-        &report_options,
-    )
-    .with_context(|| match args.input.inputs.is_empty() {
-        true => "analysing the store".to_string(),
-        false => format!("running on {}", show_paths(&args.input.inputs)),
+    let job = prepared.job(&args.out, args.store.as_deref());
+    let outcome = pipeline::run(&job, &report_options).with_context(|| {
+        match args.input.inputs.is_empty() {
+            true => "analysing the store".to_string(),
+            false => format!("running on {}", show_paths(&args.input.inputs)),
+        }
     })?;
     let s = &outcome.summary;
     if !g.quiet {
-        print_inputs(&s.inputs, &inputs.skipped);
+        print_inputs(&s.inputs, &prepared.inputs.skipped);
         eprintln!(
             "{} alerts ({} pages) and {} incidents, {} to {}; written to {}",
             s.alerts,

@@ -87,7 +87,7 @@ pub struct WhatIfArgs {
 
 /// Run it.
 pub fn run(args: WhatIfArgs, g: &Global) -> Result<ExitCode> {
-    let (args, config, quiet, progress) = (&args, g.config.as_deref(), g.quiet, g.progress);
+    let (args, quiet) = (&args, g.quiet);
     use alertsift::whatif::{Policy, SweepSpec};
     let mut policies = Vec::new();
     if let Some(d) = args.pause {
@@ -147,29 +147,17 @@ pub fn run(args: WhatIfArgs, g: &Global) -> Result<ExitCode> {
              --keep-firing-for, --sweep"
         );
     }
-    let (inputs, config, options) = prepare(&args.input, config, quiet, progress)?;
-    let tags = args
-        .labels
-        .as_deref()
-        .map(alertsift::classify::tags::read)
-        .transpose()?;
-    let outcome = pipeline::whatif(
-        &inputs,
-        &args.out,
-        args.store.as_deref(),
-        &config,
-        &options,
-        tags.as_ref(),
-        &policies,
-        sweep.as_ref(),
-        progress,
-    )
-    .with_context(|| match args.input.inputs.is_empty() {
-        true => "replaying the store".to_string(),
-        false => format!("replaying {}", show_paths(&args.input.inputs)),
-    })?;
+    let prepared = prepare(&args.input, args.labels.as_deref(), g)?;
+    let job = prepared.job(&args.out, args.store.as_deref());
+    let outcome =
+        pipeline::whatif(&job, &policies, sweep.as_ref()).with_context(|| {
+            match args.input.inputs.is_empty() {
+                true => "replaying the store".to_string(),
+                false => format!("replaying {}", show_paths(&args.input.inputs)),
+            }
+        })?;
     if !quiet {
-        print_inputs(&outcome.inputs, &inputs.skipped);
+        print_inputs(&outcome.inputs, &prepared.inputs.skipped);
         for o in &outcome.result.policies {
             eprintln!(
                 "{}: pages {} -> {}, sleep interruptions {} -> {}, actionable delayed {}, hidden {}",
