@@ -2,6 +2,18 @@
 //! title, axis labels with units, ticks and a legend. Every string from the
 //! data is XML-escaped. The output depends only on the input (no clock, no
 //! random ids), so a run writes the same bytes twice.
+//!
+//! **Why drawn here and not with `plotters`** (which the design names;
+//! checked against plotters-svg 0.3's backend, issue #25): its SVG backend
+//! writes only `svg`, `rect`, `line`, `polyline`, `polygon`, `circle`,
+//! `text` and `image` elements, and turns text only by multiples of 90°.
+//! Every chart here carries a `<title>` and `role="img"` for screen readers,
+//! five of the seven give each bar or cell a `<title>` tooltip with its
+//! value (the pages per week, the noisy templates, the interruptions per
+//! person, the response times and the heat map's cells), and the two with
+//! long category labels (weeks, templates) slant them at −35° to stay
+//! legible. plotters could draw the shapes, but not those; the PNG copies
+//! are rasterised by resvg either way.
 
 pub mod png;
 pub mod report;
