@@ -113,3 +113,92 @@ fn templates_command_lines_and_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("/nonexistent.txt"), "{}", stderr(&o));
 }
+
+/// A PagerDuty-style description with a second line on some alerts of a
+/// rule (`Runbook: <url>`) is one rule: the run finds one template per rule
+/// and one identity (the re-fire 10 minutes after a clear is FLAPPING,
+/// with or without the second line).
+#[test]
+fn a_second_line_does_not_split_a_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv_path = d.join("pages.csv");
+    let mut w = csv::Writer::from_path(&csv_path).unwrap();
+    w.write_record([
+        "id",
+        "title",
+        "team",
+        "service",
+        "triggered",
+        "acked",
+        "resolved",
+        "auto",
+        "paged",
+        "severity",
+        "responders",
+    ])
+    .unwrap();
+    let rows = [
+        (
+            "p1",
+            "Disk almost full on db-1",
+            "2026-03-02 10:00:00",
+            "2026-03-02 10:02:00",
+        ),
+        (
+            "p2",
+            "Disk almost full on db-2\nRunbook: https://wiki.example.com/disk",
+            "2026-03-02 12:00:00",
+            "2026-03-02 12:02:00",
+        ),
+        (
+            "p3",
+            "Queue stuck on worker-7",
+            "2026-03-03 09:00:00",
+            "2026-03-03 09:01:00",
+        ),
+        (
+            "p4",
+            "Queue stuck on worker-7\r\nRunbook: https://wiki.example.com/queue",
+            "2026-03-03 09:11:00",
+            "2026-03-03 09:12:00",
+        ),
+    ];
+    for (id, title, t, r) in rows {
+        w.write_record([
+            id, title, "pay", "api", t, "", r, "yes", "yes", "critical", "Ada",
+        ])
+        .unwrap();
+    }
+    w.flush().unwrap();
+    let out = d.join("out");
+    let h = fixture("headline");
+    let o = alertsift(
+        d,
+        &[
+            "run",
+            csv_path.to_str().unwrap(),
+            "--mapping",
+            h.join("mapping.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    // Two rules: "Disk almost full on <*>" and "Queue stuck on <*>".
+    assert_eq!(s["templates"], 2, "{}", s["templates"]);
+    let alerts = read_parquet(&out.join("alerts.parquet"));
+    let template = |id: &str| text(&alerts, "template", row(&alerts, "alert_id", id));
+    assert_eq!(template("p1"), template("p2"));
+    assert_eq!(template("p3"), template("p4"));
+    assert_eq!(template("p3").as_deref(), Some("Queue stuck on <*>"));
+    // p4 re-fires 10 minutes after p3 cleared: one identity, FLAPPING.
+    let reasons = list(&alerts, "reasons", row(&alerts, "alert_id", "p4")).unwrap();
+    assert!(reasons.iter().any(|r| r == "FLAPPING"), "{reasons:?}");
+    // The title keeps its detail.
+    assert!(text(&alerts, "title", row(&alerts, "alert_id", "p2"))
+        .unwrap()
+        .contains("Runbook"));
+}

@@ -1,6 +1,7 @@
 //! Title templates and alert identities.
 //!
-//! A **template** is the title with its variable parts replaced by `<*>`
+//! A **template** is the title's first line (what follows is detail) with
+//! its variable parts replaced by `<*>`
 //! (domain.md, "Grouping"): any word holding a digit (numbers, percentages,
 //! durations, hex ids, UUIDs, IP addresses, host names with digits), paths,
 //! e-mail addresses and quoted values. `template_id` is a hash of the
@@ -12,7 +13,18 @@
 //! digit, other than IP addresses): "High CPU on web-12: 93%" and "High CPU
 //! on web-12: 97%" are one identity, "… on web-31" another.
 
-/// The title with its variable parts masked.
+/// The title proper: its first line with text on it. What follows is detail
+/// (PagerDuty descriptions often carry `Runbook: <url>` on a second line,
+/// on some alerts of a rule and not others); a template or identity made
+/// of it would split one rule in two.
+pub fn first_line(title: &str) -> &str {
+    title
+        .split(['\n', '\r'])
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+}
+
+/// The title with its variable parts masked (its first line: [`first_line`]).
 pub fn template(title: &str) -> String {
     mask(title, is_variable, true)
 }
@@ -148,6 +160,7 @@ fn mask(title: &str, variable: fn(&str) -> bool, quotes: bool) -> String {
 /// The masked title as a sequence of pieces, so a hash of it needs no
 /// allocation.
 fn pieces(title: &str, variable: fn(&str) -> bool, quotes: bool, out: &mut impl FnMut(&str)) {
+    let title = first_line(title);
     // Bytes that can make a word variable, or change where its core is:
     // a word with none of them is written as it is (most words are).
     let slow = if quotes {
@@ -288,6 +301,26 @@ fn is_ipv4(w: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A second line (a runbook link, a description) is detail: the rule
+    /// keeps one template and one identity with or without it.
+    #[test]
+    fn the_first_line_is_the_title() {
+        let plain = "High CPU on pay-03: 93%";
+        for with in [
+            "High CPU on pay-03: 93%\nRunbook: https://wiki.example.com/cpu",
+            "High CPU on pay-03: 93%\r\n\r\nSee the dashboard",
+            "\n  \nHigh CPU on pay-03: 93%\nmore",
+        ] {
+            assert_eq!(template(with), template(plain), "{with:?}");
+            assert_eq!(
+                identity("pagerduty", Some("api"), with),
+                identity("pagerduty", Some("api"), plain)
+            );
+        }
+        assert_eq!(first_line(""), "");
+        assert_eq!(first_line("\n\n"), "");
+    }
 
     #[test]
     fn masks_variable_parts() {
