@@ -314,6 +314,9 @@ fn analyse(
             let episodes = cluster::episodes(in_period)?;
             report::write_parquet(&out.join("episodes.parquet"), &episodes)?;
             timing::lap("report: episodes", &mut t);
+            let rules = cluster::rules::rules(in_period, incidents, period, config)?;
+            report::write_csv(&out.join("rules.csv"), &rules)?;
+            timing::lap("report: rules", &mut t);
             let clusters = cluster::counts(in_period, &stats, &episodes)?;
             let counts = metrics::counts::table_counts(in_period)?;
             timing::lap("report: counts", &mut t);

@@ -5,6 +5,8 @@
 //! ([`crate::classify`]: the rules need them); this stage counts them and
 //! describes each template.
 
+pub mod rules;
+
 use polars::prelude::*;
 
 use crate::config::Config;
