@@ -63,6 +63,19 @@ impl Calendar {
         Some((day, hour, self.slot(weekday_of(day), u32::from(hour))))
     }
 
+    /// The night a sleep-hour interruption at a local day and hour belongs
+    /// to, named by the day it began on: when sleep hours run over midnight,
+    /// an hour from their start belongs to that day's night, an earlier one
+    /// to the night before.
+    pub fn night(&self, day: i32, hour: u16) -> i32 {
+        let [s0, s1] = self.sleep;
+        if s0 > s1 && hour >= u16::from(s0) {
+            day
+        } else {
+            day - 1
+        }
+    }
+
     /// The 12-hour shift of a local day and minute: the day it started on,
     /// and whether it is the day shift (from `shift_start`) or the night
     /// shift (12 hours later, into the next day).
@@ -111,6 +124,20 @@ mod tests {
         assert_eq!(c.slot(Fri, 22), Slot::Sleep);
         assert_eq!(c.slot(Sat, 12), Slot::OffHours);
         assert_eq!(c.slot(Sun, 23), Slot::Sleep);
+    }
+
+    /// A night is named by the day it began on.
+    #[test]
+    fn nights() {
+        let d = Calendar::of(&LoadSettings::default());
+        assert_eq!(d.night(10, 23), 10);
+        assert_eq!(d.night(10, 22), 10);
+        assert_eq!(d.night(11, 3), 10);
+        let early = Calendar::of(&LoadSettings {
+            sleep_hours: [0, 7],
+            ..LoadSettings::default()
+        });
+        assert_eq!(early.night(11, 3), 10);
     }
 
     /// Other bands: business 09–17, sleep 00–07 (not over midnight),

@@ -136,6 +136,19 @@ fn headline_figures_are_the_hand_worked_ones() {
     close(&s["toil_hours"], toil, "toil_hours");
     close(&s["toil_share"], toil / 120.0, "toil_share");
 
+    // Fairness over the two people the team's pages reached: interruptions
+    // Ada 6, Priya 1 → Gini Σ|xi − xj| / (2·n²·mean) = 10 / 28; sleep
+    // interruptions 2 and 1 → 2 / 12. Nights woken: Ada Mon (a2) and Tue
+    // (a3) in a row; Priya the night of Wed to Thu (a4 at 05:20 local) →
+    // at most 2 in a row. One team: the overall figures are the same.
+    for f in [&s["fairness"], &s["teams"]["pay"]["fairness"]] {
+        assert_eq!(f["people"], 2, "{f}");
+        close(&f["gini"], 10.0 / 28.0, "gini");
+        close(&f["sleep_gini"], 2.0 / 12.0, "sleep_gini");
+        assert_eq!(f["max_consecutive_sleep_nights"], 2, "{f}");
+    }
+    assert_eq!(s["schema_version"], 5);
+
     // Shifts (12 h, team zone UTC; day 08–20, night 20–08): Mon day (a1),
     // Mon night (a2), Tue night (a3), Wed night (a4), Thu day (a5 a6 a7: 3
     // > 2), Fri day (a8).

@@ -89,6 +89,68 @@ pub struct Load {
     pub unacknowledged: u64,
     /// Toil hours on noise pages.
     pub toil_hours: f64,
+    /// How evenly the load fell on the people it reached (teams only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fairness: Option<Fairness>,
+}
+
+/// How evenly interruptions fell on the people a set of pages reached
+/// (everyone a page of the team reached; a person with none counts only
+/// once schedules say who held a shift).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Fairness {
+    /// People counted.
+    pub people: u64,
+    /// Gini coefficient of interruptions per person: 0 when everyone had
+    /// the same, towards 1 when one person had them all.
+    pub gini: f64,
+    /// The same of sleep-hour interruptions.
+    pub sleep_gini: f64,
+    /// The most nights in a row one person was woken at least once (a
+    /// night: from the start of sleep hours to their end, in the person's
+    /// zone).
+    pub max_consecutive_sleep_nights: u64,
+}
+
+impl Fairness {
+    /// From each person's (interruptions, sleep interruptions, longest run
+    /// of nights woken).
+    fn of(people: &[(u64, u64, u64)]) -> Fairness {
+        let gini = |f: fn(&(u64, u64, u64)) -> u64| {
+            let v: Vec<f64> = people.iter().map(|p| f(p) as f64).collect();
+            crate::core::stats::gini(&v).unwrap_or(0.0)
+        };
+        Fairness {
+            people: people.len() as u64,
+            gini: gini(|p| p.0),
+            sleep_gini: gini(|p| p.1),
+            max_consecutive_sleep_nights: people.iter().map(|p| p.2).max().unwrap_or(0),
+        }
+    }
+}
+
+/// Each person's (interruptions, sleep interruptions, longest run of
+/// nights woken): overall, and per group of the first split (the teams).
+#[derive(Debug, Default)]
+struct Fair {
+    overall: Vec<(u64, u64, u64)>,
+    per_group: Vec<Vec<(u64, u64, u64)>>,
+}
+
+/// The longest run of consecutive days among `nights`.
+fn longest_run(nights: &mut Vec<i32>) -> u64 {
+    nights.sort_unstable();
+    nights.dedup();
+    let (mut best, mut run) = (0u64, 0u64);
+    for (i, n) in nights.iter().enumerate() {
+        run = if i > 0 && nights[i - 1] + 1 == *n {
+            run + 1
+        } else {
+            1
+        };
+        best = best.max(run);
+    }
+    best
 }
 
 /// Everything a report shows about one period.
@@ -117,6 +179,8 @@ pub struct Metrics {
     /// Pages by local weekday (Monday first) and hour, in each page's team
     /// zone (else the default zone).
     pub weekday_hours: Vec<Vec<u64>>,
+    /// How evenly the period's interruptions fell on the people reached.
+    pub fairness: Fairness,
 }
 
 /// The pages triggered in `[since, until)` (µs).
@@ -433,7 +497,7 @@ impl<'p> Engine<'p> {
 
     /// The load of all pages, of each group of each split, and of each
     /// person reached (that person's own interruptions).
-    fn all(&self, splits: &[&Split]) -> (Load, Vec<Vec<Load>>, Vec<Load>) {
+    fn all(&self, splits: &[&Split]) -> (Load, Vec<Vec<Load>>, Vec<Load>, Fair) {
         let n = self.pages.len() as u32;
         let mut all = tally(self.pages, &self.toil, 1, (0..n).map(|i| (i, 0)))
             .pop()
@@ -451,8 +515,8 @@ impl<'p> Engine<'p> {
             self.reach.names.len(),
             self.reach.pairs.iter().copied(),
         );
-        self.interrupt(splits, &mut all, &mut loads, &mut people);
-        (all, loads, people)
+        let fair = self.interrupt(splits, &mut all, &mut loads, &mut people);
+        (all, loads, people, fair)
     }
 
     /// Interruptions and disrupted hours, person by person in time order:
@@ -464,7 +528,15 @@ impl<'p> Engine<'p> {
         all: &mut Load,
         loads: &mut [Vec<Load>],
         people: &mut [Load],
-    ) {
+    ) -> Fair {
+        let mut fair = Fair {
+            overall: Vec::new(),
+            per_group: vec![Vec::new(); splits.first().map_or(0, |s| s.groups)],
+        };
+        // This person's (interruptions, sleep, nights) per group of the
+        // first split, and the nights they were woken overall.
+        let mut mine_fair: BTreeMap<u32, (u64, u64, Vec<i32>)> = BTreeMap::new();
+        let mut nights: Vec<i32> = Vec::new();
         // Each person's notifications, in page order, then time order.
         let persons = self.reach.names.len();
         let (start, reached) = self.reach.by_person();
@@ -496,19 +568,29 @@ impl<'p> Engine<'p> {
                 h.next_person(one_zone);
             }
             let mut mine_hours = 0;
+            mine_fair.clear();
+            nights.clear();
             for &(at, i) in mine.iter() {
                 let Some((day, hour, s)) = self.calendar.when(&mut clock, at, zone(i)) else {
                     continue;
                 };
+                let night = (s == Slot::Sleep).then(|| self.calendar.night(day, hour));
                 if overall.counts(0, at) {
                     all.interruptions.add(s);
                     people[k].interruptions.add(s);
+                    nights.extend(night);
                 }
                 hours.add(0, (day, hour), |_| mine_hours += 1);
                 for (j, split) in splits.iter().enumerate() {
                     let g = split.of[i as usize];
                     if merges[j].counts(g, at) {
                         loads[j][g as usize].interruptions.add(s);
+                        if j == 0 {
+                            let f = mine_fair.entry(g).or_default();
+                            f.0 += 1;
+                            f.1 += u64::from(night.is_some());
+                            f.2.extend(night);
+                        }
                     }
                     split_hours[j].add(g, (day, hour), |g| {
                         loads[j][g as usize].disrupted_hours += 1;
@@ -516,12 +598,19 @@ impl<'p> Engine<'p> {
                 }
             }
             hours.finish(|_| mine_hours += 1);
+            let i = people[k].interruptions;
+            fair.overall
+                .push((i.total, i.sleep, longest_run(&mut nights)));
+            for (g, (n, sleep, woken)) in mine_fair.iter_mut() {
+                fair.per_group[*g as usize].push((*n, *sleep, longest_run(woken)));
+            }
             people[k].disrupted_hours = mine_hours;
             all.disrupted_hours += mine_hours;
             for (j, h) in split_hours.iter_mut().enumerate() {
                 h.finish(|g| loads[j][g as usize].disrupted_hours += 1);
             }
         }
+        fair
     }
 }
 
@@ -615,7 +704,7 @@ pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64) -> Metric
             0
         },
     };
-    let (all, loads, people) = engine.all(&[&teams, &services, &templates, &weeks]);
+    let (all, loads, people, fair) = engine.all(&[&teams, &services, &templates, &weeks]);
     let mut loads = loads.into_iter();
     let mut named = |names: &[&str]| -> BTreeMap<String, Load> {
         names
@@ -624,11 +713,14 @@ pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64) -> Metric
             .zip(loads.next().unwrap_or_default())
             .collect()
     };
-    let (team_loads, service_loads, template_loads) = (
+    let (mut team_loads, service_loads, template_loads) = (
         named(&team_names),
         named(&service_names),
         named(&template_names),
     );
+    for (load, people) in team_loads.values_mut().zip(&fair.per_group) {
+        load.fairness = Some(Fairness::of(people));
+    }
     let weekly = loads
         .next()
         .unwrap_or_default()
@@ -677,6 +769,7 @@ pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64) -> Metric
         max_pages_per_shift: shifts.values().copied().max().unwrap_or(0),
         weekly,
         weekday_hours,
+        fairness: Fairness::of(&fair.overall),
     }
 }
 

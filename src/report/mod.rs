@@ -32,7 +32,7 @@ pub mod sections;
 pub mod whatif;
 
 /// Version of `summary.json`'s layout.
-pub const SUMMARY_VERSION: u32 = 4;
+pub const SUMMARY_VERSION: u32 = 5;
 
 /// The report's charts, `DIR/charts/FILE` (the chart stage draws them):
 /// file name and title (the toil chart's names `[targets] toil_share`).
@@ -149,6 +149,9 @@ pub struct Summary {
     pub toil_hours: f64,
     /// Toil hours / on-call hours (the SRE book's cap: 0.5).
     pub toil_share: f64,
+    /// How evenly interruptions fell on the people reached (per team:
+    /// `teams.<name>.fairness`).
+    pub fairness: metrics::Fairness,
     /// 12-hour shifts with more than 2 pages (the SRE book's target).
     pub shifts_over_target: u64,
     /// Most pages in one 12-hour shift.
@@ -329,6 +332,7 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
         unacknowledged_pages: m.all.unacknowledged,
         toil_hours: m.all.toil_hours,
         toil_share: m.toil_share,
+        fairness: m.fairness.clone(),
         shifts_over_target: m.shifts_over_target,
         max_pages_per_shift: m.max_pages_per_shift,
         teams: m.teams.clone(),
