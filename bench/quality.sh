@@ -9,6 +9,7 @@
 #
 #   bash bench/quality.sh
 #   SEEDS="42 1 2" bash bench/quality.sh
+#   DEMO_ARGS="--runbook-lines 0.3" bash bench/quality.sh   # another title style
 source "$(dirname "$0")/common.sh"
 
 tmp=$(mktemp -d)
@@ -17,7 +18,7 @@ machine
 printf '%-6s %8s %10s %12s %12s\n' seed alerts macro_f1 template_ga tuned_on
 for seed in ${SEEDS:-42 1 2 3 7 11}; do
   d="$tmp/demo-$seed"
-  "$bin" demo --out "$d" --seed "$seed" --quiet
+  "$bin" demo --out "$d" --seed "$seed" ${DEMO_ARGS:-} --quiet
   "$bin" run "$d" --out "$d/out" --quiet
   "$bin" query --out "$d/out" "SELECT alert_id, label, template_id FROM alerts" -o "$d/labels.csv" --quiet
   python3 - "$d/truth.csv" "$d/labels.csv" "$seed" <<'PY'

@@ -45,6 +45,10 @@ pub struct DemoOptions {
     pub only: Option<DemoVendor>,
     /// Show a progress bar.
     pub progress: bool,
+    /// Share of PagerDuty descriptions given a second line, `Runbook:
+    /// <url>` (a title style of real exports; 0 writes none and draws no
+    /// random number, so the default history is unchanged).
+    pub runbook_lines: f64,
 }
 
 /// The alert sources the demo writes.
@@ -654,6 +658,7 @@ const WEEK: i64 = 7 * DAY;
 
 struct Gen<'a> {
     teams: &'a [Team],
+    runbook_lines: f64,
     seed: u64,
     scale: f64,
     start_ms: i64,
@@ -1021,6 +1026,11 @@ impl Writers {
                 // Some titles carry a trailing newline, as real ones do.
                 let desc = if rng.chance(0.05) {
                     format!("{}\n", o.title)
+                } else if g.runbook_lines > 0.0 && rng.chance(g.runbook_lines) {
+                    format!(
+                        "{}\nRunbook: https://runbooks.example.com/{}/{}",
+                        o.title, rule.service, o.rule
+                    )
                 } else {
                     o.title.clone()
                 };
@@ -1293,6 +1303,7 @@ pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
     let scale = options.alerts as f64 / (alerts_per_week(&teams) * f64::from(options.weeks));
     let g = Gen {
         teams: &teams,
+        runbook_lines: options.runbook_lines,
         seed: options.seed,
         scale,
         start_ms,

@@ -202,3 +202,75 @@ fn a_second_line_does_not_split_a_rule() {
         .unwrap()
         .contains("Runbook"));
 }
+
+/// A demo history in another title style (`--runbook-lines`: a third of
+/// PagerDuty descriptions get a `Runbook: <url>` line) groups as the truth
+/// does: every true template is exactly one template id (GA 1; before
+/// titles were cut to their first line it was about 0.5).
+#[test]
+fn runbook_lines_keep_every_rule_one_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let demo = d.join("demo");
+    run_demo(
+        d,
+        &demo,
+        &[
+            "--seed",
+            "3",
+            "--weeks",
+            "2",
+            "--alerts",
+            "600",
+            "--runbook-lines",
+            "0.3",
+        ],
+    );
+    let pd = std::fs::read_to_string(demo.join("pagerduty-incidents.csv")).unwrap();
+    assert!(
+        pd.matches("Runbook: https://").count() > 20,
+        "few runbook lines"
+    );
+    let out = d.join("out");
+    let o = alertsift(
+        d,
+        &[
+            "run",
+            demo.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let alerts = read_parquet(&out.join("alerts.parquet"));
+    let got: std::collections::HashMap<String, String> = (0..alerts.height())
+        .map(|i| {
+            (
+                text(&alerts, "alert_id", i).unwrap(),
+                text(&alerts, "template_id", i).unwrap(),
+            )
+        })
+        .collect();
+    let mut ids_of: std::collections::HashMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    let mut truth_of: std::collections::HashMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for row in truth_rows(&demo) {
+        let id = &got[&row["alert_id"]];
+        ids_of
+            .entry(row["template"].clone())
+            .or_default()
+            .insert(id.clone());
+        truth_of
+            .entry(id.clone())
+            .or_default()
+            .insert(row["template"].clone());
+    }
+    for (template, ids) in &ids_of {
+        assert_eq!(ids.len(), 1, "{template:?} split into {ids:?}");
+    }
+    for (id, templates) in &truth_of {
+        assert_eq!(templates.len(), 1, "{id} merges {templates:?}");
+    }
+}

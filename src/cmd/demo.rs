@@ -28,6 +28,11 @@ pub struct DemoArgs {
     /// cross the Sydney, EU and US clock changes.
     #[arg(long, default_value = "2026-08-31")]
     start: String,
+    /// Share of PagerDuty descriptions given a second line `Runbook: <url>`,
+    /// as some teams' exports have (a history unlike the default, for
+    /// testing the templates on).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    runbook_lines: f64,
     /// Write every team's alerts in this one format, for benchmarks.
     /// [default: each team its own vendor]
     #[arg(long, value_enum)]
@@ -48,7 +53,14 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<ExitCode> {
         start,
         only: args.only,
         progress: g.progress,
+        runbook_lines: args.runbook_lines,
     };
+    if !(0.0..=1.0).contains(&args.runbook_lines) {
+        anyhow::bail!(
+            "--runbook-lines {} is not a share (0 to 1)",
+            args.runbook_lines
+        );
+    }
     let written = demo::write(&args.out, &options)
         .with_context(|| format!("writing the demo history to {}", args.out.display()))?;
     if !g.quiet {
