@@ -104,4 +104,12 @@ fn rules_csv_by_hand() {
             ],
         ]
     );
+    // explain tells the rule's record with the alert's own evidence.
+    let o = alertsift(d, &["explain", "a3", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("its rule (rules.csv): 4 pages in the run, 0% noise; 2 overlapped an incident (precision 50%, 95% interval 7% to 93%); 1 of the 3 incidents of its services had no page of it before they started; median lead 15m00s"),
+        "{text}"
+    );
 }

@@ -190,10 +190,52 @@ pub fn explain_file(
                 .collect()
         })
         .map_err(Error::polars("the run's alerts table"))?;
+    let rules = path.with_file_name("rules.csv");
     Ok((df.height() > 0).then(|| {
         (0..df.height())
-            .map(|i| explain_row(&df, i, config))
+            .map(|i| {
+                let mut text = explain_row(&df, i, config);
+                let template = Row { df: &df, i }.str(s::TEMPLATE_ID);
+                if let Some(line) = template.and_then(|t| rule_line(&rules, &t)) {
+                    text.push_str(&line);
+                }
+                text
+            })
             .collect::<Vec<_>>()
             .join("\n")
     }))
+}
+
+/// What the run's `rules.csv` says of the alert's rule (its template), as
+/// a line of `explain`; `None` without the file or the rule.
+fn rule_line(rules: &std::path::Path, template_id: &str) -> Option<String> {
+    let mut r = csv::Reader::from_path(rules).ok()?;
+    let header = r.headers().ok()?.clone();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let id = col("template_id")?;
+    let row = r
+        .records()
+        .filter_map(Result::ok)
+        .find(|rec| rec.get(id) == Some(template_id))?;
+    let get = |name: &str| col(name).and_then(|c| row.get(c)).unwrap_or("");
+    let pct = |name: &str| {
+        get(name)
+            .parse::<f64>()
+            .map_or_else(|_| "-".to_string(), |v| format!("{:.0}%", 100.0 * v))
+    };
+    let lead = match get("lead_time_p50_s").parse::<f64>() {
+        Ok(s) => format!("; median lead {}", crate::core::duration::rounded(s)),
+        Err(_) => String::new(),
+    };
+    Some(format!(
+        "its rule (rules.csv): {} pages in the run, {} noise; {} overlapped an incident (precision {}, 95% interval {} to {}); {} of the {} incidents of its services had no page of it before they started{lead}\n",
+        get("pages"),
+        pct("noise_share"),
+        get("incident_pages"),
+        pct("precision"),
+        pct("precision_low"),
+        pct("precision_high"),
+        get("silent_incidents"),
+        get("incidents"),
+    ))
 }
