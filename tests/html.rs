@@ -47,17 +47,7 @@ fn report_html_is_self_contained_and_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let input = hostile_history(dir.path());
     let out = dir.path().join("out");
-    let o = alertsift(
-        dir.path(),
-        &[
-            "run",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    run_quietly(dir.path(), &input, &out);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     // Escaped, never markup: no element from the data, no fetch.
     let lower = html.to_lowercase();

@@ -110,17 +110,7 @@ fn labels_match_the_ground_truth_on_an_unseen_history() {
 
     // No tags: the rules alone.
     let out = dir.path().join("rules");
-    let o = alertsift(
-        dir.path(),
-        &[
-            "run",
-            demo.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    run_quietly(dir.path(), &demo, &out);
     let rules = score(&out, &truth, &HashMap::new());
 
     // A random tenth tagged.

@@ -232,17 +232,7 @@ fn runbook_lines_keep_every_rule_one_template() {
         "few runbook lines"
     );
     let out = d.join("out");
-    let o = alertsift(
-        d,
-        &[
-            "run",
-            demo.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    run_quietly(d, &demo, &out);
     let alerts = read_parquet(&out.join("alerts.parquet"));
     let got: std::collections::HashMap<String, String> = (0..alerts.height())
         .map(|i| {

@@ -244,3 +244,18 @@ pub fn run_headline(dir: &Path, out: &Path, extra: &[&str]) -> serde_json::Value
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
 }
+
+/// `alertsift run INPUT --out OUT -q` in `dir`, asserting success.
+pub fn run_quietly(dir: &Path, input: &Path, out: &Path) {
+    let o = alertsift(
+        dir,
+        &[
+            "run",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
