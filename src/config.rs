@@ -200,6 +200,11 @@ pub struct Thresholds {
     /// Templates: a title joins a template when at least this share of its
     /// words agree (Drain's similarity). Default 0.6.
     pub template_similarity: f64,
+    /// Tags teach their rule: an untagged alert takes the label its rule's
+    /// tags agree on when the rule has at least this many tags … Default 2.
+    pub rule_tags_min: u32,
+    /// … and at least this share of them agree. Default 0.8.
+    pub rule_tags_agreement: f64,
 }
 
 impl Default for Thresholds {
@@ -218,6 +223,8 @@ impl Default for Thresholds {
             interruption_cost: Duration::from_secs(900),
             score_cut: 0.5,
             template_similarity: 0.6,
+            rule_tags_min: 2,
+            rule_tags_agreement: 0.8,
         }
     }
 }
@@ -346,6 +353,10 @@ impl Config {
         share(
             "[classify] template_similarity",
             self.classify.template_similarity,
+        )?;
+        share(
+            "[classify] rule_tags_agreement",
+            self.classify.rule_tags_agreement,
         )?;
         let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
         for (team, t) in &self.teams {
@@ -676,6 +687,18 @@ pub fn settings_toml(d: &Config) -> String {
         "template_similarity",
         t.template_similarity.to_string(),
         "a title joins a template when this share of words agree",
+    );
+    push(
+        &mut out,
+        "rule_tags_min",
+        t.rule_tags_min.to_string(),
+        "tags teach their rule from this many tags …",
+    );
+    push(
+        &mut out,
+        "rule_tags_agreement",
+        t.rule_tags_agreement.to_string(),
+        "… when this share of them agree",
     );
     section("load", &mut out);
     let l = &d.load;

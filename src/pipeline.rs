@@ -466,23 +466,50 @@ pub fn classify_all(
     let Some(tags) = tags else {
         let cut = config.classify.score_cut;
         return Ok((
-            classify::score(features, &Weights::default(), None, cut),
+            classify::score(features, &Weights::default(), None, None, cut),
             None,
         ));
     };
     let df = features
         .collect()
         .map_err(Error::polars("the alert features"))?;
-    let (x, y, folds) = tagged_features(&df, tags)?;
-    let mut e = evaluate::evaluate(&x, &y, &folds, FOLDS, config.classify.score_cut);
+    let (x, y, folds, rules) = tagged_features(&df, tags)?;
+    let th = &config.classify;
+    let mut e = evaluate::evaluate(&x, &y, &folds, FOLDS, th.score_cut);
     e.unmatched_tags = (tags.labels.len() - x.len()) as u64;
+    e.rule_tags_cv_macro_f1 = evaluate::rule_tags_cv(
+        &x,
+        &y,
+        &rules,
+        &folds,
+        FOLDS,
+        th.score_cut,
+        th.rule_tags_min,
+        th.rule_tags_agreement,
+    );
     let weights = evaluate::weights_of(&e);
+    // Tags teach their rule: the label each rule's tags agree on.
+    let taught: std::collections::HashMap<String, String> = evaluate::rule_labels(
+        rules
+            .iter()
+            .zip(&y)
+            .filter_map(|(r, noise)| r.as_deref().map(|r| (r, *noise))),
+        th.rule_tags_min,
+        th.rule_tags_agreement,
+    )
+    .into_iter()
+    .map(|(rule, noise)| {
+        let label = if noise { "noise" } else { "actionable" };
+        (rule.to_string(), label.to_string())
+    })
+    .collect();
     Ok((
         classify::score(
             df.lazy(),
             &weights,
             Some(&tags.labels),
-            config.classify.score_cut,
+            Some(&taught),
+            th.score_cut,
         ),
         Some(e),
     ))
@@ -491,14 +518,19 @@ pub fn classify_all(
 /// Folds of the cross-validation.
 pub const FOLDS: usize = 5;
 
-type Tagged = (Vec<Vec<bool>>, Vec<bool>, Vec<usize>);
+type Tagged = (Vec<Vec<bool>>, Vec<bool>, Vec<usize>, Vec<Option<String>>);
 
-/// Feature vectors, tags and folds of the tagged alerts. An alert's fold
-/// comes from a hash of its id, so it is the same in every run.
+/// Feature vectors, tags, folds and rules (template ids) of the tagged
+/// alerts. An alert's fold comes from a hash of its id, so it is the same
+/// in every run.
 fn tagged_features(df: &polars::prelude::DataFrame, tags: &Tags) -> Result<Tagged, Error> {
     let what = "the tagged alerts";
     let ids = df
         .column(crate::schema::ALERT_ID)
+        .and_then(|c| c.str().cloned())
+        .map_err(Error::polars(what))?;
+    let templates = df
+        .column(crate::schema::TEMPLATE_ID)
         .and_then(|c| c.str().cloned())
         .map_err(Error::polars(what))?;
     let flags = classify::feature_columns()
@@ -509,7 +541,7 @@ fn tagged_features(df: &polars::prelude::DataFrame, tags: &Tags) -> Result<Tagge
                 .map_err(Error::polars(what))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let (mut x, mut y, mut folds) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut x, mut y, mut folds, mut rules) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, id) in ids.iter().enumerate() {
         let Some(label) = id.and_then(|id| tags.labels.get(id)) else {
             continue;
@@ -518,8 +550,9 @@ fn tagged_features(df: &polars::prelude::DataFrame, tags: &Tags) -> Result<Tagge
         y.push(label == "noise");
         let h = crate::core::hash::fnv1a(id.unwrap_or("").as_bytes());
         folds.push((h % FOLDS as u64) as usize);
+        rules.push(templates.get(i).map(str::to_string));
     }
-    Ok((x, y, folds))
+    Ok((x, y, folds, rules))
 }
 
 /// What `templates` did.

@@ -724,3 +724,59 @@ fn alertmanager_instances_are_separate_identities() {
     assert!(has(&df, "db1r", "DUPLICATE"));
     assert!(has(&df, "db1", "DUPLICATE"));
 }
+
+#[test]
+fn tags_teach_their_rule() {
+    // Three fires of one rule resolving by themselves (TRANSIENT: noise by
+    // the rules) and one of another. The rule's tags say actionable: the
+    // untagged alerts of that rule take it; the other rule keeps the
+    // model's label; an alert's own tag wins over its rule's.
+    let mk = |id: &'static str, title: &'static str, t: i64| {
+        let mut x = a(id, t, Some(t + MIN));
+        x.title = title;
+        x
+    };
+    let rows = [
+        mk("r1", "Cache warmup slow on node-1", T0),
+        mk("r2", "Cache warmup slow on node-2", T0 + DAY),
+        mk("r3", "Cache warmup slow on node-3", T0 + 2 * DAY),
+        mk("o1", "Backup lagging on db-9", T0 + 3 * DAY),
+    ];
+    let config = Config::default();
+    let features = classify::features(frame(&rows).lazy(), incidents(&[]).lazy(), &config)
+        .unwrap()
+        .collect()
+        .unwrap();
+    let tid = |id: &str| crate::util::text(&features, s::TEMPLATE_ID, idx(&features, id)).unwrap();
+    assert_eq!(tid("r1"), tid("r3"));
+    let taught: std::collections::HashMap<String, String> =
+        [(tid("r1"), "actionable".to_string())].into();
+    let tags: std::collections::HashMap<String, String> =
+        [("r2".to_string(), "noise".to_string())].into();
+    let df = classify::score(
+        features.clone().lazy(),
+        &classify::Weights::default(),
+        Some(&tags),
+        Some(&taught),
+        0.5,
+    )
+    .collect()
+    .unwrap();
+    assert_eq!(label(&df, "r1"), "actionable");
+    assert_eq!(label(&df, "r3"), "actionable");
+    assert_eq!(label(&df, "r2"), "noise");
+    assert_eq!(label(&df, "o1"), "noise");
+    // Without the rule's tags, the rules alone: all four noise.
+    let df = classify::score(
+        features.lazy(),
+        &classify::Weights::default(),
+        None,
+        None,
+        0.5,
+    )
+    .collect()
+    .unwrap();
+    for id in ["r1", "r2", "r3", "o1"] {
+        assert_eq!(label(&df, id), "noise", "{id}");
+    }
+}

@@ -157,7 +157,20 @@ fn labels_match_the_ground_truth_on_an_unseen_history() {
     let all = rules["all"].metrics().macro_f1;
     assert!(all >= 0.90, "rules alone: macro F1 {all:.3}");
     let all = fitted["all"].metrics().macro_f1;
-    assert!(all >= 0.95, "with 10% tags: macro F1 {all:.3}");
+    // Tags teach their rule (`[classify] rule_tags_*`): 1.000 here, where
+    // the fitted weights alone gave 0.985.
+    assert!(all >= 0.98, "with 10% tags: macro F1 {all:.3}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let e = &summary["evaluation"];
+    let (taught, fitted_cv) = (
+        e["rule_tags_cv_macro_f1"].as_f64().unwrap(),
+        e["fitted_cv_macro_f1"].as_f64().unwrap(),
+    );
+    assert!(
+        taught >= fitted_cv,
+        "cross-validated: rule tags {taught:.3} < fitted {fitted_cv:.3}"
+    );
     // Every alert's template groups alerts as the ground truth does.
     let ga = template_accuracy(&dir.path().join("rules"), &demo);
     assert!(ga >= 0.98, "template grouping accuracy {ga:.4}");

@@ -509,11 +509,14 @@ fn drop_internal(lf: LazyFrame) -> LazyFrame {
 
 /// Add `score`, `label` and `reasons` from the feature columns: noise at a
 /// score of at least `cut` (`[classify] score_cut`). Alerts in `tags`
-/// (alert id → human label) keep the human label.
+/// (alert id → human label) keep the human label; an untagged alert whose
+/// rule is in `rule_tags` (template id → the label its tags agree on)
+/// takes that label.
 pub fn score(
     features: LazyFrame,
     weights: &Weights,
     tags: Option<&HashMap<String, String>>,
+    rule_tags: Option<&HashMap<String, String>>,
     cut: f64,
 ) -> LazyFrame {
     let cols: Vec<Expr> = feature_columns().into_iter().map(col).collect();
@@ -569,9 +572,26 @@ pub fn score(
             )
             .alias(s::REASONS),
     ]);
-    let by_model = when(col(s::SCORE).gt_eq(lit(cut)))
+    let mut by_model = when(col(s::SCORE).gt_eq(lit(cut)))
         .then(lit("noise"))
         .otherwise(lit("actionable"));
+    if let Some(rules) = rule_tags.filter(|r| !r.is_empty()) {
+        let rules = Arc::new(rules.clone());
+        let taught = col(s::TEMPLATE_ID).map(
+            move |c| {
+                let ids = c.str()?;
+                let out: StringChunked = ids
+                    .iter()
+                    .map(|id| id.and_then(|id| rules.get(id).map(String::as_str)))
+                    .collect();
+                Ok(out.into_column())
+            },
+            |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+        );
+        by_model = when(taught.clone().is_not_null())
+            .then(taught)
+            .otherwise(by_model);
+    }
     match tags {
         Some(tags) if !tags.is_empty() => {
             let tags = Arc::new(tags.clone());
@@ -626,6 +646,7 @@ pub fn classify(
     Ok(score(
         features(alerts, incidents, config)?,
         &Weights::default(),
+        None,
         None,
         config.classify.score_cut,
     ))
