@@ -205,6 +205,10 @@ pub struct Thresholds {
     pub rule_tags_min: u32,
     /// … and at least this share of them agree. Default 0.8.
     pub rule_tags_agreement: f64,
+    /// The score's weights are fitted to tags only with at least this many
+    /// tags of each label (fewer, and one label's tags would pull every
+    /// alert its way); else the rules' weights stay. Default 5.
+    pub fit_min_tags: u32,
 }
 
 impl Default for Thresholds {
@@ -225,6 +229,7 @@ impl Default for Thresholds {
             template_similarity: 0.6,
             rule_tags_min: 2,
             rule_tags_agreement: 0.8,
+            fit_min_tags: 5,
         }
     }
 }
@@ -699,6 +704,12 @@ pub fn settings_toml(d: &Config) -> String {
         "rule_tags_agreement",
         t.rule_tags_agreement.to_string(),
         "… when this share of them agree",
+    );
+    push(
+        &mut out,
+        "fit_min_tags",
+        t.fit_min_tags.to_string(),
+        "fit the score to tags only with this many of each label",
     );
     section("load", &mut out);
     let l = &d.load;

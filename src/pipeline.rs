@@ -487,7 +487,15 @@ pub fn classify_all(
         th.rule_tags_min,
         th.rule_tags_agreement,
     );
-    let weights = evaluate::weights_of(&e);
+    // Fitted weights only from tags of both labels, enough of each.
+    let noise_tags = y.iter().filter(|n| **n).count();
+    let enough = |n: usize| n >= th.fit_min_tags as usize;
+    let weights = if enough(noise_tags) && enough(y.len() - noise_tags) {
+        evaluate::weights_of(&e)
+    } else {
+        e.fitted = false;
+        Weights::default()
+    };
     // Tags teach their rule: the label each rule's tags agree on.
     let taught: std::collections::HashMap<String, String> = evaluate::rule_labels(
         rules

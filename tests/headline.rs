@@ -231,3 +231,32 @@ fn a_week_period_covers_that_week_and_compares_with_the_one_before() {
     // The day before (Wed) held a4 only.
     assert_eq!(s["previous_period"]["pages"], 1);
 }
+
+#[test]
+fn a_few_tags_of_one_label_teach_their_rule_and_nothing_else() {
+    // Two of the three "Web CPU saturated" pages (a2, a3) tagged actionable,
+    // against the rules (TRANSIENT, UNACKED). Tags of one label only (fewer
+    // than `fit_min_tags` of each): the score keeps the rules' weights. The
+    // third CPU page (a4), untagged, takes its rule's label (2 tags, all
+    // agreeing). Actionable: a1 a5 (rules), a2 a3 (tags), a4 (its rule);
+    // noise: a6 a7 a8 a9.
+    let dir = tempfile::tempdir().unwrap();
+    let tags = dir.path().join("tags.csv");
+    std::fs::write(&tags, "alert_id,label\na2,actionable\na3,actionable\n").unwrap();
+    let out = dir.path().join("out");
+    let s = crate::util::run_headline(dir.path(), &out, &["--labels", tags.to_str().unwrap()]);
+    assert_eq!(s["actionable"], 5, "{}", s["actionable"]);
+    assert_eq!(s["noise"], 4);
+    assert_eq!(s["evaluation"]["fitted"], false);
+    let alerts = crate::util::read_parquet(&out.join("alerts.parquet"));
+    let label = |id: &str| {
+        crate::util::text(&alerts, "label", crate::util::row(&alerts, "alert_id", id)).unwrap()
+    };
+    assert_eq!(label("a4"), "actionable");
+    assert_eq!(label("a7"), "noise");
+    // One tag does not teach its rule: a3 and a4 keep the rules' noise.
+    std::fs::write(&tags, "alert_id,label\na2,actionable\n").unwrap();
+    let out = dir.path().join("out1");
+    let s = crate::util::run_headline(dir.path(), &out, &["--labels", tags.to_str().unwrap()]);
+    assert_eq!(s["actionable"], 3);
+}

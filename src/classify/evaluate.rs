@@ -110,8 +110,12 @@ pub struct Evaluation {
     /// has enough agreeing tags in the other folds takes their label
     /// ([`rule_labels`]); the others the fitted score's.
     pub rule_tags_cv_macro_f1: f64,
-    /// The weights fitted on every tagged alert, used for untagged ones.
+    /// The weights fitted on every tagged alert.
     pub weights: BTreeMap<String, f64>,
+    /// Whether the untagged alerts were scored with them: only with at
+    /// least `[classify] fit_min_tags` tags of each label; else with the
+    /// rules' weights.
+    pub fitted: bool,
 }
 
 /// Fit weights to tagged feature vectors: logistic regression with a small
@@ -269,6 +273,7 @@ pub fn evaluate(x: &[Vec<bool>], y: &[bool], fold: &[usize], folds: usize, cut: 
         fitted_cv_macro_f1: cv_fit.metrics().macro_f1,
         rule_tags_cv_macro_f1: cv_fit.metrics().macro_f1,
         weights,
+        fitted: true,
     }
 }
 
