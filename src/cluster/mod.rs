@@ -31,22 +31,22 @@ pub struct Counts {
 
 /// The columns of a table as the tallies below read them, each failure
 /// naming `what` was being worked out.
-struct Read<'a> {
-    df: &'a DataFrame,
-    what: &'static str,
+pub(crate) struct Read<'a> {
+    pub(crate) df: &'a DataFrame,
+    pub(crate) what: &'static str,
 }
 
 impl Read<'_> {
-    fn strings(&self, name: &str) -> Result<StringChunked, Error> {
+    pub(crate) fn strings(&self, name: &str) -> Result<StringChunked, Error> {
         (self.df.column(name).and_then(|c| c.str().cloned())).map_err(Error::polars(self.what))
     }
 
-    fn flags(&self, name: &str) -> Result<BooleanChunked, Error> {
+    pub(crate) fn flags(&self, name: &str) -> Result<BooleanChunked, Error> {
         (self.df.column(name).and_then(|c| c.bool().cloned())).map_err(Error::polars(self.what))
     }
 
     /// A time column as µs since the epoch.
-    fn times(&self, name: &str) -> Result<Int64Chunked, Error> {
+    pub(crate) fn times(&self, name: &str) -> Result<Int64Chunked, Error> {
         self.df
             .column(name)
             .and_then(|c| c.cast(&DataType::Int64))

@@ -71,35 +71,21 @@ pub fn rules(
     config: &Config,
 ) -> Result<DataFrame, Error> {
     let what = "the rules' detection quality";
-    let err = Error::polars(what);
-    let strs = |df: &DataFrame, name: &str| -> Result<StringChunked, Error> {
-        df.column(name)
-            .and_then(|c| c.str().cloned())
-            .map_err(Error::polars(what))
-    };
-    let times = |df: &DataFrame, name: &str| -> Result<Int64Chunked, Error> {
-        df.column(name)
-            .and_then(|c| c.cast(&DataType::Int64))
-            .and_then(|c| c.i64().cloned())
-            .map_err(Error::polars(what))
-    };
+    let a = super::Read { df: alerts, what };
     let (tid, template, service) = (
-        strs(alerts, s::TEMPLATE_ID)?,
-        strs(alerts, s::TEMPLATE)?,
-        strs(alerts, s::SERVICE)?,
+        a.strings(s::TEMPLATE_ID)?,
+        a.strings(s::TEMPLATE)?,
+        a.strings(s::SERVICE)?,
     );
-    let (label, linked) = (strs(alerts, s::LABEL)?, strs(alerts, s::INCIDENT_ID)?);
-    let triggered = times(alerts, s::TRIGGERED_AT)?;
-    let paged = alerts
-        .column(s::PAGED)
-        .and_then(|c| c.bool().cloned())
-        .map_err(err)?;
+    let (label, linked) = (a.strings(s::LABEL)?, a.strings(s::INCIDENT_ID)?);
+    let (triggered, paged) = (a.times(s::TRIGGERED_AT)?, a.flags(s::PAGED)?);
+    let inc = super::Read {
+        df: incidents,
+        what,
+    };
     let mut by_rule: BTreeMap<&str, Rule> = BTreeMap::new();
     // Incidents that started in the period, by service.
-    let (inc_service, inc_start) = (
-        strs(incidents, s::SERVICE)?,
-        times(incidents, s::STARTED_AT)?,
-    );
+    let (inc_service, inc_start) = (inc.strings(s::SERVICE)?, inc.times(s::STARTED_AT)?);
     let (since, until) = period.unwrap_or((i64::MIN, i64::MAX));
     let mut starts: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
     for (svc, t) in inc_service.iter().zip(inc_start.iter()) {
@@ -131,9 +117,7 @@ pub fn rules(
         r.noise += u64::from(label == Some("noise"));
         r.with_incident += u64::from(linked.is_some());
         if let Some(svc) = service {
-            if !r.services.contains(svc) {
-                r.services.insert(svc);
-            }
+            r.services.insert(svc);
             if let (Some(t), true) = (t, starts.contains_key(svc)) {
                 r.fired.push((svc, t));
             }

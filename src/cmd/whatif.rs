@@ -87,7 +87,7 @@ pub struct WhatIfArgs {
 
 /// Run it.
 pub fn run(args: WhatIfArgs, g: &Global) -> Result<ExitCode> {
-    let (args, quiet) = (&args, g.quiet);
+    let args = &args;
     use alertsift::whatif::{Policy, SweepSpec};
     let mut policies = Vec::new();
     if let Some(d) = args.pause {
@@ -156,7 +156,7 @@ pub fn run(args: WhatIfArgs, g: &Global) -> Result<ExitCode> {
                 false => format!("replaying {}", show_paths(&args.input.inputs)),
             }
         })?;
-    if !quiet {
+    if !g.quiet {
         print_inputs(&outcome.inputs, &prepared.inputs.skipped);
         for o in &outcome.result.policies {
             eprintln!(
