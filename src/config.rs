@@ -11,6 +11,7 @@
 //! timezone = "Europe/Berlin"
 //! services = ["checkout-api", "payments-db"]
 //! aliases = ["PGVXG6U"]                 # vendor team ids or names meaning this team
+//! schedules = ["Payments primary"]      # on-call schedules or policies it holds
 //!
 //! [people."Ada Varga"]
 //! timezone = "Europe/Berlin"
@@ -93,6 +94,12 @@ pub struct Team {
     /// Opsgenie team responder id), mapped to this team's name.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// On-call schedules (or escalation policies) of this team, by name or
+    /// id: their shifts are this team's on-call. A schedule not listed
+    /// anywhere belongs to the team whose name its name (or its policy's)
+    /// contains.
+    #[serde(default)]
+    pub schedules: Vec<String>,
 }
 
 /// One person.
@@ -384,6 +391,20 @@ impl Config {
             .map(|(name, _)| name.as_str())
     }
 
+    /// The configured team that lists `schedule` or `policy` among its
+    /// `schedules`.
+    pub fn team_of_schedule(&self, schedule: Option<&str>, policy: Option<&str>) -> Option<&str> {
+        let listed = |name: Option<&str>| {
+            name.and_then(|n| {
+                self.teams
+                    .iter()
+                    .find(|(_, t)| t.schedules.iter().any(|s| s == n))
+                    .map(|(team, _)| team.as_str())
+            })
+        };
+        listed(schedule).or_else(|| listed(policy))
+    }
+
     /// The configured team whose name or alias is `vendor_team`, else the
     /// vendor's own value.
     pub fn resolve_team(&self, vendor_team: &str) -> String {
@@ -547,6 +568,12 @@ pub fn settings_toml(d: &Config) -> String {
             "aliases",
             list(&t.aliases),
             "names the vendors use for it",
+        );
+        push(
+            &mut out,
+            "schedules",
+            list(&t.schedules),
+            "on-call schedules (or escalation policies) it holds",
         );
     }
     for (name, p) in &d.people {

@@ -39,6 +39,7 @@ pub mod pipeline;
 pub mod query;
 pub mod reasons;
 pub mod report;
+pub mod roster;
 pub mod schema;
 pub mod store;
 pub mod whatif;

@@ -16,6 +16,7 @@ pub use crate::core::intern::{Name, NO_NAME};
 use crate::core::time::LocalClock;
 use crate::error::Error;
 use crate::reasons::bit as reason_bit;
+use crate::roster::Roster;
 use crate::schema as s;
 
 /// One page as the metrics need it; times in µs since the epoch (UTC).
@@ -64,6 +65,7 @@ const NO_GAP: i32 = i32::MIN;
 const NOISE: u8 = 1;
 const AUTO_RESOLVED: u8 = 2;
 const EPISODE_LEAD: u8 = 4;
+const ATTRIBUTED: u8 = 8;
 
 impl Page {
     /// An optional time as a page holds it.
@@ -114,6 +116,12 @@ impl Page {
         self.flags & EPISODE_LEAD != 0
     }
 
+    /// Its export named no one it reached; the schedules gave the people
+    /// on call for its team then.
+    pub fn attributed(&self) -> bool {
+        self.flags & ATTRIBUTED != 0
+    }
+
     /// Does the page carry this reason code?
     pub fn has_reason(&self, code: &str) -> bool {
         self.reasons & reason_bit(code) != 0
@@ -159,6 +167,9 @@ pub struct Pages {
     tables: Arc<Tables>,
     /// First and last trigger time (µs), if any page.
     pub range: Option<(i64, i64)>,
+    /// Pages whose export named no one reached, given to the people on
+    /// call for their team then ([`Roster::on_call`]).
+    pub attributed: u64,
 }
 
 impl Pages {
@@ -204,6 +215,7 @@ impl Pages {
             range: time_range(&list),
             list,
             tables: self.tables.clone(),
+            attributed: 0,
         }
     }
 
@@ -254,6 +266,7 @@ impl Pages {
             range: time_range(&list),
             list,
             tables: Arc::new(t),
+            attributed: 0,
         }
     }
 }
@@ -400,8 +413,11 @@ pub fn list_values(
 }
 
 /// The pages (paged alerts) of a classified table, in table order, and the
-/// range of their trigger times. Reads [`PAGE_COLUMNS`].
-pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
+/// range of their trigger times. Reads [`PAGE_COLUMNS`]. A page that names
+/// no one it reached (no responders, no acknowledger) reaches the people on
+/// call for its team when it fired, where `roster` knows them (counted in
+/// [`Pages::attributed`]).
+pub fn pages_of(df: &DataFrame, roster: &Roster) -> Result<Pages, Error> {
     let what = "the pages";
     let strs = |name: &str| {
         df.column(name)
@@ -467,6 +483,13 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
     let mut list = Vec::with_capacity(paged.iter().filter(|p| *p == Some(true)).count());
     let mut range: Option<(i64, i64)> = None;
     let mut people: Vec<Name> = Vec::new();
+    let mut attributed = 0u64;
+    // Each team code's name, once (the roster is keyed by name).
+    let team_names: Vec<Option<Arc<str>>> = if roster.is_empty() {
+        Vec::new()
+    } else {
+        names.names.iter().map(|n| Some(n.clone())).collect()
+    };
     // Every column read in order, one row per step (a lookup by row number
     // searches the chunks each time).
     let (mut ids, mut episodes, mut acks, mut resolveds, mut autos, mut gaps) = (
@@ -498,13 +521,24 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
                 .map(|j| code(&responders, j))
                 .filter(|&n| n != NO_NAME),
         );
+        let team_code = code(&team, i);
+        let mut by_schedule = false;
+        if people.len() as u32 == start && code(&ack_by, i) == NO_NAME && !team_names.is_empty() {
+            if let Some(Some(name)) = team_names.get(team_code as usize) {
+                for who in roster.on_call(name, trig) {
+                    people.push(names.code(who));
+                }
+                by_schedule = people.len() as u32 > start;
+                attributed += u64::from(by_schedule);
+            }
+        }
         let bits = span(&reason_at, i)
             .map(|j| bit_of.get(code(&reasons, j) as usize).copied().unwrap_or(0))
             .fold(0, |m, b| m | b);
         list.push(Page {
             row: i as u32,
             severity: code(&severity, i),
-            team: code(&team, i),
+            team: team_code,
             service: code(&service, i),
             template: code(&template, i),
             responders: (start, people.len() as u32),
@@ -518,7 +552,7 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
                 noise != NO_NAME && code(&label, i) == noise,
                 auto_resolved == Some(true),
                 episode.is_none_or(|e| Some(e) == alert_id),
-            ),
+            ) | if by_schedule { ATTRIBUTED } else { 0 },
         });
     }
     Ok(Pages {
@@ -529,6 +563,7 @@ pub fn pages_of(df: &DataFrame) -> Result<Pages, Error> {
             ids: id.clone(),
         }),
         range,
+        attributed,
     })
 }
 

@@ -10,6 +10,7 @@ use crate::core::timing;
 use crate::error::{Error, IngestError};
 use crate::ingest::{self, Format, IngestOptions, Input, InputReport};
 use crate::report::{self, Summary};
+use crate::roster::Roster;
 use crate::store::{write_rejects, MergeStats, Store};
 use crate::{cluster, metrics, whatif};
 
@@ -101,7 +102,8 @@ fn ingest_and_commit(
     })?;
     let t = std::time::Instant::now();
     let incidents = batch.incidents.clone();
-    let stats = store.commit(spool, incidents, &batch.late)?;
+    let shifts = batch.shifts.clone();
+    let stats = store.commit(spool, incidents, shifts, &batch.late)?;
     crate::core::timing::since("commit", t);
     Ok((batch, stats))
 }
@@ -171,6 +173,7 @@ fn metrics_and_recommendations(
     pages: &crate::pages::Pages,
     period: Option<(i64, i64)>,
     config: &Config,
+    roster: &Roster,
 ) -> (
     metrics::Metrics,
     metrics::Load,
@@ -185,7 +188,7 @@ fn metrics_and_recommendations(
             r
         });
         let mut t = std::time::Instant::now();
-        let m = metrics::compute(pages, config, since, until);
+        let m = metrics::compute(pages, config, since, until, roster);
         timing::lap("report: paging load", &mut t);
         let previous = metrics::load_between(pages, config, 2 * since - until, since);
         timing::lap("report: previous period", &mut t);
@@ -209,6 +212,7 @@ pub fn run(job: &Job<'_>, report_options: &report::ReportOptions) -> Result<RunO
     let t = std::time::Instant::now();
     let (labelled, evaluation) = classify_all(&store, config, tags)?;
     let (alerts, incidents) = collect(labelled, store.incidents()?)?;
+    let roster = roster_of(&store, &alerts, &incidents, config)?;
     let spec = report_options.period;
     let period = metrics::period::resolve(spec, metrics::period::paged_range(&alerts)?);
     let mut in_period = metrics::period::alerts_in(&alerts, spec, period)?;
@@ -221,6 +225,7 @@ pub fn run(job: &Job<'_>, report_options: &report::ReportOptions) -> Result<RunO
         alerts,
         &in_period,
         &incidents,
+        &roster,
         period,
         config,
         tags,
@@ -266,6 +271,37 @@ fn write_run_rejects(
     Ok(rejects_path)
 }
 
+/// Who was on call: the store's schedule shifts, each schedule given to its
+/// team (the configuration's, else a team of the alerts, the incidents or
+/// the configuration whose name its name contains). Empty without shifts.
+fn roster_of(
+    store: &Store,
+    alerts: &DataFrame,
+    incidents: &DataFrame,
+    config: &Config,
+) -> Result<Roster, Error> {
+    let shifts = store
+        .shifts()?
+        .collect()
+        .map_err(Error::polars("the schedule shifts"))?;
+    if shifts.height() == 0 {
+        return Ok(Roster::default());
+    }
+    let mut teams: Vec<String> = config.teams.keys().cloned().collect();
+    for df in [alerts, incidents] {
+        let unique = df
+            .column(crate::schema::TEAM)
+            .and_then(|c| c.unique())
+            .map_err(Error::polars("the teams"))?;
+        let unique = unique.str().map_err(Error::polars("the teams"))?;
+        teams.extend(unique.iter().flatten().map(str::to_string));
+    }
+    teams.sort();
+    teams.dedup();
+    let names: Vec<&str> = teams.iter().map(String::as_str).collect();
+    Roster::of(&shifts, &names, config)
+}
+
 /// The one collect: the labelled alerts and the incidents.
 fn collect(labelled: LazyFrame, incidents: LazyFrame) -> Result<(DataFrame, DataFrame), Error> {
     let t = std::time::Instant::now();
@@ -293,6 +329,7 @@ fn analyse(
     alerts: DataFrame,
     in_period: &DataFrame,
     incidents: &DataFrame,
+    roster: &Roster,
     period: Option<(i64, i64)>,
     config: &Config,
     tags: Option<&Tags>,
@@ -326,10 +363,16 @@ fn analyse(
             Ok((clusters, counts))
         });
         let mut t = std::time::Instant::now();
-        let load = crate::pages::pages_of(&alerts).map(|pages| {
+        let load = crate::pages::pages_of(&alerts, roster).map(|pages| {
             timing::lap("report: pages", &mut t);
             drop(alerts);
-            metrics_and_recommendations(&pages, period, config)
+            let (since, until) = period.unwrap_or((0, 0));
+            let attributed = metrics::in_period(&pages.list, since, until)
+                .filter(|p| p.attributed())
+                .count() as u64;
+            let (m, previous, recommendations) =
+                metrics_and_recommendations(&pages, period, config, roster);
+            (m, previous, recommendations, attributed)
         });
         let stopped = |path: PathBuf, what: &str| Error::Output {
             path,
@@ -344,7 +387,7 @@ fn analyse(
         let written = writer
             .join()
             .unwrap_or_else(|_| Err(stopped(out.join("alerts.parquet"), "it")));
-        let (metrics, previous, recommendations) = load?;
+        let (metrics, previous, recommendations, attributed) = load?;
         let (clusters, counts) = side?;
         written?;
         Ok(report::Analysis {
@@ -356,6 +399,7 @@ fn analyse(
             metrics,
             previous,
             recommendations,
+            schedules: (!roster.is_empty()).then(|| report::Schedules::of(roster, attributed)),
         })
     })
 }
@@ -427,7 +471,16 @@ pub fn whatif(
     let t = std::time::Instant::now();
     // One chunk per column: reading row i is then a direct index.
     df.rechunk_mut_par();
-    let pages = crate::pages::pages_of(&df)?;
+    let (alerts_teams, incidents) = (
+        df.select([crate::schema::TEAM])
+            .map_err(Error::polars("the pages"))?,
+        store
+            .incidents()?
+            .collect()
+            .map_err(Error::polars("the incidents table"))?,
+    );
+    let roster = roster_of(&store, &alerts_teams, &incidents, config)?;
+    let pages = crate::pages::pages_of(&df, &roster)?;
     drop(df);
     crate::core::timing::since("whatif: pages from the frame", t);
     let t = std::time::Instant::now();

@@ -103,6 +103,20 @@ pub const STARTED_AT: &str = "started_at";
 /// The tracker's status as given (`Closed`, `resolved`, …).
 pub const STATUS: &str = "status";
 
+/// A shift's key: `schedule|person|start` (a schedule exported again with
+/// a shift cut short by an override updates it).
+pub const SHIFT_ID: &str = "shift_id";
+/// The schedule a shift belongs to (its name, else its id).
+pub const SCHEDULE: &str = "schedule";
+/// The escalation policy the schedule serves (PagerDuty `/oncalls`), if given.
+pub const POLICY: &str = "policy";
+/// Who held a shift.
+pub const PERSON: &str = "person";
+/// When a shift ended (UTC).
+pub const ENDED_AT: &str = "ended_at";
+/// The escalation level a shift is on (1 first; PagerDuty `/oncalls`).
+pub const ESCALATION_LEVEL: &str = "escalation_level";
+
 /// The normalised severities, most severe first.
 pub const SEVERITIES: [&str; 4] = ["critical", "error", "warning", "info"];
 
@@ -155,6 +169,23 @@ pub fn incidents_schema() -> Schema {
         (STATUS, DataType::String),
         (STARTED_AT, utc()),
         (RESOLVED_AT, utc()),
+        (UPDATED_AT, utc()),
+    ])
+}
+
+/// The canonical schedule shifts schema (`schedules.parquet`), in column
+/// order: who was on call for which team, when.
+pub fn shifts_schema() -> Schema {
+    schema_of(&[
+        (SHIFT_ID, DataType::String),
+        (SOURCE, DataType::String),
+        (SCHEDULE, DataType::String),
+        (POLICY, DataType::String),
+        (TEAM, DataType::String),
+        (PERSON, DataType::String),
+        (ESCALATION_LEVEL, DataType::UInt32),
+        (STARTED_AT, utc()),
+        (ENDED_AT, utc()),
         (UPDATED_AT, utc()),
     ])
 }

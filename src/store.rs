@@ -5,6 +5,7 @@
 //!   alerts/2026-09.parquet   canonical alerts triggered in that UTC month,
 //!   alerts/2026-10.parquet   one row per (source, alert_id)
 //!   incidents.parquet        canonical incidents, one row per (source, incident_id)
+//!   schedules.parquet        on-call shifts, one row per (source, shift_id)
 //!   store.json               layout version
 //!   rejects.csv              records the last ingest could not read
 //! ```
@@ -54,6 +55,7 @@ pub const STORE_VERSION: u32 = 2;
 
 const ALERTS_DIR: &str = "alerts";
 const INCIDENTS_FILE: &str = "incidents.parquet";
+const SHIFTS_FILE: &str = "schedules.parquet";
 const MANIFEST_FILE: &str = "store.json";
 const REJECTS_FILE: &str = "rejects.csv";
 const LOCK_FILE: &str = ".lock";
@@ -160,6 +162,8 @@ pub struct MergeStats {
     pub alerts: MergeCounts,
     /// The incidents table.
     pub incidents: MergeCounts,
+    /// The schedule shifts table.
+    pub schedules: MergeCounts,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -189,6 +193,8 @@ pub struct StoreInfo {
     pub alerts: TableInfo,
     /// The incidents table.
     pub incidents: TableInfo,
+    /// The schedule shifts table.
+    pub schedules: TableInfo,
 }
 
 struct Lock(PathBuf);
@@ -354,6 +360,11 @@ impl Store {
         Ok(read_parquet(&self.dir.join(INCIDENTS_FILE), &s::incidents_schema())?.lazy())
     }
 
+    /// All stored schedule shifts.
+    pub fn shifts(&self) -> Result<LazyFrame, StoreError> {
+        Ok(read_parquet(&self.dir.join(SHIFTS_FILE), &s::shifts_schema())?.lazy())
+    }
+
     /// Start an ingest: rows added to the spool go to disk by month until
     /// [`Store::commit`].
     pub fn spool(&self) -> Result<Spool, StoreError> {
@@ -393,11 +404,13 @@ impl Store {
     }
 
     /// Merge everything spooled, month by month (rows that await late
-    /// fields settled with `late`), then the incidents.
+    /// fields settled with `late`), then the incidents and the schedule
+    /// shifts (a store that never had shifts gets no file for them).
     pub fn commit(
         &self,
         spool: Spool,
         incidents: DataFrame,
+        shifts: DataFrame,
         late: &LateFields,
     ) -> Result<MergeStats, StoreError> {
         let _lock = self.lock()?;
@@ -479,6 +492,22 @@ impl Store {
         let staged = spool.dir.join(INCIDENTS_FILE);
         write_parquet_file(&staged, &mut merged)?;
         ready.push((staged, incidents_path));
+        let shifts_path = self.dir.join(SHIFTS_FILE);
+        let mut shift_counts = MergeCounts::default();
+        if shifts.height() > 0 || shifts_path.exists() {
+            let existing = read_parquet(&shifts_path, &s::shifts_schema())?;
+            let (mut merged, counts) =
+                Self::merge_frames(existing, shifts, s::SHIFT_ID, s::STARTED_AT).map_err(
+                    |source| StoreError::Parquet {
+                        path: shifts_path.clone(),
+                        source,
+                    },
+                )?;
+            shift_counts = counts;
+            let staged = spool.dir.join(SHIFTS_FILE);
+            write_parquet_file(&staged, &mut merged)?;
+            ready.push((staged, shifts_path));
+        }
         // Decided: the journal first, then the renames it lists.
         let relative = |p: &Path| {
             p.strip_prefix(&self.dir)
@@ -503,6 +532,7 @@ impl Store {
         Ok(MergeStats {
             alerts,
             incidents: incident_counts,
+            schedules: shift_counts,
         })
     }
 
@@ -761,6 +791,7 @@ impl Store {
             dir: self.dir.display().to_string(),
             alerts: table(self.alerts()?, s::TRIGGERED_AT, ALERTS_DIR)?,
             incidents: table(self.incidents()?, s::STARTED_AT, INCIDENTS_FILE)?,
+            schedules: table(self.shifts()?, s::STARTED_AT, SHIFTS_FILE)?,
         })
     }
 }
@@ -1152,6 +1183,7 @@ mod tests {
             c.finish().expect("a frame")
         };
         let no_incidents = || DataFrame::empty_with_schema(&s::incidents_schema());
+        let no_shifts = || DataFrame::empty_with_schema(&s::shifts_schema());
         let ids = |store: &Store| -> Vec<String> {
             let df = store.alerts().expect("alerts").collect().expect("read");
             let mut ids: Vec<String> = df
@@ -1173,7 +1205,7 @@ mod tests {
             .add(frame(&[("a", JAN + 1), ("b", FEB + 1)]))
             .expect("spooled");
         store
-            .commit(spool, no_incidents(), &LateFields::default())
+            .commit(spool, no_incidents(), no_shifts(), &LateFields::default())
             .expect("the first commit");
         assert_eq!(ids(&store), ["a", "b"]);
 
@@ -1184,7 +1216,7 @@ mod tests {
             .add(frame(&[("c", JAN + 2), ("d", FEB + 2)]))
             .expect("spooled");
         FAIL_AFTER_RENAMES.with(|f| f.set(1));
-        let failed = store.commit(spool, no_incidents(), &LateFields::default());
+        let failed = store.commit(spool, no_incidents(), no_shifts(), &LateFields::default());
         FAIL_AFTER_RENAMES.with(|f| f.set(usize::MAX));
         let message = failed.expect_err("the injected failure").to_string();
         assert!(message.contains("failure injected"), "{message}");

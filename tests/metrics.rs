@@ -4,6 +4,7 @@
 use alertsift::config::Config;
 use alertsift::metrics::compute;
 use alertsift::pages::{PageRecord, Pages};
+use alertsift::roster::Roster;
 
 const S: i64 = 1_000_000;
 // 2026-03-27 (Friday) 06:30Z = 07:30 in Berlin (CET, +1).
@@ -47,7 +48,13 @@ fn paging_load_by_hand() {
     ];
     let since = 1_774_569_600 * S; // 2026-03-27T00:00Z
     let until = 1_775_347_200 * S; // 2026-04-05T00:00Z: 216 hours
-    let m = compute(&Pages::from_records(&pages), &config, since, until);
+    let m = compute(
+        &Pages::from_records(&pages),
+        &config,
+        since,
+        until,
+        &Roster::default(),
+    );
     let all = &m.all;
     assert_eq!(all.pages, 6);
     assert_eq!(all.noise_pages, 4);
@@ -84,7 +91,13 @@ fn paging_load_by_hand() {
     assert_eq!(m.responders["Priya"].interruptions.business, 1);
     assert_eq!(m.teams["pay"].pages, 6);
     // A page outside the period does not count.
-    let m = compute(&Pages::from_records(&pages), &config, B * S, until);
+    let m = compute(
+        &Pages::from_records(&pages),
+        &config,
+        B * S,
+        until,
+        &Roster::default(),
+    );
     assert_eq!(m.all.pages, 4);
 }
 
@@ -94,7 +107,13 @@ fn team_on_call_when_nobody_is_named() {
     let config = Config::default();
     let mut p = page(B, "x", None, 60, false);
     p.responders.clear();
-    let m = compute(&Pages::from_records(&[p]), &config, 0, i64::MAX);
+    let m = compute(
+        &Pages::from_records(&[p]),
+        &config,
+        0,
+        i64::MAX,
+        &Roster::default(),
+    );
     assert_eq!(m.responders["pay on-call"].interruptions.total, 1);
     // 06:30 UTC on a Monday (default zone UTC): sleep hours.
     assert_eq!(m.all.interruptions.sleep, 1);
@@ -150,7 +169,13 @@ fn a_page_to_two_people_interrupts_each_once() {
     let mut both = page(B, "Ada", None, 60, false);
     both.responders.push("Bob".into());
     let later = page(B + 30, "Ada", None, 60, false);
-    let m = compute(&Pages::from_records(&[both, later]), &config, 0, i64::MAX);
+    let m = compute(
+        &Pages::from_records(&[both, later]),
+        &config,
+        0,
+        i64::MAX,
+        &Roster::default(),
+    );
     // Each person's row is their own interruptions, not their pages'
     // recipients': Ada 1 (the second merged), Bob 1.
     assert_eq!(m.responders["Ada"].interruptions.total, 1);
@@ -179,7 +204,13 @@ fn weeks_merge_and_count_on_their_own() {
     ];
     let since = 1_774_396_800 * S; // 2026-03-25T00:00Z
     let until = 1_774_915_200 * S; // 2026-03-31T00:00Z
-    let m = compute(&Pages::from_records(&pages), &config, since, until);
+    let m = compute(
+        &Pages::from_records(&pages),
+        &config,
+        since,
+        until,
+        &Roster::default(),
+    );
     assert_eq!(m.all.interruptions.total, 1);
     let mondays: Vec<i64> = m.weekly.iter().map(|(d, _)| *d / S).collect();
     assert_eq!(mondays, [1_774_224_000, 1_774_828_800]); // 23rd and 30th
@@ -207,7 +238,13 @@ fn disrupted_hours_across_a_fall_back_and_across_zones() {
         page(fall, "Ada", None, 60, false),
         page(fall + 2_400, "Ada", None, 60, false),
     ];
-    let m = compute(&Pages::from_records(&pages), &config, 0, i64::MAX);
+    let m = compute(
+        &Pages::from_records(&pages),
+        &config,
+        0,
+        i64::MAX,
+        &Roster::default(),
+    );
     assert_eq!(m.all.interruptions.total, 2);
     assert_eq!(m.all.disrupted_hours, 1);
     // Sam has no zone of their own: each page is read in its team's zone.
@@ -221,7 +258,13 @@ fn disrupted_hours_across_a_fall_back_and_across_zones() {
         page(mon + 2_400, "Sam", None, 60, false),
     ];
     pages[1].team = Some("ops".into());
-    let m = compute(&Pages::from_records(&pages), &config, 0, i64::MAX);
+    let m = compute(
+        &Pages::from_records(&pages),
+        &config,
+        0,
+        i64::MAX,
+        &Roster::default(),
+    );
     assert_eq!(m.all.interruptions.total, 3);
     assert_eq!(m.all.disrupted_hours, 2);
     assert_eq!(m.responders["Sam"].disrupted_hours, 2);
@@ -244,6 +287,7 @@ fn a_missing_name_and_the_text_none_are_one_group() {
         &config,
         0,
         i64::MAX,
+        &Roster::default(),
     );
     assert_eq!(m.templates.len(), 2);
     assert_eq!(m.templates["(none)"].pages, 2);

@@ -17,6 +17,7 @@ mod query;
 mod real_data;
 mod real_exports;
 mod rules;
+mod schedules;
 mod store;
 mod templates;
 mod variants;

@@ -93,6 +93,37 @@ fn one(file: &str, title: &str, s: &Summary, targets: &Targets) -> String {
                 None,
             )
         }
+        "fairness.svg" => {
+            // Each team's people (reached or holding a shift), beside the
+            // team's mean.
+            let mut people: Vec<String> = Vec::new();
+            let (mut own, mut mean) = (Vec::new(), Vec::new());
+            for (team, load) in &s.teams {
+                let Some(f) = &load.fairness else { continue };
+                let n = f.members.len().max(1) as f64;
+                let avg = f
+                    .members
+                    .iter()
+                    .map(|p| p.interruptions as f64)
+                    .sum::<f64>()
+                    / n;
+                for p in &f.members {
+                    people.push(format!("{team}: {}", p.name));
+                    own.push(p.interruptions as f64);
+                    mean.push(avg);
+                }
+            }
+            bar_chart(
+                title,
+                "team: person (everyone reached or holding a shift)",
+                "interruptions in the period",
+                &people,
+                &[
+                    ("the person's".into(), own),
+                    ("the team's mean".into(), mean),
+                ],
+            )
+        }
         "response-times.svg" => {
             let minutes = |sp: &Spread| -> Vec<f64> {
                 [sp.p50, sp.p90, sp.p95, sp.mean]

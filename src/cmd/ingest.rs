@@ -52,6 +52,13 @@ pub fn run(args: IngestArgs, g: &Global) -> Result<ExitCode> {
             i.updated,
             i.after
         );
+        let sh = outcome.stats.schedules;
+        if sh.batch > 0 {
+            eprintln!(
+                "  schedule shifts {} new, {} updated -> {} rows",
+                sh.inserted, sh.updated, sh.after
+            );
+        }
         warn_rejects(outcome.rejected, &outcome.rejects_path);
     }
     Ok(exit_for(args.input.strict, outcome.rejected))

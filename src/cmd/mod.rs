@@ -225,8 +225,13 @@ pub fn show_paths(paths: &[PathBuf]) -> String {
 
 pub fn print_inputs(inputs: &[InputReport], skipped: &[String]) {
     for i in inputs {
+        let shifts = if i.shifts > 0 {
+            format!(", {} shifts", i.shifts)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "{} ({}): {} records -> {} alerts, {} incidents, {} rejected",
+            "{} ({}): {} records -> {} alerts, {} incidents{shifts}, {} rejected",
             i.path, i.format, i.records, i.alerts, i.incidents, i.rejected
         );
         for n in &i.notes {

@@ -33,7 +33,11 @@ pub fn run(command: StoreCommand, _g: &Global) -> Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &info)?;
         writeln!(out)?;
     } else {
-        for (name, t) in [("alerts", &info.alerts), ("incidents", &info.incidents)] {
+        for (name, t) in [
+            ("alerts", &info.alerts),
+            ("incidents", &info.incidents),
+            ("schedule shifts", &info.schedules),
+        ] {
             writeln!(
                 out,
                 "{name}: {} rows, {} to {}",

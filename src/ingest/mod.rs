@@ -31,16 +31,20 @@ pub mod csvutil;
 pub mod decode;
 pub mod generic;
 pub mod grafana_oncall;
+pub mod grafana_oncall_shifts;
 pub mod incidentio;
 pub mod json;
 pub mod opsgenie;
+pub mod opsgenie_timeline;
 pub mod pagerduty_analytics;
 pub mod pagerduty_csv;
 pub mod pagerduty_log_entries;
+pub mod pagerduty_oncalls;
 pub mod pagerduty_rest;
 pub mod parallel;
 pub mod record;
 pub mod scan;
+pub mod schedule_csv;
 pub mod servicenow;
 pub mod time;
 
@@ -54,7 +58,9 @@ use polars::prelude::DataFrame;
 
 use crate::config::Config;
 pub use crate::error::IngestError;
-pub use record::{AlertColumns, AlertRecord, AlertRef, IncidentColumns, IncidentRecord};
+pub use record::{
+    AlertColumns, AlertRecord, AlertRef, IncidentColumns, IncidentRecord, ShiftRecord,
+};
 
 /// One export format: what a vendor module registers in [`Format::ALL`].
 /// Each module has the same shape: `sniff(&Head) -> u8` says how sure it is
@@ -129,6 +135,10 @@ impl Format {
         Format(&incidentio::VENDOR),
         Format(&pagerduty_csv::VENDOR),
         Format(&servicenow::VENDOR),
+        Format(&pagerduty_oncalls::VENDOR),
+        Format(&opsgenie_timeline::VENDOR),
+        Format(&grafana_oncall_shifts::VENDOR),
+        Format(&schedule_csv::VENDOR),
         Format(&generic::VENDOR),
     ];
 
@@ -329,10 +339,17 @@ pub struct InputReport {
     pub alerts: u64,
     /// Incident rows it produced.
     pub incidents: u64,
+    /// Schedule shifts it produced.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub shifts: u64,
     /// Records rejected.
     pub rejected: u64,
     /// Things worth knowing about this input (folded re-sends, caps hit…).
     pub notes: Vec<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Where adapters put what they read.
@@ -344,6 +361,8 @@ pub struct Sink {
     pub alert_frames: Vec<DataFrame>,
     /// Canonical incident rows.
     pub incidents: IncidentColumns,
+    /// Schedule shifts, with the source of each.
+    pub shifts: Vec<(&'static str, ShiftRecord)>,
     /// Rejected records.
     pub rejects: Vec<Reject>,
     /// PagerDuty log entries by incident id, read before the incidents.
@@ -439,6 +458,8 @@ pub enum Parsed {
     Alert(AlertRecord, bool),
     /// An incident.
     Incident(IncidentRecord),
+    /// The shifts of one schedule record (an Opsgenie timeline holds many).
+    Shifts(Vec<ShiftRecord>),
     /// A record deliberately left out (counted, noted by the adapter).
     Skipped,
 }
@@ -461,6 +482,7 @@ struct ParsedChunk {
     /// built (the whole read then fails: rows are never dropped unsaid).
     alerts: Option<Result<DataFrame, String>>,
     incidents: Vec<IncidentRecord>,
+    shifts: Vec<ShiftRecord>,
     /// (record number or index in the chunk, line, reason, raw)
     rejects: Vec<(u64, Option<u64>, String, String)>,
     counts: ParsedCounts,
@@ -472,6 +494,7 @@ impl ParsedChunk {
             rows: 0,
             alerts: None,
             incidents: Vec::new(),
+            shifts: Vec::new(),
             rejects: Vec::new(),
             counts: ParsedCounts::default(),
         }
@@ -514,6 +537,12 @@ impl<'a> ChunkBuilder<'a> {
                 resolve_team(self.config, &mut r.team, r.service.as_deref());
                 self.chunk.incidents.push(r);
             }
+            Ok(Parsed::Shifts(shifts)) => {
+                for mut r in shifts {
+                    resolve_shift_team(self.config, &mut r);
+                    self.chunk.shifts.push(r);
+                }
+            }
             Ok(Parsed::Skipped) => self.chunk.counts.skipped += 1,
             Err(reason) => self.chunk.rejects.push((id, line, reason, raw())),
         }
@@ -542,6 +571,20 @@ pub fn resolve_team(config: &Config, team: &mut Option<String>, service: Option<
     if resolved != team.as_deref() {
         let resolved = resolved.map(str::to_string);
         *team = resolved;
+    }
+}
+
+/// A shift's team: the export's (through the config's aliases), else the
+/// configured team that lists its schedule or policy (`[teams.X]
+/// schedules`); else left for the run to settle by name
+/// ([`ShiftRecord::team`]).
+pub fn resolve_shift_team(config: &Config, r: &mut ShiftRecord) {
+    let team = match r.team.as_deref() {
+        Some(t) => Some(config.resolve_team_ref(t)),
+        None => config.team_of_schedule(r.schedule.as_deref(), r.policy.as_deref()),
+    };
+    if team != r.team.as_deref() {
+        r.team = team.map(str::to_string);
     }
 }
 
@@ -740,6 +783,13 @@ impl Ctx<'_> {
         self.sink.incidents.push(source, &r);
     }
 
+    /// Resolve the team and push a schedule shift.
+    pub fn push_shift(&mut self, mut r: ShiftRecord) {
+        resolve_shift_team(self.config, &mut r);
+        self.report.shifts += 1;
+        self.sink.shifts.push((self.format.source(), r));
+    }
+
     fn resolve_team(&self, team: &mut Option<String>, service: Option<&str>) {
         resolve_team(self.config, team, service);
     }
@@ -799,6 +849,10 @@ impl Ctx<'_> {
         for r in chunk.incidents {
             self.report.incidents += 1;
             self.sink.incidents.push(self.format.source(), &r);
+        }
+        for r in chunk.shifts {
+            self.report.shifts += 1;
+            self.sink.shifts.push((self.format.source(), r));
         }
         for (id, line, reason, raw) in chunk.rejects {
             self.reject(base + id, line, reason, &raw);
@@ -904,6 +958,8 @@ pub struct Batch {
     pub alerts: DataFrame,
     /// Canonical incidents (not yet de-duplicated).
     pub incidents: DataFrame,
+    /// Schedule shifts (not yet de-duplicated).
+    pub shifts: DataFrame,
     /// Records that could not be ingested.
     pub rejects: Vec<Reject>,
     /// Per-input counts, in input order.
@@ -1075,7 +1131,10 @@ pub fn ingest_with(
         }
     }
     let records: u64 = reports.values().map(|r| r.records).sum();
-    let yielded: u64 = reports.values().map(|r| r.alerts + r.incidents).sum();
+    let yielded: u64 = reports
+        .values()
+        .map(|r| r.alerts + r.incidents + r.shifts)
+        .sum();
     if !reports.is_empty() && yielded == 0 {
         return Err(IngestError::NothingRead {
             records,
@@ -1102,6 +1161,7 @@ pub fn ingest_with(
     }
     let Sink {
         incidents,
+        shifts,
         rejects,
         late,
         ..
@@ -1110,6 +1170,7 @@ pub fn ingest_with(
     Ok(Batch {
         alerts,
         incidents: incidents.finish()?,
+        shifts: record::shifts_frame(&shifts)?,
         rejects,
         inputs: reports.into_values().collect(),
         late,
@@ -1134,7 +1195,7 @@ fn check_yield(
     if rejected == 0 {
         return Ok(());
     }
-    let yielded = report.alerts + report.incidents;
+    let yielded = report.alerts + report.incidents + report.shifts;
     // Log entries yield no rows of their own: they add to the incidents.
     let all = if format.feeds_others() {
         rejected >= report.records

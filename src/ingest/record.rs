@@ -400,6 +400,87 @@ impl IncidentColumns {
     }
 }
 
+/// One shift of an on-call schedule: who was on call, for which schedule
+/// (and escalation policy and level, where the export says), from when to
+/// when (µs, UTC).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ShiftRecord {
+    /// See [`s::SCHEDULE`].
+    pub schedule: Option<String>,
+    /// See [`s::POLICY`].
+    pub policy: Option<String>,
+    /// See [`s::TEAM`]: the export's or the configuration's; else settled
+    /// when the run knows its teams (a team whose name the schedule's or
+    /// policy's name contains).
+    pub team: Option<String>,
+    /// See [`s::PERSON`].
+    pub person: String,
+    /// See [`s::ESCALATION_LEVEL`].
+    pub level: Option<u32>,
+    /// See [`s::STARTED_AT`].
+    pub start: i64,
+    /// See [`s::ENDED_AT`].
+    pub end: i64,
+}
+
+impl ShiftRecord {
+    /// The span of a shift with no start or no end (PagerDuty's permanent
+    /// on-call): 1970-01-01 to 9999-12-31, µs.
+    pub const ALWAYS: (i64, i64) = (0, 253_402_300_799_000_000);
+
+    /// The shift, if it ends after it starts; else why not.
+    pub fn checked(self) -> Result<ShiftRecord, String> {
+        if self.end > self.start {
+            Ok(self)
+        } else {
+            Err(format!(
+                "the shift of {} ends ({}) before it starts ({})",
+                self.person,
+                crate::core::time::rfc3339_utc(self.end),
+                crate::core::time::rfc3339_utc(self.start)
+            ))
+        }
+    }
+
+    /// Its key, [`s::SHIFT_ID`].
+    pub fn id(&self) -> String {
+        format!(
+            "{}|{}|{}|{}",
+            self.schedule
+                .as_deref()
+                .or(self.team.as_deref())
+                .unwrap_or(""),
+            self.policy.as_deref().unwrap_or(""),
+            self.person,
+            self.start
+        )
+    }
+}
+
+/// The canonical shifts frame of `rows` ((source, shift) pairs).
+pub fn shifts_frame(rows: &[(&str, ShiftRecord)]) -> PolarsResult<DataFrame> {
+    let strs = |name: &'static str, f: &dyn Fn(&(&str, ShiftRecord)) -> Option<String>| {
+        let ca: StringChunked = rows.iter().map(f).collect();
+        ca.with_name(PlSmallStr::from_static(name)).into_series()
+    };
+    let level: UInt32Chunked = rows.iter().map(|(_, r)| r.level).collect();
+    let columns = vec![
+        strs(s::SHIFT_ID, &|(_, r)| Some(r.id())),
+        strs(s::SOURCE, &|(src, _)| Some(src.to_string())),
+        strs(s::SCHEDULE, &|(_, r)| r.schedule.clone()),
+        strs(s::POLICY, &|(_, r)| r.policy.clone()),
+        strs(s::TEAM, &|(_, r)| r.team.clone()),
+        strs(s::PERSON, &|(_, r)| Some(r.person.clone())),
+        level
+            .with_name(PlSmallStr::from_static(s::ESCALATION_LEVEL))
+            .into_series(),
+        instants(s::STARTED_AT, rows.iter().map(|(_, r)| Some(r.start))),
+        instants(s::ENDED_AT, rows.iter().map(|(_, r)| Some(r.end))),
+        instants(s::UPDATED_AT, rows.iter().map(|_| None)),
+    ];
+    DataFrame::new(rows.len(), columns.into_iter().map(Column::from).collect())
+}
+
 pub(crate) fn instants(name: &'static str, v: impl IntoIterator<Item = Option<i64>>) -> Series {
     let ca: Int64Chunked = v.into_iter().collect();
     ca.with_name(PlSmallStr::from_static(name))

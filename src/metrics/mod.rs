@@ -43,6 +43,7 @@ use crate::core::time::LocalClock;
 
 use crate::calendar::{monday_of, weekday_of, Calendar, Slot, WEEK_US};
 use crate::pages::{Name, Page, Pages, ToilCost, NO_NAME};
+use crate::roster::Roster;
 
 /// Interruptions by slot.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -94,13 +95,23 @@ pub struct Load {
     pub fairness: Option<Fairness>,
 }
 
-/// How evenly interruptions fell on the people a set of pages reached
-/// (everyone a page of the team reached; a person with none counts only
-/// once schedules say who held a shift).
+/// How evenly interruptions fell on a team's people: everyone a page of
+/// the team reached, and everyone who held one of its shifts in the period
+/// (a shift holder no page reached counts as zero).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Fairness {
     /// People counted.
     pub people: u64,
+    /// Of them, people who held a shift in the period (schedules given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shift_holders: Option<u64>,
+    /// Hours the shift holders were on call in the period (a person's
+    /// overlapping shifts once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_call_hours: Option<f64>,
+    /// Interruptions (of the teams with shifts) per on-call hour.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interruptions_per_on_call_hour: Option<f64>,
     /// Gini coefficient of interruptions per person: 0 when everyone had
     /// the same, towards 1 when one person had them all.
     pub gini: f64,
@@ -110,31 +121,93 @@ pub struct Fairness {
     /// night: from the start of sleep hours to their end, in the person's
     /// zone).
     pub max_consecutive_sleep_nights: u64,
+    /// Each person counted, by name (the fairness chart and
+    /// `tables/fairness.csv`; not in `summary.json`).
+    #[serde(skip)]
+    pub members: Vec<Member>,
+}
+
+/// One person's share of a team's (or the whole) load.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Member {
+    /// Who.
+    pub name: String,
+    /// Interruptions.
+    pub interruptions: u64,
+    /// Of them, in sleep hours.
+    pub sleep_interruptions: u64,
+    /// The most nights in a row they were woken.
+    pub consecutive_sleep_nights: u64,
+    /// Hours on call in the period, when they held a shift.
+    pub on_call_hours: Option<f64>,
 }
 
 impl Fairness {
-    /// From each person's (interruptions, sleep interruptions, longest run
-    /// of nights woken).
-    fn of(people: &[(u64, u64, u64)]) -> Fairness {
-        let gini = |f: fn(&(u64, u64, u64)) -> u64| {
-            let v: Vec<f64> = people.iter().map(|p| f(p) as f64).collect();
+    /// From each person's figures; `interruptions`: the group's (merged
+    /// per group), for the rate per on-call hour.
+    fn of(mut members: Vec<Member>, interruptions: u64) -> Fairness {
+        members.sort_by(|a, b| a.name.cmp(&b.name));
+        let gini = |f: fn(&Member) -> u64| {
+            let v: Vec<f64> = members.iter().map(|p| f(p) as f64).collect();
             crate::core::stats::gini(&v).unwrap_or(0.0)
         };
+        let holders: Vec<f64> = members.iter().filter_map(|m| m.on_call_hours).collect();
+        let hours: f64 = holders.iter().sum();
         Fairness {
-            people: people.len() as u64,
-            gini: gini(|p| p.0),
-            sleep_gini: gini(|p| p.1),
-            max_consecutive_sleep_nights: people.iter().map(|p| p.2).max().unwrap_or(0),
+            people: members.len() as u64,
+            shift_holders: (!holders.is_empty()).then_some(holders.len() as u64),
+            on_call_hours: (!holders.is_empty()).then_some(hours),
+            interruptions_per_on_call_hour: (hours > 0.0).then(|| interruptions as f64 / hours),
+            gini: gini(|p| p.interruptions),
+            sleep_gini: gini(|p| p.sleep_interruptions),
+            max_consecutive_sleep_nights: members
+                .iter()
+                .map(|p| p.consecutive_sleep_nights)
+                .max()
+                .unwrap_or(0),
+            members,
         }
     }
 }
 
-/// Each person's (interruptions, sleep interruptions, longest run of
-/// nights woken): overall, and per group of the first split (the teams).
+/// Each person's (person, interruptions, sleep interruptions, longest run
+/// of nights woken): overall, and per group of the first split (the teams).
 #[derive(Debug, Default)]
 struct Fair {
-    overall: Vec<(u64, u64, u64)>,
-    per_group: Vec<Vec<(u64, u64, u64)>>,
+    overall: Vec<(u32, u64, u64, u64)>,
+    per_group: Vec<Vec<(u32, u64, u64, u64)>>,
+}
+
+/// The people of `reached` ((person, interruptions, sleep, nights) by the
+/// engine's person numbers) and the shift `holders` ((name, hours)), once
+/// each: a holder no page reached counts as zero.
+fn members(
+    reached: &[(u32, u64, u64, u64)],
+    names: &[Cow<'_, str>],
+    holders: &[(&str, f64)],
+) -> Vec<Member> {
+    let mut by_name: BTreeMap<&str, Member> = BTreeMap::new();
+    for &(k, n, sleep, nights) in reached {
+        let name = names.get(k as usize).map_or("", |n| n.as_ref());
+        by_name.insert(
+            name,
+            Member {
+                name: name.to_string(),
+                interruptions: n,
+                sleep_interruptions: sleep,
+                consecutive_sleep_nights: nights,
+                on_call_hours: None,
+            },
+        );
+    }
+    for &(name, hours) in holders {
+        let m = by_name.entry(name).or_insert_with(|| Member {
+            name: name.to_string(),
+            ..Member::default()
+        });
+        *m.on_call_hours.get_or_insert(0.0) += hours;
+    }
+    by_name.into_values().collect()
 }
 
 /// The longest run of consecutive days among `nights`.
@@ -600,9 +673,9 @@ impl<'p> Engine<'p> {
             hours.finish(|_| mine_hours += 1);
             let i = people[k].interruptions;
             fair.overall
-                .push((i.total, i.sleep, longest_run(&mut nights)));
+                .push((k as u32, i.total, i.sleep, longest_run(&mut nights)));
             for (g, (n, sleep, woken)) in mine_fair.iter_mut() {
-                fair.per_group[*g as usize].push((*n, *sleep, longest_run(woken)));
+                fair.per_group[*g as usize].push((k as u32, *n, *sleep, longest_run(woken)));
             }
             people[k].disrupted_hours = mine_hours;
             all.disrupted_hours += mine_hours;
@@ -676,8 +749,9 @@ impl Hours {
 /// The most weeks a weekly breakdown covers before it is cut to the pages'.
 const MAX_WEEKS: i64 = 10_000;
 
-/// The metrics of the pages triggered in `[since, until)` (µs).
-pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64) -> Metrics {
+/// The metrics of the pages triggered in `[since, until)` (µs); fairness
+/// over the people reached and `roster`'s shift holders.
+pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64, roster: &Roster) -> Metrics {
     let inside: Vec<&Page> = in_period(&pages.list, since, until).collect();
     let engine = Engine::new(&inside, pages, config);
     let (teams, team_names) = Split::by(&inside, pages, |p| p.team);
@@ -718,8 +792,21 @@ pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64) -> Metric
         named(&service_names),
         named(&template_names),
     );
-    for (load, people) in team_loads.values_mut().zip(&fair.per_group) {
-        load.fairness = Some(Fairness::of(people));
+    let names = &engine.reach.names;
+    let mut all_holders: Vec<(&str, f64)> = Vec::new();
+    let mut scheduled_interruptions = 0;
+    // Groups are numbered in first-seen order; the map is by name.
+    for (team, people) in team_names.iter().zip(&fair.per_group) {
+        let Some(load) = team_loads.get_mut(*team) else {
+            continue;
+        };
+        let holders = roster.holders(team, since, until);
+        if !holders.is_empty() {
+            scheduled_interruptions += load.interruptions.total;
+        }
+        let team_members = members(people, names, &holders);
+        load.fairness = Some(Fairness::of(team_members, load.interruptions.total));
+        all_holders.extend(holders);
     }
     let weekly = loads
         .next()
@@ -769,7 +856,10 @@ pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64) -> Metric
         max_pages_per_shift: shifts.values().copied().max().unwrap_or(0),
         weekly,
         weekday_hours,
-        fairness: Fairness::of(&fair.overall),
+        fairness: Fairness::of(
+            members(&fair.overall, names, &all_holders),
+            scheduled_interruptions,
+        ),
     }
 }
 

@@ -81,6 +81,65 @@ pub fn write_tables(dir: &Path, m: &Metrics) -> Result<(), Error> {
     Ok(())
 }
 
+/// `tables/fairness.csv`: each team's people (everyone its pages reached
+/// and everyone who held one of its shifts), then everyone (`(all)`), with
+/// their interruptions beside their team's mean.
+pub fn write_fairness(dir: &Path, m: &Metrics) -> Result<(), Error> {
+    let teams = m
+        .teams
+        .iter()
+        .filter_map(|(name, l)| l.fairness.as_ref().map(|f| (name.as_str(), f)))
+        .chain(std::iter::once(("(all)", &m.fairness)));
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (team, f) in teams {
+        let mean = if f.members.is_empty() {
+            0.0
+        } else {
+            f.members
+                .iter()
+                .map(|p| p.interruptions as f64)
+                .sum::<f64>()
+                / f.members.len() as f64
+        };
+        for p in &f.members {
+            let hours = p.on_call_hours;
+            rows.push(vec![
+                team.to_string(),
+                p.name.clone(),
+                p.interruptions.to_string(),
+                p.sleep_interruptions.to_string(),
+                p.consecutive_sleep_nights.to_string(),
+                hours.map(|h| format!("{h:.2}")).unwrap_or_default(),
+                hours
+                    .filter(|h| *h > 0.0)
+                    .map(|h| format!("{:.4}", p.interruptions as f64 / h))
+                    .unwrap_or_default(),
+                format!("{mean:.2}"),
+            ]);
+        }
+    }
+    write_atomic(&dir.join("fairness.csv"), |f| {
+        let mut w = csv::Writer::from_writer(f);
+        let err = |e: csv::Error| std::io::Error::other(e.to_string());
+        w.write_record([
+            "team",
+            "person",
+            "interruptions",
+            "sleep_interruptions",
+            "consecutive_sleep_nights",
+            "on_call_hours",
+            "interruptions_per_on_call_hour",
+            "team_mean_interruptions",
+        ])
+        .map_err(err)?;
+        for r in rows {
+            w.write_record(r).map_err(err)?;
+        }
+        w.flush()
+    })?;
+    Ok(())
+}
+
 /// `tables/weekly.csv`: the trend.
 pub fn write_weekly(dir: &Path, weeks: &[super::WeekLoad]) -> Result<(), Error> {
     let loads: BTreeMap<String, Load> = weeks

@@ -36,7 +36,7 @@ pub const SUMMARY_VERSION: u32 = 5;
 
 /// The report's charts, `DIR/charts/FILE` (the chart stage draws them):
 /// file name and title (the toil chart's names `[targets] toil_share`).
-pub fn charts(targets: &crate::config::Targets) -> [(&'static str, String); 6] {
+pub fn charts(targets: &crate::config::Targets) -> [(&'static str, String); 7] {
     [
         (
             "pages-per-week.svg",
@@ -50,6 +50,10 @@ pub fn charts(targets: &crate::config::Targets) -> [(&'static str, String); 6] {
         (
             "interruptions-by-responder.svg",
             "Interruptions per person: business, off and sleep hours".into(),
+        ),
+        (
+            "fairness.svg",
+            "Interruptions per person against their team's mean".into(),
         ),
         (
             "response-times.svg",
@@ -149,9 +153,12 @@ pub struct Summary {
     pub toil_hours: f64,
     /// Toil hours / on-call hours (the SRE book's cap: 0.5).
     pub toil_share: f64,
-    /// How evenly interruptions fell on the people reached (per team:
-    /// `teams.<name>.fairness`).
+    /// How evenly interruptions fell on the people reached and the shift
+    /// holders (per team: `teams.<name>.fairness`).
     pub fairness: metrics::Fairness,
+    /// What the schedule exports gave the run, when any were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedules: Option<Schedules>,
     /// 12-hour shifts with more than 2 pages (the SRE book's target).
     pub shifts_over_target: u64,
     /// Most pages in one 12-hour shift.
@@ -201,16 +208,35 @@ fn weekly_trend(m: &metrics::Metrics) -> Vec<WeekLoad> {
 /// Replace people's names by `Responder N` (N by name order); the teams'
 /// unnamed on-call keep their label.
 fn redact(m: &mut metrics::Metrics) {
+    // Everyone named: the people reached and the shift holders, in name
+    // order.
+    let mut everyone: std::collections::BTreeSet<String> = m.responders.keys().cloned().collect();
+    everyone.extend(m.fairness.members.iter().map(|p| p.name.clone()));
     let mut n = 0;
-    let old = std::mem::take(&mut m.responders);
-    for (name, load) in old {
-        let key = if name.ends_with(" on-call") {
-            name
-        } else {
-            n += 1;
-            format!("Responder {n}")
-        };
-        m.responders.insert(key, load);
+    let new: BTreeMap<String, String> = everyone
+        .into_iter()
+        .map(|name| {
+            let key = if name.ends_with(" on-call") {
+                name.clone()
+            } else {
+                n += 1;
+                format!("Responder {n}")
+            };
+            (name, key)
+        })
+        .collect();
+    let renamed = |name: &str| new.get(name).cloned().unwrap_or_else(|| name.to_string());
+    m.responders = std::mem::take(&mut m.responders)
+        .into_iter()
+        .map(|(name, load)| (renamed(&name), load))
+        .collect();
+    let fairness = std::iter::once(&mut m.fairness)
+        .chain(m.teams.values_mut().filter_map(|l| l.fairness.as_mut()));
+    for f in fairness {
+        for p in &mut f.members {
+            p.name = renamed(&p.name);
+        }
+        f.members.sort_by(|a, b| a.name.cmp(&b.name));
     }
 }
 
@@ -264,6 +290,36 @@ pub struct Analysis {
     pub previous: metrics::Load,
     /// What to fix first.
     pub recommendations: Vec<Recommendation>,
+    /// What the schedules said, when any were given.
+    pub schedules: Option<Schedules>,
+}
+
+/// What the schedule exports gave the run (`summary.json` `schedules`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Schedules {
+    /// Teams with shifts.
+    pub teams: Vec<String>,
+    /// Pages of the period whose export named no one reached, given to
+    /// the people on call for their team then.
+    pub pages_attributed: u64,
+    /// Shifts left out: no team could be found for their schedule (name
+    /// it in `[teams.X] schedules`).
+    pub unplaced_shifts: u64,
+    /// Those schedules.
+    pub unplaced_schedules: Vec<String>,
+}
+
+impl Schedules {
+    /// From the roster and the count of pages it attributed.
+    pub fn of(roster: &crate::roster::Roster, pages_attributed: u64) -> Schedules {
+        let (unplaced_shifts, unplaced) = roster.unplaced();
+        Schedules {
+            teams: roster.teams().map(str::to_string).collect(),
+            pages_attributed,
+            unplaced_shifts,
+            unplaced_schedules: unplaced.to_vec(),
+        }
+    }
 }
 
 /// What the report wrote: the summary, and the sections of the document
@@ -289,6 +345,7 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
         metrics: mut m,
         previous,
         recommendations,
+        schedules,
     } = analysis;
     let weekly = weekly_trend(&m);
     if info.options.redact {
@@ -333,6 +390,7 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
         toil_hours: m.all.toil_hours,
         toil_share: m.toil_share,
         fairness: m.fairness.clone(),
+        schedules,
         shifts_over_target: m.shifts_over_target,
         max_pages_per_shift: m.max_pages_per_shift,
         teams: m.teams.clone(),
@@ -343,6 +401,7 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
         pages_by_weekday_hour: m.weekday_hours.clone(),
     };
     document::write_tables(&out.join("tables"), &m)?;
+    document::write_fairness(&out.join("tables"), &m)?;
     document::write_recommendations(&out.join("tables"), &summary.recommendations)?;
     document::write_weekly(&out.join("tables"), &summary.weekly)?;
     let doc = sections::document(&summary, &m, &info.config.targets);

@@ -90,6 +90,8 @@ pub fn document(s: &Summary, m: &Metrics, targets: &Targets) -> Vec<Block> {
         doc.push(Block::Heading(title.into()));
         doc.push(loads_table(loads));
     }
+    doc.push(Block::Heading("Fairness".into()));
+    doc.extend(fairness(s));
     doc.push(Block::Heading("Noisiest templates (by toil)".into()));
     doc.push(noisiest(m));
     doc.push(Block::Heading("What to fix first".into()));
@@ -99,6 +101,72 @@ pub fn document(s: &Summary, m: &Metrics, targets: &Targets) -> Vec<Block> {
             .into(),
     ));
     doc
+}
+
+/// How evenly the load fell, per team and overall (everyone reached and
+/// everyone who held a shift), and what the schedules attributed.
+fn fairness(s: &Summary) -> Vec<Block> {
+    let row = |name: &str, data: bool, f: &crate::metrics::Fairness| {
+        vec![
+            if data {
+                Cell::data(name)
+            } else {
+                Cell::ours(name)
+            },
+            Cell::ours(f.people.to_string()),
+            Cell::ours(f.shift_holders.map_or("-".into(), |n| n.to_string())),
+            Cell::ours(format!("{:.2}", f.gini)),
+            Cell::ours(format!("{:.2}", f.sleep_gini)),
+            Cell::ours(f.max_consecutive_sleep_nights.to_string()),
+            Cell::ours(
+                f.interruptions_per_on_call_hour
+                    .map_or("-".into(), |r| format!("{r:.3}")),
+            ),
+        ]
+    };
+    let mut rows: Vec<Vec<Cell>> = s
+        .teams
+        .iter()
+        .filter_map(|(team, l)| l.fairness.as_ref().map(|f| row(team, true, f)))
+        .collect();
+    rows.push(row("all teams", false, &s.fairness));
+    let mut out = vec![Block::Table(
+        vec![
+            "team",
+            "people",
+            "shift holders",
+            "Gini of interruptions",
+            "Gini of sleep interruptions",
+            "most nights woken in a row",
+            "interruptions per on-call hour",
+        ],
+        rows,
+    )];
+    out.push(Block::Para(match &s.schedules {
+        Some(sc) => format!(
+            "Gini: 0 when everyone had the same load, towards 1 when one person had it all. \
+             People: everyone a team's pages reached and everyone who held one of its shifts \
+             (a shift holder no page reached counts as 0; per person in `tables/fairness.csv`). \
+             {} page(s) of the period named no one and went to whoever was on call for their \
+             team then.{}",
+            sc.pages_attributed,
+            if sc.unplaced_shifts > 0 {
+                format!(
+                    " {} shift(s) of {} schedule(s) matched no team: name them in `[teams.X] schedules`.",
+                    sc.unplaced_shifts,
+                    sc.unplaced_schedules.len()
+                )
+            } else {
+                String::new()
+            }
+        ),
+        None => "Gini: 0 when everyone had the same load, towards 1 when one person had it all, \
+                 over the people the pages reached (per person in `tables/fairness.csv`). No \
+                 schedule export was given: pages that name no one count for their team's \
+                 unnamed on-call, and people on call whom no page reached are not counted."
+            .into(),
+    }));
+    out
 }
 
 /// The headline figures against the targets.
