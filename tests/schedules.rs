@@ -425,3 +425,34 @@ fn without_schedules_nothing_is_attributed() {
         4
     );
 }
+
+/// A schedule export cut anywhere (a truncated download) never panics: it
+/// reads what is before the cut, or fails with a message.
+#[test]
+fn schedule_files_cut_anywhere_fail_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, format) in [
+        ("pagerduty-oncalls.json", "pagerduty-oncalls"),
+        ("opsgenie-timeline.json", "opsgenie-timeline"),
+        ("search-oncall.json", "grafana-oncall-shifts"),
+        ("rota.csv", "schedule-csv"),
+    ] {
+        let bytes = std::fs::read(schedules(file)).unwrap();
+        let cut = dir.path().join(file);
+        for at in (1..bytes.len()).step_by(23) {
+            std::fs::write(&cut, &bytes[..at]).unwrap();
+            let format = Format::named(format);
+            match crate::util::try_ingest(std::slice::from_ref(&cut), "", format) {
+                Ok(batch) => assert!(
+                    batch.shifts.height() as u64 + batch.rejects.len() as u64 > 0
+                        || batch.inputs[0]
+                            .notes
+                            .iter()
+                            .any(|n| n.contains("no records")),
+                    "{file} cut at {at}: read as nothing, silently"
+                ),
+                Err(e) => assert!(!e.to_string().is_empty()),
+            }
+        }
+    }
+}
