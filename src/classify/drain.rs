@@ -185,6 +185,83 @@ pub fn mine_column(
     templates.take(&assigned)
 }
 
+/// One alert as [`mine_rules`] reads it.
+pub struct RuleText<'a> {
+    /// The rule's key ([`template::rule_of`]).
+    pub rule: u64,
+    /// The vendor's name of the rule, if the export carries one.
+    pub name: Option<&'a str>,
+    /// Its team, if any (to tell apart two rules of one name).
+    pub team: Option<&'a str>,
+    /// The title.
+    pub title: Option<&'a str>,
+    /// Names that are variables in its title (its service, `instance`).
+    pub names: [Option<&'a str>; 2],
+}
+
+/// The alert templates of a history, rule by rule: each rule's titles
+/// (their first lines, with the names the alert itself carries masked:
+/// [`template::mask_names`]) are mined among themselves. Where two rules
+/// give one template text, each gets its rule's name after it
+/// (`Disk almost full [PaymentsDisk]`), so a template names one rule
+/// wherever it is counted. A row without a title has no template.
+pub fn mine_rules<'a>(
+    rows: impl Iterator<Item = RuleText<'a>>,
+    similarity: f64,
+) -> polars::prelude::PolarsResult<polars::prelude::StringChunked> {
+    use polars::prelude::{ChunkTake, IdxCa, IdxSize, StringChunked};
+    // Per rule: its miner, and its clusters' place in the table.
+    let mut miners: PlHashMap<u64, (Miner, Vec<u32>)> = PlHashMap::default();
+    // Per template of the table: (rule, cluster, the rule's name, team).
+    let mut table: Vec<(u64, usize, Option<&'a str>, Option<&'a str>)> = Vec::new();
+    let mut masked = String::new();
+    let assigned: IdxCa = rows
+        .map(|r| {
+            let title = r.title?;
+            let names: Vec<&str> = r.names.iter().flatten().copied().collect();
+            template::mask_names(title, &names, &mut masked);
+            let (miner, places) = miners
+                .entry(r.rule)
+                .or_insert_with(|| (Miner::new(similarity), Vec::new()));
+            let c = miner.add(&masked);
+            if c == places.len() {
+                places.push(table.len() as u32);
+                table.push((r.rule, c, r.name, r.team));
+            }
+            Some(places[c] as IdxSize)
+        })
+        .collect();
+    let texts: Vec<String> = table
+        .iter()
+        .map(|(rule, c, _, _)| miners.get(rule).map_or(String::new(), |m| m.0.template(*c)))
+        .collect();
+    // Template texts that more than one rule gave.
+    let mut rules_of: PlHashMap<&str, Vec<usize>> = PlHashMap::default();
+    for (i, text) in texts.iter().enumerate() {
+        rules_of.entry(text.as_str()).or_default().push(i);
+    }
+    let mut named = texts.clone();
+    for places in rules_of.values().filter(|p| p.len() > 1) {
+        let label = |i: usize, with_team: bool| {
+            let (_, _, name, team) = table[i];
+            match (name, team, with_team) {
+                (Some(n), Some(t), true) => format!("{n}, {t}"),
+                (Some(n), _, _) => n.to_string(),
+                (None, Some(t), _) => t.to_string(),
+                (None, None, _) => "?".to_string(),
+            }
+        };
+        let by_name: std::collections::BTreeSet<String> =
+            places.iter().map(|&i| label(i, false)).collect();
+        let with_team = by_name.len() < places.len();
+        for &i in places {
+            named[i] = format!("{} [{}]", texts[i], label(i, with_team));
+        }
+    }
+    let templates: StringChunked = named.into_iter().map(Some).collect();
+    templates.take(&assigned)
+}
+
 /// Grouping accuracy (Zhu et al., ICSE-SEIP 2019): the share of texts whose
 /// predicted cluster holds exactly the texts of their true group.
 pub fn grouping_accuracy<P, T>(predicted: &[P], truth: &[T]) -> f64
@@ -216,6 +293,108 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rules as Alertmanager names them (`alertname`, team `pay`):
+    /// `PaymentsDisk` and `SearchDisk` send one title text; `ErrorRate`
+    /// fires for two services that lead its title (different first words:
+    /// Drain's prefix routing alone would keep them apart); `Checkout` is
+    /// one name for two rules (error rate, latency).
+    #[test]
+    fn mines_rule_by_rule() {
+        let row = |labels: &'static str, title: &'static str, svc: Option<&'static str>| {
+            let (key, name) = template::rule_of("alertmanager", Some("pay"), Some(labels));
+            RuleText {
+                rule: key,
+                name,
+                team: Some("pay"),
+                title: Some(title),
+                names: [svc, None],
+            }
+        };
+        let rows = vec![
+            row(
+                r#"{"alertname":"PaymentsDisk","severity":"page"}"#,
+                "Disk almost full",
+                None,
+            ),
+            row(
+                r#"{"alertname":"SearchDisk","severity":"page"}"#,
+                "Disk almost full",
+                None,
+            ),
+            row(
+                r#"{"alertname":"ErrorRate","severity":"page"}"#,
+                "checkout error rate above threshold",
+                Some("checkout"),
+            ),
+            row(
+                r#"{"alertname":"ErrorRate","severity":"page"}"#,
+                "search error rate above threshold",
+                Some("search"),
+            ),
+            row(
+                r#"{"alertname":"Checkout","severity":"page"}"#,
+                "Checkout error rate high",
+                Some("checkout-api"),
+            ),
+            row(
+                r#"{"alertname":"Checkout","severity":"page"}"#,
+                "Checkout latency high",
+                Some("checkout-api"),
+            ),
+            row(
+                r#"{"alertname":"PaymentsDisk","severity":"page"}"#,
+                "Disk almost full",
+                None,
+            ),
+        ];
+        let got = mine_rules(rows.into_iter(), 0.6).unwrap();
+        let got: Vec<&str> = got.iter().map(|t| t.unwrap_or("-")).collect();
+        assert_eq!(
+            got,
+            [
+                "Disk almost full [PaymentsDisk]",
+                "Disk almost full [SearchDisk]",
+                "<*> error rate above threshold",
+                "<*> error rate above threshold",
+                "Checkout error rate high",
+                "Checkout latency high",
+                "Disk almost full [PaymentsDisk]",
+            ]
+        );
+        // A name shared by two teams' rules: the team tells them apart.
+        let team_row = |team: &'static str| {
+            let labels = "{\"alertname\":\"HostDown\"}";
+            let (key, name) = template::rule_of("alertmanager", Some(team), Some(labels));
+            RuleText {
+                rule: key,
+                name,
+                team: Some(team),
+                title: Some("Host down"),
+                names: [None, None],
+            }
+        };
+        let got = mine_rules([team_row("pay"), team_row("data")].into_iter(), 0.6).unwrap();
+        let got: Vec<&str> = got.iter().map(|t| t.unwrap_or("-")).collect();
+        assert_eq!(
+            got,
+            ["Host down [HostDown, pay]", "Host down [HostDown, data]"]
+        );
+    }
+
+    #[test]
+    fn names_the_alert_carries_are_variables() {
+        let mut out = String::new();
+        template::mask_names(
+            "Node pay-alpha not ready\nsecond line",
+            &["pay-alpha"],
+            &mut out,
+        );
+        assert_eq!(out, "Node <*> not ready");
+        // Whole words only; a one-letter name is left alone.
+        template::mask_names("search-api slow for search (x)", &["search", "x"], &mut out);
+        assert_eq!(out, "search-api slow for <*> (x)");
+    }
 
     #[test]
     fn merges_one_rule_keeps_two_apart() {

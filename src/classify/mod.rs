@@ -255,14 +255,44 @@ fn keys(
             col(s::RESOLVED_AT).cast(DataType::Int64).alias(R),
             col(s::ACKNOWLEDGED_AT).cast(DataType::Int64).alias(A),
             col(s::TITLE)
-                .apply(
-                    move |c| {
-                        let ca = c.str()?;
-                        // Mined over the whole history, in its order: `apply`,
-                        // not `map`, so the plan never splits it by partition.
-                        Ok(drain::mine_column(ca, similarity)?.into_column())
+                .apply_many(
+                    move |cols| {
+                        let (title, src, team, svc, labels) = (
+                            cols[0].str()?,
+                            cols[1].str()?,
+                            cols[2].str()?,
+                            cols[3].str()?,
+                            cols[4].str()?,
+                        );
+                        // Mined over the whole history, in its order, rule
+                        // by rule: `apply_many`, not `map_many`, so the plan
+                        // never splits it by partition.
+                        let rows = title
+                            .iter()
+                            .zip(src.iter())
+                            .zip(team.iter())
+                            .zip(svc.iter())
+                            .zip(labels.iter())
+                            .map(|((((title, src), team), svc), labels)| {
+                                let (rule, name) =
+                                    template::rule_of(src.unwrap_or(""), team, labels);
+                                drain::RuleText {
+                                    rule,
+                                    name,
+                                    team,
+                                    title,
+                                    names: [svc, labels.and_then(template::instance_label)],
+                                }
+                            });
+                        Ok(drain::mine_rules(rows, similarity)?.into_column())
                     },
-                    |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+                    &[
+                        col(s::SOURCE),
+                        col(s::TEAM),
+                        col(s::SERVICE),
+                        col(s::LABELS),
+                    ],
+                    |_, f| Ok(Field::new(f[0].name().clone(), DataType::String)),
                 )
                 .alias(s::TEMPLATE),
             col(s::SOURCE)

@@ -79,8 +79,72 @@ pub fn identity(source: &str, service: Option<&str>, title: &str) -> u64 {
 /// The value of an `instance` label in the canonical labels JSON text
 /// (escapes left as written).
 pub fn instance_label(labels: &str) -> Option<&str> {
-    const KEY: &str = "\"instance\":\"";
-    let start = labels.find(KEY)? + KEY.len();
+    label(labels, "instance")
+}
+
+/// The vendor's own rule identity, where the export carries one: the
+/// Alertmanager `alertname` label (the alerting rule's name), the Opsgenie
+/// integration. With the source and the team it keys a **rule**: titles
+/// are mined into templates rule by rule, so one title text sent by two
+/// rules stays two templates, and one rule firing for many services or
+/// hosts is one. PagerDuty exports name no rule: an incident key (and an
+/// Opsgenie alias) is one per alert instance, and one monitor may send to
+/// many services, so there the team and the title alone key it. Returns
+/// the key and the vendor's name for the rule (shown when two rules share a
+/// template text).
+pub fn rule_of<'a>(
+    source: &str,
+    team: Option<&'a str>,
+    labels: Option<&'a str>,
+) -> (u64, Option<&'a str>) {
+    let name = match source {
+        "alertmanager" => labels.and_then(|l| label(l, "alertname")),
+        "opsgenie" => labels.and_then(|l| label(l, "integration")),
+        _ => None,
+    };
+    let mut h = crate::core::hash::fnv1a(source.as_bytes());
+    for part in [team, name] {
+        h = fnv(&[0xff], h);
+        h = fnv(part.unwrap_or("").as_bytes(), h);
+    }
+    (h, name)
+}
+
+/// `title`'s first line with every whole word equal to one of `names`
+/// (the alert's service, its `instance`) written as `<*>`: an entity the
+/// alert names is a variable of its rule's template, digits or not.
+pub fn mask_names(title: &str, names: &[&str], out: &mut String) {
+    out.clear();
+    let line = first_line(title);
+    let names: Vec<&str> = names.iter().copied().filter(|n| n.len() > 1).collect();
+    if names.is_empty() {
+        out.push_str(line);
+        return;
+    }
+    let word = |c: char| c.is_alphanumeric() || c == '-' || c == '_' || c == '.';
+    let mut rest = line;
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| !word(c)).unwrap_or(rest.len());
+        let (w, tail) = rest.split_at(end);
+        if !w.is_empty() && names.contains(&w) {
+            out.push_str("<*>");
+        } else {
+            out.push_str(w);
+        }
+        let sep = tail.find(word).unwrap_or(tail.len());
+        out.push_str(&tail[..sep]);
+        rest = &tail[sep..];
+    }
+}
+
+/// The value of the label `key` in the canonical labels JSON text (escapes
+/// left as written).
+pub fn label<'a>(labels: &'a str, key: &str) -> Option<&'a str> {
+    // `"key":"` without building it: the key, a quote before, `":"` after.
+    let start = labels.match_indices(key).find_map(|(i, _)| {
+        let after = i + key.len();
+        (labels[..i].ends_with('"') && labels[after..].starts_with("\":\"")).then_some(after + 3)
+    })?;
     let rest = &labels[start..];
     let b = rest.as_bytes();
     let mut i = 0;
