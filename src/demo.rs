@@ -49,7 +49,16 @@ pub struct DemoOptions {
     /// <url>` (a title style of real exports; 0 writes none and draws no
     /// random number, so the default history is unchanged).
     pub runbook_lines: f64,
+    /// Host names without digits (`pay-amber`, not `pay-03`), as some
+    /// fleets name them: a word the templates must still see as a variable.
+    pub word_hosts: bool,
 }
+
+/// Words for host names without digits (`--word-hosts`).
+const HOST_WORDS: [&str; 16] = [
+    "amber", "birch", "cedar", "delta", "ember", "fjord", "grove", "heron", "iris", "juniper",
+    "kestrel", "lotus", "maple", "nova", "onyx", "pine",
+];
 
 /// The alert sources the demo writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -659,6 +668,7 @@ const WEEK: i64 = 7 * DAY;
 struct Gen<'a> {
     teams: &'a [Team],
     runbook_lines: f64,
+    word_hosts: bool,
     seed: u64,
     scale: f64,
     start_ms: i64,
@@ -715,10 +725,25 @@ impl Gen<'_> {
 
     fn host(&self, team: &Team, rule: usize, rng: &mut Rng) -> String {
         let n = rng.range(1, self.hosts(rule) + 1);
-        if team.vendor == Vendor::Alertmanager {
-            format!("{}-{n:02}.prod.internal", team.host_prefix)
+        let name = if self.word_hosts {
+            // 16 words, then pairs of them: never a digit.
+            let w = HOST_WORDS.len() as i64;
+            let (hi, lo) = ((n - 1) / w, (n - 1) % w);
+            match hi {
+                0 => HOST_WORDS[lo as usize].to_string(),
+                _ => format!(
+                    "{}-{}",
+                    HOST_WORDS[((hi - 1) % w) as usize],
+                    HOST_WORDS[lo as usize]
+                ),
+            }
         } else {
-            format!("{}-{n:02}", team.host_prefix)
+            format!("{n:02}")
+        };
+        if team.vendor == Vendor::Alertmanager {
+            format!("{}-{name}.prod.internal", team.host_prefix)
+        } else {
+            format!("{}-{name}", team.host_prefix)
         }
     }
 
@@ -1304,6 +1329,7 @@ pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
     let g = Gen {
         teams: &teams,
         runbook_lines: options.runbook_lines,
+        word_hosts: options.word_hosts,
         seed: options.seed,
         scale,
         start_ms,

@@ -3,6 +3,7 @@
 //! one setting for all systems.
 
 use alertsift::classify::drain::grouping_accuracy;
+use std::path::{Path, PathBuf};
 
 use crate::util::*;
 
@@ -210,27 +211,33 @@ fn a_second_line_does_not_split_a_rule() {
 #[test]
 fn runbook_lines_keep_every_rule_one_template() {
     let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let demo = d.join("demo");
-    run_demo(
-        d,
-        &demo,
-        &[
-            "--seed",
-            "3",
-            "--weeks",
-            "2",
-            "--alerts",
-            "600",
-            "--runbook-lines",
-            "0.3",
-        ],
-    );
+    let demo = every_rule_one_template(dir.path(), &["--runbook-lines", "0.3"]);
     let pd = std::fs::read_to_string(demo.join("pagerduty-incidents.csv")).unwrap();
     assert!(
         pd.matches("Runbook: https://").count() > 20,
         "few runbook lines"
     );
+}
+
+/// Hosts named with words (`srch-grove`), which lead some titles ("Indexer
+/// srch-grove behind by …"): still one template per rule.
+#[test]
+fn word_host_names_keep_every_rule_one_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = every_rule_one_template(dir.path(), &["--word-hosts"]);
+    let pd = std::fs::read_to_string(demo.join("pagerduty-incidents.csv")).unwrap();
+    assert!(pd.contains("Indexer srch-"), "no title led by a host");
+    assert!(!pd.contains("srch-0"), "a host with digits");
+}
+
+/// A two-week demo in another style, run: every true template is one
+/// template_id, and every template_id one true template. Returns the demo
+/// directory.
+fn every_rule_one_template(d: &Path, style: &[&str]) -> PathBuf {
+    let demo = d.join("demo");
+    let mut args = vec!["--seed", "3", "--weeks", "2", "--alerts", "600"];
+    args.extend_from_slice(style);
+    run_demo(d, &demo, &args);
     let out = d.join("out");
     run_quietly(d, &demo, &out);
     let alerts = read_parquet(&out.join("alerts.parquet"));
@@ -263,4 +270,5 @@ fn runbook_lines_keep_every_rule_one_template() {
     for (id, templates) in &truth_of {
         assert_eq!(templates.len(), 1, "{id} merges {templates:?}");
     }
+    demo
 }

@@ -26,6 +26,8 @@ pub struct Miner {
     words: Vec<String>,
     ids: PlHashMap<String, u32>,
     leaves: PlHashMap<Vec<u32>, Vec<usize>>,
+    /// Clusters by token count (the second chance: [`Miner::add`]).
+    by_len: PlHashMap<usize, Vec<usize>>,
     clusters: Vec<Vec<u32>>,
     seen: PlHashMap<String, usize>,
     scratch: String,
@@ -47,6 +49,7 @@ impl Miner {
             words: Vec::new(),
             ids: PlHashMap::default(),
             leaves: PlHashMap::default(),
+            by_len: PlHashMap::default(),
             clusters: Vec::new(),
             seen: PlHashMap::default(),
             scratch: String::new(),
@@ -88,30 +91,61 @@ impl Miner {
         key.push(tokens.len() as u32);
         key.extend(tokens.iter().take(Self::PREFIX));
         let leaf = self.leaves.entry(key).or_default();
-        // The most similar template; ties: more wildcards, then the oldest.
-        let mut best: Option<(usize, usize, usize)> = None;
-        for &c in leaf.iter() {
-            let t = &self.clusters[c];
-            // Positions where both are wildcards say nothing either way.
-            let same = t
-                .iter()
-                .zip(&tokens)
-                .filter(|(a, b)| a == b && **a != WILD)
-                .count();
-            let wild = t
-                .iter()
-                .zip(&tokens)
-                .filter(|(a, b)| **a == WILD && **b == WILD)
-                .count();
-            if best.is_none_or(|(s, w, _)| (same, wild) > (s, w)) {
-                best = Some((same, wild, c));
+        let clusters = &self.clusters;
+        let similar = |candidates: &mut dyn Iterator<Item = usize>| {
+            // The most similar template; ties: more wildcards, then the oldest.
+            let mut best: Option<(usize, usize, usize)> = None;
+            for c in candidates {
+                let t = &clusters[c];
+                // Positions where both are wildcards say nothing either way.
+                let same = t
+                    .iter()
+                    .zip(&tokens)
+                    .filter(|(a, b)| a == b && **a != WILD)
+                    .count();
+                let wild = t
+                    .iter()
+                    .zip(&tokens)
+                    .filter(|(a, b)| **a == WILD && **b == WILD)
+                    .count();
+                if best.is_none_or(|(s, w, _)| (same, wild) > (s, w)) {
+                    best = Some((same, wild, c));
+                }
+            }
+            best.filter(|&(same, wild, _)| {
+                tokens.len() == wild
+                    || same as f64 / (tokens.len() - wild) as f64 >= self.similarity
+            })
+        };
+        let mut best = similar(&mut leaf.iter().copied());
+        if best.is_none() {
+            // Second chance: a template of the same length in another leaf,
+            // when the routing words that differ are compound names
+            // (`srch-grove`, `db.internal`): a host named without digits
+            // leads many titles and must not split a rule by host.
+            let words = &self.words;
+            let named = |a: u32, b: u32| {
+                a == b
+                    || [a, b]
+                        .iter()
+                        .all(|&w| w == WILD || is_compound_name(&words[w as usize]))
+            };
+            let routed_alike = |c: &usize| {
+                clusters[*c]
+                    .iter()
+                    .zip(&tokens)
+                    .take(Self::PREFIX)
+                    .all(|(&a, &b)| named(a, b))
+            };
+            if let Some(same_len) = self.by_len.get(&tokens.len()) {
+                best = similar(&mut same_len.iter().copied().filter(routed_alike));
+            }
+            if let Some((_, _, c)) = best {
+                leaf.push(c);
             }
         }
         let chosen = match best {
-            Some((same, wild, c))
-                if tokens.len() == wild
-                    || same as f64 / (tokens.len() - wild) as f64 >= self.similarity =>
-            {
+            Some((_, _, c)) => {
                 let t = &mut self.clusters[c];
                 for (a, b) in t.iter_mut().zip(&tokens) {
                     if a != b {
@@ -120,8 +154,9 @@ impl Miner {
                 }
                 c
             }
-            _ => {
+            None => {
                 let c = self.clusters.len();
+                self.by_len.entry(tokens.len()).or_default().push(c);
                 self.clusters.push(tokens);
                 leaf.push(c);
                 c
@@ -153,6 +188,18 @@ impl Miner {
     pub fn is_empty(&self) -> bool {
         self.clusters.is_empty()
     }
+}
+
+/// A word that reads as a compound name (a host, a service id): joined by
+/// `-` or `_`, or dotted in lower case (`db.internal`), and not a label
+/// (`Notification:`) or a class name (`org.apache.Foo`).
+fn is_compound_name(w: &str) -> bool {
+    let w = w.trim_end_matches([',', ';']);
+    !w.ends_with(':')
+        && (w.contains(['-', '_'])
+            || (w.contains('.')
+                && !w.starts_with('.')
+                && !w.bytes().any(|b| b.is_ascii_uppercase())))
 }
 
 /// Mine templates for a sequence of texts: each text's cluster, and each

@@ -33,6 +33,10 @@ pub struct DemoArgs {
     /// testing the templates on).
     #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
     runbook_lines: f64,
+    /// Name hosts with words, not numbers (`pay-amber`, not `pay-03`): a
+    /// history unlike the default, for testing the templates on.
+    #[arg(long)]
+    word_hosts: bool,
     /// Write every team's alerts in this one format, for benchmarks.
     /// [default: each team its own vendor]
     #[arg(long, value_enum)]
@@ -54,6 +58,7 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<ExitCode> {
         only: args.only,
         progress: g.progress,
         runbook_lines: args.runbook_lines,
+        word_hosts: args.word_hosts,
     };
     if !(0.0..=1.0).contains(&args.runbook_lines) {
         anyhow::bail!(
