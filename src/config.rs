@@ -198,6 +198,12 @@ pub struct Thresholds {
     /// Actionable evidence: acknowledged this long before it resolved. Default 30m.
     #[serde(deserialize_with = "de_duration")]
     pub long_engagement: Duration,
+    /// A rule's history counts (NO_WORK, RULE_WORK) from this many of its
+    /// pages. Default 5.
+    pub rule_min_pages: u32,
+    /// RULE_WORK: at least this share of the rule's pages led to work.
+    /// Default 0.5.
+    pub rule_work_share: f64,
     /// Toil cost of an interruption without engaged time. Default 15m.
     #[serde(deserialize_with = "de_duration")]
     pub interruption_cost: Duration,
@@ -231,6 +237,8 @@ impl Default for Thresholds {
             incident_lead: Duration::from_secs(1800),
             episode_gap: Duration::from_secs(300),
             long_engagement: Duration::from_secs(1800),
+            rule_min_pages: 5,
+            rule_work_share: 0.5,
             interruption_cost: Duration::from_secs(900),
             score_cut: 0.5,
             template_similarity: 0.6,
@@ -701,6 +709,18 @@ pub fn settings_toml(d: &Config) -> String {
         "long_engagement",
         dur(t.long_engagement),
         "actionable: acknowledged this long before it resolved",
+    );
+    push(
+        &mut out,
+        "rule_min_pages",
+        t.rule_min_pages.to_string(),
+        "a rule's history counts from this many of its pages",
+    );
+    push(
+        &mut out,
+        "rule_work_share",
+        t.rule_work_share.to_string(),
+        "actionable: this share of its rule's pages led to work",
     );
     push(
         &mut out,

@@ -46,7 +46,7 @@ pub const BIAS: f64 = -2.0;
 
 /// Every code: the noise reasons first (in report order; bit k is entry k),
 /// then the actionable evidence.
-pub const TABLE: [Reason; 13] = [
+pub const TABLE: [Reason; 15] = [
     // TRANSIENT and RECURRING weigh most: nobody touched a self-resolving
     // blip, and a nightly job is known in advance.
     Reason {
@@ -186,6 +186,22 @@ pub const TABLE: [Reason; 13] = [
             ))
         },
     },
+    // The rule's history: a rule whose pages never led to work is noise
+    // where the source records no acknowledgement to say so.
+    Reason {
+        code: "NO_WORK",
+        kind: Kind::Noise,
+        weight: 4.0,
+        thresholds: &["rule_min_pages"],
+        rule: "its rule paged at least N times and none of its pages led to work (an incident, a person resolving, an escalation, a note)",
+        explain: |e, th| {
+            Some(format!(
+                "none of its rule's {} pages in the history led to work (no incident overlap, no person resolving, no escalation, no note); counted from {} pages",
+                e.rule_pages.unwrap_or(0),
+                th.rule_min_pages
+            ))
+        },
+    },
     // A person resolving after acknowledging, an escalation or notes
     // outweigh one noise reason; incident overlap outweighs one of the
     // weaker reasons (it is only overlap in time); long engagement alone
@@ -241,6 +257,26 @@ pub const TABLE: [Reason; 13] = [
         rule: "carries notes",
         explain: |e, _| e.notes.filter(|n| *n > 0).map(|n| format!("{n} note(s)")),
     },
+    // A rule that usually leads to work is not dismissed for one blip: it
+    // outweighs TRANSIENT alone (not TRANSIENT with UNACKED).
+    Reason {
+        code: "RULE_WORK",
+        kind: Kind::Actionable,
+        weight: -4.5,
+        thresholds: &["rule_min_pages", "rule_work_share"],
+        rule: "at least the share of its rule's pages (of N or more) led to work",
+        explain: |e, th| {
+            e.rule_work.then(|| {
+                format!(
+                    "{} of its rule's {} pages led to work; threshold {} of at least {} pages",
+                    e.rule_work_pages.unwrap_or(0),
+                    e.rule_pages.unwrap_or(0),
+                    th.rule_work_share,
+                    th.rule_min_pages
+                )
+            })
+        },
+    },
     Reason {
         code: "LONG_ENGAGEMENT",
         kind: Kind::Actionable,
@@ -260,7 +296,7 @@ pub const TABLE: [Reason; 13] = [
 ];
 
 /// How many of [`TABLE`]'s entries are noise reasons (they come first).
-pub const NOISE_REASONS: usize = 8;
+pub const NOISE_REASONS: usize = 9;
 
 const fn codes<const N: usize>(from: usize) -> [&'static str; N] {
     let mut out = [""; N];
@@ -337,6 +373,12 @@ pub struct Evidence<'a> {
     pub notes: Option<u32>,
     /// See `manual_resolve`.
     pub long_engagement: bool,
+    /// Its rule's pages in the history, and how many led to work.
+    pub rule_pages: Option<u32>,
+    /// See `rule_pages`.
+    pub rule_work_pages: Option<u32>,
+    /// RULE_WORK holds.
+    pub rule_work: bool,
 }
 
 impl Evidence<'_> {

@@ -87,6 +87,11 @@ pub const REASONS: &str = "reasons";
 pub const EPISODE_ID: &str = "episode_id";
 /// `alert_id` of the episode's lead (the same as `episode_id`).
 pub const EPISODE_LEAD: &str = "episode_lead";
+/// Pages of the alert's rule (template) in the whole history.
+pub const RULE_PAGES: &str = "rule_pages";
+/// Of them, pages that led to work (an incident overlap that counts, a
+/// person resolving, an escalation, a note).
+pub const RULE_WORK_PAGES: &str = "rule_work_pages";
 /// RECURRING evidence: days of the look-back on which the template fired at
 /// about this local time of day.
 pub const RECURRING_DAYS: &str = "recurring_days";

@@ -595,9 +595,9 @@ fn explain_each_reason() {
     );
     let t = say("low");
     assert!(t.contains("NON_PAGING: low urgency"), "{t}");
-    // RECURRING and STORM_SECONDARY are explained in their own tests above
-    // and below.
-    assert_eq!(REASONS.len(), 8);
+    // RECURRING, STORM_SECONDARY and NO_WORK are explained in their own
+    // tests.
+    assert_eq!(REASONS.len(), 9);
 }
 
 #[test]
@@ -779,4 +779,97 @@ fn tags_teach_their_rule() {
     for id in ["r1", "r2", "r3", "o1"] {
         assert_eq!(label(&df, id), "noise", "{id}");
     }
+}
+
+/// The rule's history as evidence, on a source with no acknowledgements
+/// (Alertmanager). "Queue slow on q-N": long-lived pages, never an incident,
+/// a person, an escalation or a note: at 5 pages (`rule_min_pages`) each
+/// is NO_WORK, noise; at 4, nothing says so and they stay actionable.
+/// "Disk failing on d-N": 4 of its 5 pages overlap an incident of their
+/// service, the fifth is a 2-minute blip (TRANSIENT): 4/5 ≥ 0.5 is
+/// RULE_WORK (−4.5), which outweighs TRANSIENT alone (6, bias −2): the
+/// blip is actionable, with TRANSIENT still listed.
+#[test]
+fn a_rule_that_never_led_to_work_and_one_that_usually_does() {
+    let am = |id: &'static str, title: &'static str, svc: &'static str, t: i64, dur: i64| {
+        let mut x = a(id, t, Some(t + dur));
+        x.source = "alertmanager";
+        x.title = title;
+        x.service = Some(svc);
+        x
+    };
+    // Days 0–4, at 01:00, 04:00, … (no time of day repeats: not RECURRING).
+    let queue: Vec<A> = ["q1", "q2", "q3", "q4", "q5"]
+        .into_iter()
+        .zip([
+            "Queue slow on q-1",
+            "Queue slow on q-2",
+            "Queue slow on q-3",
+            "Queue slow on q-4",
+            "Queue slow on q-5",
+        ])
+        .enumerate()
+        .map(|(k, (id, title))| {
+            am(
+                id,
+                title,
+                "api",
+                T0 + k as i64 * (DAY + 3 * HOUR) + HOUR,
+                2 * HOUR,
+            )
+        })
+        .collect();
+    let disk: Vec<A> = ["b1", "b2", "b3", "b4", "b5"]
+        .into_iter()
+        .zip([
+            "Disk failing on d-1",
+            "Disk failing on d-2",
+            "Disk failing on d-3",
+            "Disk failing on d-4",
+            "Disk failing on d-5",
+        ])
+        .enumerate()
+        .map(|(k, (id, title))| {
+            let t = T0 + (10 + k as i64) * DAY + (2 + 4 * k as i64) * HOUR;
+            am(id, title, "db", t, if id == "b5" { 2 * MIN } else { HOUR })
+        })
+        .collect();
+    let inc: Vec<Inc> = disk[..4]
+        .iter()
+        .zip(["INC1", "INC2", "INC3", "INC4"])
+        .map(|(b, id)| (id, b.t + 5 * MIN, Some(b.t + 2 * HOUR), "db", "web"))
+        .collect();
+    let config = Config::default();
+    let mut all = queue.clone();
+    all.extend(disk.iter().cloned());
+    let df = run_with(&all, &inc, &config);
+    for id in ["q1", "q3", "q5"] {
+        assert_eq!(reasons(&df, id), ["NO_WORK"], "{id}");
+        assert_eq!(label(&df, id), "noise", "{id}");
+    }
+    let t = explain_row(&df, idx(&df, "q2"), &config);
+    assert!(
+        t.contains("NO_WORK: none of its rule's 5 pages in the history led to work"),
+        "{t}"
+    );
+    assert!(has(&df, "b5", "TRANSIENT"));
+    assert!(!has(&df, "b5", "NO_WORK"));
+    assert_eq!(label(&df, "b5"), "actionable");
+    let t = explain_row(&df, idx(&df, "b5"), &config);
+    assert!(
+        t.contains("4 of its rule's 5 pages led to work; threshold 0.5 of at least 5 pages"),
+        "{t}"
+    );
+    for id in ["b1", "b4"] {
+        assert_eq!(label(&df, id), "actionable", "{id}");
+    }
+
+    // One page fewer of each: under `rule_min_pages`, neither rule counts.
+    let mut fewer = queue[..4].to_vec();
+    fewer.extend(disk[1..].iter().cloned());
+    let df = run_with(&fewer, &inc, &config);
+    assert!(reasons(&df, "q1").is_empty());
+    assert_eq!(label(&df, "q1"), "actionable");
+    assert_eq!(reasons(&df, "b5"), ["TRANSIENT"]);
+    assert_eq!(label(&df, "b5"), "noise");
 }

@@ -229,6 +229,10 @@ pub fn features(
             .collect::<Vec<_>>(),
     );
     let lf = episodes(lf, th)?;
+    let [pages, worked, no_work, rule_work] = rules::rule_history(&ctx).map_err(plan)?;
+    let lf = lf
+        .with_columns([pages, worked])
+        .with_columns([no_work, rule_work]);
     Ok(drop_internal(lf))
 }
 
@@ -462,11 +466,12 @@ fn episodes(lf: LazyFrame, th: &crate::config::Thresholds) -> Result<LazyFrame, 
             .map_err(plan)?
             .alias(EP)])
         .with_columns([
-            // The lead's label from everything but the storm rule.
+            // The lead's label from its own evidence (not the storm rule,
+            // not the rule history, which comes after).
             {
                 let noise = REASONS
                     .iter()
-                    .filter(|c| **c != "STORM_SECONDARY")
+                    .filter(|c| !matches!(**c, "STORM_SECONDARY" | "NO_WORK"))
                     .map(|c| col(flag(c)))
                     .reduce(|x, y| x.or(y))
                     .unwrap_or(lit(false));

@@ -32,7 +32,9 @@ impl<'a> Ctx<'a> {
 }
 
 /// The expression of a code's rule; `None` for STORM_SECONDARY, which
-/// needs the episodes first ([`storm_secondary`]), and unknown codes.
+/// needs the episodes first ([`storm_secondary`]), NO_WORK and RULE_WORK,
+/// which need every alert's evidence first ([`rule_history`]), and unknown
+/// codes.
 pub(super) fn rule(code: &str, c: &Ctx<'_>) -> Option<Expr> {
     Some(match code {
         "TRANSIENT" => transient(c),
@@ -167,6 +169,40 @@ fn long_engagement(c: &Ctx<'_>) -> Expr {
     (r() - a())
         .gt_eq(lit(us(c.th.long_engagement)))
         .fill_null(lit(false))
+}
+
+/// The rule's history (after the episodes: incident overlap that only a
+/// storm's lead explains does not count): its pages, those that led to
+/// work, and the two rules on them — NO_WORK (a paged alert of a rule with
+/// at least `rule_min_pages` pages, none of which led to work) and
+/// RULE_WORK (at least `rule_work_share` of them did).
+pub(super) fn rule_history(c: &Ctx<'_>) -> PolarsResult<[Expr; 4]> {
+    let flag = super::feature_column;
+    let paged = || col(s::PAGED).fill_null(lit(false));
+    let work = ["INCIDENT", "MANUAL_RESOLVE", "ESCALATED", "NOTES"]
+        .into_iter()
+        .map(|code| col(flag(code)))
+        .reduce(|x, y| x.or(y))
+        .unwrap_or(lit(false));
+    let per_rule = |e: Expr| e.cast(DataType::UInt32).sum().over([col(s::TEMPLATE_ID)]);
+    let pages = || col(s::RULE_PAGES);
+    let worked = || col(s::RULE_WORK_PAGES);
+    let enough = || pages().gt_eq(lit(c.th.rule_min_pages));
+    Ok([
+        per_rule(paged())?.alias(s::RULE_PAGES),
+        per_rule(paged().and(work))?.alias(s::RULE_WORK_PAGES),
+        paged()
+            .and(enough())
+            .and(worked().eq(lit(0u32)))
+            .alias(flag("NO_WORK")),
+        enough()
+            .and(
+                worked()
+                    .cast(DataType::Float64)
+                    .gt_eq(pages().cast(DataType::Float64) * lit(c.th.rule_work_share)),
+            )
+            .alias(flag("RULE_WORK")),
+    ])
 }
 
 /// Not the first alert of an episode whose first alert is actionable, and

@@ -147,6 +147,9 @@ pub fn explain_row(df: &DataFrame, i: usize, config: &Config) -> String {
         escalations: r.u32(s::ESCALATIONS),
         notes: r.u32(s::NOTES),
         long_engagement: r.bool("f_long_engagement") == Some(true),
+        rule_pages: r.u32(s::RULE_PAGES),
+        rule_work_pages: r.u32(s::RULE_WORK_PAGES),
+        rule_work: r.bool("f_rule_work") == Some(true),
     };
     for code in &reasons {
         let text = match reasons::of(code) {
