@@ -96,6 +96,11 @@ pub const ALERTMANAGER_FILE: &str = "alertmanager-webhooks.jsonl";
 pub const SERVICENOW_FILE: &str = "servicenow-incidents.csv";
 /// The ground truth.
 pub const TRUTH_FILE: &str = "truth.csv";
+/// Who was on call for the teams whose alerts name no one (Alertmanager's):
+/// a schedule CSV, weekly shifts handed over on Mondays at 09:00 local.
+pub const SCHEDULE_FILE: &str = "schedules.csv";
+/// The rota of a team whose alerts name no one.
+const ROTA: [&str; 3] = ["Noor Haddad", "Erik Lund", "Mei Tan"];
 /// The configuration for this history.
 pub const CONFIG_FILE: &str = "alertsift.toml";
 
@@ -1302,6 +1307,49 @@ fn config_text(teams: &[Team]) -> String {
     s
 }
 
+/// The rota of every team whose alerts name no one: weekly shifts from
+/// the Monday 09:00 (team time) a week before the history's start's to
+/// past its end, each of [`ROTA`] in turn.
+fn write_rota(path: &Path, teams: &[Team], options: &DemoOptions) -> std::io::Result<()> {
+    use chrono::Datelike;
+    let unnamed: Vec<&Team> = teams.iter().filter(|t| t.people.is_empty()).collect();
+    if unnamed.is_empty() {
+        return Ok(());
+    }
+    let mut f = BufWriter::new(File::create(path)?);
+    writeln!(f, "team,person,start,end")?;
+    // The Monday a week before the start's: its 09:00 may be after the
+    // first alerts.
+    let monday = options.start
+        - chrono::Duration::days(i64::from(options.start.weekday().num_days_from_monday()) + 7);
+    for team in unnamed {
+        let at = |week: u32| {
+            let day = monday + chrono::Duration::weeks(i64::from(week));
+            let local = day.and_hms_opt(9, 0, 0).unwrap_or_default();
+            team.tz
+                .from_local_datetime(&local)
+                .earliest()
+                .map(|d| {
+                    d.with_timezone(&chrono::Utc)
+                        .format("%Y-%m-%dT%H:%M:%SZ")
+                        .to_string()
+                })
+                .unwrap_or_default()
+        };
+        for week in 0..=options.weeks + 1 {
+            writeln!(
+                f,
+                "{},{},{},{}",
+                team.name,
+                ROTA[week as usize % ROTA.len()],
+                at(week),
+                at(week + 1)
+            )?;
+        }
+    }
+    f.flush()
+}
+
 /// Write the demo history into `out`.
 pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
     std::fs::create_dir_all(out)?;
@@ -1376,6 +1424,7 @@ pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
     w.flush_am(i64::MAX)?;
     w.flush_og_page()?;
     bar.finish_and_clear();
+    write_rota(&out.join(SCHEDULE_FILE), &teams, options)?;
     for f in [&mut w.pd, &mut w.og, &mut w.am, &mut w.sn, &mut w.truth] {
         f.flush()?;
     }

@@ -456,3 +456,35 @@ fn schedule_files_cut_anywhere_fail_cleanly() {
         }
     }
 }
+
+/// The demo's rota covers its whole history: every Alertmanager page (the
+/// only pages that name no one; counted from `truth.csv`) is attributed by
+/// schedule, and the rota's three people are the platform team's.
+#[test]
+fn the_demo_rota_attributes_every_alertmanager_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let demo = d.join("demo");
+    crate::util::run_demo(
+        d,
+        &demo,
+        &["--seed", "5", "--weeks", "3", "--alerts", "900"],
+    );
+    let paged_am = crate::util::truth_rows(&demo)
+        .iter()
+        .filter(|r| r["source"] == "alertmanager" && r["paged"] == "true")
+        .count() as u64;
+    assert!(paged_am > 20, "only {paged_am} Alertmanager pages");
+    let out = d.join("out");
+    crate::util::run_quietly(d, &demo, &out);
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        s["schedules"]["pages_attributed"], paged_am,
+        "{}",
+        s["schedules"]
+    );
+    let platform = &s["teams"]["platform"]["fairness"];
+    assert_eq!(platform["shift_holders"], 3, "{platform}");
+    assert!(s["responders"].get("platform on-call").is_none());
+}

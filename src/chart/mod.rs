@@ -235,16 +235,17 @@ pub fn bar_chart(
     series: &[(String, Vec<f64>)],
 ) -> String {
     let mut out = String::new();
-    header(&mut out, title);
+    let (x0, x1, y0, y1) = (LEFT, W - RIGHT, H - BOTTOM, TOP);
+    let n = categories.len().max(1) as f64;
+    let group = (x1 - x0) / n;
+    let (slant, below) = slanted(categories, group);
+    header_h(&mut out, title, H + below);
     let ymax = series
         .iter()
         .flat_map(|(_, v)| v.iter().copied())
         .fold(0.0, f64::max);
-    let yt = axes(&mut out, x_label, y_label, ymax);
+    let yt = axes_below(&mut out, x_label, y_label, ymax, below);
     let top = yt.last().copied().unwrap_or(1.0).max(1e-9);
-    let (x0, x1, y0, y1) = (LEFT, W - RIGHT, H - BOTTOM, TOP);
-    let n = categories.len().max(1) as f64;
-    let group = (x1 - x0) / n;
     let bar = (group * 0.8) / series.len().max(1) as f64;
     for (ci, cat) in categories.iter().enumerate() {
         let gx = x0 + group * ci as f64 + group * 0.1;
@@ -262,23 +263,80 @@ pub fn bar_chart(
                 v = num(v)
             );
         }
-        let label: String = if cat.chars().count() > 24 {
-            cat.chars().take(23).chain(std::iter::once('…')).collect()
+        if slant {
+            category_label(&mut out, cat, gx + group * 0.4, y0, true);
         } else {
-            cat.clone()
-        };
+            let label: String = if cat.chars().count() > 24 {
+                cat.chars().take(23).chain(std::iter::once('…')).collect()
+            } else {
+                cat.clone()
+            };
+            let _ = write!(
+                out,
+                r#"<text x="{x:.1}" y="{y}" text-anchor="middle" font-size="11">{l}</text>"#,
+                x = gx + group * 0.4,
+                y = y0 + 16.0,
+                l = escape(&label)
+            );
+        }
+    }
+    let names: Vec<&str> = series.iter().map(|(n, _)| n.as_str()).collect();
+    legend_at(&mut out, &names, H - 22.0 + below);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// Whether category labels that would not fit side by side in groups of
+/// `group` px are slanted, and the room that takes below the chart.
+fn slanted(categories: &[String], group: f64) -> (bool, f64) {
+    let widest = categories
+        .iter()
+        .map(|c| c.chars().count().min(28))
+        .max()
+        .unwrap_or(0);
+    let slant = widest as f64 * 7.0 > group * 0.95;
+    (
+        slant,
+        if slant {
+            4.2 * widest as f64 + 10.0
+        } else {
+            0.0
+        },
+    )
+}
+
+/// One category's label under its bar at `cx`: slanted (running left of
+/// the bar, cut to what fits before the chart's left edge), or level.
+fn category_label(out: &mut String, cat: &str, cx: f64, y0: f64, slant: bool) {
+    // About 6 px per character at 10 px, times cos 35° across.
+    let room = if slant {
+        (((cx - 4.0) / (6.0 * 0.82)) as usize).clamp(4, 28)
+    } else {
+        28
+    };
+    let label: String = if cat.chars().count() > room {
+        cat.chars()
+            .take(room - 1)
+            .chain(std::iter::once('…'))
+            .collect()
+    } else {
+        cat.to_string()
+    };
+    if slant {
         let _ = write!(
             out,
-            r#"<text x="{x:.1}" y="{y}" text-anchor="middle" font-size="11">{l}</text>"#,
-            x = gx + group * 0.4,
+            r#"<text transform="translate({cx:.1} {y}) rotate(-35)" text-anchor="end" font-size="10">{l}</text>"#,
+            y = y0 + 12.0,
+            l = escape(&label)
+        );
+    } else {
+        let _ = write!(
+            out,
+            r#"<text x="{cx:.1}" y="{y}" text-anchor="middle" font-size="11">{l}</text>"#,
             y = y0 + 16.0,
             l = escape(&label)
         );
     }
-    let names: Vec<&str> = series.iter().map(|(n, _)| n.as_str()).collect();
-    legend(&mut out, &names);
-    out.push_str("</svg>\n");
-    out
 }
 
 /// A horizontal reference line across a chart (e.g. a target or a cap).
@@ -303,18 +361,8 @@ pub fn stacked_bar_chart(
     let mut out = String::new();
     let (x0, x1) = (LEFT, W - RIGHT);
     let group = (x1 - x0) / categories.len().max(1) as f64;
-    let widest = categories
-        .iter()
-        .map(|c| c.chars().count().min(28))
-        .max()
-        .unwrap_or(0);
     // Labels that would not fit side by side are slanted, with room below.
-    let slant = widest as f64 * 7.0 > group * 0.95;
-    let below = if slant {
-        4.2 * widest as f64 + 10.0
-    } else {
-        0.0
-    };
+    let (slant, below) = slanted(categories, group);
     header_h(&mut out, title, H + below);
     let totals: Vec<f64> = (0..categories.len())
         .map(|k| {
@@ -359,38 +407,7 @@ pub fn stacked_bar_chart(
         if ci % every != 0 {
             continue;
         }
-        let cx = gx + group * 0.38;
-        // A slanted label runs left of its bar: at most as many characters
-        // as fit between the bar and the chart's left edge (about 6 px per
-        // character at 10 px, times cos 35° across).
-        let room = if slant {
-            (((cx - 4.0) / (6.0 * 0.82)) as usize).clamp(4, 28)
-        } else {
-            28
-        };
-        let label: String = if cat.chars().count() > room {
-            cat.chars()
-                .take(room - 1)
-                .chain(std::iter::once('…'))
-                .collect()
-        } else {
-            cat.clone()
-        };
-        if slant {
-            let _ = write!(
-                out,
-                r#"<text transform="translate({cx:.1} {y}) rotate(-35)" text-anchor="end" font-size="10">{l}</text>"#,
-                y = y0 + 12.0,
-                l = escape(&label)
-            );
-        } else {
-            let _ = write!(
-                out,
-                r#"<text x="{cx:.1}" y="{y}" text-anchor="middle" font-size="11">{l}</text>"#,
-                y = y0 + 16.0,
-                l = escape(&label)
-            );
-        }
+        category_label(&mut out, cat, gx + group * 0.38, y0, slant);
     }
     if let Some(r) = reference {
         let y = y0 - r.y / top * (y0 - y1);

@@ -79,6 +79,7 @@ impl Miner {
     pub fn add(&mut self, text: &str) -> usize {
         let mut masked = std::mem::take(&mut self.scratch);
         template::template_into(text, &mut masked);
+        drop_optional_parts(&mut masked);
         if let Some(&c) = self.seen.get(masked.as_str()) {
             self.scratch = masked;
             return c;
@@ -188,6 +189,49 @@ impl Miner {
     pub fn is_empty(&self) -> bool {
         self.clusters.is_empty()
     }
+}
+
+/// Drop a bracketed group of one to three words that holds a variable
+/// (`(12 KB)`, `[<*>]` once masked): such a group is a detail some
+/// messages of a kind carry and others leave out, and left in it would
+/// change the word count and split the kind in two.
+fn drop_optional_parts(masked: &mut String) {
+    if !masked.contains("(<*>") && !masked.contains("[<*>") {
+        return;
+    }
+    let words: Vec<&str> = masked.split(' ').collect();
+    let mut keep = vec![true; words.len()];
+    let mut i = 0;
+    while i < words.len() {
+        let open = words[i].starts_with(['(', '[']);
+        if open {
+            let close = if words[i].starts_with('(') { ')' } else { ']' };
+            let end = (i..words.len().min(i + 3)).find(|&j| {
+                words[j]
+                    .trim_end_matches([',', '.', ';', ':'])
+                    .ends_with(close)
+            });
+            if let Some(end) = end {
+                let group = &words[i..=end];
+                if group.iter().any(|w| w.contains("<*>")) && end + 1 - i < words.len() {
+                    keep[i..=end].iter_mut().for_each(|k| *k = false);
+                    i = end + 1;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    if keep.iter().all(|k| *k) {
+        return;
+    }
+    let kept: Vec<&str> = words
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(w, _)| *w)
+        .collect();
+    *masked = kept.join(" ");
 }
 
 /// A word that reads as a compound name (a host, a service id): joined by
@@ -427,6 +471,27 @@ mod tests {
             got,
             ["Host down [HostDown, pay]", "Host down [HostDown, data]"]
         );
+    }
+
+    /// An optional bracketed detail holding a value, present on some
+    /// messages of a kind only, does not split the kind; a bracketed word
+    /// with no value stays.
+    #[test]
+    fn optional_parts_do_not_split_a_kind() {
+        let (c, t) = mine(
+            [
+                "Received block of size 12 (12 KB) from peer",
+                "Received block of size 7 from peer",
+                "Received block of size 9 [dn-3] from peer",
+                "Lost block (corrupt) from peer",
+                "Lost block from peer",
+            ],
+            0.6,
+        );
+        assert_eq!(c[0], c[1]);
+        assert_eq!(c[0], c[2]);
+        assert_ne!(c[3], c[4]);
+        assert_eq!(t[c[0]], "Received block of size <*> from peer");
     }
 
     #[test]
