@@ -204,6 +204,11 @@ pub struct Thresholds {
     /// RULE_WORK: at least this share of the rule's pages led to work.
     /// Default 0.5.
     pub rule_work_share: f64,
+    /// NO_WORK: at most this share of the rule's pages led to work.
+    /// Default 0: never (an incident now and then overlaps a noisy rule's
+    /// page by chance, which a small share would forgive; on the demo's
+    /// Alertmanager-only histories 0.1 did better, on its mixed ones worse).
+    pub rule_no_work_share: f64,
     /// Toil cost of an interruption without engaged time. Default 15m.
     #[serde(deserialize_with = "de_duration")]
     pub interruption_cost: Duration,
@@ -239,6 +244,7 @@ impl Default for Thresholds {
             long_engagement: Duration::from_secs(1800),
             rule_min_pages: 5,
             rule_work_share: 0.5,
+            rule_no_work_share: 0.0,
             interruption_cost: Duration::from_secs(900),
             score_cut: 0.5,
             template_similarity: 0.6,
@@ -721,6 +727,12 @@ pub fn settings_toml(d: &Config) -> String {
         "rule_work_share",
         t.rule_work_share.to_string(),
         "actionable: this share of its rule's pages led to work",
+    );
+    push(
+        &mut out,
+        "rule_no_work_share",
+        t.rule_no_work_share.to_string(),
+        "noise: at most this share of its rule's pages led to work",
     );
     push(
         &mut out,

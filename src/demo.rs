@@ -52,6 +52,13 @@ pub struct DemoOptions {
     /// Host names without digits (`pay-amber`, not `pay-03`), as some
     /// fleets name them: a word the templates must still see as a variable.
     pub word_hosts: bool,
+    /// Rates of the noise rules times this (1 leaves the default mix; 2
+    /// doubles the noise against the real problems).
+    pub noise_mix: f64,
+    /// Alertmanager `alertname`s and Opsgenie aliases after the service, not
+    /// the rule (one name for a service's several rules, as some teams
+    /// write them).
+    pub service_rule_names: bool,
 }
 
 /// Words for host names without digits (`--word-hosts`).
@@ -674,6 +681,8 @@ struct Gen<'a> {
     teams: &'a [Team],
     runbook_lines: f64,
     word_hosts: bool,
+    noise_mix: f64,
+    service_rule_names: bool,
     seed: u64,
     scale: f64,
     start_ms: i64,
@@ -726,6 +735,25 @@ impl Gen<'_> {
     fn hosts(&self, rule: usize) -> i64 {
         let base = 4 + (rule as i64 % 5);
         (base as f64 * self.scale.max(1.0)).ceil() as i64
+    }
+
+    /// A rule's occurrences (or bursts) per week at this history's scale
+    /// and noise mix.
+    fn rate(&self, r: &Rule) -> f64 {
+        if r.pattern.actionable() {
+            r.rate * self.scale
+        } else {
+            r.rate * self.noise_mix * self.scale
+        }
+    }
+
+    /// The name the vendor gives a rule's alerts.
+    fn alert_name(&self, r: &Rule) -> &'static str {
+        if self.service_rule_names {
+            r.service
+        } else {
+            r.name
+        }
     }
 
     fn host(&self, team: &Team, rule: usize, rng: &mut Rng) -> String {
@@ -797,7 +825,7 @@ impl Gen<'_> {
         let uniform = |rng: &mut Rng| rng.range(w0, w1 - 2 * HOUR) / 1000 * 1000;
         match r.pattern {
             Pattern::Real | Pattern::WrongTime => {
-                for _ in 0..rng.poisson(r.rate * self.scale) {
+                for _ in 0..rng.poisson(self.rate(r)) {
                     let start = uniform(&mut rng);
                     let mut o = self.base(ti, ri, r.pattern, start, &mut rng);
                     let dur = rng.range(25 * MIN, 150 * MIN);
@@ -847,14 +875,14 @@ impl Gen<'_> {
                 }
             }
             Pattern::Transient => {
-                for _ in 0..rng.poisson(r.rate * self.scale) {
+                for _ in 0..rng.poisson(self.rate(r)) {
                     let o = self.base(ti, ri, r.pattern, uniform(&mut rng), &mut rng);
                     let d = rng.range(20_000, 290_000) / 1000 * 1000;
                     out.push(self.finish(o, d));
                 }
             }
             Pattern::Flapping => {
-                for _ in 0..rng.poisson(r.rate * self.scale) {
+                for _ in 0..rng.poisson(self.rate(r)) {
                     let first = self.base(ti, ri, r.pattern, uniform(&mut rng), &mut rng);
                     let mut t = first.start;
                     for _ in 0..rng.range(5, 9) {
@@ -867,7 +895,7 @@ impl Gen<'_> {
                 }
             }
             Pattern::Duplicate => {
-                for _ in 0..rng.poisson(r.rate * self.scale) {
+                for _ in 0..rng.poisson(self.rate(r)) {
                     let first = self.base(ti, ri, r.pattern, uniform(&mut rng), &mut rng);
                     let dur = rng.range(10 * MIN, 40 * MIN) / 1000 * 1000;
                     if team.vendor == Vendor::Opsgenie {
@@ -888,7 +916,7 @@ impl Gen<'_> {
                 }
             }
             Pattern::AckNoAction => {
-                for _ in 0..rng.poisson(r.rate * self.scale) {
+                for _ in 0..rng.poisson(self.rate(r)) {
                     let mut o = self.base(ti, ri, r.pattern, uniform(&mut rng), &mut rng);
                     let ack = rng.range(MIN, 10 * MIN) / 1000 * 1000;
                     o.ack = Some((ack, rng.range(0, people as i64) as usize));
@@ -925,7 +953,7 @@ impl Gen<'_> {
                 }
             }
             Pattern::NonPaging => {
-                for _ in 0..rng.poisson(r.rate * self.scale) {
+                for _ in 0..rng.poisson(self.rate(r)) {
                     let o = self.base(ti, ri, r.pattern, uniform(&mut rng), &mut rng);
                     let d = rng.range(MIN, 60 * MIN) / 1000 * 1000;
                     out.push(self.finish(o, d));
@@ -936,19 +964,27 @@ impl Gen<'_> {
     }
 }
 
-/// Expected alerts per week at scale 1 (for sizing the history).
-fn alerts_per_week(teams: &[Team]) -> f64 {
+/// Expected alerts per week at scale 1 (for sizing the history), with the
+/// noise rules' rates times `noise_mix`.
+fn alerts_per_week(teams: &[Team], noise_mix: f64) -> f64 {
     teams
         .iter()
         .flat_map(|t| t.rules.iter().map(move |r| (t, r)))
-        .map(|(t, r)| match r.pattern {
-            // Storms: 15% of real problems, 3–8 secondaries.
-            Pattern::Real => r.rate * (1.0 + 0.15 * 5.5),
-            Pattern::Flapping => r.rate * 6.5,
-            Pattern::Duplicate if t.vendor == Vendor::Opsgenie => r.rate,
-            Pattern::Duplicate => r.rate * 3.0,
-            Pattern::Recurring => 7.0 * 0.85,
-            _ => r.rate,
+        .map(|(t, r)| {
+            let mix = if r.pattern.actionable() {
+                1.0
+            } else {
+                noise_mix
+            };
+            mix * match r.pattern {
+                // Storms: 15% of real problems, 3–8 secondaries.
+                Pattern::Real => r.rate * (1.0 + 0.15 * 5.5),
+                Pattern::Flapping => r.rate * 6.5,
+                Pattern::Duplicate if t.vendor == Vendor::Opsgenie => r.rate,
+                Pattern::Duplicate => r.rate * 3.0,
+                Pattern::Recurring => 7.0 * 0.85,
+                _ => r.rate,
+            }
         })
         .sum()
 }
@@ -1134,7 +1170,7 @@ impl Writers {
                     ));
                 }
                 let updated = o.end.unwrap_or(o.start + o.ack.map_or(0, |a| a.0));
-                let alias = format!("{}-{}", rule.name, o.host);
+                let alias = format!("{}-{}", g.alert_name(rule), o.host);
                 let record = format!(
                     "{{\"id\":\"{id}\",\"tinyId\":\"{tiny}\",\"alias\":{alias},\"message\":{msg},\"status\":\"{status}\",\"acknowledged\":{acked},\"isSeen\":true,\"tags\":[\"team:{team}\",\"service:{svc}\",\"severity:{sev}\"],\"snoozed\":false,\"count\":{count},\"lastOccurredAt\":\"{last}\",\"createdAt\":\"{created}\",\"updatedAt\":\"{upd}\",\"source\":\"prometheus\",\"owner\":{owner},\"priority\":\"{priority}\",\"responders\":[{{\"id\":\"team-{team}\",\"type\":\"team\"}}],\"integration\":{{\"id\":\"int-1\",\"name\":\"Prometheus\",\"type\":\"API\"}},\"report\":{{{report}}}}}",
                     tiny = self.counters.opsgenie,
@@ -1161,7 +1197,7 @@ impl Writers {
             Vendor::Alertmanager => {
                 self.counters.alertmanager += 1;
                 let mut labels: BTreeMap<&str, String> = BTreeMap::new();
-                labels.insert("alertname", rule.name.to_string());
+                labels.insert("alertname", g.alert_name(rule).to_string());
                 labels.insert("instance", o.host.clone());
                 labels.insert("service", rule.service.to_string());
                 labels.insert("severity", rule.severity.to_string());
@@ -1186,7 +1222,7 @@ impl Writers {
                     format!(
                         "{{\"receiver\":\"{receiver}\",\"status\":\"{status}\",\"alerts\":[{{\"status\":\"{status}\",\"labels\":{labels_json},\"annotations\":{{\"summary\":{summary}}},\"startsAt\":\"{starts}\",\"endsAt\":\"{ends}\",\"generatorURL\":\"http://prometheus:9090/graph\",\"fingerprint\":\"{fp}\"}}],\"groupLabels\":{{\"alertname\":\"{name}\"}},\"commonLabels\":{labels_json},\"commonAnnotations\":{{}},\"externalURL\":\"http://alertmanager:9093\",\"version\":\"4\",\"groupKey\":\"{{}}:{{alertname=\\\"{name}\\\"}}\",\"truncatedAlerts\":0}}",
                         summary = json_str(&o.title),
-                        name = rule.name,
+                        name = g.alert_name(rule),
                     )
                 };
                 // Firing, re-sent every 4h while firing, then resolved.
@@ -1373,11 +1409,14 @@ pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
         .and_utc()
         .timestamp_millis();
     let end_ms = start_ms + i64::from(options.weeks) * WEEK;
-    let scale = options.alerts as f64 / (alerts_per_week(&teams) * f64::from(options.weeks));
+    let scale = options.alerts as f64
+        / (alerts_per_week(&teams, options.noise_mix) * f64::from(options.weeks));
     let g = Gen {
         teams: &teams,
         runbook_lines: options.runbook_lines,
         word_hosts: options.word_hosts,
+        noise_mix: options.noise_mix,
+        service_rule_names: options.service_rule_names,
         seed: options.seed,
         scale,
         start_ms,

@@ -192,12 +192,14 @@ pub const TABLE: [Reason; 15] = [
         code: "NO_WORK",
         kind: Kind::Noise,
         weight: 4.0,
-        thresholds: &["rule_min_pages"],
-        rule: "its rule paged at least N times and none of its pages led to work (an incident, a person resolving, an escalation, a note)",
+        thresholds: &["rule_min_pages", "rule_no_work_share"],
+        rule: "its rule paged at least N times and at most a small share of its pages led to work (an incident, a person resolving, an escalation, a note)",
         explain: |e, th| {
             Some(format!(
-                "none of its rule's {} pages in the history led to work (no incident overlap, no person resolving, no escalation, no note); counted from {} pages",
+                "{} of its rule's {} pages in the history led to work (an incident overlap, a person resolving, an escalation, a note); threshold at most {} of at least {} pages",
+                e.rule_work_pages.unwrap_or(0),
                 e.rule_pages.unwrap_or(0),
+                th.rule_no_work_share,
                 th.rule_min_pages
             ))
         },

@@ -849,7 +849,7 @@ fn a_rule_that_never_led_to_work_and_one_that_usually_does() {
     }
     let t = explain_row(&df, idx(&df, "q2"), &config);
     assert!(
-        t.contains("NO_WORK: none of its rule's 5 pages in the history led to work"),
+        t.contains("NO_WORK: 0 of its rule's 5 pages in the history led to work"),
         "{t}"
     );
     assert!(has(&df, "b5", "TRANSIENT"));

@@ -230,6 +230,21 @@ fn word_host_names_keep_every_rule_one_template() {
     assert!(!pd.contains("srch-0"), "a host with digits");
 }
 
+/// Alertmanager names after the service (one `alertname` for several
+/// rules of a service) and twice the noise: still one template per rule.
+#[test]
+fn service_rule_names_keep_every_rule_one_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = every_rule_one_template(dir.path(), &["--service-rule-names", "--noise-mix", "2"]);
+    let am = std::fs::read_to_string(demo.join("alertmanager-webhooks.jsonl")).unwrap();
+    // The platform team's rules are named after their services now.
+    assert!(
+        am.contains(r#""alertname":"ingress""#),
+        "no alertname after a service"
+    );
+    assert!(!am.contains(r#""alertname":"IngressDown""#));
+}
+
 /// A two-week demo in another style, run: every true template is one
 /// template_id, and every template_id one true template. Returns the demo
 /// directory.

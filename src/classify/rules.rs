@@ -174,8 +174,8 @@ fn long_engagement(c: &Ctx<'_>) -> Expr {
 /// The rule's history (after the episodes: incident overlap that only a
 /// storm's lead explains does not count): its pages, those that led to
 /// work, and the two rules on them — NO_WORK (a paged alert of a rule with
-/// at least `rule_min_pages` pages, none of which led to work) and
-/// RULE_WORK (at least `rule_work_share` of them did).
+/// at least `rule_min_pages` pages, at most `rule_no_work_share` of which
+/// led to work) and RULE_WORK (at least `rule_work_share` of them did).
 pub(super) fn rule_history(c: &Ctx<'_>) -> PolarsResult<[Expr; 4]> {
     let flag = super::feature_column;
     let paged = || col(s::PAGED).fill_null(lit(false));
@@ -193,7 +193,11 @@ pub(super) fn rule_history(c: &Ctx<'_>) -> PolarsResult<[Expr; 4]> {
         per_rule(paged().and(work))?.alias(s::RULE_WORK_PAGES),
         paged()
             .and(enough())
-            .and(worked().eq(lit(0u32)))
+            .and(
+                worked()
+                    .cast(DataType::Float64)
+                    .lt_eq(pages().cast(DataType::Float64) * lit(c.th.rule_no_work_share)),
+            )
             .alias(flag("NO_WORK")),
         enough()
             .and(

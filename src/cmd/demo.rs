@@ -37,6 +37,15 @@ pub struct DemoArgs {
     /// history unlike the default, for testing the templates on.
     #[arg(long)]
     word_hosts: bool,
+    /// Rates of the noise rules times this: 2 doubles the noise against
+    /// the real problems, 0.5 halves it (another noise mix to test on).
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    noise_mix: f64,
+    /// Name Alertmanager alerts and Opsgenie aliases after their service,
+    /// not their rule: one name for a service's several rules, as some
+    /// teams write them.
+    #[arg(long)]
+    service_rule_names: bool,
     /// Write every team's alerts in this one format, for benchmarks.
     /// [default: each team its own vendor]
     #[arg(long, value_enum)]
@@ -59,7 +68,15 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<ExitCode> {
         progress: g.progress,
         runbook_lines: args.runbook_lines,
         word_hosts: args.word_hosts,
+        noise_mix: args.noise_mix,
+        service_rule_names: args.service_rule_names,
     };
+    if !(args.noise_mix > 0.0 && args.noise_mix <= 100.0) {
+        anyhow::bail!(
+            "--noise-mix {} is not a factor above 0 (at most 100)",
+            args.noise_mix
+        );
+    }
     if !(0.0..=1.0).contains(&args.runbook_lines) {
         anyhow::bail!(
             "--runbook-lines {} is not a share (0 to 1)",
