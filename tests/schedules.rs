@@ -54,6 +54,22 @@ fn some(s: &str) -> Option<String> {
     Some(s.to_string())
 }
 
+/// A shift with no policy and no level.
+fn plain(schedule: Option<&str>, team: Option<&str>) -> impl Fn(&str, &str, &str) -> Shift {
+    let (schedule, team) = (schedule.map(str::to_string), team.map(str::to_string));
+    move |person, from, to| {
+        (
+            schedule.clone(),
+            None,
+            team.clone(),
+            person.to_string(),
+            None,
+            from.to_string(),
+            to.to_string(),
+        )
+    }
+}
+
 #[test]
 fn pagerduty_oncalls_references_full_objects_permanent_and_a_bad_span() {
     let (rows, batch) = shifts(
@@ -117,17 +133,7 @@ fn opsgenie_timeline_reads_the_final_timeline_only() {
     // team period whose flattened recipients are bob and cid. The base
     // timeline's zed is not read. No team is configured: settled later by
     // name.
-    let s = |person: &str, from: &str, to: &str| {
-        (
-            some("search_schedule"),
-            None,
-            None,
-            person.to_string(),
-            None,
-            from.to_string(),
-            to.to_string(),
-        )
-    };
+    let s = plain(Some("search_schedule"), None);
     assert_eq!(
         rows,
         [
@@ -155,17 +161,7 @@ fn opsgenie_timeline_reads_the_final_timeline_only() {
 #[test]
 fn grafana_final_shifts_take_the_schedule_from_the_file_name() {
     let (rows, batch) = shifts(schedules("search-oncall.json"), "");
-    let s = |person: &str, from: &str, to: &str| {
-        (
-            some("search-oncall"),
-            None,
-            None,
-            person.to_string(),
-            None,
-            from.to_string(),
-            to.to_string(),
-        )
-    };
+    let s = plain(Some("search-oncall"), None);
     assert_eq!(
         rows,
         [
@@ -192,17 +188,7 @@ fn grafana_final_shifts_take_the_schedule_from_the_file_name() {
 #[test]
 fn schedule_csv_with_crlf_blank_lines_and_quotes() {
     let (rows, _) = shifts(schedules("rota.csv"), "");
-    let s = |person: &str, from: &str, to: &str| {
-        (
-            None,
-            None,
-            some("search"),
-            person.to_string(),
-            None,
-            from.to_string(),
-            to.to_string(),
-        )
-    };
+    let s = plain(None, Some("search"));
     assert_eq!(
         rows,
         [

@@ -119,10 +119,15 @@ impl IncidentIndex {
     }
 }
 
+/// Minutes in a day.
+const DAY_MINUTES: i32 = 24 * 60;
+
 /// For each alert, on how many distinct days of the `lookback` days ending
 /// with its own the same template (of the same team) fired within
-/// `tolerance` minutes of its local time of day. `keys[i]` is `None` when
-/// the alert has no usable time.
+/// `tolerance` minutes of its local time of day — across midnight too (a
+/// job at about 00:05 that fires at 23:58 one night has fired within 7
+/// minutes of it that day). `keys[i]` is `None` when the alert has no
+/// usable time.
 pub fn recurring_days(keys: &[Option<(u64, i32, u16)>], lookback: u32, tolerance: u16) -> Vec<u32> {
     // Group rows by template key, then by day: sorted minutes per day.
     let mut groups: HashMap<u64, HashMap<i32, Vec<u16>>> = HashMap::default();
@@ -144,14 +149,23 @@ pub fn recurring_days(keys: &[Option<(u64, i32, u16)>], lookback: u32, tolerance
         .map(|k| {
             let Some((g, day, minute)) = k else { return 0 };
             let Some(days) = groups.get(g) else { return 0 };
-            let lo = minute.saturating_sub(tolerance);
-            let hi = minute.saturating_add(tolerance);
+            // Any fire of day `d` within the minutes `[lo, hi]` of it.
+            let fired = |d: i32, lo: i32, hi: i32| {
+                let (lo, hi) = (lo.max(0), hi.min(DAY_MINUTES - 1));
+                lo <= hi
+                    && days.get(&d).is_some_and(|m| {
+                        let k = m.partition_point(|&x| i32::from(x) < lo);
+                        k < m.len() && i32::from(m[k]) <= hi
+                    })
+            };
+            let (minute, tol) = (i32::from(*minute), i32::from(tolerance));
+            let (lo, hi) = (minute - tol, minute + tol);
             (0..lookback)
                 .filter(|back| {
-                    days.get(&(day - back)).is_some_and(|m| {
-                        let k = m.partition_point(|&x| x < lo);
-                        k < m.len() && m[k] <= hi
-                    })
+                    let d = day - back;
+                    fired(d, lo, hi)
+                        || fired(d - 1, lo + DAY_MINUTES, DAY_MINUTES - 1)
+                        || fired(d + 1, 0, hi - DAY_MINUTES)
                 })
                 .count() as u32
         })
@@ -228,5 +242,25 @@ mod tests {
         // Another template, or a day outside the look-back, does not count.
         let other = recurring_days(&[Some((2, 1, 100)), Some((1, 9, 100))], 7, 30);
         assert_eq!(other[1], 1);
+    }
+
+    /// A job at about midnight local: day 1 23:50, day 3 00:10, day 4
+    /// 23:55, day 6 00:05. The window of a look-back day d around 00:05 is
+    /// day d − 1 23:35 to day d 00:35: day 6's 00:05 finds days 6 (itself),
+    /// 5 (day 4's 23:55), 3 (00:10) and 2 (day 1's 23:50): 4, where a
+    /// window cut at midnight found 2 (days 6 and 3).
+    #[test]
+    fn recurring_looks_across_midnight() {
+        let keys = [
+            Some((1u64, 1, 1430)), // day 1 23:50
+            Some((1u64, 3, 10)),   // day 3 00:10
+            Some((1u64, 4, 1435)), // day 4 23:55
+            Some((1u64, 6, 5)),    // day 6 00:05
+        ];
+        let days = recurring_days(&keys, 7, 30);
+        assert_eq!(days[3], 4);
+        // Day 4's 23:55: windows day d 23:25 to day d + 1 00:25 — days 4
+        // (itself), 2 (day 3's 00:10) and 1 (23:50): 3.
+        assert_eq!(days[2], 3);
     }
 }

@@ -50,10 +50,7 @@ pub fn sniff(head: &Head) -> u8 {
 
 /// Read every final shift.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let schedule = ctx
-        .path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned());
+    let schedule = ctx.file_stem();
     super::json_records_parallel(ctx, &["results"], |raw| {
         let s = serde_json::from_str::<FinalShift>(raw)
             .map_err(|e| format!("not a Grafana OnCall final shift: {e}"))?;

@@ -681,6 +681,14 @@ impl Ctx<'_> {
         self.repeats
     }
 
+    /// The input's file name without its extension (a schedule export
+    /// that does not name its schedule is named after its file).
+    pub fn file_stem(&self) -> Option<String> {
+        self.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+    }
+
     /// An I/O error on this input.
     pub fn io(&self, source: std::io::Error) -> IngestError {
         IngestError::Io {

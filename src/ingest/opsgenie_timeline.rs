@@ -101,10 +101,7 @@ pub fn sniff(head: &Head) -> u8 {
 
 /// Read every timeline's final periods.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let stem = ctx
-        .path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned());
+    let stem = ctx.file_stem();
     let no_user = std::sync::atomic::AtomicU64::new(0);
     super::json_records_parallel(ctx, &["data"], |raw| {
         let t = serde_json::from_str::<ScheduleTimeline>(raw)
