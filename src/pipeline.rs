@@ -526,7 +526,7 @@ pub fn classify_all(
     let df = features
         .collect()
         .map_err(Error::polars("the alert features"))?;
-    let (x, y, folds, rules) = tagged_features(&df, tags)?;
+    let (x, y, folds, rules, families) = tagged_features(&df, tags)?;
     let th = &config.classify;
     let mut e = evaluate::evaluate(&x, &y, &folds, FOLDS, th.score_cut);
     e.unmatched_tags = (tags.labels.len() - x.len()) as u64;
@@ -534,6 +534,7 @@ pub fn classify_all(
         &x,
         &y,
         &rules,
+        &families,
         &folds,
         FOLDS,
         th.score_cut,
@@ -549,21 +550,9 @@ pub fn classify_all(
         e.fitted = false;
         Weights::default()
     };
-    // Tags teach their rule: the label each rule's tags agree on.
-    let taught: std::collections::HashMap<String, String> = evaluate::rule_labels(
-        rules
-            .iter()
-            .zip(&y)
-            .filter_map(|(r, noise)| r.as_deref().map(|r| (r, *noise))),
-        th.rule_tags_min,
-        th.rule_tags_agreement,
-    )
-    .into_iter()
-    .map(|(rule, noise)| {
-        let label = if noise { "noise" } else { "actionable" };
-        (rule.to_string(), label.to_string())
-    })
-    .collect();
+    // Tags teach their rule: the label each rule's tags agree on; a rule
+    // with none of its own takes its family's (similar rules).
+    let taught = taught_rules(&df, &rules, &families, &y, th)?;
     Ok((
         classify::score(
             df.lazy(),
@@ -576,10 +565,47 @@ pub fn classify_all(
     ))
 }
 
+/// What tags teach ([`evaluate::taught`]) over the history's templates.
+fn taught_rules(
+    df: &DataFrame,
+    rules: &[Option<String>],
+    families: &[Option<String>],
+    y: &[bool],
+    th: &crate::config::Thresholds,
+) -> Result<std::collections::HashMap<String, String>, Error> {
+    let what = "the templates";
+    let ids = df
+        .column(crate::schema::TEMPLATE_ID)
+        .and_then(|c| c.str().cloned())
+        .map_err(Error::polars(what))?;
+    let texts = df
+        .column(crate::schema::TEMPLATE)
+        .and_then(|c| c.str().cloned())
+        .map_err(Error::polars(what))?;
+    let templates = ids
+        .iter()
+        .zip(texts.iter())
+        .filter_map(|(id, text)| id.zip(text));
+    Ok(evaluate::taught(
+        templates,
+        rules,
+        families,
+        y,
+        th.rule_tags_min,
+        th.rule_tags_agreement,
+    ))
+}
+
 /// Folds of the cross-validation.
 pub const FOLDS: usize = 5;
 
-type Tagged = (Vec<Vec<bool>>, Vec<bool>, Vec<usize>, Vec<Option<String>>);
+type Tagged = (
+    Vec<Vec<bool>>,
+    Vec<bool>,
+    Vec<usize>,
+    Vec<Option<String>>,
+    Vec<Option<String>>,
+);
 
 /// Feature vectors, tags, folds and rules (template ids) of the tagged
 /// alerts. An alert's fold comes from a hash of its id, so it is the same
@@ -594,6 +620,10 @@ fn tagged_features(df: &polars::prelude::DataFrame, tags: &Tags) -> Result<Tagge
         .column(crate::schema::TEMPLATE_ID)
         .and_then(|c| c.str().cloned())
         .map_err(Error::polars(what))?;
+    let texts = df
+        .column(crate::schema::TEMPLATE)
+        .and_then(|c| c.str().cloned())
+        .map_err(Error::polars(what))?;
     let flags = classify::feature_columns()
         .iter()
         .map(|name| {
@@ -602,7 +632,8 @@ fn tagged_features(df: &polars::prelude::DataFrame, tags: &Tags) -> Result<Tagge
                 .map_err(Error::polars(what))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let (mut x, mut y, mut folds, mut rules) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut x, mut y, mut folds, mut rules, mut families) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, id) in ids.iter().enumerate() {
         let Some(label) = id.and_then(|id| tags.labels.get(id)) else {
             continue;
@@ -612,8 +643,9 @@ fn tagged_features(df: &polars::prelude::DataFrame, tags: &Tags) -> Result<Tagge
         let h = crate::core::hash::fnv1a(id.unwrap_or("").as_bytes());
         folds.push((h % FOLDS as u64) as usize);
         rules.push(templates.get(i).map(str::to_string));
+        families.push(texts.get(i).map(|t| classify::drain::family(t).to_string()));
     }
-    Ok((x, y, folds, rules))
+    Ok((x, y, folds, rules, families))
 }
 
 /// What `templates` did.

@@ -353,6 +353,19 @@ pub fn mine_rules<'a>(
     templates.take(&assigned)
 }
 
+/// A template's family: its text without the rule's name that
+/// [`mine_rules`] puts after a text two rules share (`Disk almost full
+/// [PaymentsDisk]` → `Disk almost full`): the rules of one family are
+/// similar rules (one rule copied across teams, or a service's rules named
+/// alike). A text that ends in a bracketed word of its own is cut there
+/// too, which only makes its family wider.
+pub fn family(template: &str) -> &str {
+    match template.strip_suffix(']').and_then(|t| t.rfind(" [")) {
+        Some(at) => &template[..at],
+        None => template,
+    }
+}
+
 /// Grouping accuracy (Zhu et al., ICSE-SEIP 2019): the share of texts whose
 /// predicted cluster holds exactly the texts of their true group.
 pub fn grouping_accuracy<P, T>(predicted: &[P], truth: &[T]) -> f64

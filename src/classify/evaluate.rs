@@ -306,14 +306,65 @@ pub fn rule_labels<'a>(
         .collect()
 }
 
+/// What tags teach: template id → label (`noise`, `actionable`), for each
+/// rule whose tags agree ([`rule_labels`]), and for each rule of
+/// `templates` ((template id, template text), every alert's or each once)
+/// with no tag of its own whose family's tags agree
+/// ([`super::drain::family`]: similar rules). `rules` and `families` are
+/// the tagged alerts' template ids and families, `y` their tags (true =
+/// noise). A rule with tags of its own that do not agree stays untaught.
+pub fn taught<'a>(
+    templates: impl Iterator<Item = (&'a str, &'a str)>,
+    rules: &[Option<String>],
+    families: &[Option<String>],
+    y: &[bool],
+    min: u32,
+    agreement: f64,
+) -> std::collections::HashMap<String, String> {
+    let label = |noise: bool| if noise { "noise" } else { "actionable" }.to_string();
+    let agreed = |keys: &[Option<String>]| {
+        rule_labels(
+            keys.iter()
+                .zip(y)
+                .filter_map(|(k, noise)| k.as_deref().map(|k| (k, *noise))),
+            min,
+            agreement,
+        )
+        .into_iter()
+        .map(|(k, noise)| (k.to_string(), noise))
+        .collect::<std::collections::HashMap<String, bool>>()
+    };
+    let (by_rule, by_family) = (agreed(rules), agreed(families));
+    let mut out: std::collections::HashMap<String, String> = by_rule
+        .iter()
+        .map(|(rule, noise)| (rule.clone(), label(*noise)))
+        .collect();
+    if by_family.is_empty() {
+        return out;
+    }
+    let tagged: std::collections::HashSet<&str> =
+        rules.iter().flatten().map(String::as_str).collect();
+    for (id, text) in templates {
+        if out.contains_key(id) || tagged.contains(id) {
+            continue;
+        }
+        if let Some(noise) = by_family.get(super::drain::family(text)) {
+            out.insert(id.to_string(), label(*noise));
+        }
+    }
+    out
+}
+
 /// Cross-validated macro F1 of the fitted score with tags teaching their
-/// rule (`rules`: each tagged alert's template id), on the same folds as
-/// [`evaluate`].
+/// rule (`rules`: each tagged alert's template id) and, where its rule has
+/// no label of its own, its rule's family (`families`: each tagged alert's
+/// [`super::drain::family`]), on the same folds as [`evaluate`].
 #[allow(clippy::too_many_arguments)]
 pub fn rule_tags_cv(
     x: &[Vec<bool>],
     y: &[bool],
     rules: &[Option<String>],
+    families: &[Option<String>],
     fold: &[usize],
     folds: usize,
     cut: f64,
@@ -336,8 +387,26 @@ pub fn rule_tags_cv(
             min,
             agreement,
         );
+        let trained: std::collections::HashSet<&str> =
+            train.iter().filter_map(|&i| rules[i].as_deref()).collect();
+        let taught_families = rule_labels(
+            train
+                .iter()
+                .filter_map(|&i| families[i].as_deref().map(|f| (f, y[i]))),
+            min,
+            agreement,
+        );
         for i in (0..x.len()).filter(|&i| fold[i] == k) {
-            let by_rule = rules[i].as_deref().and_then(|r| taught.get(r)).copied();
+            // A rule with tags of its own in training, agreeing or not,
+            // does not borrow its family's label.
+            let own = rules[i].as_deref().filter(|r| trained.contains(r));
+            let by_rule = match own {
+                Some(r) => taught.get(r).copied(),
+                None => families[i]
+                    .as_deref()
+                    .and_then(|f| taught_families.get(f))
+                    .copied(),
+            };
             let noise = by_rule.unwrap_or_else(|| fitted.score(&x[i]) >= cut);
             cv.add(noise, y[i]);
         }
@@ -444,5 +513,40 @@ mod tests {
         assert_eq!(got.get("c"), None);
         assert_eq!(got.get("d"), None);
         assert_eq!(rule_labels(tags, 1, 0.8).get("c"), Some(&true));
+    }
+
+    /// Rules `a` (team pay) and `b` (team data) share the text "Host down"
+    /// (family "Host down"): two actionable tags on `a` teach `b`, which has
+    /// none; `c` has one noise and one actionable tag (no agreement): it
+    /// borrows nothing; `d` is of another family.
+    #[test]
+    fn tags_teach_similar_rules() {
+        let some = |s: &str| Some(s.to_string());
+        let rules = [some("a"), some("a"), some("c"), some("c")];
+        let families = [
+            some("Host down"),
+            some("Host down"),
+            some("Host down"),
+            some("Host down"),
+        ];
+        let y = [false, false, true, false];
+        let templates = [
+            ("a", "Host down [HostDown, pay]"),
+            ("b", "Host down [HostDown, data]"),
+            ("c", "Host down [Other]"),
+            ("d", "Disk full"),
+        ];
+        // Agreement 0.7: the family's 3 actionable of 4 agree; c's 1 of 2
+        // do not.
+        let got = taught(templates.into_iter(), &rules, &families, &y, 2, 0.7);
+        assert_eq!(got.get("a").map(String::as_str), Some("actionable"));
+        assert_eq!(got.get("b").map(String::as_str), Some("actionable"));
+        assert_eq!(got.get("c"), None);
+        assert_eq!(got.get("d"), None);
+        assert_eq!(
+            super::super::drain::family("Host down [HostDown, data]"),
+            "Host down"
+        );
+        assert_eq!(super::super::drain::family("Disk full"), "Disk full");
     }
 }
