@@ -125,6 +125,9 @@ pub struct Paging {
     /// Whether Grafana OnCall alert groups page. Default `true`: OnCall
     /// exists to notify people.
     pub grafana_oncall: bool,
+    /// Whether Splunk On-Call incidents page. Default `true`: it opens an
+    /// incident to page someone (its `pagedUsers` are the responders).
+    pub splunk_oncall: bool,
 }
 
 impl Default for Paging {
@@ -134,6 +137,7 @@ impl Default for Paging {
             opsgenie_priorities: vec!["P1".into(), "P2".into(), "P3".into()],
             alertmanager_receivers: None,
             grafana_oncall: true,
+            splunk_oncall: true,
         }
     }
 }
@@ -640,6 +644,12 @@ pub fn settings_toml(d: &Config) -> String {
         "grafana_oncall",
         p.grafana_oncall.to_string(),
         "Grafana OnCall alert groups page",
+    );
+    push(
+        &mut out,
+        "splunk_oncall",
+        p.splunk_oncall.to_string(),
+        "Splunk On-Call incidents page",
     );
     section("ingest", &mut out);
     push(

@@ -740,3 +740,111 @@ fn pagerduty_csv_at_the_20000_row_cap_is_flagged() {
     assert_eq!(b.alerts.height(), 19_999);
     assert!(b.inputs[0].notes.is_empty(), "{:?}", b.inputs[0].notes);
 }
+
+#[test]
+fn splunk_oncall_public_v1_upper_case() {
+    let b = ingest(&[fixture("splunk-oncall/public-v1-incidents.json")], "");
+    assert_eq!(b.inputs[0].format, "splunk-oncall");
+    let a = &b.alerts;
+    assert_eq!((a.height(), b.rejects.len()), (2, 0));
+    // 1316: resolved by SYSTEM (`manually: false`): the integration; the
+    // display name's `&gt;` decoded; OK says no severity; routing key as
+    // the service; the policy's team; 3 alerts; both paged users.
+    let i = row(a, "alert_id", "1316");
+    assert_eq!(
+        text(a, "title", i).as_deref(),
+        Some("Disk IO > 90% for 15 minutes - db-07")
+    );
+    assert_eq!(
+        text(a, "dedup_key", i).as_deref(),
+        Some("newrelicV2-3738/*")
+    );
+    assert_eq!(text(a, "service", i).as_deref(), Some("dba"));
+    assert_eq!(text(a, "team", i).as_deref(), Some("DBA"));
+    assert_eq!(text(a, "severity", i), None);
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2016-04-09T07:07:42Z")
+    );
+    assert_eq!(text(a, "acknowledged_by", i).as_deref(), Some("aaldrich"));
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2016-04-09T08:54:26Z")
+    );
+    assert_eq!(text(a, "resolved_by", i), None);
+    assert_eq!(flag(a, "auto_resolved", i), Some(true));
+    assert_eq!(count(a, "notes", i), Some(0));
+    assert_eq!(count(a, "repeat_count", i), Some(3));
+    assert_eq!(flag(a, "paged", i), Some(true));
+    let responders = a
+        .column("responders")
+        .unwrap()
+        .list()
+        .unwrap()
+        .get_as_series(i)
+        .unwrap();
+    let responders: Vec<&str> = responders.str().unwrap().iter().flatten().collect();
+    assert_eq!(responders, ["aaldrich", "ctotzke"]);
+    // 1317: acknowledged with no `by`; WARNING; no policy: the team slug.
+    let i = row(a, "alert_id", "1317");
+    assert_eq!(
+        text(a, "title", i).as_deref(),
+        Some("Disk <10% free on web-3")
+    );
+    assert_eq!(text(a, "severity", i).as_deref(), Some("warning"));
+    assert_eq!(text(a, "team", i).as_deref(), Some("team-WEB"));
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2016-04-10T22:04:00Z")
+    );
+    assert_eq!(text(a, "acknowledged_by", i), None);
+    assert_eq!(time(a, "resolved_at", i), None);
+}
+
+#[test]
+fn splunk_oncall_reporting_v2_pages_appended() {
+    let b = ingest(&[fixture("splunk-oncall/reporting-v2-pages.json")], "");
+    let a = &b.alerts;
+    // Two pages of two: 4 records, "5" has no startTime (a reject).
+    assert_eq!(
+        (b.inputs[0].records, a.height(), b.rejects.len()),
+        (4, 3, 1)
+    );
+    assert!(
+        b.rejects[0].reason.contains("no startTime"),
+        "{:?}",
+        b.rejects[0]
+    );
+    // "2": lower case; acknowledged and resolved by jdoe by hand, with a
+    // message (a note).
+    let i = row(a, "alert_id", "2");
+    assert_eq!(text(a, "severity", i).as_deref(), Some("critical"));
+    assert_eq!(text(a, "team", i).as_deref(), Some("Payments"));
+    assert_eq!(text(a, "resolved_by", i).as_deref(), Some("jdoe"));
+    assert_eq!(flag(a, "auto_resolved", i), Some(false));
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2020-03-28T19:02:40Z")
+    );
+    assert_eq!(count(a, "notes", i), Some(1));
+    // 3: the number as a JSON number, alertCount as text; resolved with
+    // `manually: false` and no `by`: the integration.
+    let i = row(a, "alert_id", "3");
+    assert_eq!(count(a, "repeat_count", i), Some(2));
+    assert_eq!(flag(a, "auto_resolved", i), Some(true));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("warning"));
+    // 4: still open.
+    let i = row(a, "alert_id", "4");
+    assert_eq!(time(a, "resolved_at", i), None);
+    assert_eq!(flag(a, "auto_resolved", i), None);
+}
+
+#[test]
+fn splunk_oncall_paging_is_configurable() {
+    let b = ingest(
+        &[fixture("splunk-oncall/public-v1-incidents.json")],
+        "[paging]\nsplunk_oncall = false\n",
+    );
+    let a = &b.alerts;
+    assert_eq!(flag(a, "paged", row(a, "alert_id", "1316")), Some(false));
+}

@@ -309,13 +309,12 @@ fn servicenow_list_view_export_and_uci_log() {
 
 #[test]
 fn vendors_not_read_yet_are_refused_by_name() {
-    // Datadog, Splunk On-Call and Zabbix come with their own modules; until
-    // then each of their files is an unknown format (exit 2), never read as
-    // another vendor's.
+    // Datadog and Zabbix come with their own modules; until then each of
+    // their files is an unknown format (exit 2), never read as another
+    // vendor's.
     for rel in [
         "datadog/monitors-list-90.body.json",
         "datadog/events-v2-list-pagination-go-cassette.yaml",
-        "splunk-oncall/faros-victorops-incidents.json",
         "zabbix/elastic-integrations-test-problem-pipeline-input.json",
     ] {
         let Some(path) = real(rel) else {
@@ -327,4 +326,35 @@ fn vendors_not_read_yet_are_refused_by_name() {
             Ok(b) => panic!("{rel} read as {}", b.inputs[0].format),
         }
     }
+}
+
+#[test]
+fn splunk_oncall_reporting_v2_bare_array() {
+    let Some(path) = real("splunk-oncall/faros-victorops-incidents.json") else {
+        return;
+    };
+    let b = ingest(&[path], "");
+    assert_eq!(b.inputs[0].format, "splunk-oncall");
+    let a = &b.alerts;
+    // Two incidents (python3 over the file): numbers "1" and "2", both
+    // acknowledged by roman.kyrnis, routing key "default", team "Example".
+    assert_eq!((a.height(), b.rejects.len()), (2, 0));
+    let i = row(a, "alert_id", "1");
+    assert_eq!(text(a, "title", i).as_deref(), Some("Faros-test"));
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2021-11-02T16:22:04Z")
+    );
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2021-11-02T16:38:34Z")
+    );
+    assert_eq!(
+        text(a, "acknowledged_by", i).as_deref(),
+        Some("roman.kyrnis")
+    );
+    assert_eq!(text(a, "team", i).as_deref(), Some("Example"));
+    assert_eq!(text(a, "service", i).as_deref(), Some("default"));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("critical"));
+    assert_eq!(time(a, "resolved_at", i), None);
 }

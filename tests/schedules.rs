@@ -219,7 +219,7 @@ fn schedule_csv_with_naive_times_needs_a_zone() {
 }
 
 /// Every schedule fixture is detected as its format, and no other fixture
-/// is taken for a schedule.
+/// is taken for a schedule (nor for Splunk On-Call, outside its folder).
 #[test]
 fn schedule_formats_are_told_apart_from_every_other() {
     let want = [
@@ -252,6 +252,13 @@ fn schedule_formats_are_told_apart_from_every_other() {
                 assert!(
                     !schedule_formats.contains(&f),
                     "{} taken for {f:?}",
+                    path.display()
+                );
+                let in_splunk = path.parent().is_some_and(|p| p.ends_with("splunk-oncall"));
+                assert_eq!(
+                    f == Format::named("splunk-oncall").unwrap(),
+                    in_splunk,
+                    "{} detected as {f:?}",
                     path.display()
                 );
             }

@@ -46,6 +46,7 @@ pub mod record;
 pub mod scan;
 pub mod schedule_csv;
 pub mod servicenow;
+pub mod splunk_oncall;
 pub mod time;
 
 use std::collections::BTreeMap;
@@ -135,6 +136,7 @@ impl Format {
         Format(&incidentio::VENDOR),
         Format(&pagerduty_csv::VENDOR),
         Format(&servicenow::VENDOR),
+        Format(&splunk_oncall::VENDOR),
         Format(&pagerduty_oncalls::VENDOR),
         Format(&opsgenie_timeline::VENDOR),
         Format(&grafana_oncall_shifts::VENDOR),
