@@ -128,6 +128,10 @@ pub struct Paging {
     /// Whether Splunk On-Call incidents page. Default `true`: it opens an
     /// incident to page someone (its `pagedUsers` are the responders).
     pub splunk_oncall: bool,
+    /// Zabbix problems that carry no `alerts` (exported without
+    /// `select_alerts`) page from this severity up (0 Not classified … 5
+    /// Disaster). Default 4 (High).
+    pub zabbix_min_severity: u8,
 }
 
 impl Default for Paging {
@@ -138,6 +142,7 @@ impl Default for Paging {
             alertmanager_receivers: None,
             grafana_oncall: true,
             splunk_oncall: true,
+            zabbix_min_severity: 4,
         }
     }
 }
@@ -650,6 +655,12 @@ pub fn settings_toml(d: &Config) -> String {
         "splunk_oncall",
         p.splunk_oncall.to_string(),
         "Splunk On-Call incidents page",
+    );
+    push(
+        &mut out,
+        "zabbix_min_severity",
+        p.zabbix_min_severity.to_string(),
+        "Zabbix problems without alerts page from this severity (4 High)",
     );
     section("ingest", &mut out);
     push(

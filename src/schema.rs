@@ -195,6 +195,20 @@ pub fn shifts_schema() -> Schema {
     ])
 }
 
+/// A Zabbix severity (0 Not classified, 1 Information, 2 Warning, 3
+/// Average, 4 High, 5 Disaster) as one of [`SEVERITIES`]. A choice, not
+/// Zabbix's: Disaster → critical, High → error, Average and Warning →
+/// warning, Information and Not classified → info.
+pub fn zabbix_severity(level: u8) -> Option<&'static str> {
+    match level {
+        5 => Some("critical"),
+        4 => Some("error"),
+        2 | 3 => Some("warning"),
+        0 | 1 => Some("info"),
+        _ => None,
+    }
+}
+
 /// Normalise a vendor severity or priority to one of [`SEVERITIES`].
 ///
 /// Accepts the Alertmanager/PagerDuty words, Opsgenie and PagerDuty

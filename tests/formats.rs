@@ -848,3 +848,125 @@ fn splunk_oncall_paging_is_configurable() {
     let a = &b.alerts;
     assert_eq!(flag(a, "paged", row(a, "alert_id", "1316")), Some(false));
 }
+
+#[test]
+fn zabbix_event_get_joins_recovery_events() {
+    let b = ingest(&[fixture("zabbix/event-get.json")], "");
+    assert_eq!(b.inputs[0].format, "zabbix");
+    let a = &b.alerts;
+    // Seven events: four problems of triggers, two recoveries, one internal
+    // (skipped, noted).
+    assert_eq!(
+        (b.inputs[0].records, a.height(), b.rejects.len()),
+        (7, 4, 0)
+    );
+    let notes = b.inputs[0].notes.join("\n");
+    assert!(
+        notes.contains("1 internal or service event(s) skipped"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("1 problem(s) resolved by a recovery event that is not in the file"),
+        "{notes}"
+    );
+    // 1245463: High → error; recovered by its trigger (userid 0): the
+    // integration; acknowledged by jdoe (action 6 = ack + message: a note);
+    // one message sent at step 1.
+    let i = row(a, "alert_id", "1245463");
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2024-07-31T09:30:42.209442Z")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-07-31T09:44:45.125644Z")
+    );
+    assert_eq!(flag(a, "auto_resolved", i), Some(true));
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2024-07-31T09:37:30Z")
+    );
+    assert_eq!(text(a, "acknowledged_by", i).as_deref(), Some("jdoe"));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("error"));
+    assert_eq!(text(a, "service", i).as_deref(), Some("postgres"));
+    assert_eq!(text(a, "team", i).as_deref(), Some("dba"));
+    assert_eq!(text(a, "dedup_key", i).as_deref(), Some("15112"));
+    assert_eq!(count(a, "notes", i), Some(1));
+    assert_eq!(count(a, "escalations", i), Some(0));
+    assert_eq!(flag(a, "paged", i), Some(true));
+    assert_eq!(list(a, "responders", i).unwrap(), ["jdoe"]);
+    assert!(text(a, "labels", i)
+        .unwrap()
+        .contains(r#""instance":"db-07""#));
+    // 1245500: closed by user 8 (asmith, named by an acknowledgement of
+    // theirs, action 5 = close + message: not an ack); its only message
+    // failed (status 2): not paged.
+    let i = row(a, "alert_id", "1245500");
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-07-31T10:10:00Z")
+    );
+    assert_eq!(text(a, "resolved_by", i).as_deref(), Some("asmith"));
+    assert_eq!(flag(a, "auto_resolved", i), Some(false));
+    assert_eq!(time(a, "acknowledged_at", i), None);
+    assert_eq!(text(a, "severity", i).as_deref(), Some("warning"));
+    assert_eq!(flag(a, "paged", i), Some(false));
+    // 1245600: Disaster → critical, open; messages at steps 1 and 2 (a
+    // command alert is no message): escalated once, both reached.
+    let i = row(a, "alert_id", "1245600");
+    assert_eq!(text(a, "severity", i).as_deref(), Some("critical"));
+    assert_eq!(time(a, "resolved_at", i), None);
+    assert_eq!(count(a, "escalations", i), Some(1));
+    assert_eq!(list(a, "responders", i).unwrap(), ["jdoe", "oncall-lead"]);
+    // 1245700: its recovery event is not in the file: left open.
+    let i = row(a, "alert_id", "1245700");
+    assert_eq!(time(a, "resolved_at", i), None);
+}
+
+#[test]
+fn zabbix_problem_get_pages_and_a_json_rpc_error() {
+    let b = ingest(&[fixture("zabbix/problem-get.json")], "");
+    let a = &b.alerts;
+    assert_eq!((a.height(), b.rejects.len()), (2, 1));
+    assert!(
+        b.rejects[0].reason.contains("JSON-RPC error"),
+        "{:?}",
+        b.rejects[0]
+    );
+    assert!(
+        b.rejects[0].reason.contains("Invalid params."),
+        "{:?}",
+        b.rejects[0]
+    );
+    // 900: resolved at r_clock; acknowledged by "ops" (5.2's `alias`);
+    // Average with no alerts: under [paging] zabbix_min_severity (4).
+    let i = row(a, "alert_id", "900");
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-08-01T08:18:20Z")
+    );
+    assert_eq!(text(a, "acknowledged_by", i).as_deref(), Some("ops"));
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2024-08-01T08:15:00Z")
+    );
+    assert_eq!(flag(a, "paged", i), Some(false));
+    assert_eq!(text(a, "service", i).as_deref(), Some("web"));
+    // 902: High, open, ns kept.
+    let i = row(a, "alert_id", "902");
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2024-08-01T08:30:00.500Z")
+    );
+    assert_eq!(flag(a, "paged", i), Some(true));
+    assert_eq!(time(a, "resolved_at", i), None);
+    // The paging threshold is the config's.
+    let b = ingest(
+        &[fixture("zabbix/problem-get.json")],
+        "[paging]\nzabbix_min_severity = 3\n",
+    );
+    assert_eq!(
+        flag(&b.alerts, "paged", row(&b.alerts, "alert_id", "900")),
+        Some(true)
+    );
+}

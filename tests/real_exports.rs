@@ -309,13 +309,11 @@ fn servicenow_list_view_export_and_uci_log() {
 
 #[test]
 fn vendors_not_read_yet_are_refused_by_name() {
-    // Datadog and Zabbix come with their own modules; until then each of
-    // their files is an unknown format (exit 2), never read as another
-    // vendor's.
+    // Datadog comes with its own module; until then its files are an
+    // unknown format (exit 2), never read as another vendor's.
     for rel in [
         "datadog/monitors-list-90.body.json",
         "datadog/events-v2-list-pagination-go-cassette.yaml",
-        "zabbix/elastic-integrations-test-problem-pipeline-input.json",
     ] {
         let Some(path) = real(rel) else {
             return;
@@ -357,4 +355,32 @@ fn splunk_oncall_reporting_v2_bare_array() {
     assert_eq!(text(a, "service", i).as_deref(), Some("default"));
     assert_eq!(text(a, "severity", i).as_deref(), Some("critical"));
     assert_eq!(time(a, "resolved_at", i), None);
+}
+
+#[test]
+fn zabbix_problem_inside_an_elastic_document() {
+    let Some(path) = real("zabbix/elastic-integrations-test-problem-pipeline-input.json") else {
+        return;
+    };
+    let b = ingest(&[path], "");
+    assert_eq!(b.inputs[0].format, "zabbix");
+    let a = &b.alerts;
+    // One problem.get row (python3 over the file's `message`): eventid 18,
+    // clock 1773485366 (2026-03-14T10:49:26.325592Z with ns 325592520),
+    // r_eventid 0 (open), severity 3 (Average → warning), no alerts and
+    // under High: not paged.
+    assert_eq!((a.height(), b.rejects.len()), (1, 0));
+    assert_eq!(text(a, "alert_id", 0).as_deref(), Some("18"));
+    assert_eq!(
+        text(a, "title", 0).as_deref(),
+        Some("Linux: Zabbix agent is not available (for 3m)")
+    );
+    assert_eq!(
+        time(a, "triggered_at", 0).as_deref(),
+        Some("2026-03-14T10:49:26.325592Z")
+    );
+    assert_eq!(time(a, "resolved_at", 0), None);
+    assert_eq!(text(a, "severity", 0).as_deref(), Some("warning"));
+    assert_eq!(flag(a, "paged", 0), Some(false));
+    assert_eq!(text(a, "dedup_key", 0).as_deref(), Some("22391"));
 }

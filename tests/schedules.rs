@@ -254,13 +254,16 @@ fn schedule_formats_are_told_apart_from_every_other() {
                     "{} taken for {f:?}",
                     path.display()
                 );
-                let in_splunk = path.parent().is_some_and(|p| p.ends_with("splunk-oncall"));
-                assert_eq!(
-                    f == Format::named("splunk-oncall").unwrap(),
-                    in_splunk,
-                    "{} detected as {f:?}",
-                    path.display()
-                );
+                // The newer vendors' files are theirs, and only theirs.
+                for (format, folder) in [("splunk-oncall", "splunk-oncall"), ("zabbix", "zabbix")] {
+                    let inside = path.parent().is_some_and(|p| p.ends_with(folder));
+                    assert_eq!(
+                        f == Format::named(format).unwrap(),
+                        inside,
+                        "{} detected as {f:?}",
+                        path.display()
+                    );
+                }
             }
         }
     }

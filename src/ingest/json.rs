@@ -166,6 +166,30 @@ impl Number for u64 {
     }
 }
 
+impl Number for i64 {
+    fn from_u64(v: u64) -> Option<Self> {
+        i64::try_from(v).ok()
+    }
+    fn from_i64(v: i64) -> Option<Self> {
+        Some(v)
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        (v.fract() == 0.0 && (-9.0e15..9.0e15).contains(&v)).then_some(v as i64)
+    }
+}
+
+impl Number for u8 {
+    fn from_u64(v: u64) -> Option<Self> {
+        u8::try_from(v).ok()
+    }
+    fn from_i64(v: i64) -> Option<Self> {
+        u8::try_from(v).ok()
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        (v.fract() == 0.0 && (0.0..=255.0).contains(&v)).then_some(v as u8)
+    }
+}
+
 impl Number for f64 {
     fn from_u64(v: u64) -> Option<Self> {
         Some(v as f64)

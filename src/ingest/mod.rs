@@ -48,6 +48,7 @@ pub mod schedule_csv;
 pub mod servicenow;
 pub mod splunk_oncall;
 pub mod time;
+pub mod zabbix;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -137,6 +138,7 @@ impl Format {
         Format(&pagerduty_csv::VENDOR),
         Format(&servicenow::VENDOR),
         Format(&splunk_oncall::VENDOR),
+        Format(&zabbix::VENDOR),
         Format(&pagerduty_oncalls::VENDOR),
         Format(&opsgenie_timeline::VENDOR),
         Format(&grafana_oncall_shifts::VENDOR),

@@ -1,0 +1,375 @@
+//! Zabbix `event.get` (history) and `problem.get` (open and recently
+//! resolved problems) JSON-RPC results (formats-more.md §10):
+//! `{"jsonrpc": "2.0", "result": [...], "id": 1}`, pages appended or bare
+//! arrays; every number is text (`"clock": "1722418242"`). A JSON-RPC
+//! `error` object is a reject that quotes it. Documents of Elastic's Zabbix
+//! integration (`{"events": [{"message": "<a problem.get row as JSON
+//! text>"}]}`) are read too.
+//!
+//! One alert per problem event (`value` 1, or no `value`: problem.get) of
+//! a trigger (`source` 0; internal and service events are skipped and
+//! counted): `alert_id` = `eventid`, `dedup_key` = `objectid` (the
+//! trigger), title = `name`, triggered = `clock` (+ `ns`), service and team
+//! from its tags (`[ingest] service_label`, `team_label`), the first host
+//! as the `instance` label. Severity (`schema::zabbix_severity`, a choice):
+//! 5 Disaster → critical, 4 High → error, 3 Average and 2 Warning →
+//! warning, 1 Information and 0 Not classified → info.
+//!
+//! Resolution: `r_eventid` other than 0 resolves it, at `r_clock`
+//! (problem.get) or the recovery event's `clock` (event.get, `value` 0, in
+//! the same file; a resolution whose recovery event is not in the file is
+//! counted in the notes and left open); an acknowledgement with action bit
+//! 1 (close) resolves it too. By a person when `userid` is not 0 (or a
+//! close action); else by Zabbix itself (its recovery expression, or a
+//! correlation rule): `auto_resolved`. Acknowledged: the earliest
+//! acknowledgement with action bit 2, its user (`username`, `alias`
+//! before 5.4, else `userid`); notes: acknowledgements with a message
+//! (bit 4). Paging: the event's `alerts` (`select_alerts`) that are
+//! messages (`alerttype` 0) sent (`status` 1) — their `sendto` are the
+//! responders, escalations the last `esc_step` − 1; without `alerts`, a
+//! problem pages from `[paging] zabbix_min_severity` (4, High).
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use super::json::{opt_num, read_records, JsonEvent};
+use super::{AlertRecord, Ctx, Head, IngestError};
+use crate::config::Config;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Tag {
+    tag: Option<String>,
+    value: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Host {
+    host: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Ack {
+    #[serde(deserialize_with = "opt_num")]
+    clock: Option<i64>,
+    #[serde(deserialize_with = "opt_num")]
+    action: Option<u32>,
+    #[serde(deserialize_with = "super::json::opt_text")]
+    userid: Option<String>,
+    username: Option<String>,
+    alias: Option<String>,
+    message: Option<String>,
+}
+
+impl Ack {
+    fn who(&self) -> Option<String> {
+        self.username
+            .clone()
+            .or_else(|| self.alias.clone())
+            .or_else(|| self.userid.clone())
+            .filter(|u| !u.is_empty() && u != "0")
+    }
+    fn has(&self, bit: u32) -> bool {
+        self.action.is_some_and(|a| a & bit != 0)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Alert {
+    #[serde(deserialize_with = "opt_num")]
+    alerttype: Option<u32>,
+    #[serde(deserialize_with = "opt_num")]
+    status: Option<u32>,
+    #[serde(deserialize_with = "opt_num")]
+    esc_step: Option<u32>,
+    sendto: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Event {
+    #[serde(deserialize_with = "super::json::opt_text")]
+    eventid: Option<String>,
+    #[serde(deserialize_with = "opt_num")]
+    source: Option<u32>,
+    #[serde(deserialize_with = "super::json::opt_text")]
+    objectid: Option<String>,
+    #[serde(deserialize_with = "opt_num")]
+    clock: Option<i64>,
+    #[serde(deserialize_with = "opt_num")]
+    ns: Option<i64>,
+    #[serde(deserialize_with = "opt_num")]
+    value: Option<u32>,
+    #[serde(deserialize_with = "super::json::opt_text")]
+    r_eventid: Option<String>,
+    #[serde(deserialize_with = "opt_num")]
+    r_clock: Option<i64>,
+    #[serde(deserialize_with = "super::json::opt_text")]
+    userid: Option<String>,
+    #[serde(deserialize_with = "super::json::opt_text")]
+    correlationid: Option<String>,
+    #[serde(deserialize_with = "super::json::opt_text")]
+    cause_eventid: Option<String>,
+    name: Option<String>,
+    #[serde(deserialize_with = "opt_num")]
+    severity: Option<u8>,
+    opdata: Option<String>,
+    hosts: Vec<Host>,
+    tags: Vec<Tag>,
+    acknowledges: Vec<Ack>,
+    alerts: Option<Vec<Alert>>,
+    /// A JSON-RPC error object (the request failed).
+    error: Option<serde_json::Value>,
+}
+
+/// This format, for [`super::Format::ALL`].
+pub const VENDOR: super::Vendor = super::Vendor {
+    name: "zabbix",
+    source: "zabbix",
+    help: "Zabbix event.get / problem.get JSON-RPC results",
+    sniff,
+    read,
+    feeds_others: false,
+    needs_mapping: false,
+    folds_repeats: false,
+};
+
+/// Sure when the head has `eventid` with `objectid` or `r_eventid`, and a
+/// JSON-RPC envelope or Zabbix's `clock`; surer than Opsgenie's guess
+/// (`alias` and `message`, which Zabbix 5.2's acknowledgements carry too).
+pub fn sniff(head: &Head) -> u8 {
+    if head.is_json()
+        && head.has_key("eventid")
+        && (head.has_key("objectid") || head.has_key("r_eventid"))
+        && (head.has_key("jsonrpc") || head.has_key("clock"))
+    {
+        95
+    } else if head.is_json()
+        && head.has_key("message")
+        && head.text.contains(r#"\"eventid\""#)
+        && head.text.contains(r#"\"objectid\""#)
+    {
+        // Rows as Elastic's Zabbix integration ships them: each one JSON
+        // text in a document's `message`.
+        90
+    } else {
+        0
+    }
+}
+
+/// Epoch seconds (and nanoseconds) as µs, in the range times are kept in.
+fn micros(seconds: i64, ns: Option<i64>) -> Result<i64, String> {
+    let v = seconds
+        .checked_mul(1_000_000)
+        .and_then(|s| s.checked_add(ns.unwrap_or(0) / 1000))
+        .unwrap_or(i64::MAX);
+    super::time::in_range(&seconds.to_string(), v)
+}
+
+/// A non-zero id (`"0"` is Zabbix's none).
+fn id(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty() && *s != "0")
+}
+
+/// One event, or one held as JSON text in a document's `message` (Elastic's
+/// Zabbix integration: `{"events": [{"message": "{\"eventid\": …}"}]}`).
+fn parse(raw: &[u8]) -> Result<Event, String> {
+    #[derive(Deserialize)]
+    struct Wrapped {
+        message: String,
+    }
+    let e = serde_json::from_slice::<Event>(raw).map_err(|e| e.to_string())?;
+    if e.eventid.is_some() || e.error.is_some() {
+        return Ok(e);
+    }
+    match serde_json::from_slice::<Wrapped>(raw) {
+        Ok(w) => serde_json::from_str::<Event>(&w.message)
+            .map_err(|e| format!("its `message` is not a Zabbix event: {e}")),
+        Err(_) => Ok(e),
+    }
+}
+
+/// Read every event: recovery events first gathered, problems resolved
+/// with them at the end of the file.
+pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
+    let reader = ctx.open()?;
+    let mut problems: Vec<Event> = Vec::new();
+    let mut recoveries: HashMap<String, i64> = HashMap::new();
+    let mut skipped = 0u64;
+    let result = read_records(reader, &["result", "events"], &[], &mut |ev| match ev {
+        JsonEvent::Record(at, raw) => match parse(raw) {
+            Ok(e) if e.error.is_some() => {
+                let why = e.error.as_ref().map(|v| v.to_string()).unwrap_or_default();
+                ctx.reject_json(at, format!("a JSON-RPC error, not a result: {why}"), raw);
+            }
+            Ok(e) if e.source.is_some_and(|s| s != 0) => skipped += 1,
+            Ok(e) if e.value == Some(0) => {
+                if let (Some(id), Some(Ok(t))) =
+                    (e.eventid.clone(), e.clock.map(|c| micros(c, e.ns)))
+                {
+                    recoveries.insert(id, t);
+                }
+            }
+            Ok(e) => problems.push(e),
+            Err(e) => ctx.reject_json(at, format!("not a Zabbix event: {e}"), raw),
+        },
+        JsonEvent::Bad(at, why, raw) => ctx.reject_json(at, why, raw),
+        _ => {}
+    });
+    ctx.finish_json(result)?;
+    let mut unmatched = 0u64;
+    for (n, e) in problems.into_iter().enumerate() {
+        match to_record(ctx.config, e, &recoveries, &mut unmatched) {
+            Ok(r) => {
+                ctx.push_alert(r);
+            }
+            Err(why) => ctx.reject(n as u64 + 1, None, why, ""),
+        }
+    }
+    if skipped > 0 {
+        ctx.report.notes.push(format!(
+            "{skipped} internal or service event(s) skipped (source other than 0: not a trigger's problem)"
+        ));
+    }
+    if unmatched > 0 {
+        ctx.report.notes.push(format!(
+            "{unmatched} problem(s) resolved by a recovery event that is not in the file: left open (export the recovery events too, or use problem.get's r_clock)"
+        ));
+    }
+    Ok(())
+}
+
+fn to_record(
+    config: &Config,
+    e: Event,
+    recoveries: &HashMap<String, i64>,
+    unmatched: &mut u64,
+) -> Result<AlertRecord, String> {
+    let alert_id = id(&e.eventid).ok_or("no eventid")?.to_string();
+    let clock = e.clock.filter(|c| *c > 0).ok_or("no clock")?;
+    let triggered = micros(clock, e.ns).map_err(|why| format!("clock: {why}"))?;
+    // Later clocks of the event (acknowledgements, r_clock): out of range
+    // ones are left out rather than losing the problem.
+    let us = |s: i64| micros(s, None).ok();
+    let mut acks: Vec<&Ack> = e.acknowledges.iter().collect();
+    acks.sort_by_key(|a| a.clock.unwrap_or(i64::MAX));
+    let ack = acks.iter().find(|a| a.has(2));
+    let close = acks.iter().find(|a| a.has(1));
+    let (mut resolved_at, mut resolved_by, mut auto_resolved) = (None, None, None);
+    if let Some(r) = id(&e.r_eventid) {
+        let by_user = id(&e.userid).map(|u| {
+            // The closing user's name, from an acknowledgement of theirs.
+            acks.iter()
+                .find(|a| a.userid.as_deref() == Some(u))
+                .and_then(|a| a.who())
+                .unwrap_or_else(|| u.to_string())
+        });
+        resolved_at = match e.r_clock.filter(|c| *c > 0) {
+            Some(c) => us(c),
+            None => recoveries.get(r).copied(),
+        };
+        if resolved_at.is_none() {
+            *unmatched += 1;
+        } else {
+            auto_resolved = Some(by_user.is_none());
+            resolved_by = by_user;
+        }
+    } else if let Some(c) = close.and_then(|c| c.clock.map(|t| (c, t))) {
+        resolved_at = us(c.1);
+        resolved_by = c.0.who();
+        auto_resolved = Some(false);
+    }
+    if resolved_at.is_some_and(|r| r < triggered) {
+        return Err("resolved before it started".into());
+    }
+    let tag = |key: &str| {
+        e.tags
+            .iter()
+            .find(|t| t.tag.as_deref() == Some(key))
+            .and_then(|t| t.value.clone())
+    };
+    let settings = &config.ingest;
+    let mut labels: Vec<(String, String)> = e
+        .tags
+        .iter()
+        .filter_map(|t| Some((t.tag.clone()?, t.value.clone().unwrap_or_default())))
+        .collect();
+    if let Some(h) = e.hosts.first() {
+        if let Some(host) = h.host.clone().or_else(|| h.name.clone()) {
+            labels.push(("instance".into(), host));
+        }
+    }
+    if let Some(o) = e.opdata.clone().filter(|o| !o.is_empty()) {
+        labels.push(("opdata".into(), o));
+    }
+    if let Some(c) = id(&e.cause_eventid) {
+        labels.push(("cause_eventid".into(), c.to_string()));
+    }
+    if id(&e.correlationid).is_some() {
+        labels.push(("closed_by".into(), "correlation".into()));
+    }
+    let severity = e.severity.and_then(crate::schema::zabbix_severity);
+    let (paged, responders, escalations) = match &e.alerts {
+        Some(alerts) => {
+            let sent: Vec<&Alert> = alerts
+                .iter()
+                .filter(|a| a.alerttype == Some(0) && a.status == Some(1))
+                .collect();
+            let mut to: Vec<String> = Vec::new();
+            for a in &sent {
+                if let Some(s) = a.sendto.clone().filter(|s| !s.is_empty()) {
+                    if !to.contains(&s) {
+                        to.push(s);
+                    }
+                }
+            }
+            let step = sent.iter().filter_map(|a| a.esc_step).max();
+            (
+                !sent.is_empty(),
+                Some(to),
+                step.map(|s| s.saturating_sub(1)),
+            )
+        }
+        None => (
+            e.severity.unwrap_or(0) >= config.paging.zabbix_min_severity,
+            None,
+            None,
+        ),
+    };
+    let notes = acks
+        .iter()
+        .filter(|a| a.has(4) || a.message.as_deref().is_some_and(|m| !m.is_empty()))
+        .count() as u32;
+    let updated = [Some(triggered), resolved_at]
+        .into_iter()
+        .flatten()
+        .chain(acks.iter().filter_map(|a| a.clock.and_then(us)))
+        .max();
+    Ok(AlertRecord {
+        alert_id,
+        dedup_key: e.objectid.clone(),
+        title: e.name,
+        service: tag(&settings.service_label),
+        team: tag(&settings.team_label),
+        severity,
+        urgency: None,
+        paged: Some(paged),
+        triggered_at: triggered,
+        acknowledged_at: ack.and_then(|a| a.clock).and_then(us),
+        resolved_at,
+        acknowledged_by: ack.and_then(|a| a.who()),
+        resolved_by,
+        auto_resolved,
+        escalations,
+        notes: Some(notes),
+        repeat_count: None,
+        responders: responders.filter(|r| !r.is_empty()),
+        labels,
+        updated_at: updated,
+    })
+}
