@@ -970,3 +970,61 @@ fn zabbix_problem_get_pages_and_a_json_rpc_error() {
         Some(true)
     );
 }
+
+#[test]
+fn jsm_alerts_read_like_opsgenie_with_absolute_times() {
+    let b = ingest(&[fixture("jsm/alerts-pages.json")], "");
+    assert_eq!(b.inputs[0].format, "jsm");
+    let a = &b.alerts;
+    assert_eq!((a.height(), b.rejects.len()), (3, 0));
+    // The doc's alert: ackTime and closeTime are instants here (Opsgenie:
+    // milliseconds after creation); P2 → error, paged (P1–P3); its team
+    // from the tag; count 4; alias as the dedup key.
+    let i = row(
+        a,
+        "alert_id",
+        "bf415f36-5c1e-4a7b-9d0f-2f6d1c9b8e21-1773529871485",
+    );
+    assert_eq!(text(a, "source", i).as_deref(), Some("jsm"));
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2026-03-14T23:14:40.020Z")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2026-03-14T23:42:15.275Z")
+    );
+    assert_eq!(text(a, "severity", i).as_deref(), Some("error"));
+    assert_eq!(flag(a, "paged", i), Some(true));
+    assert_eq!(text(a, "team", i).as_deref(), Some("payments"));
+    assert_eq!(count(a, "repeat_count", i), Some(4));
+    assert!(text(a, "labels", i)
+        .unwrap()
+        .contains(r#""integration":"SRE-prometheus""#));
+    // Open, P4: not paged, no resolve.
+    let i = row(
+        a,
+        "alert_id",
+        "0a1b2c3d-0000-4000-8000-000000000001-1773600000000",
+    );
+    assert_eq!(time(a, "resolved_at", i), None);
+    assert_eq!(flag(a, "paged", i), Some(false));
+    assert_eq!(text(a, "service", i).as_deref(), Some("postgres"));
+    // One GET /v1/alerts/{id}: `report` names a person who closed it; the
+    // service from extraProperties.
+    let i = row(
+        a,
+        "alert_id",
+        "77aa77aa-1111-4111-8111-111111111111-1773700000000",
+    );
+    assert_eq!(flag(a, "auto_resolved", i), Some(false));
+    assert_eq!(
+        text(a, "resolved_by", i).as_deref(),
+        Some("jane.doe@example.com")
+    );
+    assert_eq!(text(a, "service", i).as_deref(), Some("checkout-api"));
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2026-03-16T10:03:00Z")
+    );
+}

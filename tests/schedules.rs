@@ -255,7 +255,11 @@ fn schedule_formats_are_told_apart_from_every_other() {
                     path.display()
                 );
                 // The newer vendors' files are theirs, and only theirs.
-                for (format, folder) in [("splunk-oncall", "splunk-oncall"), ("zabbix", "zabbix")] {
+                for (format, folder) in [
+                    ("splunk-oncall", "splunk-oncall"),
+                    ("zabbix", "zabbix"),
+                    ("jsm", "jsm"),
+                ] {
                     let inside = path.parent().is_some_and(|p| p.ends_with(folder));
                     assert_eq!(
                         f == Format::named(format).unwrap(),

@@ -33,6 +33,7 @@ pub mod generic;
 pub mod grafana_oncall;
 pub mod grafana_oncall_shifts;
 pub mod incidentio;
+pub mod jsm;
 pub mod json;
 pub mod opsgenie;
 pub mod opsgenie_timeline;
@@ -132,6 +133,7 @@ impl Format {
         Format(&pagerduty_log_entries::VENDOR),
         Format(&pagerduty_rest::VENDOR),
         Format(&pagerduty_analytics::VENDOR),
+        Format(&jsm::VENDOR),
         Format(&opsgenie::VENDOR),
         Format(&grafana_oncall::VENDOR),
         Format(&incidentio::VENDOR),

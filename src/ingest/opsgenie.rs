@@ -18,72 +18,77 @@ use super::{AlertRecord, Ctx, Head, IngestError, Parsed};
 use crate::config::Config;
 use crate::schema::normalise_severity;
 
+/// `report`: times in milliseconds after `createdAt`, and who.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Report {
+pub(super) struct Report {
     #[serde(rename = "ackTime", default, deserialize_with = "super::json::opt_num")]
-    ack_time: Option<f64>,
+    pub(super) ack_time: Option<f64>,
     #[serde(
         rename = "closeTime",
         default,
         deserialize_with = "super::json::opt_num"
     )]
-    close_time: Option<f64>,
+    pub(super) close_time: Option<f64>,
     #[serde(rename = "acknowledgedBy")]
-    acknowledged_by: Option<String>,
+    pub(super) acknowledged_by: Option<String>,
     #[serde(rename = "closedBy")]
-    closed_by: Option<String>,
+    pub(super) closed_by: Option<String>,
 }
 
+/// A responder.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Responder {
-    id: Option<String>,
+pub(super) struct Responder {
+    pub(super) id: Option<String>,
     #[serde(rename = "type")]
-    kind: Option<String>,
-    name: Option<String>,
-    username: Option<String>,
+    pub(super) kind: Option<String>,
+    pub(super) name: Option<String>,
+    pub(super) username: Option<String>,
 }
 
+/// The integration that created the alert.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Integration {
-    name: Option<String>,
+pub(super) struct Integration {
+    pub(super) name: Option<String>,
 }
 
+/// One alert as Opsgenie's v2 API gives it (JSM Operations alerts are
+/// turned into one: `jsm.rs`).
 #[derive(Deserialize)]
-struct Alert {
-    id: String,
+pub(super) struct Alert {
+    pub(super) id: String,
     #[serde(default)]
-    alias: Option<String>,
+    pub(super) alias: Option<String>,
     #[serde(default)]
-    message: Option<String>,
+    pub(super) message: Option<String>,
     #[serde(default)]
-    status: Option<String>,
+    pub(super) status: Option<String>,
     #[serde(default)]
-    acknowledged: Option<bool>,
+    pub(super) acknowledged: Option<bool>,
     #[serde(rename = "createdAt")]
-    created_at: String,
+    pub(super) created_at: String,
     #[serde(default, rename = "updatedAt")]
-    updated_at: Option<String>,
+    pub(super) updated_at: Option<String>,
     #[serde(default, deserialize_with = "super::json::opt_num")]
-    count: Option<u32>,
+    pub(super) count: Option<u32>,
     #[serde(default)]
-    tags: Vec<String>,
+    pub(super) tags: Vec<String>,
     #[serde(default)]
-    source: Option<String>,
+    pub(super) source: Option<String>,
     #[serde(default)]
-    owner: Option<String>,
+    pub(super) owner: Option<String>,
     #[serde(default)]
-    priority: Option<String>,
+    pub(super) priority: Option<String>,
     #[serde(default)]
-    responders: Vec<Responder>,
+    pub(super) responders: Vec<Responder>,
     #[serde(default)]
-    integration: Option<Integration>,
+    pub(super) integration: Option<Integration>,
     #[serde(default)]
-    report: Option<Report>,
+    pub(super) report: Option<Report>,
     #[serde(default)]
-    details: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    pub(super) details: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// This format, for [`super::Format::ALL`].
@@ -141,7 +146,7 @@ fn ms(v: Option<f64>) -> Option<i64> {
 }
 
 /// The record, and whether it was closed without a `closeTime`.
-fn to_record(config: &Config, a: Alert) -> Result<(AlertRecord, bool), String> {
+pub(super) fn to_record(config: &Config, a: Alert) -> Result<(AlertRecord, bool), String> {
     let created = parse_instant(&a.created_at).map_err(|e| format!("createdAt: {e}"))?;
     let updated = a
         .updated_at
