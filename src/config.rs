@@ -128,6 +128,9 @@ pub struct Paging {
     /// Whether Splunk On-Call incidents page. Default `true`: it opens an
     /// incident to page someone (its `pagedUsers` are the responders).
     pub splunk_oncall: bool,
+    /// Whether Grafana Alerting's alerts (its state history) count as
+    /// pages. Default `true`: the history does not say which notified.
+    pub grafana_alerting: bool,
     /// Zabbix problems that carry no `alerts` (exported without
     /// `select_alerts`) page from this severity up (0 Not classified … 5
     /// Disaster). Default 4 (High).
@@ -142,6 +145,7 @@ impl Default for Paging {
             alertmanager_receivers: None,
             grafana_oncall: true,
             splunk_oncall: true,
+            grafana_alerting: true,
             zabbix_min_severity: 4,
         }
     }
@@ -655,6 +659,12 @@ pub fn settings_toml(d: &Config) -> String {
         "splunk_oncall",
         p.splunk_oncall.to_string(),
         "Splunk On-Call incidents page",
+    );
+    push(
+        &mut out,
+        "grafana_alerting",
+        p.grafana_alerting.to_string(),
+        "Grafana Alerting alerts (state history) page",
     );
     push(
         &mut out,

@@ -1028,3 +1028,65 @@ fn jsm_alerts_read_like_opsgenie_with_absolute_times() {
         Some("2026-03-16T10:03:00Z")
     );
 }
+
+#[test]
+fn grafana_alerting_state_history_both_backends() {
+    let b = ingest(&[fixture("grafana-alerting/state-history.json")], "");
+    assert_eq!(b.inputs[0].format, "grafana-alerting");
+    let a = &b.alerts;
+    assert_eq!((a.height(), b.rejects.len()), (4, 0));
+    // Loki: Pending → Alerting 09:01, → Normal 09:24: one alert, resolved
+    // by Grafana; severity from its label; team from its label.
+    let i = row(
+        a,
+        "alert_id",
+        "bdk2x9w1c7e2oa:c6eadffa33fcdf37:1714640460000",
+    );
+    assert_eq!(text(a, "title", i).as_deref(), Some("Checkout CPU"));
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2024-05-02T09:01:00Z")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-05-02T09:24:00Z")
+    );
+    assert_eq!(flag(a, "auto_resolved", i), Some(true));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("critical"));
+    assert_eq!(text(a, "team", i).as_deref(), Some("payments"));
+    assert_eq!(
+        text(a, "dedup_key", i).as_deref(),
+        Some("bdk2x9w1c7e2oa:c6eadffa33fcdf37")
+    );
+    assert_eq!(flag(a, "paged", i), Some(true));
+    // Another instance closed by a pause: an admin, not Grafana; no
+    // severity label: error.
+    let i = row(
+        a,
+        "alert_id",
+        "bdk2x9w1c7e2oa:aaaa000000000001:1714642000000",
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-05-02T09:36:40Z")
+    );
+    assert_eq!(flag(a, "auto_resolved", i), Some(false));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("error"));
+    // Alerting (NoData) with no close: open.
+    let i = row(a, "alert_id", "q9:bbbb000000000002:1714643000000");
+    assert_eq!(time(a, "resolved_at", i), None);
+    // Annotations: the rule's UID from the field labels, title and labels
+    // from the text; the second time written ×1000 (µs), read by size.
+    let i = row(
+        a,
+        "alert_id",
+        "ann-rule:instance=db-1, severity=warning:1714650000000",
+    );
+    assert_eq!(text(a, "title", i).as_deref(), Some("Disk full"));
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-05-02T11:50:00Z")
+    );
+    assert_eq!(text(a, "severity", i).as_deref(), Some("warning"));
+    assert_eq!(flag(a, "auto_resolved", i), Some(true));
+}

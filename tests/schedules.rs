@@ -259,6 +259,7 @@ fn schedule_formats_are_told_apart_from_every_other() {
                     ("splunk-oncall", "splunk-oncall"),
                     ("zabbix", "zabbix"),
                     ("jsm", "jsm"),
+                    ("grafana-alerting", "grafana-alerting"),
                 ] {
                     let inside = path.parent().is_some_and(|p| p.ends_with(folder));
                     assert_eq!(

@@ -30,6 +30,7 @@ pub mod alertmanager;
 pub mod csvutil;
 pub mod decode;
 pub mod generic;
+pub mod grafana_alerting;
 pub mod grafana_oncall;
 pub mod grafana_oncall_shifts;
 pub mod incidentio;
@@ -136,6 +137,7 @@ impl Format {
         Format(&jsm::VENDOR),
         Format(&opsgenie::VENDOR),
         Format(&grafana_oncall::VENDOR),
+        Format(&grafana_alerting::VENDOR),
         Format(&incidentio::VENDOR),
         Format(&pagerduty_csv::VENDOR),
         Format(&servicenow::VENDOR),
