@@ -1090,3 +1090,34 @@ fn grafana_alerting_state_history_both_backends() {
     assert_eq!(text(a, "severity", i).as_deref(), Some("warning"));
     assert_eq!(flag(a, "auto_resolved", i), Some(true));
 }
+
+/// The newer vendors' exports cut anywhere (a truncated download) read
+/// what is before the cut or fail with a message: no panic, never nothing
+/// in silence.
+#[test]
+fn newer_vendor_files_cut_anywhere_fail_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, format) in [
+        ("splunk-oncall/public-v1-incidents.json", "splunk-oncall"),
+        ("splunk-oncall/reporting-v2-pages.json", "splunk-oncall"),
+        ("zabbix/event-get.json", "zabbix"),
+        ("zabbix/problem-get.json", "zabbix"),
+        ("jsm/alerts-pages.json", "jsm"),
+        ("grafana-alerting/state-history.json", "grafana-alerting"),
+    ] {
+        let bytes = std::fs::read(fixture(file)).unwrap();
+        let cut = dir.path().join("cut.json");
+        for at in (1..bytes.len()).step_by(17) {
+            std::fs::write(&cut, &bytes[..at]).unwrap();
+            let forced = alertsift::ingest::Format::named(format);
+            match crate::util::try_ingest(std::slice::from_ref(&cut), "", forced) {
+                Ok(b) => assert!(
+                    b.alerts.height() + b.rejects.len() > 0
+                        || b.inputs[0].notes.iter().any(|n| n.contains("no records")),
+                    "{file} cut at {at}: read as nothing, silently"
+                ),
+                Err(e) => assert!(!e.to_string().is_empty()),
+            }
+        }
+    }
+}
