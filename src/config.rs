@@ -131,6 +131,9 @@ pub struct Paging {
     /// Whether Grafana Alerting's alerts (its state history) count as
     /// pages. Default `true`: the history does not say which notified.
     pub grafana_alerting: bool,
+    /// Whether Elastic (Kibana alerts-as-data) alerts count as pages.
+    /// Default `true`: the documents do not say which notified.
+    pub elastic: bool,
     /// Zabbix problems that carry no `alerts` (exported without
     /// `select_alerts`) page from this severity up (0 Not classified … 5
     /// Disaster). Default 4 (High).
@@ -146,6 +149,7 @@ impl Default for Paging {
             grafana_oncall: true,
             splunk_oncall: true,
             grafana_alerting: true,
+            elastic: true,
             zabbix_min_severity: 4,
         }
     }
@@ -665,6 +669,12 @@ pub fn settings_toml(d: &Config) -> String {
         "grafana_alerting",
         p.grafana_alerting.to_string(),
         "Grafana Alerting alerts (state history) page",
+    );
+    push(
+        &mut out,
+        "elastic",
+        p.elastic.to_string(),
+        "Elastic (Kibana alerts-as-data) alerts page",
     );
     push(
         &mut out,

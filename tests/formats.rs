@@ -1104,6 +1104,8 @@ fn newer_vendor_files_cut_anywhere_fail_cleanly() {
         ("zabbix/problem-get.json", "zabbix"),
         ("jsm/alerts-pages.json", "jsm"),
         ("grafana-alerting/state-history.json", "grafana-alerting"),
+        ("elastic/search-response.json", "elastic"),
+        ("elastic/alerts.ndjson", "elastic"),
     ] {
         let bytes = std::fs::read(fixture(file)).unwrap();
         let cut = dir.path().join("cut.json");
@@ -1120,4 +1122,90 @@ fn newer_vendor_files_cut_anywhere_fail_cleanly() {
             }
         }
     }
+}
+
+#[test]
+fn elastic_alerts_as_data_flat_nested_and_fields() {
+    let b = ingest(&[fixture("elastic/search-response.json")], "");
+    assert_eq!(b.inputs[0].format, "elastic");
+    let a = &b.alerts;
+    assert_eq!((a.height(), b.rejects.len()), (4, 0));
+    // The doc's o11y alert: recovered → ended by the rule; the action group
+    // was `fired` → error; team from the tag; host as instance.
+    let i = row(a, "alert_id", "4b7c2a1e-5b0e-4d43-9a55-3c2f0f0e8d11");
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2024-05-02T09:51:00.100Z")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-05-02T10:14:00.512Z")
+    );
+    assert_eq!(flag(a, "auto_resolved", i), Some(true));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("error"));
+    assert_eq!(text(a, "team", i).as_deref(), Some("payments"));
+    assert_eq!(
+        text(a, "dedup_key", i).as_deref(),
+        Some("0cc8ed92-cbe6-42bd-800b-19ba5134ffd2/checkout-7f9c")
+    );
+    assert!(text(a, "labels", i)
+        .unwrap()
+        .contains(r#""instance":"checkout-7f9c""#));
+    // Security: nested `event` and `host` beside a flat `event.kind`;
+    // original_time; closed by its workflow user; high → error.
+    let i = row(
+        a,
+        "alert_id",
+        "9f8e7d6c5b4a39281716f5e4d3c2b1a09f8e7d6c5b4a39281716f5e4d3c2b1a0",
+    );
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2026-04-12T08:00:00Z")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2026-04-12T09:30:00Z")
+    );
+    assert_eq!(text(a, "resolved_by", i).as_deref(), Some("u_mGBR_0"));
+    assert_eq!(flag(a, "auto_resolved", i), Some(false));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("error"));
+    assert!(text(a, "labels", i)
+        .unwrap()
+        .contains(r#""instance":"DC02""#));
+    // Nested kibana object: acknowledged by its workflow user; warning from
+    // the action group; ECS service.name (nested) as the service.
+    let i = row(a, "alert_id", "n-1");
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2024-06-01T12:04:00Z")
+    );
+    assert_eq!(text(a, "acknowledged_by", i).as_deref(), Some("u_ops_1"));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("warning"));
+    assert_eq!(text(a, "service", i).as_deref(), Some("postgres"));
+    assert_eq!(text(a, "title", i).as_deref(), Some("Disk nearly full"));
+    assert_eq!(time(a, "resolved_at", i), None);
+    // `fields` (every value an array).
+    let i = row(a, "alert_id", "f-1");
+    assert_eq!(text(a, "title", i).as_deref(), Some("Queue backlog"));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("critical"));
+}
+
+#[test]
+fn elastic_ndjson_untracked_and_a_reject() {
+    let b = ingest(&[fixture("elastic/alerts.ndjson")], "");
+    let a = &b.alerts;
+    assert_eq!((a.height(), b.rejects.len()), (1, 1));
+    assert!(
+        b.rejects[0].reason.contains("no kibana.alert.start"),
+        "{:?}",
+        b.rejects[0]
+    );
+    // Untracked: ended, by no one known; SLO burn rate `alert` → critical.
+    let i = row(a, "alert_id", "l-1");
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-07-01T10:20:00Z")
+    );
+    assert_eq!(flag(a, "auto_resolved", i), None);
+    assert_eq!(text(a, "severity", i).as_deref(), Some("critical"));
 }

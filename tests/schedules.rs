@@ -260,6 +260,7 @@ fn schedule_formats_are_told_apart_from_every_other() {
                     ("zabbix", "zabbix"),
                     ("jsm", "jsm"),
                     ("grafana-alerting", "grafana-alerting"),
+                    ("elastic", "elastic"),
                 ] {
                     let inside = path.parent().is_some_and(|p| p.ends_with(folder));
                     assert_eq!(

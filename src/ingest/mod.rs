@@ -29,6 +29,7 @@
 pub mod alertmanager;
 pub mod csvutil;
 pub mod decode;
+pub mod elastic;
 pub mod generic;
 pub mod grafana_alerting;
 pub mod grafana_oncall;
@@ -138,6 +139,7 @@ impl Format {
         Format(&opsgenie::VENDOR),
         Format(&grafana_oncall::VENDOR),
         Format(&grafana_alerting::VENDOR),
+        Format(&elastic::VENDOR),
         Format(&incidentio::VENDOR),
         Format(&pagerduty_csv::VENDOR),
         Format(&servicenow::VENDOR),
