@@ -1106,6 +1106,9 @@ fn newer_vendor_files_cut_anywhere_fail_cleanly() {
         ("grafana-alerting/state-history.json", "grafana-alerting"),
         ("elastic/search-response.json", "elastic"),
         ("elastic/alerts.ndjson", "elastic"),
+        ("newrelic/nerdgraph-issues.json", "newrelic"),
+        ("newrelic/nrql-incidents.json", "newrelic"),
+        ("newrelic/rest-violations.json", "newrelic"),
     ] {
         let bytes = std::fs::read(fixture(file)).unwrap();
         let cut = dir.path().join("cut.json");
@@ -1208,4 +1211,112 @@ fn elastic_ndjson_untracked_and_a_reject() {
     );
     assert_eq!(flag(a, "auto_resolved", i), None);
     assert_eq!(text(a, "severity", i).as_deref(), Some("critical"));
+}
+
+#[test]
+fn newrelic_nerdgraph_issues_pages_and_an_error() {
+    let b = ingest(&[fixture("newrelic/nerdgraph-issues.json")], "");
+    assert_eq!(b.inputs[0].format, "newrelic");
+    let a = &b.alerts;
+    assert_eq!((a.height(), b.rejects.len()), (3, 1));
+    assert!(
+        b.rejects[0].reason.contains("Rate limit exceeded"),
+        "{:?}",
+        b.rejects[0]
+    );
+    // The doc's issue: closed with no closedBy → by New Relic; acknowledged
+    // by jane; activated, not muted → paged; CRITICAL → critical.
+    let i = row(a, "alert_id", "bda33b52-c70b-47b9-abe3-9e859a394037");
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2024-05-02T09:00:00.112Z")
+    );
+    assert_eq!(
+        time(a, "acknowledged_at", i).as_deref(),
+        Some("2024-05-02T09:05:02.331Z")
+    );
+    assert_eq!(
+        text(a, "acknowledged_by", i).as_deref(),
+        Some("jane.doe@example.com")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-05-02T09:24:00.500Z")
+    );
+    assert_eq!(flag(a, "auto_resolved", i), Some(true));
+    assert_eq!(flag(a, "paged", i), Some(true));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("critical"));
+    assert_eq!(
+        text(a, "service", i).as_deref(),
+        Some("checkout-api (prod)")
+    );
+    assert_eq!(
+        text(a, "title", i).as_deref(),
+        Some("checkout-api query result is > 5.0 for 5 minutes on 'Checkout 5xx ratio'")
+    );
+    // CREATED (still in its grace period) and fully muted: not paged; its
+    // createdAt as text; LOW → info; 3 incidents.
+    let i = row(a, "alert_id", "c0ffee00-0000-4000-8000-000000000002");
+    assert_eq!(flag(a, "paged", i), Some(false));
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2024-05-02T11:40:00Z")
+    );
+    assert_eq!(text(a, "severity", i).as_deref(), Some("info"));
+    assert_eq!(count(a, "repeat_count", i), Some(3));
+    // Closed by a person.
+    let i = row(a, "alert_id", "c0ffee00-0000-4000-8000-000000000003");
+    assert_eq!(flag(a, "auto_resolved", i), Some(false));
+    assert_eq!(
+        text(a, "resolved_by", i).as_deref(),
+        Some("ops@example.com")
+    );
+    assert_eq!(text(a, "severity", i).as_deref(), Some("error"));
+}
+
+#[test]
+fn newrelic_nrql_open_close_pairs_and_rest_violations() {
+    let b = ingest(&[fixture("newrelic/nrql-incidents.json")], "");
+    let a = &b.alerts;
+    // Two open/close pairs (casings `open` and `Open`); a close of 400
+    // with no open: noted, left out.
+    assert_eq!((a.height(), b.rejects.len()), (2, 0));
+    let notes = b.inputs[0].notes.join("\n");
+    assert!(
+        notes.contains("1 NRQL close row(s) whose open row is not in the file"),
+        "{notes}"
+    );
+    let i = row(a, "alert_id", "512993442");
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-05-02T09:24:00.500Z")
+    );
+    assert_eq!(flag(a, "auto_resolved", i), Some(true));
+    assert_eq!(text(a, "team", i).as_deref(), Some("payments"));
+    assert!(text(a, "labels", i)
+        .unwrap()
+        .contains("runbooks.example.com/checkout-5xx"));
+    let i = row(a, "alert_id", "512993500");
+    assert_eq!(flag(a, "auto_resolved", i), Some(false));
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-05-02T11:55:00Z")
+    );
+    assert_eq!(text(a, "severity", i).as_deref(), Some("warning"));
+    assert_eq!(text(a, "service", i).as_deref(), Some("search"));
+
+    let b = ingest(&[fixture("newrelic/rest-violations.json")], "");
+    let a = &b.alerts;
+    assert_eq!(a.height(), 1);
+    assert_eq!(text(a, "alert_id", 0).as_deref(), Some("723398221"));
+    assert_eq!(
+        text(a, "title", 0).as_deref(),
+        Some("Error percentage > 5.0%")
+    );
+    assert_eq!(text(a, "severity", 0).as_deref(), Some("critical"));
+    assert_eq!(
+        time(a, "resolved_at", 0).as_deref(),
+        Some("2024-05-02T09:24:00Z")
+    );
+    assert_eq!(text(a, "dedup_key", 0).as_deref(), Some("1284850,3216664"));
 }

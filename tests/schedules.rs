@@ -261,6 +261,7 @@ fn schedule_formats_are_told_apart_from_every_other() {
                     ("jsm", "jsm"),
                     ("grafana-alerting", "grafana-alerting"),
                     ("elastic", "elastic"),
+                    ("newrelic", "newrelic"),
                 ] {
                     let inside = path.parent().is_some_and(|p| p.ends_with(folder));
                     assert_eq!(

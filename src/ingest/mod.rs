@@ -37,6 +37,7 @@ pub mod grafana_oncall_shifts;
 pub mod incidentio;
 pub mod jsm;
 pub mod json;
+pub mod newrelic;
 pub mod opsgenie;
 pub mod opsgenie_timeline;
 pub mod pagerduty_analytics;
@@ -140,6 +141,7 @@ impl Format {
         Format(&grafana_oncall::VENDOR),
         Format(&grafana_alerting::VENDOR),
         Format(&elastic::VENDOR),
+        Format(&newrelic::VENDOR),
         Format(&incidentio::VENDOR),
         Format(&pagerduty_csv::VENDOR),
         Format(&servicenow::VENDOR),

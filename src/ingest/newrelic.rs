@@ -1,0 +1,393 @@
+//! New Relic alerts (formats-more.md §13), one module for its four shapes,
+//! each a JSON document (several may be appended; the whole file is read
+//! into memory):
+//!
+//! - **NerdGraph issues** (`data.actor.account.aiIssues.issues.issues[]`):
+//!   one alert per issue — what notifies people and what they acknowledge
+//!   and close. Title `title[0]`, priority `CRITICAL|HIGH|MEDIUM|LOW`, times
+//!   in epoch ms; closed by a person when `closedBy` names one, else by New
+//!   Relic (`auto_resolved`); paged once it was activated (past its grace
+//!   period) and not fully muted; `totalIncidents` as the repeat count.
+//! - **NerdGraph incidents** (`…aiIssues.incidents.incidents[]`): `title` is
+//!   a JSON array in a string; times as numbers or text.
+//! - **NRQL `NrAiIncident` rows** (`data.actor.account.nrql.results[]`, or a
+//!   bare array): an `open` row and its `close` row (by `incidentId`, any
+//!   casing) make one alert; `closeCause` `USER` or
+//!   `INCIDENT_WORKFLOW_INTEGRATION` is a person's (or a tool's) close, the
+//!   others New Relic's; `tags.team` and `tags.service` name team and service;
+//!   a close whose open is not in the file is counted in the notes.
+//! - **REST v2 violations** (`{violations: [...]}`): `label`, Title-case
+//!   priority, `opened_at`/`closed_at`.
+//!
+//! Severity (a choice): critical → critical, high → error, medium and
+//! warning → warning, low → info, in any casing. GraphQL `errors` with no
+//! data are a reject that quotes them. Epoch times are read by their
+//! digits as New Relic's own client does (≤ 10 seconds, ≤ 16 ms, more ns).
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use serde_json::Value;
+
+use super::{AlertRecord, Ctx, Head, IngestError};
+
+/// This format, for [`super::Format::ALL`].
+pub const VENDOR: super::Vendor = super::Vendor {
+    name: "newrelic",
+    source: "newrelic",
+    help: "New Relic NerdGraph issues and incidents, NrAiIncident NRQL rows, REST v2 violations",
+    sniff,
+    read,
+    feeds_others: false,
+    needs_mapping: false,
+    folds_repeats: false,
+};
+
+/// Sure when the head has New Relic's own names.
+pub fn sniff(head: &Head) -> u8 {
+    let own = head.has_key("aiIssues")
+        || head.has_key("issueId")
+        || (head.has_key("incidentId") && head.has_key("conditionName"))
+        || (head.has_key("violations") && head.has_key("condition_name"));
+    if head.is_json() && own {
+        92
+    } else {
+        0
+    }
+}
+
+/// Epoch time in any unit New Relic writes (a number or its text) as µs.
+fn epoch(v: Option<&Value>) -> Option<i64> {
+    let digits = match v? {
+        Value::Number(n) => n.as_i64().map(|i| i.to_string())?,
+        Value::String(s) => s.trim().to_string(),
+        _ => return None,
+    };
+    let n: i64 = digits.parse().ok()?;
+    let us = match digits.trim_start_matches('-').len() {
+        0..=10 => n.checked_mul(1_000_000)?,
+        11..=16 => n.checked_mul(1000)?,
+        _ => n / 1000,
+    };
+    super::time::in_range(&digits, us).ok().filter(|_| n > 0)
+}
+
+fn s(v: &Value, key: &str) -> Option<String> {
+    match v.get(key)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Array(a) => a.first().and_then(|f| match f {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// All values of a field that is an array (or one value).
+fn all(v: &Value, key: &str) -> Vec<String> {
+    match v.get(key) {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| match x {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .collect(),
+        Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
+        Some(Value::Number(n)) => vec![n.to_string()],
+        _ => Vec::new(),
+    }
+}
+
+fn severity(p: Option<String>) -> Option<&'static str> {
+    match p?.to_ascii_lowercase().as_str() {
+        "critical" => Some("critical"),
+        "high" => Some("error"),
+        "medium" | "warning" => Some("warning"),
+        "low" => Some("info"),
+        _ => None,
+    }
+}
+
+/// What one document holds.
+enum Rows {
+    Issues(Vec<Value>),
+    Incidents(Vec<Value>),
+    Nrql(Vec<Value>),
+    Violations(Vec<Value>),
+}
+
+fn rows_of(doc: Value) -> Result<Rows, String> {
+    let take = |doc: &Value, path: &str| doc.pointer(path).and_then(Value::as_array).cloned();
+    let base = "/data/actor/account";
+    if let Some(v) = take(&doc, &format!("{base}/aiIssues/issues/issues")) {
+        return Ok(Rows::Issues(v));
+    }
+    if let Some(v) = take(&doc, &format!("{base}/aiIssues/issuesEvents/issues")) {
+        return Ok(Rows::Issues(v));
+    }
+    if let Some(v) = take(&doc, &format!("{base}/aiIssues/incidents/incidents")) {
+        return Ok(Rows::Incidents(v));
+    }
+    if let Some(v) = take(&doc, &format!("{base}/nrql/results")) {
+        return Ok(Rows::Nrql(v));
+    }
+    if let Some(v) = take(&doc, "/violations") {
+        return Ok(Rows::Violations(v));
+    }
+    if let Some(errors) = doc.get("errors") {
+        return Err(format!("a GraphQL error, no data: {errors}"));
+    }
+    match doc {
+        Value::Array(items) => {
+            let first = items.first().cloned().unwrap_or(Value::Null);
+            if first.get("issueId").is_some() {
+                Ok(Rows::Issues(items))
+            } else if first.get("event").is_some() {
+                Ok(Rows::Nrql(items))
+            } else if first.get("label").is_some() {
+                Ok(Rows::Violations(items))
+            } else {
+                Ok(Rows::Incidents(items))
+            }
+        }
+        other if other.get("issueId").is_some() => Ok(Rows::Issues(vec![other])),
+        _ => Err("not a New Relic export: no issues, incidents, NRQL results or violations".into()),
+    }
+}
+
+/// Read every document.
+pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
+    let mut text = String::new();
+    ctx.open()?
+        .read_to_string(&mut text)
+        .map_err(|e| ctx.io(e))?;
+    let mut n = 0u64;
+    // NRQL open rows by incident, waiting for their close.
+    let mut opens: HashMap<String, Value> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut closes: HashMap<String, Value> = HashMap::new();
+    let mut orphans = 0u64;
+    for doc in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
+        let doc = doc.map_err(|e| ctx.malformed(format!("invalid JSON: {e}")))?;
+        n += 1;
+        let rows = match rows_of(doc) {
+            Ok(r) => r,
+            Err(why) => {
+                ctx.reject(n, None, why, "");
+                continue;
+            }
+        };
+        let push = |ctx: &mut Ctx<'_>, r: Result<AlertRecord, String>, raw: &Value| match r {
+            Ok(r) => {
+                ctx.push_alert(r);
+            }
+            Err(why) => ctx.reject(n, None, why, &raw.to_string()),
+        };
+        match rows {
+            Rows::Issues(v) => v.iter().for_each(|i| push(ctx, issue(i), i)),
+            Rows::Incidents(v) => v.iter().for_each(|i| push(ctx, incident(i), i)),
+            Rows::Violations(v) => v.iter().for_each(|i| push(ctx, violation(i), i)),
+            Rows::Nrql(v) => {
+                for row in v {
+                    let Some(id) = s(&row, "incidentId") else {
+                        ctx.reject(n, None, "an NRQL row with no incidentId", &row.to_string());
+                        continue;
+                    };
+                    let event = s(&row, "event").unwrap_or_default().to_ascii_lowercase();
+                    if event == "close" {
+                        closes.insert(id, row);
+                    } else if let std::collections::hash_map::Entry::Vacant(slot) =
+                        opens.entry(id.clone())
+                    {
+                        order.push(id);
+                        slot.insert(row);
+                    }
+                }
+            }
+        }
+    }
+    for id in order {
+        let Some(open) = opens.remove(&id) else {
+            continue;
+        };
+        let close = closes.remove(&id);
+        match nrql(&open, close.as_ref()) {
+            Ok(r) => {
+                ctx.push_alert(r);
+            }
+            Err(why) => ctx.reject(n, None, why, &open.to_string()),
+        }
+    }
+    orphans += closes.len() as u64;
+    ctx.report.records = ctx.report.alerts + ctx.report.rejected + orphans;
+    if orphans > 0 {
+        ctx.report.notes.push(format!(
+            "{orphans} NRQL close row(s) whose open row is not in the file: left out (widen the query's time window)"
+        ));
+    }
+    Ok(())
+}
+
+fn issue(i: &Value) -> Result<AlertRecord, String> {
+    let id = s(i, "issueId").ok_or("no issueId")?;
+    let created = epoch(i.get("createdAt")).ok_or("no createdAt")?;
+    let closed = epoch(i.get("closedAt"));
+    let closed_by = s(i, "closedBy");
+    let muted = s(i, "mutingState").as_deref() == Some("FULLY_MUTED");
+    let activated =
+        epoch(i.get("activatedAt")).is_some() || s(i, "state").is_some_and(|st| st != "CREATED");
+    let mut key: Vec<String> = all(i, "conditionFamilyId");
+    key.sort();
+    let mut guids = all(i, "entityGuids");
+    guids.sort();
+    key.extend(guids);
+    let mut labels = Vec::new();
+    for (k, f) in [
+        ("policy", "policyName"),
+        ("condition", "conditionName"),
+        ("entity_type", "entityTypes"),
+        ("state", "state"),
+    ] {
+        if let Some(v) = s(i, f) {
+            labels.push((k.to_string(), v));
+        }
+    }
+    Ok(AlertRecord {
+        alert_id: id,
+        dedup_key: (!key.is_empty()).then(|| key.join(",")),
+        title: s(i, "title"),
+        service: s(i, "entityNames"),
+        team: None,
+        severity: severity(s(i, "priority")),
+        urgency: s(i, "priority"),
+        paged: Some(activated && !muted),
+        triggered_at: created,
+        acknowledged_at: epoch(i.get("acknowledgedAt")),
+        resolved_at: closed,
+        acknowledged_by: s(i, "acknowledgedBy"),
+        resolved_by: closed_by.clone(),
+        auto_resolved: closed.map(|_| closed_by.is_none()),
+        escalations: None,
+        notes: None,
+        repeat_count: i
+            .get("totalIncidents")
+            .and_then(Value::as_u64)
+            .map(|n| n as u32),
+        responders: None,
+        labels,
+        updated_at: epoch(i.get("updatedAt")),
+    })
+}
+
+fn incident(i: &Value) -> Result<AlertRecord, String> {
+    let id = s(i, "incidentId").ok_or("no incidentId")?;
+    let created = epoch(i.get("createdAt")).ok_or("no createdAt")?;
+    // `title` is a JSON array in a string.
+    let title = s(i, "title").map(|t| {
+        serde_json::from_str::<Vec<String>>(&t)
+            .ok()
+            .and_then(|v| v.into_iter().next())
+            .unwrap_or(t)
+    });
+    let mut labels = Vec::new();
+    if let Some(p) = s(i, "policyIds") {
+        labels.push(("policy_id".to_string(), p));
+    }
+    Ok(AlertRecord {
+        alert_id: id,
+        dedup_key: s(i, "conditionFamilyId")
+            .map(|c| format!("{c},{}", s(i, "entityGuids").unwrap_or_default())),
+        title,
+        service: s(i, "entityNames"),
+        severity: severity(s(i, "priority")),
+        urgency: s(i, "priority"),
+        paged: Some(true),
+        triggered_at: created,
+        resolved_at: epoch(i.get("closedAt")),
+        labels,
+        updated_at: epoch(i.get("updatedAt")).or(epoch(i.get("timestamp"))),
+        ..AlertRecord::default()
+    })
+}
+
+fn nrql(open: &Value, close: Option<&Value>) -> Result<AlertRecord, String> {
+    let id = s(open, "incidentId").ok_or("no incidentId")?;
+    let opened = epoch(open.get("openTime"))
+        .or(epoch(open.get("timestamp")))
+        .ok_or("no openTime")?;
+    let closed = close.and_then(|c| epoch(c.get("closeTime")).or(epoch(c.get("timestamp"))));
+    let cause = close.and_then(|c| s(c, "closeCause"));
+    let by_hand = cause
+        .as_deref()
+        .is_some_and(|c| matches!(c, "USER" | "INCIDENT_WORKFLOW_INTEGRATION"));
+    let mut labels = Vec::new();
+    for (k, f) in [
+        ("condition", "conditionName"),
+        ("policy", "policyName"),
+        ("instance", "entity.name"),
+        ("runbook_url", "runbookUrl"),
+    ] {
+        if let Some(v) = s(open, f) {
+            labels.push((k.to_string(), v));
+        }
+    }
+    if let Some(c) = &cause {
+        labels.push(("close_cause".to_string(), c.clone()));
+    }
+    Ok(AlertRecord {
+        alert_id: id,
+        dedup_key: s(open, "conditionId").map(|c| {
+            format!(
+                "{c},{}",
+                s(open, "entity.guid")
+                    .or(s(open, "targetName"))
+                    .unwrap_or_default()
+            )
+        }),
+        title: s(open, "title"),
+        service: s(open, "tags.service"),
+        team: s(open, "tags.team"),
+        severity: severity(s(open, "priority")),
+        urgency: s(open, "priority"),
+        paged: Some(open.get("muted").and_then(Value::as_bool) != Some(true)),
+        triggered_at: opened,
+        resolved_at: closed,
+        auto_resolved: closed.map(|_| !by_hand),
+        labels,
+        updated_at: closed.or(Some(opened)),
+        ..AlertRecord::default()
+    })
+}
+
+fn violation(v: &Value) -> Result<AlertRecord, String> {
+    let id = s(v, "id").ok_or("no id")?;
+    let opened = epoch(v.get("opened_at")).ok_or("no opened_at")?;
+    let entity = v.get("entity").cloned().unwrap_or(Value::Null);
+    let mut labels = Vec::new();
+    for (k, f) in [("policy", "policy_name"), ("condition", "condition_name")] {
+        if let Some(x) = s(v, f) {
+            labels.push((k.to_string(), x));
+        }
+    }
+    if let Some(name) = s(&entity, "name") {
+        labels.push(("instance".to_string(), name));
+    }
+    let links = v.get("links").cloned().unwrap_or(Value::Null);
+    Ok(AlertRecord {
+        alert_id: id,
+        dedup_key: s(&links, "condition_id")
+            .map(|c| format!("{c},{}", s(&entity, "id").unwrap_or_default())),
+        title: s(v, "label"),
+        severity: severity(s(v, "priority")),
+        urgency: s(v, "priority"),
+        paged: Some(true),
+        triggered_at: opened,
+        resolved_at: epoch(v.get("closed_at")),
+        labels,
+        ..AlertRecord::default()
+    })
+}
