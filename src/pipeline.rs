@@ -574,14 +574,8 @@ fn taught_rules(
     th: &crate::config::Thresholds,
 ) -> Result<std::collections::HashMap<String, String>, Error> {
     let what = "the templates";
-    let ids = df
-        .column(crate::schema::TEMPLATE_ID)
-        .and_then(|c| c.str().cloned())
-        .map_err(Error::polars(what))?;
-    let texts = df
-        .column(crate::schema::TEMPLATE)
-        .and_then(|c| c.str().cloned())
-        .map_err(Error::polars(what))?;
+    let ids = str_column(df, crate::schema::TEMPLATE_ID, what)?;
+    let texts = str_column(df, crate::schema::TEMPLATE, what)?;
     let templates = ids
         .iter()
         .zip(texts.iter())
@@ -594,6 +588,17 @@ fn taught_rules(
         th.rule_tags_min,
         th.rule_tags_agreement,
     ))
+}
+
+/// A string column of `df` (`what` names the table in an error).
+fn str_column(
+    df: &DataFrame,
+    name: &str,
+    what: &'static str,
+) -> Result<polars::prelude::StringChunked, Error> {
+    df.column(name)
+        .and_then(|c| c.str().cloned())
+        .map_err(Error::polars(what))
 }
 
 /// Folds of the cross-validation.
@@ -612,18 +617,9 @@ type Tagged = (
 /// in every run.
 fn tagged_features(df: &polars::prelude::DataFrame, tags: &Tags) -> Result<Tagged, Error> {
     let what = "the tagged alerts";
-    let ids = df
-        .column(crate::schema::ALERT_ID)
-        .and_then(|c| c.str().cloned())
-        .map_err(Error::polars(what))?;
-    let templates = df
-        .column(crate::schema::TEMPLATE_ID)
-        .and_then(|c| c.str().cloned())
-        .map_err(Error::polars(what))?;
-    let texts = df
-        .column(crate::schema::TEMPLATE)
-        .and_then(|c| c.str().cloned())
-        .map_err(Error::polars(what))?;
+    let ids = str_column(df, crate::schema::ALERT_ID, what)?;
+    let templates = str_column(df, crate::schema::TEMPLATE_ID, what)?;
+    let texts = str_column(df, crate::schema::TEMPLATE, what)?;
     let flags = classify::feature_columns()
         .iter()
         .map(|name| {
