@@ -1320,3 +1320,51 @@ fn newrelic_nrql_open_close_pairs_and_rest_violations() {
     );
     assert_eq!(text(a, "dedup_key", 0).as_deref(), Some("1284850,3216664"));
 }
+
+#[test]
+fn jira_issue_csv_export_as_incidents() {
+    let zone = "[sources.jira]\ntimezone = \"Europe/Berlin\"\n";
+    let b = ingest(&[fixture("jira/incidents.csv")], zone);
+    assert_eq!(b.inputs[0].format, "jira-csv");
+    let i = &b.incidents;
+    assert_eq!((i.height(), b.rejects.len()), (3, 1));
+    assert!(
+        b.rejects[0].reason.contains("not a Jira date"),
+        "{:?}",
+        b.rejects[0]
+    );
+    // 14/Jul/25 3:42 PM in Berlin (CEST, +2) is 13:42 UTC; Highest →
+    // critical; the first Components value as the service.
+    let r = row(i, "incident_id", "INC-812");
+    assert_eq!(
+        time(i, "started_at", r).as_deref(),
+        Some("2025-07-14T13:42:00Z")
+    );
+    assert_eq!(
+        time(i, "resolved_at", r).as_deref(),
+        Some("2025-07-14T14:58:00Z")
+    );
+    assert_eq!(text(i, "severity", r).as_deref(), Some("critical"));
+    assert_eq!(text(i, "service", r).as_deref(), Some("checkout-api"));
+    assert_eq!(text(i, "status", r).as_deref(), Some("Closed"));
+    // A German month (Okt) and a padded hour; open; High → error.
+    let r = row(i, "incident_id", "INC-813");
+    assert_eq!(
+        time(i, "started_at", r).as_deref(),
+        Some("2025-10-03T07:15:00Z")
+    );
+    assert_eq!(time(i, "resolved_at", r), None);
+    assert_eq!(text(i, "severity", r).as_deref(), Some("error"));
+    // A four-digit year in winter (CET, +1).
+    let r = row(i, "incident_id", "INC-814");
+    assert_eq!(
+        time(i, "started_at", r).as_deref(),
+        Some("2025-12-11T14:26:00Z")
+    );
+    assert_eq!(text(i, "severity", r).as_deref(), Some("warning"));
+    // Without a zone the read stops and says which key to set.
+    let err = crate::util::try_ingest(&[fixture("jira/incidents.csv")], "", None)
+        .err()
+        .expect("naive Jira dates need a zone");
+    assert!(err.to_string().contains("[sources.jira]"), "{err}");
+}

@@ -35,6 +35,7 @@ pub mod grafana_alerting;
 pub mod grafana_oncall;
 pub mod grafana_oncall_shifts;
 pub mod incidentio;
+pub mod jira_csv;
 pub mod jsm;
 pub mod json;
 pub mod newrelic;
@@ -145,6 +146,7 @@ impl Format {
         Format(&incidentio::VENDOR),
         Format(&pagerduty_csv::VENDOR),
         Format(&servicenow::VENDOR),
+        Format(&jira_csv::VENDOR),
         Format(&splunk_oncall::VENDOR),
         Format(&zabbix::VENDOR),
         Format(&pagerduty_oncalls::VENDOR),

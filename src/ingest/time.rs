@@ -287,6 +287,58 @@ pub const NAIVE_DAY_FIRST: &[&str] = &[
     "%d-%m-%Y %H:%M:%S",
 ];
 
+/// Jira's rendered date-times (its default `dd/MMM/yy h:mm a`, a padded
+/// hour, a four-digit year, and a spreadsheet's round trip `M/d/yyyy H:mm`);
+/// month names are English here ([`english_months`] translates others).
+pub const NAIVE_JIRA: &[&str] = &[
+    "%d/%b/%y %I:%M %p",
+    "%d/%b/%Y %I:%M %p",
+    "%d/%b/%y %H:%M",
+    "%m/%d/%Y %H:%M",
+    "%Y-%m-%d %H:%M",
+];
+
+/// `raw` with month abbreviations of other languages Jira renders (German,
+/// French, Spanish, Dutch, Italian, Portuguese) written as English ones, so
+/// `%b` reads them: `14/Okt/25` → `14/Oct/25`, `3/déc./25` → `3/Dec/25`.
+pub fn english_months(raw: &str) -> String {
+    const MONTHS: [(&str, &str); 22] = [
+        ("janv.", "Jan"),
+        ("févr.", "Feb"),
+        ("fév.", "Feb"),
+        ("mars", "Mar"),
+        ("märz", "Mar"),
+        ("mär", "Mar"),
+        ("avr.", "Apr"),
+        ("mai", "May"),
+        ("mei", "May"),
+        ("juin", "Jun"),
+        ("juil.", "Jul"),
+        ("août", "Aug"),
+        ("sept.", "Sep"),
+        ("okt", "Oct"),
+        ("déc.", "Dec"),
+        ("dez", "Dec"),
+        ("ene", "Jan"),
+        ("abr", "Apr"),
+        ("ago", "Aug"),
+        ("dic", "Dec"),
+        ("gen", "Jan"),
+        ("ott", "Oct"),
+    ];
+    let Some((day, rest)) = raw.split_once('/') else {
+        return raw.to_string();
+    };
+    let Some((month, tail)) = rest.split_once('/') else {
+        return raw.to_string();
+    };
+    let lower = month.to_lowercase();
+    match MONTHS.iter().find(|(m, _)| *m == lower) {
+        Some((_, en)) => format!("{day}/{en}/{tail}"),
+        None => raw.to_string(),
+    }
+}
+
 /// True if `raw` reads as a local date-time in one of `formats`.
 pub fn parse_naive(raw: &str, formats: &[&str]) -> Option<NaiveDateTime> {
     let t = raw.trim();
