@@ -167,9 +167,6 @@ pub struct Pages {
     tables: Arc<Tables>,
     /// First and last trigger time (µs), if any page.
     pub range: Option<(i64, i64)>,
-    /// Pages whose export named no one reached, given to the people on
-    /// call for their team then ([`Roster::on_call`]).
-    pub attributed: u64,
 }
 
 impl Pages {
@@ -215,7 +212,6 @@ impl Pages {
             range: time_range(&list),
             list,
             tables: self.tables.clone(),
-            attributed: 0,
         }
     }
 
@@ -266,7 +262,6 @@ impl Pages {
             range: time_range(&list),
             list,
             tables: Arc::new(t),
-            attributed: 0,
         }
     }
 }
@@ -415,8 +410,8 @@ pub fn list_values(
 /// The pages (paged alerts) of a classified table, in table order, and the
 /// range of their trigger times. Reads [`PAGE_COLUMNS`]. A page that names
 /// no one it reached (no responders, no acknowledger) reaches the people on
-/// call for its team when it fired, where `roster` knows them (counted in
-/// [`Pages::attributed`]).
+/// call for its team when it fired, where `roster` knows them
+/// ([`Page::attributed`]).
 pub fn pages_of(df: &DataFrame, roster: &Roster) -> Result<Pages, Error> {
     let what = "the pages";
     let strs = |name: &str| {
@@ -483,7 +478,6 @@ pub fn pages_of(df: &DataFrame, roster: &Roster) -> Result<Pages, Error> {
     let mut list = Vec::with_capacity(paged.iter().filter(|p| *p == Some(true)).count());
     let mut range: Option<(i64, i64)> = None;
     let mut people: Vec<Name> = Vec::new();
-    let mut attributed = 0u64;
     // Each team code's name, once (the roster is keyed by name).
     let team_names: Vec<Option<Arc<str>>> = if roster.is_empty() {
         Vec::new()
@@ -529,7 +523,6 @@ pub fn pages_of(df: &DataFrame, roster: &Roster) -> Result<Pages, Error> {
                     people.push(names.code(who));
                 }
                 by_schedule = people.len() as u32 > start;
-                attributed += u64::from(by_schedule);
             }
         }
         let bits = span(&reason_at, i)
@@ -563,7 +556,6 @@ pub fn pages_of(df: &DataFrame, roster: &Roster) -> Result<Pages, Error> {
             ids: id.clone(),
         }),
         range,
-        attributed,
     })
 }
 

@@ -212,7 +212,9 @@ pub fn run(job: &Job<'_>, report_options: &report::ReportOptions) -> Result<RunO
     let t = std::time::Instant::now();
     let (labelled, evaluation) = classify_all(&store, config, tags)?;
     let (alerts, incidents) = collect(labelled, store.incidents()?)?;
-    let roster = roster_of(&store, &alerts, &incidents, config)?;
+    let roster = roster_of(&store, config, || {
+        Ok(vec![alerts.clone(), incidents.clone()])
+    })?;
     let spec = report_options.period;
     let period = metrics::period::resolve(spec, metrics::period::paged_range(&alerts)?);
     let mut in_period = metrics::period::alerts_in(&alerts, spec, period)?;
@@ -272,13 +274,13 @@ fn write_run_rejects(
 }
 
 /// Who was on call: the store's schedule shifts, each schedule given to its
-/// team (the configuration's, else a team of the alerts, the incidents or
-/// the configuration whose name its name contains). Empty without shifts.
+/// team (the configuration's, else a team of `frames` — the alerts and the
+/// incidents, asked for only when there are shifts — or of the
+/// configuration whose name its name contains). Empty without shifts.
 fn roster_of(
     store: &Store,
-    alerts: &DataFrame,
-    incidents: &DataFrame,
     config: &Config,
+    frames: impl FnOnce() -> Result<Vec<DataFrame>, Error>,
 ) -> Result<Roster, Error> {
     let shifts = store
         .shifts()?
@@ -288,7 +290,7 @@ fn roster_of(
         return Ok(Roster::default());
     }
     let mut teams: Vec<String> = config.teams.keys().cloned().collect();
-    for df in [alerts, incidents] {
+    for df in &frames()? {
         let unique = df
             .column(crate::schema::TEAM)
             .and_then(|c| c.unique())
@@ -471,15 +473,15 @@ pub fn whatif(
     let t = std::time::Instant::now();
     // One chunk per column: reading row i is then a direct index.
     df.rechunk_mut_par();
-    let (alerts_teams, incidents) = (
-        df.select([crate::schema::TEAM])
-            .map_err(Error::polars("the pages"))?,
-        store
-            .incidents()?
-            .collect()
-            .map_err(Error::polars("the incidents table"))?,
-    );
-    let roster = roster_of(&store, &alerts_teams, &incidents, config)?;
+    let roster = roster_of(&store, config, || {
+        Ok(vec![
+            df.clone(),
+            store
+                .incidents()?
+                .collect()
+                .map_err(Error::polars("the incidents table"))?,
+        ])
+    })?;
     let pages = crate::pages::pages_of(&df, &roster)?;
     drop(df);
     crate::core::timing::since("whatif: pages from the frame", t);

@@ -309,8 +309,7 @@ pub fn mine_rules<'a>(
     let assigned: IdxCa = rows
         .map(|r| {
             let title = r.title?;
-            let names: Vec<&str> = r.names.iter().flatten().copied().collect();
-            template::mask_names(title, &names, &mut masked);
+            template::mask_names(title, &r.names, &mut masked);
             let (miner, places) = miners
                 .entry(r.rule)
                 .or_insert_with(|| (Miner::new(similarity), Vec::new()));
@@ -512,12 +511,16 @@ mod tests {
         let mut out = String::new();
         template::mask_names(
             "Node pay-alpha not ready\nsecond line",
-            &["pay-alpha"],
+            &[Some("pay-alpha")],
             &mut out,
         );
         assert_eq!(out, "Node <*> not ready");
         // Whole words only; a one-letter name is left alone.
-        template::mask_names("search-api slow for search (x)", &["search", "x"], &mut out);
+        template::mask_names(
+            "search-api slow for search (x)",
+            &[Some("search"), Some("x")],
+            &mut out,
+        );
         assert_eq!(out, "search-api slow for <*> (x)");
     }
 

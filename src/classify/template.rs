@@ -113,11 +113,13 @@ pub fn rule_of<'a>(
 /// `title`'s first line with every whole word equal to one of `names`
 /// (the alert's service, its `instance`) written as `<*>`: an entity the
 /// alert names is a variable of its rule's template, digits or not.
-pub fn mask_names(title: &str, names: &[&str], out: &mut String) {
+pub fn mask_names(title: &str, names: &[Option<&str>], out: &mut String) {
     out.clear();
     let line = first_line(title);
-    let names: Vec<&str> = names.iter().copied().filter(|n| n.len() > 1).collect();
-    if names.is_empty() {
+    // One-letter names are left alone; a title holding none (most) is
+    // copied as it is.
+    let names = || names.iter().flatten().filter(|n| n.len() > 1);
+    if !names().any(|n| line.contains(n)) {
         out.push_str(line);
         return;
     }
@@ -126,7 +128,7 @@ pub fn mask_names(title: &str, names: &[&str], out: &mut String) {
     while !rest.is_empty() {
         let end = rest.find(|c: char| !word(c)).unwrap_or(rest.len());
         let (w, tail) = rest.split_at(end);
-        if !w.is_empty() && names.contains(&w) {
+        if !w.is_empty() && names().any(|n| *n == w) {
             out.push_str("<*>");
         } else {
             out.push_str(w);

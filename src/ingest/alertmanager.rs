@@ -206,16 +206,13 @@ struct Wrapped<'a> {
 }
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "alertmanager",
-    source: "alertmanager",
-    help: "Alertmanager webhook payloads (JSON lines, pretty-printed documents or arrays)",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "alertmanager",
+    "alertmanager",
+    "Alertmanager webhook payloads (JSON lines, pretty-printed documents or arrays)",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the head looks like a webhook payload.
 pub fn sniff(head: &Head) -> u8 {

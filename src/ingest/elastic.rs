@@ -25,8 +25,6 @@
 //! as `instance`. Alerts-as-data says nothing of notifications: `[paging]
 //! elastic` (true) says whether its alerts count as pages.
 
-use std::io::Read;
-
 use serde_json::Value;
 
 use super::time::parse_instant;
@@ -34,16 +32,13 @@ use super::{AlertRecord, Ctx, Head, IngestError};
 use crate::config::Config;
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "elastic",
-    source: "elastic",
-    help: "Elastic / Kibana alerts-as-data documents (_search responses, NDJSON)",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "elastic",
+    "elastic",
+    "Elastic / Kibana alerts-as-data documents (_search responses, NDJSON)",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the head names Kibana alert fields, flat or nested.
 pub fn sniff(head: &Head) -> u8 {
@@ -122,10 +117,7 @@ fn documents(v: Value, out: &mut Vec<(Option<String>, Value)>) {
 
 /// Read every document.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let mut text_in = String::new();
-    ctx.open()?
-        .read_to_string(&mut text_in)
-        .map_err(|e| ctx.io(e))?;
+    let text_in = ctx.read_text()?;
     let mut docs = Vec::new();
     for value in serde_json::Deserializer::from_str(&text_in).into_iter::<Value>() {
         match value {

@@ -164,14 +164,14 @@ impl Mapping {
 
 /// This format, for [`super::Format::ALL`].
 pub const VENDOR: super::Vendor = super::Vendor {
-    name: "generic",
-    source: "generic",
-    help: "Any CSV, JSON lines or Parquet file described by a --mapping TOML",
-    sniff,
-    read,
-    feeds_others: false,
     needs_mapping: true,
-    folds_repeats: false,
+    ..super::Vendor::new(
+        "generic",
+        "generic",
+        "Any CSV, JSON lines or Parquet file described by a --mapping TOML",
+        sniff,
+        read,
+    )
 };
 
 /// Generic claims anything readable, but only when a mapping was given, and

@@ -25,7 +25,6 @@
 //! the file stays open.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 
 use serde_json::Value;
 
@@ -33,16 +32,13 @@ use super::{AlertRecord, Ctx, Head, IngestError};
 use crate::schema::normalise_severity;
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "grafana-alerting",
-    source: "grafana_alerting",
-    help: "Grafana Alerting state history (GET /api/v1/rules/history; Loki or annotation frames)",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "grafana-alerting",
+    "grafana_alerting",
+    "Grafana Alerting state history (GET /api/v1/rules/history; Loki or annotation frames)",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the head is a DataFrame (`schema` with `fields`) of state
 /// history.
@@ -71,10 +67,7 @@ struct Transition {
 
 /// Read every frame.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let mut text = String::new();
-    ctx.open()?
-        .read_to_string(&mut text)
-        .map_err(|e| ctx.io(e))?;
+    let text = ctx.read_text()?;
     let mut transitions: Vec<Transition> = Vec::new();
     let mut frames = 0u64;
     for value in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {

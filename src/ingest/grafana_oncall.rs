@@ -44,16 +44,13 @@ struct Group {
 }
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "grafana-oncall",
-    source: "grafana_oncall",
-    help: "Grafana OnCall GET /api/v1/alert_groups/ pages",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "grafana-oncall",
+    "grafana_oncall",
+    "Grafana OnCall GET /api/v1/alert_groups/ pages",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the head has `alerts_count` with `integration_id`.
 pub fn sniff(head: &Head) -> u8 {

@@ -27,17 +27,13 @@ struct FinalShift {
 }
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "grafana-oncall-shifts",
-    source: "grafana_oncall",
-    help:
-        "Grafana OnCall GET /api/v1/schedules/{id}/final_shifts pages (who was on call: schedules)",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "grafana-oncall-shifts",
+    "grafana_oncall",
+    "Grafana OnCall GET /api/v1/schedules/{id}/final_shifts pages (who was on call: schedules)",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the head has `shift_start` and `user_pk`.
 pub fn sniff(head: &Head) -> u8 {

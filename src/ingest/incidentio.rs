@@ -56,16 +56,13 @@ struct Incident {
 }
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "incidentio",
-    source: "incidentio",
-    help: "incident.io GET /v2/incidents pages",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "incidentio",
+    "incidentio",
+    "incident.io GET /v2/incidents pages",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the head has `incidents` with incident.io's `incident_status`.
 pub fn sniff(head: &Head) -> u8 {

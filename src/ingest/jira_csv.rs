@@ -23,16 +23,13 @@ use crate::schema::normalise_severity;
 const EXPORT_CAP: u64 = 1000;
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "jira-csv",
-    source: "jira",
-    help: "Jira issue CSV export (all fields) as incidents; dates in [sources.jira] timezone",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "jira-csv",
+    "jira",
+    "Jira issue CSV export (all fields) as incidents; dates in [sources.jira] timezone",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the header has `Issue key`, `Summary` and `Created`.
 pub fn sniff(head: &Head) -> u8 {

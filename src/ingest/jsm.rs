@@ -73,14 +73,14 @@ const LIST_CAP: u64 = 20_000;
 
 /// This format, for [`super::Format::ALL`].
 pub const VENDOR: super::Vendor = super::Vendor {
-    name: "jsm",
-    source: "jsm",
-    help: "Jira Service Management Operations alerts (GET /v1/alerts pages, one alert)",
-    sniff,
-    read,
-    feeds_others: false,
-    needs_mapping: false,
     folds_repeats: true,
+    ..super::Vendor::new(
+        "jsm",
+        "jsm",
+        "Jira Service Management Operations alerts (GET /v1/alerts pages, one alert)",
+        sniff,
+        read,
+    )
 };
 
 /// Sure when the head has JSM's own spellings (`lastOccuredAt`, or

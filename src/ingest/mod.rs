@@ -99,6 +99,29 @@ pub struct Vendor {
     pub folds_repeats: bool,
 }
 
+impl Vendor {
+    /// A format reading its own files, with a sniff and a reader: the
+    /// flags off (set the ones a format needs with `..Vendor::new(…)`).
+    pub const fn new(
+        name: &'static str,
+        source: &'static str,
+        help: &'static str,
+        sniff: fn(&Head) -> u8,
+        read: fn(&mut Ctx<'_>) -> Result<(), IngestError>,
+    ) -> Vendor {
+        Vendor {
+            name,
+            source,
+            help,
+            sniff,
+            read,
+            feeds_others: false,
+            needs_mapping: false,
+            folds_repeats: false,
+        }
+    }
+}
+
 /// The `source` values whose `repeat_count` counts folded copies
 /// ([`Vendor::folds_repeats`]).
 pub fn sources_folding_repeats() -> Vec<&'static str> {
@@ -693,6 +716,16 @@ impl Ctx<'_> {
     /// Records that repeated an id, since [`Ctx::track_repeats`].
     pub fn repeats(&self) -> u64 {
         self.repeats
+    }
+
+    /// The whole input as text (formats read as whole JSON documents; see
+    /// [`Ctx::open`] for encodings).
+    pub fn read_text(&self) -> Result<String, IngestError> {
+        let mut text = String::new();
+        self.open()?
+            .read_to_string(&mut text)
+            .map_err(|e| self.io(e))?;
+        Ok(text)
     }
 
     /// The input's file name without its extension (a schedule export

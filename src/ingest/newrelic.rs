@@ -25,23 +25,19 @@
 //! digits as New Relic's own client does (≤ 10 seconds, ≤ 16 ms, more ns).
 
 use std::collections::HashMap;
-use std::io::Read;
 
 use serde_json::Value;
 
 use super::{AlertRecord, Ctx, Head, IngestError};
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "newrelic",
-    source: "newrelic",
-    help: "New Relic NerdGraph issues and incidents, NrAiIncident NRQL rows, REST v2 violations",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "newrelic",
+    "newrelic",
+    "New Relic NerdGraph issues and incidents, NrAiIncident NRQL rows, REST v2 violations",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the head has New Relic's own names.
 pub fn sniff(head: &Head) -> u8 {
@@ -161,10 +157,7 @@ fn rows_of(doc: Value) -> Result<Rows, String> {
 
 /// Read every document.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let mut text = String::new();
-    ctx.open()?
-        .read_to_string(&mut text)
-        .map_err(|e| ctx.io(e))?;
+    let text = ctx.read_text()?;
     let mut n = 0u64;
     // NRQL open rows by incident, waiting for their close.
     let mut opens: HashMap<String, Value> = HashMap::new();

@@ -93,14 +93,14 @@ pub(super) struct Alert {
 
 /// This format, for [`super::Format::ALL`].
 pub const VENDOR: super::Vendor = super::Vendor {
-    name: "opsgenie",
-    source: "opsgenie",
-    help: "Opsgenie GET /v2/alerts pages, bare arrays or one alert",
-    sniff,
-    read,
-    feeds_others: false,
-    needs_mapping: false,
     folds_repeats: true,
+    ..super::Vendor::new(
+        "opsgenie",
+        "opsgenie",
+        "Opsgenie GET /v2/alerts pages, bare arrays or one alert",
+        sniff,
+        read,
+    )
 };
 
 /// Sure when the head has Opsgenie's `tinyId`, or `alias` with `message`.

@@ -79,16 +79,13 @@ struct ScheduleTimeline {
 }
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "opsgenie-timeline",
-    source: "opsgenie",
-    help: "Opsgenie GET /v2/schedules/{id}/timeline responses (who was on call: schedules)",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "opsgenie-timeline",
+    "opsgenie",
+    "Opsgenie GET /v2/schedules/{id}/timeline responses (who was on call: schedules)",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the head has `finalTimeline`.
 pub fn sniff(head: &Head) -> u8 {

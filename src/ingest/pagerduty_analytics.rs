@@ -76,16 +76,13 @@ struct Raw {
 }
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "pagerduty-analytics",
-    source: "pagerduty",
-    help: "PagerDuty Analytics POST /analytics/raw/incidents pages",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "pagerduty-analytics",
+    "pagerduty",
+    "PagerDuty Analytics POST /analytics/raw/incidents pages",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the head has `data` with Analytics' incident metrics.
 pub fn sniff(head: &Head) -> u8 {

@@ -66,16 +66,13 @@ pub const BASIC: [&str; 7] = [
 pub const ROW_CAP: u64 = 20_000;
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "pagerduty-csv",
-    source: "pagerduty",
-    help: "PagerDuty incidents CSV report (advanced 23-column or basic 7-column)",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "pagerduty-csv",
+    "pagerduty",
+    "PagerDuty incidents CSV report (advanced 23-column or basic 7-column)",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when most of either layout's columns are in the header.
 pub fn sniff(head: &Head) -> u8 {

@@ -105,14 +105,14 @@ const ENVELOPE: &[&str] = &["log_entries", "log_entry"];
 
 /// This format, for [`super::Format::ALL`].
 pub const VENDOR: super::Vendor = super::Vendor {
-    name: "pagerduty-log-entries",
-    source: "pagerduty",
-    help: "PagerDuty REST GET /log_entries (v2 and v1), read with the incidents",
-    sniff,
-    read,
     feeds_others: true,
-    needs_mapping: false,
-    folds_repeats: false,
+    ..super::Vendor::new(
+        "pagerduty-log-entries",
+        "pagerduty",
+        "PagerDuty REST GET /log_entries (v2 and v1), read with the incidents",
+        sniff,
+        read,
+    )
 };
 
 /// Sure when the head holds `log_entries`, or entries' `*_log_entry` types

@@ -49,16 +49,13 @@ struct OnCall {
 }
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "pagerduty-oncalls",
-    source: "pagerduty",
-    help: "PagerDuty GET /oncalls pages (who was on call: schedules)",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "pagerduty-oncalls",
+    "pagerduty",
+    "PagerDuty GET /oncalls pages (who was on call: schedules)",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the head has `escalation_level` beside `escalation_policy`
 /// and no incident's `incident_number`.

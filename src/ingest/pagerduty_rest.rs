@@ -129,16 +129,13 @@ fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 const ENVELOPE: &[&str] = &["incidents", "incident"];
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "pagerduty-rest",
-    source: "pagerduty",
-    help: "PagerDuty REST GET /incidents (v2 and v1), pages, bare arrays or one incident",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "pagerduty-rest",
+    "pagerduty",
+    "PagerDuty REST GET /incidents (v2 and v1), pages, bare arrays or one incident",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the head holds PagerDuty incident fields (in a page or a bare
 /// array): an incident number beside an escalation policy object or a

@@ -15,16 +15,13 @@ use super::{Ctx, Head, IngestError, ShiftRecord};
 const REQUIRED: [&str; 4] = ["team", "person", "start", "end"];
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "schedule-csv",
-    source: "schedule",
-    help: "CSV of shifts: team,person,start,end[,schedule] (who was on call)",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "schedule-csv",
+    "schedule",
+    "CSV of shifts: team,person,start,end[,schedule] (who was on call)",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the header has all of `team`, `person`, `start`, `end`.
 pub fn sniff(head: &Head) -> u8 {

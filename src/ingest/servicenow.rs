@@ -24,16 +24,13 @@ use crate::schema::normalise_severity;
 pub const EXPORT_CAP: u64 = 10_000;
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "servicenow",
-    source: "servicenow",
-    help: "ServiceNow incident CSV export (one row per update is folded)",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "servicenow",
+    "servicenow",
+    "ServiceNow incident CSV export (one row per update is folded)",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the header has `number` and `opened_at` with ServiceNow fields.
 pub fn sniff(head: &Head) -> u8 {

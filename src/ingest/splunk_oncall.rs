@@ -85,16 +85,13 @@ struct Incident {
 }
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "splunk-oncall",
-    source: "splunk_oncall",
-    help: "Splunk On-Call (VictorOps) incidents: public v1 and reporting v2",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "splunk-oncall",
+    "splunk_oncall",
+    "Splunk On-Call (VictorOps) incidents: public v1 and reporting v2",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the head has `incidentNumber` with one of Splunk On-Call's
 /// incident fields.

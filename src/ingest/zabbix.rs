@@ -128,16 +128,13 @@ struct Event {
 }
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor {
-    name: "zabbix",
-    source: "zabbix",
-    help: "Zabbix event.get / problem.get JSON-RPC results",
+pub const VENDOR: super::Vendor = super::Vendor::new(
+    "zabbix",
+    "zabbix",
+    "Zabbix event.get / problem.get JSON-RPC results",
     sniff,
     read,
-    feeds_others: false,
-    needs_mapping: false,
-    folds_repeats: false,
-};
+);
 
 /// Sure when the head has `eventid` with `objectid` or `r_eventid`, and a
 /// JSON-RPC envelope or Zabbix's `clock`; surer than Opsgenie's guess
