@@ -221,11 +221,17 @@ pub struct Thresholds {
     /// RULE_WORK: at least this share of the rule's pages led to work.
     /// Default 0.5.
     pub rule_work_share: f64,
-    /// NO_WORK: at most this share of the rule's pages led to work.
-    /// Default 0: never (an incident now and then overlaps a noisy rule's
-    /// page by chance, which a small share would forgive; on the demo's
-    /// Alertmanager-only histories 0.1 did better, on its mixed ones worse).
+    /// NO_WORK: at most this share of the rule's pages led to work by a
+    /// person (resolved after acknowledging, escalated, notes). Default 0.
     pub rule_no_work_share: f64,
+    /// NO_WORK: and its pages overlap incidents no more often than chance
+    /// explains, at most this many standard deviations above it: with `E`
+    /// the pages expected to overlap an incident by chance (each page's
+    /// share of the history its service's and team's incident windows
+    /// cover, summed), at most `E + k·√E` overlaps. Default 2. (A flat
+    /// share does not fit every team: a team with many long incidents sees
+    /// a noisy rule overlap one by chance far more often.)
+    pub rule_chance_sigmas: f64,
     /// Toil cost of an interruption without engaged time. Default 15m.
     #[serde(deserialize_with = "de_duration")]
     pub interruption_cost: Duration,
@@ -262,6 +268,7 @@ impl Default for Thresholds {
             rule_min_pages: 5,
             rule_work_share: 0.5,
             rule_no_work_share: 0.0,
+            rule_chance_sigmas: 2.0,
             interruption_cost: Duration::from_secs(900),
             score_cut: 0.5,
             template_similarity: 0.6,
@@ -401,6 +408,12 @@ impl Config {
             "[classify] rule_tags_agreement",
             self.classify.rule_tags_agreement,
         )?;
+        let sigmas = self.classify.rule_chance_sigmas;
+        if !(sigmas.is_finite() && sigmas >= 0.0) {
+            return Err(format!(
+                "[classify] rule_chance_sigmas: {sigmas} is not a number of standard deviations (0 or more)"
+            ));
+        }
         let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
         for (team, t) in &self.teams {
             for service in &t.services {
@@ -773,7 +786,13 @@ pub fn settings_toml(d: &Config) -> String {
         &mut out,
         "rule_no_work_share",
         t.rule_no_work_share.to_string(),
-        "noise: at most this share of its rule's pages led to work",
+        "noise: at most this share of its rule's pages led to work by a person",
+    );
+    push(
+        &mut out,
+        "rule_chance_sigmas",
+        t.rule_chance_sigmas.to_string(),
+        "noise: and its incident overlaps at most chance plus this many standard deviations",
     );
     push(
         &mut out,

@@ -1148,25 +1148,35 @@ impl Writers {
                     (_, "error") => "P2",
                     _ => "P3",
                 };
-                let person = |i: usize| team.people[i % team.people.len()];
+                // Opsgenie names users by their e-mail login; a team written
+                // here from another vendor (`--only opsgenie`) has display
+                // names, which become logins as Opsgenie would show them.
+                let person = |i: usize| {
+                    let name = team.people[i % team.people.len()];
+                    if name.contains('@') {
+                        name.to_string()
+                    } else {
+                        format!("{}@example.com", name.to_lowercase().replace(' ', "."))
+                    }
+                };
                 let closed = o.end.is_some();
                 let mut report = Vec::new();
                 if let Some((ack, p)) = o.ack {
                     report.push(format!(
                         "\"ackTime\":{ack},\"acknowledgedBy\":{}",
-                        json_str(person(p))
+                        json_str(&person(p))
                     ));
                 }
                 if let Some(end) = o.end {
                     let by = if o.by_person {
                         person(o.ack.map_or(0, |a| a.1))
                     } else {
-                        "Alert API"
+                        "Alert API".to_string()
                     };
                     report.push(format!(
                         "\"closeTime\":{},\"closedBy\":{}",
                         end - o.start,
-                        json_str(by)
+                        json_str(&by)
                     ));
                 }
                 let updated = o.end.unwrap_or(o.start + o.ack.map_or(0, |a| a.0));
@@ -1185,7 +1195,7 @@ impl Writers {
                     last = iso_ms(o.start),
                     created = iso_ms(o.start),
                     upd = iso_ms(updated),
-                    owner = json_str(o.ack.map(|(_, p)| person(p)).unwrap_or("")),
+                    owner = json_str(&o.ack.map(|(_, p)| person(p)).unwrap_or_default()),
                     report = report.join(","),
                 );
                 self.og_page.push(record);

@@ -191,16 +191,20 @@ pub const TABLE: [Reason; 15] = [
     Reason {
         code: "NO_WORK",
         kind: Kind::Noise,
-        weight: 4.0,
-        thresholds: &["rule_min_pages", "rule_no_work_share"],
-        rule: "its rule paged at least N times and at most a small share of its pages led to work (an incident, a person resolving, an escalation, a note)",
+        weight: 6.0,
+        thresholds: &["rule_min_pages", "rule_no_work_share", "rule_chance_sigmas"],
+        rule: "its rule paged at least N times, at most a small share of its pages led to work by a person, and its pages overlap incidents no more often than chance explains",
         explain: |e, th| {
+            let chance = e.rule_chance_pages.unwrap_or(0.0);
             Some(format!(
-                "{} of its rule's {} pages in the history led to work (an incident overlap, a person resolving, an escalation, a note); threshold at most {} of at least {} pages",
+                "{} of its rule's {} pages in the history led to work (an incident overlap, a person resolving, an escalation, a note); at most {} of at least {} pages by a person, and incident overlaps within chance: {:.1} expected from the share of the time its service's and team's incidents cover, threshold {:.1} ({} standard deviations)",
                 e.rule_work_pages.unwrap_or(0),
                 e.rule_pages.unwrap_or(0),
                 th.rule_no_work_share,
-                th.rule_min_pages
+                th.rule_min_pages,
+                chance,
+                chance + th.rule_chance_sigmas * chance.sqrt(),
+                th.rule_chance_sigmas
             ))
         },
     },
@@ -379,6 +383,8 @@ pub struct Evidence<'a> {
     pub rule_pages: Option<u32>,
     /// See `rule_pages`.
     pub rule_work_pages: Option<u32>,
+    /// Of its rule's pages, how many would overlap an incident by chance.
+    pub rule_chance_pages: Option<f64>,
     /// RULE_WORK holds.
     pub rule_work: bool,
 }

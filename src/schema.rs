@@ -92,6 +92,10 @@ pub const RULE_PAGES: &str = "rule_pages";
 /// Of them, pages that led to work (an incident overlap that counts, a
 /// person resolving, an escalation, a note).
 pub const RULE_WORK_PAGES: &str = "rule_work_pages";
+/// Of them, how many would overlap an incident by chance: the sum over its
+/// pages of the share of the history that the incidents of the page's
+/// service and team cover (from the overlap's lead to their end).
+pub const RULE_CHANCE_PAGES: &str = "rule_chance_pages";
 /// RECURRING evidence: days of the look-back on which the template fired at
 /// about this local time of day.
 pub const RECURRING_DAYS: &str = "recurring_days";

@@ -873,3 +873,169 @@ fn a_rule_that_never_led_to_work_and_one_that_usually_does() {
     assert_eq!(reasons(&df, "b5"), ["TRANSIENT"]);
     assert_eq!(label(&df, "b5"), "noise");
 }
+
+/// NO_WORK forgives the incident overlaps chance explains. Both rules on
+/// Alertmanager (no acknowledgements), team `web`; the incidents are of
+/// team `ops`, so only the service matches. The history spans the first
+/// "Cache slow" page (T0) to its last (T0 + 243 h).
+///
+/// "Cache slow on c-N" (service `api`): 10 pages, one every 27 h (no time
+/// of day repeats), 30 minutes each. One `api` incident from T0 + 20.5 h to
+/// T0 + 101 h: with the 30-minute lead its window is 20 h … 101 h, 81 of
+/// the 243 hours, so chance puts E = 10 × 81/243 = 3.33 of the rule's pages
+/// in it; the pages at 27, 54 and 81 h do overlap it: 3 ≤ E + 2√E = 6.99,
+/// so all ten are NO_WORK. The three overlapping ones score 6 − 3.5 − 2 =
+/// 0.5 (noise): the rule's history says their overlap is chance.
+///
+/// "Disk failing on d-N" (service `db`): 10 pages, three of them within a
+/// 2-hour `db` incident window (50 h … 52 h, 2/243 of the span: E = 0.082,
+/// bound 0.66): 3 overlaps are far above chance, so no NO_WORK; its
+/// overlapping pages stay actionable (INCIDENT), its others have no
+/// evidence either way (actionable). With a flat share the old rule, "no
+/// page led to work", would have missed the first rule entirely.
+#[test]
+fn no_work_forgives_the_overlaps_chance_explains() {
+    let am = |id: &'static str, title: &'static str, svc: &'static str, t: i64| {
+        let mut x = a(id, t, Some(t + 30 * MIN));
+        x.source = "alertmanager";
+        x.title = title;
+        x.service = Some(svc);
+        x
+    };
+    const CACHE: [(&str, &str); 10] = [
+        ("c0", "Cache slow on c-0"),
+        ("c1", "Cache slow on c-1"),
+        ("c2", "Cache slow on c-2"),
+        ("c3", "Cache slow on c-3"),
+        ("c4", "Cache slow on c-4"),
+        ("c5", "Cache slow on c-5"),
+        ("c6", "Cache slow on c-6"),
+        ("c7", "Cache slow on c-7"),
+        ("c8", "Cache slow on c-8"),
+        ("c9", "Cache slow on c-9"),
+    ];
+    const DISK: [(&str, &str); 10] = [
+        ("d0", "Disk failing on d-0"),
+        ("d1", "Disk failing on d-1"),
+        ("d2", "Disk failing on d-2"),
+        ("d3", "Disk failing on d-3"),
+        ("d4", "Disk failing on d-4"),
+        ("d5", "Disk failing on d-5"),
+        ("d6", "Disk failing on d-6"),
+        ("d7", "Disk failing on d-7"),
+        ("d8", "Disk failing on d-8"),
+        ("d9", "Disk failing on d-9"),
+    ];
+    let mut rows: Vec<A> = CACHE
+        .iter()
+        .enumerate()
+        .map(|(k, (id, title))| am(id, title, "api", T0 + k as i64 * 27 * HOUR))
+        .collect();
+    let disk_at = [
+        50 * HOUR + 10 * MIN,
+        50 * HOUR + 40 * MIN,
+        51 * HOUR + 10 * MIN,
+        110 * HOUR,
+        127 * HOUR,
+        144 * HOUR,
+        161 * HOUR,
+        178 * HOUR,
+        195 * HOUR,
+        212 * HOUR,
+    ];
+    rows.extend(
+        DISK.iter()
+            .zip(disk_at)
+            .map(|((id, title), at)| am(id, title, "db", T0 + at)),
+    );
+    let inc: Vec<Inc> = vec![
+        (
+            "INC-API",
+            T0 + 20 * HOUR + 30 * MIN,
+            Some(T0 + 101 * HOUR),
+            "api",
+            "ops",
+        ),
+        (
+            "INC-DB",
+            T0 + 50 * HOUR + 30 * MIN,
+            Some(T0 + 52 * HOUR),
+            "db",
+            "ops",
+        ),
+    ];
+    let config = Config::default();
+    let df = run_with(&rows, &inc, &config);
+    let chance = |id: &str| {
+        df.column(s::RULE_CHANCE_PAGES)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .get(idx(&df, id))
+            .unwrap()
+    };
+    assert!((chance("c0") - 10.0 / 3.0).abs() < 1e-9, "{}", chance("c0"));
+    assert!(
+        (chance("d5") - 20.0 / 243.0).abs() < 1e-9,
+        "{}",
+        chance("d5")
+    );
+    for (id, _) in CACHE {
+        assert!(has(&df, id, "NO_WORK"), "{id}: {:?}", reasons(&df, id));
+        assert_eq!(label(&df, id), "noise", "{id}");
+    }
+    for id in ["c1", "c2", "c3"] {
+        let i = idx(&df, id);
+        assert_eq!(
+            crate::util::text(&df, s::INCIDENT_ID, i).as_deref(),
+            Some("INC-API")
+        );
+    }
+    let t = explain_row(&df, idx(&df, "c2"), &config);
+    assert!(
+        t.contains("3 of its rule's 10 pages in the history led to work")
+            && t.contains("3.3 expected")
+            && t.contains("threshold 7.0 (2 standard deviations)"),
+        "{t}"
+    );
+    for (id, _) in DISK {
+        assert!(!has(&df, id, "NO_WORK"), "{id}");
+        assert_eq!(label(&df, id), "actionable", "{id}");
+    }
+
+    // A shorter `api` incident (window 27 h … 82 h: E = 10 × 55/243 =
+    // 2.26) still holds the three pages: within E + 2√E = 5.27, NO_WORK;
+    // with `rule_chance_sigmas = 0` the bound is E itself, 3 > 2.26, and
+    // the rule's overlaps count as work.
+    let short: Vec<Inc> = vec![
+        (
+            "INC-API",
+            T0 + 27 * HOUR + 30 * MIN,
+            Some(T0 + 82 * HOUR),
+            "api",
+            "ops",
+        ),
+        inc[1],
+    ];
+    let df = run_with(&rows, &short, &config);
+    assert!(
+        (chance("c0") - 10.0 / 3.0).abs() < 1e-9,
+        "the first run's frame"
+    );
+    let chance2 = df
+        .column(s::RULE_CHANCE_PAGES)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .get(idx(&df, "c0"))
+        .unwrap();
+    assert!((chance2 - 550.0 / 243.0).abs() < 1e-9, "{chance2}");
+    assert!(has(&df, "c2", "NO_WORK"));
+    let mut strict = Config::default();
+    strict.classify.rule_chance_sigmas = 0.0;
+    let df = run_with(&rows, &short, &strict);
+    for (id, _) in CACHE {
+        assert!(!has(&df, id, "NO_WORK"), "{id}");
+        assert_eq!(label(&df, id), "actionable", "{id}");
+    }
+}

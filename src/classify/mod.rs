@@ -63,6 +63,9 @@ pub(super) const EP: &str = "__episode";
 pub(super) const PRE: &str = "__pre_actionable";
 pub(super) const HAS_ACK: &str = "__source_has_acks";
 pub(super) const TEAM_KEY: &str = "__team";
+/// The chance that the alert overlaps an incident it has nothing to do
+/// with ([`history::IncidentIndex::coverage`]).
+pub(super) const CHANCE: &str = "__chance";
 
 /// The linear model behind `score`: `sigmoid(bias + Σ weight × feature)`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -229,10 +232,8 @@ pub fn features(
             .collect::<Vec<_>>(),
     );
     let lf = episodes(lf, th)?;
-    let [pages, worked, no_work, rule_work] = rules::rule_history(&ctx).map_err(plan)?;
-    let lf = lf
-        .with_columns([pages, worked])
-        .with_columns([no_work, rule_work]);
+    let (counts, flags) = rules::rule_history(&ctx).map_err(plan)?;
+    let lf = lf.with_columns(counts).with_columns(flags);
     Ok(drop_internal(lf))
 }
 
@@ -371,6 +372,33 @@ fn keys(
                         |_, f| Ok(Field::new(f[0].name().clone(), DataType::String)),
                     )
                     .alias(s::INCIDENT_ID)
+            },
+            {
+                let index = Arc::clone(&index);
+                col(s::SERVICE)
+                    .map_many(
+                        move |cols| {
+                            let svc = cols[0].str()?;
+                            let team = cols[1].str()?;
+                            let t = cols[2].i64()?;
+                            let (from, to) = (t.min().unwrap_or(0), t.max().unwrap_or(0));
+                            let mut seen: HashMap<(Option<&str>, Option<&str>), f64> =
+                                HashMap::default();
+                            let out: Vec<f64> = svc
+                                .iter()
+                                .zip(team.iter())
+                                .map(|key| {
+                                    *seen.entry(key).or_insert_with(|| {
+                                        index.coverage(key.0, key.1, from, to, lead)
+                                    })
+                                })
+                                .collect();
+                            Ok(Float64Chunked::from_vec(PlSmallStr::EMPTY, out).into_column())
+                        },
+                        &[col(s::TEAM), col(T)],
+                        |_, f| Ok(Field::new(f[0].name().clone(), DataType::Float64)),
+                    )
+                    .alias(CHANCE)
             },
             // Does this source carry acknowledgements at all?
             a().is_not_null()
@@ -535,6 +563,7 @@ fn drop_internal(lf: LazyFrame) -> LazyFrame {
                 "__lead_pre",
                 "__lead_template",
                 TEAM_KEY,
+                CHANCE,
             ]
             .map(PlSmallStr::from_static),
         ),

@@ -176,37 +176,57 @@ fn long_engagement(c: &Ctx<'_>) -> Expr {
 /// work, and the two rules on them — NO_WORK (a paged alert of a rule with
 /// at least `rule_min_pages` pages, at most `rule_no_work_share` of which
 /// led to work) and RULE_WORK (at least `rule_work_share` of them did).
-pub(super) fn rule_history(c: &Ctx<'_>) -> PolarsResult<[Expr; 4]> {
+///
+/// An incident overlaps a noisy rule's page now and then by chance, the
+/// more often the more of the time its team has an incident open: NO_WORK
+/// forgives overlaps up to what chance explains (`rule_chance_pages`, `E`,
+/// plus `rule_chance_sigmas` standard deviations, `√E` as for a Poisson
+/// count), while work by a person counts against it from the first.
+/// Returns the per-rule counts (pages, work, chance), then the two flags.
+pub(super) fn rule_history(c: &Ctx<'_>) -> PolarsResult<([Expr; 3], [Expr; 2])> {
     let flag = super::feature_column;
     let paged = || col(s::PAGED).fill_null(lit(false));
-    let work = ["INCIDENT", "MANUAL_RESOLVE", "ESCALATED", "NOTES"]
-        .into_iter()
-        .map(|code| col(flag(code)))
-        .reduce(|x, y| x.or(y))
-        .unwrap_or(lit(false));
-    let per_rule = |e: Expr| e.cast(DataType::UInt32).sum().over([col(s::TEMPLATE_ID)]);
+    let any = |codes: &[&str]| {
+        codes
+            .iter()
+            .map(|code| col(flag(code)))
+            .reduce(|x, y| x.or(y))
+            .unwrap_or(lit(false))
+    };
+    let by_person = || any(&["MANUAL_RESOLVE", "ESCALATED", "NOTES"]);
+    let work = any(&["INCIDENT", "MANUAL_RESOLVE", "ESCALATED", "NOTES"]);
+    let over = |e: Expr| e.over([col(s::TEMPLATE_ID)]);
+    let per_rule = |e: Expr| over(e.cast(DataType::UInt32).sum());
+    let f = |e: Expr| e.cast(DataType::Float64);
     let pages = || col(s::RULE_PAGES);
     let worked = || col(s::RULE_WORK_PAGES);
     let enough = || pages().gt_eq(lit(c.th.rule_min_pages));
-    Ok([
+    let chance = || col(s::RULE_CHANCE_PAGES);
+    let people = per_rule(paged().and(by_person()))?;
+    let overlaps_only = per_rule(paged().and(col(flag("INCIDENT"))).and(by_person().not()))?;
+    let chance_bound = chance() + lit(c.th.rule_chance_sigmas) * chance().sqrt();
+    let counts = [
         per_rule(paged())?.alias(s::RULE_PAGES),
         per_rule(paged().and(work))?.alias(s::RULE_WORK_PAGES),
-        paged()
-            .and(enough())
-            .and(
-                worked()
-                    .cast(DataType::Float64)
-                    .lt_eq(pages().cast(DataType::Float64) * lit(c.th.rule_no_work_share)),
-            )
-            .alias(flag("NO_WORK")),
-        enough()
-            .and(
-                worked()
-                    .cast(DataType::Float64)
-                    .gt_eq(pages().cast(DataType::Float64) * lit(c.th.rule_work_share)),
-            )
-            .alias(flag("RULE_WORK")),
-    ])
+        over((f(paged()) * col(super::CHANCE)).sum())?.alias(s::RULE_CHANCE_PAGES),
+    ];
+    Ok((
+        counts,
+        [
+            paged()
+                .and(enough())
+                .and(f(people).lt_eq(f(pages()) * lit(c.th.rule_no_work_share)))
+                .and(f(overlaps_only).lt_eq(chance_bound))
+                .alias(flag("NO_WORK")),
+            enough()
+                .and(
+                    worked()
+                        .cast(DataType::Float64)
+                        .gt_eq(pages().cast(DataType::Float64) * lit(c.th.rule_work_share)),
+                )
+                .alias(flag("RULE_WORK")),
+        ],
+    ))
 }
 
 /// Not the first alert of an episode whose first alert is actionable, and

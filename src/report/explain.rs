@@ -149,6 +149,7 @@ pub fn explain_row(df: &DataFrame, i: usize, config: &Config) -> String {
         long_engagement: r.bool("f_long_engagement") == Some(true),
         rule_pages: r.u32(s::RULE_PAGES),
         rule_work_pages: r.u32(s::RULE_WORK_PAGES),
+        rule_chance_pages: r.f64(s::RULE_CHANCE_PAGES),
         rule_work: r.bool("f_rule_work") == Some(true),
     };
     for code in &reasons {
