@@ -35,6 +35,8 @@ seeds() {
     incidentio) cp tests/fixtures/incidentio/* "$dir" ;;
     servicenow) cp tests/fixtures/servicenow/* tests/fixtures/variants/servicenow-* "$dir" ;;
     text) cp tests/fixtures/servicenow/* tests/fixtures/pagerduty/*.csv tests/fixtures/variants/*.csv "$dir" ;;
+    jira-csv) cp tests/fixtures/jira/* "$dir" ;;
+    splunk-oncall|zabbix|jsm|grafana-alerting|elastic|newrelic|datadog) cp tests/fixtures/"$1"/* "$dir" ;;
     *) find tests/fixtures -type f -size -64k -exec cp {} "$dir" \; ;;
   esac
   echo "$dir"
@@ -63,7 +65,7 @@ printf '%-12s %-22s %8s %12s %8s %9s  %s\n' target vendor seconds executions cor
 for t in ${TARGETS:-read_json decode_text times vendor}; do
   case "$t" in
     vendor)
-      for v in ${VENDORS:-alertmanager pagerduty-rest pagerduty-log-entries pagerduty-analytics pagerduty-csv opsgenie grafana-oncall incidentio servicenow}; do
+      for v in ${VENDORS:-alertmanager pagerduty-rest pagerduty-log-entries pagerduty-analytics pagerduty-csv opsgenie grafana-oncall incidentio servicenow splunk-oncall zabbix jsm grafana-alerting elastic newrelic datadog jira-csv}; do
         run vendor "$v" "$(seeds "$v")"
       done ;;
     decode_text) run decode_text - "$(seeds text)" ;;

@@ -138,6 +138,16 @@ pub struct Paging {
     /// `select_alerts`) page from this severity up (0 Not classified … 5
     /// Disaster). Default 4 (High).
     pub zabbix_min_severity: u8,
+    /// Whether New Relic alerts count as pages. Default `true`: an issue
+    /// that was activated (past its grace period) and not fully muted
+    /// notified its workflows; the other shapes do not say.
+    pub newrelic: bool,
+    /// Datadog: a monitor alert pages when its message notifies a handle
+    /// starting with one of these (case-insensitive). Default
+    /// `["@pagerduty-", "@opsgenie-", "@oncall-"]`: the paging
+    /// integrations and Datadog On-Call; add `@webhook-…` handles of your
+    /// own paging hooks.
+    pub datadog_handles: Vec<String>,
 }
 
 impl Default for Paging {
@@ -151,6 +161,8 @@ impl Default for Paging {
             grafana_alerting: true,
             elastic: true,
             zabbix_min_severity: 4,
+            newrelic: true,
+            datadog_handles: vec!["@pagerduty-".into(), "@opsgenie-".into(), "@oncall-".into()],
         }
     }
 }
@@ -694,6 +706,18 @@ pub fn settings_toml(d: &Config) -> String {
         "zabbix_min_severity",
         p.zabbix_min_severity.to_string(),
         "Zabbix problems without alerts page from this severity (4 High)",
+    );
+    push(
+        &mut out,
+        "newrelic",
+        p.newrelic.to_string(),
+        "New Relic issues page (activated and not muted ones)",
+    );
+    push(
+        &mut out,
+        "datadog_handles",
+        list(&p.datadog_handles),
+        "Datadog alerts page when their message notifies a handle starting so",
     );
     section("ingest", &mut out);
     push(

@@ -213,6 +213,46 @@ pub fn zabbix_severity(level: u8) -> Option<&'static str> {
     }
 }
 
+/// A Datadog monitor alert's severity, as one of [`SEVERITIES`]. A choice,
+/// not Datadog's (monitors have a priority and an alert type, no severity):
+/// the monitor priority first — P1 critical, P2 error, P3 warning, P4 and
+/// P5 info (also written `1`…`5`) — else the event's alert type or status:
+/// error (and failure) error, warning (warn) warning, info info. A
+/// recovery (`success`, `ok`) is not a severity.
+pub fn datadog_severity(priority: Option<&str>, alert_type: Option<&str>) -> Option<&'static str> {
+    let by_priority = priority.and_then(|p| {
+        let p = p.trim().to_ascii_lowercase();
+        let n = p.strip_prefix('p').unwrap_or(&p);
+        match n {
+            "1" => Some("critical"),
+            "2" => Some("error"),
+            "3" => Some("warning"),
+            "4" | "5" => Some("info"),
+            _ => None,
+        }
+    });
+    by_priority.or_else(|| match alert_type?.trim().to_ascii_lowercase().as_str() {
+        "error" | "failure" => Some("error"),
+        "warning" | "warn" => Some("warning"),
+        "info" => Some("info"),
+        _ => None,
+    })
+}
+
+/// A Datadog Incident Management severity (`SEV-0` … `SEV-5`, `UNKNOWN`)
+/// as one of [`SEVERITIES`]. A choice: SEV-0 and SEV-1 critical, SEV-2
+/// error, SEV-3 warning, SEV-4 and SEV-5 info, UNKNOWN none.
+pub fn datadog_incident_severity(raw: &str) -> Option<&'static str> {
+    let n = raw.trim().to_ascii_uppercase();
+    match n.strip_prefix("SEV-").or_else(|| n.strip_prefix("SEV"))? {
+        "0" | "1" => Some("critical"),
+        "2" => Some("error"),
+        "3" => Some("warning"),
+        "4" | "5" => Some("info"),
+        _ => None,
+    }
+}
+
 /// Normalise a vendor severity or priority to one of [`SEVERITIES`].
 ///
 /// Accepts the Alertmanager/PagerDuty words, Opsgenie and PagerDuty

@@ -1109,6 +1109,10 @@ fn newer_vendor_files_cut_anywhere_fail_cleanly() {
         ("newrelic/nerdgraph-issues.json", "newrelic"),
         ("newrelic/nrql-incidents.json", "newrelic"),
         ("newrelic/rest-violations.json", "newrelic"),
+        ("datadog/events-v1.json", "datadog"),
+        ("datadog/events-v2.json", "datadog"),
+        ("datadog/webhooks.jsonl", "datadog"),
+        ("datadog/incidents.json", "datadog"),
     ] {
         let bytes = std::fs::read(fixture(file)).unwrap();
         let cut = dir.path().join("cut.json");
@@ -1367,4 +1371,224 @@ fn jira_issue_csv_export_as_incidents() {
         .err()
         .expect("naive Jira dates need a zone");
     assert!(err.to_string().contains("[sources.jira]"), "{err}");
+}
+
+/// Events API v1, two pages appended (most recent first, the page boundary
+/// repeating one event): one alert per monitor alert cycle. Worked out
+/// from the file: monitor 1867792 on host:i-0a12b3c4 triggers at 10:00:00
+/// (1772445600), re-triggers at 10:30 and recovers at 11:00 — one alert,
+/// its id the trigger's `id_str` (the numeric `id` has lost its digits),
+/// repeated twice, paged by `@pagerduty-Storage`; the same monitor on
+/// host:i-0b99 warns at 10:10 through Slack only (not paged, still open);
+/// the test notification, the deploy event and a recovery of host:i-0zz
+/// whose trigger is not in the file are left out, each noted.
+#[test]
+fn datadog_events_v1_alert_cycles() {
+    let b = ingest(&[fixture("datadog/events-v1.json")], "");
+    assert_eq!(b.inputs[0].format, "datadog");
+    let a = &b.alerts;
+    assert_eq!((a.height(), b.rejects.len()), (2, 0));
+    assert_eq!(b.inputs[0].records, 8);
+    let i = row(a, "alert_id", "7025502259105342001");
+    assert_eq!(
+        text(a, "title", i).as_deref(),
+        Some("Node filesystem used > 90%")
+    );
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2026-03-02T10:00:00Z")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2026-03-02T11:00:00Z")
+    );
+    assert_eq!(flag(a, "auto_resolved", i), Some(true));
+    assert_eq!(count(a, "repeat_count", i), Some(2));
+    assert_eq!(flag(a, "paged", i), Some(true));
+    assert_eq!(
+        list(a, "responders", i),
+        Some(vec!["@pagerduty-Storage".to_string()])
+    );
+    assert_eq!(text(a, "severity", i).as_deref(), Some("error"));
+    assert_eq!(text(a, "team", i).as_deref(), Some("storage"));
+    assert_eq!(text(a, "service", i).as_deref(), Some("nfs"));
+    assert_eq!(
+        text(a, "dedup_key", i).as_deref(),
+        Some("1867792|host:i-0a12b3c4")
+    );
+    let l = labels(a, i);
+    assert!(
+        l.contains(&("scope".into(), "host:i-0a12b3c4".into())),
+        "{l:?}"
+    );
+    assert!(l.contains(&("priority".into(), "P2".into())), "{l:?}");
+    assert!(!l.iter().any(|(k, _)| k == "monitor"), "{l:?}");
+    let i = row(a, "alert_id", "7025502259105342050");
+    assert_eq!(flag(a, "paged", i), Some(false));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("warning"));
+    assert_eq!(time(a, "resolved_at", i), None);
+    let notes = b.inputs[0].notes.join("\n");
+    for want in [
+        "1 event(s) that are not monitor alerts",
+        "1 test notification(s)",
+        "1 event(s) seen twice",
+        "1 recovery event(s) whose trigger is not in the file",
+    ] {
+        assert!(notes.contains(want), "{want}: {notes}");
+    }
+}
+
+/// Events API v2: the two levels of `attributes`, the inner timestamp in
+/// ms, the cycle by `alert_cycle_key_txt` and `monitor.transition`, the
+/// monitor priority 1 → critical, `@opsgenie-` pages; an event with only
+/// the outer ISO timestamp and a priority "3" (warning) notifying no one;
+/// the Synthetics event left out; `meta.warnings` noted; the empty last
+/// page read as nothing more.
+#[test]
+fn datadog_events_v2_two_level_attributes() {
+    let b = ingest(&[fixture("datadog/events-v2.json")], "");
+    let a = &b.alerts;
+    assert_eq!((a.height(), b.rejects.len()), (2, 0));
+    let i = row(a, "alert_id", "6567977596797486001");
+    assert_eq!(text(a, "title", i).as_deref(), Some("Checkout error logs"));
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2026-03-02T12:00:00Z")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2026-03-02T12:25:00Z")
+    );
+    assert_eq!(text(a, "severity", i).as_deref(), Some("critical"));
+    assert_eq!(flag(a, "paged", i), Some(true));
+    assert_eq!(text(a, "team", i).as_deref(), Some("payments"));
+    assert_eq!(text(a, "service", i).as_deref(), Some("checkout-api"));
+    let i = row(a, "alert_id", "6567977596797486101");
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2026-03-02T13:00:00Z")
+    );
+    assert_eq!(text(a, "title", i).as_deref(), Some("CPU high"));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("warning"));
+    assert_eq!(flag(a, "paged", i), Some(false));
+    assert_eq!(text(a, "team", i).as_deref(), Some("search"));
+    let notes = b.inputs[0].notes.join("\n");
+    assert!(notes.contains("results are partial"), "{notes}");
+    assert!(
+        notes.contains("1 event(s) that are not monitor alerts"),
+        "{notes}"
+    );
+}
+
+/// Logged webhook deliveries: the common custom payload (transition and
+/// cycle key fields, numbers as text, an empty priority, tags as one comma
+/// string, a retried delivery) and the default payload (the transition
+/// only in the title). Dec 11 2024 15:15:33 UTC is 1733930133000 ms.
+#[test]
+fn datadog_webhook_deliveries() {
+    let b = ingest(&[fixture("datadog/webhooks.jsonl")], "");
+    assert_eq!(b.inputs[0].format, "datadog");
+    let a = &b.alerts;
+    assert_eq!((a.height(), b.rejects.len()), (2, 0));
+    let i = row(a, "alert_id", "7879709198622396010");
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2024-12-11T15:15:33Z")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-12-11T15:45:33Z")
+    );
+    assert_eq!(count(a, "repeat_count", i), Some(2));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("error"));
+    assert_eq!(text(a, "team", i).as_deref(), Some("payments"));
+    assert_eq!(
+        list(a, "responders", i),
+        Some(vec!["@pagerduty-Checkout".to_string()])
+    );
+    assert_eq!(
+        text(a, "dedup_key", i).as_deref(),
+        Some("160076582|service:checkout-api")
+    );
+    let i = row(a, "alert_id", "7879709198622396100");
+    assert_eq!(text(a, "title", i).as_deref(), Some("CPU above 90%"));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("critical"));
+    assert_eq!(flag(a, "paged", i), Some(true));
+    assert_eq!(
+        time(a, "triggered_at", i).as_deref(),
+        Some("2024-12-11T15:46:40Z")
+    );
+    assert_eq!(time(a, "resolved_at", i), None);
+    // The paging handles are configurable: with only `@webhook-`, the
+    // default payload's `@oncall-platform` pages no one.
+    let b = ingest(
+        &[fixture("datadog/webhooks.jsonl")],
+        "[paging]\ndatadog_handles = [\"@webhook-\"]\n",
+    );
+    let a = &b.alerts;
+    assert_eq!(
+        flag(a, "paged", row(a, "alert_id", "7879709198622396100")),
+        Some(false)
+    );
+    assert_eq!(
+        flag(a, "paged", row(a, "alert_id", "7879709198622396010")),
+        Some(true)
+    );
+}
+
+/// Incident Management: `public_id` as the id, started at `detected`
+/// (else `declared`), SEV-2 → error, SEV-1 → critical, UNKNOWN → none,
+/// service and team from `fields`; the test incident left out (noted).
+#[test]
+fn datadog_incident_management() {
+    let b = ingest(&[fixture("datadog/incidents.json")], "");
+    let inc = &b.incidents;
+    assert_eq!((inc.height(), b.rejects.len()), (3, 0));
+    assert_eq!(b.inputs[0].records, 4);
+    let i = row(inc, "incident_id", "4242");
+    assert_eq!(
+        time(inc, "started_at", i).as_deref(),
+        Some("2026-02-13T20:31:00Z")
+    );
+    assert_eq!(
+        time(inc, "resolved_at", i).as_deref(),
+        Some("2026-02-13T21:44:02.101900Z")
+    );
+    assert_eq!(text(inc, "severity", i).as_deref(), Some("error"));
+    assert_eq!(text(inc, "service", i).as_deref(), Some("checkout-api"));
+    assert_eq!(text(inc, "team", i).as_deref(), Some("payments"));
+    let i = row(inc, "incident_id", "4243");
+    assert_eq!(
+        time(inc, "started_at", i).as_deref(),
+        Some("2026-02-14T08:05:00Z")
+    );
+    assert_eq!(time(inc, "resolved_at", i), None);
+    assert_eq!(text(inc, "severity", i).as_deref(), Some("critical"));
+    let i = row(inc, "incident_id", "4245");
+    assert_eq!(text(inc, "severity", i), None);
+    assert_eq!(text(inc, "service", i), None);
+    assert!(b.inputs[0].notes.join("\n").contains("1 test incident(s)"));
+}
+
+/// What is not an alert history is refused by name: a monitor definition
+/// list, a file of events none of which is a monitor alert.
+#[test]
+fn datadog_files_that_are_not_alert_histories() {
+    let dir = tempfile::tempdir().unwrap();
+    let monitors = dir.path().join("monitors.json");
+    std::fs::write(
+        &monitors,
+        r#"[{"id":1,"name":"CPU","type":"metric alert","query":"avg(last_5m):avg:system.cpu.user{*} > 90","overall_state":"OK","options":{}}]"#,
+    )
+    .unwrap();
+    let e = crate::util::ingest_error(&[monitors], "");
+    assert!(e.to_string().contains("monitor definition list"), "{e}");
+    let synthetics = dir.path().join("events.json");
+    std::fs::write(
+        &synthetics,
+        r#"{"data":[{"id":"x","type":"event","attributes":{"attributes":{"status":"info","title":"[Synthetics] test","timestamp":1655744852000,"aggregation_key":"adip","evt":{"id":"1","type":"api"}},"tags":[],"timestamp":"2022-06-20T17:07:32Z"}}]}"#,
+    )
+    .unwrap();
+    let e = crate::util::ingest_error(&[synthetics], "");
+    assert!(e.to_string().contains("none a monitor alert"), "{e}");
 }

@@ -307,19 +307,35 @@ fn servicenow_list_view_export_and_uci_log() {
     assert_eq!(b.rejects.len(), 0);
 }
 
+/// The Datadog samples are a monitor definition list (what monitors
+/// exist, not when they fired) and recorded API cassettes: each is taken
+/// for Datadog and refused with a message that says why (exit 2), never
+/// read as nothing or as another vendor's.
 #[test]
-fn vendors_not_read_yet_are_refused_by_name() {
-    // Datadog comes with its own module; until then its files are an
-    // unknown format (exit 2), never read as another vendor's.
-    for rel in [
-        "datadog/monitors-list-90.body.json",
-        "datadog/events-v2-list-pagination-go-cassette.yaml",
+fn datadog_samples_are_refused_by_name() {
+    for (rel, why) in [
+        (
+            "datadog/monitors-list-90.body.json",
+            "monitor definition list",
+        ),
+        (
+            "datadog/events-v2-list-pagination-go-cassette.yaml",
+            "cassette",
+        ),
+        ("datadog/monitors-list-90-go-cassette.yaml", "cassette"),
+        ("datadog/monitors-search-go-cassette.yaml", "cassette"),
     ] {
         let Some(path) = real(rel) else {
             return;
         };
         match try_ingest(&[path], "", None) {
-            Err(IngestError::UnknownFormat { .. }) => {}
+            Err(e @ IngestError::Malformed { .. }) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("(datadog)") && text.contains(why),
+                    "{rel}: {text}"
+                );
+            }
             Err(e) => panic!("{rel}: {e}"),
             Ok(b) => panic!("{rel} read as {}", b.inputs[0].format),
         }

@@ -262,6 +262,7 @@ fn schedule_formats_are_told_apart_from_every_other() {
                     ("grafana-alerting", "grafana-alerting"),
                     ("elastic", "elastic"),
                     ("newrelic", "newrelic"),
+                    ("datadog", "datadog"),
                     ("jira-csv", "jira"),
                 ] {
                     let inside = path.parent().is_some_and(|p| p.ends_with(folder));

@@ -28,6 +28,7 @@
 
 pub mod alertmanager;
 pub mod csvutil;
+pub mod datadog;
 pub mod decode;
 pub mod elastic;
 pub mod generic;
@@ -166,6 +167,7 @@ impl Format {
         Format(&grafana_alerting::VENDOR),
         Format(&elastic::VENDOR),
         Format(&newrelic::VENDOR),
+        Format(&datadog::VENDOR),
         Format(&incidentio::VENDOR),
         Format(&pagerduty_csv::VENDOR),
         Format(&servicenow::VENDOR),

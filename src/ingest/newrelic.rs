@@ -19,6 +19,9 @@
 //! - **REST v2 violations** (`{violations: [...]}`): `label`, Title-case
 //!   priority, `opened_at`/`closed_at`.
 //!
+//! Paging: `[paging] newrelic` (true) — an issue pages once activated and
+//! not fully muted, an NRQL incident unless muted, the others always.
+//!
 //! Severity (a choice): critical → critical, high → error, medium and
 //! warning → warning, low → info, in any casing. GraphQL `errors` with no
 //! data are a reject that quotes them. Epoch times are read by their
@@ -176,7 +179,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         };
         let push = |ctx: &mut Ctx<'_>, r: Result<AlertRecord, String>, raw: &Value| match r {
             Ok(r) => {
-                ctx.push_alert(r);
+                push_paged(ctx, r);
             }
             Err(why) => ctx.reject(n, None, why, &raw.to_string()),
         };
@@ -210,7 +213,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         let close = closes.remove(&id);
         match nrql(&open, close.as_ref()) {
             Ok(r) => {
-                ctx.push_alert(r);
+                push_paged(ctx, r);
             }
             Err(why) => ctx.reject(n, None, why, &open.to_string()),
         }
@@ -223,6 +226,12 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         ));
     }
     Ok(())
+}
+
+/// Push an alert, paged only where `[paging] newrelic` says New Relic pages.
+fn push_paged(ctx: &mut Ctx<'_>, mut r: AlertRecord) {
+    r.paged = r.paged.map(|p| p && ctx.config.paging.newrelic);
+    ctx.push_alert(r);
 }
 
 fn issue(i: &Value) -> Result<AlertRecord, String> {
