@@ -1113,6 +1113,7 @@ fn newer_vendor_files_cut_anywhere_fail_cleanly() {
         ("datadog/events-v2.json", "datadog"),
         ("datadog/webhooks.jsonl", "datadog"),
         ("datadog/incidents.json", "datadog"),
+        ("grafana-alerting/webhooks.jsonl", "grafana-alerting"),
     ] {
         let bytes = std::fs::read(fixture(file)).unwrap();
         let cut = dir.path().join("cut.json");
@@ -1591,4 +1592,47 @@ fn datadog_files_that_are_not_alert_histories() {
     .unwrap();
     let e = crate::util::ingest_error(&[synthetics], "");
     assert!(e.to_string().contains("none a monitor alert"), "{e}");
+}
+
+/// Grafana Alerting's webhook contact point payloads, logged one per line:
+/// a firing payload and its resolution fold into one occurrence (its
+/// `startsAt` 11:51:00.100425+02:00 is 09:51:00.100425Z, resolved at
+/// 12:14:00.512+02:00 = 10:14:00.512Z), titled by its summary; a
+/// `DatasourceNoData` alert with no summary is titled by its `rulename`
+/// and still firing (`endsAt` 0001-01-01). Read as `grafana-alerting`, not
+/// as Alertmanager, and paged by `[paging] grafana_alerting`.
+#[test]
+fn grafana_alerting_webhook_payloads() {
+    let b = ingest(&[fixture("grafana-alerting/webhooks.jsonl")], "");
+    assert_eq!(b.inputs[0].format, "grafana-alerting");
+    let a = &b.alerts;
+    assert_eq!((a.height(), b.rejects.len()), (2, 0));
+    let i = row(
+        a,
+        "alert_id",
+        "c6eadffa33fcdf37@2024-05-02T09:51:00.100425Z",
+    );
+    assert_eq!(text(a, "source", i).as_deref(), Some("grafana_alerting"));
+    assert_eq!(
+        text(a, "title", i).as_deref(),
+        Some("CPU > 90% on checkout-7f9c")
+    );
+    assert_eq!(
+        time(a, "resolved_at", i).as_deref(),
+        Some("2024-05-02T10:14:00.512Z")
+    );
+    assert_eq!(text(a, "team", i).as_deref(), Some("payments"));
+    assert_eq!(text(a, "severity", i).as_deref(), Some("critical"));
+    assert_eq!(flag(a, "paged", i), Some(true));
+    let i = row(a, "alert_id", "0123456789abcdef@2024-05-02T11:00:00Z");
+    assert_eq!(text(a, "title", i).as_deref(), Some("Queue depth"));
+    assert_eq!(time(a, "resolved_at", i), None);
+    assert_eq!(text(a, "team", i).as_deref(), Some("data"));
+    let notes = b.inputs[0].notes.join("\n");
+    assert!(!notes.contains("versions seen"), "{notes}");
+    let b = ingest(
+        &[fixture("grafana-alerting/webhooks.jsonl")],
+        "[paging]\ngrafana_alerting = false\n",
+    );
+    assert!((0..2).all(|i| flag(&b.alerts, "paged", i) == Some(false)));
 }

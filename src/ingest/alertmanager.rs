@@ -427,9 +427,19 @@ fn build_alert<'a>(
         });
     }
     debug_assert!(needs_pairs(alert.status.as_ref(), true, full));
+    // Grafana re-labels a rule's NoData and Error alerts `DatasourceNoData`
+    // and `DatasourceError`, the rule's own name in `rulename`.
+    let grafana_rule = || {
+        alert
+            .labels
+            .get("alertname")
+            .filter(|n| n.starts_with("Datasource"))
+            .and_then(|_| alert.labels.get_cow("rulename"))
+    };
     let title = ["summary", "title", "message", "description"]
         .iter()
         .find_map(|k| alert.annotations.get_cow(k))
+        .or_else(grafana_rule)
         .or_else(|| alert.labels.get_cow("alertname"));
     let labels = (!alert.labels.0.is_empty()).then(|| {
         if let Some(text) = alert.labels.1 {
@@ -1092,7 +1102,15 @@ fn open_payloads(
 /// Read every line (parsed in parallel, and the rows of firing alerts built
 /// there), folding notifications into occurrences here, in file order.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let receivers_paging = ctx.config.paging.alertmanager_receivers.clone();
+    // Grafana Alerting's webhook contact point sends the same payload
+    // (`version` "1"); there `[paging] grafana_alerting` says whether its
+    // alerts page, whatever the receiver.
+    let grafana = ctx.format.name() != VENDOR.name;
+    let receivers_paging = if grafana {
+        (!ctx.config.paging.grafana_alerting).then(Vec::new)
+    } else {
+        ctx.config.paging.alertmanager_receivers.clone()
+    };
     let paging = receivers_paging.as_deref();
     let (service_label, team_label) = (
         ctx.config.ingest.service_label.clone(),
@@ -1299,7 +1317,9 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         })
         .collect();
     if !describe.is_empty() {
-        let how = if receivers_paging.is_none() {
+        let how = if grafana {
+            "; [paging] grafana_alerting says whether they page"
+        } else if receivers_paging.is_none() {
             "; set [paging] alertmanager_receivers to choose"
         } else {
             ""
@@ -1313,10 +1333,14 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
             "{truncated} alert(s) were cut from payloads by max_alerts (truncatedAlerts) and are not in the file"
         ));
     }
-    if versions.iter().any(|v| v != "4") {
+    if versions
+        .iter()
+        .any(|v| v != if grafana { "1" } else { "4" })
+    {
         ctx.report.notes.push(format!(
-            "payload versions seen: {} (version 4 expected)",
-            versions.into_iter().collect::<Vec<_>>().join(", ")
+            "payload versions seen: {} (version {} expected)",
+            versions.into_iter().collect::<Vec<_>>().join(", "),
+            if grafana { 1 } else { 4 }
         ));
     }
     Ok(())

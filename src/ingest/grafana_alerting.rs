@@ -23,6 +23,16 @@
 //! nothing of notifications; `[paging] grafana_alerting` (true) says
 //! whether its alerts count as pages. An alert still open at the end of
 //! the file stays open.
+//!
+//! **Webhook contact point payloads** (§15.2: Alertmanager's webhook shape
+//! with `orgId`, `state`, `version` "1" and per-alert `silenceURL`,
+//! `dashboardURL`, `valueString`), as a webhook logger saves them, are
+//! read by the Alertmanager reader as this format: one occurrence per
+//! `fingerprint` and `startsAt`, re-sends folded, `DatasourceNoData` and
+//! `DatasourceError` alerts titled by their `rulename`, paging by
+//! `[paging] grafana_alerting`. Their ids are Alertmanager's
+//! (`<fingerprint>@<startsAt>`), not the history's: the same alert in a
+//! history and in a webhook log is two records.
 
 use std::collections::BTreeMap;
 
@@ -41,17 +51,33 @@ pub const VENDOR: super::Vendor = super::Vendor::new(
 );
 
 /// Sure when the head is a DataFrame (`schema` with `fields`) of state
-/// history.
+/// history, or a webhook contact point's payload: Alertmanager's shape
+/// with Grafana's own fields (`silenceURL`, `dashboardURL`, `valueString`,
+/// or `orgId` with the group `state`), claimed above Alertmanager's 95.
 pub fn sniff(head: &Head) -> u8 {
-    if head.is_json()
-        && head.has_key("schema")
+    if !head.is_json() {
+        return 0;
+    }
+    if head.has_key("schema")
         && head.has_key("fields")
         && (head.text.contains("state-history") || head.has_key("ruleUID"))
     {
         92
+    } else if is_webhook(head) {
+        96
     } else {
         0
     }
+}
+
+/// A webhook contact point payload (formats-more.md §15.2).
+fn is_webhook(head: &Head) -> bool {
+    head.has_key("alerts")
+        && head.has_key("receiver")
+        && (head.has_key("silenceURL")
+            || head.has_key("dashboardURL")
+            || head.has_key("valueString")
+            || (head.has_key("orgId") && head.has_key("state")))
 }
 
 /// One state transition of one rule instance.
@@ -67,6 +93,12 @@ struct Transition {
 
 /// Read every frame.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
+    // Logged webhook payloads are Alertmanager's shape: its reader folds
+    // them into occurrences (as this format, with its paging key).
+    let head = super::Head::read(ctx.path, false)?;
+    if !head.has_key("schema") && is_webhook(&head) {
+        return super::alertmanager::read(ctx);
+    }
     let text = ctx.read_text()?;
     let mut transitions: Vec<Transition> = Vec::new();
     let mut frames = 0u64;

@@ -235,7 +235,8 @@ pub struct Head {
 }
 
 impl Head {
-    fn read(path: &Path, has_mapping: bool) -> Result<Head, IngestError> {
+    /// The head of the file at `path`.
+    pub fn read(path: &Path, has_mapping: bool) -> Result<Head, IngestError> {
         let io = |source| IngestError::Io {
             path: path.to_path_buf(),
             source,
