@@ -109,7 +109,7 @@ pub const TABLE: [Reason; 15] = [
         kind: Kind::Noise,
         weight: 4.0,
         thresholds: &[],
-        rule: "paged, and nobody acknowledged it before it resolved (sources that record acknowledgements)",
+        rule: "paged, and nobody acknowledged it before it resolved (sources that record acknowledgements; not when a named person resolved it)",
         explain: |e, _| {
             Some(format!(
                 "paged, and nobody acknowledged it before it resolved {} after trigger",
@@ -237,10 +237,15 @@ pub const TABLE: [Reason; 15] = [
         kind: Kind::Actionable,
         weight: -5.0,
         thresholds: &[],
-        rule: "acknowledged, then resolved by a person",
+        rule: "resolved by a person (acknowledged first, or named as the one who resolved it)",
         explain: |e, _| {
-            e.manual_resolve
-                .then(|| "resolved by a person after acknowledging".into())
+            e.manual_resolve.then(|| {
+                if e.acknowledged.is_some() {
+                    "resolved by a person after acknowledging".into()
+                } else {
+                    "resolved by a person the export names".into()
+                }
+            })
         },
     },
     Reason {

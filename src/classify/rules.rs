@@ -111,13 +111,24 @@ fn duplicate(c: &Ctx<'_>) -> Expr {
 }
 
 /// Paged, resolved, never acknowledged — only for sources that record
-/// acknowledgements.
+/// acknowledgements, and not when a named person resolved it (Kibana keeps
+/// only an alert's latest workflow change: closing it hides the
+/// acknowledgement before).
 fn unacked() -> Expr {
     col(s::PAGED)
         .fill_null(lit(false))
         .and(a().is_null())
         .and(r().is_not_null())
         .and(col(HAS_ACK))
+        .and(by_named_person().not())
+}
+
+/// Resolved by a person the export names.
+fn by_named_person() -> Expr {
+    col(s::AUTO_RESOLVED)
+        .eq(lit(false))
+        .fill_null(lit(false))
+        .and(col(s::RESOLVED_BY).is_not_null())
 }
 
 /// Acknowledged, then resolved by the integration; no incident, no
@@ -153,10 +164,13 @@ fn incident() -> Expr {
         .and(col(s::PAGED).fill_null(lit(false)))
 }
 
-/// Evidence: acknowledged, and resolved by a person.
+/// Evidence: resolved by a person — acknowledged first, or named as the
+/// one who resolved it (where the export keeps no acknowledgement beside
+/// it).
 fn manual_resolve() -> Expr {
     a().is_not_null()
         .and(col(s::AUTO_RESOLVED).eq(lit(false)).fill_null(lit(false)))
+        .or(by_named_person())
 }
 
 /// Evidence: a count (escalations, notes) above zero.

@@ -50,6 +50,12 @@ pub struct DemoArgs {
     /// [default: each team its own vendor]
     #[arg(long, value_enum)]
     only: Option<demo::DemoVendor>,
+    /// Spread each team's rules over every vendor alertsift reads alerts
+    /// from (PagerDuty, Opsgenie, Alertmanager, Datadog, Splunk On-Call,
+    /// JSM, Zabbix, New Relic, Elastic, Grafana Alerting), one file each:
+    /// a mixed history to test on. Ignored with --only.
+    #[arg(long)]
+    all_vendors: bool,
 }
 
 /// Run it.
@@ -70,6 +76,7 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<ExitCode> {
         word_hosts: args.word_hosts,
         noise_mix: args.noise_mix,
         service_rule_names: args.service_rule_names,
+        all_vendors: args.all_vendors,
     };
     if !(args.noise_mix > 0.0 && args.noise_mix <= 100.0) {
         anyhow::bail!(
@@ -86,8 +93,13 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<ExitCode> {
     let written = demo::write(&args.out, &options)
         .with_context(|| format!("writing the demo history to {}", args.out.display()))?;
     if !g.quiet {
+        let others: String = written
+            .others
+            .iter()
+            .map(|(source, n)| format!(", {n} {source}"))
+            .collect();
         eprintln!(
-            "demo history in {}: {} alerts ({} PagerDuty, {} Opsgenie, {} Alertmanager), {} incidents",
+            "demo history in {}: {} alerts ({} PagerDuty, {} Opsgenie, {} Alertmanager{others}), {} incidents",
             args.out.display(),
             written.alerts,
             written.pagerduty,

@@ -30,6 +30,8 @@ use chrono_tz::Tz;
 
 use crate::core::time::rfc3339_utc;
 
+mod vendors;
+
 /// Options of `alertsift demo`.
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
@@ -59,6 +61,9 @@ pub struct DemoOptions {
     /// the rule (one name for a service's several rules, as some teams
     /// write them).
     pub service_rule_names: bool,
+    /// Every vendor alertsift reads alerts from in one history: each team's
+    /// rules spread over them, rule by rule (ignored with `only`).
+    pub all_vendors: bool,
 }
 
 /// Words for host names without digits (`--word-hosts`).
@@ -76,6 +81,20 @@ pub enum DemoVendor {
     Opsgenie,
     /// Alertmanager webhook JSON lines.
     Alertmanager,
+    /// Datadog webhook deliveries (JSON lines).
+    Datadog,
+    /// Splunk On-Call reporting v2 incident pages.
+    SplunkOncall,
+    /// Jira Service Management Operations alert pages.
+    Jsm,
+    /// Zabbix `event.get` results.
+    Zabbix,
+    /// New Relic NerdGraph issue pages.
+    Newrelic,
+    /// Elastic (Kibana alerts-as-data) documents, one per line.
+    Elastic,
+    /// Grafana Alerting webhook contact point payloads (JSON lines).
+    GrafanaAlerting,
 }
 
 /// What `demo` wrote.
@@ -89,6 +108,8 @@ pub struct Written {
     pub opsgenie: u64,
     /// Alertmanager occurrences.
     pub alertmanager: u64,
+    /// Alerts of the other vendors (`--all-vendors`, `--only`), by source.
+    pub others: BTreeMap<&'static str, u64>,
     /// ServiceNow incidents.
     pub incidents: u64,
 }
@@ -179,6 +200,42 @@ enum Vendor {
     PagerDuty,
     Opsgenie,
     Alertmanager,
+    Datadog,
+    SplunkOncall,
+    Jsm,
+    Zabbix,
+    Newrelic,
+    Elastic,
+    GrafanaAlerting,
+}
+
+impl Vendor {
+    /// Every vendor, in the order `--all-vendors` hands them to rules.
+    const ALL: [Vendor; 10] = [
+        Vendor::PagerDuty,
+        Vendor::Opsgenie,
+        Vendor::Alertmanager,
+        Vendor::Datadog,
+        Vendor::SplunkOncall,
+        Vendor::Jsm,
+        Vendor::Zabbix,
+        Vendor::Newrelic,
+        Vendor::Elastic,
+        Vendor::GrafanaAlerting,
+    ];
+
+    /// Its exports record who acknowledged an alert.
+    fn acks(self) -> bool {
+        !matches!(
+            self,
+            Vendor::Alertmanager | Vendor::Datadog | Vendor::GrafanaAlerting
+        )
+    }
+
+    /// It folds repeats of one alias into a count (Opsgenie, and JSM).
+    fn folds(self) -> bool {
+        matches!(self, Vendor::Opsgenie | Vendor::Jsm)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -683,6 +740,7 @@ struct Gen<'a> {
     word_hosts: bool,
     noise_mix: f64,
     service_rule_names: bool,
+    all_vendors: bool,
     seed: u64,
     scale: f64,
     start_ms: i64,
@@ -731,7 +789,23 @@ fn fill(template: &str, rng: &mut Rng, host: &str) -> (String, String) {
     (title, truth)
 }
 
+/// See [`Gen::vendor`].
+fn vendor_of(teams: &[Team], all_vendors: bool, team: usize, rule: usize) -> Vendor {
+    if all_vendors {
+        Vendor::ALL[(team * 3 + rule) % Vendor::ALL.len()]
+    } else {
+        teams[team].vendor
+    }
+}
+
 impl Gen<'_> {
+    /// The vendor a rule's alerts go through: its team's, or with
+    /// `--all-vendors` one of every vendor in turn (three apart from team
+    /// to team, so each team spans several).
+    fn vendor(&self, team: usize, rule: usize) -> Vendor {
+        vendor_of(self.teams, self.all_vendors, team, rule)
+    }
+
     fn hosts(&self, rule: usize) -> i64 {
         let base = 4 + (rule as i64 % 5);
         (base as f64 * self.scale.max(1.0)).ceil() as i64
@@ -756,7 +830,8 @@ impl Gen<'_> {
         }
     }
 
-    fn host(&self, team: &Team, rule: usize, rng: &mut Rng) -> String {
+    fn host(&self, team_index: usize, rule: usize, rng: &mut Rng) -> String {
+        let team = &self.teams[team_index];
         let n = rng.range(1, self.hosts(rule) + 1);
         let name = if self.word_hosts {
             // 16 words, then pairs of them: never a digit.
@@ -773,7 +848,7 @@ impl Gen<'_> {
         } else {
             format!("{n:02}")
         };
-        if team.vendor == Vendor::Alertmanager {
+        if self.vendor(team_index, rule) == Vendor::Alertmanager {
             format!("{}-{name}.prod.internal", team.host_prefix)
         } else {
             format!("{}-{name}", team.host_prefix)
@@ -782,7 +857,7 @@ impl Gen<'_> {
 
     fn base(&self, ti: usize, ri: usize, pattern: Pattern, start: i64, rng: &mut Rng) -> Occ {
         let team = &self.teams[ti];
-        let host = self.host(team, ri, rng);
+        let host = self.host(ti, ri, rng);
         let (title, _) = fill(team.rules[ri].title, rng, &host);
         let paged = pattern != Pattern::NonPaging;
         Occ {
@@ -829,7 +904,8 @@ impl Gen<'_> {
                     let start = uniform(&mut rng);
                     let mut o = self.base(ti, ri, r.pattern, start, &mut rng);
                     let dur = rng.range(25 * MIN, 150 * MIN);
-                    if team.vendor != Vendor::Alertmanager {
+                    let vendor = self.vendor(ti, ri);
+                    if vendor.acks() {
                         o.ack = Some((
                             rng.range(MIN, 8 * MIN),
                             rng.range(0, people as i64) as usize,
@@ -843,11 +919,7 @@ impl Gen<'_> {
                         };
                     }
                     let with_incident = r.pattern == Pattern::Real
-                        && rng.chance(if team.vendor == Vendor::Alertmanager {
-                            0.85
-                        } else {
-                            0.6
-                        });
+                        && rng.chance(if !vendor.acks() { 0.85 } else { 0.6 });
                     if with_incident {
                         let opened = start + rng.range(2 * MIN, 10 * MIN);
                         o.incident = Some((opened, start + dur + rng.range(0, 20 * MIN)));
@@ -898,7 +970,7 @@ impl Gen<'_> {
                 for _ in 0..rng.poisson(self.rate(r)) {
                     let first = self.base(ti, ri, r.pattern, uniform(&mut rng), &mut rng);
                     let dur = rng.range(10 * MIN, 40 * MIN) / 1000 * 1000;
-                    if team.vendor == Vendor::Opsgenie {
+                    if self.vendor(ti, ri).folds() {
                         // Opsgenie folds repeats of one alias into `count`.
                         let mut o = first;
                         o.repeat = rng.range(2, 20) as u32;
@@ -966,11 +1038,12 @@ impl Gen<'_> {
 
 /// Expected alerts per week at scale 1 (for sizing the history), with the
 /// noise rules' rates times `noise_mix`.
-fn alerts_per_week(teams: &[Team], noise_mix: f64) -> f64 {
+fn alerts_per_week(teams: &[Team], noise_mix: f64, all_vendors: bool) -> f64 {
     teams
         .iter()
-        .flat_map(|t| t.rules.iter().map(move |r| (t, r)))
-        .map(|(t, r)| {
+        .enumerate()
+        .flat_map(|(ti, t)| t.rules.iter().enumerate().map(move |(ri, r)| (ti, ri, r)))
+        .map(|(ti, ri, r)| {
             let mix = if r.pattern.actionable() {
                 1.0
             } else {
@@ -980,7 +1053,7 @@ fn alerts_per_week(teams: &[Team], noise_mix: f64) -> f64 {
                 // Storms: 15% of real problems, 3–8 secondaries.
                 Pattern::Real => r.rate * (1.0 + 0.15 * 5.5),
                 Pattern::Flapping => r.rate * 6.5,
-                Pattern::Duplicate if t.vendor == Vendor::Opsgenie => r.rate,
+                Pattern::Duplicate if vendor_of(teams, all_vendors, ti, ri).folds() => r.rate,
                 Pattern::Duplicate => r.rate * 3.0,
                 Pattern::Recurring => 7.0 * 0.85,
                 _ => r.rate,
@@ -1033,6 +1106,8 @@ struct Writers {
     /// Alertmanager notifications not yet due, by time.
     am_pending: BTreeMap<(i64, u64), String>,
     am_seq: u64,
+    /// The other vendors' files.
+    more: vendors::More,
 }
 
 /// The PagerDuty account's time zone: `created_on` is rendered in it.
@@ -1072,7 +1147,7 @@ impl Writers {
         let rule = &team.rules[o.rule];
         let template = fill(rule.title, &mut Rng::new(0, 0, 0), "").1;
         self.counters.alerts += 1;
-        match team.vendor {
+        match g.vendor(o.team, o.rule) {
             Vendor::PagerDuty => {
                 self.counters.pagerduty += 1;
                 let id = format!(
@@ -1259,6 +1334,11 @@ impl Writers {
                 }
                 self.truth_row(&alert_id, "alertmanager", team.name, o, &template)?;
             }
+            other => {
+                let (id, source) = self.more.write(other, g, o)?;
+                *self.counters.others.entry(source).or_default() += 1;
+                self.truth_row(&id, source, team.name, o, &template)?;
+            }
         }
         if let Some((opened, resolved)) = o.incident {
             self.counters.incidents += 1;
@@ -1400,14 +1480,26 @@ fn write_rota(path: &Path, teams: &[Team], options: &DemoOptions) -> std::io::Re
 pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
     std::fs::create_dir_all(out)?;
     let mut teams = teams();
+    let all_vendors = options.all_vendors && options.only.is_none();
     if let Some(only) = options.only {
         let vendor = match only {
             DemoVendor::Pagerduty => Vendor::PagerDuty,
             DemoVendor::Opsgenie => Vendor::Opsgenie,
             DemoVendor::Alertmanager => Vendor::Alertmanager,
+            DemoVendor::Datadog => Vendor::Datadog,
+            DemoVendor::SplunkOncall => Vendor::SplunkOncall,
+            DemoVendor::Jsm => Vendor::Jsm,
+            DemoVendor::Zabbix => Vendor::Zabbix,
+            DemoVendor::Newrelic => Vendor::Newrelic,
+            DemoVendor::Elastic => Vendor::Elastic,
+            DemoVendor::GrafanaAlerting => Vendor::GrafanaAlerting,
         };
         for t in &mut teams {
             t.vendor = vendor;
+        }
+    }
+    if options.only.is_some() || all_vendors {
+        for t in &mut teams {
             if t.people.is_empty() {
                 t.people = &["Alex Kim", "Sam Lee"];
             }
@@ -1420,13 +1512,14 @@ pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
         .timestamp_millis();
     let end_ms = start_ms + i64::from(options.weeks) * WEEK;
     let scale = options.alerts as f64
-        / (alerts_per_week(&teams, options.noise_mix) * f64::from(options.weeks));
+        / (alerts_per_week(&teams, options.noise_mix, all_vendors) * f64::from(options.weeks));
     let g = Gen {
         teams: &teams,
         runbook_lines: options.runbook_lines,
         word_hosts: options.word_hosts,
         noise_mix: options.noise_mix,
         service_rule_names: options.service_rule_names,
+        all_vendors,
         seed: options.seed,
         scale,
         start_ms,
@@ -1445,6 +1538,7 @@ pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
         counters: Written::default(),
         am_pending: BTreeMap::new(),
         am_seq: 0,
+        more: vendors::More::new(out.to_path_buf()),
     };
     writeln!(w.pd, "{}", crate::ingest::pagerduty_csv::ADVANCED.join(","))?;
     writeln!(w.sn, "number,incident_state,sys_mod_count,short_description,priority,cmdb_ci,assignment_group,opened_at,sys_updated_at,resolved_at")?;
@@ -1472,6 +1566,7 @@ pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
     }
     w.flush_am(i64::MAX)?;
     w.flush_og_page()?;
+    w.more.finish()?;
     bar.finish_and_clear();
     write_rota(&out.join(SCHEDULE_FILE), &teams, options)?;
     for f in [&mut w.pd, &mut w.og, &mut w.am, &mut w.sn, &mut w.truth] {
