@@ -6,6 +6,7 @@
 #
 #   bash bench/ingest.sh                 # 1M and 10M
 #   SIZES=1000000 bash bench/ingest.sh   # 1M only
+#   VENDORS="pagerduty datadog" SIZES=1000000 bash bench/ingest.sh
 #
 # Needs ~25 GB of disk for the 10M files (kept in bench/data for reruns).
 source "$(dirname "$0")/common.sh"
@@ -13,13 +14,20 @@ source "$(dirname "$0")/common.sh"
 machine
 printf '%-10s %-14s %10s %9s %12s %10s\n' alerts format rows seconds alerts/s peak_MiB
 for n in ${SIZES:-1000000 10000000}; do
-  for vendor in pagerduty opsgenie alertmanager; do
+  for vendor in ${VENDORS:-pagerduty opsgenie alertmanager datadog splunk-oncall jsm zabbix newrelic elastic grafana-alerting}; do
     dir="$data/$vendor-$n"
     demo "$n" "$vendor"
     case $vendor in
       pagerduty) file="$dir/pagerduty-incidents.csv"; fmt=pagerduty-csv ;;
       opsgenie) file="$dir/opsgenie-alerts.json"; fmt=opsgenie ;;
       alertmanager) file="$dir/alertmanager-webhooks.jsonl"; fmt=alertmanager ;;
+      datadog) file="$dir/datadog-webhooks.jsonl"; fmt=datadog ;;
+      splunk-oncall) file="$dir/splunk-oncall-incidents.json"; fmt=splunk-oncall ;;
+      jsm) file="$dir/jsm-alerts.json"; fmt=jsm ;;
+      zabbix) file="$dir/zabbix-events.json"; fmt=zabbix ;;
+      newrelic) file="$dir/newrelic-issues.json"; fmt=newrelic ;;
+      elastic) file="$dir/elastic-alerts.ndjson"; fmt=elastic ;;
+      grafana-alerting) file="$dir/grafana-alerting-webhooks.jsonl"; fmt=grafana-alerting ;;
     esac
     rm -rf "$data/store"
     /usr/bin/time -f '%e %M' -o "$data/time.txt" \

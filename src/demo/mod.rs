@@ -195,24 +195,13 @@ fn mix(mut z: u64) -> u64 {
 
 // ---------------------------------------------------------------- model ---
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Vendor {
-    PagerDuty,
-    Opsgenie,
-    Alertmanager,
-    Datadog,
-    SplunkOncall,
-    Jsm,
-    Zabbix,
-    Newrelic,
-    Elastic,
-    GrafanaAlerting,
-}
+/// The demo's vendors are the ones `--only` names.
+use DemoVendor as Vendor;
 
 impl Vendor {
     /// Every vendor, in the order `--all-vendors` hands them to rules.
     const ALL: [Vendor; 10] = [
-        Vendor::PagerDuty,
+        Vendor::Pagerduty,
         Vendor::Opsgenie,
         Vendor::Alertmanager,
         Vendor::Datadog,
@@ -338,7 +327,7 @@ fn teams() -> Vec<Team> {
         Team {
             name: "payments",
             tz: chrono_tz::Europe::Berlin,
-            vendor: Vendor::PagerDuty,
+            vendor: Vendor::Pagerduty,
             people: &["Ada Varga", "Jonas Weber", "Priya Nair"],
             host_prefix: "pay",
             rules: vec![
@@ -446,7 +435,7 @@ fn teams() -> Vec<Team> {
         Team {
             name: "search",
             tz: chrono_tz::Australia::Sydney,
-            vendor: Vendor::PagerDuty,
+            vendor: Vendor::Pagerduty,
             people: &["Liam Walker", "Chloe Nguyen", "Hamish Reid"],
             host_prefix: "srch",
             rules: vec![
@@ -1148,7 +1137,7 @@ impl Writers {
         let template = fill(rule.title, &mut Rng::new(0, 0, 0), "").1;
         self.counters.alerts += 1;
         match g.vendor(o.team, o.rule) {
-            Vendor::PagerDuty => {
+            Vendor::Pagerduty => {
                 self.counters.pagerduty += 1;
                 let id = format!(
                     "Q{}",
@@ -1482,20 +1471,8 @@ pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
     let mut teams = teams();
     let all_vendors = options.all_vendors && options.only.is_none();
     if let Some(only) = options.only {
-        let vendor = match only {
-            DemoVendor::Pagerduty => Vendor::PagerDuty,
-            DemoVendor::Opsgenie => Vendor::Opsgenie,
-            DemoVendor::Alertmanager => Vendor::Alertmanager,
-            DemoVendor::Datadog => Vendor::Datadog,
-            DemoVendor::SplunkOncall => Vendor::SplunkOncall,
-            DemoVendor::Jsm => Vendor::Jsm,
-            DemoVendor::Zabbix => Vendor::Zabbix,
-            DemoVendor::Newrelic => Vendor::Newrelic,
-            DemoVendor::Elastic => Vendor::Elastic,
-            DemoVendor::GrafanaAlerting => Vendor::GrafanaAlerting,
-        };
         for t in &mut teams {
-            t.vendor = vendor;
+            t.vendor = only;
         }
     }
     if options.only.is_some() || all_vendors {
