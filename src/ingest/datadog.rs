@@ -1,7 +1,8 @@
 //! Datadog (formats-more.md §7): monitor alert events and Incident
 //! Management incidents, each file one or more JSON documents (pages
-//! appended, or a webhook log with one delivery per line; the whole file is
-//! read into memory):
+//! appended, or a webhook log with one delivery per line). Records are
+//! split on one thread by the reading layer and parsed on the others; the
+//! events are kept, without their messages, until the cycles are built:
 //!
 //! - **Events API v1** `{events: [...]}` (or a bare array of events): the
 //!   id is `id_str`, never the 64-bit `id` (a JSON number loses its last
@@ -244,6 +245,9 @@ struct Event {
     priority: Option<String>,
     alert_type: Option<String>,
     text: Option<String>,
+    /// The paging handles its message notifies (`None`: no message), once
+    /// [`Event::slim`] has read the message.
+    handles: Option<Vec<String>>,
     tags: Vec<String>,
     host: Option<String>,
     service: Option<String>,
@@ -281,6 +285,20 @@ impl Event {
         self.groups.sort();
         self.groups.dedup();
         self
+    }
+
+    /// Keep what building the cycles needs: the message read for its
+    /// paging handles and dropped; a recovery keeps only its identity and
+    /// time.
+    fn slim(&mut self, prefixes: &[String]) {
+        self.handles = notified(self.text.take().as_deref(), prefixes);
+        if self.step == Some(Step::Recover) {
+            self.tags = Vec::new();
+            self.host = None;
+            self.service = None;
+            self.event_type = None;
+            self.handles = Some(Vec::new());
+        }
     }
 
     /// The monitor and group the event belongs to.
@@ -374,6 +392,7 @@ fn v2_event(d: &Value) -> Result<Event, String> {
         monitor_alert: s(inner, "sourcecategory").as_deref() == Some("monitor_alert")
             || monitor.is_object(),
         title,
+        handles: None,
     }
     .finish())
 }
@@ -418,68 +437,54 @@ fn webhook_event(w: &Value) -> Result<Event, String> {
     .finish())
 }
 
-/// What one document holds.
-enum Doc {
-    Events(Vec<Event>, Vec<String>),
-    Incidents(Vec<Result<Option<IncidentRecord>, String>>),
-}
-
 /// A monitor definition list is not an alert history.
 const MONITORS: &str = "a Datadog monitor definition list (GET /api/v1/monitor or /monitor/search): it says which monitors exist and their state now, not when they fired — export the monitors' alert events instead (Events API v1 `GET /api/v1/events?sources=alert` or v2 `GET /api/v2/events?filter[query]=source:alert`, or logged webhook deliveries)";
 
-fn doc_of(doc: &Value) -> Result<Doc, String> {
-    let events = |items: &[Value], f: fn(&Value) -> Result<Event, String>| {
-        let mut ok = Vec::new();
-        let mut bad = Vec::new();
-        for item in items {
-            match f(item) {
-                Ok(e) => ok.push(e),
-                Err(why) => bad.push(format!("{why}: {item}")),
-            }
+/// What one record of the file is.
+enum Item {
+    Event(Box<Event>),
+    /// An incident (`None`: a test incident).
+    Incident(Option<IncidentRecord>),
+    /// A monitor definition: the file is not an alert history.
+    Monitors,
+    Bad(String),
+}
+
+/// One record (an element of `events` or `data`, or a top-level object)
+/// as what it is.
+fn item_of(v: &Value, prefixes: &[String]) -> Item {
+    let event = |r: Result<Event, String>| match r {
+        Ok(mut e) => {
+            e.slim(prefixes);
+            Item::Event(Box::new(e))
         }
-        Doc::Events(ok, bad)
+        Err(why) => Item::Bad(why),
     };
-    if let Some(items) = doc.get("events").and_then(Value::as_array) {
-        return Ok(events(items, v1_event));
+    if v.get("overall_state").is_some()
+        || (v.get("monitors").is_some() && v.get("counts").is_some())
+    {
+        return Item::Monitors;
     }
-    if let Some(items) = doc.get("data").and_then(Value::as_array) {
-        let kind = items.first().and_then(|d| s(d, "type"));
-        return match kind.as_deref() {
-            Some("incidents") => Ok(Doc::Incidents(items.iter().map(incident).collect())),
-            Some("event") | None => Ok(events(items, v2_event)),
-            Some(other) => Err(format!(
-                "a JSON:API list of `{other}`, not events or incidents"
-            )),
+    if v.get("date_happened").is_some() {
+        return event(v1_event(v));
+    }
+    if v.get("attributes").is_some() {
+        return match s(v, "type").as_deref() {
+            Some("incidents") => match incident(v) {
+                Ok(i) => Item::Incident(i),
+                Err(why) => Item::Bad(why),
+            },
+            Some("event") | None => event(v2_event(v)),
+            Some(other) => Item::Bad(format!("a JSON:API `{other}`, not an event or an incident")),
         };
     }
-    if doc.get("monitors").is_some() && doc.get("counts").is_some() {
-        return Err(MONITORS.into());
+    if let Some(errors) = v.get("errors") {
+        return Item::Bad(format!("an API error, no data: {errors}"));
     }
-    if let Some(errors) = doc.get("errors") {
-        return Err(format!("an API error, no data: {errors}"));
+    if v.get("title").is_some() || v.get("alert_transition").is_some() {
+        return event(webhook_event(v));
     }
-    match doc {
-        Value::Array(items) => {
-            let first = items.first().unwrap_or(&Value::Null);
-            if first.get("overall_state").is_some() {
-                Err(MONITORS.into())
-            } else if first.get("date_happened").is_some() {
-                Ok(events(items, v1_event))
-            } else if first.get("attributes").is_some() {
-                Ok(events(items, v2_event))
-            } else {
-                Ok(events(items, webhook_event))
-            }
-        }
-        Value::Object(_) if doc.get("overall_state").is_some() => Err(MONITORS.into()),
-        Value::Object(_) if doc.get("date_happened").is_some() => {
-            Ok(events(std::slice::from_ref(doc), v1_event))
-        }
-        Value::Object(_) if doc.get("title").is_some() || doc.get("alert_transition").is_some() => {
-            Ok(events(std::slice::from_ref(doc), webhook_event))
-        }
-        _ => Err("not a Datadog export: no events, incidents or webhook delivery".into()),
-    }
+    Item::Bad("not a Datadog event, incident or webhook delivery".into())
 }
 
 /// One alert cycle being built.
@@ -494,52 +499,95 @@ struct Cycle {
     worst: Option<&'static str>,
 }
 
-/// Read every document.
+/// Read every record: split on one thread, parsed on the others, events
+/// gathered in file order; then the cycles.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let text = ctx.read_text()?;
-    if is_cassette(&text) {
+    let head = super::Head::read(ctx.path, false)?;
+    if is_cassette(&head.text) {
         return Err(ctx.malformed(
             "a recorded HTTP cassette (go-vcr YAML), not an export: save the JSON of its response `body` as a file and read that",
         ));
     }
+    let prefixes = ctx.config.paging.datadog_handles.clone();
+    let started = std::time::Instant::now();
+    let reader = ctx.open()?;
     let mut events: Vec<Event> = Vec::new();
-    let mut n = 0u64;
-    let (mut incidents, mut test_incidents) = (0u64, 0u64);
-    let mut notes: Vec<String> = Vec::new();
-    for doc in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
-        let doc = doc.map_err(|e| ctx.malformed(format!("invalid JSON: {e}")))?;
-        n += 1;
-        if let Some(w) = doc.pointer("/meta/warnings").and_then(Value::as_array) {
-            if !w.is_empty() {
-                notes.push(format!(
-                    "document {n}: Datadog warned the results are partial: {}",
-                    Value::Array(w.clone())
-                ));
-            }
-        }
-        match doc_of(&doc) {
-            Err(why) if why == MONITORS => return Err(ctx.malformed(why)),
-            Err(why) => ctx.reject(n, None, why, ""),
-            Ok(Doc::Incidents(rows)) => {
-                for r in rows {
-                    match r {
-                        Ok(Some(r)) => {
-                            incidents += 1;
-                            ctx.push_incident(r);
+    let (mut incidents, mut test_incidents, mut monitors) = (0u64, 0u64, false);
+    let mut bad: Vec<(super::json::RecordAt, String, Vec<u8>)> = Vec::new();
+    let (result, mut notes) = super::parallel::pipeline(
+        |emit| {
+            let mut batch = super::json::RawBatch::default();
+            let mut warnings: Vec<String> = Vec::new();
+            let mut page = 0u64;
+            let r = super::json::read_records(reader, &["events", "data"], &["meta"], &mut |ev| {
+                match ev {
+                    super::json::JsonEvent::Record(at, raw) => batch.push(at, raw),
+                    super::json::JsonEvent::Bad(at, why, raw) => batch.push_bad(at, Some(why), raw),
+                    super::json::JsonEvent::Meta(_, meta) => {
+                        if let Some(w) = meta.get("warnings").and_then(Value::as_array) {
+                            if !w.is_empty() {
+                                warnings.push(format!(
+                                    "page {}: Datadog warned the results are partial: {}",
+                                    page + 1,
+                                    Value::Array(w.clone())
+                                ));
+                            }
                         }
-                        Ok(None) => test_incidents += 1,
-                        Err(why) => ctx.reject(n, None, why, ""),
+                        return;
+                    }
+                    super::json::JsonEvent::EndOfPage => {
+                        page += 1;
+                        return;
                     }
                 }
+                if batch.len() == super::parallel::BATCH {
+                    emit(std::mem::take(&mut batch));
+                }
+            });
+            if !batch.is_empty() {
+                emit(batch);
             }
-            Ok(Doc::Events(ok, bad)) => {
-                events.extend(ok);
-                for why in bad {
-                    ctx.reject(n, None, why, "");
+            (r, warnings)
+        },
+        |batch: super::json::RawBatch| {
+            batch
+                .iter()
+                .map(|(at, why, raw)| {
+                    let item = match why {
+                        Some(why) => Item::Bad(why.to_string()),
+                        None => match serde_json::from_slice::<Value>(raw) {
+                            Ok(v) => item_of(&v, &prefixes),
+                            Err(e) => Item::Bad(e.to_string()),
+                        },
+                    };
+                    let raw = matches!(item, Item::Bad(_)).then(|| raw.to_vec());
+                    (at, item, raw)
+                })
+                .collect::<Vec<_>>()
+        },
+        |items| {
+            for (at, item, raw) in items {
+                match item {
+                    Item::Event(e) => events.push(*e),
+                    Item::Incident(Some(r)) => {
+                        incidents += 1;
+                        ctx.push_incident(r);
+                    }
+                    Item::Incident(None) => test_incidents += 1,
+                    Item::Monitors => monitors = true,
+                    Item::Bad(why) => bad.push((at, why, raw.unwrap_or_default())),
                 }
             }
-        }
+        },
+    );
+    if monitors {
+        return Err(ctx.malformed(MONITORS));
     }
+    for (at, why, raw) in bad {
+        ctx.reject_json(at, why, &raw);
+    }
+    ctx.finish_json(result)?;
+    crate::core::timing::since("datadog: parse", started);
     let read = events.len() as u64;
     let other = events.iter().filter(|e| !e.monitor_alert).count() as u64;
     let tests = events
@@ -550,17 +598,17 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     // Retried webhook deliveries, and one event seen in two pages: once.
     events.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
     events.dedup_by(|a, b| a.id == b.id);
+    crate::core::timing::since("datadog: sort", started);
     let copies = read - other - tests - events.len() as u64;
     let unknown = events.iter().filter(|e| e.step.is_none()).count() as u64;
-    let handles = &ctx.config.paging.datadog_handles;
     let mut open: HashMap<String, usize> = HashMap::new();
     let mut cycles: Vec<Cycle> = Vec::new();
     let (mut orphan_recoveries, mut opened_by_repeat) = (0u64, 0u64);
-    for e in events {
+    for mut e in events {
         let Some(step) = e.step else { continue };
         let key = e.cycle.clone().unwrap_or_else(|| e.dedup_key());
         let found = open.get(&key).copied();
-        let notified = notified(e.text.as_deref(), handles);
+        let notified = e.handles.take();
         let severity = schema::datadog_severity(e.priority.as_deref(), e.alert_type.as_deref());
         match (step, found) {
             (Step::Recover, Some(i)) => {
@@ -596,11 +644,11 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         }
     }
     let no_text = cycles.iter().filter(|c| c.no_text).count();
+    crate::core::timing::since("datadog: cycles", started);
     for c in cycles {
         let r = c.record(ctx);
         ctx.push_alert(r);
     }
-    ctx.report.records = read + incidents + test_incidents + ctx.report.rejected;
     for (count, what) in [
         (other, "event(s) that are not monitor alerts (Synthetics, API, user updates, comments): left out"),
         (tests, "test notification(s) ([TEST]): left out"),
