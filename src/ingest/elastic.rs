@@ -1,7 +1,8 @@
 //! Elastic / Kibana alerts-as-data documents (formats-more.md §14.1): an
 //! `_search` response (`hits.hits[]._source`, or `fields`), search hits or
 //! `_source` documents one per line (NDJSON exports), or arrays of them;
-//! the whole file is read into memory. One document
+//! records are split by the reading layer and mapped on worker threads
+//! (a search response is one record). One document
 //! per alert lifecycle (its latest state: Kibana updates it in place).
 //!
 //! Fields are looked up as flat dotted keys first (`"kibana.alert.rule.name"`),
@@ -115,34 +116,73 @@ fn documents(v: Value, out: &mut Vec<(Option<String>, Value)>) {
     }
 }
 
-/// Read every document.
+/// One document mapped: its alert, or why not and its text.
+type Mapped = (super::json::RecordAt, Result<AlertRecord, (String, String)>);
+
+/// Read every document: records (a line, an element of a top-level array,
+/// a whole search response) split on one thread by the reading layer,
+/// parsed and mapped on the others, pushed in file order.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let text_in = ctx.read_text()?;
-    let mut docs = Vec::new();
-    for value in serde_json::Deserializer::from_str(&text_in).into_iter::<Value>() {
-        match value {
-            Ok(v) => documents(v, &mut docs),
-            Err(e) if docs.is_empty() => {
-                return Err(ctx.malformed(format!("invalid JSON: {e}")));
-            }
-            Err(e) => {
-                // Truncated or broken after good documents: they stay.
-                let n = docs.len() as u64 + 1;
-                ctx.reject(n, Some(e.line() as u64), format!("invalid JSON: {e}"), "");
-                break;
-            }
-        }
-    }
-    ctx.report.records = docs.len() as u64 + ctx.report.rejected;
+    let reader = ctx.open()?;
     let config = ctx.config;
-    for (n, (id, doc)) in docs.into_iter().enumerate() {
-        match to_record(config, id, &doc) {
-            Ok(r) => {
-                ctx.push_alert(r);
+    let result = super::parallel::pipeline(
+        |emit| {
+            let mut batch = super::json::RawBatch::default();
+            let r = super::json::read_records(reader, &[], &[], &mut |ev| {
+                match ev {
+                    super::json::JsonEvent::Record(at, raw) => batch.push(at, raw),
+                    super::json::JsonEvent::Bad(at, why, raw) => batch.push_bad(at, Some(why), raw),
+                    _ => return,
+                }
+                if batch.len() == super::parallel::BATCH {
+                    emit(std::mem::take(&mut batch));
+                }
+            });
+            if !batch.is_empty() {
+                emit(batch);
             }
-            Err(why) => ctx.reject(n as u64 + 1, None, why, &doc.to_string()),
-        }
-    }
+            r
+        },
+        |batch: super::json::RawBatch| {
+            let mut mapped = Vec::new();
+            for (at, why, raw) in batch.iter() {
+                let value = match why {
+                    Some(why) => Err(why.to_string()),
+                    None => serde_json::from_slice::<Value>(raw).map_err(|e| e.to_string()),
+                };
+                match value {
+                    Err(why) => {
+                        mapped.push((at, Err((why, String::from_utf8_lossy(raw).into_owned()))))
+                    }
+                    Ok(v) => {
+                        let mut docs = Vec::new();
+                        documents(v, &mut docs);
+                        for (id, doc) in docs {
+                            mapped.push((
+                                at,
+                                to_record(config, id, &doc).map_err(|why| (why, doc.to_string())),
+                            ));
+                        }
+                    }
+                }
+            }
+            mapped
+        },
+        |mapped: Vec<Mapped>| {
+            for (at, r) in mapped {
+                match r {
+                    Ok(r) => {
+                        ctx.push_alert(r);
+                    }
+                    Err((why, raw)) => ctx.reject(at.n, Some(at.line), why, &raw),
+                }
+            }
+        },
+    );
+    ctx.finish_json(result)?;
+    // One record may hold many documents (a search response): count the
+    // documents.
+    ctx.report.records = ctx.report.alerts + ctx.report.rejected;
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! New Relic alerts (formats-more.md §13), one module for its four shapes,
-//! each a JSON document (several may be appended; the whole file is read
-//! into memory):
+//! each a JSON document (several may be appended: each is split off by the
+//! reading layer and mapped on a worker thread):
 //!
 //! - **NerdGraph issues** (`data.actor.account.aiIssues.issues.issues[]`):
 //!   one alert per issue — what notifies people and what they acknowledge
@@ -153,59 +153,121 @@ fn rows_of(doc: Value) -> Result<Rows, String> {
                 Ok(Rows::Incidents(items))
             }
         }
+        // One element of a bare array (the reading layer splits them).
         other if other.get("issueId").is_some() => Ok(Rows::Issues(vec![other])),
+        other if other.get("event").is_some() && other.get("incidentId").is_some() => {
+            Ok(Rows::Nrql(vec![other]))
+        }
+        other if other.get("label").is_some() && other.get("opened_at").is_some() => {
+            Ok(Rows::Violations(vec![other]))
+        }
+        other if other.get("incidentId").is_some() => Ok(Rows::Incidents(vec![other])),
         _ => Err("not a New Relic export: no issues, incidents, NRQL results or violations".into()),
     }
 }
 
-/// Read every document.
+/// What a worker makes of one document.
+enum Out {
+    Alert(Box<AlertRecord>),
+    Reject(String, String),
+    /// An NRQL row, paired on the reading thread.
+    Nrql(Value),
+}
+
+/// Read every document: documents (pages) split on one thread by the
+/// reading layer, mapped on the others; NRQL rows paired in file order.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let text = ctx.read_text()?;
-    let mut n = 0u64;
+    let reader = ctx.open()?;
     // NRQL open rows by incident, waiting for their close.
     let mut opens: HashMap<String, Value> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut closes: HashMap<String, Value> = HashMap::new();
     let mut orphans = 0u64;
-    for doc in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
-        let doc = doc.map_err(|e| ctx.malformed(format!("invalid JSON: {e}")))?;
-        n += 1;
-        let rows = match rows_of(doc) {
-            Ok(r) => r,
-            Err(why) => {
-                ctx.reject(n, None, why, "");
-                continue;
+    let mut n = 0u64;
+    let result = super::parallel::pipeline(
+        |emit| {
+            let mut batch = super::json::RawBatch::default();
+            let r = super::json::read_records(reader, &[], &[], &mut |ev| {
+                match ev {
+                    super::json::JsonEvent::Record(at, raw) => batch.push(at, raw),
+                    super::json::JsonEvent::Bad(at, why, raw) => batch.push_bad(at, Some(why), raw),
+                    _ => return,
+                }
+                // Pages are big: a few per batch.
+                if batch.len() == 16 {
+                    emit(std::mem::take(&mut batch));
+                }
+            });
+            if !batch.is_empty() {
+                emit(batch);
             }
-        };
-        let push = |ctx: &mut Ctx<'_>, r: Result<AlertRecord, String>, raw: &Value| match r {
-            Ok(r) => {
-                push_paged(ctx, r);
-            }
-            Err(why) => ctx.reject(n, None, why, &raw.to_string()),
-        };
-        match rows {
-            Rows::Issues(v) => v.iter().for_each(|i| push(ctx, issue(i), i)),
-            Rows::Incidents(v) => v.iter().for_each(|i| push(ctx, incident(i), i)),
-            Rows::Violations(v) => v.iter().for_each(|i| push(ctx, violation(i), i)),
-            Rows::Nrql(v) => {
-                for row in v {
-                    let Some(id) = s(&row, "incidentId") else {
-                        ctx.reject(n, None, "an NRQL row with no incidentId", &row.to_string());
+            r
+        },
+        |batch: super::json::RawBatch| {
+            let mut out = Vec::new();
+            for (at, why, raw) in batch.iter() {
+                let doc = match why {
+                    Some(why) => Err(why.to_string()),
+                    None => serde_json::from_slice::<Value>(raw).map_err(|e| e.to_string()),
+                };
+                let rows = match doc.and_then(rows_of) {
+                    Ok(r) => r,
+                    Err(why) => {
+                        out.push((at, Out::Reject(why, String::new())));
                         continue;
-                    };
-                    let event = s(&row, "event").unwrap_or_default().to_ascii_lowercase();
-                    if event == "close" {
-                        closes.insert(id, row);
-                    } else if let std::collections::hash_map::Entry::Vacant(slot) =
-                        opens.entry(id.clone())
-                    {
-                        order.push(id);
-                        slot.insert(row);
+                    }
+                };
+                let mut map = |v: Vec<Value>, f: fn(&Value) -> Result<AlertRecord, String>| {
+                    for i in v {
+                        out.push((
+                            at,
+                            match f(&i) {
+                                Ok(r) => Out::Alert(Box::new(r)),
+                                Err(why) => Out::Reject(why, i.to_string()),
+                            },
+                        ));
+                    }
+                };
+                match rows {
+                    Rows::Issues(v) => map(v, issue),
+                    Rows::Incidents(v) => map(v, incident),
+                    Rows::Violations(v) => map(v, violation),
+                    Rows::Nrql(v) => out.extend(v.into_iter().map(|row| (at, Out::Nrql(row)))),
+                }
+            }
+            out
+        },
+        |items: Vec<(super::json::RecordAt, Out)>| {
+            for (at, item) in items {
+                n = at.n;
+                match item {
+                    Out::Alert(r) => push_paged(ctx, *r),
+                    Out::Reject(why, raw) => ctx.reject(at.n, Some(at.line), why, &raw),
+                    Out::Nrql(row) => {
+                        let Some(id) = s(&row, "incidentId") else {
+                            ctx.reject(
+                                at.n,
+                                None,
+                                "an NRQL row with no incidentId",
+                                &row.to_string(),
+                            );
+                            continue;
+                        };
+                        let event = s(&row, "event").unwrap_or_default().to_ascii_lowercase();
+                        if event == "close" {
+                            closes.insert(id, row);
+                        } else if let std::collections::hash_map::Entry::Vacant(slot) =
+                            opens.entry(id.clone())
+                        {
+                            order.push(id);
+                            slot.insert(row);
+                        }
                     }
                 }
             }
-        }
-    }
+        },
+    );
+    ctx.finish_json(result)?;
     for id in order {
         let Some(open) = opens.remove(&id) else {
             continue;
