@@ -1636,3 +1636,47 @@ fn grafana_alerting_webhook_payloads() {
     );
     assert!((0..2).all(|i| flag(&b.alerts, "paged", i) == Some(false)));
 }
+
+/// Zabbix `event.get` in either order: a problem waits for a recovery
+/// event that comes after it, and finds one already read (a descending
+/// export). 1722418242 is 2024-07-31T09:30:42Z, the recovery 1722419085
+/// 09:44:45Z; a problem whose recovery is in neither place stays open
+/// (noted).
+#[test]
+fn zabbix_recoveries_before_or_after_their_problems() {
+    let problem = r#"{"eventid":"11","source":"0","object":"0","objectid":"7","clock":"1722418242","value":"1","r_eventid":"12","userid":"0","name":"Disk full on db-1","severity":"4"}"#;
+    let recovery = r#"{"eventid":"12","source":"0","object":"0","objectid":"7","clock":"1722419085","value":"0","r_eventid":"0","severity":"0"}"#;
+    let lost = r#"{"eventid":"21","source":"0","object":"0","objectid":"8","clock":"1722418300","value":"1","r_eventid":"99","userid":"0","name":"CPU high on web-2","severity":"2"}"#;
+    let dir = tempfile::tempdir().unwrap();
+    for (name, order) in [
+        ("asc.json", [problem, recovery, lost]),
+        ("desc.json", [lost, recovery, problem]),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"jsonrpc":"2.0","result":[{}],"id":1}}"#,
+                order.join(",")
+            ),
+        )
+        .unwrap();
+        let b = ingest(&[path], "");
+        assert_eq!(b.inputs[0].format, "zabbix");
+        let a = &b.alerts;
+        assert_eq!(a.height(), 2, "{name}");
+        let i = row(a, "alert_id", "11");
+        assert_eq!(
+            time(a, "resolved_at", i).as_deref(),
+            Some("2024-07-31T09:44:45Z"),
+            "{name}"
+        );
+        assert_eq!(flag(a, "auto_resolved", i), Some(true));
+        assert_eq!(time(a, "resolved_at", row(a, "alert_id", "21")), None);
+        let notes = b.inputs[0].notes.join("\n");
+        assert!(
+            notes.contains("1 problem(s) resolved by a recovery event that is not in the file"),
+            "{notes}"
+        );
+    }
+}

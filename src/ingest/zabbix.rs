@@ -24,7 +24,9 @@
 //! correlation rule): `auto_resolved`. Acknowledged: the earliest
 //! acknowledgement with action bit 2, its user (`username`, `alias`
 //! before 5.4, else `userid`); notes: acknowledgements with a message
-//! (bit 4). Paging: the event's `alerts` (`select_alerts`) that are
+//! (bit 4). Records are split on one thread and parsed on the others; a
+//! problem is written once its resolution is known, so only problems whose
+//! recovery event is still to come are held. Paging: the event's `alerts` (`select_alerts`) that are
 //! messages (`alerttype` 0) sent (`status` 1) — their `sendto` are the
 //! responders, escalations the last `esc_step` − 1; without `alerts`, a
 //! problem pages from `[paging] zabbix_min_severity` (4, High).
@@ -191,42 +193,98 @@ fn parse(raw: &[u8]) -> Result<Event, String> {
     }
 }
 
-/// Read every event: recovery events first gathered, problems resolved
-/// with them at the end of the file.
+/// Read every event: records split on one thread, parsed on the others.
+/// A problem is written as soon as its resolution is known (none, its
+/// `r_clock`, or its recovery event already read); one whose recovery
+/// event is still to come waits for it, and what is still waiting at the
+/// end of the file is written open.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let reader = ctx.open()?;
-    let mut problems: Vec<Event> = Vec::new();
     let mut recoveries: HashMap<String, i64> = HashMap::new();
+    // Problems waiting for their recovery event, by its id.
+    let mut waiting: HashMap<String, (u64, Event)> = HashMap::new();
     let mut skipped = 0u64;
-    let result = read_records(reader, &["result", "events"], &[], &mut |ev| match ev {
-        JsonEvent::Record(at, raw) => match parse(raw) {
-            Ok(e) if e.error.is_some() => {
-                let why = e.error.as_ref().map(|v| v.to_string()).unwrap_or_default();
-                ctx.reject_json(at, format!("a JSON-RPC error, not a result: {why}"), raw);
+    let mut unmatched = 0u64;
+    let result = super::parallel::pipeline(
+        |emit| {
+            let mut batch = super::json::RawBatch::default();
+            let r = read_records(reader, &["result", "events"], &[], &mut |ev| {
+                match ev {
+                    JsonEvent::Record(at, raw) => batch.push(at, raw),
+                    JsonEvent::Bad(at, why, raw) => batch.push_bad(at, Some(why), raw),
+                    _ => return,
+                }
+                if batch.len() == super::parallel::BATCH {
+                    emit(std::mem::take(&mut batch));
+                }
+            });
+            if !batch.is_empty() {
+                emit(batch);
             }
-            Ok(e) if e.source.is_some_and(|s| s != 0) => skipped += 1,
-            Ok(e) if e.value == Some(0) => {
-                if let (Some(id), Some(Ok(t))) =
-                    (e.eventid.clone(), e.clock.map(|c| micros(c, e.ns)))
-                {
-                    recoveries.insert(id, t);
+            r
+        },
+        |batch: super::json::RawBatch| {
+            batch
+                .iter()
+                .map(|(at, why, raw)| {
+                    let parsed = match why {
+                        Some(why) => Err(why.to_string()),
+                        None => parse(raw).map_err(|e| format!("not a Zabbix event: {e}")),
+                    };
+                    // The text is kept for the rejects file only.
+                    let refused = parsed.as_ref().map_or(true, |e| e.error.is_some());
+                    let raw = refused.then(|| raw.to_vec());
+                    (at, parsed.map(Box::new), raw)
+                })
+                .collect::<Vec<_>>()
+        },
+        |items| {
+            for (at, parsed, raw) in items {
+                let e = match parsed {
+                    Ok(e) => *e,
+                    Err(why) => {
+                        ctx.reject_json(at, why, raw.as_deref().unwrap_or_default());
+                        continue;
+                    }
+                };
+                if let Some(why) = e.error.as_ref().map(|v| v.to_string()) {
+                    ctx.reject_json(
+                        at,
+                        format!("a JSON-RPC error, not a result: {why}"),
+                        raw.as_deref().unwrap_or_default(),
+                    );
+                } else if e.source.is_some_and(|s| s != 0) {
+                    skipped += 1;
+                } else if e.value == Some(0) {
+                    if let (Some(id), Some(Ok(t))) =
+                        (e.eventid.clone(), e.clock.map(|c| micros(c, e.ns)))
+                    {
+                        recoveries.insert(id.clone(), t);
+                        if let Some((n, p)) = waiting.remove(&id) {
+                            push(ctx, n, p, &recoveries, &mut unmatched);
+                        }
+                    }
+                } else {
+                    let pending = id(&e.r_eventid)
+                        .filter(|r| {
+                            e.r_clock.is_none_or(|c| c <= 0) && !recoveries.contains_key(*r)
+                        })
+                        .map(str::to_string);
+                    match pending {
+                        Some(r) => {
+                            waiting.insert(r, (at.n, e));
+                        }
+                        None => push(ctx, at.n, e, &recoveries, &mut unmatched),
+                    }
                 }
             }
-            Ok(e) => problems.push(e),
-            Err(e) => ctx.reject_json(at, format!("not a Zabbix event: {e}"), raw),
         },
-        JsonEvent::Bad(at, why, raw) => ctx.reject_json(at, why, raw),
-        _ => {}
-    });
+    );
     ctx.finish_json(result)?;
-    let mut unmatched = 0u64;
-    for (n, e) in problems.into_iter().enumerate() {
-        match to_record(ctx.config, e, &recoveries, &mut unmatched) {
-            Ok(r) => {
-                ctx.push_alert(r);
-            }
-            Err(why) => ctx.reject(n as u64 + 1, None, why, ""),
-        }
+    let mut left: Vec<(u64, Event)> = waiting.into_values().collect();
+    left.sort_by_key(|(n, _)| *n);
+    for (n, e) in left {
+        push(ctx, n, e, &recoveries, &mut unmatched);
     }
     if skipped > 0 {
         ctx.report.notes.push(format!(
@@ -239,6 +297,22 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         ));
     }
     Ok(())
+}
+
+/// Map a problem and push it (or reject it).
+fn push(
+    ctx: &mut Ctx<'_>,
+    n: u64,
+    e: Event,
+    recoveries: &HashMap<String, i64>,
+    unmatched: &mut u64,
+) {
+    match to_record(ctx.config, e, recoveries, unmatched) {
+        Ok(r) => {
+            ctx.push_alert(r);
+        }
+        Err(why) => ctx.reject(n, None, why, ""),
+    }
 }
 
 fn to_record(
