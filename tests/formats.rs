@@ -1680,3 +1680,26 @@ fn zabbix_recoveries_before_or_after_their_problems() {
         );
     }
 }
+
+/// An adapter that maps on worker threads and pushes rows in order hands
+/// them on in slices once there are enough (65,536): 70,001 Elastic
+/// documents come out whole, once each, in the file's order.
+#[test]
+fn streamed_rows_come_out_whole_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.ndjson");
+    let mut text = String::new();
+    for i in 0..70_001u32 {
+        text.push_str(&format!(
+            "{{\"kibana.alert.uuid\":\"a-{i:06}\",\"kibana.alert.start\":\"2024-07-01T10:00:00.000Z\",\"kibana.alert.status\":\"active\",\"kibana.alert.rule.name\":\"Rule {r}\",\"kibana.alert.rule.uuid\":\"r-{r}\",\"kibana.alert.instance.id\":\"web-{i}\"}}\n",
+            r = i % 7
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    let b = ingest(&[path], "");
+    let ids = b.alerts.column("alert_id").unwrap().str().unwrap().clone();
+    assert_eq!(ids.len(), 70_001);
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(id, Some(format!("a-{i:06}").as_str()));
+    }
+}

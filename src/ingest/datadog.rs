@@ -647,7 +647,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     crate::core::timing::since("datadog: cycles", started);
     for c in cycles {
         let r = c.record(ctx);
-        ctx.push_alert(r);
+        ctx.push_alert_streamed(r);
     }
     for (count, what) in [
         (other, "event(s) that are not monitor alerts (Synthetics, API, user updates, comments): left out"),

@@ -172,7 +172,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
             for (at, r) in mapped {
                 match r {
                     Ok(r) => {
-                        ctx.push_alert(r);
+                        ctx.push_alert_streamed(r);
                     }
                     Err((why, raw)) => ctx.reject(at.n, Some(at.line), why, &raw),
                 }

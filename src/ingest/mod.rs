@@ -821,6 +821,28 @@ impl Ctx<'_> {
         self.sink.alerts.push(self.format.source(), &r)
     }
 
+    /// Push an alert whose row the adapter will not touch again, and hand
+    /// the rows built so far to the store's spool once there are enough of
+    /// them, so memory does not grow with the file (for adapters that map
+    /// records on worker threads and push them here in order).
+    pub fn push_alert_streamed(&mut self, r: AlertRecord) {
+        self.push_alert(r);
+        if self.sink.alerts.len() >= FLUSH_ROWS {
+            match std::mem::take(&mut self.sink.alerts).finish() {
+                Ok(frame) => {
+                    if let Err(e) = self.sink.push_alert_frame(frame) {
+                        self.failed.get_or_insert(e.to_string());
+                    }
+                    self.flush(false);
+                }
+                Err(e) => {
+                    self.failed
+                        .get_or_insert(format!("building alert rows: {e}"));
+                }
+            }
+        }
+    }
+
     /// Push an alert under an explicit source name (generic mappings).
     pub fn push_alert_as(&mut self, source: &str, mut r: AlertRecord) -> usize {
         self.resolve_team(&mut r.team, r.service.as_deref());

@@ -293,7 +293,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
 /// Push an alert, paged only where `[paging] newrelic` says New Relic pages.
 fn push_paged(ctx: &mut Ctx<'_>, mut r: AlertRecord) {
     r.paged = r.paged.map(|p| p && ctx.config.paging.newrelic);
-    ctx.push_alert(r);
+    ctx.push_alert_streamed(r);
 }
 
 fn issue(i: &Value) -> Result<AlertRecord, String> {

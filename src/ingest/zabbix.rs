@@ -309,7 +309,7 @@ fn push(
 ) {
     match to_record(ctx.config, e, recoveries, unmatched) {
         Ok(r) => {
-            ctx.push_alert(r);
+            ctx.push_alert_streamed(r);
         }
         Err(why) => ctx.reject(n, None, why, ""),
     }
