@@ -64,7 +64,7 @@ use crate::schema;
 pub const VENDOR: super::Vendor = super::Vendor::new(
     "datadog",
     "datadog",
-    "Datadog monitor alert events (Events API v1 and v2, logged webhook deliveries) and Incident Management incidents",
+    "Datadog monitor alert events (Events API v1 and v2, logged webhook deliveries) and Incident Management incidents; severity (a choice): monitor priority P1 critical, P2 error, P3 warning, P4/P5 info, else the alert type; SEV-0/1 critical, SEV-2 error, SEV-3 warning, SEV-4/5 info",
     sniff,
     read,
 );

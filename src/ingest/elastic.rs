@@ -36,7 +36,7 @@ use crate::config::Config;
 pub const VENDOR: super::Vendor = super::Vendor::new(
     "elastic",
     "elastic",
-    "Elastic / Kibana alerts-as-data documents (_search responses, NDJSON)",
+    "Elastic / Kibana alerts-as-data documents (_search responses, NDJSON); severity (a choice): critical critical, high error, medium warning, low info, else the action group, else error",
     sniff,
     read,
 );

@@ -45,7 +45,7 @@ use crate::schema::normalise_severity;
 pub const VENDOR: super::Vendor = super::Vendor::new(
     "grafana-alerting",
     "grafana_alerting",
-    "Grafana Alerting state history (GET /api/v1/rules/history; Loki or annotation frames)",
+    "Grafana Alerting state history (GET /api/v1/rules/history; Loki or annotation frames) and webhook contact point payloads; severity (a choice): the severity label, else error",
     sniff,
     read,
 );

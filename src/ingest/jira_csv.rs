@@ -26,7 +26,7 @@ const EXPORT_CAP: u64 = 1000;
 pub const VENDOR: super::Vendor = super::Vendor::new(
     "jira-csv",
     "jira",
-    "Jira issue CSV export (all fields) as incidents; dates in [sources.jira] timezone",
+    "Jira issue CSV export (all fields) as incidents; dates in [sources.jira] timezone; severity (a choice): Highest critical, High error, Medium warning, Low/Lowest info",
     sniff,
     read,
 );

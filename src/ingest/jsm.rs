@@ -77,7 +77,7 @@ pub const VENDOR: super::Vendor = super::Vendor {
     ..super::Vendor::new(
         "jsm",
         "jsm",
-        "Jira Service Management Operations alerts (GET /v1/alerts pages, one alert)",
+        "Jira Service Management Operations alerts (GET /v1/alerts pages, one alert); severity as Opsgenie's priorities: P1 critical, P2 error, P3 warning, P4/P5 info",
         sniff,
         read,
     )

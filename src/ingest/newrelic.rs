@@ -37,7 +37,7 @@ use super::{AlertRecord, Ctx, Head, IngestError};
 pub const VENDOR: super::Vendor = super::Vendor::new(
     "newrelic",
     "newrelic",
-    "New Relic NerdGraph issues and incidents, NrAiIncident NRQL rows, REST v2 violations",
+    "New Relic NerdGraph issues and incidents, NrAiIncident NRQL rows, REST v2 violations; severity (a choice): critical critical, high error, medium/warning warning, low info",
     sniff,
     read,
 );

@@ -88,7 +88,7 @@ struct Incident {
 pub const VENDOR: super::Vendor = super::Vendor::new(
     "splunk-oncall",
     "splunk_oncall",
-    "Splunk On-Call (VictorOps) incidents: public v1 and reporting v2",
+    "Splunk On-Call (VictorOps) incidents: public v1 and reporting v2; severity (a choice): entityState CRITICAL critical, WARNING warning, INFO info",
     sniff,
     read,
 );

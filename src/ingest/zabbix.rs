@@ -133,7 +133,7 @@ struct Event {
 pub const VENDOR: super::Vendor = super::Vendor::new(
     "zabbix",
     "zabbix",
-    "Zabbix event.get / problem.get JSON-RPC results",
+    "Zabbix event.get / problem.get JSON-RPC results; severity (a choice): 5 critical, 4 error, 3 and 2 warning, 1 and 0 info",
     sniff,
     read,
 );
