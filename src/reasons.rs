@@ -109,7 +109,7 @@ pub const TABLE: [Reason; 15] = [
         kind: Kind::Noise,
         weight: 4.0,
         thresholds: &[],
-        rule: "paged, and nobody acknowledged it before it resolved (sources that record acknowledgements; not when a named person resolved it)",
+        rule: "paged, and nobody acknowledged it before it resolved (sources that record acknowledgements; not a close by a named person where that close hides the acknowledgement, as in Kibana)",
         explain: |e, _| {
             Some(format!(
                 "paged, and nobody acknowledged it before it resolved {} after trigger",
@@ -237,13 +237,13 @@ pub const TABLE: [Reason; 15] = [
         kind: Kind::Actionable,
         weight: -5.0,
         thresholds: &[],
-        rule: "resolved by a person (acknowledged first, or named as the one who resolved it)",
+        rule: "acknowledged, then resolved by a person (where a close hides the acknowledgement, as in Kibana: closed by a named person)",
         explain: |e, _| {
             e.manual_resolve.then(|| {
                 if e.acknowledged.is_some() {
                     "resolved by a person after acknowledging".into()
                 } else {
-                    "resolved by a person the export names".into()
+                    "closed by a person the export names (a close hides the acknowledgement in this source)".into()
                 }
             })
         },

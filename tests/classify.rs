@@ -1039,3 +1039,48 @@ fn no_work_forgives_the_overlaps_chance_explains() {
         assert_eq!(label(&df, id), "actionable", "{id}");
     }
 }
+
+/// Kibana keeps only an alert's latest workflow change, so on Elastic a
+/// close by a named person hides the acknowledgement: it counts as a person
+/// resolving (MANUAL_RESOLVE) and is not UNACKED. Elsewhere domain.md's
+/// definitions hold: a PagerDuty incident a person resolved without
+/// acknowledging is UNACKED, and no MANUAL_RESOLVE. (Each source has one
+/// acknowledged alert, so both record acknowledgements.)
+#[test]
+fn a_close_hides_the_ack_only_where_the_export_keeps_one_change() {
+    let mk = |id: &'static str, source: &'static str, t: i64, ack: Option<i64>| {
+        let mut x = a(id, t, Some(t + 40 * MIN));
+        x.source = source;
+        x.ack = ack;
+        x.auto = Some(false);
+        x.title = if source == "elastic" {
+            "Heap pressure on es-1"
+        } else {
+            "Queue stuck on mq-1"
+        };
+        x
+    };
+    let df = run(&[
+        mk("e1", "elastic", T0, None),
+        mk(
+            "e2",
+            "elastic",
+            T0 + DAY + 3 * HOUR,
+            Some(T0 + DAY + 3 * HOUR + MIN),
+        ),
+        mk("p1", "pagerduty", T0 + 2 * DAY + 5 * HOUR, None),
+        mk(
+            "p2",
+            "pagerduty",
+            T0 + 3 * DAY + 7 * HOUR,
+            Some(T0 + 3 * DAY + 7 * HOUR + MIN),
+        ),
+    ]);
+    assert!(!has(&df, "e1", "UNACKED"), "{:?}", reasons(&df, "e1"));
+    assert_eq!(label(&df, "e1"), "actionable");
+    let t = explain_row(&df, idx(&df, "e1"), &Config::default());
+    assert!(t.contains("closed by a person the export names"), "{t}");
+    assert!(has(&df, "p1", "UNACKED"), "{:?}", reasons(&df, "p1"));
+    assert_eq!(label(&df, "p1"), "noise");
+    assert_eq!(label(&df, "p2"), "actionable");
+}

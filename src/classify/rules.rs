@@ -18,6 +18,9 @@ pub(super) struct Ctx<'a> {
     /// True for sources whose repeat count is copies the vendor folded by
     /// its own de-duplication (ingest's registry says which).
     folds_repeats: Expr,
+    /// True for sources where a close by a person hides their
+    /// acknowledgement (ingest's registry says which).
+    close_hides_ack: Expr,
 }
 
 impl<'a> Ctx<'a> {
@@ -27,7 +30,16 @@ impl<'a> Ctx<'a> {
             .map(|src| col(s::SOURCE).eq(lit(src)))
             .reduce(|a, b| a.or(b))
             .unwrap_or(lit(false));
-        Ctx { th, folds_repeats }
+        let close_hides_ack = crate::ingest::sources_where_close_hides_ack()
+            .into_iter()
+            .map(|src| col(s::SOURCE).eq(lit(src)))
+            .reduce(|a, b| a.or(b))
+            .unwrap_or(lit(false));
+        Ctx {
+            th,
+            folds_repeats,
+            close_hides_ack,
+        }
     }
 }
 
@@ -40,12 +52,12 @@ pub(super) fn rule(code: &str, c: &Ctx<'_>) -> Option<Expr> {
         "TRANSIENT" => transient(c),
         "FLAPPING" => flapping(c),
         "DUPLICATE" => duplicate(c),
-        "UNACKED" => unacked(),
+        "UNACKED" => unacked(c),
         "ACK_NO_ACTION" => ack_no_action(),
         "RECURRING" => recurring(c),
         "NON_PAGING" => non_paging(),
         "INCIDENT" => incident(),
-        "MANUAL_RESOLVE" => manual_resolve(),
+        "MANUAL_RESOLVE" => manual_resolve(c),
         "ESCALATED" => positive(s::ESCALATIONS),
         "NOTES" => positive(s::NOTES),
         "LONG_ENGAGEMENT" => long_engagement(c),
@@ -111,24 +123,25 @@ fn duplicate(c: &Ctx<'_>) -> Expr {
 }
 
 /// Paged, resolved, never acknowledged — only for sources that record
-/// acknowledgements, and not when a named person resolved it (Kibana keeps
-/// only an alert's latest workflow change: closing it hides the
-/// acknowledgement before).
-fn unacked() -> Expr {
+/// acknowledgements, and not where a close by a named person hides the
+/// acknowledgement (Kibana keeps only an alert's latest workflow change).
+fn unacked(c: &Ctx<'_>) -> Expr {
     col(s::PAGED)
         .fill_null(lit(false))
         .and(a().is_null())
         .and(r().is_not_null())
         .and(col(HAS_ACK))
-        .and(by_named_person().not())
+        .and(closed_hiding_ack(c).not())
 }
 
-/// Resolved by a person the export names.
-fn by_named_person() -> Expr {
-    col(s::AUTO_RESOLVED)
-        .eq(lit(false))
-        .fill_null(lit(false))
+/// Closed by a person the export names, on a source where that close hides
+/// the acknowledgement.
+fn closed_hiding_ack(c: &Ctx<'_>) -> Expr {
+    c.close_hides_ack
+        .clone()
+        .and(col(s::AUTO_RESOLVED).eq(lit(false)))
         .and(col(s::RESOLVED_BY).is_not_null())
+        .fill_null(lit(false))
 }
 
 /// Acknowledged, then resolved by the integration; no incident, no
@@ -164,13 +177,12 @@ fn incident() -> Expr {
         .and(col(s::PAGED).fill_null(lit(false)))
 }
 
-/// Evidence: resolved by a person — acknowledged first, or named as the
-/// one who resolved it (where the export keeps no acknowledgement beside
-/// it).
-fn manual_resolve() -> Expr {
+/// Evidence: acknowledged, and resolved by a person (or, where a close
+/// hides the acknowledgement, closed by a named person).
+fn manual_resolve(c: &Ctx<'_>) -> Expr {
     a().is_not_null()
         .and(col(s::AUTO_RESOLVED).eq(lit(false)).fill_null(lit(false)))
-        .or(by_named_person())
+        .or(closed_hiding_ack(c))
 }
 
 /// Evidence: a count (escalations, notes) above zero.

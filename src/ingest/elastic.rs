@@ -33,13 +33,16 @@ use super::{AlertRecord, Ctx, Head, IngestError};
 use crate::config::Config;
 
 /// This format, for [`super::Format::ALL`].
-pub const VENDOR: super::Vendor = super::Vendor::new(
-    "elastic",
-    "elastic",
-    "Elastic / Kibana alerts-as-data documents (_search responses, NDJSON); severity (a choice): critical critical, high error, medium warning, low info, else the action group, else error",
-    sniff,
-    read,
-);
+pub const VENDOR: super::Vendor = super::Vendor {
+    close_hides_ack: true,
+    ..super::Vendor::new(
+        "elastic",
+        "elastic",
+        "Elastic / Kibana alerts-as-data documents (_search responses, NDJSON); severity (a choice): critical critical, high error, medium warning, low info, else the action group, else error",
+        sniff,
+        read,
+    )
+};
 
 /// Sure when the head names Kibana alert fields, flat or nested.
 pub fn sniff(head: &Head) -> u8 {

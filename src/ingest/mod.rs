@@ -98,6 +98,10 @@ pub struct Vendor {
     /// more than one is evidence of DUPLICATE. Elsewhere the count means
     /// something else (PagerDuty: alerts grouped into an incident).
     pub folds_repeats: bool,
+    /// Its exports keep only an alert's latest workflow change (Kibana's
+    /// alerts-as-data), so a person closing an alert hides their
+    /// acknowledgement: a close by a named person stands for both.
+    pub close_hides_ack: bool,
 }
 
 impl Vendor {
@@ -119,6 +123,7 @@ impl Vendor {
             feeds_others: false,
             needs_mapping: false,
             folds_repeats: false,
+            close_hides_ack: false,
         }
     }
 }
@@ -129,6 +134,18 @@ pub fn sources_folding_repeats() -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Format::ALL
         .iter()
         .filter(|f| f.0.folds_repeats)
+        .map(|f| f.0.source)
+        .collect();
+    out.dedup();
+    out
+}
+
+/// The `source` values whose exports let a close hide the acknowledgement
+/// ([`Vendor::close_hides_ack`]).
+pub fn sources_where_close_hides_ack() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Format::ALL
+        .iter()
+        .filter(|f| f.0.close_hides_ack)
         .map(|f| f.0.source)
         .collect();
     out.dedup();
