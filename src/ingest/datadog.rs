@@ -516,13 +516,15 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let mut bad: Vec<(super::json::RecordAt, String, Vec<u8>)> = Vec::new();
     let (result, mut notes) = super::parallel::pipeline(
         |emit| {
-            let mut batch = super::json::RawBatch::default();
             let mut warnings: Vec<String> = Vec::new();
             let mut page = 0u64;
-            let r = super::json::read_records(reader, &["events", "data"], &["meta"], &mut |ev| {
-                match ev {
-                    super::json::JsonEvent::Record(at, raw) => batch.push(at, raw),
-                    super::json::JsonEvent::Bad(at, why, raw) => batch.push_bad(at, Some(why), raw),
+            let r = super::split_json(
+                reader,
+                &["events", "data"],
+                &["meta"],
+                super::parallel::BATCH,
+                emit,
+                &mut |ev| match ev {
                     super::json::JsonEvent::Meta(_, meta) => {
                         if let Some(w) = meta.get("warnings").and_then(Value::as_array) {
                             if !w.is_empty() {
@@ -533,20 +535,11 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                                 ));
                             }
                         }
-                        return;
                     }
-                    super::json::JsonEvent::EndOfPage => {
-                        page += 1;
-                        return;
-                    }
-                }
-                if batch.len() == super::parallel::BATCH {
-                    emit(std::mem::take(&mut batch));
-                }
-            });
-            if !batch.is_empty() {
-                emit(batch);
-            }
+                    super::json::JsonEvent::EndOfPage => page += 1,
+                    _ => {}
+                },
+            );
             (r, warnings)
         },
         |batch: super::json::RawBatch| {

@@ -129,23 +129,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let reader = ctx.open()?;
     let config = ctx.config;
     let result = super::parallel::pipeline(
-        |emit| {
-            let mut batch = super::json::RawBatch::default();
-            let r = super::json::read_records(reader, &[], &[], &mut |ev| {
-                match ev {
-                    super::json::JsonEvent::Record(at, raw) => batch.push(at, raw),
-                    super::json::JsonEvent::Bad(at, why, raw) => batch.push_bad(at, Some(why), raw),
-                    _ => return,
-                }
-                if batch.len() == super::parallel::BATCH {
-                    emit(std::mem::take(&mut batch));
-                }
-            });
-            if !batch.is_empty() {
-                emit(batch);
-            }
-            r
-        },
+        |emit| super::split_json(reader, &[], &[], super::parallel::BATCH, emit, &mut |_| {}),
         |batch: super::json::RawBatch| {
             let mut mapped = Vec::new();
             for (at, why, raw) in batch.iter() {

@@ -131,9 +131,14 @@ impl Vendor {
 /// The `source` values whose `repeat_count` counts folded copies
 /// ([`Vendor::folds_repeats`]).
 pub fn sources_folding_repeats() -> Vec<&'static str> {
+    sources_with(|v| v.folds_repeats)
+}
+
+/// The `source` values of the formats a flag of the registry is set for.
+fn sources_with(flag: fn(&Vendor) -> bool) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Format::ALL
         .iter()
-        .filter(|f| f.0.folds_repeats)
+        .filter(|f| flag(f.0))
         .map(|f| f.0.source)
         .collect();
     out.dedup();
@@ -143,13 +148,7 @@ pub fn sources_folding_repeats() -> Vec<&'static str> {
 /// The `source` values whose exports let a close hide the acknowledgement
 /// ([`Vendor::close_hides_ack`]).
 pub fn sources_where_close_hides_ack() -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = Format::ALL
-        .iter()
-        .filter(|f| f.0.close_hides_ack)
-        .map(|f| f.0.source)
-        .collect();
-    out.dedup();
-    out
+    sources_with(|v| v.close_hides_ack)
 }
 
 /// An export format alertsift reads: a handle on a registered [`Vendor`].
@@ -972,6 +971,34 @@ impl Ctx<'_> {
     }
 }
 
+/// The reading thread of a parallel JSON read: the input's records (and
+/// bad lines) in batches of `size` for `emit`; any other event of the
+/// reading layer (a page's meta value, a page's end) to `other`.
+pub fn split_json(
+    reader: impl Read,
+    envelope_keys: &[&str],
+    meta_keys: &[&str],
+    size: usize,
+    emit: &mut dyn FnMut(json::RawBatch),
+    other: &mut dyn FnMut(json::JsonEvent<'_>),
+) -> Result<u64, json::JsonStop> {
+    let mut batch = json::RawBatch::default();
+    let r = json::read_records(reader, envelope_keys, meta_keys, &mut |ev| {
+        match ev {
+            json::JsonEvent::Record(at, raw) => batch.push(at, raw),
+            json::JsonEvent::Bad(at, why, raw) => batch.push_bad(at, Some(why), raw),
+            ev => return other(ev),
+        }
+        if batch.len() == size {
+            emit(std::mem::take(&mut batch));
+        }
+    });
+    if !batch.is_empty() {
+        emit(batch);
+    }
+    r
+}
+
 /// Read a JSON export whose records parse on their own: records are split
 /// on one thread, parsed by `parse` and turned into columns on worker
 /// threads, and appended here in file order. A record `parse` refuses is a
@@ -987,21 +1014,14 @@ pub fn json_records_parallel(
     let mut counts = ParsedCounts::default();
     let result = parallel::pipeline(
         |emit| {
-            let mut batch = json::RawBatch::default();
-            let r = json::read_records(reader, envelope_keys, &[], &mut |ev| {
-                match ev {
-                    json::JsonEvent::Record(at, raw) => batch.push(at, raw),
-                    json::JsonEvent::Bad(at, why, raw) => batch.push_bad(at, Some(why), raw),
-                    _ => return,
-                }
-                if batch.len() == parallel::BATCH {
-                    emit(std::mem::take(&mut batch));
-                }
-            });
-            if !batch.is_empty() {
-                emit(batch);
-            }
-            r
+            split_json(
+                reader,
+                envelope_keys,
+                &[],
+                parallel::BATCH,
+                emit,
+                &mut |_| {},
+            )
         },
         |batch: json::RawBatch| {
             let mut b = ChunkBuilder::new(config, source);

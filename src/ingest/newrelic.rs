@@ -185,24 +185,8 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let mut orphans = 0u64;
     let mut n = 0u64;
     let result = super::parallel::pipeline(
-        |emit| {
-            let mut batch = super::json::RawBatch::default();
-            let r = super::json::read_records(reader, &[], &[], &mut |ev| {
-                match ev {
-                    super::json::JsonEvent::Record(at, raw) => batch.push(at, raw),
-                    super::json::JsonEvent::Bad(at, why, raw) => batch.push_bad(at, Some(why), raw),
-                    _ => return,
-                }
-                // Pages are big: a few per batch.
-                if batch.len() == 16 {
-                    emit(std::mem::take(&mut batch));
-                }
-            });
-            if !batch.is_empty() {
-                emit(batch);
-            }
-            r
-        },
+        // Pages are big: a few per batch.
+        |emit| super::split_json(reader, &[], &[], 16, emit, &mut |_| {}),
         |batch: super::json::RawBatch| {
             let mut out = Vec::new();
             for (at, why, raw) in batch.iter() {

@@ -35,7 +35,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::json::{opt_num, read_records, JsonEvent};
+use super::json::opt_num;
 use super::{AlertRecord, Ctx, Head, IngestError};
 use crate::config::Config;
 
@@ -207,21 +207,14 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let mut unmatched = 0u64;
     let result = super::parallel::pipeline(
         |emit| {
-            let mut batch = super::json::RawBatch::default();
-            let r = read_records(reader, &["result", "events"], &[], &mut |ev| {
-                match ev {
-                    JsonEvent::Record(at, raw) => batch.push(at, raw),
-                    JsonEvent::Bad(at, why, raw) => batch.push_bad(at, Some(why), raw),
-                    _ => return,
-                }
-                if batch.len() == super::parallel::BATCH {
-                    emit(std::mem::take(&mut batch));
-                }
-            });
-            if !batch.is_empty() {
-                emit(batch);
-            }
-            r
+            super::split_json(
+                reader,
+                &["result", "events"],
+                &[],
+                super::parallel::BATCH,
+                emit,
+                &mut |_| {},
+            )
         },
         |batch: super::json::RawBatch| {
             batch
