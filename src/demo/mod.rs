@@ -1053,6 +1053,17 @@ fn alerts_per_week(teams: &[Team], noise_mix: f64, all_vendors: bool) -> f64 {
 
 // -------------------------------------------------------------- writers ---
 
+/// A person's login where the vendor names users by e-mail (Opsgenie,
+/// JSM, New Relic, Kibana): their own if it is one, else made from their
+/// display name (`Ada Varga` → `ada.varga@example.com`).
+fn login(name: &str) -> String {
+    if name.contains('@') {
+        name.to_string()
+    } else {
+        format!("{}@example.com", name.to_lowercase().replace(' ', "."))
+    }
+}
+
 fn ms_to_dt(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
@@ -1215,14 +1226,7 @@ impl Writers {
                 // Opsgenie names users by their e-mail login; a team written
                 // here from another vendor (`--only opsgenie`) has display
                 // names, which become logins as Opsgenie would show them.
-                let person = |i: usize| {
-                    let name = team.people[i % team.people.len()];
-                    if name.contains('@') {
-                        name.to_string()
-                    } else {
-                        format!("{}@example.com", name.to_lowercase().replace(' ', "."))
-                    }
-                };
+                let person = |i: usize| login(team.people[i % team.people.len()]);
                 let closed = o.end.is_some();
                 let mut report = Vec::new();
                 if let Some((ack, p)) = o.ack {

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
-use super::{iso_ms, json_str, mix, Gen, Occ, Pattern, Vendor};
+use super::{iso_ms, json_str, login, mix, Gen, Occ, Pattern, Vendor};
 use crate::core::time::rfc3339_utc;
 
 /// Datadog webhook deliveries, one per line.
@@ -111,14 +111,7 @@ impl More {
         let team = &g.teams[o.team];
         let rule = &team.rules[o.rule];
         let person = |i: usize| team.people[i % team.people.len().max(1)];
-        let email = |i: usize| {
-            let name = person(i);
-            if name.contains('@') {
-                name.to_string()
-            } else {
-                format!("{}@example.com", name.to_lowercase().replace(' ', "."))
-            }
-        };
+        let email = |i: usize| login(person(i));
         let acker = o.ack.map(|(_, p)| p).unwrap_or(0);
         let ack_at = o.ack.map(|(a, _)| o.start + a);
         Ok(match v {
