@@ -171,13 +171,43 @@ impl Miner {
     pub fn template(&self, cluster: usize) -> String {
         self.clusters
             .get(cluster)
-            .map(|t| {
-                t.iter()
-                    .map(|&w| self.words[w as usize].as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
+            .map(|t| self.text(t))
             .unwrap_or_default()
+    }
+
+    fn text(&self, t: &[u32]) -> String {
+        t.iter()
+            .map(|&w| self.words[w as usize].as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Once every text is in, the final clusters: each cluster's final
+    /// cluster and the template of each cluster's final cluster. A cluster
+    /// whose template is another's with one more word after its last
+    /// variable (`lifetime <*> sec` and `lifetime <*>`) joins that one: the
+    /// word is an optional unit at the end, which a text-at-a-time pass
+    /// cannot tell while the shorter kind has not been seen. (The cluster
+    /// joined is never itself joined to another: its last word would have
+    /// to be a variable and not.)
+    pub fn finish(&self) -> (Vec<usize>, Vec<String>) {
+        let mut by_tokens: PlHashMap<&[u32], usize> = PlHashMap::default();
+        for (c, t) in self.clusters.iter().enumerate() {
+            by_tokens.entry(t.as_slice()).or_insert(c);
+        }
+        let rep: Vec<usize> = self
+            .clusters
+            .iter()
+            .enumerate()
+            .map(|(c, t)| match t.as_slice() {
+                [.., WILD, last] if *last != WILD => {
+                    by_tokens.get(&t[..t.len() - 1]).copied().unwrap_or(c)
+                }
+                _ => c,
+            })
+            .collect();
+        let texts = rep.iter().map(|&r| self.template(r)).collect();
+        (rep, texts)
     }
 
     /// Clusters so far.
@@ -235,15 +265,23 @@ fn drop_optional_parts(masked: &mut String) {
 }
 
 /// A word that reads as a compound name (a host, a service id): joined by
-/// `-` or `_`, or dotted in lower case (`db.internal`), and not a label
-/// (`Notification:`) or a class name (`org.apache.Foo`).
+/// `-` or `_`, dotted in lower case (`db.internal`), holding a masked
+/// variable, or a reverse-DNS name as a label (`com.apple.Foo.daily:`);
+/// not a plain label (`Notification:`) or a class name (`org.apache.Foo`).
 fn is_compound_name(w: &str) -> bool {
     let w = w.trim_end_matches([',', ';']);
-    !w.ends_with(':')
-        && (w.contains(['-', '_'])
-            || (w.contains('.')
-                && !w.starts_with('.')
-                && !w.bytes().any(|b| b.is_ascii_uppercase())))
+    // A name with a variable part masked (`<*>:`, `pid-<*>`).
+    if w.contains("<*>") {
+        return true;
+    }
+    // A reverse-DNS name as a label (`com.apple.CacheDelete.daily:`).
+    if let Some(name) = w.strip_suffix(':') {
+        return name.matches('.').count() >= 2
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && !name.contains("..");
+    }
+    w.contains(['-', '_'])
+        || (w.contains('.') && !w.starts_with('.') && !w.bytes().any(|b| b.is_ascii_uppercase()))
 }
 
 /// Mine templates for a sequence of texts: each text's cluster, and each
@@ -254,8 +292,8 @@ pub fn mine<'a>(
 ) -> (Vec<usize>, Vec<String>) {
     let mut m = Miner::new(similarity);
     let assigned: Vec<usize> = texts.into_iter().map(|t| m.add(t)).collect();
-    let templates = (0..m.len()).map(|c| m.template(c)).collect();
-    (assigned, templates)
+    let (rep, templates) = m.finish();
+    (assigned.into_iter().map(|c| rep[c]).collect(), templates)
 }
 
 /// The template of every text of a string column (null stays null).
@@ -269,7 +307,7 @@ pub fn mine_column(
         .iter()
         .map(|t| t.map(|t| m.add(t) as IdxSize))
         .collect();
-    let templates: StringChunked = (0..m.len()).map(|c| Some(m.template(c))).collect();
+    let templates: StringChunked = m.finish().1.into_iter().map(Some).collect();
     // Gathered from the table of templates, each row's value is a view of
     // its template's one copy (not a copy per row): the stages after
     // compare and count them by view.
@@ -321,17 +359,23 @@ pub fn mine_rules<'a>(
             Some(places[c] as IdxSize)
         })
         .collect();
+    let finished: PlHashMap<u64, Vec<String>> = miners
+        .iter()
+        .map(|(rule, (m, _))| (*rule, m.finish().1))
+        .collect();
     let texts: Vec<String> = table
         .iter()
-        .map(|(rule, c, _, _)| miners.get(rule).map_or(String::new(), |m| m.0.template(*c)))
+        .map(|(rule, c, _, _)| finished.get(rule).map_or(String::new(), |t| t[*c].clone()))
         .collect();
-    // Template texts that more than one rule gave.
+    // Template texts that more than one rule gave (one rule may give a
+    // text twice: clusters joined by [`Miner::finish`]).
     let mut rules_of: PlHashMap<&str, Vec<usize>> = PlHashMap::default();
     for (i, text) in texts.iter().enumerate() {
         rules_of.entry(text.as_str()).or_default().push(i);
     }
     let mut named = texts.clone();
-    for places in rules_of.values().filter(|p| p.len() > 1) {
+    let many_rules = |places: &Vec<usize>| places.iter().any(|&i| table[i].0 != table[places[0]].0);
+    for places in rules_of.values().filter(|p| many_rules(p)) {
         let label = |i: usize, with_team: bool| {
             let (_, _, name, team) = table[i];
             match (name, team, with_team) {
@@ -343,7 +387,8 @@ pub fn mine_rules<'a>(
         };
         let by_name: std::collections::BTreeSet<String> =
             places.iter().map(|&i| label(i, false)).collect();
-        let with_team = by_name.len() < places.len();
+        let rules: std::collections::BTreeSet<u64> = places.iter().map(|&i| table[i].0).collect();
+        let with_team = by_name.len() < rules.len();
         for &i in places {
             named[i] = format!("{} [{}]", texts[i], label(i, with_team));
         }
@@ -396,6 +441,56 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `lifetime 00:01` and `lifetime <1 sec` are one kind whose value
+    /// sometimes carries a unit: the longer template joins the shorter,
+    /// whichever came first; two words more, or a word after a literal,
+    /// do not.
+    #[test]
+    fn an_optional_unit_at_the_end_does_not_split_a_kind() {
+        let texts = [
+            "h:80 close, 403 bytes sent, lifetime <1 sec",
+            "h:80 close, 0 bytes sent, lifetime 00:01",
+            "h:80 close, 7 bytes sent, lifetime 2 sec",
+            "h:80 close, 7 bytes sent, lifetime 2 sec ago now",
+            "Disk full on db",
+            "Disk full on db now",
+        ];
+        let (assigned, templates) = mine(texts, 0.6);
+        assert_eq!(assigned[0], assigned[1]);
+        assert_eq!(assigned[0], assigned[2]);
+        assert_ne!(assigned[0], assigned[3]);
+        assert_ne!(assigned[4], assigned[5]);
+        assert_eq!(
+            templates[assigned[0]],
+            "h:<*> close, <*> bytes sent, lifetime <*>"
+        );
+        // Every cluster's template is its final cluster's.
+        assert_eq!(templates[0], templates[assigned[1]]);
+        assert_eq!(
+            grouping_accuracy(&assigned, &["a", "a", "a", "b", "c", "d"]),
+            1.0
+        );
+    }
+
+    /// A reverse-DNS name leading a line as its label (`com.apple.x.y:`),
+    /// digits in it or not, is a variable of the kind; plain labels
+    /// (`Warning:`, `Notice:`) still name kinds of their own.
+    #[test]
+    fn reverse_dns_labels_are_names() {
+        let texts = [
+            "com.apple.icloud.fmfd.heartbeat: told me to run this job; but not for 439 seconds. Ignoring.",
+            "com.apple.Safari.SafeBrowsing.Update: told me to run this job; but not for 2450 seconds. Ignoring.",
+            "com.apple.xpc.launchd.pid.32442: told me to run this job; but not for 12 seconds. Ignoring.",
+            "Warning: told me to run this job; but not for 7 seconds. Ignoring.",
+            "Notice: told me to run this job; but not for 9 seconds. Ignoring.",
+        ];
+        let (assigned, _) = mine(texts, 0.6);
+        assert_eq!(assigned[0], assigned[1]);
+        assert_eq!(assigned[0], assigned[2]);
+        assert_ne!(assigned[0], assigned[3]);
+        assert_ne!(assigned[3], assigned[4]);
+    }
 
     /// Rules as Alertmanager names them (`alertname`, team `pay`):
     /// `PaymentsDisk` and `SearchDisk` send one title text; `ErrorRate`

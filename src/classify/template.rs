@@ -255,6 +255,13 @@ fn pieces(title: &str, variable: fn(&str) -> bool, quotes: bool, out: &mut impl 
             class |= c;
             i += 1;
         }
+        // A key's double-quoted value of several words (`tag="View
+        // Lock",`) is one word: it is one value.
+        if quotes && class & QUOTE != 0 {
+            if let Some(end) = quoted_span(title, start, i) {
+                i = end;
+            }
+        }
         // ASCII whitespace bounds are character boundaries.
         let word = &title[start..i];
         if !first {
@@ -273,6 +280,15 @@ fn pieces(title: &str, variable: fn(&str) -> bool, quotes: bool, out: &mut impl 
         {
             out("<*>");
             continue;
+        }
+        // So is a quoted value after its key: `tag="RILJ_ACK_WL",`.
+        if quotes {
+            if let Some((key, tail)) = quoted_value(word) {
+                out(key);
+                out("<*>");
+                out(tail);
+                continue;
+            }
         }
         // An empty bracketed value, `()` or `[]`: a value that happened to
         // be empty.
@@ -306,7 +322,8 @@ fn pieces(title: &str, variable: fn(&str) -> bool, quotes: bool, out: &mut impl 
         let key_end = (class & WRAP != 0)
             .then(|| core.find(['=', ':']))
             .flatten()
-            .filter(|&i| i > 0 && !variable(&core[..i]) && !core[i + 1..].starts_with("//"));
+            .filter(|&i| i > 0 && !variable(&core[..i]) && !core[i + 1..].starts_with("//"))
+            .filter(|&i| !(quotes && is_host_port(&core[..i], &core[i..])));
         match key_end {
             Some(i) if variable(&core[i + 1..]) => {
                 out(&core[..=i]);
@@ -344,6 +361,69 @@ fn is_variable(w: &str) -> bool {
         }
     }
     (at && dot) || colon_slash || (b.len() > 1 && b[0] == b'/') || is_calendar(b)
+}
+
+/// Where a double-quoted value of a key that the word `text[start..end]`
+/// opens (`tag="View`) and does not close ends: after the later word that
+/// closes it (`Lock",`), within [`QUOTED_WORDS`] words. `None` when the
+/// word closes its own quote or nothing closes it. (A quoted text that is
+/// no key's value, as a request line `"GET /servers/detail HTTP/1.1"`,
+/// keeps its words: its method and path name the kind.)
+fn quoted_span(text: &str, start: usize, end: usize) -> Option<usize> {
+    let word = &text[start..end];
+    let open = word.find("=\"").filter(|&i| i > 0)? + 1;
+    if word[open + 1..].contains('"') {
+        return None;
+    }
+    let mut at = end;
+    for _ in 0..QUOTED_WORDS {
+        let rest = &text[at..];
+        let from = at
+            + (rest.len()
+                - rest
+                    .trim_start_matches(|c: char| c.is_ascii_whitespace())
+                    .len());
+        let to = text[from..]
+            .find(|c: char| c.is_ascii_whitespace())
+            .map_or(text.len(), |n| from + n);
+        if from == to {
+            return None;
+        }
+        let next = &text[from..to];
+        if let Some(q) = next.find('"') {
+            return next[q + 1..].chars().all(is_wrap).then_some(to);
+        }
+        at = to;
+    }
+    None
+}
+
+/// The most words after the first that a quoted value spans.
+const QUOTED_WORDS: usize = 4;
+
+/// A `key="value"` word (or `key='value'`, wrapping punctuation after it)
+/// split as the key with its `=` and what follows the closing quote.
+fn quoted_value(word: &str) -> Option<(&str, &str)> {
+    let eq = word.find("=\"").or_else(|| word.find("='"))?;
+    let quote = word.as_bytes()[eq + 1];
+    let close = eq + 2 + word[eq + 2..].find(quote as char)?;
+    let tail = &word[close + 1..];
+    (eq > 0 && tail.chars().all(is_wrap)).then(|| (&word[..=eq], tail))
+}
+
+/// `name` and `rest` (from its `:` on) read as a host and its port:
+/// `proxy.example.com` `:5070` (dotted, in lower case: `state.clipTop:180`
+/// is a key and its value). The name of a host is as variable as its
+/// port, digits or not (it is not the key of a `key:value`).
+fn is_host_port(name: &str, rest: &str) -> bool {
+    rest.strip_prefix(':')
+        .is_some_and(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+        && name.contains('.')
+        && !name.starts_with('.')
+        && !name.ends_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
 }
 
 fn is_measurement(w: &str) -> bool {
@@ -386,6 +466,50 @@ mod tests {
         }
         assert_eq!(first_line(""), "");
         assert_eq!(first_line("\n\n"), "");
+    }
+
+    /// A dotted host with its port is a variable, name and all; a key
+    /// with a value (`state.clipTop:180`, `localhost:8080`) keeps its key.
+    #[test]
+    fn a_host_and_port_is_a_variable() {
+        assert_eq!(
+            template("proxy.cse.cuhk.edu.hk:5070 open through proxy a-b.example.org:443 HTTPS"),
+            "<*> open through proxy <*> HTTPS"
+        );
+        assert_eq!(
+            template("state.clipTopAmount:180, i:0"),
+            "state.clipTopAmount:<*>, i:<*>"
+        );
+        assert_eq!(
+            template("bind localhost:8080 failed"),
+            "bind localhost:<*> failed"
+        );
+        assert_eq!(template("ratio a.b:123456"), "ratio a.b:<*>");
+    }
+
+    /// A key's quoted value is a variable whatever it holds, over several
+    /// words too; a quoted text that is no key's value keeps its words.
+    #[test]
+    fn a_keys_quoted_value_is_a_variable() {
+        assert_eq!(
+            template(r#"release lock=7, tag="RILJ_ACK_WL", ws=null"#),
+            "release lock=<*>, tag=<*>, ws=null"
+        );
+        assert_eq!(
+            template(r#"release lock=7, tag="View Lock", ws=null"#),
+            "release lock=<*>, tag=<*>, ws=null"
+        );
+        assert_eq!(template("state='Active' now"), "state=<*> now");
+        // Unclosed, or closed too far away: left as it was.
+        assert_eq!(template(r#"tag="a b c d e f" x"#), r#"tag="a b c d e f" x"#);
+        assert_eq!(
+            template(r#"tag="open and never closed"#),
+            r#"tag="open and never closed"#
+        );
+        assert_eq!(
+            template(r#"10.1.2.3 "GET /servers/detail HTTP/1.1" status: 200"#),
+            r#"<*> "GET <*> <*> status: <*>"#
+        );
     }
 
     #[test]
