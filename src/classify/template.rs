@@ -282,7 +282,7 @@ fn pieces(title: &str, variable: fn(&str) -> bool, quotes: bool, out: &mut impl 
             continue;
         }
         // So is a quoted value after its key: `tag="RILJ_ACK_WL",`.
-        if quotes {
+        if quotes && class & QUOTE != 0 {
             if let Some((key, tail)) = quoted_value(word) {
                 out(key);
                 out("<*>");
