@@ -297,6 +297,16 @@ impl RawBatch {
         self.spans.push((at, bad, start, self.bytes.len()));
     }
 
+    /// An empty batch with room for as much as this one holds: the next
+    /// batch of a file is about as big, and growing it from nothing costs
+    /// a copy at each doubling and fresh pages for each copy.
+    pub fn empty_like(&self) -> RawBatch {
+        RawBatch {
+            bytes: Vec::with_capacity(self.bytes.len()),
+            spans: Vec::with_capacity(self.spans.len()),
+        }
+    }
+
     /// Records held.
     pub fn len(&self) -> usize {
         self.spans.len()

@@ -990,7 +990,8 @@ pub fn split_json(
             ev => return other(ev),
         }
         if batch.len() == size {
-            emit(std::mem::take(&mut batch));
+            let next = batch.empty_like();
+            emit(std::mem::replace(&mut batch, next));
         }
     });
     if !batch.is_empty() {
