@@ -53,8 +53,6 @@
 //! found are the responders. An event with no message at all pages (noted):
 //! the export does not say whom it notified.
 
-use std::collections::HashMap;
-
 use serde_json::Value;
 
 use super::{AlertRecord, Ctx, Head, IncidentRecord, IngestError};
@@ -522,6 +520,9 @@ struct Event {
     /// A monitor alert at all (a monitor id, the `monitor` tag, a
     /// transition): else it is counted and skipped.
     monitor_alert: bool,
+    /// The alert cycle it belongs to (`alert_cycle_key`, else monitor and
+    /// group), once [`Event::slim`] has worked it out.
+    key: String,
 }
 
 impl Event {
@@ -554,17 +555,29 @@ impl Event {
         self
     }
 
-    /// Keep what building the cycles needs: the message read for its
-    /// paging handles and dropped; a recovery keeps only its identity and
-    /// time.
+    /// Keep what building the cycles needs (on the reading threads): the
+    /// cycle's key worked out, the message read for its paging handles
+    /// and dropped; a recovery keeps only its id, time and key.
     fn slim(&mut self, prefixes: &[String]) {
+        self.key = match &self.cycle {
+            Some(c) => c.clone(),
+            None => self.dedup_key(),
+        };
         self.handles = notified(self.text.take().as_deref(), prefixes);
         if self.step == Some(Step::Recover) {
-            self.tags = Vec::new();
-            self.host = None;
-            self.service = None;
-            self.event_type = None;
-            self.handles = Some(Vec::new());
+            *self = Event {
+                id: std::mem::take(&mut self.id),
+                at: self.at,
+                step: self.step,
+                key: std::mem::take(&mut self.key),
+                monitor_alert: self.monitor_alert,
+                title: Title {
+                    test: self.title.test,
+                    ..Title::default()
+                },
+                handles: Some(Vec::new()),
+                ..Event::default()
+            };
         }
     }
 
@@ -661,6 +674,7 @@ fn v2_event(d: &Value) -> Result<Event, String> {
             || monitor.is_object(),
         title,
         handles: None,
+        key: String::new(),
     }
     .finish())
 }
@@ -899,12 +913,12 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     crate::core::timing::since("datadog: sort", started);
     let copies = read - other - tests - events.len() as u64;
     let unknown = events.iter().filter(|e| e.step.is_none()).count() as u64;
-    let mut open: HashMap<String, usize> = HashMap::new();
+    let mut open: polars::prelude::PlHashMap<String, usize> = Default::default();
     let mut cycles: Vec<Cycle> = Vec::new();
     let (mut orphan_recoveries, mut opened_by_repeat) = (0u64, 0u64);
     for mut e in events {
         let Some(step) = e.step else { continue };
-        let key = e.cycle.clone().unwrap_or_else(|| e.dedup_key());
+        let key = std::mem::take(&mut e.key);
         let found = open.get(&key).copied();
         let notified = e.handles.take();
         let severity = schema::datadog_severity(e.priority.as_deref(), e.alert_type.as_deref());
