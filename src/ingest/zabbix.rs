@@ -31,8 +31,6 @@
 //! responders, escalations the last `esc_step` − 1; without `alerts`, a
 //! problem pages from `[paging] zabbix_min_severity` (4, High).
 
-use std::collections::HashMap;
-
 use serde::Deserialize;
 
 use super::json::opt_num;
@@ -200,9 +198,9 @@ fn parse(raw: &[u8]) -> Result<Event, String> {
 /// end of the file is written open.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let reader = ctx.open()?;
-    let mut recoveries: HashMap<String, i64> = HashMap::new();
+    let mut recoveries: Recoveries = Recoveries::default();
     // Problems waiting for their recovery event, by its id.
-    let mut waiting: HashMap<String, (u64, Event)> = HashMap::new();
+    let mut waiting: polars::prelude::PlHashMap<String, (u64, Event)> = Default::default();
     let mut skipped = 0u64;
     let mut unmatched = 0u64;
     let result = super::parallel::pipeline(
@@ -249,11 +247,10 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 } else if e.source.is_some_and(|s| s != 0) {
                     skipped += 1;
                 } else if e.value == Some(0) {
-                    if let (Some(id), Some(Ok(t))) =
-                        (e.eventid.clone(), e.clock.map(|c| micros(c, e.ns)))
-                    {
-                        recoveries.insert(id.clone(), t);
-                        if let Some((n, p)) = waiting.remove(&id) {
+                    if let (Some(id), Some(Ok(t))) = (e.eventid, e.clock.map(|c| micros(c, e.ns))) {
+                        let problem = waiting.remove(&id);
+                        recoveries.insert(id, t);
+                        if let Some((n, p)) = problem {
                             push(ctx, n, p, &recoveries, &mut unmatched);
                         }
                     }
@@ -292,14 +289,11 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     Ok(())
 }
 
+/// Recovery events read so far: their time by their event id.
+type Recoveries = polars::prelude::PlHashMap<String, i64>;
+
 /// Map a problem and push it (or reject it).
-fn push(
-    ctx: &mut Ctx<'_>,
-    n: u64,
-    e: Event,
-    recoveries: &HashMap<String, i64>,
-    unmatched: &mut u64,
-) {
+fn push(ctx: &mut Ctx<'_>, n: u64, e: Event, recoveries: &Recoveries, unmatched: &mut u64) {
     match to_record(ctx.config, e, recoveries, unmatched) {
         Ok(r) => {
             ctx.push_alert_streamed(r);
@@ -311,7 +305,7 @@ fn push(
 fn to_record(
     config: &Config,
     e: Event,
-    recoveries: &HashMap<String, i64>,
+    recoveries: &Recoveries,
     unmatched: &mut u64,
 ) -> Result<AlertRecord, String> {
     let alert_id = id(&e.eventid).ok_or("no eventid")?.to_string();
