@@ -75,8 +75,9 @@ pub fn expand_inputs(
                 }),
                 Err(IngestError::UnknownFormat { .. }) => {
                     out.skipped.push(format!(
-                        "{}: matches no known export format",
-                        file.display()
+                        "{}: {}",
+                        file.display(),
+                        ingest::not_an_export(&file).unwrap_or("matches no known export format")
                     ));
                 }
                 Err(IngestError::Empty { .. }) => {

@@ -277,7 +277,17 @@ fn demo_history_round_trips_against_its_truth() {
     );
     assert_eq!(summary["rejected"], 0);
     assert!(summary["incidents"].as_u64().unwrap() > 0);
-    assert_eq!(summary["skipped_files"].as_array().unwrap().len(), 1); // truth.csv
+    // truth.csv, and the rule file and Alertmanager configuration, named.
+    let skipped: Vec<&str> = summary["skipped_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(skipped.len(), 3, "{skipped:?}");
+    assert!(skipped[0].ends_with("alertmanager.yml: an Alertmanager configuration: it says where alerts go, not when they fired"));
+    assert!(skipped[1].ends_with("prometheus-rules.yml: a Prometheus rule file: it says which alerts exist, not when they fired"));
+    assert!(skipped[2].ends_with("truth.csv: matches no known export format"));
 
     // Same inputs, same bytes.
     let again = dir.path().join("again");

@@ -16,6 +16,7 @@ mod quality;
 mod query;
 mod real_data;
 mod real_exports;
+mod rule_files;
 mod rules;
 mod schedules;
 mod store;

@@ -30,7 +30,10 @@ use chrono_tz::Tz;
 
 use crate::core::time::rfc3339_utc;
 
+mod rules;
 mod vendors;
+
+pub use rules::{ALERTMANAGER_CONFIG_FILE, RULES_FILE};
 
 /// Options of `alertsift demo`.
 #[derive(Debug, Clone)]
@@ -1525,6 +1528,7 @@ pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
     writeln!(w.sn, "number,incident_state,sys_mod_count,short_description,priority,cmdb_ci,assignment_group,opened_at,sys_updated_at,resolved_at")?;
     writeln!(w.truth, "alert_id,label,category,template,source,team,pattern,paged,auto_resolved,triggered_at,resolved_at")?;
     std::fs::write(out.join(CONFIG_FILE), config_text(&teams))?;
+    rules::write(out, &g)?;
     let bar = if options.progress {
         indicatif::ProgressBar::new(u64::from(options.weeks))
     } else {

@@ -971,6 +971,32 @@ impl Ctx<'_> {
     }
 }
 
+/// What a file that is no export is, where it is one of the files teams
+/// keep next to their exports: a Prometheus rule file or an Alertmanager
+/// configuration (YAML; as `alertsift demo` writes them too).
+pub fn not_an_export(path: &Path) -> Option<&'static str> {
+    let yaml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"));
+    if !yaml {
+        return None;
+    }
+    let mut head = vec![0u8; 64 << 10];
+    let n = File::open(path).and_then(|mut f| f.read(&mut head)).ok()?;
+    let text = String::from_utf8_lossy(&head[..n]);
+    let key = |k: &str| {
+        text.lines()
+            .any(|l| l.trim_start().trim_start_matches("- ").starts_with(k))
+    };
+    if key("groups:") && key("alert:") && key("expr:") {
+        Some("a Prometheus rule file: it says which alerts exist, not when they fired")
+    } else if key("route:") && key("receivers:") {
+        Some("an Alertmanager configuration: it says where alerts go, not when they fired")
+    } else {
+        None
+    }
+}
+
 /// The reading thread of a parallel JSON read: the input's records (and
 /// bad lines) in batches of `size` for `emit`; any other event of the
 /// reading layer (a page's meta value, a page's end) to `other`.
