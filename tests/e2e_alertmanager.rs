@@ -102,14 +102,6 @@ fn logger(listener: TcpListener, path: std::path::PathBuf, stop: Arc<AtomicBool>
     }
 }
 
-fn which(bin: &str) -> Option<std::path::PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(bin))
-            .find(|p| p.is_file())
-    })
-}
-
 const RULES: &str = r#"groups:
 - name: e2e
   interval: 1s

@@ -8,15 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::{run_demo, skip};
-
-fn which(bin: &str) -> Option<std::path::PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(bin))
-            .find(|p| p.is_file())
-    })
-}
+use crate::util::{run_demo, skip, which};
 
 /// Each rule block of the file as written: its `alert` name and labels.
 fn rule_blocks(text: &str) -> Vec<(String, BTreeMap<String, String>)> {

@@ -105,12 +105,12 @@ fn is_cassette(text: &str) -> bool {
 
 /// Text of a string or number field (empty strings are absent).
 fn s(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Field::of).and_then(|f| f.text())
+    v.text(key)
 }
 
 /// The strings of an array field, or of a comma list in a string.
 fn list(v: &Value, key: &str) -> Vec<String> {
-    v.get(key).map(Field::of_list).unwrap_or_default()
+    v.strings(key)
 }
 
 /// An epoch (any unit, as a number or text) or an ISO instant, in µs.
@@ -136,19 +136,12 @@ enum Field<'a> {
 }
 
 impl<'a> Field<'a> {
-    /// A [`Value`]'s scalar as a field (arrays: [`Field::of_list`]).
+    /// A [`Value`]'s scalar as a field (arrays: [`Fields::field`]).
     fn of(v: &'a Value) -> Option<Field<'a>> {
         match v {
             Value::String(x) => Some(Field::Str(x.as_str().into())),
             Value::Number(n) => Some(Field::Num(n.to_string())),
             _ => None,
-        }
-    }
-
-    fn of_list(v: &'a Value) -> Vec<String> {
-        match v {
-            Value::Array(a) => Field::List(a.iter().filter_map(Field::of).collect()).strings(),
-            other => Field::of(other).map(|f| f.strings()).unwrap_or_default(),
         }
     }
 
