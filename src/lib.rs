@@ -31,6 +31,7 @@ pub mod config;
 pub mod core;
 pub mod demo;
 pub mod error;
+pub mod fix;
 pub mod ingest;
 pub mod metrics;
 pub mod pages;
