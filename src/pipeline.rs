@@ -722,3 +722,242 @@ pub fn templates(
         ids: assigned.iter().map(|c| ids[*c].clone()).collect(),
     })
 }
+
+/// What `fix` reads besides the history.
+#[derive(Debug, Clone, Copy)]
+pub struct FixInputs<'a> {
+    /// Rule files or directories of them.
+    pub rules: &'a [PathBuf],
+    /// The Alertmanager configuration.
+    pub alertmanager: Option<&'a Path>,
+    /// What the changes may cost.
+    pub options: crate::fix::plan::Options,
+    /// Change the files in place once the checks pass.
+    pub write: bool,
+}
+
+/// What `fix` did.
+#[derive(Debug, Clone)]
+pub struct FixOutcome {
+    /// The plan.
+    pub plan: crate::fix::plan::Plan,
+    /// The tools' verdicts.
+    pub checks: Vec<crate::fix::check::Check>,
+    /// The files the diff changes.
+    pub changed_files: Vec<String>,
+    /// Whether they were changed in place.
+    pub written_in_place: bool,
+    /// Per input.
+    pub inputs: Vec<InputReport>,
+    /// Records rejected.
+    pub rejected: u64,
+    /// The rejects file.
+    pub rejects_path: PathBuf,
+}
+
+/// A path as a diff names it: relative, `/`-separated, no leading `./`.
+fn diff_path(path: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let text = rel.to_string_lossy().replace('\\', "/");
+    text.trim_start_matches("./").trim_start_matches('/').to_string()
+}
+
+/// `fix`: read the rule files and the Alertmanager configuration, ingest
+/// and label the history (as `whatif`), work out each rule's change, write
+/// the patch and check the patched files with promtool and amtool (and the
+/// changed `for:` values with a replay test), then write fix.diff, fix.md
+/// and fix.json into `out` — and with `write`, the files in place.
+pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
+    use crate::fix::{alertmanager::AmConfig, check, edit, plan, replay, rules, write};
+    let (out, config) = (job.out, job.config);
+    // The files first: a mistake there is found before the history is read.
+    let paths = rules::files_of(inputs.rules)?;
+    let mut files = Vec::new();
+    let mut defs = Vec::new();
+    for (i, p) in paths.iter().enumerate() {
+        let f = rules::YamlFile::read(p)?;
+        defs.extend(rules::rules_of(i, &f)?);
+        files.push(f);
+    }
+    if defs.is_empty() {
+        return Err(Error::Input {
+            path: paths.first().cloned().unwrap_or_default(),
+            message: "no alerting rule (`alert:`) in the rule files: nothing to fix".into(),
+        });
+    }
+    let am = inputs
+        .alertmanager
+        .map(|p| rules::YamlFile::read(p).and_then(AmConfig::of))
+        .transpose()?;
+    let (store, _temp) = open_store(job.store_dir)?;
+    let (batch, _) = ingest_and_commit(&store, &job.inputs.files, config, job.options)?;
+    std::fs::create_dir_all(out).map_err(|source| Error::Output {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let rejects_path = out.join("rejects.csv");
+    write_rejects(&rejects_path, &batch.rejects)?;
+    let (alerts, _) = classify_all(&store, config, job.tags)?;
+    let mut columns: Vec<&str> = crate::pages::PAGE_COLUMNS.to_vec();
+    columns.extend([crate::schema::SOURCE, crate::schema::LABELS]);
+    let mut df = alerts
+        .filter(polars::prelude::col(crate::schema::PAGED).eq(polars::prelude::lit(true)))
+        .select(columns.into_iter().map(polars::prelude::col).collect::<Vec<_>>())
+        .collect()
+        .map_err(Error::polars("the pages"))?;
+    if df.height() == 0 {
+        return Err(Error::Input {
+            path: store.dir().to_path_buf(),
+            message: "no pages in the history: nothing to fix".into(),
+        });
+    }
+    df.rechunk_mut_par();
+    let roster = roster_of(&store, config, || {
+        Ok(vec![
+            df.clone(),
+            store
+                .incidents()?
+                .collect()
+                .map_err(Error::polars("the incidents table"))?,
+        ])
+    })?;
+    let pages = crate::pages::pages_of(&df, &roster)?;
+    let strings = |name: &str| -> Result<Vec<Option<String>>, Error> {
+        Ok(df
+            .column(name)
+            .and_then(|c| c.str().cloned())
+            .map_err(Error::polars("the pages' sources and labels"))?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    };
+    let (source, labels) = (strings(crate::schema::SOURCE)?, strings(crate::schema::LABELS)?);
+    drop(df);
+    let period = pages.range.map_or((0, 0), |(a, b)| (a, b + 1));
+    let history = plan::History {
+        pages: &pages,
+        source: &source,
+        labels: &labels,
+    };
+    let plan = plan::plan(history, &files, &defs, am.as_ref(), config, period, inputs.options);
+    // The patched texts, file by file (the Alertmanager configuration last).
+    let mut originals: Vec<(&Path, &str)> =
+        files.iter().map(|f| (f.path.as_path(), f.text.as_str())).collect();
+    if let Some(am) = &am {
+        originals.push((am.file.path.as_path(), am.file.text.as_str()));
+    }
+    let mut diff = String::new();
+    let mut patched: Vec<Option<String>> = Vec::new();
+    let mut changed_files = Vec::new();
+    for (i, (path, text)) in originals.iter().enumerate() {
+        let edits: Vec<&edit::Edit> = plan.edits.iter().filter(|e| e.file == i).collect();
+        if edits.is_empty() {
+            patched.push(None);
+            continue;
+        }
+        let new = edit::apply(text, &edits);
+        diff.push_str(&edit::unified(&diff_path(path), text, &new));
+        changed_files.push(path.display().to_string());
+        patched.push(Some(new));
+    }
+    // The checks, on patched copies (the originals where unchanged).
+    let scratch = tempfile::tempdir().map_err(|source| Error::Output {
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    let mut copies = Vec::new();
+    for (i, ((path, text), new)) in originals.iter().zip(&patched).enumerate() {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let copy = scratch.path().join(format!("{i}-{name}"));
+        std::fs::write(&copy, new.as_deref().unwrap_or(text)).map_err(|source| Error::Output {
+            path: copy.clone(),
+            source,
+        })?;
+        copies.push(copy);
+    }
+    let dir = scratch.path();
+    let rule_copies: Vec<String> = copies[..files.len()]
+        .iter()
+        .map(|c| c.to_string_lossy().to_string())
+        .collect();
+    let mut args = vec!["check", "rules"];
+    args.extend(rule_copies.iter().map(String::as_str));
+    let mut checks = vec![check::run("promtool check rules (the patched rule files)", "promtool", &args, dir)];
+    if am.is_some() {
+        let copy = copies[files.len()].to_string_lossy().to_string();
+        checks.push(check::run(
+            "amtool check-config (the patched Alertmanager configuration)",
+            "amtool",
+            &["check-config", &copy],
+            dir,
+        ));
+    }
+    let replay = replay::replay_test(&plan.changes);
+    let replay_checks = replay.as_ref().map_or(0, |r| r.checks);
+    for name in ["replay-rules.yml", "replay-test.yml"] {
+        let _ = std::fs::remove_file(out.join(name));
+    }
+    if let Some(r) = &replay {
+        for (name, text) in [("replay-rules.yml", &r.rules), ("replay-test.yml", &r.test)] {
+            let path = out.join(name);
+            crate::core::fs::write_atomic(&path, |f| std::io::Write::write_all(f, text.as_bytes()))?;
+        }
+        checks.push(check::run(
+            "promtool test rules replay-test.yml (each changed `for:` over its rule's history)",
+            "promtool",
+            &["test", "rules", "replay-test.yml"],
+            out,
+        ));
+    }
+    let passed = checks.iter().all(|c| c.passed == Some(true));
+    let mut written_in_place = false;
+    if inputs.write && !changed_files.is_empty() {
+        if !passed {
+            let failed: Vec<&str> = checks
+                .iter()
+                .filter(|c| c.passed != Some(true))
+                .map(|c| c.what.as_str())
+                .collect();
+            return Err(Error::Input {
+                path: out.join("fix.md"),
+                message: format!(
+                    "--write refused: these checks did not pass: {} (nothing was changed; see their output with `alertsift fix` without --write)",
+                    failed.join("; ")
+                ),
+            });
+        }
+        for ((path, text), new) in originals.iter().zip(&patched) {
+            let Some(new) = new else { continue };
+            let orig = path.with_file_name(format!(
+                "{}.orig",
+                path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+            ));
+            crate::core::fs::write_atomic(&orig, |f| std::io::Write::write_all(f, text.as_bytes()))?;
+            crate::core::fs::write_atomic(path, |f| std::io::Write::write_all(f, new.as_bytes()))?;
+        }
+        written_in_place = true;
+    }
+    write::write(
+        out,
+        &write::FixReport {
+            plan: &plan,
+            changed_files: changed_files.clone(),
+            checks: &checks,
+            replay_checks,
+            written_in_place,
+        },
+        &diff,
+    )?;
+    Ok(FixOutcome {
+        plan,
+        checks,
+        changed_files,
+        written_in_place,
+        inputs: batch.inputs,
+        rejected: batch.rejects.len() as u64,
+        rejects_path,
+    })
+}

@@ -15,6 +15,7 @@ use alertsift::pipeline::{self, Inputs};
 mod config;
 mod demo;
 mod explain;
+mod fix;
 mod ingest;
 mod query;
 mod run;
@@ -76,6 +77,12 @@ pub enum Command {
     /// hidden. Writes whatif.md, whatif.csv, whatif.json, whatif.svg and
     /// whatif.png.
     Whatif(whatif::WhatIfArgs),
+    /// The recommendations as a patch to your own Prometheus rule files and
+    /// Alertmanager configuration (`for:`, `keep_firing_for:`, routing a
+    /// never-actionable rule off the pager), with the evidence and replayed
+    /// effect of each change, checked by promtool and amtool. Writes
+    /// fix.diff, fix.md, fix.json and a promtool replay test.
+    Fix(fix::FixArgs),
     /// Print every setting of alertsift.toml with its default (TOML that
     /// --config reads back), or the settings a config file resolves to.
     Config(config::ConfigArgs),
@@ -108,6 +115,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Explain(args) => explain::run(args, &g),
         Command::Query(args) => query::run(args, &g),
         Command::Whatif(args) => whatif::run(args, &g),
+        Command::Fix(args) => fix::run(args, &g),
         Command::Demo(args) => demo::run(args, &g),
         Command::Config(args) => config::run(args, &g),
     }

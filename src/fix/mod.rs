@@ -2,6 +2,10 @@
 //! files and Alertmanager configuration.
 
 pub mod alertmanager;
+pub mod check;
+pub mod plan;
+pub mod replay;
 pub mod edit;
 pub mod rules;
+pub mod write;
 pub mod yaml;

@@ -1,0 +1,107 @@
+//! `alertsift fix`: the recommendations as a patch to the team's own rule
+//! files, checked by promtool and amtool.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use super::{exit_for, prepare, print_inputs, show_paths, warn_rejects};
+use super::{Global, InputArgs};
+use alertsift::pipeline;
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// Prometheus rule files (`groups:`), Kubernetes PrometheusRule
+    /// resources, or directories of .yml/.yaml files holding them; each
+    /// alerting rule of the history is matched to its definition by its
+    /// `alertname` and labels. Repeatable.
+    #[arg(long, value_name = "PATH", required = true)]
+    rules: Vec<PathBuf>,
+
+    /// The Alertmanager configuration: never-actionable rules are routed to
+    /// a receiver that does not page (`[paging] alertmanager_receivers`
+    /// says which do). [default: no routing changes]
+    #[arg(long, value_name = "FILE")]
+    alertmanager: Option<PathBuf>,
+
+    /// Output directory for fix.diff, fix.md, fix.json, replay-rules.yml,
+    /// replay-test.yml and rejects.csv.
+    #[arg(long, value_name = "DIR", default_value = "alertsift-fix")]
+    out: PathBuf,
+
+    /// Merge into this store and work on all it holds. [default: a
+    /// temporary store holding only these inputs]
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
+
+    /// Human tags (as for `run --labels`): they decide which pages count
+    /// as actionable. [default: the model's labels]
+    #[arg(long, value_name = "FILE")]
+    labels: Option<PathBuf>,
+
+    /// Apply the patch to the files in place (atomically, keeping each
+    /// original as FILE.orig) once promtool and amtool pass it. [default:
+    /// only write fix.diff]
+    #[arg(long)]
+    write: bool,
+
+    /// Allow a `for:` or `keep_firing_for:` long enough to hide an
+    /// actionable page. [default: each is held below the shortest
+    /// actionable page it would hide]
+    #[arg(long)]
+    allow_hiding: bool,
+}
+
+/// Run it.
+pub fn run(args: FixArgs, g: &Global) -> Result<ExitCode> {
+    let prepared = prepare(&args.input, args.labels.as_deref(), g)?;
+    let job = prepared.job(&args.out, args.store.as_deref());
+    let outcome = pipeline::fix(
+        &job,
+        pipeline::FixInputs {
+            rules: &args.rules,
+            alertmanager: args.alertmanager.as_deref(),
+            options: alertsift::fix::plan::Options {
+                allow_hiding: args.allow_hiding,
+            },
+            write: args.write,
+        },
+    )
+    .with_context(|| format!("fixing {}", show_paths(&args.rules)))?;
+    let failed = outcome.checks.iter().any(|c| c.passed == Some(false));
+    if !g.quiet {
+        print_inputs(&outcome.inputs, &prepared.inputs.skipped);
+        let written = outcome.plan.changes.iter().filter(|c| c.written).count();
+        eprintln!(
+            "{} rule(s) with a recommendation, {written} in fix.diff{}",
+            outcome.plan.changes.len(),
+            if outcome.written_in_place {
+                format!(" and applied to {}", outcome.changed_files.join(", "))
+            } else {
+                String::new()
+            }
+        );
+        for c in &outcome.checks {
+            let verdict = match c.passed {
+                Some(true) => "passed",
+                Some(false) => "FAILED",
+                None => "not run",
+            };
+            eprintln!("{}: {verdict}", c.what);
+            if c.passed != Some(true) {
+                eprintln!("  {}", c.output.replace('\n', "\n  "));
+            }
+        }
+        eprintln!("written to {}", args.out.display());
+        warn_rejects(outcome.rejected, &outcome.rejects_path);
+    }
+    if failed {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(exit_for(args.input.strict, outcome.rejected))
+}

@@ -1,0 +1,515 @@
+//! Which change each rule's history supports: rule by rule (the
+//! Alertmanager `alertname` and the rule's labels), the recommendation
+//! worked out on that rule's own pages, written as edits to its definition
+//! or to the Alertmanager configuration's routes.
+
+use serde::Serialize;
+
+use super::alertmanager::{AmConfig, Op};
+use super::edit::{self, Edit};
+use super::rules::{self, RuleDef, YamlFile};
+use crate::config::Config;
+use crate::core::time::LocalClock;
+use crate::pages::{Page, Pages};
+use crate::whatif::recommend::{recommend_for, Guard, Recommendation};
+use crate::whatif::Policy;
+
+/// What the history says of each page: its source and labels (the
+/// alert's, as the store keeps them: a JSON object), by the page's row.
+#[derive(Debug, Clone, Copy)]
+pub struct History<'a> {
+    /// The pages.
+    pub pages: &'a Pages,
+    /// Each row's source.
+    pub source: &'a [Option<String>],
+    /// Each row's labels.
+    pub labels: &'a [Option<String>],
+}
+
+/// What `fix` may do.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Allow a change that hides an actionable page.
+    pub allow_hiding: bool,
+}
+
+/// One rule's change (written to the files, or only described).
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// The rule (`alert`).
+    pub rule: String,
+    /// Its file, as given.
+    pub file: String,
+    /// Its group.
+    pub group: String,
+    /// The line of its definition (1-based).
+    pub line: usize,
+    /// What kind: `for`, `keep_firing_for`, `route` or `advice`.
+    pub kind: String,
+    /// The change in words.
+    pub change: String,
+    /// The value before and after (for `for`, `keep_firing_for`, a
+    /// label), where one is written.
+    pub before: Option<String>,
+    /// See `before`.
+    pub after: Option<String>,
+    /// Whether `fix.diff` carries it (else it is advice only, with why).
+    pub written: bool,
+    /// Why it is not written, or what to know.
+    pub note: Option<String>,
+    /// The evidence and the replayed effect per week.
+    pub evidence: Recommendation,
+    /// The pages the replay kept and hid, for the promtool replay test:
+    /// per page, its labels, trigger and resolve times (µs) and kept.
+    #[serde(skip)]
+    pub replay: Vec<ReplayPage>,
+}
+
+/// A page of a changed rule, as the promtool replay test needs it.
+#[derive(Debug, Clone)]
+pub struct ReplayPage {
+    /// The alert's identity: its `instance` (or its id).
+    pub series: String,
+    /// Triggered (µs).
+    pub start: i64,
+    /// Resolved (µs); `None`: still open.
+    pub end: Option<i64>,
+    /// Whether the replay kept it as a page.
+    pub kept: bool,
+}
+
+/// Everything `fix` found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Plan {
+    /// The changes, most toil first.
+    pub changes: Vec<Change>,
+    /// Rules of the history with no definition in the files, with their
+    /// pages.
+    pub undefined: Vec<(String, u64)>,
+    /// Definitions that never paged in the history (`file: alert`).
+    pub never_fired: Vec<String>,
+    /// Pages read from sources other than Alertmanager (no rule files).
+    pub other_sources: u64,
+    /// The edits behind the written changes.
+    #[serde(skip)]
+    pub edits: Vec<Edit>,
+}
+
+/// A Prometheus duration (`1h30m`, `90s`, `5m`) in seconds.
+pub fn parse_duration(text: &str) -> Option<u64> {
+    let (mut total, mut num, mut any) = (0u64, String::new(), false);
+    let b = text.trim();
+    let mut chars = b.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let unit = match c {
+            // Milliseconds: whole seconds only here.
+            'm' if chars.peek() == Some(&'s') => return None,
+            'y' => 365 * 86_400,
+            'w' => 7 * 86_400,
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        total += num.parse::<u64>().ok()? * unit;
+        num.clear();
+        any = true;
+    }
+    (any && num.is_empty()).then_some(total)
+}
+
+/// Seconds as a Prometheus duration (`5m`, `1h`, `1h30m`, `45s`).
+pub fn format_duration(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 || out.is_empty() {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
+
+/// The labels of a JSON object of strings, as pairs.
+fn label_pairs(json: &str) -> Vec<(String, String)> {
+    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(json)
+        .map(|m| {
+            m.into_iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A definition's literal labels (templated ones are left out: their value
+/// depends on the alert) with its `alertname`.
+fn routing_labels(def: &RuleDef) -> Vec<(String, String)> {
+    let mut l: Vec<(String, String)> = def
+        .labels
+        .iter()
+        .filter(|(_, v)| !v.contains("{{"))
+        .cloned()
+        .collect();
+    l.push(("alertname".into(), def.alert.clone()));
+    l
+}
+
+/// Work out the plan. Edits name their file by its index in `files`; the
+/// Alertmanager configuration's index is `files.len()`.
+#[allow(clippy::too_many_arguments)]
+pub fn plan(
+    history: History<'_>,
+    files: &[YamlFile],
+    defs: &[RuleDef],
+    am: Option<&AmConfig>,
+    config: &Config,
+    period: (i64, i64),
+    options: Options,
+) -> Plan {
+    let pages = history.pages;
+    let (since, until) = period;
+    let weeks = ((until - since) as f64 / (7.0 * 86_400e6)).max(1.0 / 7.0);
+    let mut plan = Plan::default();
+    // Each page to its definition: the alertname, then the definition's
+    // literal labels (two rules may share a name).
+    let mut by_def: Vec<Vec<&Page>> = vec![Vec::new(); defs.len()];
+    let mut undefined: std::collections::BTreeMap<String, u64> = Default::default();
+    for p in crate::metrics::in_period(&pages.list, since, until) {
+        let row = p.row as usize;
+        if history.source.get(row).and_then(|s| s.as_deref()) != Some("alertmanager") {
+            plan.other_sources += 1;
+            continue;
+        }
+        let labels = history
+            .labels
+            .get(row)
+            .and_then(|l| l.as_deref())
+            .map(label_pairs)
+            .unwrap_or_default();
+        let name = labels
+            .iter()
+            .find(|(k, _)| k == "alertname")
+            .map_or("(no alertname)", |(_, v)| v.as_str());
+        let found = defs.iter().position(|d| {
+            d.alert == name
+                && routing_labels(d)
+                    .iter()
+                    .all(|(k, v)| labels.iter().any(|(k2, v2)| k2 == k && v2 == v))
+        });
+        match found {
+            Some(i) => by_def[i].push(p),
+            None => *undefined.entry(name.to_string()).or_default() += 1,
+        }
+    }
+    plan.undefined = undefined.into_iter().collect();
+    let mut clock = LocalClock::default();
+    let guard = Guard {
+        protect_actionable: !options.allow_hiding,
+    };
+    let mut changes: Vec<(f64, Change, Vec<Edit>)> = Vec::new();
+    for (def, ps) in defs.iter().zip(&by_def) {
+        let file = &files[def.file];
+        if ps.is_empty() {
+            plan.never_fired.push(format!("{}: {}", file.path.display(), def.alert));
+            continue;
+        }
+        if !ps.iter().any(|p| p.noise()) {
+            continue;
+        }
+        let mut templates: Vec<String> = ps
+            .iter()
+            .filter_map(|p| pages.name(p.template).map(str::to_string))
+            .collect();
+        templates.sort();
+        templates.dedup();
+        let (evidence, policy) =
+            recommend_for(pages, ps, &def.alert, &templates, config, weeks, guard, &mut clock);
+        let mut change = Change {
+            rule: def.alert.clone(),
+            file: file.path.display().to_string(),
+            group: def.group.clone(),
+            line: def.node.line + 1,
+            kind: "advice".into(),
+            change: evidence.fix.clone(),
+            before: None,
+            after: None,
+            written: false,
+            note: None,
+            evidence,
+            replay: Vec::new(),
+        };
+        let edits = match &policy {
+            Policy::For { delay, .. } => {
+                timing_change(&mut change, file, def, "for", delay.as_secs(), ps, pages, config)
+            }
+            Policy::KeepFiringFor(d) => {
+                timing_change(&mut change, file, def, "keep_firing_for", d.as_secs(), ps, pages, config)
+            }
+            Policy::Ticket { .. } => route_away(&mut change, file, def, am, files.len(), config),
+            _ => {
+                change.note = Some(
+                    "not written as a patch yet: make this change by hand (fix.md gives the evidence)"
+                        .into(),
+                );
+                Vec::new()
+            }
+        };
+        change.written = !edits.is_empty();
+        changes.push((change.evidence.toil_hours, change, edits));
+    }
+    changes.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.rule.cmp(&b.1.rule)));
+    for (_, c, e) in changes {
+        plan.edits.extend(e);
+        plan.changes.push(c);
+    }
+    plan
+}
+
+/// `for:` or `keep_firing_for:` raised by the recommended amount (the
+/// history was recorded with the current value in force, so the new value
+/// is the current one plus what the history asks for).
+#[allow(clippy::too_many_arguments)]
+fn timing_change(
+    change: &mut Change,
+    file: &YamlFile,
+    def: &RuleDef,
+    key: &str,
+    add_secs: u64,
+    ps: &[&Page],
+    pages: &Pages,
+    config: &Config,
+) -> Vec<Edit> {
+    if add_secs == 0 {
+        change.note = Some(format!(
+            "no `{key}:` would spare a page without hiding an actionable one (rerun with --allow-hiding to see the trade-off)"
+        ));
+        return Vec::new();
+    }
+    if change.evidence.saved_pages_per_week <= 0.0 {
+        change.note = Some("the replay spares no page: nothing to change".into());
+        return Vec::new();
+    }
+    let current = match key {
+        "for" => def.for_.as_deref(),
+        _ => def.keep_firing_for.as_deref(),
+    };
+    let now = match current.map(|c| (c, parse_duration(c))) {
+        Some((c, None)) => {
+            change.note = Some(format!("its `{key}: {c}` is not a duration fix can read: change it by hand"));
+            return Vec::new();
+        }
+        Some((_, Some(s))) => s,
+        None => 0,
+    };
+    let new = format_duration(now + add_secs);
+    change.kind = key.to_string();
+    change.before = current.map(str::to_string);
+    change.after = Some(new.clone());
+    change.change = format!(
+        "`{key}: {new}` on {} (was {}): {}",
+        def.alert,
+        current.unwrap_or("unset"),
+        change.evidence.fix
+    );
+    change.replay = replay_pages(ps, pages, key, add_secs, config);
+    let edit = match def.node.get(key) {
+        Some(v) => Some(edit::replace_scalar(def.file, v, &new)),
+        None => {
+            let (before, after): (&[&str], &[&str]) = match key {
+                "for" => (&["keep_firing_for", "labels", "annotations"], &["expr", "alert"]),
+                _ => (&["labels", "annotations"], &["for", "expr", "alert"]),
+            };
+            edit::add_entry(def.file, &file.text, &def.node, key, &new, before, after)
+        }
+    };
+    match edit {
+        Some(e) => vec![e],
+        None => {
+            change.note = Some("the rule is written in flow style (`{…}`): change it by hand".into());
+            Vec::new()
+        }
+    }
+}
+
+/// What the replay did to each page of the rule (`for`: a page that
+/// resolved by itself within the added delay never notifies;
+/// `keep_firing_for`: a page that fires again within it of clearing
+/// continues the last one).
+fn replay_pages(ps: &[&Page], pages: &Pages, key: &str, secs: u64, config: &Config) -> Vec<ReplayPage> {
+    let own = pages.subset(ps.iter().copied());
+    let policy = match key {
+        "for" => Policy::Pause(std::time::Duration::from_secs(secs)),
+        _ => Policy::KeepFiringFor(std::time::Duration::from_secs(secs)),
+    };
+    let (_, fate) = crate::whatif::Replayer::new(&own, config).run(&[policy]);
+    own.list
+        .iter()
+        .zip(&fate)
+        .map(|(p, f)| ReplayPage {
+            series: own.alert_id(p).to_string(),
+            start: p.triggered,
+            end: p.resolved(),
+            kept: f.is_some(),
+        })
+        .collect()
+}
+
+/// Take a never-actionable rule off the pager: its `severity` label set to
+/// a value the route tree sends to a receiver that does not page, else a
+/// route for it at the top of the tree.
+fn route_away(
+    change: &mut Change,
+    file: &YamlFile,
+    def: &RuleDef,
+    am: Option<&AmConfig>,
+    am_index: usize,
+    config: &Config,
+) -> Vec<Edit> {
+    let Some(am) = am else {
+        change.note = Some("no Alertmanager configuration given (--alertmanager): route it away or delete it by hand".into());
+        return Vec::new();
+    };
+    let Some(paging) = config.paging.alertmanager_receivers.as_ref() else {
+        change.note = Some("which receivers page is not configured ([paging] alertmanager_receivers): route it away or delete it by hand".into());
+        return Vec::new();
+    };
+    let pages_via = |labels: &[(String, String)]| {
+        am.receivers_of(labels).iter().any(|r| paging.contains(r))
+    };
+    let labels = routing_labels(def);
+    if !pages_via(&labels) {
+        change.note = Some(format!(
+            "this configuration already routes it to {} (not a paging receiver): the history predates it",
+            am.receivers_of(&labels).join(", ")
+        ));
+        return Vec::new();
+    }
+    // Severity values the tree routes on.
+    let mut candidates: Vec<String> = Vec::new();
+    collect_severities(&am.route, &mut candidates);
+    let current = rules::label(def, "severity").map(str::to_string);
+    for value in candidates {
+        let mut l = labels.clone();
+        l.retain(|(k, _)| k != "severity");
+        l.push(("severity".into(), value.clone()));
+        if pages_via(&l) {
+            continue;
+        }
+        let receivers = am.receivers_of(&l).join(", ");
+        let labels_node = def.node.get("labels");
+        let edit = match labels_node.and_then(|n| n.get("severity")) {
+            Some(v) => Some(edit::replace_scalar(def.file, v, &value)),
+            None => labels_node.and_then(|n| {
+                edit::add_entry(def.file, &file.text, n, "severity", &value, &[], &[])
+                    .or_else(|| first_entry_edit(def.file, &file.text, n, "severity", &value))
+            }),
+        };
+        let Some(edit) = edit else { continue };
+        change.kind = "route".into();
+        change.before = current.clone().map(|c| format!("severity: {c}"));
+        change.after = Some(format!("severity: {value}"));
+        change.change = format!(
+            "route {} to {receivers} (not a pager): its `severity` label {} → {value}; it never led to work in the history",
+            def.alert,
+            current.as_deref().unwrap_or("unset"),
+        );
+        return vec![edit];
+    }
+    // A route of its own, first among the top route's children.
+    let quiet = am.receivers.iter().find(|r| !paging.contains(r));
+    let routes = am.route.node.get("routes");
+    match (quiet, routes.and_then(|r| r.items().first())) {
+        (Some(quiet), Some(first)) if first.is_block_map() => {
+            let col = first.col;
+            let dash = " ".repeat(col.saturating_sub(2));
+            let pad = " ".repeat(col);
+            let at = edit::line_start(&am.file.text, first.start);
+            change.kind = "route".into();
+            change.after = Some(format!("route alertname=\"{}\" → {quiet}", def.alert));
+            change.change = format!(
+                "route {} to {quiet} (not a pager) with a route of its own; it never led to work in the history",
+                def.alert
+            );
+            vec![Edit {
+                file: am_index,
+                start: at,
+                end: at,
+                text: format!(
+                    "{dash}- receiver: {quiet}\n{pad}matchers:\n{pad}  - alertname={}\n",
+                    edit::quoted(&def.alert)
+                ),
+            }]
+        }
+        _ => {
+            change.note = Some("no severity value or route the configuration offers takes it off the pager: route it away or delete it by hand".into());
+            Vec::new()
+        }
+    }
+}
+
+/// A label added as the first entry of a one-entry-per-line mapping.
+fn first_entry_edit(file: usize, text: &str, map: &super::yaml::Node, key: &str, value: &str) -> Option<Edit> {
+    let (k, _) = map.entries().first()?;
+    let at = edit::line_start(text, k.start);
+    Some(Edit {
+        file,
+        start: at,
+        end: at,
+        text: format!("{}{key}: {value}\n", " ".repeat(k.col)),
+    })
+}
+
+/// The `severity` values the route tree matches on (`=`, and the
+/// alternatives of a simple `=~`), in tree order.
+fn collect_severities(route: &super::alertmanager::Route, out: &mut Vec<String>) {
+    for child in &route.routes {
+        for m in child.matchers.iter().filter(|m| m.name == "severity") {
+            let values: Vec<String> = match m.op {
+                Op::Eq => vec![m.value.clone()],
+                Op::Re => m
+                    .value
+                    .split('|')
+                    .map(|v| v.trim_matches(|c| c == '(' || c == ')' || c == '^' || c == '$').to_string())
+                    .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-'))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for v in values {
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+        collect_severities(child, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_as_prometheus_writes_them() {
+        assert_eq!(parse_duration("5m"), Some(300));
+        assert_eq!(parse_duration("1h30m"), Some(5400));
+        assert_eq!(parse_duration("90s"), Some(90));
+        assert_eq!(parse_duration("1d"), Some(86_400));
+        assert_eq!(parse_duration("5"), None);
+        assert_eq!(parse_duration("5x"), None);
+        assert_eq!(parse_duration(""), None);
+        assert_eq!(format_duration(300), "5m");
+        assert_eq!(format_duration(5400), "1h30m");
+        assert_eq!(format_duration(3600), "1h");
+        assert_eq!(format_duration(45), "45s");
+        assert_eq!(format_duration(0), "0s");
+    }
+}
