@@ -762,7 +762,9 @@ fn diff_path(path: &Path) -> String {
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
         .unwrap_or_else(|| path.to_path_buf());
     let text = rel.to_string_lossy().replace('\\', "/");
-    text.trim_start_matches("./").trim_start_matches('/').to_string()
+    text.trim_start_matches("./")
+        .trim_start_matches('/')
+        .to_string()
 }
 
 /// `fix`: read the rule files and the Alertmanager configuration, ingest
@@ -805,7 +807,12 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
     columns.extend([crate::schema::SOURCE, crate::schema::LABELS]);
     let mut df = alerts
         .filter(polars::prelude::col(crate::schema::PAGED).eq(polars::prelude::lit(true)))
-        .select(columns.into_iter().map(polars::prelude::col).collect::<Vec<_>>())
+        .select(
+            columns
+                .into_iter()
+                .map(polars::prelude::col)
+                .collect::<Vec<_>>(),
+        )
         .collect()
         .map_err(Error::polars("the pages"))?;
     if df.height() == 0 {
@@ -834,7 +841,10 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
             .map(|v| v.map(str::to_string))
             .collect())
     };
-    let (source, labels) = (strings(crate::schema::SOURCE)?, strings(crate::schema::LABELS)?);
+    let (source, labels) = (
+        strings(crate::schema::SOURCE)?,
+        strings(crate::schema::LABELS)?,
+    );
     drop(df);
     let period = pages.range.map_or((0, 0), |(a, b)| (a, b + 1));
     let history = plan::History {
@@ -842,10 +852,20 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
         source: &source,
         labels: &labels,
     };
-    let plan = plan::plan(history, &files, &defs, am.as_ref(), config, period, inputs.options);
+    let plan = plan::plan(
+        history,
+        &files,
+        &defs,
+        am.as_ref(),
+        config,
+        period,
+        inputs.options,
+    );
     // The patched texts, file by file (the Alertmanager configuration last).
-    let mut originals: Vec<(&Path, &str)> =
-        files.iter().map(|f| (f.path.as_path(), f.text.as_str())).collect();
+    let mut originals: Vec<(&Path, &str)> = files
+        .iter()
+        .map(|f| (f.path.as_path(), f.text.as_str()))
+        .collect();
     if let Some(am) = &am {
         originals.push((am.file.path.as_path(), am.file.text.as_str()));
     }
@@ -868,26 +888,43 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
         path: std::env::temp_dir(),
         source,
     })?;
-    let mut copies = Vec::new();
-    for (i, ((path, text), new)) in originals.iter().zip(&patched).enumerate() {
-        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        let copy = scratch.path().join(format!("{i}-{name}"));
-        std::fs::write(&copy, new.as_deref().unwrap_or(text)).map_err(|source| Error::Output {
-            path: copy.clone(),
-            source,
-        })?;
-        copies.push(copy);
-    }
     let dir = scratch.path();
-    let rule_copies: Vec<String> = copies[..files.len()]
-        .iter()
-        .map(|c| c.to_string_lossy().to_string())
-        .collect();
+    // promtool reads plain rule files: a PrometheusRule resource's groups
+    // are checked as one.
+    let mut rule_copies: Vec<String> = Vec::new();
+    for (i, ((_, text), new)) in originals.iter().zip(&patched).take(files.len()).enumerate() {
+        for (k, view) in rules::promtool_view(new.as_deref().unwrap_or(text))
+            .into_iter()
+            .enumerate()
+        {
+            let path = dir.join(format!("{i}-{k}-rules.yml"));
+            std::fs::write(&path, view).map_err(|source| Error::Output {
+                path: path.clone(),
+                source,
+            })?;
+            rule_copies.push(path.to_string_lossy().to_string());
+        }
+    }
     let mut args = vec!["check", "rules"];
     args.extend(rule_copies.iter().map(String::as_str));
-    let mut checks = vec![check::run("promtool check rules (the patched rule files)", "promtool", &args, dir)];
-    if am.is_some() {
-        let copy = copies[files.len()].to_string_lossy().to_string();
+    let mut checks = vec![check::run(
+        "promtool check rules (the patched rule files)",
+        "promtool",
+        &args,
+        dir,
+    )];
+    if let Some(am) = &am {
+        let text = patched
+            .last()
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| am.file.text.clone());
+        let path = dir.join("alertmanager.yml");
+        std::fs::write(&path, text).map_err(|source| Error::Output {
+            path: path.clone(),
+            source,
+        })?;
+        let copy = path.to_string_lossy().to_string();
         checks.push(check::run(
             "amtool check-config (the patched Alertmanager configuration)",
             "amtool",
@@ -903,7 +940,9 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
     if let Some(r) = &replay {
         for (name, text) in [("replay-rules.yml", &r.rules), ("replay-test.yml", &r.test)] {
             let path = out.join(name);
-            crate::core::fs::write_atomic(&path, |f| std::io::Write::write_all(f, text.as_bytes()))?;
+            crate::core::fs::write_atomic(&path, |f| {
+                std::io::Write::write_all(f, text.as_bytes())
+            })?;
         }
         checks.push(check::run(
             "promtool test rules replay-test.yml (each changed `for:` over its rule's history)",
@@ -933,9 +972,13 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
             let Some(new) = new else { continue };
             let orig = path.with_file_name(format!(
                 "{}.orig",
-                path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+                path.file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default()
             ));
-            crate::core::fs::write_atomic(&orig, |f| std::io::Write::write_all(f, text.as_bytes()))?;
+            crate::core::fs::write_atomic(&orig, |f| {
+                std::io::Write::write_all(f, text.as_bytes())
+            })?;
             crate::core::fs::write_atomic(path, |f| std::io::Write::write_all(f, new.as_bytes()))?;
         }
         written_in_place = true;

@@ -8,6 +8,7 @@ mod util;
 mod classify;
 mod cli;
 mod e2e_alertmanager;
+mod fix;
 mod formats;
 mod headline;
 mod html;

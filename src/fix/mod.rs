@@ -3,9 +3,9 @@
 
 pub mod alertmanager;
 pub mod check;
+pub mod edit;
 pub mod plan;
 pub mod replay;
-pub mod edit;
 pub mod rules;
 pub mod write;
 pub mod yaml;

@@ -219,7 +219,8 @@ pub fn plan(
     for (def, ps) in defs.iter().zip(&by_def) {
         let file = &files[def.file];
         if ps.is_empty() {
-            plan.never_fired.push(format!("{}: {}", file.path.display(), def.alert));
+            plan.never_fired
+                .push(format!("{}: {}", file.path.display(), def.alert));
             continue;
         }
         if !ps.iter().any(|p| p.noise()) {
@@ -231,8 +232,9 @@ pub fn plan(
             .collect();
         templates.sort();
         templates.dedup();
-        let (evidence, policy) =
-            recommend_for(pages, ps, &def.alert, &templates, config, weeks, guard, &mut clock);
+        let (evidence, policy) = recommend_for(
+            pages, ps, &def.alert, &templates, config, weeks, guard, &mut clock,
+        );
         let mut change = Change {
             rule: def.alert.clone(),
             file: file.path.display().to_string(),
@@ -248,12 +250,26 @@ pub fn plan(
             replay: Vec::new(),
         };
         let edits = match &policy {
-            Policy::For { delay, .. } => {
-                timing_change(&mut change, file, def, "for", delay.as_secs(), ps, pages, config)
-            }
-            Policy::KeepFiringFor(d) => {
-                timing_change(&mut change, file, def, "keep_firing_for", d.as_secs(), ps, pages, config)
-            }
+            Policy::For { delay, .. } => timing_change(
+                &mut change,
+                file,
+                def,
+                "for",
+                delay.as_secs(),
+                ps,
+                pages,
+                config,
+            ),
+            Policy::KeepFiringFor(d) => timing_change(
+                &mut change,
+                file,
+                def,
+                "keep_firing_for",
+                d.as_secs(),
+                ps,
+                pages,
+                config,
+            ),
             Policy::Ticket { .. } => route_away(&mut change, file, def, am, files.len(), config),
             _ => {
                 change.note = Some(
@@ -304,7 +320,9 @@ fn timing_change(
     };
     let now = match current.map(|c| (c, parse_duration(c))) {
         Some((c, None)) => {
-            change.note = Some(format!("its `{key}: {c}` is not a duration fix can read: change it by hand"));
+            change.note = Some(format!(
+                "its `{key}: {c}` is not a duration fix can read: change it by hand"
+            ));
             return Vec::new();
         }
         Some((_, Some(s))) => s,
@@ -325,7 +343,10 @@ fn timing_change(
         Some(v) => Some(edit::replace_scalar(def.file, v, &new)),
         None => {
             let (before, after): (&[&str], &[&str]) = match key {
-                "for" => (&["keep_firing_for", "labels", "annotations"], &["expr", "alert"]),
+                "for" => (
+                    &["keep_firing_for", "labels", "annotations"],
+                    &["expr", "alert"],
+                ),
                 _ => (&["labels", "annotations"], &["for", "expr", "alert"]),
             };
             edit::add_entry(def.file, &file.text, &def.node, key, &new, before, after)
@@ -334,7 +355,8 @@ fn timing_change(
     match edit {
         Some(e) => vec![e],
         None => {
-            change.note = Some("the rule is written in flow style (`{…}`): change it by hand".into());
+            change.note =
+                Some("the rule is written in flow style (`{…}`): change it by hand".into());
             Vec::new()
         }
     }
@@ -344,7 +366,13 @@ fn timing_change(
 /// resolved by itself within the added delay never notifies;
 /// `keep_firing_for`: a page that fires again within it of clearing
 /// continues the last one).
-fn replay_pages(ps: &[&Page], pages: &Pages, key: &str, secs: u64, config: &Config) -> Vec<ReplayPage> {
+fn replay_pages(
+    ps: &[&Page],
+    pages: &Pages,
+    key: &str,
+    secs: u64,
+    config: &Config,
+) -> Vec<ReplayPage> {
     let own = pages.subset(ps.iter().copied());
     let policy = match key {
         "for" => Policy::Pause(std::time::Duration::from_secs(secs)),
@@ -382,9 +410,8 @@ fn route_away(
         change.note = Some("which receivers page is not configured ([paging] alertmanager_receivers): route it away or delete it by hand".into());
         return Vec::new();
     };
-    let pages_via = |labels: &[(String, String)]| {
-        am.receivers_of(labels).iter().any(|r| paging.contains(r))
-    };
+    let pages_via =
+        |labels: &[(String, String)]| am.receivers_of(labels).iter().any(|r| paging.contains(r));
     let labels = routing_labels(def);
     if !pages_via(&labels) {
         change.note = Some(format!(
@@ -457,7 +484,13 @@ fn route_away(
 }
 
 /// A label added as the first entry of a one-entry-per-line mapping.
-fn first_entry_edit(file: usize, text: &str, map: &super::yaml::Node, key: &str, value: &str) -> Option<Edit> {
+fn first_entry_edit(
+    file: usize,
+    text: &str,
+    map: &super::yaml::Node,
+    key: &str,
+    value: &str,
+) -> Option<Edit> {
     let (k, _) = map.entries().first()?;
     let at = edit::line_start(text, k.start);
     Some(Edit {
@@ -478,8 +511,15 @@ fn collect_severities(route: &super::alertmanager::Route, out: &mut Vec<String>)
                 Op::Re => m
                     .value
                     .split('|')
-                    .map(|v| v.trim_matches(|c| c == '(' || c == ')' || c == '^' || c == '$').to_string())
-                    .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-'))
+                    .map(|v| {
+                        v.trim_matches(|c| c == '(' || c == ')' || c == '^' || c == '$')
+                            .to_string()
+                    })
+                    .filter(|v| {
+                        !v.is_empty()
+                            && v.chars()
+                                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                    })
                     .collect(),
                 _ => Vec::new(),
             };

@@ -70,7 +70,9 @@ pub fn replay_test(changes: &[Change]) -> Option<ReplayTest> {
         for (i, p) in c.replay.iter().enumerate() {
             // True from `old` before the page fired until it resolved (a
             // page still open: until past the check).
-            let true_secs = p.end.map(|e| old + ((e - p.start).max(0) / 1_000_000) as u64);
+            let true_secs = p
+                .end
+                .map(|e| old + ((e - p.start).max(0) / 1_000_000) as u64);
             let n = match true_secs {
                 Some(s) => s.div_ceil(step).max(1),
                 None => fire_steps + 2,

@@ -177,6 +177,41 @@ pub fn rules_of(index: usize, file: &YamlFile) -> Result<Vec<RuleDef>, Error> {
     Ok(out)
 }
 
+/// `text` (a rule file, patched or not) as `promtool check rules` reads
+/// it: itself when it has top-level `groups`, else one plain rule file per
+/// `PrometheusRule` resource in it (its `spec.groups` lines as written, so
+/// line numbers in promtool's messages are off but the rules are the same).
+pub fn promtool_view(text: &str) -> Vec<String> {
+    let Ok(docs) = yaml::parse(text) else {
+        return vec![text.to_string()];
+    };
+    if docs.iter().any(|d| d.get("groups").is_some()) || docs.is_empty() {
+        return vec![text.to_string()];
+    }
+    fn resources<'a>(doc: &'a Node, out: &mut Vec<&'a Node>) {
+        if doc.get("kind").and_then(Node::str) == Some("PrometheusRule") {
+            if let Some(g) = doc.get("spec").and_then(|s| s.get("groups")) {
+                out.push(g);
+            }
+        }
+        for item in doc.get("items").map(Node::items).unwrap_or_default() {
+            resources(item, out);
+        }
+    }
+    let mut groups = Vec::new();
+    for d in &docs {
+        resources(d, &mut groups);
+    }
+    groups
+        .into_iter()
+        .map(|g| {
+            let start = super::edit::line_start(text, g.start);
+            let body = text[start..g.end.min(text.len())].trim_end();
+            format!("groups:\n{body}\n")
+        })
+        .collect()
+}
+
 /// A rule's label.
 pub fn label<'a>(rule: &'a RuleDef, key: &str) -> Option<&'a str> {
     rule.labels

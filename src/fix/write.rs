@@ -59,11 +59,21 @@ fn markdown(r: &FixReport<'_>) -> String {
         plan.changes.len() - written
     );
     if r.written_in_place {
-        s.push_str("The files were changed in place (`--write`); the originals are kept as `*.orig`.\n\n");
+        s.push_str(
+            "The files were changed in place (`--write`); the originals are kept as `*.orig`.\n\n",
+        );
     }
     for (i, c) in plan.changes.iter().enumerate() {
         let e = &c.evidence;
-        let _ = writeln!(s, "## {}. `{}` ({}:{}, group {})\n", i + 1, c.rule, c.file, c.line, c.group);
+        let _ = writeln!(
+            s,
+            "## {}. `{}` ({}:{}, group {})\n",
+            i + 1,
+            c.rule,
+            c.file,
+            c.line,
+            c.group
+        );
         let reasons: Vec<String> = e.reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
         let _ = writeln!(
             s,

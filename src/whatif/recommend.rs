@@ -45,6 +45,16 @@ pub struct Recommendation {
     pub actionable_hidden: u64,
 }
 
+/// The noise reasons with a fix of their own (the others — no trace of
+/// work, unacknowledged — say only that nobody acted).
+const SPECIFIC: [&str; 5] = [
+    "TRANSIENT",
+    "FLAPPING",
+    "DUPLICATE",
+    "STORM_SECONDARY",
+    "RECURRING",
+];
+
 /// Whole minutes at least `secs` (at least 1).
 fn minutes_up(secs: f64) -> i64 {
     ((secs / 60.0).ceil() as i64).max(1)
@@ -140,8 +150,16 @@ pub fn recommend_for(
         .collect();
     // Most frequent first; ties in REASONS order (stable sort).
     reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
-    let diagnosis = reasons
-        .first()
+    // The diagnosis: the most frequent reason with a fix of its own when
+    // it covers at least half the noise pages (a rule whose blips also
+    // left no trace of work gets the `for:` its blips call for), else the
+    // most frequent reason.
+    let specific = reasons
+        .iter()
+        .find(|(r, _)| SPECIFIC.contains(&r.as_str()))
+        .filter(|(_, n)| 2 * n >= noise.len() as u64);
+    let diagnosis = specific
+        .or(reasons.first())
         .map(|r| r.0.clone())
         .unwrap_or_else(|| "UNACKED".into());
     let dur = |p: &Page| p.resolved().map(|r| (r - p.triggered) as f64 / 1e6);

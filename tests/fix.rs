@@ -1,0 +1,414 @@
+//! `alertsift fix` on a small hand-built Alertmanager history: the rule
+//! files and the configuration are written here, the values each change
+//! must carry are worked out by hand in the comments, and Prometheus' own
+//! tools (promtool, amtool: `.ci/run` installs them) check the result.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::{alertsift, skip, stderr, which};
+
+/// 2026-03-02T00:00:00Z, a Monday.
+const T0: i64 = 1_772_409_600;
+
+fn iso(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%S.000Z")
+        .to_string()
+}
+
+/// The two webhook deliveries (firing, resolved) of one occurrence.
+fn occurrence(name: &str, severity: &str, instance: &str, start: i64, secs: i64) -> String {
+    let labels = serde_json::json!({
+        "alertname": name, "instance": instance, "service": "api",
+        "severity": severity, "team": "web",
+    });
+    let one = |status: &str, at: i64, ends: String| {
+        serde_json::json!({
+            "receiver": "pager", "status": status, "version": "4",
+            "groupKey": format!("{{}}:{{alertname=\"{name}\"}}"),
+            "groupLabels": {"alertname": name}, "commonLabels": labels,
+            "commonAnnotations": {}, "externalURL": "http://am:9093", "truncatedAlerts": 0,
+            "receivedAt": iso(at),
+            "alerts": [{
+                "status": status, "labels": labels, "annotations": {"summary": format!("{name} on {instance}")},
+                "startsAt": iso(start), "endsAt": ends, "generatorURL": "http://prom:9090/graph",
+                "fingerprint": format!("{:016x}", alertsift::core::hash::fnv1a(format!("{name}{instance}").as_bytes())),
+            }],
+        })
+        .to_string()
+    };
+    format!(
+        "{}\n{}\n",
+        one("firing", start, "0001-01-01T00:00:00Z".into()),
+        one("resolved", start + secs, iso(start + secs))
+    )
+}
+
+/// The history: `Blip` fires 33 times, 30 of them for 60, 65, …, 205 s
+/// and 3 for 30 min, each resolving by itself; `Orphan` (no definition)
+/// 4 times. Occurrences are 7 h 13 min apart, so no two are near each
+/// other or at one time of day.
+fn history() -> String {
+    let mut out = String::new();
+    let mut t = T0 + 3_600;
+    for i in 0..33 {
+        let secs = if i % 11 == 10 {
+            1_800
+        } else {
+            60 + 5 * (i - i / 11)
+        };
+        out.push_str(&occurrence("Blip", "warning", &format!("web-{i}"), t, secs));
+        t += 7 * 3_600 + 13 * 60;
+    }
+    for i in 0..4 {
+        out.push_str(&occurrence(
+            "Orphan",
+            "critical",
+            &format!("db-{i}"),
+            t,
+            600,
+        ));
+        t += 7 * 3_600 + 13 * 60;
+    }
+    // `Chatter`: 6 times for 40 min, resolving by itself, never worked on.
+    for i in 0..6 {
+        out.push_str(&occurrence(
+            "Chatter",
+            "error",
+            &format!("q-{i}"),
+            T0 + 5_400 + i * 86_400 + i * 3_900,
+            2_400,
+        ));
+    }
+    out
+}
+
+const RULES: &str = "\
+# Team web's rules. Comments, quoting and order must survive the patch.
+groups:
+  - name: web
+    interval: 30s
+    rules:
+      - alert: Blip
+        expr: rate(http_errors_total[1m]) > 0.1   # noisy
+        for: \"1m\"
+        labels:
+          severity: warning
+          team: web
+          service: api
+        annotations:
+          summary: 'Blip on {{ $labels.instance }}'
+      - alert: Quiet
+        expr: up == 0
+        labels: {severity: critical, team: web}
+";
+
+/// `Chatter`, as a Kubernetes PrometheusRule resource beside a ConfigMap.
+const K8S_RULES: &str = "\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: unrelated
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: queue
+spec:
+  groups:
+  - name: queue
+    rules:
+    - alert: Chatter
+      expr: queue_depth > 100
+      for: 2m
+      labels:
+        severity: error
+        team: web
+";
+
+const ALERTMANAGER: &str = "\
+route:
+  receiver: pager
+  group_by: [alertname]
+  routes:
+    - receiver: tickets
+      matchers:
+        - severity=~\"info|ticket\"
+receivers:
+  - name: pager
+  - name: tickets
+";
+
+const CONFIG: &str = "timezone = \"UTC\"\n[teams.web]\nservices = [\"api\"]\n[paging]\nalertmanager_receivers = [\"pager\"]\n";
+
+fn setup(dir: &Path) {
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    std::fs::write(dir.join("history.jsonl"), history()).unwrap();
+    std::fs::write(dir.join("rules/web.yml"), RULES).unwrap();
+    std::fs::write(dir.join("rules/queue.yaml"), K8S_RULES).unwrap();
+    std::fs::write(dir.join("alertmanager.yml"), ALERTMANAGER).unwrap();
+    std::fs::write(dir.join("alertsift.toml"), CONFIG).unwrap();
+}
+
+#[test]
+fn fix_raises_for_from_the_rules_own_history_and_prometheus_agrees() {
+    let (Some(_), Some(_)) = (which("promtool"), which("amtool")) else {
+        skip("promtool / amtool are not installed (.ci/run installs Debian's packages)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    let o = alertsift(
+        dir,
+        &[
+            "fix",
+            "history.jsonl",
+            "--rules",
+            "rules",
+            "--alertmanager",
+            "alertmanager.yml",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/fix.json")).unwrap()).unwrap();
+    let changes = report["changes"].as_array().unwrap();
+    let blip = changes
+        .iter()
+        .find(|c| c["rule"] == "Blip")
+        .expect("a change for Blip");
+    // The 33 self-resolved durations: 60, 65, …, 205 s and 3 × 1800 s. Their
+    // p90 (rank 0.9 · 32 = 28.8) is 200 + 0.8 · 5 = 204 s: 4 whole minutes
+    // on top of the `for: 1m` the history was recorded with, so `5m`.
+    assert_eq!(blip["kind"], "for", "{blip}");
+    assert_eq!(blip["before"], "1m");
+    assert_eq!(blip["after"], "5m");
+    assert_eq!(blip["written"], true);
+    assert_eq!(blip["evidence"]["pages"], 33);
+    // The 30 short ones would have resolved within the added 4 minutes;
+    // the period runs from the first page to the last, 36 gaps of 7 h 13 min.
+    let weeks = 36.0 * (7.0 * 60.0 + 13.0) / 60.0 / 24.0 / 7.0;
+    let saved = blip["evidence"]["saved_pages_per_week"].as_f64().unwrap();
+    assert!(
+        (saved * weeks - 30.0).abs() < 1e-6,
+        "{saved} per week over {weeks} weeks"
+    );
+    // The diff: one line per file (the directory's files in name order),
+    // quoted as it was; comments and order untouched.
+    let diff = std::fs::read_to_string(dir.join("out/fix.diff")).unwrap();
+    assert!(
+        diff.starts_with("--- a/rules/queue.yaml\n+++ b/rules/queue.yaml\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("\n--- a/rules/web.yml\n+++ b/rules/web.yml\n"),
+        "{diff}"
+    );
+    let minus: Vec<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+        .collect();
+    let plus: Vec<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+        .collect();
+    assert_eq!(
+        minus,
+        ["-        severity: error", "-        for: \"1m\""],
+        "{diff}"
+    );
+    assert_eq!(
+        plus,
+        ["+        severity: info", "+        for: \"5m\""],
+        "{diff}"
+    );
+    // It applies with patch -p1, and gives the file with that one change.
+    let copy = tmp.path().join("applied");
+    std::fs::create_dir_all(copy.join("rules")).unwrap();
+    std::fs::write(copy.join("rules/web.yml"), RULES).unwrap();
+    std::fs::write(copy.join("rules/queue.yaml"), K8S_RULES).unwrap();
+    let p = Command::new("patch")
+        .args(["-p1", "-i"])
+        .arg(dir.join("out/fix.diff"))
+        .current_dir(&copy)
+        .output()
+        .unwrap();
+    assert!(p.status.success(), "{}", String::from_utf8_lossy(&p.stderr));
+    assert_eq!(
+        std::fs::read_to_string(copy.join("rules/web.yml")).unwrap(),
+        RULES.replace("for: \"1m\"", "for: \"5m\"")
+    );
+    assert_eq!(
+        std::fs::read_to_string(copy.join("rules/queue.yaml")).unwrap(),
+        K8S_RULES.replace("severity: error", "severity: info")
+    );
+    // `Chatter` never led to work and never self-resolved quickly: off the
+    // pager, through the route tree's own `severity=~"info|ticket"`.
+    let chatter = changes
+        .iter()
+        .find(|c| c["rule"] == "Chatter")
+        .expect("a change for Chatter");
+    assert_eq!(chatter["kind"], "route", "{chatter}");
+    assert_eq!(chatter["after"], "severity: info");
+    assert!(
+        diff.contains("--- a/rules/queue.yaml\n+++ b/rules/queue.yaml\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("\n-        severity: error\n+        severity: info\n"),
+        "{diff}"
+    );
+    // Rules without a definition, definitions that never fired.
+    assert_eq!(report["undefined"], serde_json::json!([["Orphan", 4]]));
+    assert_eq!(
+        report["never_fired"],
+        serde_json::json!(["rules/web.yml: Quiet"])
+    );
+    // The real tools: the patched files, and the replay of every page of
+    // Blip through Prometheus' evaluator (33 checks: the 3 long ones fire,
+    // the 30 short ones never do).
+    for c in report["checks"].as_array().unwrap() {
+        assert_eq!(c["passed"], true, "{c}");
+    }
+    assert_eq!(report["checks"].as_array().unwrap().len(), 3);
+    assert_eq!(report["replay_checks"], 33);
+    let test = std::fs::read_to_string(dir.join("out/replay-test.yml")).unwrap();
+    assert_eq!(test.matches("exp_labels:").count(), 3, "{test}");
+    assert_eq!(test.matches("exp_alerts: []").count(), 30);
+    // The shipped test is the one a reviewer reruns: promtool agrees, and
+    // disagrees once one expectation is turned around.
+    let rerun = |file: &str| {
+        Command::new("promtool")
+            .args(["test", "rules", file])
+            .current_dir(dir.join("out"))
+            .output()
+            .unwrap()
+    };
+    assert!(rerun("replay-test.yml").status.success());
+    let turned = test.replacen("exp_alerts: []", "exp_alerts:\n              - exp_labels:\n                  rule: \"Blip\"\n                  page: \"0\"", 1);
+    std::fs::write(dir.join("out/turned.yml"), turned).unwrap();
+    assert!(!rerun("turned.yml").status.success());
+}
+
+#[test]
+fn fix_write_changes_the_files_in_place_and_keeps_the_originals() {
+    let (Some(_), Some(_)) = (which("promtool"), which("amtool")) else {
+        skip("promtool / amtool are not installed (.ci/run installs Debian's packages)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    let o = alertsift(
+        dir,
+        &[
+            "fix",
+            "history.jsonl",
+            "--rules",
+            "rules/web.yml",
+            "--out",
+            "out",
+            "--write",
+            "-q",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("rules/web.yml.orig")).unwrap(),
+        RULES
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("rules/web.yml")).unwrap(),
+        RULES.replace("for: \"1m\"", "for: \"5m\"")
+    );
+}
+
+#[test]
+fn fix_write_refuses_when_promtool_rejects_the_result() {
+    let (Some(_), Some(_)) = (which("promtool"), which("amtool")) else {
+        skip("promtool / amtool are not installed (.ci/run installs Debian's packages)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    // A rule file Prometheus would not load (an unclosed bracket).
+    let broken = RULES.replace("rate(http_errors_total[1m])", "rate(http_errors_total[1m]");
+    std::fs::write(dir.join("rules/web.yml"), &broken).unwrap();
+    let o = alertsift(
+        dir,
+        &[
+            "fix",
+            "history.jsonl",
+            "--rules",
+            "rules/web.yml",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("promtool check rules (the patched rule files): FAILED"),
+        "{}",
+        stderr(&o)
+    );
+    let o = alertsift(
+        dir,
+        &[
+            "fix",
+            "history.jsonl",
+            "--rules",
+            "rules/web.yml",
+            "--out",
+            "out",
+            "--write",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--write refused"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("rules/web.yml")).unwrap(),
+        broken
+    );
+    assert!(!dir.join("rules/web.yml.orig").exists());
+}
+
+#[test]
+fn fix_says_what_is_wrong_with_its_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    std::fs::write(dir.join("bad.yml"), "groups:\n  - name: [x\n").unwrap();
+    std::fs::write(dir.join("latin1.yml"), b"groups: \xe9\n").unwrap();
+    for (args, expect) in [
+        (
+            vec!["--rules", "alertmanager.yml"],
+            "give it with --alertmanager",
+        ),
+        (vec!["--rules", "empty"], "no .yml or .yaml file"),
+        (vec!["--rules", "bad.yml"], "not valid YAML: line"),
+        (vec!["--rules", "latin1.yml"], "not UTF-8"),
+        (vec!["--rules", "missing.yml"], "cannot read it"),
+        (vec!["--rules", "history.jsonl"], "not valid YAML"),
+        (
+            vec!["--rules", "rules", "--alertmanager", "rules/web.yml"],
+            "give it with --rules",
+        ),
+    ] {
+        let mut a = vec!["fix", "history.jsonl", "--out", "out"];
+        a.extend(args.iter().copied());
+        let o = alertsift(dir, &a);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expect), "{args:?}: {}", stderr(&o));
+    }
+    // Without --rules: clap's own message.
+    let o = alertsift(dir, &["fix", "history.jsonl"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--rules"), "{}", stderr(&o));
+}
