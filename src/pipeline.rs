@@ -945,7 +945,7 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
             })?;
         }
         checks.push(check::run(
-            "promtool test rules replay-test.yml (each changed `for:` over its rule's history)",
+            "promtool test rules replay-test.yml (each changed `for:` and `keep_firing_for:` over its rule's history)",
             "promtool",
             &["test", "rules", "replay-test.yml"],
             out,

@@ -412,3 +412,120 @@ fn fix_says_what_is_wrong_with_its_files() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--rules"), "{}", stderr(&o));
 }
+
+/// `Flap`, `for: 2m`: three bursts of 11 occurrences of 10 min each (long
+/// enough not to be transient), 7 h apart, on `lb-0`, `lb-1`, `lb-0`. In a
+/// burst the gaps from clearing to firing again are 3, 3, 4, 4, 5, 5, 6,
+/// 6, 7 and 20 minutes.
+fn flapping_history() -> String {
+    const GAPS: [i64; 10] = [3, 3, 4, 4, 5, 5, 6, 6, 7, 20];
+    let mut out = String::new();
+    for (b, instance) in ["lb-0", "lb-1", "lb-0"].iter().enumerate() {
+        let mut t = T0 + 3_600 + b as i64 * 7 * 3_600;
+        for k in 0..11 {
+            out.push_str(&occurrence("Flap", "warning", instance, t, 600));
+            t += 600 + GAPS.get(k).copied().unwrap_or(0) * 60;
+        }
+    }
+    out
+}
+
+const FLAP_RULES: &str = "\
+groups:
+  - name: lb
+    rules:
+      - alert: Flap
+        expr: lb_backend_up == 0
+        for: 2m
+        labels:
+          severity: warning
+";
+
+#[test]
+fn fix_keeps_a_flapping_rule_firing_and_prometheus_agrees() {
+    let (Some(_), Some(_)) = (which("promtool"), which("amtool")) else {
+        skip("promtool / amtool are not installed (.ci/run installs Debian's packages)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("history.jsonl"), flapping_history()).unwrap();
+    std::fs::write(dir.join("rules.yml"), FLAP_RULES).unwrap();
+    std::fs::write(dir.join("alertsift.toml"), CONFIG).unwrap();
+    let o = alertsift(
+        dir,
+        &[
+            "fix",
+            "history.jsonl",
+            "--rules",
+            "rules.yml",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/fix.json")).unwrap()).unwrap();
+    let flap = &report["changes"][0];
+    // The 30 re-fires (each burst's first page follows hours of quiet, no
+    // re-fire): sorted, 3 × 6, 4 × 6, 5 × 6, 6 × 6, 7 × 3, 20 × 3 minutes;
+    // p90 at rank 0.9 · 29 = 26.1 is 7 + 0.1 · 13 = 8.3 min: continue
+    // re-fires within 9 min. Prometheus' expression came back `for: 2m`
+    // before each page fired, so `keep_firing_for: 7m` does that.
+    assert_eq!(flap["rule"], "Flap", "{report}");
+    assert_eq!(flap["kind"], "keep_firing_for", "{flap}");
+    assert_eq!(flap["before"], serde_json::Value::Null);
+    assert_eq!(flap["after"], "7m");
+    let diff = std::fs::read_to_string(dir.join("out/fix.diff")).unwrap();
+    assert!(
+        diff.contains("         for: 2m\n+        keep_firing_for: 7m\n         labels:\n"),
+        "{diff}"
+    );
+    // 27 re-fires within 9 min are continued; each burst's 20-min re-fire and
+    // its first page notify: 6 of 33.
+    // The period: from the first page to the last page's end, 14 h and a
+    // burst (11 × 10 min and 63 min of gaps); the per-week figures count
+    // at least a day.
+    let weeks: f64 =
+        ((14.0 * 3_600.0 + 11.0 * 600.0 + 63.0 * 60.0) / (7.0 * 86_400.0_f64)).max(1.0 / 7.0);
+    let saved = flap["evidence"]["saved_pages_per_week"].as_f64().unwrap();
+    assert!((saved * weeks - 27.0).abs() < 1e-6, "{saved}");
+    // Prometheus agrees, page by page: 2 alerts (lb-0, lb-1) whose first
+    // page fires, 27 re-fires still firing at the last evaluation before
+    // their expression came back, 4 pages of their own (resolved by then:
+    // three 20-min re-fires and lb-0's third burst).
+    for c in report["checks"].as_array().unwrap() {
+        assert_eq!(c["passed"], true, "{c}");
+    }
+    assert_eq!(report["replay_checks"], 33);
+    let test = std::fs::read_to_string(dir.join("out/replay-test.yml")).unwrap();
+    assert_eq!(test.matches("exp_labels:").count(), 29, "{test}");
+    assert_eq!(test.matches("exp_alerts: []").count(), 4, "{test}");
+    let rules = std::fs::read_to_string(dir.join("out/replay-rules.yml")).unwrap();
+    assert!(
+        rules.contains("for: 2m\n        keep_firing_for: 7m\n"),
+        "{rules}"
+    );
+    let rerun = |file: &str| {
+        Command::new("promtool")
+            .args(["test", "rules", file])
+            .current_dir(dir.join("out"))
+            .output()
+            .unwrap()
+    };
+    let ok = rerun("replay-test.yml");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    // The longest continued re-fires come 7 min after clearing: their
+    // expression was false for 5 min. With `keep_firing_for: 4m` they
+    // would be pages of their own, and promtool says so.
+    std::fs::write(
+        dir.join("out/replay-rules.yml"),
+        rules.replace("keep_firing_for: 7m", "keep_firing_for: 4m"),
+    )
+    .unwrap();
+    assert!(!rerun("replay-test.yml").status.success());
+}

@@ -63,6 +63,10 @@ pub struct Change {
     /// per page, its labels, trigger and resolve times (µs) and kept.
     #[serde(skip)]
     pub replay: Vec<ReplayPage>,
+    /// The rule's `for:` and `keep_firing_for:` in force in the history
+    /// (seconds), for the replay test.
+    #[serde(skip)]
+    pub in_force: (u64, u64),
 }
 
 /// A page of a changed rule, as the promtool replay test needs it.
@@ -248,6 +252,7 @@ pub fn plan(
             note: None,
             evidence,
             replay: Vec::new(),
+            in_force: (0, 0),
         };
         let edits = match &policy {
             Policy::For { delay, .. } => timing_change(
@@ -257,7 +262,7 @@ pub fn plan(
                 "for",
                 delay.as_secs(),
                 ps,
-                pages,
+                history,
                 config,
             ),
             Policy::KeepFiringFor(d) => timing_change(
@@ -267,7 +272,7 @@ pub fn plan(
                 "keep_firing_for",
                 d.as_secs(),
                 ps,
-                pages,
+                history,
                 config,
             ),
             Policy::Ticket { .. } => route_away(&mut change, file, def, am, files.len(), config),
@@ -301,7 +306,7 @@ fn timing_change(
     key: &str,
     add_secs: u64,
     ps: &[&Page],
-    pages: &Pages,
+    history: History<'_>,
     config: &Config,
 ) -> Vec<Edit> {
     if add_secs == 0 {
@@ -328,7 +333,32 @@ fn timing_change(
         Some((_, Some(s))) => s,
         None => 0,
     };
-    let new = format_duration(now + add_secs);
+    let for_now = def.for_.as_deref().and_then(parse_duration).unwrap_or(0);
+    let kff_now = def
+        .keep_firing_for
+        .as_deref()
+        .and_then(parse_duration)
+        .unwrap_or(0);
+    change.in_force = (for_now, kff_now);
+    // The history asks to continue an alert that fires again within
+    // `add_secs` of clearing. Prometheus keeps an alert firing while its
+    // expression has been false for less than `keep_firing_for`, and the
+    // expression came back `for:` before the next page fired: so the
+    // history's gap of `add_secs` is an expression gap of `add_secs - for`
+    // beyond the `keep_firing_for` in force.
+    let raise = match key {
+        "for" => add_secs,
+        _ if add_secs > for_now => add_secs - for_now,
+        _ => {
+            change.note = Some(format!(
+                "re-fires within {} of clearing would be continued, but its `for: {}` already holds each re-fire back that long: change it by hand",
+                format_duration(add_secs),
+                format_duration(for_now)
+            ));
+            return Vec::new();
+        }
+    };
+    let new = format_duration(now + raise);
     change.kind = key.to_string();
     change.before = current.map(str::to_string);
     change.after = Some(new.clone());
@@ -338,7 +368,13 @@ fn timing_change(
         current.unwrap_or("unset"),
         change.evidence.fix
     );
-    change.replay = replay_pages(ps, pages, key, add_secs, config);
+    // A page kept firing `keep_firing_for` (in force) after its expression
+    // cleared: a new `for:` hides it when it was true for less.
+    let window = match key {
+        "for" => add_secs + kff_now,
+        _ => add_secs,
+    };
+    change.replay = replay_pages(ps, history, key, window, config);
     let edit = match def.node.get(key) {
         Some(v) => Some(edit::replace_scalar(def.file, v, &new)),
         None => {
@@ -362,33 +398,74 @@ fn timing_change(
     }
 }
 
-/// What the replay did to each page of the rule (`for`: a page that
-/// resolved by itself within the added delay never notifies;
-/// `keep_firing_for`: a page that fires again within it of clearing
-/// continues the last one).
+/// What the replay did to each page of the rule. `for`: a page that
+/// resolved by itself within the added delay never notifies (the
+/// what-if engine's pause). `keep_firing_for`: a page that fires again
+/// within it of the same alert clearing continues that alert — the same
+/// alert as Prometheus sees it, by its whole label set (the what-if
+/// engine's identity masks numbers in the title, which can join two
+/// instances: here they stay apart, as in Prometheus).
 fn replay_pages(
     ps: &[&Page],
-    pages: &Pages,
+    history: History<'_>,
     key: &str,
     secs: u64,
     config: &Config,
 ) -> Vec<ReplayPage> {
-    let own = pages.subset(ps.iter().copied());
-    let policy = match key {
-        "for" => Policy::Pause(std::time::Duration::from_secs(secs)),
-        _ => Policy::KeepFiringFor(std::time::Duration::from_secs(secs)),
+    let pages = history.pages;
+    let series = |p: &Page| {
+        let mut l = history
+            .labels
+            .get(p.row as usize)
+            .and_then(|l| l.as_deref())
+            .map(label_pairs)
+            .unwrap_or_default();
+        l.sort();
+        match l.is_empty() {
+            true => pages.alert_id(p).to_string(),
+            false => l
+                .iter()
+                .map(|(k, v)| format!("{k}={v:?}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        }
     };
-    let (_, fate) = crate::whatif::Replayer::new(&own, config).run(&[policy]);
-    own.list
+    if key == "for" {
+        let own = pages.subset(ps.iter().copied());
+        let policy = Policy::Pause(std::time::Duration::from_secs(secs));
+        let (_, fate) = crate::whatif::Replayer::new(&own, config).run(&[policy]);
+        return own
+            .list
+            .iter()
+            .zip(&fate)
+            .map(|(p, f)| ReplayPage {
+                series: series(p),
+                start: p.triggered,
+                end: p.resolved(),
+                kept: f.is_some(),
+            })
+            .collect();
+    }
+    let mut out: Vec<ReplayPage> = ps
         .iter()
-        .zip(&fate)
-        .map(|(p, f)| ReplayPage {
-            series: own.alert_id(p).to_string(),
+        .map(|p| ReplayPage {
+            series: series(p),
             start: p.triggered,
             end: p.resolved(),
-            kept: f.is_some(),
+            kept: true,
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| a.series.cmp(&b.series).then(a.start.cmp(&b.start)));
+    for i in 1..out.len() {
+        let (prev, this) = (&out[i - 1], &out[i]);
+        if prev.series != this.series {
+            continue;
+        }
+        if let Some(end) = prev.end.filter(|&e| this.start >= e) {
+            out[i].kept = (this.start - end) / 1_000_000 > secs as i64;
+        }
+    }
+    out
 }
 
 /// Take a never-actionable rule off the pager: its `severity` label set to

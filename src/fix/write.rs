@@ -146,7 +146,7 @@ fn markdown(r: &FixReport<'_>) -> String {
     if r.replay_checks > 0 {
         let _ = writeln!(
             s,
-            "\n`replay-test.yml` replays each changed `for:` over its rule's own history ({} pages): rerun it with `promtool test rules replay-test.yml` in this directory.",
+            "\n`replay-test.yml` replays each changed `for:` and `keep_firing_for:` over its rule's own history ({} pages): rerun it with `promtool test rules replay-test.yml` in this directory.",
             r.replay_checks
         );
     }

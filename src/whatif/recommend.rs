@@ -216,6 +216,9 @@ pub fn recommend_for(
                 .iter()
                 .filter(|p| p.reasons & flapping != 0)
                 .filter_map(|p| p.clear_gap_s().map(|g| g as f64))
+                // Re-fires only: a flapping burst's first page comes hours
+                // after the last burst.
+                .filter(|&g| g <= config.classify.refire_window.as_secs_f64())
                 .collect();
             g.sort_by(f64::total_cmp);
             let p90 = percentile(&g, 0.9).unwrap_or(0.0);
