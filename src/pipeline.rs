@@ -804,7 +804,11 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
     write_rejects(&rejects_path, &batch.rejects)?;
     let (alerts, _) = classify_all(&store, config, job.tags)?;
     let mut columns: Vec<&str> = crate::pages::PAGE_COLUMNS.to_vec();
-    columns.extend([crate::schema::SOURCE, crate::schema::LABELS]);
+    columns.extend([
+        crate::schema::SOURCE,
+        crate::schema::LABELS,
+        crate::schema::TITLE,
+    ]);
     let mut df = alerts
         .filter(polars::prelude::col(crate::schema::PAGED).eq(polars::prelude::lit(true)))
         .select(
@@ -841,9 +845,10 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
             .map(|v| v.map(str::to_string))
             .collect())
     };
-    let (source, labels) = (
+    let (source, labels, titles) = (
         strings(crate::schema::SOURCE)?,
         strings(crate::schema::LABELS)?,
+        strings(crate::schema::TITLE)?,
     );
     drop(df);
     let period = pages.range.map_or((0, 0), |(a, b)| (a, b + 1));
@@ -851,6 +856,7 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
         pages: &pages,
         source: &source,
         labels: &labels,
+        titles: &titles,
     };
     let plan = plan::plan(
         history,

@@ -86,6 +86,26 @@ pub fn run(args: FixArgs, g: &Global) -> Result<ExitCode> {
                 String::new()
             }
         );
+        let plan = &outcome.plan;
+        for (list, what) in [
+            (&plan.undefined, "have no definition in the rule files"),
+            (
+                &plan.ambiguous,
+                "match more than one definition and are left unchanged",
+            ),
+        ] {
+            if !list.is_empty() {
+                let pages: u64 = list.iter().map(|(_, n)| n).sum();
+                eprintln!(
+                    "  note: {} rule(s) of the history ({pages} pages) {what}: {} (see fix.md)",
+                    list.len(),
+                    list.iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
         for c in &outcome.checks {
             let verdict = match c.passed {
                 Some(true) => "passed",

@@ -24,6 +24,9 @@ pub struct History<'a> {
     pub source: &'a [Option<String>],
     /// Each row's labels.
     pub labels: &'a [Option<String>],
+    /// Each row's title (the alert's `summary`, `title`, `message` or
+    /// `description` annotation, as ingest reads it).
+    pub titles: &'a [Option<String>],
 }
 
 /// What `fix` may do.
@@ -44,6 +47,9 @@ pub struct Change {
     pub group: String,
     /// The line of its definition (1-based).
     pub line: usize,
+    /// The labels that pick the rule's alerts out of the history: its
+    /// `alertname` and literal labels.
+    pub matchers: Vec<(String, String)>,
     /// What kind: `for`, `keep_firing_for`, `route` or `advice`.
     pub kind: String,
     /// The change in words.
@@ -64,8 +70,7 @@ pub struct Change {
     #[serde(skip)]
     pub replay: Vec<ReplayPage>,
     /// The rule's `for:` and `keep_firing_for:` in force in the history
-    /// (seconds), for the replay test.
-    #[serde(skip)]
+    /// (seconds; 0 where unset), for the replay test.
     pub in_force: (u64, u64),
 }
 
@@ -90,6 +95,10 @@ pub struct Plan {
     /// Rules of the history with no definition in the files, with their
     /// pages.
     pub undefined: Vec<(String, u64)>,
+    /// Rules of the history whose pages match more than one definition
+    /// (the same `alertname` and no literal label to tell them apart),
+    /// with their pages: left unchanged.
+    pub ambiguous: Vec<(String, u64)>,
     /// Definitions that never paged in the history (`file: alert`).
     pub never_fired: Vec<String>,
     /// Pages read from sources other than Alertmanager (no rule files).
@@ -187,6 +196,7 @@ pub fn plan(
     // literal labels (two rules may share a name).
     let mut by_def: Vec<Vec<&Page>> = vec![Vec::new(); defs.len()];
     let mut undefined: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut ambiguous: std::collections::BTreeMap<String, u64> = Default::default();
     for p in crate::metrics::in_period(&pages.list, since, until) {
         let row = p.row as usize;
         if history.source.get(row).and_then(|s| s.as_deref()) != Some("alertmanager") {
@@ -203,18 +213,51 @@ pub fn plan(
             .iter()
             .find(|(k, _)| k == "alertname")
             .map_or("(no alertname)", |(_, v)| v.as_str());
-        let found = defs.iter().position(|d| {
-            d.alert == name
-                && routing_labels(d)
+        let found: Vec<usize> = defs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                d.alert == name
+                    && routing_labels(d)
+                        .iter()
+                        .all(|(k, v)| labels.iter().any(|(k2, v2)| k2 == k && v2 == v))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        // Two definitions of one name and the same literal labels: the
+        // alert's title tells them apart when only one's annotation (as
+        // ingest picks it) could have written it.
+        let found = match found.as_slice() {
+            [_, _, ..] => {
+                let title = history.titles.get(row).and_then(|t| t.as_deref());
+                let fits: Vec<usize> = found
                     .iter()
-                    .all(|(k, v)| labels.iter().any(|(k2, v2)| k2 == k && v2 == v))
-        });
-        match found {
-            Some(i) => by_def[i].push(p),
-            None => *undefined.entry(name.to_string()).or_default() += 1,
+                    .copied()
+                    .filter(|&i| {
+                        title.is_some_and(|t| {
+                            ["summary", "title", "message", "description"]
+                                .iter()
+                                .find_map(|k| defs[i].annotations.iter().find(|(a, _)| a == k))
+                                .is_some_and(|(_, tmpl)| rules::fits_template(tmpl, t))
+                        })
+                    })
+                    .collect();
+                if fits.is_empty() {
+                    found
+                } else {
+                    fits
+                }
+            }
+            _ => found,
+        };
+        match found.as_slice() {
+            [i] => by_def[*i].push(p),
+            [] => *undefined.entry(name.to_string()).or_default() += 1,
+            _ => *ambiguous.entry(name.to_string()).or_default() += 1,
         }
     }
     plan.undefined = undefined.into_iter().collect();
+    plan.ambiguous = ambiguous.into_iter().collect();
     let mut clock = LocalClock::default();
     let guard = Guard {
         protect_actionable: !options.allow_hiding,
@@ -244,6 +287,7 @@ pub fn plan(
             file: file.path.display().to_string(),
             group: def.group.clone(),
             line: def.node.line + 1,
+            matchers: routing_labels(def),
             kind: "advice".into(),
             change: evidence.fix.clone(),
             before: None,

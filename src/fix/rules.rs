@@ -59,6 +59,8 @@ pub struct RuleDef {
     pub keep_firing_for: Option<String>,
     /// Its labels (scalar values only), in file order.
     pub labels: Vec<(String, String)>,
+    /// Its annotations (scalar values only), in file order.
+    pub annotations: Vec<(String, String)>,
     /// The rule's mapping.
     pub node: Node,
 }
@@ -153,15 +155,17 @@ pub fn rules_of(index: usize, file: &YamlFile) -> Result<Vec<RuleDef>, Error> {
                 continue;
             };
             let text = |k: &str| r.get(k).and_then(Node::str).map(str::to_string);
-            let labels = r
-                .get("labels")
-                .map(|l| {
-                    l.entries()
-                        .iter()
-                        .filter_map(|(k, v)| Some((k.str()?.to_string(), v.str()?.to_string())))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let pairs = |key: &str| {
+                r.get(key)
+                    .map(|l| {
+                        l.entries()
+                            .iter()
+                            .filter_map(|(k, v)| Some((k.str()?.to_string(), v.str()?.to_string())))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let (labels, annotations) = (pairs("labels"), pairs("annotations"));
             out.push(RuleDef {
                 file: index,
                 group: group.clone(),
@@ -170,6 +174,7 @@ pub fn rules_of(index: usize, file: &YamlFile) -> Result<Vec<RuleDef>, Error> {
                 for_: text("for"),
                 keep_firing_for: text("keep_firing_for"),
                 labels,
+                annotations,
                 node: r.clone(),
             });
         }
@@ -220,8 +225,42 @@ pub fn label<'a>(rule: &'a RuleDef, key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// Whether `text` could have come from the template `template` (Go
+/// template actions `{{ … }}` stand for any text, the rest is literal).
+pub fn fits_template(template: &str, text: &str) -> bool {
+    let mut pattern = String::from("^");
+    let mut rest = template.trim();
+    while let Some(open) = rest.find("{{") {
+        pattern.push_str(&regex::escape(&rest[..open]));
+        pattern.push_str("(?s:.*?)");
+        rest = match rest[open..].find("}}") {
+            Some(close) => &rest[open + close + 2..],
+            None => "",
+        };
+    }
+    pattern.push_str(&regex::escape(rest));
+    pattern.push('$');
+    regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(text.trim()))
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_title_fits_the_annotation_that_wrote_it() {
+        let t = "Disk on {{ $labels.instance }} will be full in {{ $value }} hours";
+        assert!(fits_template(
+            t,
+            "Disk on db-1:9100 will be full in 3.5 hours"
+        ));
+        assert!(!fits_template(t, "Replication lag on db-1:9100 is 3m"));
+        // Regex characters in the literal text are literal.
+        assert!(fits_template("p99 (ms) > {{ $value }}", "p99 (ms) > 12"));
+        assert!(!fits_template("p99 (ms) > {{ $value }}", "p99 ms > 12"));
+        // An unclosed action matches the rest.
+        assert!(fits_template("x {{ $value", "x anything"));
+    }
+
     use super::*;
 
     fn file(text: &str) -> YamlFile {

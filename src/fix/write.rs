@@ -117,6 +117,18 @@ fn markdown(r: &FixReport<'_>) -> String {
         }
         s.push('\n');
     }
+    if !plan.ambiguous.is_empty() {
+        s.push_str(
+            "## Rules of the history that match more than one definition (left unchanged)\n\n",
+        );
+        for (name, n) in &plan.ambiguous {
+            let _ = writeln!(
+                s,
+                "- `{name}`: {n} pages fit two or more definitions of that name, and no literal label tells them apart"
+            );
+        }
+        s.push('\n');
+    }
     if !plan.never_fired.is_empty() {
         s.push_str("## Definitions that never paged in the history\n\n");
         for d in &plan.never_fired {
