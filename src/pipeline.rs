@@ -809,6 +809,7 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
         crate::schema::LABELS,
         crate::schema::TITLE,
     ]);
+    // ALERT_ID and EPISODE_ID are among the page columns.
     let mut df = alerts
         .filter(polars::prelude::col(crate::schema::PAGED).eq(polars::prelude::lit(true)))
         .select(
@@ -850,6 +851,10 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
         strings(crate::schema::LABELS)?,
         strings(crate::schema::TITLE)?,
     );
+    let (ids, episodes) = (
+        strings(crate::schema::ALERT_ID)?,
+        strings(crate::schema::EPISODE_ID)?,
+    );
     drop(df);
     let period = pages.range.map_or((0, 0), |(a, b)| (a, b + 1));
     let history = plan::History {
@@ -857,6 +862,8 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
         source: &source,
         labels: &labels,
         titles: &titles,
+        ids: &ids,
+        episodes: &episodes,
     };
     let plan = plan::plan(
         history,

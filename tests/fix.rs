@@ -539,6 +539,7 @@ struct TruthPage {
     /// A real problem (the demo's `real` pattern: the ones that lead to
     /// incidents), not one that could have waited until morning.
     real: bool,
+    pattern: String,
     transient: bool,
     start: i64,
     end: Option<i64>,
@@ -577,6 +578,7 @@ fn truth_pages(dir: &Path) -> Vec<TruthPage> {
             fingerprint,
             actionable: row["label"] == "actionable",
             real: row["pattern"] == "real",
+            pattern: row["pattern"].clone(),
             transient: row["pattern"] == "transient" && row["auto_resolved"] == "true",
             start: secs(&row["triggered_at"]).unwrap(),
             end: secs(&row["resolved_at"]),
@@ -610,6 +612,19 @@ fn fix_on_unseen_demo_histories_follows_the_ground_truth() {
             "8",
         ],
     ];
+    let (mut inhibits, mut mutes) = (0, 0);
+    // Whether `t` falls in a mute change's daily windows, in its zone.
+    let in_window = |mute: &serde_json::Value, t: i64| {
+        let tz: chrono_tz::Tz = mute[1].as_str().unwrap().parse().unwrap();
+        let local = chrono::DateTime::from_timestamp(t, 0)
+            .unwrap()
+            .with_timezone(&tz)
+            .format("%H:%M")
+            .to_string();
+        mute[0].as_array().unwrap().iter().any(|w| {
+            w[0].as_str().unwrap() <= local.as_str() && local.as_str() < w[1].as_str().unwrap()
+        })
+    };
     for extra in histories {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
@@ -714,11 +729,60 @@ fn fix_on_unseen_demo_histories_follows_the_ground_truth() {
                         !p.real,
                         "{extra:?}: {c} routes away a rule with real problems"
                     ),
+                    // Muted while the source fires with equal labels.
+                    "inhibit" => {
+                        let (source, equal) =
+                            (&c["inhibit"][0], c["inhibit"][1].as_array().unwrap());
+                        let muted = truth.iter().any(|q| {
+                            q.labels["alertname"] == *source
+                                && q.start <= p.start
+                                && q.end.is_none_or(|e| e > p.start)
+                                && equal.iter().all(|k| {
+                                    let k = k.as_str().unwrap();
+                                    q.labels.get(k) == p.labels.get(k)
+                                })
+                        });
+                        assert!(!muted, "{extra:?}: {c} mutes an actionable page");
+                    }
+                    // Fired inside the daily window, local time.
+                    "mute" => assert!(
+                        !in_window(&c["mute"], p.start),
+                        "{extra:?}: {c} mutes an actionable page"
+                    ),
                     k => panic!("{k}"),
                 }
             }
         }
         assert!(written >= 5, "{extra:?}: {written} written changes");
+        // The storms' secondaries and the nightly jobs get their inhibition
+        // and their mute window, around most of their pages.
+        for c in changes.iter().filter(|c| c["written"] == true) {
+            let ps = of(c);
+            let share = |pattern: &str| {
+                ps.iter().filter(|p| p.pattern == pattern).count() as f64 / ps.len() as f64
+            };
+            match c["kind"].as_str().unwrap() {
+                "inhibit" => {
+                    inhibits += 1;
+                    assert!(share("storm_secondary") > 0.5, "{extra:?}: {c}");
+                }
+                "mute" => {
+                    mutes += 1;
+                    assert!(share("recurring") > 0.5, "{extra:?}: {c}");
+                    let nightly: Vec<_> = ps.iter().filter(|p| p.pattern == "recurring").collect();
+                    let inside = nightly
+                        .iter()
+                        .filter(|p| in_window(&c["mute"], p.start))
+                        .count();
+                    assert!(
+                        inside * 10 >= nightly.len() * 8,
+                        "{extra:?}: {c} covers {inside} of {} nightly pages",
+                        nightly.len()
+                    );
+                }
+                _ => {}
+            }
+        }
         // Every rule of mostly self-resolving noise gets a long enough `for:`.
         let mut names: Vec<&str> = truth
             .iter()
@@ -769,4 +833,8 @@ fn fix_on_unseen_demo_histories_follows_the_ground_truth() {
             .unwrap();
         assert!(p.status.success(), "{}", String::from_utf8_lossy(&p.stderr));
     }
+    assert!(
+        inhibits >= 2 && mutes >= 2,
+        "{inhibits} inhibitions, {mutes} mutes"
+    );
 }

@@ -2,6 +2,7 @@
 //! files and Alertmanager configuration.
 
 pub mod alertmanager;
+pub mod amedit;
 pub mod check;
 pub mod edit;
 pub mod plan;

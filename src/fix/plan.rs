@@ -5,7 +5,10 @@
 
 use serde::Serialize;
 
+use std::collections::HashMap;
+
 use super::alertmanager::{AmConfig, Op};
+use super::amedit::{self, AmAdds};
 use super::edit::{self, Edit};
 use super::rules::{self, RuleDef, YamlFile};
 use crate::config::Config;
@@ -27,6 +30,10 @@ pub struct History<'a> {
     /// Each row's title (the alert's `summary`, `title`, `message` or
     /// `description` annotation, as ingest reads it).
     pub titles: &'a [Option<String>],
+    /// Each row's alert id.
+    pub ids: &'a [Option<String>],
+    /// Each row's storm episode: its lead's alert id.
+    pub episodes: &'a [Option<String>],
 }
 
 /// What `fix` may do.
@@ -50,7 +57,8 @@ pub struct Change {
     /// The labels that pick the rule's alerts out of the history: its
     /// `alertname` and literal labels.
     pub matchers: Vec<(String, String)>,
-    /// What kind: `for`, `keep_firing_for`, `route` or `advice`.
+    /// What kind: `for`, `keep_firing_for`, `route`, `inhibit`, `mute` or
+    /// `advice`.
     pub kind: String,
     /// The change in words.
     pub change: String,
@@ -61,6 +69,14 @@ pub struct Change {
     pub after: Option<String>,
     /// Whether `fix.diff` carries it (else it is advice only, with why).
     pub written: bool,
+    /// An `inhibit` change: the source rule (`alertname`) and the labels
+    /// that must be equal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inhibit: Option<(String, Vec<String>)>,
+    /// A `mute` change: the daily windows (`HH:MM`, end excluded) and
+    /// their time zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mute: Option<(Vec<(String, String)>, String)>,
     /// Why it is not written, or what to know.
     pub note: Option<String>,
     /// The evidence and the replayed effect per week.
@@ -263,6 +279,16 @@ pub fn plan(
         protect_actionable: !options.allow_hiding,
     };
     let mut changes: Vec<(f64, Change, Vec<Edit>)> = Vec::new();
+    // What the rules add to the Alertmanager configuration: (change,
+    // section, the entry's lines).
+    let mut adds: Vec<(usize, Section, Vec<String>)> = Vec::new();
+    // Each alert id's row, to find a storm's lead.
+    let ids: HashMap<&str, usize> = history
+        .ids
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| id.as_deref().map(|id| (id, i)))
+        .collect();
     for (def, ps) in defs.iter().zip(&by_def) {
         let file = &files[def.file];
         if ps.is_empty() {
@@ -293,6 +319,8 @@ pub fn plan(
             before: None,
             after: None,
             written: false,
+            inhibit: None,
+            mute: None,
             note: None,
             evidence,
             replay: Vec::new(),
@@ -319,10 +347,49 @@ pub fn plan(
                 history,
                 config,
             ),
+            _ if change.evidence.actionable_hidden > 0 && !options.allow_hiding => {
+                change.note = Some(format!(
+                    "it would hide {} actionable page(s) of the history: not written (rerun with --allow-hiding to write it anyway)",
+                    change.evidence.actionable_hidden
+                ));
+                Vec::new()
+            }
             Policy::Ticket { .. } => route_away(&mut change, file, def, am, files.len(), config),
+            Policy::InhibitSecondaries => {
+                if let Some(lines) = inhibit_storm(
+                    &mut change,
+                    def,
+                    ps,
+                    history,
+                    &ids,
+                    am,
+                    options.allow_hiding,
+                ) {
+                    adds.push((changes.len(), Section::Inhibit, lines));
+                }
+                Vec::new()
+            }
+            Policy::SuppressRecurring => {
+                let ctx = Recurring {
+                    am,
+                    config,
+                    options,
+                };
+                if let Some((interval, route)) =
+                    mute_recurring(&mut change, def, ps, pages, ctx, &mut clock)
+                {
+                    adds.push((changes.len(), Section::Intervals, interval));
+                    adds.push((changes.len(), Section::Routes, route));
+                }
+                Vec::new()
+            }
+            Policy::Dedup => {
+                dedup_advice(&mut change, ps, history);
+                Vec::new()
+            }
             _ => {
                 change.note = Some(
-                    "not written as a patch yet: make this change by hand (fix.md gives the evidence)"
+                    "not written as a patch: make this change by hand (fix.md gives the evidence)"
                         .into(),
                 );
                 Vec::new()
@@ -330,6 +397,54 @@ pub fn plan(
         };
         change.written = !edits.is_empty();
         changes.push((change.evidence.toil_hours, change, edits));
+    }
+    // The Alertmanager configuration's new sections, each written once.
+    if let (Some(am), false) = (am, adds.is_empty()) {
+        let mut all = AmAdds::default();
+        for (_, section, lines) in &adds {
+            match section {
+                Section::Routes => all.routes.push(lines.clone()),
+                Section::Inhibit => all.inhibit_rules.push(lines.clone()),
+                Section::Intervals => all.time_intervals.push(lines.clone()),
+            }
+        }
+        let (edits, failed) = amedit::edits(am, files.len(), &all);
+        for (i, _, _) in &adds {
+            changes[*i].1.written = true;
+        }
+        for (i, section, _) in &adds {
+            if failed.contains(&section.key()) {
+                let c = &mut changes[*i].1;
+                c.written = false;
+                c.note = Some(format!(
+                    "the configuration's `{}` is not in a layout fix can add to (flow style?): make this change by hand",
+                    section.key()
+                ));
+            }
+        }
+        // A rule whose route could not be written has no use for its
+        // interval: both stand or fall together.
+        let fell: Vec<usize> = changes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.1.kind == "mute" && !c.1.written)
+            .map(|(i, _)| i)
+            .collect();
+        if fell.is_empty() || failed.is_empty() {
+            plan.edits.extend(edits);
+        } else {
+            for i in fell {
+                changes[i].1.written = false;
+            }
+            // Some sections failed: write none of them (a half-applied
+            // mute would reference a missing interval).
+            for (i, _, _) in &adds {
+                if changes[*i].1.written {
+                    changes[*i].1.written = false;
+                    changes[*i].1.note = Some("another change to the configuration could not be written, and this one goes with it: make it by hand".into());
+                }
+            }
+        }
     }
     changes.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.rule.cmp(&b.1.rule)));
     for (_, c, e) in changes {
@@ -510,6 +625,406 @@ fn replay_pages(
         }
     }
     out
+}
+
+/// A section of the Alertmanager configuration a change adds to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Routes,
+    Inhibit,
+    Intervals,
+}
+
+impl Section {
+    fn key(self) -> &'static str {
+        match self {
+            Section::Routes => "routes",
+            Section::Inhibit => "inhibit_rules",
+            Section::Intervals => "time_intervals",
+        }
+    }
+}
+
+/// A matcher as a YAML list item's text (single-quoted: label values may
+/// hold `: ` or `#`).
+fn matcher_item(name: &str, value: &str) -> String {
+    format!("  - '{name}={}'", edit::quoted(value).replace('\'', "''"))
+}
+
+/// A label set, as pairs.
+type Labels = Vec<(String, String)>;
+
+/// A label set of a row, as pairs.
+fn row_labels(history: History<'_>, row: usize) -> Vec<(String, String)> {
+    history
+        .labels
+        .get(row)
+        .and_then(|l| l.as_deref())
+        .map(label_pairs)
+        .unwrap_or_default()
+}
+
+/// Storm secondaries: an `inhibit_rules` entry that mutes this rule while
+/// the storms' usual lead fires with the same values of the labels they
+/// always shared. Returns the entry's lines.
+fn inhibit_storm(
+    change: &mut Change,
+    def: &RuleDef,
+    ps: &[&Page],
+    history: History<'_>,
+    ids: &HashMap<&str, usize>,
+    am: Option<&AmConfig>,
+    allow_hiding: bool,
+) -> Option<Vec<String>> {
+    if am.is_none() {
+        change.note = Some(
+            "no Alertmanager configuration given (--alertmanager): add the inhibition by hand"
+                .into(),
+        );
+        return None;
+    }
+    let storm = crate::reasons::bit("STORM_SECONDARY");
+    // Each secondary with its lead's labels.
+    let mut pairs: Vec<(Labels, Labels)> = Vec::new();
+    for p in ps
+        .iter()
+        .filter(|p| p.reasons & storm != 0 && !p.episode_lead())
+    {
+        let row = p.row as usize;
+        let Some(&lead) = history
+            .episodes
+            .get(row)
+            .and_then(|e| e.as_deref())
+            .and_then(|e| ids.get(e))
+        else {
+            continue;
+        };
+        pairs.push((row_labels(history, lead), row_labels(history, row)));
+    }
+    let name_of = |l: &[(String, String)]| {
+        l.iter()
+            .find(|(k, _)| k == "alertname")
+            .map(|(_, v)| v.clone())
+    };
+    let mut leads: HashMap<String, usize> = HashMap::new();
+    for (lead, _) in &pairs {
+        if let Some(n) = name_of(lead).filter(|n| *n != def.alert) {
+            *leads.entry(n).or_default() += 1;
+        }
+    }
+    let Some((lead, n)) = leads
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+    else {
+        change.note = Some("its storms' leads are not among the pages read (or are this rule itself): add an inhibition by hand".into());
+        return None;
+    };
+    // The labels every such storm's lead and secondary shared.
+    let with_lead: Vec<_> = pairs
+        .iter()
+        .filter(|(l, _)| name_of(l).as_deref() == Some(lead.as_str()))
+        .collect();
+    let mut equal: Vec<String> = with_lead[0]
+        .0
+        .iter()
+        .map(|(k, _)| k.clone())
+        .filter(|k| k != "alertname")
+        .collect();
+    equal.retain(|k| {
+        with_lead.iter().all(|(l, s)| {
+            let v =
+                |x: &Vec<(String, String)>| x.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+            v(l).is_some() && v(l) == v(s)
+        })
+    });
+    equal.sort();
+    if equal.is_empty() {
+        change.note = Some(format!(
+            "its storms' usual lead, {lead}, shares no label with it: an inhibition would mute it everywhere; add one by hand"
+        ));
+        return None;
+    }
+    // An actionable page of this rule that fired while the lead did, with
+    // the same values: the inhibition would have muted it.
+    let value =
+        |l: &[(String, String)], k: &str| l.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+    let lead_pages: Vec<(i64, Option<i64>, Labels)> = history
+        .pages
+        .list
+        .iter()
+        .filter_map(|q| {
+            let l = row_labels(history, q.row as usize);
+            (value(&l, "alertname").as_deref() == Some(lead.as_str()))
+                .then(|| (q.triggered, q.resolved(), l))
+        })
+        .collect();
+    let hidden = ps
+        .iter()
+        .filter(|p| !p.noise())
+        .filter(|p| {
+            let l = row_labels(history, p.row as usize);
+            lead_pages.iter().any(|(t, r, ql)| {
+                *t <= p.triggered
+                    && r.is_none_or(|r| r > p.triggered)
+                    && equal.iter().all(|k| value(ql, k) == value(&l, k))
+            })
+        })
+        .count();
+    if hidden > 0 && !allow_hiding {
+        change.note = Some(format!(
+            "{hidden} actionable page(s) fired while {lead} did: an inhibition would have muted them; not written (rerun with --allow-hiding to write it anyway)"
+        ));
+        return None;
+    }
+    let mut lines = vec![
+        "source_matchers:".to_string(),
+        matcher_item("alertname", &lead),
+    ];
+    lines.push("target_matchers:".into());
+    for (k, v) in routing_labels(def).iter().rev() {
+        lines.push(matcher_item(k, v));
+    }
+    lines.push(format!("equal: [{}]", equal.join(", ")));
+    let total = pairs.len();
+    change.kind = "inhibit".into();
+    change.inhibit = Some((lead.clone(), equal.clone()));
+    change.after = Some(format!(
+        "inhibit_rules: {lead} mutes {} (equal: {})",
+        def.alert,
+        equal.join(", ")
+    ));
+    change.change = format!(
+        "mute {} while {lead} fires with the same {}: {lead} led {n} of the {total} storms it paged in as a secondary",
+        def.alert,
+        equal.join(", ")
+    );
+    if n < total {
+        change.note = Some(format!(
+            "{} of its storm pages had another lead: this inhibition covers the rest only",
+            total - n
+        ));
+    }
+    Some(lines)
+}
+
+/// What [`mute_recurring`] reads.
+#[derive(Clone, Copy)]
+struct Recurring<'a> {
+    am: Option<&'a AmConfig>,
+    config: &'a Config,
+    options: Options,
+}
+
+/// `HH:MM` of a minute of the day (1440 is `24:00`).
+fn hhmm(minute: i64) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+/// Recurring at one local time: a `time_intervals` entry around it (every
+/// recurring page of the rule from its firing to its end, in whole five
+/// minutes, in the team's zone) and a route for the rule that mutes it
+/// then. Returns the interval's and the route's lines.
+fn mute_recurring(
+    change: &mut Change,
+    def: &RuleDef,
+    ps: &[&Page],
+    pages: &Pages,
+    ctx: Recurring<'_>,
+    clock: &mut LocalClock,
+) -> Option<(Vec<String>, Vec<String>)> {
+    let Some(am) = ctx.am else {
+        change.note = Some(
+            "no Alertmanager configuration given (--alertmanager): add the mute by hand".into(),
+        );
+        return None;
+    };
+    let recurring = crate::reasons::bit("RECURRING");
+    let tz = ctx
+        .config
+        .team_timezone(ps.first().and_then(|p| pages.name(p.team)));
+    let minute =
+        |t: i64, clock: &mut LocalClock| clock.day_minute(t, tz).map(|(_, m)| i64::from(m));
+    let mut starts: Vec<(i64, i64)> = ps
+        .iter()
+        .filter(|p| p.reasons & recurring != 0)
+        .filter_map(|p| {
+            let m = minute(p.triggered, clock)?;
+            let dur = p.resolved().map_or(0, |r| (r - p.triggered) / 60_000_000);
+            Some((m, dur))
+        })
+        .collect();
+    starts.sort_unstable();
+    let median = starts.get(starts.len() / 2)?.0;
+    let tolerance = (ctx.config.classify.recurring_tolerance.as_secs() / 60) as i64;
+    // Each recurring page near the usual time: its start and end as
+    // minutes from the usual time.
+    let near: Vec<(i64, i64)> = starts
+        .iter()
+        .map(|&(m, d)| {
+            let delta = (m - median + 720).rem_euclid(1440) - 720;
+            (delta, delta + d)
+        })
+        .filter(|(d, _)| d.abs() <= tolerance)
+        .collect();
+    let lo = near.iter().map(|x| x.0).min()?;
+    let hi = near.iter().map(|x| x.1).max()?;
+    let (from, to) = (
+        (median + lo).div_euclid(5) * 5,
+        (median + hi + 1 + 4).div_euclid(5) * 5,
+    );
+    if to - from > 12 * 60 {
+        change.note = Some("its recurring pages last too long for a mute window: fix the job, or add a window by hand".into());
+        return None;
+    }
+    // The window in the day (two ranges when it crosses midnight).
+    let (from, to) = (from.rem_euclid(1440), to.rem_euclid(1440));
+    let ranges: Vec<(i64, i64)> = if from < to {
+        vec![(from, to)]
+    } else if to == 0 {
+        vec![(from, 1440)]
+    } else {
+        vec![(from, 1440), (0, to)]
+    };
+    let inside = |t: i64, clock: &mut LocalClock| {
+        minute(t, clock).is_some_and(|m| ranges.iter().any(|&(a, b)| m >= a && m < b))
+    };
+    // An actionable page inside the window would not have paged.
+    let hidden = ps
+        .iter()
+        .filter(|p| !p.noise())
+        .filter(|p| inside(p.triggered, clock))
+        .count();
+    if hidden > 0 && !ctx.options.allow_hiding {
+        change.note = Some(format!(
+            "{hidden} actionable page(s) fired inside {}: not written (rerun with --allow-hiding to write it anyway)",
+            ranges.iter().map(|&(a, b)| format!("{}–{}", hhmm(a), hhmm(b))).collect::<Vec<_>>().join(" and ")
+        ));
+        return None;
+    }
+    let labels = routing_labels(def);
+    let receivers = am.receivers_of(&labels);
+    let [receiver] = receivers.as_slice() else {
+        change.note = Some(format!(
+            "it reaches {} receivers ({}): add the mute to their routes by hand",
+            receivers.len(),
+            receivers.join(", ")
+        ));
+        return None;
+    };
+    let name: String = format!("alertsift-mute-{}", def.alert)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut interval = vec![
+        format!("name: {name}"),
+        "time_intervals:".into(),
+        "  - times:".into(),
+    ];
+    for (a, b) in &ranges {
+        interval.push(format!("      - start_time: \"{}\"", hhmm(*a)));
+        interval.push(format!("        end_time: \"{}\"", hhmm(*b)));
+    }
+    interval.push(format!("    location: {}", edit::quoted(tz.name())));
+    let mut route = vec![
+        format!("receiver: {}", edit::quoted(receiver)),
+        "matchers:".into(),
+    ];
+    for (k, v) in labels.iter().rev() {
+        route.push(matcher_item(k, v));
+    }
+    route.push("mute_time_intervals:".into());
+    route.push(format!("  - {name}"));
+    let window = ranges
+        .iter()
+        .map(|&(a, b)| format!("{}–{}", hhmm(a), hhmm(b)))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    change.kind = "mute".into();
+    change.mute = Some((
+        ranges.iter().map(|&(a, b)| (hhmm(a), hhmm(b))).collect(),
+        tz.name().to_string(),
+    ));
+    change.after = Some(format!("{name}: {window} {}", tz.name()));
+    change.change = format!(
+        "mute {} to {receiver} every day {window} ({}): {} of its pages fired within {} min of {} and ended inside that window; a route of its own with `mute_time_intervals`",
+        def.alert,
+        tz.name(),
+        near.len(),
+        tolerance,
+        hhmm(median)
+    );
+    Some((interval, route))
+}
+
+/// Duplicates: the label(s) that tell a copy from the alert it
+/// duplicates, and the change that folds them (in Prometheus' own
+/// configuration, which `fix` does not read).
+fn dedup_advice(change: &mut Change, ps: &[&Page], history: History<'_>) {
+    let dup = crate::reasons::bit("DUPLICATE");
+    let mut sorted: Vec<&Page> = ps.to_vec();
+    sorted.sort_by_key(|p| p.triggered);
+    let mut differing: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut pairs = 0;
+    for (i, p) in sorted.iter().enumerate() {
+        if p.reasons & dup == 0 {
+            continue;
+        }
+        // The latest earlier page still open when this one fired.
+        let Some(q) = sorted[..i]
+            .iter()
+            .rev()
+            .take(64)
+            .find(|q| q.resolved().is_none_or(|r| r > p.triggered))
+        else {
+            continue;
+        };
+        let (a, b) = (
+            row_labels(history, p.row as usize),
+            row_labels(history, q.row as usize),
+        );
+        let mut keys: Vec<String> = a
+            .iter()
+            .filter(|(k, v)| b.iter().find(|(k2, _)| k2 == k).map(|(_, v2)| v2) != Some(v))
+            .map(|(k, _)| k.clone())
+            .chain(
+                b.iter()
+                    .filter(|(k, _)| !a.iter().any(|(k2, _)| k2 == k))
+                    .map(|(k, _)| k.clone()),
+            )
+            .collect();
+        keys.sort();
+        keys.dedup();
+        pairs += 1;
+        *differing.entry(keys).or_default() += 1;
+    }
+    let Some((keys, n)) = differing
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+    else {
+        change.note = Some(
+            "not written as a patch: make this change by hand (fix.md gives the evidence)".into(),
+        );
+        return;
+    };
+    if keys.is_empty() || keys.len() > 2 || 2 * n < pairs {
+        change.note = Some(format!(
+            "its copies differ in no one label ({pairs} copies looked at): fold them by hand (a dedup key, or `group_by` without the labels that differ)"
+        ));
+        return;
+    }
+    let regex = keys.join("|");
+    change.change = format!(
+        "{n} of its {pairs} copies differ from the alert they duplicate only in `{}` (HA Prometheus replicas, say): drop it before alerts leave Prometheus, in prometheus.yml `alerting: {{alert_relabel_configs: [{{action: labeldrop, regex: {regex}}}]}}`, so Alertmanager sees one alert",
+        keys.join("`, `"),
+    );
+    change.note =
+        Some("prometheus.yml is not among the files fix reads: make this change there".into());
 }
 
 /// Take a never-actionable rule off the pager: its `severity` label set to
