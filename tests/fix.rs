@@ -838,3 +838,101 @@ fn fix_on_unseen_demo_histories_follows_the_ground_truth() {
         "{inhibits} inhibitions, {mutes} mutes"
     );
 }
+
+/// The sample data's PagerDuty and Opsgenie pages have no rule files:
+/// `fix.md` says each noisy template's change in the vendor's own terms,
+/// with the minutes the template's own auto-resolved durations call for
+/// (worked out here from `truth.csv`).
+#[test]
+fn fix_says_the_change_in_each_vendors_terms() {
+    let (Some(_), Some(_)) = (which("promtool"), which("amtool")) else {
+        skip("promtool / amtool are not installed (.ci/run installs Debian's packages)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let s = |f: &str| sample.join(f).to_string_lossy().to_string();
+    let o = alertsift(
+        tmp.path(),
+        &[
+            "fix",
+            &s("pagerduty-incidents.csv"),
+            &s("opsgenie-alerts.json"),
+            &s("alertmanager-webhooks.jsonl"),
+            &s("servicenow-incidents.csv"),
+            "--config",
+            &s("alertsift.toml"),
+            "--rules",
+            &s("prometheus-rules.yml"),
+            "--alertmanager",
+            &s("alertmanager.yml"),
+            "--out",
+            "out",
+            "-q",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("out/fix.json")).unwrap())
+            .unwrap();
+    let vendor = report["plan"]["vendor"]
+        .as_array()
+        .or_else(|| report["vendor"].as_array())
+        .expect("vendor changes in fix.json");
+    // Each template's auto-resolved durations, from the ground truth.
+    let mut durations: std::collections::HashMap<(String, String), Vec<f64>> = Default::default();
+    let mut r = csv::Reader::from_path(sample.join("truth.csv")).unwrap();
+    for row in r.deserialize::<std::collections::HashMap<String, String>>() {
+        let row = row.unwrap();
+        if row["paged"] != "true" || row["auto_resolved"] != "true" {
+            continue;
+        }
+        let t = |k: &str| {
+            chrono::DateTime::parse_from_rfc3339(&row[k])
+                .unwrap()
+                .timestamp()
+        };
+        durations
+            .entry((row["source"].clone(), row["template"].clone()))
+            .or_default()
+            .push((t("resolved_at") - t("triggered_at")) as f64);
+    }
+    let mut checked = 0;
+    for v in vendor {
+        let (source, template) = (
+            v["source"].as_str().unwrap(),
+            v["template"].as_str().unwrap(),
+        );
+        let change = v["change"].as_str().unwrap();
+        assert!(
+            ["pagerduty", "opsgenie"].contains(&source),
+            "only the vendors without rule files: {v}"
+        );
+        let fix = v["evidence"]["fix"].as_str().unwrap();
+        if !fix.starts_with("delay paging") || fix.contains("held to") {
+            continue;
+        }
+        let Some(d) = durations.get_mut(&(source.to_string(), template.to_string())) else {
+            continue;
+        };
+        // p90, linear between ranks, in whole minutes up.
+        d.sort_by(f64::total_cmp);
+        let pos = 0.9 * (d.len() - 1) as f64;
+        let (lo, hi) = (d[pos.floor() as usize], d[pos.ceil() as usize]);
+        let p90 = lo + (hi - lo) * (pos - pos.floor());
+        let minutes = ((p90 / 60.0).ceil() as u64).max(1);
+        let expected = match source {
+            "pagerduty" => format!(
+                "Auto-Pause incident notifications on service {} with a {} min pause",
+                v["services"][0].as_str().unwrap(),
+                minutes.max(2)
+            ),
+            _ => format!("delaying these alerts' notifications by {minutes} min"),
+        };
+        assert!(change.contains(&expected), "{change}\nexpected: {expected}");
+        checked += 1;
+    }
+    assert!(checked >= 4, "{checked} vendor changes checked");
+    let md = std::fs::read_to_string(tmp.path().join("out/fix.md")).unwrap();
+    assert!(md.contains("## Sources without rule files: the change in the vendor's terms"));
+}

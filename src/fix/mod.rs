@@ -8,5 +8,6 @@ pub mod edit;
 pub mod plan;
 pub mod replay;
 pub mod rules;
+pub mod vendor;
 pub mod write;
 pub mod yaml;

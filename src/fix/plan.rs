@@ -119,6 +119,8 @@ pub struct Plan {
     pub never_fired: Vec<String>,
     /// Pages read from sources other than Alertmanager (no rule files).
     pub other_sources: u64,
+    /// Their noisy templates' changes, in each vendor's terms.
+    pub vendor: Vec<super::vendor::VendorChange>,
     /// The edits behind the written changes.
     #[serde(skip)]
     pub edits: Vec<Edit>,
@@ -213,10 +215,12 @@ pub fn plan(
     let mut by_def: Vec<Vec<&Page>> = vec![Vec::new(); defs.len()];
     let mut undefined: std::collections::BTreeMap<String, u64> = Default::default();
     let mut ambiguous: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut others: Vec<&Page> = Vec::new();
     for p in crate::metrics::in_period(&pages.list, since, until) {
         let row = p.row as usize;
         if history.source.get(row).and_then(|s| s.as_deref()) != Some("alertmanager") {
             plan.other_sources += 1;
+            others.push(p);
             continue;
         }
         let labels = history
@@ -278,6 +282,7 @@ pub fn plan(
     let guard = Guard {
         protect_actionable: !options.allow_hiding,
     };
+    plan.vendor = super::vendor::changes(history, &others, config, weeks, guard, &mut clock);
     let mut changes: Vec<(f64, Change, Vec<Edit>)> = Vec::new();
     // What the rules add to the Alertmanager configuration: (change,
     // section, the entry's lines).

@@ -139,9 +139,43 @@ fn markdown(r: &FixReport<'_>) -> String {
     if plan.other_sources > 0 {
         let _ = writeln!(
             s,
-            "{} pages came from sources without rule files (PagerDuty, Opsgenie, …): their recommendations are in the run's report, in that vendor's terms.\n",
+            "## Sources without rule files: the change in the vendor's terms\n\n{} pages came from sources without rule files; each noisy template's change, worked out on its own pages, is below: make it in the vendor's settings.\n",
             plan.other_sources
         );
+        for (i, v) in plan.vendor.iter().enumerate() {
+            let e = &v.evidence;
+            let _ = writeln!(
+                s,
+                "### {}. `{}` ({}{})\n",
+                i + 1,
+                v.template,
+                v.source,
+                if v.services.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", v.services.join(", "))
+                }
+            );
+            let reasons: Vec<String> = e.reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            let _ = writeln!(
+                s,
+                "- Evidence: {} pages in the period, {} of them noise ({}); {:.1} toil hours.",
+                e.pages,
+                e.noise_pages,
+                reasons.join(", "),
+                e.toil_hours
+            );
+            let _ = writeln!(s, "- Change: {}", v.change);
+            let _ = writeln!(
+                s,
+                "- Replayed, per week: {:.1} pages, {:.1} sleep interruptions and {:.1} toil hours saved; actionable pages delayed {}, hidden {} (in the whole period).\n",
+                e.saved_pages_per_week,
+                e.saved_sleep_pages_per_week,
+                e.saved_toil_hours_per_week,
+                e.actionable_delayed,
+                e.actionable_hidden
+            );
+        }
     }
     s.push_str("## Checks\n\n");
     for c in r.checks {
