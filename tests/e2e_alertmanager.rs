@@ -4,9 +4,12 @@
 //! grouping every alert of the team together (so each change re-sends the
 //! whole group), short intervals and two webhook receivers, and a small
 //! webhook logger here that appends every payload as one JSON line. After
-//! about a minute everything started is stopped by process id, `alertsift
-//! run` reads the captured file, and the occurrences are checked against the
-//! schedule. Skipped, with a message, when the binaries are absent.
+//! about a minute `alertsift run` reads what was captured and the
+//! occurrences are checked against the schedule; then `alertsift fix
+//! --write` patches the running Prometheus' rule file, Prometheus reloads
+//! it, and for the next 42 s the transient rule must not reach the pager.
+//! Everything started is stopped by process id. Skipped, with a message,
+//! when the binaries are absent.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -198,10 +201,11 @@ fn real_prometheus_and_alertmanager() {
     );
     std::thread::sleep(Duration::from_secs(65));
     let stopped = now_s();
-    drop(procs); // stops both, by process id
-    std::thread::sleep(Duration::from_millis(200));
-    stop.store(true, Ordering::Relaxed);
-    log_thread.join().unwrap();
+    // The history so far (whole lines: the logger may be mid-line).
+    let mut history = std::fs::read_to_string(&capture).unwrap();
+    history.truncate(history.rfind('\n').map_or(0, |i| i + 1));
+    let recorded = d.join("history.jsonl");
+    std::fs::write(&recorded, &history).unwrap();
 
     let out = d.join("out");
     let config = d.join("alertsift.toml");
@@ -210,7 +214,7 @@ fn real_prometheus_and_alertmanager() {
         d,
         &[
             "run",
-            capture.to_str().unwrap(),
+            recorded.to_str().unwrap(),
             "--out",
             out.to_str().unwrap(),
             "--config",
@@ -220,7 +224,142 @@ fn real_prometheus_and_alertmanager() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let a = read_parquet(&out.join("alerts.parquet"));
-    check(&a, started, stopped, &capture);
+    check(&a, started, stopped, &recorded);
+
+    // `alertsift fix --write` on the running Prometheus' own rule file,
+    // then a reload: ProbeFlapping (true 6 s of every 20, no `for:`) gets a
+    // `for:` longer than it ever lasts, and stops reaching the pager.
+    let o = alertsift(
+        d,
+        &[
+            "fix",
+            "history.jsonl",
+            "--rules",
+            "rules.yml",
+            "--alertmanager",
+            "alertmanager.yml",
+            "--config",
+            "alertsift.toml",
+            "--out",
+            "fixout",
+            "--write",
+            "-q",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("fixout/fix.json")).unwrap()).unwrap();
+    let probe = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["rule"] == "ProbeFlapping")
+        .unwrap_or_else(|| panic!("no change for ProbeFlapping: {report}"));
+    // Its 6 s blips re-fire 14 s after clearing: either a `for:` longer
+    // than a blip, or a `keep_firing_for:` longer than the gap.
+    let kind = probe["kind"].as_str().unwrap().to_string();
+    let new_for = probe["after"].as_str().unwrap().to_string();
+    let new_secs = alertsift::fix::plan::parse_duration(&new_for).unwrap();
+    match kind.as_str() {
+        "for" => assert!(new_secs > 7, "{probe}"),
+        "keep_firing_for" => assert!(new_secs > 15, "{probe}"),
+        _ => panic!("{probe}"),
+    }
+    assert!(d.join("rules.yml.orig").exists());
+    let pid = procs.0[1].id().to_string();
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    // Reloaded cleanly: Prometheus says so, and serves the new `for:`.
+    let deadline = now_s() + 15.0;
+    loop {
+        let rules = http_get(pp, "/api/v1/rules");
+        let metrics = http_get(pp, "/metrics");
+        // The rule as Prometheus now holds it.
+        let field = if kind == "for" {
+            "duration"
+        } else {
+            "keepFiringFor"
+        };
+        let loaded = rules
+            .split_once("\r\n\r\n")
+            .and_then(|(_, body)| serde_json::from_str::<serde_json::Value>(body).ok())
+            .is_some_and(|v| {
+                v["data"]["groups"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|g| g["rules"].as_array().cloned().unwrap_or_default())
+                    .any(|r| r["name"] == "ProbeFlapping" && r[field] == new_secs)
+            });
+        if loaded && metrics.contains("\nprometheus_config_last_reload_successful 1") {
+            break;
+        }
+        assert!(now_s() < deadline, "no clean reload: {rules}\n{metrics}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let reloaded = now_s();
+    // Two more of ProbeFlapping's 20 s cycles.
+    std::thread::sleep(Duration::from_secs(42));
+    drop(procs); // stops both, by process id
+    std::thread::sleep(Duration::from_millis(200));
+    stop.store(true, Ordering::Relaxed);
+    log_thread.join().unwrap();
+    let after: Vec<serde_json::Value> = std::fs::read_to_string(&capture)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| {
+            chrono::DateTime::parse_from_rfc3339(v["receivedAt"].as_str().unwrap_or(""))
+                .is_ok_and(|t| t.timestamp_millis() as f64 / 1e3 > reloaded)
+        })
+        .collect();
+    // Alertmanager still notifies (the other rules' groups). Without the
+    // change, ProbeFlapping would start twice in 42 s and page each time.
+    // With a longer `for:` no alert of it that started after the reload
+    // reaches the pager; with `keep_firing_for:` at most one does (one
+    // that started in a gap), and it never clears again.
+    assert!(!after.is_empty(), "nothing notified after the reload");
+    let mut starts: Vec<String> = Vec::new();
+    for v in &after {
+        let p = &v["payload"];
+        for x in p["alerts"].as_array().into_iter().flatten() {
+            let at = chrono::DateTime::parse_from_rfc3339(x["startsAt"].as_str().unwrap())
+                .unwrap()
+                .timestamp_millis() as f64
+                / 1e3;
+            if p["receiver"] == "pager"
+                && x["labels"]["alertname"] == "ProbeFlapping"
+                && x["status"] == "firing"
+                && at > reloaded
+            {
+                starts.push(x["startsAt"].to_string());
+            }
+        }
+    }
+    starts.sort();
+    starts.dedup();
+    let allowed = if kind == "for" { 0 } else { 1 };
+    assert!(
+        starts.len() <= allowed,
+        "ProbeFlapping reached the pager {} time(s) after `{kind}: {new_for}` was loaded: {starts:?}",
+        starts.len()
+    );
+}
+
+/// The response (head and body) to an HTTP/1.0 GET to 127.0.0.1:`port`
+/// (1.0: a body that is not chunked); empty when it fails.
+fn http_get(port: u16, path: &str) -> String {
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    let mut body = String::new();
+    let _ = s.read_to_string(&mut body);
+    body
 }
 
 /// (alertname, instance, start s, end s or None, paged, repeat, reasons)
