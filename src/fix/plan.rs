@@ -361,7 +361,7 @@ pub fn plan(
             }
             Policy::Ticket { .. } => route_away(&mut change, file, def, am, files.len(), config),
             Policy::InhibitSecondaries => {
-                if let Some(lines) = inhibit_storm(
+                if let Some((lines, muted)) = inhibit_storm(
                     &mut change,
                     def,
                     ps,
@@ -370,6 +370,14 @@ pub fn plan(
                     am,
                     options.allow_hiding,
                 ) {
+                    restate(
+                        &mut change.evidence,
+                        &muted,
+                        pages,
+                        config,
+                        weeks,
+                        &mut clock,
+                    );
                     adds.push((changes.len(), Section::Inhibit, lines));
                 }
                 Vec::new()
@@ -380,9 +388,17 @@ pub fn plan(
                     config,
                     options,
                 };
-                if let Some((interval, route)) =
+                if let Some((interval, route, muted)) =
                     mute_recurring(&mut change, def, ps, pages, ctx, &mut clock)
                 {
+                    restate(
+                        &mut change.evidence,
+                        &muted,
+                        pages,
+                        config,
+                        weeks,
+                        &mut clock,
+                    );
                     adds.push((changes.len(), Section::Intervals, interval));
                     adds.push((changes.len(), Section::Routes, route));
                 }
@@ -632,6 +648,31 @@ fn replay_pages(
     out
 }
 
+/// The evidence's effect restated for the pages the written change
+/// itself mutes (the what-if engine's replay of the diagnosis mutes every
+/// page with the reason; an inhibition by one lead, or a window, mutes
+/// fewer): pages and sleep interruptions counted, toil in proportion.
+fn restate(
+    e: &mut Recommendation,
+    muted: &[&Page],
+    pages: &Pages,
+    config: &Config,
+    weeks: f64,
+    clock: &mut LocalClock,
+) {
+    let replayed = e.saved_pages_per_week * weeks;
+    let n = muted.len() as f64;
+    e.saved_toil_hours_per_week *= if replayed > 0.0 { n / replayed } else { 0.0 };
+    e.saved_pages_per_week = n / weeks;
+    e.actionable_delayed = 0;
+    e.actionable_hidden = muted.iter().filter(|p| !p.noise()).count() as u64;
+    e.saved_sleep_pages_per_week = muted
+        .iter()
+        .filter(|p| pages.in_sleep_hours(p, config, clock))
+        .count() as f64
+        / weeks;
+}
+
 /// A section of the Alertmanager configuration a change adds to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Section {
@@ -672,15 +713,15 @@ fn row_labels(history: History<'_>, row: usize) -> Vec<(String, String)> {
 /// Storm secondaries: an `inhibit_rules` entry that mutes this rule while
 /// the storms' usual lead fires with the same values of the labels they
 /// always shared. Returns the entry's lines.
-fn inhibit_storm(
+fn inhibit_storm<'p>(
     change: &mut Change,
     def: &RuleDef,
-    ps: &[&Page],
+    ps: &[&'p Page],
     history: History<'_>,
     ids: &HashMap<&str, usize>,
     am: Option<&AmConfig>,
     allow_hiding: bool,
-) -> Option<Vec<String>> {
+) -> Option<(Vec<String>, Vec<&'p Page>)> {
     if am.is_none() {
         change.note = Some(
             "no Alertmanager configuration given (--alertmanager): add the inhibition by hand"
@@ -763,9 +804,9 @@ fn inhibit_storm(
                 .then(|| (q.triggered, q.resolved(), l))
         })
         .collect();
-    let hidden = ps
+    let muted: Vec<&Page> = ps
         .iter()
-        .filter(|p| !p.noise())
+        .copied()
         .filter(|p| {
             let l = row_labels(history, p.row as usize);
             lead_pages.iter().any(|(t, r, ql)| {
@@ -774,7 +815,8 @@ fn inhibit_storm(
                     && equal.iter().all(|k| value(ql, k) == value(&l, k))
             })
         })
-        .count();
+        .collect();
+    let hidden = muted.iter().filter(|p| !p.noise()).count();
     if hidden > 0 && !allow_hiding {
         change.note = Some(format!(
             "{hidden} actionable page(s) fired while {lead} did: an inhibition would have muted them; not written (rerun with --allow-hiding to write it anyway)"
@@ -809,7 +851,7 @@ fn inhibit_storm(
             total - n
         ));
     }
-    Some(lines)
+    Some((lines, muted))
 }
 
 /// What [`mute_recurring`] reads.
@@ -829,14 +871,14 @@ fn hhmm(minute: i64) -> String {
 /// recurring page of the rule from its firing to its end, in whole five
 /// minutes, in the team's zone) and a route for the rule that mutes it
 /// then. Returns the interval's and the route's lines.
-fn mute_recurring(
+fn mute_recurring<'p>(
     change: &mut Change,
     def: &RuleDef,
-    ps: &[&Page],
+    ps: &[&'p Page],
     pages: &Pages,
     ctx: Recurring<'_>,
     clock: &mut LocalClock,
-) -> Option<(Vec<String>, Vec<String>)> {
+) -> Option<(Vec<String>, Vec<String>, Vec<&'p Page>)> {
     let Some(am) = ctx.am else {
         change.note = Some(
             "no Alertmanager configuration given (--alertmanager): add the mute by hand".into(),
@@ -893,6 +935,17 @@ fn mute_recurring(
     let inside = |t: i64, clock: &mut LocalClock| {
         minute(t, clock).is_some_and(|m| ranges.iter().any(|&(a, b)| m >= a && m < b))
     };
+    // A page that fired and ended inside the window never notifies (one
+    // still firing when the window closes notifies then).
+    let muted: Vec<&Page> = ps
+        .iter()
+        .copied()
+        .filter(|p| {
+            inside(p.triggered, clock)
+                && p.resolved()
+                    .is_some_and(|r| r - p.triggered < 12 * 3_600_000_000 && inside(r, clock))
+        })
+        .collect();
     // An actionable page inside the window would not have paged.
     let hidden = ps
         .iter()
@@ -964,7 +1017,7 @@ fn mute_recurring(
         tolerance,
         hhmm(median)
     );
-    Some((interval, route))
+    Some((interval, route, muted))
 }
 
 /// Duplicates: the label(s) that tell a copy from the alert it
