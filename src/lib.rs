@@ -1,7 +1,8 @@
 //! alertsift: which pages were worth waking up for.
 //!
 //! A batch pipeline over the alert and incident exports on-call teams already
-//! have: `config → ingest → store → classify → cluster → report → chart`.
+//! have: `config → ingest → store → classify → cluster → metrics → whatif →
+//! report → chart`, and `fix` beside the report.
 //! Data flows one way; a module uses only modules to its left (plus
 //! [`core`], [`schema`] and [`error`] at the bottom). Frames stay lazy
 //! until the report collects them.
@@ -17,6 +18,8 @@
 //! * [`cluster`] — exact duplicates, episode counts, per-template statistics.
 //! * [`metrics`] — paging load, interruptions, MTTA/MTTR, toil over pages.
 //! * [`whatif`] — replay the pages under a changed policy: what it saves, what it costs.
+//! * [`fix`] — the recommendations as a patch of the team's own Prometheus
+//!   rule files and Alertmanager configuration, checked by promtool and amtool.
 //! * [`report`] — what a run writes: `alerts.parquet`, `summary.json`.
 //! * [`query`] — `alertsift query`: SQL over the analysed tables and the store.
 //! * [`chart`] — SVG charts (line, grouped bars) with escaped text.

@@ -25,7 +25,9 @@ pub struct FixArgs {
 
     /// The Alertmanager configuration: never-actionable rules are routed to
     /// a receiver that does not page (`[paging] alertmanager_receivers`
-    /// says which do). [default: no routing changes]
+    /// says which do), storm secondaries get an `inhibit_rules` entry and
+    /// nightly rules a `time_intervals` mute window. [default: no changes
+    /// to routing, inhibitions or mute windows]
     #[arg(long, value_name = "FILE")]
     alertmanager: Option<PathBuf>,
 
@@ -50,9 +52,10 @@ pub struct FixArgs {
     #[arg(long)]
     write: bool,
 
-    /// Allow a `for:` or `keep_firing_for:` long enough to hide an
-    /// actionable page. [default: each is held below the shortest
-    /// actionable page it would hide]
+    /// Allow changes that would have hidden an actionable page of the
+    /// history (fix.md says how many). [default: a `for:` or
+    /// `keep_firing_for:` is held below the shortest actionable page it
+    /// would hide; any other such change is not written]
     #[arg(long)]
     allow_hiding: bool,
 }

@@ -79,9 +79,10 @@ pub enum Command {
     Whatif(whatif::WhatIfArgs),
     /// The recommendations as a patch to your own Prometheus rule files and
     /// Alertmanager configuration (`for:`, `keep_firing_for:`, routing a
-    /// never-actionable rule off the pager), with the evidence and replayed
-    /// effect of each change, checked by promtool and amtool. Writes
-    /// fix.diff, fix.md, fix.json and a promtool replay test.
+    /// never-actionable rule off the pager, inhibitions, mute windows),
+    /// with the evidence and replayed effect of each change, checked by
+    /// promtool and amtool; other vendors' changes in their own terms.
+    /// Writes fix.diff, fix.md, fix.json and a promtool replay test.
     Fix(fix::FixArgs),
     /// Print every setting of alertsift.toml with its default (TOML that
     /// --config reads back), or the settings a config file resolves to.

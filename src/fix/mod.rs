@@ -7,6 +7,7 @@ pub mod check;
 pub mod edit;
 pub mod plan;
 pub mod replay;
+pub mod routing;
 pub mod rules;
 pub mod vendor;
 pub mod write;
