@@ -730,6 +730,8 @@ pub struct FixInputs<'a> {
     pub rules: &'a [PathBuf],
     /// The Alertmanager configuration.
     pub alertmanager: Option<&'a Path>,
+    /// The Prometheus configuration (`prometheus.yml`).
+    pub prometheus: Option<&'a Path>,
     /// What the changes may cost.
     pub options: crate::fix::plan::Options,
     /// Change the files in place once the checks pass.
@@ -793,6 +795,10 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
     let am = inputs
         .alertmanager
         .map(|p| rules::YamlFile::read(p).and_then(AmConfig::of))
+        .transpose()?;
+    let prometheus = inputs
+        .prometheus
+        .map(|p| rules::YamlFile::read(p).and_then(rules::prometheus_config))
         .transpose()?;
     let (store, _temp) = open_store(job.store_dir)?;
     let (batch, _) = ingest_and_commit(&store, &job.inputs.files, config, job.options)?;
@@ -870,22 +876,29 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
         &files,
         &defs,
         am.as_ref(),
+        prometheus.as_ref(),
         config,
         period,
         inputs.options,
     );
-    // The patched texts, file by file (the Alertmanager configuration last).
-    let mut originals: Vec<(&Path, &str)> = files
+    // The patched texts, file by file, by the index the edits name (the
+    // rule files, then the Alertmanager and Prometheus configurations).
+    let (am_index, prom_index) = (files.len(), files.len() + 1);
+    let mut originals: Vec<(usize, &Path, &str)> = files
         .iter()
-        .map(|f| (f.path.as_path(), f.text.as_str()))
+        .enumerate()
+        .map(|(i, f)| (i, f.path.as_path(), f.text.as_str()))
         .collect();
     if let Some(am) = &am {
-        originals.push((am.file.path.as_path(), am.file.text.as_str()));
+        originals.push((am_index, am.file.path.as_path(), am.file.text.as_str()));
+    }
+    if let Some(p) = &prometheus {
+        originals.push((prom_index, p.path.as_path(), p.text.as_str()));
     }
     let mut diff = String::new();
     let mut patched: Vec<Option<String>> = Vec::new();
     let mut changed_files = Vec::new();
-    for (i, (path, text)) in originals.iter().enumerate() {
+    for &(i, path, text) in &originals {
         let edits: Vec<&edit::Edit> = plan.edits.iter().filter(|e| e.file == i).collect();
         if edits.is_empty() {
             patched.push(None);
@@ -905,7 +918,7 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
     // promtool reads plain rule files: a PrometheusRule resource's groups
     // are checked as one.
     let mut rule_copies: Vec<String> = Vec::new();
-    for (i, ((_, text), new)) in originals.iter().zip(&patched).take(files.len()).enumerate() {
+    for (i, ((_, _, text), new)) in originals.iter().zip(&patched).take(files.len()).enumerate() {
         for (k, view) in rules::promtool_view(new.as_deref().unwrap_or(text))
             .into_iter()
             .enumerate()
@@ -926,12 +939,16 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
         &args,
         dir,
     )];
-    if let Some(am) = &am {
-        let text = patched
-            .last()
-            .cloned()
-            .flatten()
-            .unwrap_or_else(|| am.file.text.clone());
+    // The text of the file with index `i` as patched.
+    let patched_text = |i: usize| -> Option<String> {
+        originals
+            .iter()
+            .zip(&patched)
+            .find(|((k, _, _), _)| *k == i)
+            .map(|((_, _, text), new)| new.clone().unwrap_or_else(|| text.to_string()))
+    };
+    if am.is_some() {
+        let text = patched_text(am_index).unwrap_or_default();
         let path = dir.join("alertmanager.yml");
         std::fs::write(&path, text).map_err(|source| Error::Output {
             path: path.clone(),
@@ -943,6 +960,31 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
             "amtool",
             &["check-config", &copy],
             dir,
+        ));
+    }
+    if let Some(p) = &prometheus {
+        // Beside the original: its relative paths (rule files, secrets)
+        // resolve as they do for Prometheus.
+        let text = patched_text(prom_index).unwrap_or_default();
+        let beside = p.path.parent().filter(|d| !d.as_os_str().is_empty());
+        let copy = tempfile::Builder::new()
+            .prefix(".alertsift-check-")
+            .suffix(".yml")
+            .tempfile_in(beside.unwrap_or(Path::new(".")))
+            .and_then(|mut f| {
+                std::io::Write::write_all(&mut f, text.as_bytes())?;
+                Ok(f)
+            })
+            .map_err(|source| Error::Output {
+                path: p.path.clone(),
+                source,
+            })?;
+        let name = copy.path().to_string_lossy().to_string();
+        checks.push(check::run(
+            "promtool check config (the patched Prometheus configuration)",
+            "promtool",
+            &["check", "config", &name],
+            Path::new("."),
         ));
     }
     let replay = replay::replay_test(&plan.changes);
@@ -981,7 +1023,7 @@ pub fn fix(job: &Job<'_>, inputs: FixInputs<'_>) -> Result<FixOutcome, Error> {
                 ),
             });
         }
-        for ((path, text), new) in originals.iter().zip(&patched) {
+        for ((_, path, text), new) in originals.iter().zip(&patched) {
             let Some(new) = new else { continue };
             let orig = path.with_file_name(format!(
                 "{}.orig",

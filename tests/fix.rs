@@ -143,6 +143,30 @@ receivers:
 
 const CONFIG: &str = "timezone = \"UTC\"\n[teams.web]\nservices = [\"api\"]\n[paging]\nalertmanager_receivers = [\"pager\"]\n";
 
+/// Whether promtool and amtool are installed (else the test says it
+/// skips; under CI=true that fails).
+fn tools() -> bool {
+    let here = which("promtool").is_some() && which("amtool").is_some();
+    if !here {
+        skip("promtool / amtool are not installed (.ci/run installs Debian's packages)");
+    }
+    here
+}
+
+/// `promtool test rules FILE` in `dir`.
+fn promtool_test(dir: &Path, file: &str) -> std::process::Output {
+    Command::new("promtool")
+        .args(["test", "rules", file])
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+/// A file as JSON.
+fn json_of(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 fn setup(dir: &Path) {
     std::fs::create_dir_all(dir.join("rules")).unwrap();
     std::fs::write(dir.join("history.jsonl"), history()).unwrap();
@@ -154,10 +178,9 @@ fn setup(dir: &Path) {
 
 #[test]
 fn fix_raises_for_from_the_rules_own_history_and_prometheus_agrees() {
-    let (Some(_), Some(_)) = (which("promtool"), which("amtool")) else {
-        skip("promtool / amtool are not installed (.ci/run installs Debian's packages)");
+    if !tools() {
         return;
-    };
+    }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     setup(dir);
@@ -175,8 +198,7 @@ fn fix_raises_for_from_the_rules_own_history_and_prometheus_agrees() {
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("out/fix.json")).unwrap()).unwrap();
+    let report = json_of(&dir.join("out/fix.json"));
     let changes = report["changes"].as_array().unwrap();
     let blip = changes
         .iter()
@@ -282,13 +304,7 @@ fn fix_raises_for_from_the_rules_own_history_and_prometheus_agrees() {
     assert_eq!(test.matches("exp_alerts: []").count(), 30);
     // The shipped test is the one a reviewer reruns: promtool agrees, and
     // disagrees once one expectation is turned around.
-    let rerun = |file: &str| {
-        Command::new("promtool")
-            .args(["test", "rules", file])
-            .current_dir(dir.join("out"))
-            .output()
-            .unwrap()
-    };
+    let rerun = |file: &str| promtool_test(&dir.join("out"), file);
     assert!(rerun("replay-test.yml").status.success());
     let turned = test.replacen("exp_alerts: []", "exp_alerts:\n              - exp_labels:\n                  rule: \"Blip\"\n                  page: \"0\"", 1);
     std::fs::write(dir.join("out/turned.yml"), turned).unwrap();
@@ -297,10 +313,9 @@ fn fix_raises_for_from_the_rules_own_history_and_prometheus_agrees() {
 
 #[test]
 fn fix_write_changes_the_files_in_place_and_keeps_the_originals() {
-    let (Some(_), Some(_)) = (which("promtool"), which("amtool")) else {
-        skip("promtool / amtool are not installed (.ci/run installs Debian's packages)");
+    if !tools() {
         return;
-    };
+    }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     setup(dir);
@@ -330,10 +345,9 @@ fn fix_write_changes_the_files_in_place_and_keeps_the_originals() {
 
 #[test]
 fn fix_write_refuses_when_promtool_rejects_the_result() {
-    let (Some(_), Some(_)) = (which("promtool"), which("amtool")) else {
-        skip("promtool / amtool are not installed (.ci/run installs Debian's packages)");
+    if !tools() {
         return;
-    };
+    }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     setup(dir);
@@ -400,6 +414,18 @@ fn fix_says_what_is_wrong_with_its_files() {
             vec!["--rules", "rules", "--alertmanager", "rules/web.yml"],
             "give it with --rules",
         ),
+        (
+            vec!["--rules", "rules", "--prometheus", "rules/web.yml"],
+            "give it with --rules",
+        ),
+        (
+            vec!["--rules", "rules", "--prometheus", "alertmanager.yml"],
+            "give it with --alertmanager",
+        ),
+        (
+            vec!["--rules", "rules", "--prometheus", "alertsift.toml"],
+            "not a Prometheus configuration",
+        ),
     ] {
         let mut a = vec!["fix", "history.jsonl", "--out", "out"];
         a.extend(args.iter().copied());
@@ -443,10 +469,9 @@ groups:
 
 #[test]
 fn fix_keeps_a_flapping_rule_firing_and_prometheus_agrees() {
-    let (Some(_), Some(_)) = (which("promtool"), which("amtool")) else {
-        skip("promtool / amtool are not installed (.ci/run installs Debian's packages)");
+    if !tools() {
         return;
-    };
+    }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::write(dir.join("history.jsonl"), flapping_history()).unwrap();
@@ -464,8 +489,7 @@ fn fix_keeps_a_flapping_rule_firing_and_prometheus_agrees() {
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("out/fix.json")).unwrap()).unwrap();
+    let report = json_of(&dir.join("out/fix.json"));
     let flap = &report["changes"][0];
     // The 30 re-fires (each burst's first page follows hours of quiet, no
     // re-fire): sorted, 3 × 6, 4 × 6, 5 × 6, 6 × 6, 7 × 3, 20 × 3 minutes;
@@ -506,13 +530,7 @@ fn fix_keeps_a_flapping_rule_firing_and_prometheus_agrees() {
         rules.contains("for: 2m\n        keep_firing_for: 7m\n"),
         "{rules}"
     );
-    let rerun = |file: &str| {
-        Command::new("promtool")
-            .args(["test", "rules", file])
-            .current_dir(dir.join("out"))
-            .output()
-            .unwrap()
-    };
+    let rerun = |file: &str| promtool_test(&dir.join("out"), file);
     let ok = rerun("replay-test.yml");
     assert!(
         ok.status.success(),
@@ -529,6 +547,21 @@ fn fix_keeps_a_flapping_rule_firing_and_prometheus_agrees() {
     .unwrap();
     assert!(!rerun("replay-test.yml").status.success());
 }
+
+/// A Prometheus configuration of an HA pair: each replica adds its
+/// `replica` label to every alert.
+const PROMETHEUS: &str = "\
+global:
+  evaluation_interval: 30s
+  external_labels:
+    replica: prometheus-0 # prometheus-1 on the other
+rule_files:
+  - prometheus-rules.yml
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ['127.0.0.1:9093']
+";
 
 /// One paged Alertmanager alert of a demo history, from `truth.csv` and the
 /// webhook export (its labels).
@@ -596,10 +629,9 @@ fn truth_pages(dir: &Path) -> Vec<TruthPage> {
 /// diff applies; promtool and amtool pass.
 #[test]
 fn fix_on_unseen_demo_histories_follows_the_ground_truth() {
-    let (Some(_), Some(_)) = (which("promtool"), which("amtool")) else {
-        skip("promtool / amtool are not installed (.ci/run installs Debian's packages)");
+    if !tools() {
         return;
-    };
+    }
     let histories: [&[&str]; 2] = [
         &["--seed", "31", "--noise-mix", "2", "--weeks", "6"],
         &[
@@ -612,7 +644,7 @@ fn fix_on_unseen_demo_histories_follows_the_ground_truth() {
             "8",
         ],
     ];
-    let (mut inhibits, mut mutes) = (0, 0);
+    let (mut inhibits, mut mutes, mut relabels) = (0, 0, 0);
     // Whether `t` falls in a mute change's daily windows, in its zone.
     let in_window = |mute: &serde_json::Value, t: i64| {
         let tz: chrono_tz::Tz = mute[1].as_str().unwrap().parse().unwrap();
@@ -641,6 +673,8 @@ fn fix_on_unseen_demo_histories_follows_the_ground_truth() {
         args.extend(extra);
         let o = alertsift(dir, &args);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        // The HA pair behind the demo's `replica` label.
+        std::fs::write(dir.join("prometheus.yml"), PROMETHEUS).unwrap();
         let o = alertsift(
             dir,
             &[
@@ -651,17 +685,17 @@ fn fix_on_unseen_demo_histories_follows_the_ground_truth() {
                 "prometheus-rules.yml",
                 "--alertmanager",
                 "alertmanager.yml",
+                "--prometheus",
+                "prometheus.yml",
                 "--out",
                 "out",
                 "-q",
             ],
         );
         assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", stderr(&o));
-        let report: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("out/fix.json")).unwrap())
-                .unwrap();
+        let report = json_of(&dir.join("out/fix.json"));
         let checks = report["checks"].as_array().unwrap();
-        assert_eq!(checks.len(), 3, "{extra:?}");
+        assert_eq!(checks.len(), 4, "{extra:?}");
         for c in checks {
             assert_eq!(c["passed"], true, "{extra:?}: {c}");
         }
@@ -744,6 +778,32 @@ fn fix_on_unseen_demo_histories_follows_the_ground_truth() {
                         });
                         assert!(!muted, "{extra:?}: {c} mutes an actionable page");
                     }
+                    // A copy of an alert of the rule still open, but for
+                    // the cleared labels.
+                    "relabel" => {
+                        let cleared: Vec<&str> = c["after"]
+                            .as_str()
+                            .unwrap()
+                            .trim_start_matches("clear ")
+                            .split(" on ")
+                            .next()
+                            .unwrap()
+                            .split(", ")
+                            .collect();
+                        let same = |q: &TruthPage| {
+                            let keep = |l: &serde_json::Map<String, serde_json::Value>| {
+                                l.iter()
+                                    .filter(|(k, _)| !cleared.contains(&k.as_str()))
+                                    .map(|(k, v)| (k.clone(), v.clone()))
+                                    .collect::<Vec<_>>()
+                            };
+                            keep(&q.labels) == keep(&p.labels)
+                        };
+                        let folded = ps.iter().any(|q| {
+                            q.start < p.start && q.end.is_none_or(|e| e > p.start) && same(q)
+                        });
+                        assert!(!folded, "{extra:?}: {c} folds away an actionable page");
+                    }
                     // Fired inside the daily window, local time.
                     "mute" => assert!(
                         !in_window(&c["mute"], p.start),
@@ -762,6 +822,10 @@ fn fix_on_unseen_demo_histories_follows_the_ground_truth() {
                 ps.iter().filter(|p| p.pattern == pattern).count() as f64 / ps.len() as f64
             };
             match c["kind"].as_str().unwrap() {
+                "relabel" => {
+                    relabels += 1;
+                    assert!(share("duplicate") > 0.3, "{extra:?}: {c}");
+                }
                 "inhibit" => {
                     inhibits += 1;
                     assert!(share("storm_secondary") > 0.5, "{extra:?}: {c}");
@@ -822,7 +886,7 @@ fn fix_on_unseen_demo_histories_follows_the_ground_truth() {
         // The diff applies to copies of the files.
         let copy = dir.join("copy");
         std::fs::create_dir_all(&copy).unwrap();
-        for f in ["prometheus-rules.yml", "alertmanager.yml"] {
+        for f in ["prometheus-rules.yml", "alertmanager.yml", "prometheus.yml"] {
             std::fs::copy(dir.join(f), copy.join(f)).unwrap();
         }
         let p = Command::new("patch")
@@ -834,8 +898,8 @@ fn fix_on_unseen_demo_histories_follows_the_ground_truth() {
         assert!(p.status.success(), "{}", String::from_utf8_lossy(&p.stderr));
     }
     assert!(
-        inhibits >= 2 && mutes >= 2,
-        "{inhibits} inhibitions, {mutes} mutes"
+        inhibits >= 2 && mutes >= 2 && relabels >= 2,
+        "{inhibits} inhibitions, {mutes} mutes, {relabels} relabels"
     );
 }
 
@@ -845,10 +909,9 @@ fn fix_on_unseen_demo_histories_follows_the_ground_truth() {
 /// (worked out here from `truth.csv`).
 #[test]
 fn fix_says_the_change_in_each_vendors_terms() {
-    let (Some(_), Some(_)) = (which("promtool"), which("amtool")) else {
-        skip("promtool / amtool are not installed (.ci/run installs Debian's packages)");
+    if !tools() {
         return;
-    };
+    }
     let tmp = tempfile::tempdir().unwrap();
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
     let s = |f: &str| sample.join(f).to_string_lossy().to_string();
@@ -872,9 +935,7 @@ fn fix_says_the_change_in_each_vendors_terms() {
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("out/fix.json")).unwrap())
-            .unwrap();
+    let report = json_of(&tmp.path().join("out/fix.json"));
     let vendor = report["plan"]["vendor"]
         .as_array()
         .or_else(|| report["vendor"].as_array())
@@ -935,4 +996,67 @@ fn fix_says_the_change_in_each_vendors_terms() {
     assert!(checked >= 4, "{checked} vendor changes checked");
     let md = std::fs::read_to_string(tmp.path().join("out/fix.md")).unwrap();
     assert!(md.contains("## Sources without rule files: the change in the vendor's terms"));
+}
+
+/// A tagged actionable page holds the `for:` below it; `--allow-hiding`
+/// lets the replay's value through and says what it hides.
+#[test]
+fn fix_holds_for_below_an_actionable_page_unless_allowed() {
+    if !tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    // Blip's sixth page (web-5, 60 + 5 · 5 = 85 s) was real work.
+    let start = T0 + 3_600 + 5 * (7 * 3_600 + 13 * 60);
+    let fingerprint = format!("{:016x}", alertsift::core::hash::fnv1a(b"Blipweb-5"));
+    let id = format!(
+        "{fingerprint}@{}",
+        chrono::DateTime::from_timestamp(start, 0)
+            .unwrap()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    std::fs::write(
+        dir.join("tags.csv"),
+        format!("alert_id,label\n{id},actionable\n"),
+    )
+    .unwrap();
+    let fix = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "fix",
+            "history.jsonl",
+            "--rules",
+            "rules/web.yml",
+            "--labels",
+            "tags.csv",
+            "--out",
+            "out",
+            "-q",
+        ];
+        args.extend(extra);
+        let o = alertsift(dir, &args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let report = json_of(&dir.join("out/fix.json"));
+        report["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["rule"] == "Blip")
+            .cloned()
+            .expect("a change for Blip")
+    };
+    // Held: a `for:` of 2 more minutes would hide the 85 s page, so 1 more
+    // minute on top of `for: 1m`.
+    let held = fix(&[]);
+    assert_eq!(held["after"], "2m", "{held}");
+    assert!(
+        held["change"].as_str().unwrap().contains("held to 1m"),
+        "{held}"
+    );
+    assert_eq!(held["evidence"]["actionable_hidden"], 0, "{held}");
+    // Allowed: the p90's 4 more minutes, and the one page it hides.
+    let allowed = fix(&["--allow-hiding"]);
+    assert_eq!(allowed["after"], "5m", "{allowed}");
+    assert_eq!(allowed["evidence"]["actionable_hidden"], 1, "{allowed}");
 }

@@ -274,10 +274,11 @@ fn options_of(cmd: &[&str]) -> Vec<String> {
 }
 
 /// Every command (its words).
-const COMMANDS: [&[&str]; 9] = [
+const COMMANDS: [&[&str]; 10] = [
     &["run"],
     &["ingest"],
     &["whatif"],
+    &["fix"],
     &["query"],
     &["explain"],
     &["templates"],

@@ -31,6 +31,13 @@ pub struct FixArgs {
     #[arg(long, value_name = "FILE")]
     alertmanager: Option<PathBuf>,
 
+    /// The Prometheus configuration (prometheus.yml): a rule whose
+    /// duplicates differ only in a label such as `replica` gets an
+    /// `alert_relabel_configs` entry that clears it on that rule's alerts.
+    /// [default: that change is described in fix.md, not written]
+    #[arg(long, value_name = "FILE")]
+    prometheus: Option<PathBuf>,
+
     /// Output directory for fix.diff, fix.md, fix.json, replay-rules.yml,
     /// replay-test.yml and rejects.csv.
     #[arg(long, value_name = "DIR", default_value = "alertsift-fix")]
@@ -69,6 +76,7 @@ pub fn run(args: FixArgs, g: &Global) -> Result<ExitCode> {
         pipeline::FixInputs {
             rules: &args.rules,
             alertmanager: args.alertmanager.as_deref(),
+            prometheus: args.prometheus.as_deref(),
             options: alertsift::fix::plan::Options {
                 allow_hiding: args.allow_hiding,
             },

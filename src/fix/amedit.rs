@@ -7,6 +7,7 @@
 
 use super::alertmanager::AmConfig;
 use super::edit::{line_start, Edit};
+use super::rules::YamlFile;
 use super::yaml::{Kind, Node};
 
 /// What the rules add to the configuration.
@@ -144,8 +145,8 @@ fn route_edit(am: &AmConfig, file: usize, routes: &[Vec<String>]) -> Option<Edit
     }
 }
 
-/// Entries at the end of a top-level list, or the list at the end of the
-/// file.
+/// Entries at the end of `root`'s list `key`, or the list added to
+/// `root` (a top-level one at the end of the file).
 fn section_edit(
     text: &str,
     file: usize,
@@ -197,14 +198,54 @@ fn section_edit(
             Kind::Scalar { value, .. } if value.is_empty() => empty(k, list),
             _ => None,
         },
+        // A new key: at the end of the file (a top-level mapping), else
+        // after the mapping's last line, in its indentation.
+        None => {
+            let indent = root.entries().first().map_or(0, |(k, _)| k.col);
+            let (at, newline) = if indent == 0 {
+                (text.len(), !text.is_empty() && !text.ends_with('\n'))
+            } else {
+                after_line(text, content_end(root))
+            };
+            let mut add = if newline {
+                "\n".to_string()
+            } else {
+                String::new()
+            };
+            add.push_str(&format!("{}{key}:\n", " ".repeat(indent)));
+            let (lead, inner) = fresh(indent + 2);
+            add.extend(items.iter().map(|i| item(i, &lead, inner)));
+            Some(Edit {
+                file,
+                start: at,
+                end: at,
+                text: add,
+            })
+        }
+    }
+}
+
+/// `prometheus.yml`'s `alerting: alert_relabel_configs:` with `items`
+/// added (the section, or `alerting` itself, added where missing).
+pub fn relabel_edit(prom: &YamlFile, file: usize, items: &[Vec<String>]) -> Option<Edit> {
+    let text = &prom.text;
+    let root = prom.docs.first()?;
+    if !root.is_block_map() {
+        return None;
+    }
+    match root.get("alerting") {
+        Some(alerting) if alerting.is_block_map() => {
+            section_edit(text, file, alerting, "alert_relabel_configs", items)
+        }
+        Some(_) => None,
         None => {
             let mut add = String::new();
             if !text.is_empty() && !text.ends_with('\n') {
                 add.push('\n');
             }
-            add.push_str(&format!("{key}:\n"));
-            let (lead, indent) = fresh(2);
-            add.extend(items.iter().map(|i| item(i, &lead, indent)));
+            add.push_str("alerting:\n  alert_relabel_configs:\n");
+            let (lead, inner) = fresh(4);
+            add.extend(items.iter().map(|i| item(i, &lead, inner)));
             Some(Edit {
                 file,
                 start: text.len(),
@@ -218,7 +259,6 @@ fn section_edit(
 #[cfg(test)]
 mod tests {
     use super::super::edit::apply;
-    use super::super::rules::YamlFile;
     use super::*;
 
     fn am(text: &str) -> AmConfig {
@@ -275,5 +315,36 @@ mod tests {
             new,
             "route:\n    receiver: pager\n    routes:\n    -   receiver: pager\n        matchers:\n          - alertname=\"Nightly\"\n        mute_time_intervals: [alertsift-Nightly]\n    -   receiver: pager\n        matchers: [x=\"1\"]\nreceivers:\n- name: pager\ninhibit_rules:\n- source_matchers: [a=\"1\"]\n  target_matchers:\n  - b=\"1\"\n- source_matchers: ['alertname=\"Down\"']\n  target_matchers: ['alertname=\"Slow\"']\n  equal: [service]\n# the end\ntime_intervals:\n  - name: alertsift-Nightly\n    time_intervals:\n      - times: [{start_time: \"02:00\", end_time: \"03:00\"}]\n"
         );
+    }
+
+    #[test]
+    fn relabel_entries_go_under_alerting() {
+        let file = |text: &str| YamlFile {
+            path: "prometheus.yml".into(),
+            text: text.to_string(),
+            docs: super::super::yaml::parse(text).unwrap(),
+        };
+        let items = vec![vec![
+            "target_label: replica".to_string(),
+            "replacement: \"\"".to_string(),
+        ]];
+        for (before, after) in [
+            (
+                "global:\n  scrape_interval: 15s\n",
+                "global:\n  scrape_interval: 15s\nalerting:\n  alert_relabel_configs:\n    - target_label: replica\n      replacement: \"\"\n",
+            ),
+            (
+                "alerting:\n  alertmanagers:\n  - static_configs:\n    - targets: [am:9093]\nrule_files: [r.yml]\n",
+                "alerting:\n  alertmanagers:\n  - static_configs:\n    - targets: [am:9093]\n  alert_relabel_configs:\n    - target_label: replica\n      replacement: \"\"\nrule_files: [r.yml]\n",
+            ),
+            (
+                "alerting:\n  alert_relabel_configs:\n  - action: labeldrop\n    regex: x\n",
+                "alerting:\n  alert_relabel_configs:\n  - action: labeldrop\n    regex: x\n  - target_label: replica\n    replacement: \"\"\n",
+            ),
+        ] {
+            let p = file(before);
+            let e = relabel_edit(&p, 0, &items).unwrap();
+            assert_eq!(apply(before, &[&e]), after);
+        }
     }
 }

@@ -58,8 +58,8 @@ pub struct Change {
     /// The labels that pick the rule's alerts out of the history: its
     /// `alertname` and literal labels.
     pub matchers: Vec<(String, String)>,
-    /// What kind: `for`, `keep_firing_for`, `route`, `inhibit`, `mute` or
-    /// `advice`.
+    /// What kind: `for`, `keep_firing_for`, `route`, `inhibit`, `mute`,
+    /// `relabel` or `advice`.
     pub kind: String,
     /// The change in words.
     pub change: String,
@@ -196,13 +196,15 @@ pub(super) fn routing_labels(def: &RuleDef) -> Vec<(String, String)> {
 }
 
 /// Work out the plan. Edits name their file by its index in `files`; the
-/// Alertmanager configuration's index is `files.len()`.
+/// Alertmanager configuration's index is `files.len()`, the Prometheus
+/// configuration's `files.len() + 1`.
 #[allow(clippy::too_many_arguments)]
 pub fn plan(
     history: History<'_>,
     files: &[YamlFile],
     defs: &[RuleDef],
     am: Option<&AmConfig>,
+    prometheus: Option<&YamlFile>,
     config: &Config,
     period: (i64, i64),
     options: Options,
@@ -288,6 +290,9 @@ pub fn plan(
     // What the rules add to the Alertmanager configuration: (change,
     // section, the entry's lines).
     let mut adds: Vec<(usize, Section, Vec<String>)> = Vec::new();
+    // Labels to clear in prometheus.yml: label → rules; and those changes.
+    let mut drops: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut relabeled: Vec<usize> = Vec::new();
     // Each alert id's row, to find a storm's lead.
     let ids: HashMap<&str, usize> = history
         .ids
@@ -332,93 +337,95 @@ pub fn plan(
             replay: Vec::new(),
             in_force: (0, 0),
         };
-        let edits = match &policy {
-            Policy::For { delay, .. } => timing_change(
-                &mut change,
-                file,
-                def,
-                "for",
-                delay.as_secs(),
-                ps,
-                history,
-                config,
-            ),
-            Policy::KeepFiringFor(d) => timing_change(
-                &mut change,
-                file,
-                def,
-                "keep_firing_for",
-                d.as_secs(),
-                ps,
-                history,
-                config,
-            ),
-            _ if change.evidence.actionable_hidden > 0 && !options.allow_hiding => {
-                change.note = Some(format!(
+        let timing = match &policy {
+            Policy::For { delay, .. } => Some(("for", delay.as_secs())),
+            Policy::KeepFiringFor(d) => Some(("keep_firing_for", d.as_secs())),
+            _ => None,
+        };
+        let edits = if let Some((key, secs)) = timing {
+            timing_change(&mut change, file, def, key, secs, ps, history, config)
+        } else {
+            match &policy {
+                _ if change.evidence.actionable_hidden > 0 && !options.allow_hiding => {
+                    change.note = Some(format!(
                     "it would hide {} actionable page(s) of the history: not written (rerun with --allow-hiding to write it anyway)",
                     change.evidence.actionable_hidden
                 ));
-                Vec::new()
-            }
-            Policy::Ticket { .. } => route_away(&mut change, file, def, am, files.len(), config),
-            Policy::InhibitSecondaries => {
-                if let Some((lines, muted)) = inhibit_storm(
-                    &mut change,
-                    def,
-                    ps,
-                    history,
-                    &ids,
-                    am,
-                    options.allow_hiding,
-                ) {
-                    restate(
-                        &mut change.evidence,
-                        &muted,
-                        pages,
-                        config,
-                        weeks,
-                        &mut clock,
-                    );
-                    adds.push((changes.len(), Section::Inhibit, lines));
+                    Vec::new()
                 }
-                Vec::new()
-            }
-            Policy::SuppressRecurring => {
-                let ctx = Recurring {
-                    am,
-                    config,
-                    options,
-                };
-                if let Some((interval, route, muted)) =
-                    mute_recurring(&mut change, def, ps, pages, ctx, &mut clock)
-                {
-                    restate(
-                        &mut change.evidence,
-                        &muted,
-                        pages,
-                        config,
-                        weeks,
-                        &mut clock,
-                    );
-                    adds.push((changes.len(), Section::Intervals, interval));
-                    adds.push((changes.len(), Section::Routes, route));
+                Policy::Ticket { .. } => {
+                    route_away(&mut change, file, def, am, files.len(), config)
                 }
-                Vec::new()
-            }
-            Policy::Dedup => {
-                dedup_advice(&mut change, ps, history);
-                Vec::new()
-            }
-            _ => {
-                change.note = Some(
+                Policy::InhibitSecondaries => {
+                    let found = inhibit_storm(
+                        &mut change,
+                        def,
+                        ps,
+                        history,
+                        &ids,
+                        am,
+                        options.allow_hiding,
+                    );
+                    if let Some((lines, muted)) = found {
+                        let at = &mut clock;
+                        restate(&mut change.evidence, &muted, pages, config, weeks, at);
+                        adds.push((changes.len(), Section::Inhibit, lines));
+                    }
+                    Vec::new()
+                }
+                Policy::SuppressRecurring => {
+                    let ctx = Recurring {
+                        am,
+                        config,
+                        options,
+                    };
+                    let found = mute_recurring(&mut change, def, ps, pages, ctx, &mut clock);
+                    if let Some((interval, route, muted)) = found {
+                        let at = &mut clock;
+                        restate(&mut change.evidence, &muted, pages, config, weeks, at);
+                        adds.push((changes.len(), Section::Intervals, interval));
+                        adds.push((changes.len(), Section::Routes, route));
+                    }
+                    Vec::new()
+                }
+                Policy::Dedup => {
+                    if let Some(keys) = dedup_advice(&mut change, ps, history) {
+                        change.kind = "relabel".into();
+                        change.after = Some(format!("clear {} on {}", keys.join(", "), def.alert));
+                        for k in keys {
+                            drops.entry(k).or_default().push(def.alert.clone());
+                        }
+                        relabeled.push(changes.len());
+                    }
+                    Vec::new()
+                }
+                _ => {
+                    change.note = Some(
                     "not written as a patch: make this change by hand (fix.md gives the evidence)"
                         .into(),
                 );
-                Vec::new()
+                    Vec::new()
+                }
             }
         };
         change.written = !edits.is_empty();
         changes.push((change.evidence.toil_hours, change, edits));
+    }
+    // prometheus.yml's `alert_relabel_configs`, in one edit.
+    if !relabeled.is_empty() {
+        let edit = prometheus.and_then(|p| {
+            amedit::relabel_edit(p, files.len() + 1, &super::routing::relabel_items(&drops))
+        });
+        for &i in &relabeled {
+            let c = &mut changes[i].1;
+            c.written = edit.is_some();
+            c.note = match (prometheus, &edit) {
+                (None, _) => Some("give prometheus.yml with --prometheus to have it written; until then make it there by hand".into()),
+                (Some(_), None) => Some("prometheus.yml's `alerting` is not in a layout fix can add to (flow style?): make this change by hand".into()),
+                _ => None,
+            };
+        }
+        plan.edits.extend(edit);
     }
     // The Alertmanager configuration's new sections, each written once.
     if let (Some(am), false) = (am, adds.is_empty()) {

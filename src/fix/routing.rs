@@ -363,7 +363,11 @@ pub(super) fn mute_recurring<'p>(
 /// Duplicates: the label(s) that tell a copy from the alert it
 /// duplicates, and the change that folds them (in Prometheus' own
 /// configuration, which `fix` does not read).
-pub(super) fn dedup_advice(change: &mut Change, ps: &[&Page], history: History<'_>) {
+pub(super) fn dedup_advice(
+    change: &mut Change,
+    ps: &[&Page],
+    history: History<'_>,
+) -> Option<Vec<String>> {
     let dup = crate::reasons::bit("DUPLICATE");
     let mut sorted: Vec<&Page> = ps.to_vec();
     sorted.sort_by_key(|p| p.triggered);
@@ -408,21 +412,46 @@ pub(super) fn dedup_advice(change: &mut Change, ps: &[&Page], history: History<'
         change.note = Some(
             "not written as a patch: make this change by hand (fix.md gives the evidence)".into(),
         );
-        return;
+        return None;
     };
-    if keys.is_empty() || keys.len() > 2 || 2 * n < pairs {
+    let name_ok = |k: &String| {
+        k.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && k != "alertname"
+    };
+    if keys.is_empty() || keys.len() > 2 || 2 * n < pairs || !keys.iter().all(name_ok) {
         change.note = Some(format!(
             "its copies differ in no one label ({pairs} copies looked at): fold them by hand (a dedup key, or `group_by` without the labels that differ)"
         ));
-        return;
+        return None;
     }
-    let regex = keys.join("|");
     change.change = format!(
-        "{n} of its {pairs} copies differ from the alert they duplicate only in `{}` (HA Prometheus replicas, say): drop it before alerts leave Prometheus, in prometheus.yml `alerting: {{alert_relabel_configs: [{{action: labeldrop, regex: {regex}}}]}}`, so Alertmanager sees one alert",
+        "{n} of its {pairs} copies differ from the alert they duplicate only in `{}` (HA Prometheus replicas, say): clear it on this rule's alerts before they leave Prometheus (`alert_relabel_configs` in prometheus.yml), so Alertmanager sees one alert",
         keys.join("`, `"),
     );
-    change.note =
-        Some("prometheus.yml is not among the files fix reads: make this change there".into());
+    Some(keys)
+}
+
+/// The `alert_relabel_configs` entries that clear each label of `drops`
+/// (label → the rules whose copies differ in it) on those rules' alerts
+/// only: a `replace` with an empty replacement removes a label.
+pub(super) fn relabel_items(
+    drops: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Vec<Vec<String>> {
+    drops
+        .iter()
+        .map(|(label, rules)| {
+            let alternatives: Vec<String> = rules.iter().map(|r| regex::escape(r)).collect();
+            vec![
+                "source_labels: [alertname]".to_string(),
+                format!("regex: {}", edit::quoted(&alternatives.join("|"))),
+                format!("target_label: {label}"),
+                "replacement: \"\"".to_string(),
+            ]
+        })
+        .collect()
 }
 
 /// Take a never-actionable rule off the pager: its `severity` label set to

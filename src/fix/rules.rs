@@ -182,6 +182,40 @@ pub fn rules_of(index: usize, file: &YamlFile) -> Result<Vec<RuleDef>, Error> {
     Ok(out)
 }
 
+/// `file` as a Prometheus configuration (`prometheus.yml`): refused, with
+/// what it is instead, when it is a rule file or an Alertmanager
+/// configuration.
+pub fn prometheus_config(file: YamlFile) -> Result<YamlFile, Error> {
+    let bad = |message: &str| Error::Input {
+        path: file.path.clone(),
+        message: message.into(),
+    };
+    let Some(root) = file.docs.first() else {
+        return Err(bad("empty: expected a Prometheus configuration"));
+    };
+    if root.get("groups").is_some() || root.get("spec").is_some() {
+        return Err(bad(
+            "a Prometheus rule file, not its configuration: give it with --rules",
+        ));
+    }
+    if root.get("route").is_some() || root.get("receivers").is_some() {
+        return Err(bad(
+            "an Alertmanager configuration: give it with --alertmanager",
+        ));
+    }
+    let known = [
+        "global",
+        "scrape_configs",
+        "rule_files",
+        "alerting",
+        "remote_write",
+    ];
+    if !root.is_map() || !known.iter().any(|k| root.get(k).is_some()) {
+        return Err(bad("not a Prometheus configuration (no `global`, `scrape_configs`, `rule_files` or `alerting`)"));
+    }
+    Ok(file)
+}
+
 /// `text` (a rule file, patched or not) as `promtool check rules` reads
 /// it: itself when it has top-level `groups`, else one plain rule file per
 /// `PrometheusRule` resource in it (its `spec.groups` lines as written, so

@@ -74,30 +74,13 @@ fn markdown(r: &FixReport<'_>) -> String {
             c.line,
             c.group
         );
-        let reasons: Vec<String> = e.reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
-        let _ = writeln!(
-            s,
-            "- Evidence: {} pages in the period, {} of them noise ({}); {:.1} toil hours.",
-            e.pages,
-            e.noise_pages,
-            reasons.join(", "),
-            e.toil_hours
-        );
-        let _ = writeln!(s, "- Change: {}", c.change);
-        if let (Some(b), Some(a)) = (&c.before, &c.after) {
-            let _ = writeln!(s, "- Before → after: `{b}` → `{a}`");
-        } else if let Some(a) = &c.after {
-            let _ = writeln!(s, "- Adds: `{a}`");
-        }
-        let _ = writeln!(
-            s,
-            "- Replayed, per week: {:.1} pages, {:.1} sleep interruptions and {:.1} toil hours saved; actionable pages delayed {}, hidden {} (in the whole period).",
-            e.saved_pages_per_week,
-            e.saved_sleep_pages_per_week,
-            e.saved_toil_hours_per_week,
-            e.actionable_delayed,
-            e.actionable_hidden
-        );
+        evidence(&mut s, e, &c.change, |s| {
+            if let (Some(b), Some(a)) = (&c.before, &c.after) {
+                let _ = writeln!(s, "- Before → after: `{b}` → `{a}`");
+            } else if let Some(a) = &c.after {
+                let _ = writeln!(s, "- Adds: `{a}`");
+            }
+        });
         match (&c.note, c.written) {
             (Some(n), false) => {
                 let _ = writeln!(s, "- Not in the patch: {n}");
@@ -143,7 +126,6 @@ fn markdown(r: &FixReport<'_>) -> String {
             plan.other_sources
         );
         for (i, v) in plan.vendor.iter().enumerate() {
-            let e = &v.evidence;
             let _ = writeln!(
                 s,
                 "### {}. `{}` ({}{})\n",
@@ -156,25 +138,8 @@ fn markdown(r: &FixReport<'_>) -> String {
                     format!(", {}", v.services.join(", "))
                 }
             );
-            let reasons: Vec<String> = e.reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
-            let _ = writeln!(
-                s,
-                "- Evidence: {} pages in the period, {} of them noise ({}); {:.1} toil hours.",
-                e.pages,
-                e.noise_pages,
-                reasons.join(", "),
-                e.toil_hours
-            );
-            let _ = writeln!(s, "- Change: {}", v.change);
-            let _ = writeln!(
-                s,
-                "- Replayed, per week: {:.1} pages, {:.1} sleep interruptions and {:.1} toil hours saved; actionable pages delayed {}, hidden {} (in the whole period).\n",
-                e.saved_pages_per_week,
-                e.saved_sleep_pages_per_week,
-                e.saved_toil_hours_per_week,
-                e.actionable_delayed,
-                e.actionable_hidden
-            );
+            evidence(&mut s, &v.evidence, &v.change, |_| {});
+            s.push('\n');
         }
     }
     s.push_str("## Checks\n\n");
@@ -197,4 +162,34 @@ fn markdown(r: &FixReport<'_>) -> String {
         );
     }
     s
+}
+
+/// A change's evidence, the change (then `between`'s lines) and its
+/// replayed effect, as list items.
+fn evidence(
+    s: &mut String,
+    e: &crate::whatif::recommend::Recommendation,
+    change: &str,
+    between: impl FnOnce(&mut String),
+) {
+    let reasons: Vec<String> = e.reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    let _ = writeln!(
+        s,
+        "- Evidence: {} pages in the period, {} of them noise ({}); {:.1} toil hours.",
+        e.pages,
+        e.noise_pages,
+        reasons.join(", "),
+        e.toil_hours
+    );
+    let _ = writeln!(s, "- Change: {change}");
+    between(s);
+    let _ = writeln!(
+        s,
+        "- Replayed, per week: {:.1} pages, {:.1} sleep interruptions and {:.1} toil hours saved; actionable pages delayed {}, hidden {} (in the whole period).",
+        e.saved_pages_per_week,
+        e.saved_sleep_pages_per_week,
+        e.saved_toil_hours_per_week,
+        e.actionable_delayed,
+        e.actionable_hidden
+    );
 }
