@@ -61,6 +61,8 @@ pub struct Config {
     pub load: LoadSettings,
     /// The health targets the report holds the figures against.
     pub targets: Targets,
+    /// How the reliability-review KPIs are counted.
+    pub kpis: Kpis,
 }
 
 impl Default for Config {
@@ -75,6 +77,7 @@ impl Default for Config {
             classify: Thresholds::default(),
             load: LoadSettings::default(),
             targets: Targets::default(),
+            kpis: Kpis::default(),
         }
     }
 }
@@ -344,6 +347,27 @@ impl Default for Targets {
             pages_per_shift: 2,
             toil_share: 0.5,
             non_actionable_share: 0.3,
+        }
+    }
+}
+
+/// How the reliability-review KPIs are counted (issue #29; README,
+/// "Reliability-review KPIs").
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Kpis {
+    /// An incident repeats when another of its service starts within this
+    /// after it was resolved (`repeat_incidents` in summary.json; the
+    /// `repeat_incident_rate_7d` and `_30d` figures always use 7 and 30
+    /// days). Default `7d`.
+    #[serde(deserialize_with = "de_duration")]
+    pub repeat_window: Duration,
+}
+
+impl Default for Kpis {
+    fn default() -> Self {
+        Kpis {
+            repeat_window: Duration::from_secs(7 * 86_400),
         }
     }
 }
@@ -907,6 +931,13 @@ pub fn settings_toml(d: &Config) -> String {
         g.non_actionable_share.to_string(),
         "non-actionable pages under this share",
     );
+    section("kpis", &mut out);
+    push(
+        &mut out,
+        "repeat_window",
+        dur(d.kpis.repeat_window),
+        "an incident repeats when another of its service starts within this after it resolved",
+    );
     out
 }
 
@@ -1030,6 +1061,7 @@ timezone = "Europe/London"
             .into_iter()
             .chain(fields(format!("{:?}", d.load)))
             .chain(fields(format!("{:?}", d.targets)))
+            .chain(fields(format!("{:?}", d.kpis)))
             .chain(fields(format!("{:?}", d.paging)))
             .chain(fields(format!("{:?}", d.ingest)))
         {

@@ -363,7 +363,15 @@ fn analyse(
             report::review::write(&out.join("review.csv"), in_period, tags, review_size)?;
             timing::lap("report: review.csv", &mut t);
             report::write_parquet(&out.join("incidents.parquet"), incidents)?;
-            Ok((clusters, counts))
+            let day = std::time::Duration::from_secs(86_400);
+            let repeats = |w| metrics::repeats::repeats(incidents, period, w);
+            let kpis = report::Kpis {
+                repeat_incident_rate_7d: repeats(7 * day)?.all.rate,
+                repeat_incident_rate_30d: repeats(30 * day)?.all.rate,
+                repeat_incidents: repeats(config.kpis.repeat_window)?,
+            };
+            timing::lap("report: repeat incidents", &mut t);
+            Ok((clusters, counts, kpis))
         });
         let mut t = std::time::Instant::now();
         let load = crate::pages::pages_of(&alerts, roster).map(|pages| {
@@ -391,7 +399,7 @@ fn analyse(
             .join()
             .unwrap_or_else(|_| Err(stopped(out.join("alerts.parquet"), "it")));
         let (metrics, previous, recommendations, attributed) = load?;
-        let (clusters, counts) = side?;
+        let (clusters, counts, kpis) = side?;
         written?;
         Ok(report::Analysis {
             period,
@@ -403,6 +411,7 @@ fn analyse(
             previous,
             recommendations,
             schedules: (!roster.is_empty()).then(|| report::Schedules::of(roster, attributed)),
+            kpis,
         })
     })
 }

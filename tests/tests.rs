@@ -12,6 +12,7 @@ mod fix;
 mod formats;
 mod headline;
 mod html;
+mod kpis;
 mod metrics;
 mod quality;
 mod query;

@@ -28,6 +28,7 @@
 
 pub mod counts;
 pub mod period;
+pub mod repeats;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

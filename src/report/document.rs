@@ -149,6 +149,36 @@ pub fn write_weekly(dir: &Path, weeks: &[super::WeekLoad]) -> Result<(), Error> 
     write_loads(&dir.join("weekly.csv"), &loads)
 }
 
+/// `tables/repeat_incidents.csv`: one row per chain of repeat incidents.
+pub fn write_repeat_chains(dir: &Path, r: &crate::metrics::repeats::Repeats) -> Result<(), Error> {
+    write_atomic(&dir.join("repeat_incidents.csv"), |f| {
+        let mut w = csv::Writer::from_writer(f);
+        let err = |e: csv::Error| std::io::Error::other(e.to_string());
+        w.write_record([
+            "service",
+            "team",
+            "incidents",
+            "chain",
+            "first_started",
+            "last_started",
+        ])
+        .map_err(err)?;
+        for c in &r.chains {
+            w.write_record([
+                c.service.as_str(),
+                c.team.as_deref().unwrap_or(""),
+                &c.incidents.len().to_string(),
+                &c.incidents.join(" "),
+                &c.first_started,
+                &c.last_started,
+            ])
+            .map_err(err)?;
+        }
+        w.flush()
+    })?;
+    Ok(())
+}
+
 /// `tables/recommendations.csv`.
 pub fn write_recommendations(
     dir: &Path,

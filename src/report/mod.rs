@@ -177,6 +177,8 @@ pub struct Summary {
     /// Pages of the period by local weekday (rows, Monday first) and hour
     /// of the day (columns, 0–23), in each page's team zone.
     pub pages_by_weekday_hour: Vec<Vec<u64>>,
+    /// The reliability-review KPIs (issue #29): repeat incidents so far.
+    pub kpis: Kpis,
 }
 
 /// One week of the trend.
@@ -292,6 +294,22 @@ pub struct Analysis {
     pub recommendations: Vec<Recommendation>,
     /// What the schedules said, when any were given.
     pub schedules: Option<Schedules>,
+    /// The reliability-review KPIs.
+    pub kpis: Kpis,
+}
+
+/// The reliability-review KPIs (`summary.json` `kpis`; issue #29).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Kpis {
+    /// Share of the period's resolved incidents (with a service) that
+    /// another incident of the same service followed within 7 days of
+    /// their resolution.
+    pub repeat_incident_rate_7d: f64,
+    /// The same within 30 days.
+    pub repeat_incident_rate_30d: f64,
+    /// Over `[kpis] repeat_window` (default 7 days): the counts, per team
+    /// and service, and the chains (also `tables/repeat_incidents.csv`).
+    pub repeat_incidents: metrics::repeats::Repeats,
 }
 
 /// What the schedule exports gave the run (`summary.json` `schedules`).
@@ -346,6 +364,7 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
         previous,
         recommendations,
         schedules,
+        kpis,
     } = analysis;
     let weekly = weekly_trend(&m);
     if info.options.redact {
@@ -399,11 +418,13 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
         previous_period: previous,
         weekly,
         pages_by_weekday_hour: m.weekday_hours.clone(),
+        kpis,
     };
     document::write_tables(&out.join("tables"), &m)?;
     document::write_fairness(&out.join("tables"), &m)?;
     document::write_recommendations(&out.join("tables"), &summary.recommendations)?;
     document::write_weekly(&out.join("tables"), &summary.weekly)?;
+    document::write_repeat_chains(&out.join("tables"), &summary.kpis.repeat_incidents)?;
     let doc = sections::document(&summary, &m, &info.config.targets);
     document::write_markdown(&out.join("report.md"), &doc)?;
     let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();

@@ -96,11 +96,79 @@ pub fn document(s: &Summary, m: &Metrics, targets: &Targets) -> Vec<Block> {
     doc.push(noisiest(m));
     doc.push(Block::Heading("What to fix first".into()));
     doc.push(fixes(s));
+    doc.push(Block::Heading("Repeat incidents".into()));
+    doc.extend(repeat_incidents(s));
     doc.push(Block::Para(
         "Every table is also in `tables/*.csv`; per-template statistics in `templates.csv`; alerts to tag next in `review.csv`."
             .into(),
     ));
     doc
+}
+
+/// The repeat-incident rates, per team, and the longest chains.
+fn repeat_incidents(s: &Summary) -> Vec<Block> {
+    let k = &s.kpis;
+    let r = &k.repeat_incidents;
+    let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+    let mut out = vec![Block::Para(format!(
+        "{} of {} incidents resolved in the period were followed by another incident of the same service within 7 days ({}); within 30 days, {}. An incident repeats when the next one of its service starts at or after its resolution and at most the window later.{}",
+        (k.repeat_incident_rate_7d * r.all.resolved as f64).round(),
+        r.all.resolved,
+        pct(k.repeat_incident_rate_7d),
+        pct(k.repeat_incident_rate_30d),
+        if r.without_service > 0 {
+            format!(" {} resolved incident(s) named no service and are left out.", r.without_service)
+        } else {
+            String::new()
+        }
+    ))];
+    if r.all.resolved == 0 {
+        return out;
+    }
+    let rows: Vec<Vec<Cell>> = r
+        .per_team
+        .iter()
+        .map(|(team, c)| {
+            vec![
+                Cell::data(team),
+                Cell::ours(c.resolved.to_string()),
+                Cell::ours(c.repeated.to_string()),
+                Cell::ours(pct(c.rate)),
+            ]
+        })
+        .collect();
+    out.push(Block::Table(
+        vec!["team", "resolved", "repeated", "rate"],
+        rows,
+    ));
+    if !r.chains.is_empty() {
+        let rows: Vec<Vec<Cell>> = r
+            .chains
+            .iter()
+            .take(10)
+            .map(|c| {
+                vec![
+                    Cell::data(&c.service),
+                    Cell::ours(c.incidents.len().to_string()),
+                    Cell::data(match c.incidents.len() {
+                        n if n > 6 => format!(
+                            "{} → … ({} more) → {}",
+                            c.incidents[..3].join(" → "),
+                            n - 4,
+                            c.incidents[n - 1]
+                        ),
+                        _ => c.incidents.join(" → "),
+                    }),
+                    Cell::ours(c.first_started.clone()),
+                ]
+            })
+            .collect();
+        out.push(Block::Table(
+            vec!["service", "incidents", "chain", "first started"],
+            rows,
+        ));
+    }
+    out
 }
 
 /// How evenly the load fell, per team and overall (everyone reached and

@@ -1,0 +1,338 @@
+//! Repeat incidents (issue #29; the definition is the README's "Repeat
+//! incidents"): an incident *repeats* when another incident of the same
+//! service started within the window after it was resolved — at or after
+//! its resolution and at most the window later, both ends included. The
+//! rate is the share of the incidents resolved in the period that repeat.
+//! An incident with no service cannot repeat or be repeated (counted
+//! apart); one that started before the other was resolved overlaps it and
+//! is no repeat. Chains follow each incident to its first repeat.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::schema as s;
+
+/// Resolved incidents and those that repeated, with the rate.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RepeatCount {
+    /// Incidents resolved in the period (with a service).
+    pub resolved: u64,
+    /// Of them, those another incident of the same service followed within
+    /// the window.
+    pub repeated: u64,
+    /// repeated / resolved (0 without any).
+    pub rate: f64,
+}
+
+impl RepeatCount {
+    fn add(&mut self, repeated: bool) {
+        self.resolved += 1;
+        self.repeated += u64::from(repeated);
+        self.rate = self.repeated as f64 / self.resolved as f64;
+    }
+}
+
+/// A run of incidents of one service, each the repeat of the one before.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chain {
+    /// The service.
+    pub service: String,
+    /// The team of its first incident.
+    pub team: Option<String>,
+    /// The incidents' ids, in start order.
+    pub incidents: Vec<String>,
+    /// When the first started and the last started (RFC 3339).
+    pub first_started: String,
+    /// See `first_started`.
+    pub last_started: String,
+}
+
+/// Repeat incidents over one window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Repeats {
+    /// The window, in days (fractions where it is not whole days).
+    pub window_days: f64,
+    /// Over every service.
+    #[serde(flatten)]
+    pub all: RepeatCount,
+    /// Resolved incidents of the period with no service (left out above).
+    pub without_service: u64,
+    /// Per team of the repeated incident (`(none)` without one).
+    pub per_team: BTreeMap<String, RepeatCount>,
+    /// Per service.
+    pub per_service: BTreeMap<String, RepeatCount>,
+    /// The chains of two or more incidents whose first was resolved in the
+    /// period, longest first.
+    pub chains: Vec<Chain>,
+}
+
+/// One incident as the count needs it.
+struct Incident {
+    id: String,
+    service: Option<String>,
+    team: Option<String>,
+    started: Option<i64>,
+    resolved: Option<i64>,
+}
+
+/// The incidents table's rows.
+fn rows(incidents: &DataFrame) -> Result<Vec<Incident>, Error> {
+    let what = "the incidents, for repeat incidents";
+    let strs = |name: &str| -> Result<Vec<Option<String>>, Error> {
+        Ok(incidents
+            .column(name)
+            .and_then(|c| c.str().cloned())
+            .map_err(Error::polars(what))?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    };
+    let times = |name: &str| -> Result<Vec<Option<i64>>, Error> {
+        Ok(incidents
+            .column(name)
+            .and_then(|c| c.cast(&DataType::Int64))
+            .and_then(|c| c.i64().cloned())
+            .map_err(Error::polars(what))?
+            .iter()
+            .collect())
+    };
+    let (ids, services, teams) = (strs(s::INCIDENT_ID)?, strs(s::SERVICE)?, strs(s::TEAM)?);
+    let (started, resolved) = (times(s::STARTED_AT)?, times(s::RESOLVED_AT)?);
+    Ok(ids
+        .into_iter()
+        .zip(services)
+        .zip(teams)
+        .zip(started.into_iter().zip(resolved))
+        .map(|(((id, service), team), (started, resolved))| Incident {
+            id: id.unwrap_or_default(),
+            service: service.filter(|s| !s.is_empty()),
+            team: team.filter(|t| !t.is_empty()),
+            started,
+            resolved,
+        })
+        .collect())
+}
+
+/// Repeat incidents of `incidents` (the canonical incidents table, µs
+/// times) resolved in `period` (`[since, until)`; all without one), over
+/// `window`.
+pub fn repeats(
+    incidents: &DataFrame,
+    period: Option<(i64, i64)>,
+    window: Duration,
+) -> Result<Repeats, Error> {
+    let all = rows(incidents)?;
+    let w = window.as_micros() as i64;
+    let in_period = |t: i64| period.is_none_or(|(a, b)| t >= a && t < b);
+    // Each service's incidents by start, to find the first repeat.
+    let mut by_service: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, inc) in all.iter().enumerate() {
+        if let (Some(svc), Some(_)) = (&inc.service, inc.started) {
+            by_service.entry(svc).or_default().push(i);
+        }
+    }
+    for list in by_service.values_mut() {
+        list.sort_by_key(|&i| (all[i].started, all[i].id.clone()));
+    }
+    // The first incident of the same service that started within the
+    // window after `i` was resolved.
+    let next = |i: usize| -> Option<usize> {
+        let inc = &all[i];
+        let (svc, r) = (inc.service.as_deref()?, inc.resolved?);
+        by_service
+            .get(svc)?
+            .iter()
+            .copied()
+            .find(|&j| j != i && all[j].started.is_some_and(|t| t >= r && t - r <= w))
+    };
+    let mut out = Repeats {
+        window_days: window.as_secs_f64() / 86_400.0,
+        ..Repeats::default()
+    };
+    let mut heads: Vec<usize> = Vec::new();
+    let mut has_prev = vec![false; all.len()];
+    for (i, inc) in all.iter().enumerate() {
+        let Some(r) = inc.resolved.filter(|&r| in_period(r)) else {
+            continue;
+        };
+        let _ = r;
+        let Some(svc) = &inc.service else {
+            out.without_service += 1;
+            continue;
+        };
+        let repeat = next(i);
+        if let Some(j) = repeat {
+            has_prev[j] = true;
+        }
+        let repeated = repeat.is_some();
+        out.all.add(repeated);
+        out.per_service
+            .entry(svc.clone())
+            .or_default()
+            .add(repeated);
+        out.per_team
+            .entry(inc.team.clone().unwrap_or_else(|| "(none)".into()))
+            .or_default()
+            .add(repeated);
+        if repeated {
+            heads.push(i);
+        }
+    }
+    // Chains start at a repeated incident that repeats none before it, in
+    // start order, and follow each incident's first repeat. Two chains
+    // can meet (two incidents whose first repeat is the same): the later
+    // chain ends on the incident where it joins the earlier one.
+    let time = |t: Option<i64>| t.map(crate::core::time::rfc3339_utc).unwrap_or_default();
+    let mut starts: Vec<usize> = heads.iter().copied().filter(|&h| !has_prev[h]).collect();
+    starts.sort_by_key(|&h| (all[h].started, all[h].id.clone()));
+    let mut seen = vec![false; all.len()];
+    for h in starts {
+        let mut chain = vec![h];
+        seen[h] = true;
+        let mut at = h;
+        while let Some(j) = next(at) {
+            chain.push(j);
+            if seen[j] {
+                break;
+            }
+            seen[j] = true;
+            at = j;
+        }
+        let first = &all[h];
+        out.chains.push(Chain {
+            service: first.service.clone().unwrap_or_default(),
+            team: first.team.clone(),
+            incidents: chain.iter().map(|&i| all[i].id.clone()).collect(),
+            first_started: time(first.started),
+            last_started: time(all[*chain.last().unwrap_or(&h)].started),
+        });
+    }
+    out.chains.sort_by(|a, b| {
+        b.incidents
+            .len()
+            .cmp(&a.incidents.len())
+            .then_with(|| a.first_started.cmp(&b.first_started))
+            .then_with(|| a.service.cmp(&b.service))
+    });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400_000_000;
+
+    /// (id, service, team, started, resolved).
+    type Row<'a> = (&'a str, Option<&'a str>, Option<&'a str>, i64, Option<i64>);
+
+    fn frame(rows: &[Row<'_>]) -> DataFrame {
+        let col_s = |name: &str, v: Vec<Option<&str>>| Column::new(name.into(), v);
+        let ts = |name: &str, v: Vec<Option<i64>>| {
+            Column::new(name.into(), v)
+                .cast(&DataType::Datetime(
+                    TimeUnit::Microseconds,
+                    Some(TimeZone::UTC),
+                ))
+                .unwrap()
+        };
+        DataFrame::new_infer_height(vec![
+            col_s(s::INCIDENT_ID, rows.iter().map(|r| Some(r.0)).collect()),
+            col_s(s::SERVICE, rows.iter().map(|r| r.1).collect()),
+            col_s(s::TEAM, rows.iter().map(|r| r.2).collect()),
+            ts(s::STARTED_AT, rows.iter().map(|r| Some(r.3)).collect()),
+            ts(s::RESOLVED_AT, rows.iter().map(|r| r.4).collect()),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn a_repeat_starts_within_the_window_after_the_resolution() {
+        let api = Some("api");
+        let df = frame(&[
+            // a: resolved day 1; b starts exactly 7 days later: a repeat
+            // (the edge counts).
+            ("a", api, Some("web"), 0, Some(DAY)),
+            ("b", api, Some("web"), 8 * DAY, Some(8 * DAY + 1)),
+            // c starts 7 days and 1 µs after b resolved: no repeat of b.
+            ("c", api, Some("web"), 15 * DAY + 2, Some(16 * DAY)),
+            // d started before c was resolved: it overlaps, no repeat;
+            // still open, so not counted as resolved either.
+            ("d", api, Some("web"), 15 * DAY + 10, None),
+            // Another service: never a repeat of api's.
+            ("e", Some("db"), None, 2 * DAY, Some(3 * DAY)),
+            // No service: counted apart.
+            ("f", None, Some("web"), 0, Some(DAY)),
+        ]);
+        let r = repeats(&df, None, Duration::from_secs(7 * 86_400)).unwrap();
+        // Resolved with a service: a, b, c, e; repeated: a.
+        assert_eq!(
+            r.all,
+            RepeatCount {
+                resolved: 4,
+                repeated: 1,
+                rate: 0.25
+            }
+        );
+        assert_eq!(r.without_service, 1);
+        assert_eq!(r.per_service["api"].repeated, 1);
+        assert_eq!(r.per_service["api"].resolved, 3);
+        assert_eq!(
+            r.per_team["(none)"],
+            RepeatCount {
+                resolved: 1,
+                repeated: 0,
+                rate: 0.0
+            }
+        );
+        assert_eq!(r.chains.len(), 1);
+        assert_eq!(r.chains[0].incidents, ["a", "b"]);
+        // Over 30 days b repeats too (c started within 30 days of it), and
+        // the chain runs a → b → c.
+        let r = repeats(&df, None, Duration::from_secs(30 * 86_400)).unwrap();
+        assert_eq!(r.all.repeated, 2);
+        assert_eq!(r.chains[0].incidents, ["a", "b", "c"]);
+        // A period holding only b's resolution: one resolved, none repeated.
+        let r = repeats(
+            &df,
+            Some((8 * DAY, 9 * DAY)),
+            Duration::from_secs(7 * 86_400),
+        )
+        .unwrap();
+        assert_eq!(
+            r.all,
+            RepeatCount {
+                resolved: 1,
+                repeated: 0,
+                rate: 0.0
+            }
+        );
+    }
+
+    #[test]
+    fn chains_that_meet_end_where_they_join() {
+        let q = Some("q");
+        // x and y overlap; both are followed by z; z by w.
+        let df = frame(&[
+            ("x", q, None, 0, Some(DAY)),
+            ("y", q, None, DAY / 2, Some(2 * DAY)),
+            ("z", q, None, 3 * DAY, Some(4 * DAY)),
+            ("w", q, None, 5 * DAY, Some(6 * DAY)),
+        ]);
+        let r = repeats(&df, None, Duration::from_secs(7 * 86_400)).unwrap();
+        assert_eq!(
+            r.all,
+            RepeatCount {
+                resolved: 4,
+                repeated: 3,
+                rate: 0.75
+            }
+        );
+        let chains: Vec<Vec<String>> = r.chains.iter().map(|c| c.incidents.clone()).collect();
+        assert_eq!(chains, [vec!["x", "z", "w"], vec!["y", "z"]]);
+    }
+}
