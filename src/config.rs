@@ -339,6 +339,9 @@ pub struct Targets {
     pub toil_share: f64,
     /// Non-actionable pages under this share of pages. Default 0.3.
     pub non_actionable_share: f64,
+    /// At most this severity-weighted load per person per 12-hour shift
+    /// (`[kpis] weight_*`). Default 6: two critical pages.
+    pub weighted_load_per_shift: f64,
 }
 
 impl Default for Targets {
@@ -347,6 +350,7 @@ impl Default for Targets {
             pages_per_shift: 2,
             toil_share: 0.5,
             non_actionable_share: 0.3,
+            weighted_load_per_shift: 6.0,
         }
     }
 }
@@ -362,12 +366,28 @@ pub struct Kpis {
     /// days). Default `7d`.
     #[serde(deserialize_with = "de_duration")]
     pub repeat_window: Duration,
+    /// The severity-weighted load: a critical page weighs this. Default 3.
+    pub weight_critical: f64,
+    /// … an error page. Default 2.
+    pub weight_error: f64,
+    /// … a warning page. Default 1.
+    pub weight_warning: f64,
+    /// … an info page. Default 0.
+    pub weight_info: f64,
+    /// … a page of unknown severity (counted as one ordinary page).
+    /// Default 1.
+    pub weight_unknown: f64,
 }
 
 impl Default for Kpis {
     fn default() -> Self {
         Kpis {
             repeat_window: Duration::from_secs(7 * 86_400),
+            weight_critical: 3.0,
+            weight_error: 2.0,
+            weight_warning: 1.0,
+            weight_info: 0.0,
+            weight_unknown: 1.0,
         }
     }
 }
@@ -444,6 +464,22 @@ impl Config {
             "[classify] rule_tags_agreement",
             self.classify.rule_tags_agreement,
         )?;
+        let k = &self.kpis;
+        for (key, v) in [
+            ("[kpis] weight_critical", k.weight_critical),
+            ("[kpis] weight_error", k.weight_error),
+            ("[kpis] weight_warning", k.weight_warning),
+            ("[kpis] weight_info", k.weight_info),
+            ("[kpis] weight_unknown", k.weight_unknown),
+            (
+                "[targets] weighted_load_per_shift",
+                self.targets.weighted_load_per_shift,
+            ),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!("{key}: {v} is not a weight (0 or more)"));
+            }
+        }
         let sigmas = self.classify.rule_chance_sigmas;
         if !(sigmas.is_finite() && sigmas >= 0.0) {
             return Err(format!(
@@ -931,13 +967,38 @@ pub fn settings_toml(d: &Config) -> String {
         g.non_actionable_share.to_string(),
         "non-actionable pages under this share",
     );
+    push(
+        &mut out,
+        "weighted_load_per_shift",
+        g.weighted_load_per_shift.to_string(),
+        "at most this severity-weighted load per person per 12-hour shift",
+    );
     section("kpis", &mut out);
+    let k = &d.kpis;
     push(
         &mut out,
         "repeat_window",
-        dur(d.kpis.repeat_window),
+        dur(k.repeat_window),
         "an incident repeats when another of its service starts within this after it resolved",
     );
+    for (key, value, what) in [
+        ("weight_critical", k.weight_critical, "a critical page"),
+        ("weight_error", k.weight_error, "an error page"),
+        ("weight_warning", k.weight_warning, "a warning page"),
+        ("weight_info", k.weight_info, "an info page"),
+        (
+            "weight_unknown",
+            k.weight_unknown,
+            "a page of unknown severity",
+        ),
+    ] {
+        push(
+            &mut out,
+            key,
+            format!("{value:?}"),
+            &format!("severity-weighted load: what {what} weighs"),
+        );
+    }
     out
 }
 

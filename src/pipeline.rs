@@ -369,6 +369,7 @@ fn analyse(
                 repeat_incident_rate_7d: repeats(7 * day)?.all.rate,
                 repeat_incident_rate_30d: repeats(30 * day)?.all.rate,
                 repeat_incidents: repeats(config.kpis.repeat_window)?,
+                weighted_load: Default::default(),
             };
             timing::lap("report: repeat incidents", &mut t);
             Ok((clusters, counts, kpis))

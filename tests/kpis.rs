@@ -79,3 +79,129 @@ fn repeat_incidents_follow_the_definition_to_the_window_edge() {
         .collect();
     assert_eq!(chains, [vec!["INC1", "INC2", "INC3"], vec!["INC4", "INC5"]]);
 }
+
+/// Nine pages of team `pay` (UTC; 12-hour shifts from 08:00 and 20:00).
+const WEIGHTED: &str = "\
+id,title,team,service,triggered,resolved,paged,severity,responders
+w1,Disk full,pay,api,2026-03-02 10:00:00,2026-03-02 10:30:00,yes,critical,Ada
+w2,Errors high,pay,api,2026-03-02 15:00:00,2026-03-02 15:30:00,yes,error,Ada
+w3,Latency,pay,api,2026-03-02 21:00:00,2026-03-02 21:30:00,yes,warning,Ada
+w4,Disk full,pay,api,2026-03-03 02:00:00,2026-03-03 02:30:00,yes,critical,Ada;Priya
+w5,Cert soon,pay,api,2026-03-03 09:00:00,2026-03-03 09:30:00,yes,info,Ada
+w6,Something,pay,api,2026-03-03 10:00:00,2026-03-03 10:30:00,yes,,Ada
+w7,Disk full,pay,api,2026-03-03 12:00:00,2026-03-03 12:30:00,yes,critical,Priya
+w8,Disk full,pay,api,2026-03-03 13:00:00,2026-03-03 13:30:00,yes,critical,Priya
+w9,Errors high,pay,api,2026-03-03 14:00:00,2026-03-03 14:30:00,yes,error,Priya
+";
+
+const MAPPING: &str = "\
+source = \"handmade\"
+timestamp_format = \"%Y-%m-%d %H:%M:%S\"
+timezone = \"UTC\"
+list_separator = \";\"
+
+[columns]
+alert_id = \"id\"
+title = \"title\"
+team = \"team\"
+service = \"service\"
+triggered_at = \"triggered\"
+resolved_at = \"resolved\"
+paged = \"paged\"
+severity = \"severity\"
+responders = \"responders\"
+";
+
+#[test]
+fn severity_weighted_load_per_person_and_shift() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("pages.csv"), WEIGHTED).unwrap();
+    std::fs::write(d.join("mapping.toml"), MAPPING).unwrap();
+    std::fs::write(
+        d.join("alertsift.toml"),
+        "[teams.pay]\ntimezone = \"UTC\"\n",
+    )
+    .unwrap();
+    let o = alertsift(
+        d,
+        &[
+            "run",
+            "pages.csv",
+            "--mapping",
+            "mapping.toml",
+            "--out",
+            "out",
+            "-q",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out/summary.json")).unwrap())
+            .unwrap();
+    let w = &s["kpis"]["weighted_load"];
+    // Weights: critical 3, error 2, warning 1, info 0, unknown 1.
+    // Ada: day shift of 2 Mar w1 + w2 = 5; the night from 2 Mar 20:00
+    // w3 + w4 = 1 + 3 = 4; day of 3 Mar w5 + w6 = 0 + 1 = 1.
+    // Priya: that night w4 = 3; day of 3 Mar w7 + w8 + w9 = 8, over 6.
+    let ada = &w["per_person"]["Ada"];
+    assert_eq!(ada["shifts_paged"], 3, "{w}");
+    assert_eq!(ada["total"], 10.0);
+    assert_eq!(ada["max_per_shift"], 5.0);
+    assert_eq!(ada["p50_per_shift"], 4.0);
+    assert_eq!(ada["shifts_over_target"], 0);
+    let priya = &w["per_person"]["Priya"];
+    assert_eq!(priya["shifts_paged"], 2);
+    assert_eq!(priya["total"], 11.0);
+    assert_eq!(priya["max_per_shift"], 8.0);
+    assert_eq!(priya["p50_per_shift"], 5.5);
+    assert_eq!(priya["shifts_over_target"], 1);
+    assert_eq!(w["shifts_paged"], 5);
+    assert_eq!(w["shifts_over_target"], 1);
+    assert_eq!(w["max_per_shift"], 8.0);
+    // Other weights and target from the config.
+    std::fs::write(
+        d.join("alertsift.toml"),
+        "[teams.pay]\ntimezone = \"UTC\"\n[targets]\nweighted_load_per_shift = 4\n[kpis]\nweight_unknown = 0\nweight_info = 1\n",
+    )
+    .unwrap();
+    let o = alertsift(
+        d,
+        &[
+            "run",
+            "pages.csv",
+            "--mapping",
+            "mapping.toml",
+            "--out",
+            "out2",
+            "-q",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out2/summary.json")).unwrap())
+            .unwrap();
+    let w = &s["kpis"]["weighted_load"];
+    // Ada's day of 3 Mar: w5 1 + w6 0 = 1; over 4: Ada's 5, Priya's 8.
+    assert_eq!(w["per_person"]["Ada"]["total"], 10.0, "{w}");
+    assert_eq!(w["shifts_over_target"], 2);
+    // A negative weight is refused by name.
+    std::fs::write(d.join("alertsift.toml"), "[kpis]\nweight_critical = -1\n").unwrap();
+    let o = alertsift(
+        d,
+        &[
+            "run",
+            "pages.csv",
+            "--mapping",
+            "mapping.toml",
+            "--out",
+            "out3",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("[kpis] weight_critical: -1 is not a weight"),
+        "{}",
+        stderr(&o)
+    );
+}

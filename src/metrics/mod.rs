@@ -255,6 +255,51 @@ pub struct Metrics {
     pub weekday_hours: Vec<Vec<u64>>,
     /// How evenly the period's interruptions fell on the people reached.
     pub fairness: Fairness,
+    /// The severity-weighted paging load per person per 12-hour shift.
+    pub weighted: WeightedLoad,
+}
+
+/// The severity-weighted paging load (issue #29): per person and 12-hour
+/// shift (the team's shifts, in its zone), the sum of the weights
+/// (`[kpis] weight_*`) of the pages that reached them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct WeightedLoad {
+    /// (person, shift) pairs with at least one page.
+    pub shifts_paged: u64,
+    /// Of them, those over `[targets] weighted_load_per_shift`.
+    pub shifts_over_target: u64,
+    /// The most in one person's shift.
+    pub max_per_shift: f64,
+    /// Per person: their paged shifts, their total, most and median per
+    /// paged shift.
+    pub per_person: BTreeMap<String, PersonWeighted>,
+}
+
+/// One person's severity-weighted load.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PersonWeighted {
+    /// Shifts in which a page reached them.
+    pub shifts_paged: u64,
+    /// The weights of every page that reached them.
+    pub total: f64,
+    /// The most in one shift.
+    pub max_per_shift: f64,
+    /// The median over their paged shifts.
+    pub p50_per_shift: f64,
+    /// Their shifts over the target.
+    pub shifts_over_target: u64,
+}
+
+/// A page's weight by its normalised severity (`[kpis] weight_*`; a page
+/// of unknown severity weighs `weight_unknown`).
+pub fn severity_weight(severity: Option<&str>, k: &crate::config::Kpis) -> f64 {
+    match severity {
+        Some("critical") => k.weight_critical,
+        Some("error") => k.weight_error,
+        Some("warning") => k.weight_warning,
+        Some("info") => k.weight_info,
+        _ => k.weight_unknown,
+    }
 }
 
 /// The pages triggered in `[since, until)` (µs).
@@ -828,15 +873,18 @@ pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64, roster: &
     let mut shifts: PlHashMap<(u32, i32, bool), u64> = PlHashMap::default();
     let mut weekday_hours = vec![vec![0u64; 24]; 7];
     let mut clock = LocalClock::default();
+    let mut shift_of: Vec<Option<(i32, bool)>> = vec![None; inside.len()];
     for (i, p) in inside.iter().enumerate() {
         let Some((day, minute)) = clock.day_minute(p.triggered, engine.zones[i]) else {
             continue;
         };
         let key = engine.calendar.shift(day, minute);
+        shift_of[i] = Some(key);
         *shifts.entry((teams.of[i], key.0, key.1)).or_insert(0) += 1;
         let wd = weekday_of(day).num_days_from_monday() as usize;
         weekday_hours[wd][usize::from(minute / 60).min(23)] += 1;
     }
+    let weighted = weighted_load(&inside, pages, &engine.reach, &shift_of, config);
     let period_hours = (until - since) as f64 / 3.6e9;
     let teams_paged = team_loads.len().max(1) as f64;
     Metrics {
@@ -861,7 +909,55 @@ pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64, roster: &
             members(&fair.overall, names, &all_holders),
             scheduled_interruptions,
         ),
+        weighted,
     }
+}
+
+/// The severity-weighted load of the period's pages (`inside`) over the
+/// people they reached, per 12-hour shift (`shift_of`: each page's team
+/// shift).
+fn weighted_load(
+    inside: &[&Page],
+    pages: &Pages,
+    reach: &Reach<'_>,
+    shift_of: &[Option<(i32, bool)>],
+    config: &Config,
+) -> WeightedLoad {
+    let mut per: BTreeMap<(u32, i32, bool), f64> = BTreeMap::new();
+    for &(i, k) in &reach.pairs {
+        let i = i as usize;
+        let Some((day, night)) = shift_of[i] else {
+            continue;
+        };
+        let w = severity_weight(pages.name(inside[i].severity), &config.kpis);
+        *per.entry((k, day, night)).or_insert(0.0) += w;
+    }
+    let target = config.targets.weighted_load_per_shift;
+    let mut out = WeightedLoad::default();
+    let mut by_person: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+    for ((k, _, _), w) in per {
+        by_person.entry(k).or_default().push(w);
+    }
+    for (k, mut loads) in by_person {
+        loads.sort_by(f64::total_cmp);
+        let over = loads.iter().filter(|&&w| w > target).count() as u64;
+        let person = PersonWeighted {
+            shifts_paged: loads.len() as u64,
+            total: loads.iter().sum(),
+            max_per_shift: loads.last().copied().unwrap_or(0.0),
+            p50_per_shift: crate::core::stats::percentile(&loads, 0.5).unwrap_or(0.0),
+            shifts_over_target: over,
+        };
+        out.shifts_paged += person.shifts_paged;
+        out.shifts_over_target += over;
+        out.max_per_shift = out.max_per_shift.max(person.max_per_shift);
+        let name = reach
+            .names
+            .get(k as usize)
+            .map_or_else(String::new, |n| n.to_string());
+        out.per_person.insert(name, person);
+    }
+    out
 }
 
 /// Who each page reached, prepared once to count interruptions many times

@@ -232,6 +232,10 @@ fn redact(m: &mut metrics::Metrics) {
         .into_iter()
         .map(|(name, load)| (renamed(&name), load))
         .collect();
+    m.weighted.per_person = std::mem::take(&mut m.weighted.per_person)
+        .into_iter()
+        .map(|(name, load)| (renamed(&name), load))
+        .collect();
     let fairness = std::iter::once(&mut m.fairness)
         .chain(m.teams.values_mut().filter_map(|l| l.fairness.as_mut()));
     for f in fairness {
@@ -310,6 +314,9 @@ pub struct Kpis {
     /// Over `[kpis] repeat_window` (default 7 days): the counts, per team
     /// and service, and the chains (also `tables/repeat_incidents.csv`).
     pub repeat_incidents: metrics::repeats::Repeats,
+    /// The severity-weighted paging load per person per 12-hour shift
+    /// (filled in from the metrics when the report is assembled).
+    pub weighted_load: metrics::WeightedLoad,
 }
 
 /// What the schedule exports gave the run (`summary.json` `schedules`).
@@ -418,7 +425,10 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
         previous_period: previous,
         weekly,
         pages_by_weekday_hour: m.weekday_hours.clone(),
-        kpis,
+        kpis: Kpis {
+            weighted_load: m.weighted.clone(),
+            ..kpis
+        },
     };
     document::write_tables(&out.join("tables"), &m)?;
     document::write_fairness(&out.join("tables"), &m)?;

@@ -98,11 +98,71 @@ pub fn document(s: &Summary, m: &Metrics, targets: &Targets) -> Vec<Block> {
     doc.push(fixes(s));
     doc.push(Block::Heading("Repeat incidents".into()));
     doc.extend(repeat_incidents(s));
+    doc.push(Block::Heading("Severity-weighted load".into()));
+    doc.extend(weighted_load(s, targets));
     doc.push(Block::Para(
         "Every table is also in `tables/*.csv`; per-template statistics in `templates.csv`; alerts to tag next in `review.csv`."
             .into(),
     ));
     doc
+}
+
+/// A figure as the report writes it: whole, else with one decimal.
+fn num(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// The severity-weighted load per person per 12-hour shift.
+fn weighted_load(s: &Summary, targets: &Targets) -> Vec<Block> {
+    let w = &s.kpis.weighted_load;
+    let mut out = vec![Block::Para(format!(
+        "Each page weighs by its severity (`[kpis] weight_*`: critical 3, error 2, warning 1, info 0, unknown 1 by default) for everyone it reached; per person and 12-hour shift, {} of {} paged shifts were over the target of {} (the most: {}).",
+        w.shifts_over_target,
+        w.shifts_paged,
+        num(targets.weighted_load_per_shift),
+        num(w.max_per_shift)
+    ))];
+    let mut people: Vec<_> = w.per_person.iter().collect();
+    people.sort_by(|a, b| {
+        b.1.max_per_shift
+            .total_cmp(&a.1.max_per_shift)
+            .then(a.0.cmp(b.0))
+    });
+    let rows: Vec<Vec<Cell>> = people
+        .into_iter()
+        .take(15)
+        .map(|(name, p)| {
+            vec![
+                Cell::data(name),
+                Cell::ours(p.shifts_paged.to_string()),
+                Cell::ours(num(p.total)),
+                Cell::ours(num(p.p50_per_shift)),
+                Cell::judged(
+                    num(p.max_per_shift),
+                    p.max_per_shift > targets.weighted_load_per_shift,
+                ),
+                Cell::ours(p.shifts_over_target.to_string()),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push(Block::Table(
+            vec![
+                "person",
+                "paged shifts",
+                "total",
+                "median per shift",
+                "most in a shift",
+                "shifts over target",
+            ],
+            rows,
+        ));
+    }
+    out
 }
 
 /// The repeat-incident rates, per team, and the longest chains.
