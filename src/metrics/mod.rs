@@ -923,13 +923,18 @@ fn weighted_load(
     shift_of: &[Option<(i32, bool)>],
     config: &Config,
 ) -> WeightedLoad {
-    let mut per: BTreeMap<(u32, i32, bool), f64> = BTreeMap::new();
+    let mut per: PlHashMap<(u32, i32, bool), f64> = PlHashMap::default();
+    // Each severity's weight, looked up once per name.
+    let mut weights: PlHashMap<u32, f64> = PlHashMap::default();
     for &(i, k) in &reach.pairs {
         let i = i as usize;
         let Some((day, night)) = shift_of[i] else {
             continue;
         };
-        let w = severity_weight(pages.name(inside[i].severity), &config.kpis);
+        let sev = inside[i].severity;
+        let w = *weights
+            .entry(sev)
+            .or_insert_with(|| severity_weight(pages.name(sev), &config.kpis));
         *per.entry((k, day, night)).or_insert(0.0) += w;
     }
     let target = config.targets.weighted_load_per_shift;
