@@ -136,18 +136,21 @@ pub fn repeats(
         }
     }
     for list in by_service.values_mut() {
-        list.sort_by_key(|&i| (all[i].started, all[i].id.clone()));
+        list.sort_by(|&a, &b| (all[a].started, &all[a].id).cmp(&(all[b].started, &all[b].id)));
     }
     // The first incident of the same service that started within the
     // window after `i` was resolved.
     let next = |i: usize| -> Option<usize> {
         let inc = &all[i];
         let (svc, r) = (inc.service.as_deref()?, inc.resolved?);
-        by_service
-            .get(svc)?
+        let list = by_service.get(svc)?;
+        // The list is by start: from the first that started at or after `r`.
+        let from = list.partition_point(|&j| all[j].started.is_some_and(|t| t < r));
+        list[from..]
             .iter()
             .copied()
-            .find(|&j| j != i && all[j].started.is_some_and(|t| t >= r && t - r <= w))
+            .find(|&j| j != i)
+            .filter(|&j| all[j].started.is_some_and(|t| t - r <= w))
     };
     let mut out = Repeats {
         window_days: window.as_secs_f64() / 86_400.0,
