@@ -364,11 +364,11 @@ fn analyse(
             timing::lap("report: review.csv", &mut t);
             report::write_parquet(&out.join("incidents.parquet"), incidents)?;
             let day = std::time::Duration::from_secs(86_400);
-            let repeats = |w| metrics::repeats::repeats(incidents, period, w);
+            let prepared = metrics::repeats::prepare(incidents)?;
             let kpis = report::Kpis {
-                repeat_incident_rate_7d: repeats(7 * day)?.all.rate,
-                repeat_incident_rate_30d: repeats(30 * day)?.all.rate,
-                repeat_incidents: repeats(config.kpis.repeat_window)?,
+                repeat_incident_rate_7d: prepared.count(period, 7 * day, false).all.rate,
+                repeat_incident_rate_30d: prepared.count(period, 30 * day, false).all.rate,
+                repeat_incidents: prepared.count(period, config.kpis.repeat_window, true),
                 weighted_load: Default::default(),
             };
             timing::lap("report: repeat incidents", &mut t);

@@ -70,80 +70,79 @@ pub struct Repeats {
     pub chains: Vec<Chain>,
 }
 
-/// One incident as the count needs it.
-struct Incident {
-    id: String,
-    service: Option<String>,
-    team: Option<String>,
+/// One incident as the count needs it (its text borrowed from the table).
+struct Incident<'a> {
+    id: &'a str,
+    service: Option<&'a str>,
+    team: Option<&'a str>,
     started: Option<i64>,
     resolved: Option<i64>,
 }
 
-/// The incidents table's rows.
-fn rows(incidents: &DataFrame) -> Result<Vec<Incident>, Error> {
-    let what = "the incidents, for repeat incidents";
-    let strs = |name: &str| -> Result<Vec<Option<String>>, Error> {
-        Ok(incidents
+/// The incidents, read once for every window: each service's incidents by
+/// start.
+pub struct Prepared<'a> {
+    all: Vec<Incident<'a>>,
+    by_service: polars::prelude::PlHashMap<&'a str, Vec<usize>>,
+}
+
+/// The time columns as µs.
+fn times(incidents: &DataFrame, name: &str) -> Result<Int64Chunked, Error> {
+    incidents
+        .column(name)
+        .and_then(|c| c.cast(&DataType::Int64))
+        .and_then(|c| c.i64().cloned())
+        .map_err(Error::polars("the incidents, for repeat incidents"))
+}
+
+/// Read `incidents` (the canonical incidents table) for [`Prepared::count`].
+pub fn prepare(incidents: &DataFrame) -> Result<Prepared<'_>, Error> {
+    let strs = |name: &str| {
+        incidents
             .column(name)
-            .and_then(|c| c.str().cloned())
-            .map_err(Error::polars(what))?
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect())
-    };
-    let times = |name: &str| -> Result<Vec<Option<i64>>, Error> {
-        Ok(incidents
-            .column(name)
-            .and_then(|c| c.cast(&DataType::Int64))
-            .and_then(|c| c.i64().cloned())
-            .map_err(Error::polars(what))?
-            .iter()
-            .collect())
+            .and_then(|c| c.str())
+            .map_err(Error::polars("the incidents, for repeat incidents"))
     };
     let (ids, services, teams) = (strs(s::INCIDENT_ID)?, strs(s::SERVICE)?, strs(s::TEAM)?);
-    let (started, resolved) = (times(s::STARTED_AT)?, times(s::RESOLVED_AT)?);
-    Ok(ids
-        .into_iter()
-        .zip(services)
-        .zip(teams)
-        .zip(started.into_iter().zip(resolved))
+    let (started, resolved) = (
+        times(incidents, s::STARTED_AT)?,
+        times(incidents, s::RESOLVED_AT)?,
+    );
+    let all: Vec<Incident<'_>> = ids
+        .iter()
+        .zip(services.iter())
+        .zip(teams.iter())
+        .zip(started.iter().zip(resolved.iter()))
         .map(|(((id, service), team), (started, resolved))| Incident {
-            id: id.unwrap_or_default(),
+            id: id.unwrap_or(""),
             service: service.filter(|s| !s.is_empty()),
             team: team.filter(|t| !t.is_empty()),
             started,
             resolved,
         })
-        .collect())
-}
-
-/// Repeat incidents of `incidents` (the canonical incidents table, µs
-/// times) resolved in `period` (`[since, until)`; all without one), over
-/// `window`.
-pub fn repeats(
-    incidents: &DataFrame,
-    period: Option<(i64, i64)>,
-    window: Duration,
-) -> Result<Repeats, Error> {
-    let all = rows(incidents)?;
-    let w = window.as_micros() as i64;
-    let in_period = |t: i64| period.is_none_or(|(a, b)| t >= a && t < b);
-    // Each service's incidents by start, to find the first repeat.
-    let mut by_service: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        .collect();
+    let mut by_service: polars::prelude::PlHashMap<&str, Vec<usize>> = Default::default();
     for (i, inc) in all.iter().enumerate() {
-        if let (Some(svc), Some(_)) = (&inc.service, inc.started) {
+        if let (Some(svc), Some(_)) = (inc.service, inc.started) {
             by_service.entry(svc).or_default().push(i);
         }
     }
     for list in by_service.values_mut() {
-        list.sort_by(|&a, &b| (all[a].started, &all[a].id).cmp(&(all[b].started, &all[b].id)));
+        list.sort_unstable_by(|&a, &b| {
+            (all[a].started, all[a].id).cmp(&(all[b].started, all[b].id))
+        });
     }
-    // The first incident of the same service that started within the
-    // window after `i` was resolved.
-    let next = |i: usize| -> Option<usize> {
+    Ok(Prepared { all, by_service })
+}
+
+impl Prepared<'_> {
+    /// The first incident of `i`'s service that started within `w` (µs)
+    /// after `i` was resolved.
+    fn next(&self, i: usize, w: i64) -> Option<usize> {
+        let all = &self.all;
         let inc = &all[i];
-        let (svc, r) = (inc.service.as_deref()?, inc.resolved?);
-        let list = by_service.get(svc)?;
+        let (svc, r) = (inc.service?, inc.resolved?);
+        let list = self.by_service.get(svc)?;
         // The list is by start: from the first that started at or after `r`.
         let from = list.partition_point(|&j| all[j].started.is_some_and(|t| t < r));
         list[from..]
@@ -151,77 +150,113 @@ pub fn repeats(
             .copied()
             .find(|&j| j != i)
             .filter(|&j| all[j].started.is_some_and(|t| t - r <= w))
-    };
-    let mut out = Repeats {
-        window_days: window.as_secs_f64() / 86_400.0,
-        ..Repeats::default()
-    };
-    let mut heads: Vec<usize> = Vec::new();
-    let mut has_prev = vec![false; all.len()];
-    for (i, inc) in all.iter().enumerate() {
-        let Some(r) = inc.resolved.filter(|&r| in_period(r)) else {
-            continue;
-        };
-        let _ = r;
-        let Some(svc) = &inc.service else {
-            out.without_service += 1;
-            continue;
-        };
-        let repeat = next(i);
-        if let Some(j) = repeat {
-            has_prev[j] = true;
-        }
-        let repeated = repeat.is_some();
-        out.all.add(repeated);
-        out.per_service
-            .entry(svc.clone())
-            .or_default()
-            .add(repeated);
-        out.per_team
-            .entry(inc.team.clone().unwrap_or_else(|| "(none)".into()))
-            .or_default()
-            .add(repeated);
-        if repeated {
-            heads.push(i);
-        }
     }
-    // Chains start at a repeated incident that repeats none before it, in
-    // start order, and follow each incident's first repeat. Two chains
-    // can meet (two incidents whose first repeat is the same): the later
-    // chain ends on the incident where it joins the earlier one.
-    let time = |t: Option<i64>| t.map(crate::core::time::rfc3339_utc).unwrap_or_default();
-    let mut starts: Vec<usize> = heads.iter().copied().filter(|&h| !has_prev[h]).collect();
-    starts.sort_by_key(|&h| (all[h].started, all[h].id.clone()));
-    let mut seen = vec![false; all.len()];
-    for h in starts {
-        let mut chain = vec![h];
-        seen[h] = true;
-        let mut at = h;
-        while let Some(j) = next(at) {
-            chain.push(j);
-            if seen[j] {
-                break;
+
+    /// Repeat incidents resolved in `period` (`[since, until)`, µs; all
+    /// without one) over `window`; with `detail`, per team and service
+    /// and the chains too.
+    pub fn count(&self, period: Option<(i64, i64)>, window: Duration, detail: bool) -> Repeats {
+        let all = &self.all;
+        let w = window.as_micros() as i64;
+        let in_period = |t: i64| period.is_none_or(|(a, b)| t >= a && t < b);
+        let mut out = Repeats {
+            window_days: window.as_secs_f64() / 86_400.0,
+            ..Repeats::default()
+        };
+        let mut per_team: BTreeMap<&str, RepeatCount> = BTreeMap::new();
+        let mut per_service: BTreeMap<&str, RepeatCount> = BTreeMap::new();
+        let mut heads: Vec<usize> = Vec::new();
+        let mut has_prev = vec![false; if detail { all.len() } else { 0 }];
+        for (i, inc) in all.iter().enumerate() {
+            if !inc.resolved.is_some_and(in_period) {
+                continue;
             }
-            seen[j] = true;
-            at = j;
+            let Some(svc) = inc.service else {
+                out.without_service += 1;
+                continue;
+            };
+            let repeat = self.next(i, w);
+            let repeated = repeat.is_some();
+            out.all.add(repeated);
+            if !detail {
+                continue;
+            }
+            per_service.entry(svc).or_default().add(repeated);
+            per_team
+                .entry(inc.team.unwrap_or("(none)"))
+                .or_default()
+                .add(repeated);
+            if let Some(j) = repeat {
+                has_prev[j] = true;
+                heads.push(i);
+            }
         }
-        let first = &all[h];
-        out.chains.push(Chain {
-            service: first.service.clone().unwrap_or_default(),
-            team: first.team.clone(),
-            incidents: chain.iter().map(|&i| all[i].id.clone()).collect(),
-            first_started: time(first.started),
-            last_started: time(all[*chain.last().unwrap_or(&h)].started),
-        });
+        out.per_team = per_team
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        out.per_service = per_service
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        if detail {
+            out.chains = self.chains(&heads, &has_prev, w);
+        }
+        out
     }
-    out.chains.sort_by(|a, b| {
-        b.incidents
-            .len()
-            .cmp(&a.incidents.len())
-            .then_with(|| a.first_started.cmp(&b.first_started))
-            .then_with(|| a.service.cmp(&b.service))
-    });
-    Ok(out)
+
+    /// Chains start at a repeated incident that repeats none before it, in
+    /// start order, and follow each incident's first repeat. Two chains
+    /// can meet (two incidents whose first repeat is the same): the later
+    /// chain ends on the incident where it joins the earlier one.
+    fn chains(&self, heads: &[usize], has_prev: &[bool], w: i64) -> Vec<Chain> {
+        let all = &self.all;
+        let time = |t: Option<i64>| t.map(crate::core::time::rfc3339_utc).unwrap_or_default();
+        let mut starts: Vec<usize> = heads.iter().copied().filter(|&h| !has_prev[h]).collect();
+        starts.sort_by(|&a, &b| (all[a].started, all[a].id).cmp(&(all[b].started, all[b].id)));
+        let mut seen = vec![false; all.len()];
+        let mut out = Vec::new();
+        for h in starts {
+            let mut chain = vec![h];
+            seen[h] = true;
+            let mut at = h;
+            while let Some(j) = self.next(at, w) {
+                chain.push(j);
+                if seen[j] {
+                    break;
+                }
+                seen[j] = true;
+                at = j;
+            }
+            let first = &all[h];
+            out.push(Chain {
+                service: first.service.unwrap_or_default().to_string(),
+                team: first.team.map(str::to_string),
+                incidents: chain.iter().map(|&i| all[i].id.to_string()).collect(),
+                first_started: time(first.started),
+                last_started: time(all[*chain.last().unwrap_or(&h)].started),
+            });
+        }
+        out.sort_by(|a, b| {
+            b.incidents
+                .len()
+                .cmp(&a.incidents.len())
+                .then_with(|| a.first_started.cmp(&b.first_started))
+                .then_with(|| a.service.cmp(&b.service))
+        });
+        out
+    }
+}
+
+/// Repeat incidents of `incidents` (the canonical incidents table, µs
+/// times) resolved in `period` (`[since, until)`; all without one), over
+/// `window`, with the detail.
+pub fn repeats(
+    incidents: &DataFrame,
+    period: Option<(i64, i64)>,
+    window: Duration,
+) -> Result<Repeats, Error> {
+    Ok(prepare(incidents)?.count(period, window, true))
 }
 
 #[cfg(test)]
