@@ -336,6 +336,9 @@ pub(super) fn mute_recurring<'p>(
     for (k, v) in labels.iter().rev() {
         route.push(matcher_item(k, v));
     }
+    // It stands first among the top route's children: the grouping the
+    // rule had deeper in the tree comes with it.
+    route.extend(inherited_grouping(&am.route, &labels));
     route.push("mute_time_intervals:".into());
     route.push(format!("  - {name}"));
     let window = ranges
@@ -358,6 +361,59 @@ pub(super) fn mute_recurring<'p>(
         hhmm(median)
     );
     Some((interval, route, muted))
+}
+
+/// The grouping keys (`group_by`, `group_wait`, `group_interval`,
+/// `repeat_interval`) that the routes below the top one, on the path an
+/// alert with `labels` takes, set for it (the deepest setting wins), as
+/// `key: value` lines.
+fn inherited_grouping(
+    top: &super::alertmanager::Route,
+    labels: &[(String, String)],
+) -> Vec<String> {
+    const KEYS: [&str; 4] = [
+        "group_by",
+        "group_wait",
+        "group_interval",
+        "repeat_interval",
+    ];
+    let mut found: Vec<(usize, String)> = Vec::new();
+    let mut at = top;
+    while let Some(child) = at
+        .routes
+        .iter()
+        .find(|c| c.matchers.iter().all(|m| m.matches(labels)))
+    {
+        for (k, key) in KEYS.iter().enumerate() {
+            let Some(v) = child.node.get(key) else {
+                continue;
+            };
+            let text = match v.str() {
+                Some(t) => t.to_string(),
+                None => format!(
+                    "[{}]",
+                    v.items()
+                        .iter()
+                        .filter_map(|i| i.str())
+                        .map(|i| if i == "..." {
+                            "'...'".to_string()
+                        } else {
+                            i.to_string()
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            found.retain(|(f, _)| *f != k);
+            found.push((k, text));
+        }
+        at = child;
+    }
+    found.sort();
+    found
+        .into_iter()
+        .map(|(k, v)| format!("{}: {v}", KEYS[k]))
+        .collect()
 }
 
 /// Duplicates: the label(s) that tell a copy from the alert it
@@ -593,5 +649,37 @@ fn collect_severities(route: &super::alertmanager::Route, out: &mut Vec<String>)
             }
         }
         collect_severities(child, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_top_route_keeps_the_grouping_the_rule_had_deeper() {
+        let text = "route:\n  receiver: pager\n  group_by: [alertname]\n  routes:\n    - matchers: ['team=\"web\"']\n      group_by: [alertname, instance]\n      group_wait: 10s\n      routes:\n        - matchers: ['severity=\"warning\"']\n          repeat_interval: 1h\n          group_wait: 20s\n    - matchers: ['team=\"db\"']\n      group_interval: 9m\nreceivers:\n  - name: pager\n";
+        let am = AmConfig::of(YamlFile {
+            path: "am.yml".into(),
+            text: text.into(),
+            docs: super::super::yaml::parse(text).unwrap(),
+        })
+        .unwrap();
+        let l = |pairs: &[(&str, &str)]| -> Labels {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            inherited_grouping(&am.route, &l(&[("team", "web"), ("severity", "warning")])),
+            ["group_by: [alertname, instance]", "group_wait: 20s", "repeat_interval: 1h"]
+        );
+        assert_eq!(
+            inherited_grouping(&am.route, &l(&[("team", "db")])),
+            ["group_interval: 9m"]
+        );
+        // Only the top route: nothing to carry (the new route inherits it).
+        assert!(inherited_grouping(&am.route, &l(&[("team", "ops")])).is_empty());
     }
 }
