@@ -1,7 +1,20 @@
 //! The reliability-review KPIs (issue #29) through the binary, on small
 //! hand-built exports whose every figure is worked out in the comments.
 
+use std::path::Path;
+
 use crate::util::{alertsift, stderr};
+
+/// `alertsift ARGS` in `dir`, which must exit 0, and the summary.json it
+/// wrote in `dir/out`.
+fn summary(dir: &Path, args: &[&str], out: &str) -> serde_json::Value {
+    let mut a = args.to_vec();
+    a.extend(["--out", out, "-q"]);
+    let o = alertsift(dir, &a);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    serde_json::from_str(&std::fs::read_to_string(dir.join(out).join("summary.json")).unwrap())
+        .unwrap()
+}
 
 /// Five ServiceNow incidents (times UTC). api: INC1 resolved 2 Mar 12:00,
 /// INC2 started 9 Mar 12:00 — exactly 7 days later, on the window's edge
@@ -27,11 +40,7 @@ fn repeat_incidents_follow_the_definition_to_the_window_edge() {
         "[sources.servicenow]\ntimezone = \"UTC\"\n",
     )
     .unwrap();
-    let o = alertsift(d, &["run", "sn.csv", "--out", "out", "-q"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("out/summary.json")).unwrap())
-            .unwrap();
+    let s = summary(d, &["run", "sn.csv"], "out");
     let k = &s["kpis"];
     // 7 days: INC1 of 5 repeats. 30 days: INC1, INC2 and INC4.
     assert_eq!(k["repeat_incident_rate_7d"], 0.2, "{k}");
@@ -63,11 +72,7 @@ fn repeat_incidents_follow_the_definition_to_the_window_edge() {
         "[sources.servicenow]\ntimezone = \"UTC\"\n[kpis]\nrepeat_window = \"30d\"\n",
     )
     .unwrap();
-    let o = alertsift(d, &["run", "sn.csv", "--out", "out30", "-q"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("out30/summary.json")).unwrap())
-            .unwrap();
+    let s = summary(d, &["run", "sn.csv"], "out30");
     let r = &s["kpis"]["repeat_incidents"];
     assert_eq!(r["repeated"], 3, "{r}");
     assert_eq!(s["kpis"]["repeat_incident_rate_7d"], 0.2);
@@ -123,22 +128,7 @@ fn severity_weighted_load_per_person_and_shift() {
         "[teams.pay]\ntimezone = \"UTC\"\n",
     )
     .unwrap();
-    let o = alertsift(
-        d,
-        &[
-            "run",
-            "pages.csv",
-            "--mapping",
-            "mapping.toml",
-            "--out",
-            "out",
-            "-q",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("out/summary.json")).unwrap())
-            .unwrap();
+    let s = summary(d, &["run", "pages.csv", "--mapping", "mapping.toml"], "out");
     let w = &s["kpis"]["weighted_load"];
     // Weights: critical 3, error 2, warning 1, info 0, unknown 1.
     // Ada: day shift of 2 Mar w1 + w2 = 5; the night from 2 Mar 20:00
@@ -165,22 +155,11 @@ fn severity_weighted_load_per_person_and_shift() {
         "[teams.pay]\ntimezone = \"UTC\"\n[targets]\nweighted_load_per_shift = 4\n[kpis]\nweight_unknown = 0\nweight_info = 1\n",
     )
     .unwrap();
-    let o = alertsift(
+    let s = summary(
         d,
-        &[
-            "run",
-            "pages.csv",
-            "--mapping",
-            "mapping.toml",
-            "--out",
-            "out2",
-            "-q",
-        ],
+        &["run", "pages.csv", "--mapping", "mapping.toml"],
+        "out2",
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("out2/summary.json")).unwrap())
-            .unwrap();
     let w = &s["kpis"]["weighted_load"];
     // Ada's day of 3 Mar: w5 1 + w6 0 = 1; over 4: Ada's 5, Priya's 8.
     assert_eq!(w["per_person"]["Ada"]["total"], 10.0, "{w}");

@@ -673,7 +673,11 @@ mod tests {
         };
         assert_eq!(
             inherited_grouping(&am.route, &l(&[("team", "web"), ("severity", "warning")])),
-            ["group_by: [alertname, instance]", "group_wait: 20s", "repeat_interval: 1h"]
+            [
+                "group_by: [alertname, instance]",
+                "group_wait: 20s",
+                "repeat_interval: 1h"
+            ]
         );
         assert_eq!(
             inherited_grouping(&am.route, &l(&[("team", "db")])),
