@@ -1060,3 +1060,61 @@ fn fix_holds_for_below_an_actionable_page_unless_allowed() {
     assert_eq!(allowed["after"], "5m", "{allowed}");
     assert_eq!(allowed["evidence"]["actionable_hidden"], 1, "{allowed}");
 }
+
+/// A webhook capture no one here wrote (a real Prometheus and
+/// Alertmanager, 70 s; `../shared/data/alertmanager`) with the rules its
+/// `generatorURL`s name: ProbeFlapping (`vector(time() % 20) < 6`, no
+/// `for:`) fires for 6 s and clears for 14 s, so a `keep_firing_for:`
+/// longer than 14 s continues it; promtool agrees on each page.
+#[test]
+fn fix_on_a_real_capture() {
+    if !tools() {
+        return;
+    }
+    let Some(capture) = crate::util::shared("alertmanager/webhook-capture-70s.jsonl") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("rules.yml"),
+        "groups:\n  - name: capture\n    rules:\n      - alert: ProbeFlapping\n        expr: vector(time() % 20) < 6\n        labels:\n          severity: critical\n          team: platform\n          service: ingress\n      - alert: DeployFinished\n        expr: vector(time() % 30) < 10\n        labels:\n          severity: info\n          team: data\n          service: warehouse\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("alertsift.toml"),
+        "[paging]\nalertmanager_receivers = [\"pager\"]\n",
+    )
+    .unwrap();
+    let o = alertsift(
+        dir,
+        &[
+            "fix",
+            capture.to_str().unwrap(),
+            "--rules",
+            "rules.yml",
+            "--out",
+            "out",
+            "-q",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = json_of(&dir.join("out/fix.json"));
+    let probe = &report["changes"][0];
+    assert_eq!(probe["rule"], "ProbeFlapping", "{report}");
+    let secs = alertsift::fix::plan::parse_duration(probe["after"].as_str().unwrap()).unwrap();
+    match probe["kind"].as_str().unwrap() {
+        "keep_firing_for" => assert!(secs > 14, "{probe}"),
+        "for" => assert!(secs > 6, "{probe}"),
+        k => panic!("{k}: {probe}"),
+    }
+    // DeployFinished went to `slack`, which does not page.
+    assert_eq!(
+        report["never_fired"],
+        serde_json::json!(["rules.yml: DeployFinished"])
+    );
+    for c in report["checks"].as_array().unwrap() {
+        assert_eq!(c["passed"], true, "{c}");
+    }
+    assert!(report["replay_checks"].as_u64().unwrap() >= 3, "{report}");
+}
