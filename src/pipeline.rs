@@ -177,7 +177,7 @@ fn metrics_and_recommendations(
     roster: &Roster,
 ) -> (
     metrics::Metrics,
-    metrics::Load,
+    [metrics::Load; 2],
     Vec<whatif::recommend::Recommendation>,
 ) {
     let (since, until) = period.unwrap_or((0, 0));
@@ -192,11 +192,13 @@ fn metrics_and_recommendations(
         let m = metrics::compute(pages, config, since, until, roster);
         timing::lap("report: paging load", &mut t);
         let previous = metrics::load_between(pages, config, 2 * since - until, since);
-        timing::lap("report: previous period", &mut t);
+        let back = report::kpis::two_quarters_back(since, until);
+        let two_quarters_back = metrics::load_between(pages, config, back.0, back.1);
+        timing::lap("report: previous period, two quarters back", &mut t);
         let recommendations = recommending
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (m, previous, recommendations)
+        (m, [previous, two_quarters_back], recommendations)
     })
 }
 
@@ -365,14 +367,21 @@ fn analyse(
             report::write_parquet(&out.join("incidents.parquet"), incidents)?;
             let day = std::time::Duration::from_secs(86_400);
             let prepared = metrics::repeats::prepare(incidents)?;
+            // The 7-day rate of the previous period and of two quarters back.
+            let rate_in = |p: Option<(i64, i64)>| prepared.count(p, 7 * day, false).all;
+            let earlier = period.map(|(a, b)| {
+                let back = report::kpis::two_quarters_back(a, b);
+                [rate_in(Some((2 * a - b, a))), rate_in(Some(back))]
+            });
             let kpis = report::Kpis {
                 repeat_incident_rate_7d: prepared.count(period, 7 * day, false).all.rate,
                 repeat_incident_rate_30d: prepared.count(period, 30 * day, false).all.rate,
                 repeat_incidents: prepared.count(period, config.kpis.repeat_window, true),
                 weighted_load: Default::default(),
+                over_periods: Default::default(),
             };
             timing::lap("report: repeat incidents", &mut t);
-            Ok((clusters, counts, kpis))
+            Ok((clusters, counts, kpis, earlier))
         });
         let mut t = std::time::Instant::now();
         let load = crate::pages::pages_of(&alerts, roster).map(|pages| {
@@ -399,8 +408,8 @@ fn analyse(
         let written = writer
             .join()
             .unwrap_or_else(|_| Err(stopped(out.join("alerts.parquet"), "it")));
-        let (metrics, previous, recommendations, attributed) = load?;
-        let (clusters, counts, kpis) = side?;
+        let (metrics, [previous, two_quarters_back], recommendations, attributed) = load?;
+        let (clusters, counts, kpis, earlier_repeats) = side?;
         written?;
         Ok(report::Analysis {
             period,
@@ -413,6 +422,8 @@ fn analyse(
             recommendations,
             schedules: (!roster.is_empty()).then(|| report::Schedules::of(roster, attributed)),
             kpis,
+            two_quarters_back,
+            earlier_repeats,
         })
     })
 }

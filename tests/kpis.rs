@@ -184,3 +184,104 @@ fn severity_weighted_load_per_person_and_shift() {
         stderr(&o)
     );
 }
+
+/// Pages in three weeks: 5 in the week of 9 Mar 2026, 2 in the week of 31
+/// Aug, 4 in the week of 7 Sep (26 weeks after 9 Mar).
+const THREE_WEEKS: &str = "\
+id,title,team,service,triggered,resolved,paged,severity,responders
+b1,Disk full,pay,api,2026-03-09 10:00:00,2026-03-09 11:00:00,yes,critical,Ada
+b2,Disk full,pay,api,2026-03-10 10:00:00,2026-03-10 11:00:00,yes,critical,Ada
+b3,CPU high,pay,api,2026-03-11 03:00:00,2026-03-11 03:02:00,yes,warning,Ada
+b4,CPU high,pay,api,2026-03-12 03:00:00,2026-03-12 03:02:00,yes,warning,Ada
+b5,CPU high,pay,api,2026-03-13 03:00:00,2026-03-13 03:02:00,yes,warning,Ada
+p1,Disk full,pay,api,2026-09-01 10:00:00,2026-09-01 11:00:00,yes,critical,Ada
+p2,CPU high,pay,api,2026-09-02 03:00:00,2026-09-02 03:02:00,yes,warning,Ada
+t1,Disk full,pay,api,2026-09-07 10:00:00,2026-09-07 11:00:00,yes,critical,Ada
+t2,CPU high,pay,api,2026-09-08 03:00:00,2026-09-08 03:02:00,yes,warning,Ada
+t3,CPU high,pay,api,2026-09-09 03:00:00,2026-09-09 03:02:00,yes,warning,Ada
+t4,Disk full,pay,api,2026-09-10 10:00:00,2026-09-10 11:00:00,yes,critical,Ada
+";
+
+#[test]
+fn kpis_over_this_period_the_previous_and_two_quarters_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("pages.csv"), THREE_WEEKS).unwrap();
+    std::fs::write(d.join("mapping.toml"), MAPPING).unwrap();
+    std::fs::write(
+        d.join("alertsift.toml"),
+        "[teams.pay]\ntimezone = \"UTC\"\n",
+    )
+    .unwrap();
+    let run = |since: &str, until: &str, out: &str| {
+        summary(
+            d,
+            &[
+                "run",
+                "pages.csv",
+                "--mapping",
+                "mapping.toml",
+                "--since",
+                since,
+                "--until",
+                until,
+            ],
+            out,
+        )
+    };
+    // --until is inclusive of its day: the week of 7 Sep is 7–13 Sep.
+    let s = run("2026-09-07", "2026-09-13", "this");
+    let rows = s["kpis"]["over_periods"]["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let row = |k: &str| rows.iter().find(|r| r["kpi"] == k).unwrap().clone();
+    let pages = row("pages");
+    assert_eq!(
+        (
+            &pages["this"],
+            &pages["previous"],
+            &pages["two_quarters_back"]
+        ),
+        (
+            &serde_json::json!(4.0),
+            &serde_json::json!(2.0),
+            &serde_json::json!(5.0)
+        ),
+        "{rows:?}"
+    );
+    // Two quarters back is 182 days earlier: 9–15 Mar. Its figures are
+    // those of a run over that week (the report's own path).
+    let back = run("2026-03-09", "2026-03-15", "back");
+    assert_eq!(back["pages"], 5);
+    let toil = row("toil_hours");
+    assert_eq!(toil["two_quarters_back"], back["toil_hours"]);
+    assert_eq!(toil["this"], s["toil_hours"]);
+    assert_eq!(
+        row("non_actionable_share")["two_quarters_back"],
+        back["page_noise_ratio"]
+    );
+    assert_eq!(
+        row("non_actionable_share")["previous"],
+        s["previous_period"]["page_noise_ratio"]
+    );
+    let (now, then) = (
+        toil["this"].as_f64().unwrap(),
+        toil["two_quarters_back"].as_f64().unwrap(),
+    );
+    let reduction = s["kpis"]["over_periods"]["toil_reduction"]
+        .as_f64()
+        .unwrap();
+    assert!((reduction - (1.0 - now / then)).abs() < 1e-9);
+    assert_eq!(
+        s["kpis"]["over_periods"]["toil_reduction_on_track"],
+        reduction >= 0.2 - 1e-9
+    );
+    let csv = std::fs::read_to_string(d.join("this/tables/kpis.csv")).unwrap();
+    assert!(
+        csv.starts_with(
+            "kpi,target,this,previous,two_quarters_back,within_target\npages,,4,2,5,\n"
+        ),
+        "{csv}"
+    );
+}

@@ -29,6 +29,11 @@ pub struct RepeatCount {
 }
 
 impl RepeatCount {
+    /// The rate, when any incident was resolved.
+    pub fn rate_if_any(&self) -> Option<f64> {
+        (self.resolved > 0).then_some(self.rate)
+    }
+
     fn add(&mut self, repeated: bool) {
         self.resolved += 1;
         self.repeated += u64::from(repeated);

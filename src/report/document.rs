@@ -179,6 +179,38 @@ pub fn write_repeat_chains(dir: &Path, r: &crate::metrics::repeats::Repeats) -> 
     Ok(())
 }
 
+/// `tables/kpis.csv`: each KPI in this period, the one before and two
+/// quarters back, with its target.
+pub fn write_kpis(dir: &Path, o: &super::kpis::OverPeriods) -> Result<(), Error> {
+    let num = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
+    write_atomic(&dir.join("kpis.csv"), |f| {
+        let mut w = csv::Writer::from_writer(f);
+        let err = |e: csv::Error| std::io::Error::other(e.to_string());
+        w.write_record([
+            "kpi",
+            "target",
+            "this",
+            "previous",
+            "two_quarters_back",
+            "within_target",
+        ])
+        .map_err(err)?;
+        for r in &o.rows {
+            w.write_record([
+                r.kpi.clone(),
+                r.target.clone().unwrap_or_default(),
+                num(r.this),
+                num(r.previous),
+                num(r.two_quarters_back),
+                r.within_target.map(|b| b.to_string()).unwrap_or_default(),
+            ])
+            .map_err(err)?;
+        }
+        w.flush()
+    })?;
+    Ok(())
+}
+
 /// `tables/recommendations.csv`.
 pub fn write_recommendations(
     dir: &Path,

@@ -27,6 +27,7 @@ use crate::whatif::recommend::Recommendation;
 
 pub mod document;
 pub mod explain;
+pub mod kpis;
 pub mod review;
 pub mod sections;
 pub mod whatif;
@@ -300,6 +301,11 @@ pub struct Analysis {
     pub schedules: Option<Schedules>,
     /// The reliability-review KPIs.
     pub kpis: Kpis,
+    /// The paging load of the same period two quarters back.
+    pub two_quarters_back: metrics::Load,
+    /// The 7-day repeat incidents of the previous period and of two
+    /// quarters back (none without a period).
+    pub earlier_repeats: Option<[metrics::repeats::RepeatCount; 2]>,
 }
 
 /// The reliability-review KPIs (`summary.json` `kpis`; issue #29).
@@ -317,6 +323,9 @@ pub struct Kpis {
     /// The severity-weighted paging load per person per 12-hour shift
     /// (filled in from the metrics when the report is assembled).
     pub weighted_load: metrics::WeightedLoad,
+    /// The KPIs in this period, the one before and two quarters back,
+    /// against their targets (also `tables/kpis.csv`).
+    pub over_periods: kpis::OverPeriods,
 }
 
 /// What the schedule exports gave the run (`summary.json` `schedules`).
@@ -372,6 +381,8 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
         recommendations,
         schedules,
         kpis,
+        two_quarters_back,
+        earlier_repeats,
     } = analysis;
     let weekly = weekly_trend(&m);
     if info.options.redact {
@@ -422,12 +433,28 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
         teams: m.teams.clone(),
         responders: m.responders.clone(),
         recommendations,
-        previous_period: previous,
+        previous_period: previous.clone(),
         weekly,
         pages_by_weekday_hour: m.weekday_hours.clone(),
         kpis: Kpis {
             weighted_load: m.weighted.clone(),
-            ..kpis
+            over_periods: kpis::over_periods(
+                kpis::Period {
+                    load: &m.all,
+                    repeat_rate: (kpis.repeat_incidents.all.resolved > 0)
+                        .then_some(kpis.repeat_incident_rate_7d),
+                },
+                kpis::Period {
+                    load: &previous,
+                    repeat_rate: earlier_repeats.as_ref().and_then(|r| r[0].rate_if_any()),
+                },
+                kpis::Period {
+                    load: &two_quarters_back,
+                    repeat_rate: earlier_repeats.as_ref().and_then(|r| r[1].rate_if_any()),
+                },
+                &info.config.targets,
+            ),
+            ..kpis.clone()
         },
     };
     document::write_tables(&out.join("tables"), &m)?;
@@ -435,6 +462,7 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
     document::write_recommendations(&out.join("tables"), &summary.recommendations)?;
     document::write_weekly(&out.join("tables"), &summary.weekly)?;
     document::write_repeat_chains(&out.join("tables"), &summary.kpis.repeat_incidents)?;
+    document::write_kpis(&out.join("tables"), &summary.kpis.over_periods)?;
     let doc = sections::document(&summary, &m, &info.config.targets);
     document::write_markdown(&out.join("report.md"), &doc)?;
     let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();

@@ -96,6 +96,8 @@ pub fn document(s: &Summary, m: &Metrics, targets: &Targets) -> Vec<Block> {
     doc.push(noisiest(m));
     doc.push(Block::Heading("What to fix first".into()));
     doc.push(fixes(s));
+    doc.push(Block::Heading("KPIs over two quarters".into()));
+    doc.extend(over_periods(s));
     doc.push(Block::Heading("Repeat incidents".into()));
     doc.extend(repeat_incidents(s));
     doc.push(Block::Heading("Severity-weighted load".into()));
@@ -114,6 +116,51 @@ fn num(x: f64) -> String {
     } else {
         format!("{x:.1}")
     }
+}
+
+/// The KPIs in this period, the one before and two quarters back.
+fn over_periods(s: &Summary) -> Vec<Block> {
+    let o = &s.kpis.over_periods;
+    let cell = |v: Option<f64>| {
+        Cell::ours(
+            v.map(|v| {
+                format!("{:.3}", v)
+                    .trim_end_matches('0')
+                    .trim_end_matches('.')
+                    .to_string()
+            })
+            .unwrap_or_else(|| "-".into()),
+        )
+    };
+    let rows: Vec<Vec<Cell>> = o
+        .rows
+        .iter()
+        .map(|r| {
+            let this = match r.within_target {
+                Some(ok) => Cell::judged(cell(r.this).text, !ok),
+                None => cell(r.this),
+            };
+            vec![
+                Cell::ours(format!("`{}`", r.kpi)),
+                this,
+                cell(r.previous),
+                cell(r.two_quarters_back),
+                Cell::ours(r.target.clone().unwrap_or_else(|| "-".into())),
+            ]
+        })
+        .collect();
+    vec![
+        Block::Para(match (o.toil_reduction, o.toil_reduction_on_track) {
+            (Some(r), Some(on)) => format!(
+                "Toil is {:.0}% {} two quarters back (the same period, 26 weeks earlier): {} for the 20–40% reduction over two quarters.",
+                100.0 * r.abs(),
+                if r >= 0.0 { "below" } else { "above" },
+                if on { "on track" } else { "not on track" }
+            ),
+            _ => "No toil two quarters back (26 weeks earlier) to measure a reduction against.".into(),
+        }),
+        Block::Table(vec!["KPI", "this period", "previous period", "two quarters back", "target"], rows),
+    ]
 }
 
 /// The severity-weighted load per person per 12-hour shift.

@@ -1,0 +1,180 @@
+//! The KPIs over three periods (issue #29, item 4): this period, the one
+//! just before it, and the same period two quarters back (26 weeks, 182
+//! days, earlier: the same weekdays), each against its target, and whether
+//! toil is on track for the 20–40% reduction over two quarters that on-call
+//! teams are asked for. `summary.json` `kpis.over_periods`,
+//! `tables/kpis.csv`, a table in `report.md`.
+
+use serde::Serialize;
+
+use crate::config::Targets;
+use crate::metrics::Load;
+
+/// 26 weeks in µs.
+const TWO_QUARTERS_US: i64 = 182 * 86_400 * 1_000_000;
+
+/// The toil reduction over two quarters that is on track (the low end of
+/// the 20–40% teams are asked for).
+pub const TOIL_REDUCTION_ON_TRACK: f64 = 0.2;
+
+/// A reduction on track: at least [`TOIL_REDUCTION_ON_TRACK`] (a hair of
+/// floating-point rounding below it counts: 1 − 8/10 is 0.1999…).
+fn on_track(reduction: f64) -> bool {
+    reduction >= TOIL_REDUCTION_ON_TRACK - 1e-9
+}
+
+/// `[since, until)` two quarters (182 days) earlier.
+pub fn two_quarters_back(since: i64, until: i64) -> (i64, i64) {
+    (since - TWO_QUARTERS_US, until - TWO_QUARTERS_US)
+}
+
+/// One KPI in the three periods.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct KpiRow {
+    /// Its name.
+    pub kpi: String,
+    /// Its target, in words (`≤ 0.3`), where it has one.
+    pub target: Option<String>,
+    /// This period.
+    pub this: Option<f64>,
+    /// The period just before, of the same length.
+    pub previous: Option<f64>,
+    /// The same period two quarters back.
+    pub two_quarters_back: Option<f64>,
+    /// This period's figure within its target.
+    pub within_target: Option<bool>,
+}
+
+/// The KPIs over the three periods.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OverPeriods {
+    /// The rows.
+    pub rows: Vec<KpiRow>,
+    /// 1 − toil this period / toil two quarters back (none without toil
+    /// then).
+    pub toil_reduction: Option<f64>,
+    /// The reduction is at least [`TOIL_REDUCTION_ON_TRACK`].
+    pub toil_reduction_on_track: Option<bool>,
+}
+
+/// What the rows are made of, per period.
+pub struct Period<'a> {
+    /// Its paging load.
+    pub load: &'a Load,
+    /// Its 7-day repeat-incident rate (none without resolved incidents).
+    pub repeat_rate: Option<f64>,
+}
+
+/// The KPIs of `this`, `previous` and `back` against `targets`.
+pub fn over_periods(
+    this: Period<'_>,
+    previous: Period<'_>,
+    back: Period<'_>,
+    targets: &Targets,
+) -> OverPeriods {
+    let periods = [&this, &previous, &back];
+    let each = |f: &dyn Fn(&Period<'_>) -> Option<f64>| -> [Option<f64>; 3] {
+        [f(periods[0]), f(periods[1]), f(periods[2])]
+    };
+    let share = |p: &Period<'_>| (p.load.pages > 0).then_some(p.load.page_noise_ratio);
+    let row =
+        |kpi: &str, target: Option<String>, v: [Option<f64>; 3], within: Option<bool>| KpiRow {
+            kpi: kpi.into(),
+            target,
+            this: v[0],
+            previous: v[1],
+            two_quarters_back: v[2],
+            within_target: within,
+        };
+    let noise = each(&share);
+    let actionable = each(&|p| share(p).map(|s| 1.0 - s));
+    let toil = each(&|p| Some(p.load.toil_hours));
+    let reduction = match (toil[0], toil[2]) {
+        (Some(now), Some(then)) if then > 0.0 => Some(1.0 - now / then),
+        _ => None,
+    };
+    let rows = vec![
+        row("pages", None, each(&|p| Some(p.load.pages as f64)), None),
+        row(
+            "non_actionable_share",
+            Some(format!("≤ {}", targets.non_actionable_share)),
+            noise,
+            noise[0].map(|v| v <= targets.non_actionable_share),
+        ),
+        row(
+            "actionable_share",
+            Some(format!("≥ {}", 1.0 - targets.non_actionable_share)),
+            actionable,
+            actionable[0].map(|v| v >= 1.0 - targets.non_actionable_share),
+        ),
+        row(
+            "mtta_p50_seconds",
+            None,
+            each(&|p| p.load.mtta_seconds.p50),
+            None,
+        ),
+        row(
+            "toil_hours",
+            Some(format!(
+                "≥ {:.0}% below two quarters back",
+                100.0 * TOIL_REDUCTION_ON_TRACK
+            )),
+            toil,
+            reduction.map(on_track),
+        ),
+        row(
+            "repeat_incident_rate_7d",
+            None,
+            each(&|p| p.repeat_rate),
+            None,
+        ),
+    ];
+    OverPeriods {
+        rows,
+        toil_reduction: reduction,
+        toil_reduction_on_track: reduction.map(on_track),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pages: u64, noise: u64, toil: f64) -> Load {
+        Load {
+            pages,
+            noise_pages: noise,
+            page_noise_ratio: if pages > 0 {
+                noise as f64 / pages as f64
+            } else {
+                0.0
+            },
+            toil_hours: toil,
+            ..Load::default()
+        }
+    }
+
+    #[test]
+    fn toil_on_track_is_a_fifth_below_two_quarters_back() {
+        let (now, before, back) = (load(4, 1, 8.0), load(0, 0, 0.0), load(10, 6, 10.0));
+        let p = |l| Period {
+            load: l,
+            repeat_rate: Some(0.25),
+        };
+        let o = over_periods(p(&now), p(&before), p(&back), &Targets::default());
+        // 1 − 8/10 = 0.2: on track, exactly at the edge.
+        assert!((o.toil_reduction.unwrap() - 0.2).abs() < 1e-12);
+        assert_eq!(o.toil_reduction_on_track, Some(true));
+        let noise = &o.rows[1];
+        assert_eq!(noise.kpi, "non_actionable_share");
+        assert_eq!(
+            (noise.this, noise.previous, noise.two_quarters_back),
+            (Some(0.25), None, Some(0.6))
+        );
+        assert_eq!(noise.within_target, Some(true));
+        assert_eq!(o.rows[2].this, Some(0.75));
+        // No toil then: no reduction to speak of.
+        let o = over_periods(p(&now), p(&before), p(&before), &Targets::default());
+        assert_eq!((o.toil_reduction, o.toil_reduction_on_track), (None, None));
+    }
+}
