@@ -70,8 +70,11 @@ pub struct Repeats {
     pub per_team: BTreeMap<String, RepeatCount>,
     /// Per service.
     pub per_service: BTreeMap<String, RepeatCount>,
-    /// The chains of two or more incidents whose first was resolved in the
-    /// period, longest first.
+    /// How many chains of two or more incidents started with one resolved
+    /// in the period.
+    pub chains_total: u64,
+    /// Those chains, longest first (`summary.json` keeps the 20 longest;
+    /// `tables/repeat_incidents.csv` has them all).
     pub chains: Vec<Chain>,
 }
 
@@ -206,6 +209,7 @@ impl Prepared<'_> {
             .collect();
         if detail {
             out.chains = self.chains(&heads, &has_prev, w);
+            out.chains_total = out.chains.len() as u64;
         }
         out
     }

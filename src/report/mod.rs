@@ -308,6 +308,9 @@ pub struct Analysis {
     pub earlier_repeats: Option<[metrics::repeats::RepeatCount; 2]>,
 }
 
+/// The chains of repeat incidents `summary.json` lists (the longest).
+const CHAINS_IN_SUMMARY: usize = 20;
+
 /// The reliability-review KPIs (`summary.json` `kpis`; issue #29).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Kpis {
@@ -454,6 +457,18 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
                 },
                 &info.config.targets,
             ),
+            repeat_incidents: metrics::repeats::Repeats {
+                // The longest chains only: every chain is in
+                // tables/repeat_incidents.csv.
+                chains: kpis
+                    .repeat_incidents
+                    .chains
+                    .iter()
+                    .take(CHAINS_IN_SUMMARY)
+                    .cloned()
+                    .collect(),
+                ..kpis.repeat_incidents.clone()
+            },
             ..kpis.clone()
         },
     };
@@ -461,7 +476,7 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
     document::write_fairness(&out.join("tables"), &m)?;
     document::write_recommendations(&out.join("tables"), &summary.recommendations)?;
     document::write_weekly(&out.join("tables"), &summary.weekly)?;
-    document::write_repeat_chains(&out.join("tables"), &summary.kpis.repeat_incidents)?;
+    document::write_repeat_chains(&out.join("tables"), &kpis.repeat_incidents)?;
     document::write_kpis(&out.join("tables"), &summary.kpis.over_periods)?;
     let doc = sections::document(&summary, &m, &info.config.targets);
     document::write_markdown(&out.join("report.md"), &doc)?;
