@@ -342,6 +342,10 @@ pub struct Targets {
     /// At most this severity-weighted load per person per 12-hour shift
     /// (`[kpis] weight_*`). Default 6: two critical pages.
     pub weighted_load_per_shift: f64,
+    /// The median time to acknowledge under this. Default `5m` (on-call
+    /// teams are asked for 5–10 minutes).
+    #[serde(deserialize_with = "de_duration")]
+    pub mtta: Duration,
 }
 
 impl Default for Targets {
@@ -351,6 +355,7 @@ impl Default for Targets {
             toil_share: 0.5,
             non_actionable_share: 0.3,
             weighted_load_per_shift: 6.0,
+            mtta: Duration::from_secs(300),
         }
     }
 }
@@ -972,6 +977,12 @@ pub fn settings_toml(d: &Config) -> String {
         "weighted_load_per_shift",
         g.weighted_load_per_shift.to_string(),
         "at most this severity-weighted load per person per 12-hour shift",
+    );
+    push(
+        &mut out,
+        "mtta",
+        dur(g.mtta),
+        "the median time to acknowledge under this",
     );
     section("kpis", &mut out);
     let k = &d.kpis;

@@ -277,6 +277,13 @@ fn kpis_over_this_period_the_previous_and_two_quarters_back() {
         s["kpis"]["over_periods"]["toil_reduction_on_track"],
         reduction >= 0.2 - 1e-9
     );
+    // No page was acknowledged: no MTTA to hold against its 5-minute target.
+    let mtta = row("mtta_p50_seconds");
+    assert_eq!(mtta["target"], "< 300");
+    assert_eq!(
+        (&mtta["this"], &mtta["within_target"]),
+        (&serde_json::Value::Null, &serde_json::Value::Null)
+    );
     let csv = std::fs::read_to_string(d.join("this/tables/kpis.csv")).unwrap();
     assert!(
         csv.starts_with(

@@ -107,12 +107,16 @@ pub fn over_periods(
             actionable,
             actionable[0].map(|v| v >= 1.0 - targets.non_actionable_share),
         ),
-        row(
-            "mtta_p50_seconds",
-            None,
-            each(&|p| p.load.mtta_seconds.p50),
-            None,
-        ),
+        {
+            let mtta = each(&|p| p.load.mtta_seconds.p50);
+            let target = targets.mtta.as_secs_f64();
+            row(
+                "mtta_p50_seconds",
+                Some(format!("< {target}")),
+                mtta,
+                mtta[0].map(|v| v < target),
+            )
+        },
         row(
             "toil_hours",
             Some(format!(
@@ -173,6 +177,9 @@ mod tests {
         );
         assert_eq!(noise.within_target, Some(true));
         assert_eq!(o.rows[2].this, Some(0.75));
+        // No acknowledgement: no MTTA, nothing to hold against its target.
+        assert_eq!((o.rows[3].this, o.rows[3].within_target), (None, None));
+        assert_eq!(o.rows[3].target.as_deref(), Some("< 300"));
         // No toil then: no reduction to speak of.
         let o = over_periods(p(&now), p(&before), p(&before), &Targets::default());
         assert_eq!((o.toil_reduction, o.toil_reduction_on_track), (None, None));
