@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use super::alertmanager::AmConfig;
 use super::amedit::{self, AmAdds};
 use super::edit::{self, Edit};
-use super::routing::{dedup_advice, inhibit_storm, mute_recurring, route_away, Recurring, Section};
+use super::routing::{
+    dedup_advice, inhibit_storm, mute_recurring, route_away, Labels, Recurring, Section,
+};
 use super::rules::{self, RuleDef, YamlFile};
 use crate::config::Config;
 use crate::core::time::LocalClock;
@@ -213,6 +215,30 @@ pub fn plan(
     let (since, until) = period;
     let weeks = ((until - since) as f64 / (7.0 * 86_400e6)).max(1.0 / 7.0);
     let mut plan = Plan::default();
+    // Each Alertmanager row's labels, parsed once (matching, the replay
+    // test's series, storms and duplicates all read them).
+    let parsed: Vec<Labels> = history
+        .labels
+        .iter()
+        .zip(history.source)
+        .map(|(l, s)| match (l, s.as_deref()) {
+            (Some(l), Some("alertmanager")) => label_pairs(l),
+            _ => Vec::new(),
+        })
+        .collect();
+    let labels_of = |row: usize| parsed.get(row).map_or(&[][..], Vec::as_slice);
+    // Each definition's literal labels, and the pattern of its title
+    // annotation (to tell apart two definitions of one name).
+    let def_labels: Vec<Labels> = defs.iter().map(routing_labels).collect();
+    let def_titles: Vec<Option<regex::Regex>> = defs
+        .iter()
+        .map(|d| {
+            ["summary", "title", "message", "description"]
+                .iter()
+                .find_map(|k| d.annotations.iter().find(|(a, _)| a == k))
+                .and_then(|(_, tmpl)| rules::title_pattern(tmpl))
+        })
+        .collect();
     // Each page to its definition: the alertname, then the definition's
     // literal labels (two rules may share a name).
     let mut by_def: Vec<Vec<&Page>> = vec![Vec::new(); defs.len()];
@@ -226,12 +252,7 @@ pub fn plan(
             others.push(p);
             continue;
         }
-        let labels = history
-            .labels
-            .get(row)
-            .and_then(|l| l.as_deref())
-            .map(label_pairs)
-            .unwrap_or_default();
+        let labels = labels_of(row);
         let name = labels
             .iter()
             .find(|(k, _)| k == "alertname")
@@ -239,9 +260,9 @@ pub fn plan(
         let found: Vec<usize> = defs
             .iter()
             .enumerate()
-            .filter(|(_, d)| {
+            .filter(|(i, d)| {
                 d.alert == name
-                    && routing_labels(d)
+                    && def_labels[*i]
                         .iter()
                         .all(|(k, v)| labels.iter().any(|(k2, v2)| k2 == k && v2 == v))
             })
@@ -257,12 +278,9 @@ pub fn plan(
                     .iter()
                     .copied()
                     .filter(|&i| {
-                        title.is_some_and(|t| {
-                            ["summary", "title", "message", "description"]
-                                .iter()
-                                .find_map(|k| defs[i].annotations.iter().find(|(a, _)| a == k))
-                                .is_some_and(|(_, tmpl)| rules::fits_template(tmpl, t))
-                        })
+                        title
+                            .zip(def_titles[i].as_ref())
+                            .is_some_and(|(t, re)| re.is_match(t.trim()))
                     })
                     .collect();
                 if fits.is_empty() {
@@ -343,7 +361,8 @@ pub fn plan(
             _ => None,
         };
         let edits = if let Some((key, secs)) = timing {
-            timing_change(&mut change, file, def, key, secs, ps, history, config)
+            let (h, l) = (history, &parsed[..]);
+            timing_change(&mut change, file, def, key, secs, ps, h, l, config)
         } else {
             match &policy {
                 _ if change.evidence.actionable_hidden > 0 && !options.allow_hiding => {
@@ -362,6 +381,7 @@ pub fn plan(
                         def,
                         ps,
                         history,
+                        &parsed,
                         &ids,
                         am,
                         options.allow_hiding,
@@ -389,7 +409,7 @@ pub fn plan(
                     Vec::new()
                 }
                 Policy::Dedup => {
-                    if let Some(keys) = dedup_advice(&mut change, ps, history) {
+                    if let Some(keys) = dedup_advice(&mut change, ps, &parsed) {
                         change.kind = "relabel".into();
                         change.after = Some(format!("clear {} on {}", keys.join(", "), def.alert));
                         for k in keys {
@@ -451,28 +471,19 @@ pub fn plan(
                 ));
             }
         }
-        // A rule whose route could not be written has no use for its
-        // interval: both stand or fall together.
-        let fell: Vec<usize> = changes
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.1.kind == "mute" && !c.1.written)
-            .map(|(i, _)| i)
-            .collect();
-        if fell.is_empty() || failed.is_empty() {
-            plan.edits.extend(edits);
-        } else {
-            for i in fell {
-                changes[i].1.written = false;
-            }
-            // Some sections failed: write none of them (a half-applied
-            // mute would reference a missing interval).
+        // A mute is a route and its interval: when either section could
+        // not be written, none is (a route naming a missing interval would
+        // not load).
+        let half_mute = changes.iter().any(|c| c.1.kind == "mute" && !c.1.written);
+        if half_mute {
             for (i, _, _) in &adds {
                 if changes[*i].1.written {
                     changes[*i].1.written = false;
                     changes[*i].1.note = Some("another change to the configuration could not be written, and this one goes with it: make it by hand".into());
                 }
             }
+        } else {
+            plan.edits.extend(edits);
         }
     }
     changes.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.rule.cmp(&b.1.rule)));
@@ -495,6 +506,7 @@ fn timing_change(
     add_secs: u64,
     ps: &[&Page],
     history: History<'_>,
+    labels: &[Labels],
     config: &Config,
 ) -> Vec<Edit> {
     if add_secs == 0 {
@@ -562,7 +574,7 @@ fn timing_change(
         "for" => add_secs + kff_now,
         _ => add_secs,
     };
-    change.replay = replay_pages(ps, history, key, window, config);
+    change.replay = replay_pages(ps, history, labels, key, window, config);
     let edit = match def.node.get(key) {
         Some(v) => Some(edit::replace_scalar(def.file, v, &new)),
         None => {
@@ -596,18 +608,15 @@ fn timing_change(
 fn replay_pages(
     ps: &[&Page],
     history: History<'_>,
+    labels: &[Labels],
     key: &str,
     secs: u64,
     config: &Config,
 ) -> Vec<ReplayPage> {
     let pages = history.pages;
     let series = |p: &Page| {
-        let mut l = history
-            .labels
-            .get(p.row as usize)
-            .and_then(|l| l.as_deref())
-            .map(label_pairs)
-            .unwrap_or_default();
+        let mut l: Vec<&(String, String)> =
+            labels.get(p.row as usize).into_iter().flatten().collect();
         l.sort();
         match l.is_empty() {
             true => pages.alert_id(p).to_string(),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::alertmanager::{AmConfig, Op};
 use super::edit::{self, Edit};
-use super::plan::{label_pairs, routing_labels, Change, History, Options};
+use super::plan::{routing_labels, Change, History, Options};
 use super::rules::{self, RuleDef, YamlFile};
 use crate::config::Config;
 use crate::core::time::LocalClock;
@@ -37,27 +37,36 @@ pub(super) fn matcher_item(name: &str, value: &str) -> String {
     format!("  - '{name}={}'", edit::quoted(value).replace('\'', "''"))
 }
 
-/// A label set, as pairs.
-pub(super) type Labels = Vec<(String, String)>;
+/// A label and its value.
+type Pair = (String, String);
 
-/// A label set of a row, as pairs.
-pub(super) fn row_labels(history: History<'_>, row: usize) -> Vec<(String, String)> {
-    history
-        .labels
-        .get(row)
-        .and_then(|l| l.as_deref())
-        .map(label_pairs)
-        .unwrap_or_default()
+/// A label set, as pairs.
+pub(super) type Labels = Vec<Pair>;
+
+/// A label's value in a label set.
+fn value<'a>(labels: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    labels
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A row's labels (parsed once by [`super::plan::plan`]; none for rows
+/// that are not Alertmanager's).
+fn row_labels(labels: &[Labels], row: usize) -> &[(String, String)] {
+    labels.get(row).map_or(&[][..], Vec::as_slice)
 }
 
 /// Storm secondaries: an `inhibit_rules` entry that mutes this rule while
 /// the storms' usual lead fires with the same values of the labels they
 /// always shared. Returns the entry's lines.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn inhibit_storm<'p>(
     change: &mut Change,
     def: &RuleDef,
     ps: &[&'p Page],
     history: History<'_>,
+    labels: &[Labels],
     ids: &HashMap<&str, usize>,
     am: Option<&AmConfig>,
     allow_hiding: bool,
@@ -71,7 +80,7 @@ pub(super) fn inhibit_storm<'p>(
     }
     let storm = crate::reasons::bit("STORM_SECONDARY");
     // Each secondary with its lead's labels.
-    let mut pairs: Vec<(Labels, Labels)> = Vec::new();
+    let mut pairs: Vec<(&[Pair], &[Pair])> = Vec::new();
     for p in ps
         .iter()
         .filter(|p| p.reasons & storm != 0 && !p.episode_lead())
@@ -85,22 +94,17 @@ pub(super) fn inhibit_storm<'p>(
         else {
             continue;
         };
-        pairs.push((row_labels(history, lead), row_labels(history, row)));
+        pairs.push((row_labels(labels, lead), row_labels(labels, row)));
     }
-    let name_of = |l: &[(String, String)]| {
-        l.iter()
-            .find(|(k, _)| k == "alertname")
-            .map(|(_, v)| v.clone())
-    };
-    let mut leads: HashMap<String, usize> = HashMap::new();
+    let mut leads: HashMap<&str, usize> = HashMap::new();
     for (lead, _) in &pairs {
-        if let Some(n) = name_of(lead).filter(|n| *n != def.alert) {
+        if let Some(n) = value(lead, "alertname").filter(|n| *n != def.alert) {
             *leads.entry(n).or_default() += 1;
         }
     }
     let Some((lead, n)) = leads
         .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
     else {
         change.note = Some("its storms' leads are not among the pages read (or are this rule itself): add an inhibition by hand".into());
         return None;
@@ -108,7 +112,7 @@ pub(super) fn inhibit_storm<'p>(
     // The labels every such storm's lead and secondary shared.
     let with_lead: Vec<_> = pairs
         .iter()
-        .filter(|(l, _)| name_of(l).as_deref() == Some(lead.as_str()))
+        .filter(|(l, _)| value(l, "alertname") == Some(lead))
         .collect();
     let mut equal: Vec<String> = with_lead[0]
         .0
@@ -117,11 +121,9 @@ pub(super) fn inhibit_storm<'p>(
         .filter(|k| k != "alertname")
         .collect();
     equal.retain(|k| {
-        with_lead.iter().all(|(l, s)| {
-            let v =
-                |x: &Vec<(String, String)>| x.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
-            v(l).is_some() && v(l) == v(s)
-        })
+        with_lead
+            .iter()
+            .all(|(l, s)| value(l, k).is_some() && value(l, k) == value(s, k))
     });
     equal.sort();
     if equal.is_empty() {
@@ -132,27 +134,24 @@ pub(super) fn inhibit_storm<'p>(
     }
     // An actionable page of this rule that fired while the lead did, with
     // the same values: the inhibition would have muted it.
-    let value =
-        |l: &[(String, String)], k: &str| l.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
-    let lead_pages: Vec<(i64, Option<i64>, Labels)> = history
+    let lead_pages: Vec<(i64, Option<i64>, &[Pair])> = history
         .pages
         .list
         .iter()
         .filter_map(|q| {
-            let l = row_labels(history, q.row as usize);
-            (value(&l, "alertname").as_deref() == Some(lead.as_str()))
-                .then(|| (q.triggered, q.resolved(), l))
+            let l = row_labels(labels, q.row as usize);
+            (value(l, "alertname") == Some(lead)).then(|| (q.triggered, q.resolved(), l))
         })
         .collect();
     let muted: Vec<&Page> = ps
         .iter()
         .copied()
         .filter(|p| {
-            let l = row_labels(history, p.row as usize);
+            let l = row_labels(labels, p.row as usize);
             lead_pages.iter().any(|(t, r, ql)| {
                 *t <= p.triggered
                     && r.is_none_or(|r| r > p.triggered)
-                    && equal.iter().all(|k| value(ql, k) == value(&l, k))
+                    && equal.iter().all(|k| value(ql, k) == value(l, k))
             })
         })
         .collect();
@@ -165,7 +164,7 @@ pub(super) fn inhibit_storm<'p>(
     }
     let mut lines = vec![
         "source_matchers:".to_string(),
-        matcher_item("alertname", &lead),
+        matcher_item("alertname", lead),
     ];
     lines.push("target_matchers:".into());
     for (k, v) in routing_labels(def).iter().rev() {
@@ -174,7 +173,7 @@ pub(super) fn inhibit_storm<'p>(
     lines.push(format!("equal: [{}]", equal.join(", ")));
     let total = pairs.len();
     change.kind = "inhibit".into();
-    change.inhibit = Some((lead.clone(), equal.clone()));
+    change.inhibit = Some((lead.to_string(), equal.clone()));
     change.after = Some(format!(
         "inhibit_rules: {lead} mutes {} (equal: {})",
         def.alert,
@@ -422,7 +421,7 @@ fn inherited_grouping(
 pub(super) fn dedup_advice(
     change: &mut Change,
     ps: &[&Page],
-    history: History<'_>,
+    labels: &[Labels],
 ) -> Option<Vec<String>> {
     let dup = crate::reasons::bit("DUPLICATE");
     let mut sorted: Vec<&Page> = ps.to_vec();
@@ -443,8 +442,8 @@ pub(super) fn dedup_advice(
             continue;
         };
         let (a, b) = (
-            row_labels(history, p.row as usize),
-            row_labels(history, q.row as usize),
+            row_labels(labels, p.row as usize),
+            row_labels(labels, q.row as usize),
         );
         let mut keys: Vec<String> = a
             .iter()

@@ -262,6 +262,11 @@ pub fn label<'a>(rule: &'a RuleDef, key: &str) -> Option<&'a str> {
 /// Whether `text` could have come from the template `template` (Go
 /// template actions `{{ … }}` stand for any text, the rest is literal).
 pub fn fits_template(template: &str, text: &str) -> bool {
+    title_pattern(template).is_some_and(|re| re.is_match(text.trim()))
+}
+
+/// The pattern of the texts `template` can write (see [`fits_template`]).
+pub fn title_pattern(template: &str) -> Option<regex::Regex> {
     let mut pattern = String::from("^");
     let mut rest = template.trim();
     while let Some(open) = rest.find("{{") {
@@ -274,7 +279,7 @@ pub fn fits_template(template: &str, text: &str) -> bool {
     }
     pattern.push_str(&regex::escape(rest));
     pattern.push('$');
-    regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(text.trim()))
+    regex::Regex::new(&pattern).ok()
 }
 
 #[cfg(test)]

@@ -150,7 +150,10 @@ pub fn write_weekly(dir: &Path, weeks: &[super::WeekLoad]) -> Result<(), Error> 
 }
 
 /// `tables/repeat_incidents.csv`: one row per chain of repeat incidents.
-pub fn write_repeat_chains(dir: &Path, r: &crate::metrics::repeats::Repeats) -> Result<(), Error> {
+pub fn write_repeat_chains(
+    dir: &Path,
+    chains: &[crate::metrics::repeats::Chain],
+) -> Result<(), Error> {
     write_atomic(&dir.join("repeat_incidents.csv"), |f| {
         let mut w = csv::Writer::from_writer(f);
         let err = |e: csv::Error| std::io::Error::other(e.to_string());
@@ -163,7 +166,7 @@ pub fn write_repeat_chains(dir: &Path, r: &crate::metrics::repeats::Repeats) -> 
             "last_started",
         ])
         .map_err(err)?;
-        for c in &r.chains {
+        for c in chains {
             w.write_record([
                 c.service.as_str(),
                 c.team.as_deref().unwrap_or(""),

@@ -392,6 +392,29 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
         redact(&mut m);
     }
     let (labels, pages) = (counts.labels, counts.pages);
+    // The KPIs: the weighted load from the metrics, the three periods,
+    // and the longest chains only (every chain goes to
+    // tables/repeat_incidents.csv).
+    let mut kpis = kpis;
+    kpis.weighted_load = std::mem::take(&mut m.weighted);
+    kpis.over_periods = kpis::over_periods(
+        kpis::Period {
+            load: &m.all,
+            repeat_rate: (kpis.repeat_incidents.all.resolved > 0)
+                .then_some(kpis.repeat_incident_rate_7d),
+        },
+        kpis::Period {
+            load: &previous,
+            repeat_rate: earlier_repeats.as_ref().and_then(|r| r[0].rate_if_any()),
+        },
+        kpis::Period {
+            load: &two_quarters_back,
+            repeat_rate: earlier_repeats.as_ref().and_then(|r| r[1].rate_if_any()),
+        },
+        &info.config.targets,
+    );
+    let all_chains = std::mem::take(&mut kpis.repeat_incidents.chains);
+    kpis.repeat_incidents.chains = all_chains.iter().take(CHAINS_IN_SUMMARY).cloned().collect();
     let summary = Summary {
         schema_version: SUMMARY_VERSION,
         records: info.inputs.iter().map(|i| i.records).sum(),
@@ -436,47 +459,16 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
         teams: m.teams.clone(),
         responders: m.responders.clone(),
         recommendations,
-        previous_period: previous.clone(),
+        previous_period: previous,
         weekly,
         pages_by_weekday_hour: m.weekday_hours.clone(),
-        kpis: Kpis {
-            weighted_load: m.weighted.clone(),
-            over_periods: kpis::over_periods(
-                kpis::Period {
-                    load: &m.all,
-                    repeat_rate: (kpis.repeat_incidents.all.resolved > 0)
-                        .then_some(kpis.repeat_incident_rate_7d),
-                },
-                kpis::Period {
-                    load: &previous,
-                    repeat_rate: earlier_repeats.as_ref().and_then(|r| r[0].rate_if_any()),
-                },
-                kpis::Period {
-                    load: &two_quarters_back,
-                    repeat_rate: earlier_repeats.as_ref().and_then(|r| r[1].rate_if_any()),
-                },
-                &info.config.targets,
-            ),
-            repeat_incidents: metrics::repeats::Repeats {
-                // The longest chains only: every chain is in
-                // tables/repeat_incidents.csv.
-                chains: kpis
-                    .repeat_incidents
-                    .chains
-                    .iter()
-                    .take(CHAINS_IN_SUMMARY)
-                    .cloned()
-                    .collect(),
-                ..kpis.repeat_incidents.clone()
-            },
-            ..kpis.clone()
-        },
+        kpis,
     };
     document::write_tables(&out.join("tables"), &m)?;
     document::write_fairness(&out.join("tables"), &m)?;
     document::write_recommendations(&out.join("tables"), &summary.recommendations)?;
     document::write_weekly(&out.join("tables"), &summary.weekly)?;
-    document::write_repeat_chains(&out.join("tables"), &kpis.repeat_incidents)?;
+    document::write_repeat_chains(&out.join("tables"), &all_chains)?;
     document::write_kpis(&out.join("tables"), &summary.kpis.over_periods)?;
     let doc = sections::document(&summary, &m, &info.config.targets);
     document::write_markdown(&out.join("report.md"), &doc)?;
