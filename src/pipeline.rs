@@ -374,8 +374,8 @@ fn analyse(
                 [rate_in(Some((2 * a - b, a))), rate_in(Some(back))]
             });
             let kpis = report::Kpis {
-                repeat_incident_rate_7d: prepared.count(period, 7 * day, false).all.rate,
-                repeat_incident_rate_30d: prepared.count(period, 30 * day, false).all.rate,
+                repeat_incident_rate_7d: rate_in(period).rate_if_any(),
+                repeat_incident_rate_30d: prepared.count(period, 30 * day, false).all.rate_if_any(),
                 repeat_incidents: prepared.count(period, config.kpis.repeat_window, true),
                 weighted_load: Default::default(),
                 over_periods: Default::default(),

@@ -76,6 +76,21 @@ fn repeat_incidents_follow_the_definition_to_the_window_edge() {
     let r = &s["kpis"]["repeat_incidents"];
     assert_eq!(r["repeated"], 3, "{r}");
     assert_eq!(s["kpis"]["repeat_incident_rate_7d"], 0.2);
+    // Incidents that name no service cannot repeat: no rate at all (null,
+    // not 0), and the report says why.
+    std::fs::write(
+        d.join("nosvc.csv"),
+        INCIDENTS.replace(",api,", ",,").replace(",db,", ",,"),
+    )
+    .unwrap();
+    let n = summary(d, &["run", "nosvc.csv"], "nosvc");
+    assert_eq!(
+        n["kpis"]["repeat_incident_rate_7d"],
+        serde_json::Value::Null
+    );
+    assert_eq!(n["kpis"]["repeat_incidents"]["without_service"], 5);
+    let md = std::fs::read_to_string(d.join("nosvc/report.md")).unwrap();
+    assert!(md.contains("No incident with a service was resolved in the period. 5 resolved incident(s) named no service and are left out."), "{md}");
     let chains: Vec<Vec<String>> = r["chains"]
         .as_array()
         .unwrap()

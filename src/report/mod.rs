@@ -316,10 +316,11 @@ const CHAINS_IN_SUMMARY: usize = 20;
 pub struct Kpis {
     /// Share of the period's resolved incidents (with a service) that
     /// another incident of the same service followed within 7 days of
-    /// their resolution.
-    pub repeat_incident_rate_7d: f64,
+    /// their resolution (null without any resolved incident with a
+    /// service).
+    pub repeat_incident_rate_7d: Option<f64>,
     /// The same within 30 days.
-    pub repeat_incident_rate_30d: f64,
+    pub repeat_incident_rate_30d: Option<f64>,
     /// Over `[kpis] repeat_window` (default 7 days): the counts, per team
     /// and service, and the chains (also `tables/repeat_incidents.csv`).
     pub repeat_incidents: metrics::repeats::Repeats,
@@ -400,8 +401,7 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
     kpis.over_periods = kpis::over_periods(
         kpis::Period {
             load: &m.all,
-            repeat_rate: (kpis.repeat_incidents.all.resolved > 0)
-                .then_some(kpis.repeat_incident_rate_7d),
+            repeat_rate: kpis.repeat_incident_rate_7d,
         },
         kpis::Period {
             load: &previous,

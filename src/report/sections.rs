@@ -217,18 +217,24 @@ fn repeat_incidents(s: &Summary) -> Vec<Block> {
     let k = &s.kpis;
     let r = &k.repeat_incidents;
     let pct = |x: f64| format!("{:.1}%", 100.0 * x);
-    let mut out = vec![Block::Para(format!(
-        "{} of {} incidents resolved in the period were followed by another incident of the same service within 7 days ({}); within 30 days, {}. An incident repeats when the next one of its service starts at or after its resolution and at most the window later.{}",
-        (k.repeat_incident_rate_7d * r.all.resolved as f64).round(),
-        r.all.resolved,
-        pct(k.repeat_incident_rate_7d),
-        pct(k.repeat_incident_rate_30d),
-        if r.without_service > 0 {
-            format!(" {} resolved incident(s) named no service and are left out.", r.without_service)
-        } else {
-            String::new()
-        }
-    ))];
+    let left_out = if r.without_service > 0 {
+        format!(
+            " {} resolved incident(s) named no service and are left out.",
+            r.without_service
+        )
+    } else {
+        String::new()
+    };
+    let mut out = vec![Block::Para(match (k.repeat_incident_rate_7d, k.repeat_incident_rate_30d) {
+        (Some(r7), Some(r30)) => format!(
+            "{} of {} incidents resolved in the period were followed by another incident of the same service within 7 days ({}); within 30 days, {}. An incident repeats when the next one of its service starts at or after its resolution and at most the window later.{left_out}",
+            (r7 * r.all.resolved as f64).round(),
+            r.all.resolved,
+            pct(r7),
+            pct(r30),
+        ),
+        _ => format!("No incident with a service was resolved in the period.{left_out}"),
+    })];
     if r.all.resolved == 0 {
         return out;
     }
