@@ -1,7 +1,7 @@
 //! Each adapter on records shaped exactly like formats.md's examples, with
 //! the expected canonical values worked out by hand in the comments.
 
-use alertsift::ingest::Format;
+use alertsift::ingest::{Batch, Format};
 
 use crate::util::*;
 
@@ -1534,6 +1534,91 @@ fn datadog_webhook_deliveries() {
     assert_eq!(
         flag(a, "paged", row(a, "alert_id", "7879709198622396010")),
         Some(true)
+    );
+}
+
+/// Alert cycles do not depend on the order of the file: a demo webhook
+/// log (in time order within each cycle, folded as it is read) and the same
+/// lines newest first with 40 of them delivered again at the end (read the
+/// exact way: every event put in time order) give the same alerts, each
+/// the demo's own (truth.csv: id, trigger and resolution), the repeated
+/// deliveries counted once. A delivery retried right after itself is
+/// counted once on the fast path too.
+#[test]
+fn datadog_cycles_whatever_the_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    run_demo(
+        dir.path(),
+        &demo,
+        &[
+            "--alerts", "1500", "--weeks", "3", "--only", "datadog", "--quiet",
+        ],
+    );
+    let log = std::fs::read_to_string(demo.join("datadog-webhooks.jsonl")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    let truth: Vec<_> = truth_rows(&demo)
+        .into_iter()
+        .filter(|r| r["source"] == "datadog")
+        .collect();
+    assert!(truth.len() > 1000, "{}", truth.len());
+
+    let sorted = |b: &Batch| {
+        let a = b
+            .alerts
+            .drop("ingested_at")
+            .unwrap_or_else(|_| b.alerts.clone());
+        a.sort(["alert_id"], Default::default()).unwrap()
+    };
+    let in_order = ingest(&[demo.join("datadog-webhooks.jsonl")], "");
+    let a = sorted(&in_order);
+    assert_eq!(a.height(), truth.len());
+    for t in &truth {
+        let i = row(&a, "alert_id", &t["alert_id"]);
+        assert_eq!(
+            time(&a, "triggered_at", i).as_deref(),
+            Some(t["triggered_at"].as_str())
+        );
+        let resolved = (!t["resolved_at"].is_empty()).then(|| t["resolved_at"].clone());
+        assert_eq!(time(&a, "resolved_at", i), resolved, "{}", t["alert_id"]);
+    }
+    assert!(
+        !in_order.inputs[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("seen twice")),
+        "{:?}",
+        in_order.inputs[0].notes
+    );
+
+    let mut shuffled: Vec<&str> = lines.iter().rev().copied().collect();
+    shuffled.extend(lines.iter().step_by(lines.len() / 40).take(40));
+    let back = dir.path().join("newest-first.jsonl");
+    std::fs::write(&back, shuffled.join("\n")).unwrap();
+    let b = ingest(&[back], "");
+    assert_eq!(sorted(&b), a);
+    assert!(
+        b.inputs[0]
+            .notes
+            .iter()
+            .any(|n| n.starts_with("40 event(s) seen twice")),
+        "{:?}",
+        b.inputs[0].notes
+    );
+
+    let mut retried: Vec<&str> = lines.clone();
+    retried.insert(1, lines[0]);
+    let again = dir.path().join("retried.jsonl");
+    std::fs::write(&again, retried.join("\n")).unwrap();
+    let b = ingest(&[again], "");
+    assert_eq!(sorted(&b), a);
+    assert!(
+        b.inputs[0]
+            .notes
+            .iter()
+            .any(|n| n.starts_with("1 event(s) seen twice")),
+        "{:?}",
+        b.inputs[0].notes
     );
 }
 

@@ -1,8 +1,14 @@
 //! Datadog (formats-more.md §7): monitor alert events and Incident
 //! Management incidents, each file one or more JSON documents (pages
 //! appended, or a webhook log with one delivery per line). Records are
-//! split on one thread by the reading layer and parsed on the others; the
-//! events are kept, without their messages, until the cycles are built:
+//! split on one thread by the reading layer and parsed on the others, and
+//! folded into cycles here in file order, holding only the open cycles —
+//! while each cycle key's events come in time order (a webhook log). The
+//! first event that goes back in time within its key (an API export's
+//! newest-first pages) throws that pass away and the file is read again
+//! the exact way: every event kept, without its message, and put in time
+//! order before the cycles are built. Both ways give the same alerts
+//! (tested on a demo log and its lines reversed):
 //!
 //! - **Events API v1** `{events: [...]}` (or a bare array of events): the
 //!   id is `id_str`, never the 64-bit `id` (a JSON number loses its last
@@ -814,31 +820,218 @@ struct Cycle {
     worst: Option<&'static str>,
 }
 
-/// Read every record: split on one thread, parsed on the others, events
-/// gathered in file order; then the cycles.
-pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
-    let head = super::Head::read(ctx.path, false)?;
-    if is_cassette(&head.text) {
-        return Err(ctx.malformed(
-            "a recorded HTTP cassette (go-vcr YAML), not an export: save the JSON of its response `body` as a file and read that",
-        ));
+/// How a reading pass puts events into cycles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Fold each event as it is read (in file order) and keep only the
+    /// open cycles: exact while every cycle key's events come in time order
+    /// (a webhook log, the demo's files); the first event that goes back in
+    /// time stops the pass, and the file is read again with [`Mode::Sort`].
+    Stream,
+    /// Keep every event, put them all in time order, then fold (API
+    /// exports, whose pages run newest first).
+    Sort,
+}
+
+/// The alert cycles of one file, folded event by event in time order per
+/// cycle key, with the counts the notes tell.
+#[derive(Default)]
+struct Fold {
+    open: polars::prelude::PlHashMap<String, Cycle>,
+    /// [`Mode::Stream`]: per cycle key (hashed), the last event folded:
+    /// its time, the first 8 bytes of its id (big-endian, so that they
+    /// compare as the id's text does) and the id hashed.
+    last: polars::prelude::PlHashMap<u64, (i64, u64, u64)>,
+    hasher: polars::prelude::PlRandomState,
+    /// Closed cycles as canonical rows, and the rows being built.
+    frames: Vec<polars::prelude::DataFrame>,
+    rows: super::record::AlertColumns,
+    read: u64,
+    other: u64,
+    tests: u64,
+    copies: u64,
+    unknown: u64,
+    orphan_recoveries: u64,
+    opened_by_repeat: u64,
+    no_text: u64,
+    /// [`Mode::Stream`]: an event went back in time within its key.
+    disordered: bool,
+    failed: Option<String>,
+}
+
+/// Where a [`Mode::Stream`] event stands against its key's last one.
+enum Order {
+    Next,
+    Copy,
+    Back,
+}
+
+impl Fold {
+    /// Count an event read; `true` when it is a monitor alert to fold.
+    fn admit(&mut self, e: &Event) -> bool {
+        self.read += 1;
+        if !e.monitor_alert {
+            self.other += 1;
+        } else if e.title.test {
+            self.tests += 1;
+        }
+        e.monitor_alert && !e.title.test
     }
-    let prefixes = ctx.config.paging.datadog_handles.clone();
-    let started = std::time::Instant::now();
+
+    /// [`Mode::Stream`]: whether the event comes after its key's last
+    /// (remembering it), repeats it, or goes back in time — or cannot be
+    /// told from the last one's prefix and hash (taken as going back: the
+    /// file is then read the exact way).
+    fn order(&mut self, e: &Event) -> Order {
+        use std::hash::BuildHasher;
+        let key = self.hasher.hash_one(e.key.as_bytes());
+        let mut prefix = [0u8; 8];
+        let n = e.id.len().min(8);
+        prefix[..n].copy_from_slice(&e.id.as_bytes()[..n]);
+        let now = (
+            e.at,
+            u64::from_be_bytes(prefix),
+            self.hasher.hash_one(e.id.as_bytes()),
+        );
+        match self.last.get_mut(&key) {
+            None => {
+                self.last.insert(key, now);
+                Order::Next
+            }
+            Some(last) => {
+                if (now.0, now.1) > (last.0, last.1) {
+                    *last = now;
+                    Order::Next
+                } else if now == *last {
+                    Order::Copy
+                } else {
+                    Order::Back
+                }
+            }
+        }
+    }
+
+    /// Fold one event (deduplicated, in time order within its key).
+    fn step(&mut self, mut e: Box<Event>, ctx: &Ctx<'_>) {
+        let Some(step) = e.step else {
+            self.unknown += 1;
+            return;
+        };
+        let key = std::mem::take(&mut e.key);
+        let notified = e.handles.take();
+        let severity = schema::datadog_severity(e.priority.as_deref(), e.alert_type.as_deref());
+        match (step, self.open.get_mut(&key)) {
+            (Step::Recover, Some(_)) => {
+                if let Some(mut c) = self.open.remove(&key) {
+                    c.resolved = Some(e.at);
+                    c.last = e.at;
+                    self.close(c, ctx);
+                }
+            }
+            (Step::Recover, None) => self.orphan_recoveries += 1,
+            (_, Some(c)) => {
+                c.repeats += 1;
+                c.last = e.at;
+                c.merge(notified, severity);
+            }
+            (_, None) => {
+                if step == Step::Repeat {
+                    self.opened_by_repeat += 1;
+                }
+                let mut c = Cycle {
+                    last: e.at,
+                    first: e,
+                    repeats: 0,
+                    resolved: None,
+                    paged: false,
+                    no_text: false,
+                    handles: Vec::new(),
+                    worst: None,
+                };
+                c.merge(notified, severity);
+                self.open.insert(key, c);
+            }
+        }
+    }
+
+    /// A finished cycle as a row (its team resolved).
+    fn close(&mut self, c: Cycle, ctx: &Ctx<'_>) {
+        self.no_text += u64::from(c.no_text);
+        let mut r = c.record(ctx);
+        super::resolve_team(ctx.config, &mut r.team, r.service.as_deref());
+        self.rows.push(ctx.format.source(), &r);
+        if self.rows.len() >= super::FLUSH_ROWS {
+            self.finish_rows();
+        }
+    }
+
+    fn finish_rows(&mut self) {
+        if !self.rows.is_empty() {
+            // A frame of rows this adapter built itself: a failure here is
+            // a bug, reported as the file's error by the caller.
+            match std::mem::take(&mut self.rows).finish() {
+                Ok(f) => self.frames.push(f),
+                Err(e) => {
+                    self.failed
+                        .get_or_insert(format!("building alert rows: {e}"));
+                }
+            }
+        }
+    }
+
+    /// Close the cycles still open at the end of the file (in time order,
+    /// so the rows do not depend on the map's order).
+    fn end(&mut self, ctx: &Ctx<'_>) {
+        let mut open: Vec<Cycle> = std::mem::take(&mut self.open).into_values().collect();
+        open.sort_by(|a, b| (a.first.at, &a.first.id).cmp(&(b.first.at, &b.first.id)));
+        for c in open {
+            self.close(c, ctx);
+        }
+        self.finish_rows();
+    }
+}
+
+/// What one reading pass made of the file.
+struct Pass {
+    result: Result<u64, super::json::JsonStop>,
+    warnings: Vec<String>,
+    fold: Fold,
+    incidents: Vec<IncidentRecord>,
+    test_incidents: u64,
+    monitors: bool,
+    bad: Vec<(super::json::RecordAt, String, Vec<u8>)>,
+}
+
+/// Read every record (split on one thread, parsed on the others, taken in
+/// file order here) and fold the events into cycles as `mode` says.
+/// Nothing reaches `ctx` but the reading itself: a [`Mode::Stream`] pass
+/// that finds its events out of order is thrown away whole.
+fn pass(ctx: &mut Ctx<'_>, prefixes: &[String], mode: Mode) -> Result<Pass, IngestError> {
+    use std::sync::atomic::{AtomicBool, Ordering};
     let reader = ctx.open()?;
+    let stop = AtomicBool::new(false);
+    let mut fold = Fold::default();
     let mut events: Vec<Box<Event>> = Vec::new();
-    let (mut incidents, mut test_incidents, mut monitors) = (0u64, 0u64, false);
-    let mut bad: Vec<(super::json::RecordAt, String, Vec<u8>)> = Vec::new();
-    let (result, mut notes) = super::parallel::pipeline(
+    let mut incidents = Vec::new();
+    let (mut test_incidents, mut monitors) = (0u64, false);
+    let mut bad = Vec::new();
+    let ctx_ro: &Ctx<'_> = ctx;
+    let (result, warnings) = super::parallel::pipeline(
         |emit| {
             let mut warnings: Vec<String> = Vec::new();
             let mut page = 0u64;
+            let mut emit = |batch| {
+                // A stream pass that has stopped needs no more parsing.
+                if !stop.load(Ordering::Relaxed) {
+                    emit(batch)
+                }
+            };
             let r = super::split_json(
                 reader,
                 &["events", "data"],
                 &["meta"],
                 super::parallel::BATCH,
-                emit,
+                &mut emit,
                 &mut |ev| match ev {
                     super::json::JsonEvent::Meta(_, meta) => {
                         if let Some(w) = meta.get("warnings").and_then(Value::as_array) {
@@ -863,7 +1056,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 .map(|(at, why, raw)| {
                     let item = match why {
                         Some(why) => Item::Bad(why.to_string()),
-                        None => item_of_raw(raw, &prefixes),
+                        None => item_of_raw(raw, prefixes),
                     };
                     let raw = matches!(item, Item::Bad(_)).then(|| raw.to_vec());
                     (at, item, raw)
@@ -871,13 +1064,30 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 .collect::<Vec<_>>()
         },
         |items| {
+            if fold.disordered {
+                return;
+            }
             for (at, item, raw) in items {
                 match item {
-                    Item::Event(e) => events.push(e),
-                    Item::Incident(Some(r)) => {
-                        incidents += 1;
-                        ctx.push_incident(r);
+                    Item::Event(e) => {
+                        if !fold.admit(&e) {
+                            continue;
+                        }
+                        if mode == Mode::Sort {
+                            events.push(e);
+                            continue;
+                        }
+                        match fold.order(&e) {
+                            Order::Next => fold.step(e, ctx_ro),
+                            Order::Copy => fold.copies += 1,
+                            Order::Back => {
+                                fold.disordered = true;
+                                stop.store(true, Ordering::Relaxed);
+                                return;
+                            }
+                        }
                     }
+                    Item::Incident(Some(r)) => incidents.push(r),
                     Item::Incident(None) => test_incidents += 1,
                     Item::Monitors => monitors = true,
                     Item::Bad(why) => bad.push((at, why, raw.unwrap_or_default())),
@@ -885,93 +1095,88 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
             }
         },
     );
-    if monitors {
-        return Err(ctx.malformed(MONITORS));
-    }
-    for (at, why, raw) in bad {
-        ctx.reject_json(at, why, &raw);
-    }
-    ctx.finish_json(result)?;
-    crate::core::timing::since("datadog: parse", started);
-    let read = events.len() as u64;
-    let other = events.iter().filter(|e| !e.monitor_alert).count() as u64;
-    let tests = events
-        .iter()
-        .filter(|e| e.monitor_alert && e.title.test)
-        .count() as u64;
-    events.retain(|e| e.monitor_alert && !e.title.test);
-    // Retried webhook deliveries, and one event seen in two pages: once.
-    events.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-    events.dedup_by(|a, b| a.id == b.id);
-    crate::core::timing::since("datadog: sort", started);
-    let copies = read - other - tests - events.len() as u64;
-    let unknown = events.iter().filter(|e| e.step.is_none()).count() as u64;
-    let mut open: polars::prelude::PlHashMap<String, usize> = Default::default();
-    let mut cycles: Vec<Cycle> = Vec::new();
-    let (mut orphan_recoveries, mut opened_by_repeat) = (0u64, 0u64);
-    for mut e in events {
-        let Some(step) = e.step else { continue };
-        let key = std::mem::take(&mut e.key);
-        let found = open.get(&key).copied();
-        let notified = e.handles.take();
-        let severity = schema::datadog_severity(e.priority.as_deref(), e.alert_type.as_deref());
-        match (step, found) {
-            (Step::Recover, Some(i)) => {
-                cycles[i].resolved = Some(e.at);
-                cycles[i].last = e.at;
-                open.remove(&key);
-            }
-            (Step::Recover, None) => orphan_recoveries += 1,
-            (_, Some(i)) => {
-                let c = &mut cycles[i];
-                c.repeats += 1;
-                c.last = e.at;
-                c.merge(notified, severity);
-            }
-            (_, None) => {
-                if step == Step::Repeat {
-                    opened_by_repeat += 1;
-                }
-                open.insert(key, cycles.len());
-                let mut c = Cycle {
-                    last: e.at,
-                    first: e,
-                    repeats: 0,
-                    resolved: None,
-                    paged: false,
-                    no_text: false,
-                    handles: Vec::new(),
-                    worst: None,
-                };
-                c.merge(notified, severity);
-                cycles.push(c);
-            }
+    if mode == Mode::Sort {
+        // Retried webhook deliveries, and one event seen in two pages: once.
+        events.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        let before = events.len();
+        events.dedup_by(|a, b| a.id == b.id);
+        fold.copies += (before - events.len()) as u64;
+        for e in events {
+            fold.step(e, ctx_ro);
         }
     }
-    let no_text = cycles.iter().filter(|c| c.no_text).count();
-    crate::core::timing::since("datadog: cycles", started);
-    for c in cycles {
-        let r = c.record(ctx);
-        ctx.push_alert_streamed(r);
+    if !fold.disordered {
+        fold.end(ctx_ro);
     }
+    Ok(Pass {
+        result,
+        warnings,
+        fold,
+        incidents,
+        test_incidents,
+        monitors,
+        bad,
+    })
+}
+
+/// Read the file: folding events as they come, or — when a cycle key's
+/// events are not in time order — again, sorting every event first.
+pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
+    let head = super::Head::read(ctx.path, false)?;
+    if is_cassette(&head.text) {
+        return Err(ctx.malformed(
+            "a recorded HTTP cassette (go-vcr YAML), not an export: save the JSON of its response `body` as a file and read that",
+        ));
+    }
+    let prefixes = ctx.config.paging.datadog_handles.clone();
+    let started = std::time::Instant::now();
+    let mut p = pass(ctx, &prefixes, Mode::Stream)?;
+    crate::core::timing::since("datadog: stream pass", started);
+    if p.fold.disordered {
+        p = pass(ctx, &prefixes, Mode::Sort)?;
+        crate::core::timing::since("datadog: sort pass", started);
+    }
+    if p.monitors {
+        return Err(ctx.malformed(MONITORS));
+    }
+    if let Some(why) = p.fold.failed.take() {
+        return Err(ctx.malformed(why));
+    }
+    for (at, why, raw) in p.bad {
+        ctx.reject_json(at, why, &raw);
+    }
+    ctx.finish_json(p.result)?;
+    let incidents = p.incidents.len() as u64;
+    for r in p.incidents {
+        ctx.push_incident(r);
+    }
+    let f = p.fold;
+    for frame in f.frames {
+        ctx.push_alert_frame_streamed(frame);
+    }
+    let mut notes = p.warnings;
     for (count, what) in [
-        (other, "event(s) that are not monitor alerts (Synthetics, API, user updates, comments): left out"),
-        (tests, "test notification(s) ([TEST]): left out"),
-        (test_incidents, "test incident(s) (`is_test`): left out"),
-        (copies, "event(s) seen twice (a retried webhook delivery, overlapping pages): counted once"),
-        (unknown, "monitor event(s) whose transition is not Triggered, Warn, No Data, Recovered or a repeat: left out"),
-        (orphan_recoveries, "recovery event(s) whose trigger is not in the file: left out (widen the export's time window)"),
-        (opened_by_repeat, "alert cycle(s) whose first event in the file is a repeat (the trigger is earlier): started at that event"),
-        (no_text as u64, "alert(s) with no message in the export: counted as pages (the export does not say whom they notified)"),
+        (f.other, "event(s) that are not monitor alerts (Synthetics, API, user updates, comments): left out"),
+        (f.tests, "test notification(s) ([TEST]): left out"),
+        (p.test_incidents, "test incident(s) (`is_test`): left out"),
+        (f.copies, "event(s) seen twice (a retried webhook delivery, overlapping pages): counted once"),
+        (f.unknown, "monitor event(s) whose transition is not Triggered, Warn, No Data, Recovered or a repeat: left out"),
+        (f.orphan_recoveries, "recovery event(s) whose trigger is not in the file: left out (widen the export's time window)"),
+        (f.opened_by_repeat, "alert cycle(s) whose first event in the file is a repeat (the trigger is earlier): started at that event"),
+        (f.no_text, "alert(s) with no message in the export: counted as pages (the export does not say whom they notified)"),
     ] {
         if count > 0 {
             notes.push(format!("{count} {what}"));
         }
     }
     ctx.report.notes.extend(notes);
-    if ctx.report.alerts == 0 && incidents == 0 && other + tests + unknown + orphan_recoveries > 0 {
+    if ctx.report.alerts == 0
+        && incidents == 0
+        && f.other + f.tests + f.unknown + f.orphan_recoveries > 0
+    {
         return Err(ctx.malformed(format!(
-            "{read} event(s), none a monitor alert that opens a cycle ({other} not monitor alerts, {tests} tests, {orphan_recoveries} recoveries only): nothing to read as alerts"
+            "{} event(s), none a monitor alert that opens a cycle ({} not monitor alerts, {} tests, {} recoveries only): nothing to read as alerts",
+            f.read, f.other, f.tests, f.orphan_recoveries
         )));
     }
     Ok(())

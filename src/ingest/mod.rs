@@ -914,6 +914,26 @@ impl Ctx<'_> {
         }
     }
 
+    /// Push a frame of finished canonical alert rows (teams resolved), in
+    /// input order, handing them to the store's spool once there are
+    /// enough of them.
+    pub fn push_alert_frame_streamed(&mut self, frame: DataFrame) {
+        self.report.alerts += frame.height() as u64;
+        if let Some(recent) = &mut self.ids {
+            if let Ok(ids) = frame.column(crate::schema::ALERT_ID).and_then(|c| c.str()) {
+                for id in ids.iter().flatten() {
+                    self.repeats += u64::from(recent.repeats(id));
+                }
+            }
+        }
+        if let Err(e) = self.sink.push_alert_frame(frame) {
+            self.failed.get_or_insert(e.to_string());
+        }
+        if self.sink.frame_rows() >= FLUSH_ROWS {
+            self.flush(false);
+        }
+    }
+
     /// Take in a chunk parsed on a worker; `base` is added to the chunk's
     /// reject ids (0 when they are record numbers already).
     fn accept_chunk(&mut self, chunk: ParsedChunk, base: u64) -> ParsedCounts {
@@ -927,20 +947,7 @@ impl Ctx<'_> {
             None => None,
         };
         if let Some(frame) = frame {
-            self.report.alerts += frame.height() as u64;
-            if let Some(recent) = &mut self.ids {
-                if let Ok(ids) = frame.column(crate::schema::ALERT_ID).and_then(|c| c.str()) {
-                    for id in ids.iter().flatten() {
-                        self.repeats += u64::from(recent.repeats(id));
-                    }
-                }
-            }
-            if let Err(e) = self.sink.push_alert_frame(frame) {
-                self.failed.get_or_insert(e.to_string());
-            }
-            if self.sink.frame_rows() >= FLUSH_ROWS {
-                self.flush(false);
-            }
+            self.push_alert_frame_streamed(frame);
         }
         for r in chunk.incidents {
             self.report.incidents += 1;
@@ -1175,7 +1182,7 @@ pub fn ingest(
 }
 
 /// Rows of finished alert frames held before they are handed on.
-const FLUSH_ROWS: usize = 65_536;
+pub(crate) const FLUSH_ROWS: usize = 65_536;
 
 /// Ingest every input, handing canonical alert rows to `on_alerts` in input
 /// order as they are read (the returned batch's `alerts` is then empty), so
