@@ -98,9 +98,7 @@ fn ingest_and_commit(
     options: &IngestOptions,
 ) -> Result<(ingest::Batch, MergeStats), Error> {
     let mut spool = store.spool()?;
-    let batch = ingest::ingest_with(files, config, options, &mut |df| {
-        spool.add(df).map_err(|e| e.to_string())
-    })?;
+    let batch = ingest::ingest_with(files, config, options, &mut spool)?;
     let t = std::time::Instant::now();
     let incidents = batch.incidents.clone();
     let shifts = batch.shifts.clone();

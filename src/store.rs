@@ -871,6 +871,9 @@ fn write_parquet_file(path: &Path, df: &mut DataFrame) -> Result<(), StoreError>
 pub struct Spool {
     dir: PathBuf,
     months: BTreeMap<String, Month>,
+    /// Per [`crate::ingest::AlertSink::mark`], each month's spool files
+    /// then (nothing was held in memory at a mark).
+    marks: Vec<BTreeMap<String, (usize, usize)>>,
 }
 
 /// One month's spooled rows: complete ones, and ones awaiting late fields.
@@ -902,6 +905,7 @@ impl Spool {
         Ok(Spool {
             dir,
             months: BTreeMap::new(),
+            marks: Vec::new(),
         })
     }
 
@@ -989,6 +993,48 @@ impl Spool {
             write_spool_file(&path, &mut frame)?;
             buf.files.push(path);
         }
+        Ok(())
+    }
+}
+
+impl crate::ingest::AlertSink for Spool {
+    fn add(&mut self, rows: DataFrame) -> Result<(), String> {
+        Spool::add(self, rows).map_err(|e| e.to_string())
+    }
+
+    /// Spill what is held, so that a mark falls between spool files.
+    fn mark(&mut self) -> Result<usize, String> {
+        self.spill().map_err(|e| e.to_string())?;
+        let files = self
+            .months
+            .iter()
+            .map(|(month, m)| {
+                (
+                    month.clone(),
+                    (m.complete.files.len(), m.awaiting.files.len()),
+                )
+            })
+            .collect();
+        self.marks.push(files);
+        Ok(self.marks.len() - 1)
+    }
+
+    fn rollback(&mut self, to: usize) -> Result<(), String> {
+        let Some(files) = self.marks.get(to).cloned() else {
+            return Err(format!("no spool mark {to}"));
+        };
+        self.marks.truncate(to + 1);
+        for (month, m) in &mut self.months {
+            let (complete, awaiting) = files.get(month).copied().unwrap_or((0, 0));
+            for (buf, keep) in [(&mut m.complete, complete), (&mut m.awaiting, awaiting)] {
+                buf.frames.clear();
+                buf.rows = 0;
+                for f in buf.files.drain(keep.min(buf.files.len())..) {
+                    let _ = fs::remove_file(f);
+                }
+            }
+        }
+        self.months.retain(|month, _| files.contains_key(month));
         Ok(())
     }
 }

@@ -257,6 +257,46 @@ fn one_vendor_demo(dir: &Path, alerts: &str, weeks: &str, vendor: &str, seed: &s
     demo
 }
 
+/// A Datadog webhook log whose last line is a delivery of its first event
+/// again (late, so its key's events go back in time) is read twice: the
+/// fast pass's rows, spilled to disk by then, are rolled back, the rows of
+/// the file before it kept, and the store ends as with the log alone —
+/// every alert of the demo's truth, once.
+#[test]
+fn a_file_read_again_leaves_no_rows_of_its_first_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = one_vendor_demo(dir.path(), "300000", "6", "datadog", "5");
+    let truth = csv_rows(&demo.join("truth.csv"));
+    assert!(
+        truth.len() > alertsift::store::Spool::SPILL_ROWS,
+        "{}",
+        truth.len()
+    );
+    let log = demo.join("datadog-webhooks.jsonl");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let late = dir.path().join("late.jsonl");
+    let first = text.lines().next().unwrap();
+    std::fs::write(&late, format!("{text}{first}\n")).unwrap();
+    let before = fixture("datadog/webhooks.jsonl");
+    let config = demo.join("alertsift.toml");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    ingest_ok(dir.path(), &[&before, &log], &a, &config);
+    let err = ingest_ok(dir.path(), &[&before, &late], &b, &config);
+    assert!(err.contains("1 event(s) seen twice"), "{err}");
+    // Rows of the first pass left in the spool would be merged away by
+    // id, but counted here.
+    assert!(err.contains("(0 duplicate records in the inputs)"), "{err}");
+    let rows = |store: &Path| {
+        store_alerts(store)
+            .sort(["alert_id"], Default::default())
+            .unwrap()
+    };
+    let (a, b) = (rows(&a), rows(&b));
+    // The fixture's 2 alerts and the demo's.
+    assert_eq!(b.height(), truth.len() + 2);
+    assert_eq!(a, b);
+}
+
 #[test]
 fn a_large_ingest_spills_to_disk_and_loses_nothing() {
     // More rows than the spool holds in memory, over several months.

@@ -843,7 +843,8 @@ struct Fold {
     /// compare as the id's text does) and the id hashed.
     last: polars::prelude::PlHashMap<u64, (i64, u64, u64)>,
     hasher: polars::prelude::PlRandomState,
-    /// Closed cycles as canonical rows, and the rows being built.
+    /// Closed cycles as canonical rows not yet handed on, and the rows
+    /// being built.
     frames: Vec<polars::prelude::DataFrame>,
     rows: super::record::AlertColumns,
     read: u64,
@@ -1003,9 +1004,10 @@ struct Pass {
 }
 
 /// Read every record (split on one thread, parsed on the others, taken in
-/// file order here) and fold the events into cycles as `mode` says.
-/// Nothing reaches `ctx` but the reading itself: a [`Mode::Stream`] pass
-/// that finds its events out of order is thrown away whole.
+/// file order here) and fold the events into cycles as `mode` says, the
+/// alerts of closed cycles handed to `ctx` as they close; the rest of what
+/// was read is returned. A [`Mode::Stream`] pass that finds its events out
+/// of order stops, and its alerts are rolled back by the caller.
 fn pass(ctx: &mut Ctx<'_>, prefixes: &[String], mode: Mode) -> Result<Pass, IngestError> {
     use std::sync::atomic::{AtomicBool, Ordering};
     let reader = ctx.open()?;
@@ -1015,7 +1017,6 @@ fn pass(ctx: &mut Ctx<'_>, prefixes: &[String], mode: Mode) -> Result<Pass, Inge
     let mut incidents = Vec::new();
     let (mut test_incidents, mut monitors) = (0u64, false);
     let mut bad = Vec::new();
-    let ctx_ro: &Ctx<'_> = ctx;
     let (result, warnings) = super::parallel::pipeline(
         |emit| {
             let mut warnings: Vec<String> = Vec::new();
@@ -1078,7 +1079,7 @@ fn pass(ctx: &mut Ctx<'_>, prefixes: &[String], mode: Mode) -> Result<Pass, Inge
                             continue;
                         }
                         match fold.order(&e) {
-                            Order::Next => fold.step(e, ctx_ro),
+                            Order::Next => fold.step(e, ctx),
                             Order::Copy => fold.copies += 1,
                             Order::Back => {
                                 fold.disordered = true;
@@ -1093,6 +1094,9 @@ fn pass(ctx: &mut Ctx<'_>, prefixes: &[String], mode: Mode) -> Result<Pass, Inge
                     Item::Bad(why) => bad.push((at, why, raw.unwrap_or_default())),
                 }
             }
+            for f in fold.frames.drain(..) {
+                ctx.push_alert_frame_streamed(f);
+            }
         },
     );
     if mode == Mode::Sort {
@@ -1102,11 +1106,17 @@ fn pass(ctx: &mut Ctx<'_>, prefixes: &[String], mode: Mode) -> Result<Pass, Inge
         events.dedup_by(|a, b| a.id == b.id);
         fold.copies += (before - events.len()) as u64;
         for e in events {
-            fold.step(e, ctx_ro);
+            fold.step(e, ctx);
+            for f in fold.frames.drain(..) {
+                ctx.push_alert_frame_streamed(f);
+            }
         }
     }
     if !fold.disordered {
-        fold.end(ctx_ro);
+        fold.end(ctx);
+        for f in fold.frames.drain(..) {
+            ctx.push_alert_frame_streamed(f);
+        }
     }
     Ok(Pass {
         result,
@@ -1130,9 +1140,11 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     }
     let prefixes = ctx.config.paging.datadog_handles.clone();
     let started = std::time::Instant::now();
+    let mark = ctx.mark();
     let mut p = pass(ctx, &prefixes, Mode::Stream)?;
     crate::core::timing::since("datadog: stream pass", started);
     if p.fold.disordered {
+        ctx.rollback(mark);
         p = pass(ctx, &prefixes, Mode::Sort)?;
         crate::core::timing::since("datadog: sort pass", started);
     }
@@ -1151,9 +1163,6 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
         ctx.push_incident(r);
     }
     let f = p.fold;
-    for frame in f.frames {
-        ctx.push_alert_frame_streamed(frame);
-    }
     let mut notes = p.warnings;
     for (count, what) in [
         (f.other, "event(s) that are not monitor alerts (Synthetics, API, user updates, comments): left out"),

@@ -682,7 +682,7 @@ pub struct Ctx<'a> {
     pub report: InputReport,
     progress: ProgressBar,
     /// Where finished alert frames go (the store's spool).
-    on_alerts: &'a mut dyn FnMut(DataFrame) -> Result<(), String>,
+    on_alerts: &'a mut dyn AlertSink,
     /// The first failure of `on_alerts`.
     failed: Option<String>,
     /// Set when a text reader of this input decoded Windows-1252.
@@ -902,7 +902,7 @@ impl Ctx<'_> {
                     while offset < f.height() {
                         let part = f.slice(offset as i64, FLUSH_ROWS);
                         offset += FLUSH_ROWS;
-                        if let Err(e) = (self.on_alerts)(part) {
+                        if let Err(e) = self.on_alerts.add(part) {
                             self.failed.get_or_insert(e);
                         }
                     }
@@ -931,6 +931,39 @@ impl Ctx<'_> {
         }
         if self.sink.frame_rows() >= FLUSH_ROWS {
             self.flush(false);
+        }
+    }
+
+    /// Remember where this input's alert rows stand, to forget every row
+    /// pushed after it with [`Ctx::rollback`] (an adapter whose fast pass
+    /// finds it must read the file again another way).
+    pub fn mark(&mut self) -> Mark {
+        self.flush(true);
+        match self.on_alerts.mark() {
+            Ok(sink) => Mark {
+                sink,
+                alerts: self.report.alerts,
+                repeats: self.repeats,
+            },
+            Err(e) => {
+                self.failed.get_or_insert(e);
+                Mark::default()
+            }
+        }
+    }
+
+    /// Forget every alert row pushed since `mark` (and the recent ids kept
+    /// for [`Ctx::track_repeats`]).
+    pub fn rollback(&mut self, mark: Mark) {
+        self.sink.alerts = AlertColumns::default();
+        self.sink.alert_frames.clear();
+        if let Err(e) = self.on_alerts.rollback(mark.sink) {
+            self.failed.get_or_insert(e);
+        }
+        self.report.alerts = mark.alerts;
+        self.repeats = mark.repeats;
+        if self.ids.is_some() {
+            self.ids = Some(RecentIds::default());
         }
     }
 
@@ -1165,10 +1198,7 @@ pub fn ingest(
     options: &IngestOptions,
 ) -> Result<Batch, IngestError> {
     let mut frames: Vec<DataFrame> = Vec::new();
-    let mut batch = ingest_with(inputs, config, options, &mut |df| {
-        frames.push(df);
-        Ok(())
-    })?;
+    let mut batch = ingest_with(inputs, config, options, &mut frames)?;
     let mut frames = frames.into_iter().map(|f| batch.late.settle(f));
     if let Some(all) = frames.next() {
         let mut all = all?;
@@ -1184,6 +1214,41 @@ pub fn ingest(
 /// Rows of finished alert frames held before they are handed on.
 pub(crate) const FLUSH_ROWS: usize = 65_536;
 
+/// Where ingest hands canonical alert rows, in input order: the store's
+/// spool, or a list of frames.
+pub trait AlertSink {
+    /// Take rows.
+    fn add(&mut self, rows: DataFrame) -> Result<(), String>;
+    /// A mark of the rows taken so far, for [`AlertSink::rollback`].
+    fn mark(&mut self) -> Result<usize, String>;
+    /// Forget every row taken since `mark` returned `to`.
+    fn rollback(&mut self, to: usize) -> Result<(), String>;
+}
+
+impl AlertSink for Vec<DataFrame> {
+    fn add(&mut self, rows: DataFrame) -> Result<(), String> {
+        self.push(rows);
+        Ok(())
+    }
+
+    fn mark(&mut self) -> Result<usize, String> {
+        Ok(self.len())
+    }
+
+    fn rollback(&mut self, to: usize) -> Result<(), String> {
+        self.truncate(to);
+        Ok(())
+    }
+}
+
+/// Where an input's alert rows stood ([`Ctx::mark`]).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Mark {
+    sink: usize,
+    alerts: u64,
+    repeats: u64,
+}
+
 /// Ingest every input, handing canonical alert rows to `on_alerts` in input
 /// order as they are read (the returned batch's `alerts` is then empty), so
 /// memory does not grow with the export. Fails on the first whole-file
@@ -1192,7 +1257,7 @@ pub fn ingest_with(
     inputs: &[Input],
     config: &Config,
     options: &IngestOptions,
-    on_alerts: &mut dyn FnMut(DataFrame) -> Result<(), String>,
+    on_alerts: &mut dyn AlertSink,
 ) -> Result<Batch, IngestError> {
     // Resolve every format first, so an unknown file fails before any work.
     let mut planned: Vec<(usize, PathBuf, Format)> = Vec::with_capacity(inputs.len());

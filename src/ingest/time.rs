@@ -44,6 +44,14 @@ fn parse_any_instant(raw: &str) -> TimeResult {
     if let Some(v) = fast_rfc3339(t.as_bytes()) {
         return Ok(v);
     }
+    // An epoch number (Datadog, Zabbix, New Relic write them as text):
+    // digits and a point match none of the layouts below, which all need a
+    // `-`, so it is read first instead of after every layout has failed.
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        if let Some(v) = parse_epoch(t) {
+            return Ok(v);
+        }
+    }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(dt.timestamp_micros());
     }
