@@ -61,7 +61,8 @@
 
 use serde_json::Value;
 
-use super::{AlertRecord, Ctx, Head, IncidentRecord, IngestError};
+use super::{scan, Ctx, Head, IncidentRecord, IngestError};
+use crate::config::Config;
 use crate::schema;
 
 /// This format, for [`super::Format::ALL`].
@@ -141,6 +142,17 @@ enum Field<'a> {
     Other,
 }
 
+/// `str::trim`, without its search when both ends are printable ASCII (as
+/// nearly every field is).
+fn trim(x: &str) -> &str {
+    let solid = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
+    if solid(x.as_bytes().first()) && solid(x.as_bytes().last()) {
+        x
+    } else {
+        x.trim()
+    }
+}
+
 impl<'a> Field<'a> {
     /// A [`Value`]'s scalar as a field (arrays: [`Fields::field`]).
     fn of(v: &'a Value) -> Option<Field<'a>> {
@@ -158,7 +170,7 @@ impl<'a> Field<'a> {
     /// Text of a string or number (empty strings are absent).
     fn text(&self) -> Option<String> {
         match self {
-            Field::Str(x) if !x.trim().is_empty() => Some(x.trim().to_string()),
+            Field::Str(x) if !trim(x).is_empty() => Some(trim(x).to_string()),
             Field::Num(n) => Some(n.clone()),
             _ => None,
         }
@@ -360,6 +372,89 @@ impl Fields for Value {
     }
 }
 
+impl<'a> Flat<'a> {
+    /// Read with the borrowing scanner ([`super::scan`]); anything it does
+    /// not take (a number that is not a plain unsigned integer, an escaped
+    /// or repeated key, text that is not JSON) is [`scan::Bad`], and serde
+    /// reads the record instead — the two agree where both read it
+    /// (tested).
+    fn scan(text: &'a str) -> scan::Res<Flat<'a>> {
+        let mut f = Flat::default();
+        let mut s = scan::Scanner::new(text);
+        s.object(|s, key| {
+            let slot = match key {
+                "id" => &mut f.id,
+                "id_str" => &mut f.id_str,
+                "event_id" => &mut f.event_id,
+                "title" => &mut f.title,
+                "alert_title" => &mut f.alert_title,
+                "body" => &mut f.body,
+                "text_only_msg" => &mut f.text_only_msg,
+                "message" => &mut f.message,
+                "text" => &mut f.text,
+                "date" => &mut f.date,
+                "last_updated" => &mut f.last_updated,
+                "date_happened" => &mut f.date_happened,
+                "alert_transition" => &mut f.alert_transition,
+                "alert_cycle_key" => &mut f.alert_cycle_key,
+                "alert_id" => &mut f.alert_id,
+                "monitor_id" => &mut f.monitor_id,
+                "scopes" => &mut f.scopes,
+                "alert_scope" => &mut f.alert_scope,
+                "monitor_groups" => &mut f.monitor_groups,
+                "alert_priority" => &mut f.alert_priority,
+                "priority" => &mut f.priority,
+                "alert_type" => &mut f.alert_type,
+                "tags" => &mut f.tags,
+                "hostname" => &mut f.hostname,
+                "host" => &mut f.host,
+                "event_type" => &mut f.event_type,
+                "source" => &mut f.source,
+                "attributes" => &mut f.attributes,
+                "overall_state" => &mut f.overall_state,
+                "monitors" => &mut f.monitors,
+                "counts" => &mut f.counts,
+                "errors" => &mut f.errors,
+                _ => return s.skip(),
+            };
+            if slot.is_present() {
+                return Err(scan::Bad);
+            }
+            *slot = scan_field(s)?;
+            Ok(())
+        })?;
+        s.end()?;
+        Ok(f)
+    }
+}
+
+/// One value as a [`Field`], as its serde reading makes it.
+fn scan_field<'a>(s: &mut scan::Scanner<'a>) -> scan::Res<Field<'a>> {
+    match s.peek().ok_or(scan::Bad)? {
+        b'"' => Ok(Field::Str(s.string()?)),
+        b'[' => {
+            let mut items = Vec::new();
+            s.array(|s| {
+                items.push(scan_field(s)?);
+                Ok(())
+            })?;
+            Ok(Field::List(items))
+        }
+        b'n' => {
+            s.skip()?;
+            Ok(Field::Null)
+        }
+        b'{' | b't' | b'f' => {
+            s.skip()?;
+            Ok(Field::Other)
+        }
+        _ => match s.opt_u64()? {
+            Some(n) => Ok(Field::Num(n.to_string())),
+            None => Err(scan::Bad),
+        },
+    }
+}
+
 impl Fields for Flat<'_> {
     fn field(&self, key: &str) -> Option<Field<'_>> {
         let f = match key {
@@ -522,6 +617,74 @@ struct Event {
     /// The alert cycle it belongs to (`alert_cycle_key`, else monitor and
     /// group), once [`Event::slim`] has worked it out.
     key: String,
+    /// An event that can open a cycle: its alert's text, once
+    /// [`Event::slim`] has built it.
+    row: Option<Box<RowText>>,
+}
+
+/// The text of a cycle's alert row, all from the cycle's first event: built
+/// on the reading threads.
+#[derive(Debug)]
+struct RowText {
+    dedup_key: String,
+    title: Option<String>,
+    service: Option<String>,
+    /// Resolved ([`super::resolve_team`]).
+    team: Option<String>,
+    /// The labels' JSON object (`None`: no labels).
+    labels: Option<String>,
+}
+
+impl RowText {
+    /// Tags become labels split at the first `:` (`service:` and `team:`
+    /// per `[ingest]`; the bare `monitor` tag dropped), then the event's
+    /// own fields as labels.
+    fn of(e: &Event, config: &Config) -> RowText {
+        let settings = &config.ingest;
+        let (mut service, mut team) = (e.service.clone(), None);
+        let mut labels: Vec<(&str, &str)> = Vec::new();
+        for tag in &e.tags {
+            let (k, v) = tag.split_once(':').unwrap_or((tag.as_str(), ""));
+            if tag == "monitor" {
+                continue;
+            }
+            if k == settings.service_label && !v.is_empty() && service.is_none() {
+                service = Some(v.to_string());
+            }
+            if k == settings.team_label && !v.is_empty() && team.is_none() {
+                team = Some(v.to_string());
+            }
+            if !labels.iter().any(|(x, _)| *x == k) {
+                labels.push((k, v));
+            }
+        }
+        for (k, v) in [
+            ("monitor_id", e.monitor.as_deref()),
+            ("scope", e.title.scope.as_deref()),
+            ("priority", e.priority.as_deref()),
+            ("transition", e.title.transition.as_deref()),
+            ("event_type", e.event_type.as_deref()),
+            ("instance", e.host.as_deref()),
+        ] {
+            if let Some(v) = v {
+                labels.retain(|(x, _)| *x != k);
+                labels.push((k, v));
+            }
+        }
+        super::resolve_team(config, &mut team, service.as_deref());
+        let labels = (!labels.is_empty()).then(|| {
+            let mut out = String::new();
+            super::record::labels_json(&labels, &mut out);
+            out
+        });
+        RowText {
+            dedup_key: e.dedup_key(),
+            title: (!e.title.text.is_empty()).then(|| e.title.text.clone()),
+            service,
+            team,
+            labels,
+        }
+    }
 }
 
 impl Event {
@@ -557,12 +720,19 @@ impl Event {
     /// Keep what building the cycles needs (on the reading threads): the
     /// cycle's key worked out, the message read for its paging handles
     /// and dropped; a recovery keeps only its id, time and key.
-    fn slim(&mut self, prefixes: &[String]) {
+    fn slim(&mut self, config: &Config) {
         self.key = match &self.cycle {
             Some(c) => c.clone(),
             None => self.dedup_key(),
         };
-        self.handles = notified(self.text.take().as_deref(), prefixes);
+        // A recovery's message pages no one: not read.
+        let text = self.text.take();
+        if self.step != Some(Step::Recover) {
+            self.handles = notified(text.as_deref(), &config.paging.datadog_handles);
+        }
+        if matches!(self.step, Some(Step::Open | Step::Repeat)) && self.monitor_alert {
+            self.row = Some(Box::new(RowText::of(self, config)));
+        }
         if self.step == Some(Step::Recover) {
             *self = Event {
                 id: std::mem::take(&mut self.id),
@@ -674,6 +844,7 @@ fn v2_event(d: &Value) -> Result<Event, String> {
         title,
         handles: None,
         key: String::new(),
+        row: None,
     }
     .finish())
 }
@@ -737,10 +908,10 @@ enum Item {
 
 /// One record (an element of `events` or `data`, or a top-level object)
 /// as what it is.
-fn item_of(v: &Value, prefixes: &[String]) -> Item {
+fn item_of(v: &Value, config: &Config) -> Item {
     let event = |r: Result<Event, String>| match r {
         Ok(mut e) => {
-            e.slim(prefixes);
+            e.slim(config);
             Item::Event(Box::new(e))
         }
         Err(why) => Item::Bad(why),
@@ -775,16 +946,21 @@ fn item_of(v: &Value, prefixes: &[String]) -> Item {
 /// One record's bytes as what it is: flat records (webhook deliveries, v1
 /// events) read as [`Flat`], the rest (v2 events, incidents, API errors,
 /// records `Flat` cannot read) as a [`Value`] by [`item_of`].
-fn item_of_raw(raw: &[u8], prefixes: &[String]) -> Item {
+fn item_of_raw(raw: &[u8], config: &Config) -> Item {
     // (Only an object: serde would read an array into `Flat` by position.)
     let object = raw.trim_ascii_start().starts_with(b"{");
-    if let Some(f) = object
-        .then(|| serde_json::from_slice::<Flat<'_>>(raw).ok())
-        .flatten()
-    {
+    // UTF-8 checked once for the whole record (serde_json's `from_slice`
+    // checks each string again); text that is not UTF-8 goes the `Value`
+    // way, for serde_json's message.
+    let text = simdutf8::basic::from_utf8(raw).ok();
+    if let Some(f) = text.filter(|_| object).and_then(|t| {
+        Flat::scan(t)
+            .ok()
+            .or_else(|| serde_json::from_str::<Flat<'_>>(t).ok())
+    }) {
         let event = |r: Result<Event, String>| match r {
             Ok(mut e) => {
-                e.slim(prefixes);
+                e.slim(config);
                 Item::Event(Box::new(e))
             }
             Err(why) => Item::Bad(why),
@@ -803,7 +979,7 @@ fn item_of_raw(raw: &[u8], prefixes: &[String]) -> Item {
         }
     }
     match serde_json::from_slice::<Value>(raw) {
-        Ok(v) => item_of(&v, prefixes),
+        Ok(v) => item_of(&v, config),
         Err(e) => Item::Bad(e.to_string()),
     }
 }
@@ -958,9 +1134,7 @@ impl Fold {
     /// A finished cycle as a row (its team resolved).
     fn close(&mut self, c: Cycle, ctx: &Ctx<'_>) {
         self.no_text += u64::from(c.no_text);
-        let mut r = c.record(ctx);
-        super::resolve_team(ctx.config, &mut r.team, r.service.as_deref());
-        self.rows.push(ctx.format.source(), &r);
+        c.push(&mut self.rows, ctx.format.source());
         if self.rows.len() >= super::FLUSH_ROWS {
             self.finish_rows();
         }
@@ -1008,8 +1182,9 @@ struct Pass {
 /// alerts of closed cycles handed to `ctx` as they close; the rest of what
 /// was read is returned. A [`Mode::Stream`] pass that finds its events out
 /// of order stops, and its alerts are rolled back by the caller.
-fn pass(ctx: &mut Ctx<'_>, prefixes: &[String], mode: Mode) -> Result<Pass, IngestError> {
+fn pass(ctx: &mut Ctx<'_>, mode: Mode) -> Result<Pass, IngestError> {
     use std::sync::atomic::{AtomicBool, Ordering};
+    let config = ctx.config;
     let reader = ctx.open()?;
     let stop = AtomicBool::new(false);
     let mut fold = Fold::default();
@@ -1057,7 +1232,7 @@ fn pass(ctx: &mut Ctx<'_>, prefixes: &[String], mode: Mode) -> Result<Pass, Inge
                 .map(|(at, why, raw)| {
                     let item = match why {
                         Some(why) => Item::Bad(why.to_string()),
-                        None => item_of_raw(raw, prefixes),
+                        None => item_of_raw(raw, config),
                     };
                     let raw = matches!(item, Item::Bad(_)).then(|| raw.to_vec());
                     (at, item, raw)
@@ -1138,14 +1313,13 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
             "a recorded HTTP cassette (go-vcr YAML), not an export: save the JSON of its response `body` as a file and read that",
         ));
     }
-    let prefixes = ctx.config.paging.datadog_handles.clone();
     let started = std::time::Instant::now();
     let mark = ctx.mark();
-    let mut p = pass(ctx, &prefixes, Mode::Stream)?;
+    let mut p = pass(ctx, Mode::Stream)?;
     crate::core::timing::since("datadog: stream pass", started);
     if p.fold.disordered {
         ctx.rollback(mark);
-        p = pass(ctx, &prefixes, Mode::Sort)?;
+        p = pass(ctx, Mode::Sort)?;
         crate::core::timing::since("datadog: sort pass", started);
     }
     if p.monitors {
@@ -1235,58 +1409,42 @@ impl Cycle {
         }
     }
 
-    fn record(self, ctx: &Ctx<'_>) -> AlertRecord {
+    /// The cycle's alert row, appended to `rows`.
+    fn push(self, rows: &mut super::record::AlertColumns, source: &str) {
         let e = &self.first;
-        let settings = &ctx.config.ingest;
-        let (mut service, mut team) = (e.service.clone(), None);
-        let mut labels: Vec<(String, String)> = Vec::new();
-        for tag in &e.tags {
-            let (k, v) = tag.split_once(':').unwrap_or((tag.as_str(), ""));
-            if tag == "monitor" {
-                continue;
-            }
-            if k == settings.service_label && !v.is_empty() && service.is_none() {
-                service = Some(v.to_string());
-            }
-            if k == settings.team_label && !v.is_empty() && team.is_none() {
-                team = Some(v.to_string());
-            }
-            if !labels.iter().any(|(x, _)| x == k) {
-                labels.push((k.to_string(), v.to_string()));
-            }
-        }
-        for (k, v) in [
-            ("monitor_id", e.monitor.clone()),
-            ("scope", e.title.scope.clone()),
-            ("priority", e.priority.clone()),
-            ("transition", e.title.transition.clone()),
-            ("event_type", e.event_type.clone()),
-            ("instance", e.host.clone()),
-        ] {
-            if let Some(v) = v {
-                labels.retain(|(x, _)| x != k);
-                labels.push((k.to_string(), v));
-            }
-        }
-        let title = (!e.title.text.is_empty()).then(|| e.title.text.clone());
-        AlertRecord {
-            alert_id: e.id.clone(),
-            dedup_key: Some(e.dedup_key()),
-            title,
-            service,
-            team,
-            severity: self.worst,
-            urgency: e.priority.clone(),
-            paged: Some(self.paged),
-            triggered_at: e.at,
-            resolved_at: self.resolved,
-            auto_resolved: self.resolved.map(|_| true),
-            repeat_count: Some(self.repeats + 1),
-            responders: (!self.handles.is_empty()).then(|| self.handles.clone()),
-            labels,
-            updated_at: Some(self.last),
-            ..AlertRecord::default()
-        }
+        let empty = RowText {
+            dedup_key: e.dedup_key(),
+            title: None,
+            service: None,
+            team: None,
+            labels: None,
+        };
+        let row = e.row.as_deref().unwrap_or(&empty);
+        rows.push_ref(
+            source,
+            &super::record::AlertRef {
+                alert_id: &e.id,
+                dedup_key: Some(&row.dedup_key),
+                title: row.title.as_deref(),
+                service: row.service.as_deref(),
+                team: row.team.as_deref(),
+                severity: self.worst,
+                urgency: e.priority.as_deref(),
+                paged: Some(self.paged),
+                triggered_at: e.at,
+                acknowledged_at: None,
+                resolved_at: self.resolved,
+                acknowledged_by: None,
+                resolved_by: None,
+                auto_resolved: self.resolved.map(|_| true),
+                escalations: None,
+                notes: None,
+                repeat_count: Some(self.repeats + 1),
+                responders: (!self.handles.is_empty()).then_some(self.handles.as_slice()),
+                labels: row.labels.as_deref(),
+                updated_at: Some(self.last),
+            },
+        );
     }
 }
 
@@ -1340,7 +1498,7 @@ mod tests {
     /// empty or blank value, a repeated key, nesting, and what is no event.
     #[test]
     fn flat_reading_agrees_with_the_value_reading() {
-        let prefixes = crate::config::Config::default().paging.datadog_handles;
+        let config = crate::config::Config::default();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/datadog");
         let mut records: Vec<String> = Vec::new();
         for line in std::fs::read_to_string(dir.join("webhooks.jsonl"))
@@ -1387,11 +1545,11 @@ mod tests {
         );
         for raw in &records {
             let by_value = match serde_json::from_str::<Value>(raw) {
-                Ok(v) => item_of(&v, &prefixes),
+                Ok(v) => item_of(&v, &config),
                 Err(e) => Item::Bad(e.to_string()),
             };
             assert_eq!(
-                format!("{:?}", item_of_raw(raw.as_bytes(), &prefixes)),
+                format!("{:?}", item_of_raw(raw.as_bytes(), &config)),
                 format!("{by_value:?}"),
                 "{raw}"
             );

@@ -739,11 +739,13 @@ pub fn read_records<R: Read>(
                     if st.want == Want::Colon {
                         st.want = Want::Value;
                         if st.stack.len() == st.page_len {
-                            let key = String::from_utf8_lossy(&st.key);
-                            if st.envelope_keys.contains(&key.as_ref()) {
+                            // Compared as bytes: every record's keys pass
+                            // here, and a key that is not UTF-8 matches none.
+                            let is = |k: &&str| k.as_bytes() == st.key.as_slice();
+                            if st.envelope_keys.iter().any(is) {
                                 st.env_pending = true;
-                            } else if st.meta_keys.contains(&key.as_ref()) {
-                                st.meta_key = key.into_owned();
+                            } else if st.meta_keys.iter().any(is) {
+                                st.meta_key = String::from_utf8_lossy(&st.key).into_owned();
                                 st.meta_start = Some(i + 1);
                             }
                         }
