@@ -135,7 +135,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
             for (at, why, raw) in batch.iter() {
                 let value = match why {
                     Some(why) => Err(why.to_string()),
-                    None => serde_json::from_slice::<Value>(raw).map_err(|e| e.to_string()),
+                    None => super::json::from_record::<Value>(raw).map_err(|e| e.to_string()),
                 };
                 match value {
                     Err(why) => {

@@ -192,7 +192,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
             for (at, why, raw) in batch.iter() {
                 let doc = match why {
                     Some(why) => Err(why.to_string()),
-                    None => serde_json::from_slice::<Value>(raw).map_err(|e| e.to_string()),
+                    None => super::json::from_record::<Value>(raw).map_err(|e| e.to_string()),
                 };
                 let rows = match doc.and_then(rows_of) {
                     Ok(r) => r,

@@ -135,7 +135,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let result = read_records(reader, ENVELOPE, &[], &mut |ev| match ev {
         JsonEvent::Record(at, raw) => {
             ctx.report.records = at.n;
-            let outcome = serde_json::from_slice::<Entry>(raw)
+            let outcome = super::json::from_record::<Entry>(raw)
                 .map_err(|e| e.to_string())
                 .and_then(|e| index_entry(&mut ctx.sink.pd_log, e));
             if let Err(reason) = outcome {

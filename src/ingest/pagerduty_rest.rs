@@ -156,7 +156,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let reader = ctx.open()?;
     let result = read_records(reader, ENVELOPE, &[], &mut |ev| match ev {
         JsonEvent::Record(at, raw) => {
-            let outcome = serde_json::from_slice::<Incident>(raw)
+            let outcome = super::json::from_record::<Incident>(raw)
                 .map_err(|e| format!("not a PagerDuty incident: {e}"))
                 .and_then(|i| to_record(ctx, i));
             match outcome {

@@ -180,7 +180,7 @@ fn parse(raw: &[u8]) -> Result<Event, String> {
     struct Wrapped {
         message: String,
     }
-    let e = serde_json::from_slice::<Event>(raw).map_err(|e| e.to_string())?;
+    let e = super::json::from_record::<Event>(raw).map_err(|e| e.to_string())?;
     if e.eventid.is_some() || e.error.is_some() {
         return Ok(e);
     }
