@@ -346,6 +346,9 @@ pub struct Targets {
     /// teams are asked for 5–10 minutes).
     #[serde(deserialize_with = "de_duration")]
     pub mtta: Duration,
+    /// At least this share of tier-1 rules (`[kpis] tier1_severities`) have
+    /// a runbook. Default 0.8.
+    pub runbook_coverage: f64,
 }
 
 impl Default for Targets {
@@ -356,6 +359,7 @@ impl Default for Targets {
             non_actionable_share: 0.3,
             weighted_load_per_shift: 6.0,
             mtta: Duration::from_secs(300),
+            runbook_coverage: 0.8,
         }
     }
 }
@@ -382,6 +386,9 @@ pub struct Kpis {
     /// … a page of unknown severity (counted as one ordinary page).
     /// Default 1.
     pub weight_unknown: f64,
+    /// Runbook coverage: a rule is tier-1 when a page of it has one of
+    /// these severities. Default `["critical"]`.
+    pub tier1_severities: Vec<String>,
 }
 
 impl Default for Kpis {
@@ -393,6 +400,7 @@ impl Default for Kpis {
             weight_warning: 1.0,
             weight_info: 0.0,
             weight_unknown: 1.0,
+            tier1_severities: vec!["critical".to_string()],
         }
     }
 }
@@ -469,6 +477,15 @@ impl Config {
             "[classify] rule_tags_agreement",
             self.classify.rule_tags_agreement,
         )?;
+        share("[targets] runbook_coverage", self.targets.runbook_coverage)?;
+        for sev in &self.kpis.tier1_severities {
+            if !crate::schema::SEVERITIES.contains(&sev.as_str()) {
+                return Err(format!(
+                    "[kpis] tier1_severities: `{sev}` is not one of {}",
+                    crate::schema::SEVERITIES.join(", ")
+                ));
+            }
+        }
         let k = &self.kpis;
         for (key, v) in [
             ("[kpis] weight_critical", k.weight_critical),
@@ -984,6 +1001,12 @@ pub fn settings_toml(d: &Config) -> String {
         dur(g.mtta),
         "the median time to acknowledge under this",
     );
+    push(
+        &mut out,
+        "runbook_coverage",
+        g.runbook_coverage.to_string(),
+        "at least this share of tier-1 rules have a runbook",
+    );
     section("kpis", &mut out);
     let k = &d.kpis;
     push(
@@ -1010,6 +1033,12 @@ pub fn settings_toml(d: &Config) -> String {
             &format!("severity-weighted load: what {what} weighs"),
         );
     }
+    push(
+        &mut out,
+        "tier1_severities",
+        format!("{:?}", k.tier1_severities),
+        "runbook coverage: a rule is tier-1 when a page of it has one of these severities",
+    );
     out
 }
 

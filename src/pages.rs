@@ -66,6 +66,7 @@ const NOISE: u8 = 1;
 const AUTO_RESOLVED: u8 = 2;
 const EPISODE_LEAD: u8 = 4;
 const ATTRIBUTED: u8 = 8;
+const HAS_RUNBOOK: u8 = 16;
 
 impl Page {
     /// An optional time as a page holds it.
@@ -120,6 +121,11 @@ impl Page {
     /// on call for its team then.
     pub fn attributed(&self) -> bool {
         self.flags & ATTRIBUTED != 0
+    }
+
+    /// Its occurrence carried a runbook link ([`s::RUNBOOK`]).
+    pub fn has_runbook(&self) -> bool {
+        self.flags & HAS_RUNBOOK != 0
     }
 
     /// Does the page carry this reason code?
@@ -249,7 +255,8 @@ impl Pages {
                     resolved: Page::pack_time(r.resolved),
                     clear_gap_s: Page::pack_gap(r.clear_gap_s),
                     reasons: r.reasons,
-                    flags: Page::pack_flags(r.noise, r.auto_resolved, r.episode_lead),
+                    flags: Page::pack_flags(r.noise, r.auto_resolved, r.episode_lead)
+                        | if r.runbook { HAS_RUNBOOK } else { 0 },
                 }
             })
             .collect();
@@ -306,6 +313,8 @@ pub struct PageRecord {
     pub auto_resolved: bool,
     /// Seconds from the previous occurrence clearing to this one firing.
     pub clear_gap_s: Option<i64>,
+    /// Its occurrence carried a runbook link.
+    pub runbook: bool,
 }
 
 /// What a noise page costs in toil: its engaged time, capped (`[load]
@@ -454,6 +463,12 @@ pub fn pages_of(df: &DataFrame, roster: &Roster) -> Result<Pages, Error> {
         .column(s::CLEAR_GAP_S)
         .and_then(|c| c.i64().cloned())
         .map_err(Error::polars(what))?;
+    // Read where the frame has it (the report's analysed alerts; the
+    // what-if's and fix's page columns leave it out).
+    let runbook: Option<Vec<bool>> = df
+        .column(s::RUNBOOK)
+        .ok()
+        .map(|c| c.is_not_null().iter().map(|v| v.unwrap_or(false)).collect());
     // Every distinct team, service, template, severity and person numbered
     // once, column by column: a page holds codes, not strings.
     let mut names = Interner::default();
@@ -545,7 +560,12 @@ pub fn pages_of(df: &DataFrame, roster: &Roster) -> Result<Pages, Error> {
                 noise != NO_NAME && code(&label, i) == noise,
                 auto_resolved == Some(true),
                 episode.is_none_or(|e| Some(e) == alert_id),
-            ) | if by_schedule { ATTRIBUTED } else { 0 },
+            ) | if by_schedule { ATTRIBUTED } else { 0 }
+                | if runbook.as_ref().is_some_and(|r| r[i]) {
+                    HAS_RUNBOOK
+                } else {
+                    0
+                },
         });
     }
     Ok(Pages {

@@ -377,6 +377,8 @@ fn analyse(
                 repeat_incidents: prepared.count(period, config.kpis.repeat_window, true),
                 weighted_load: Default::default(),
                 over_periods: Default::default(),
+                runbook_coverage_pages: None,
+                runbooks: Default::default(),
             };
             timing::lap("report: repeat incidents", &mut t);
             Ok((clusters, counts, kpis, earlier))

@@ -62,6 +62,13 @@ pub const RESPONDERS: &str = "responders";
 /// engine reads it (`json_extract`, `str.json_decode`, `json.loads`), and it
 /// sorts, gathers and writes as fast as any string.
 pub const LABELS: &str = "labels";
+/// A link to the alert's runbook, as its export carries it: an
+/// Alertmanager or Grafana `runbook_url` (or `runbook`) annotation in any
+/// notification of the occurrence, an Opsgenie `details` entry `runbook`
+/// or `runbook_url` (or a `Runbook: <url>` line of the description), a
+/// PagerDuty description or body line `Runbook: <url>`, New Relic's
+/// `runbookUrl`. Null when none was seen.
+pub const RUNBOOK: &str = "runbook";
 /// The vendor's last-update time, else the latest instant known for the
 /// record. When two exports hold the same alert, the store keeps the copy with
 /// the later `updated_at` (ties: the one ingested last).
@@ -162,6 +169,7 @@ pub fn alerts_schema() -> Schema {
         (REPEAT_COUNT, DataType::UInt32),
         (RESPONDERS, DataType::List(Box::new(DataType::String))),
         (LABELS, DataType::String),
+        (RUNBOOK, DataType::String),
         (UPDATED_AT, utc()),
     ])
 }
@@ -302,7 +310,7 @@ mod tests {
 
     #[test]
     fn schemas_have_unique_columns() {
-        assert_eq!(alerts_schema().len(), 21);
+        assert_eq!(alerts_schema().len(), 22);
         assert_eq!(incidents_schema().len(), 10);
     }
 }

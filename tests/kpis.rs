@@ -307,3 +307,147 @@ fn kpis_over_this_period_the_previous_and_two_quarters_back() {
         "{csv}"
     );
 }
+
+/// Seven Alertmanager occurrences on Thursday 4 January 2024 (UTC; every
+/// receiver pages), their runbook links worked out by hand:
+/// - DiskFull (critical, storage) on db-1 carries `runbook_url` from its
+///   first notification; on db-2 none: the rule has a runbook, 1 of its 2
+///   pages.
+/// - HighLatency (critical, web) on api-1: the link only in the re-sent
+///   firing notification — the occurrence carried one.
+/// - CpuHot (warning, web) on web-1: only in the resolved notification.
+/// - Flaky (error, web) on x-1 (an empty `runbook_url`) and x-2: none.
+/// - QueueBacklog (critical, web) at 03:00 (sleep hours): none.
+///
+/// Pages 7, with a runbook 3 (3/7). Rules 5, with one 3 (0.6). Tier-1
+/// (critical) rules: DiskFull, HighLatency, QueueBacklog — 2 of 3 with
+/// one, under the 80% target. Pages from rules without one: Flaky 2 +
+/// QueueBacklog 1 = 3 (3/7). Sleep interruptions: QueueBacklog's only (1,
+/// from a rule without one). Teams: storage 2 pages, 1 with a runbook;
+/// web 5 pages, 2 with one.
+const AM_RUNBOOKS: &str = r#"{"receiver":"pager","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"DiskFull","instance":"db-1","severity":"critical","team":"storage"},"annotations":{"summary":"Disk full on db-1","runbook_url":"https://wiki.example.com/rb/disk"},"startsAt":"2024-01-04T09:00:00Z","fingerprint":"a1"}]}
+{"receiver":"pager","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"DiskFull","instance":"db-2","severity":"critical","team":"storage"},"annotations":{"summary":"Disk full on db-2"},"startsAt":"2024-01-04T09:30:00Z","fingerprint":"a2"}]}
+{"receiver":"pager","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"HighLatency","instance":"api-1","severity":"critical","team":"web"},"annotations":{"summary":"Latency high on api-1"},"startsAt":"2024-01-04T10:00:00Z","fingerprint":"b1"}]}
+{"receiver":"pager","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"HighLatency","instance":"api-1","severity":"critical","team":"web"},"annotations":{"summary":"Latency high on api-1","runbook":" https://wiki.example.com/rb/latency "},"startsAt":"2024-01-04T10:00:00Z","fingerprint":"b1"}]}
+{"receiver":"pager","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"CpuHot","instance":"web-1","severity":"warning","team":"web"},"annotations":{"summary":"CPU hot on web-1"},"startsAt":"2024-01-04T11:00:00Z","fingerprint":"c1"}]}
+{"receiver":"pager","status":"resolved","alerts":[{"status":"resolved","labels":{"alertname":"CpuHot","instance":"web-1","severity":"warning","team":"web"},"annotations":{"summary":"CPU hot on web-1","runbook_url":"https://wiki.example.com/rb/cpu"},"startsAt":"2024-01-04T11:00:00Z","endsAt":"2024-01-04T11:20:00Z","fingerprint":"c1"}]}
+{"receiver":"pager","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"Flaky","instance":"x-1","severity":"error","team":"web"},"annotations":{"summary":"Flaky on x-1","runbook_url":""},"startsAt":"2024-01-04T12:00:00Z","fingerprint":"d1"}]}
+{"receiver":"pager","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"Flaky","instance":"x-2","severity":"error","team":"web"},"annotations":{"summary":"Flaky on x-2"},"startsAt":"2024-01-04T14:00:00Z","fingerprint":"d2"}]}
+{"receiver":"pager","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"QueueBacklog","instance":"q-1","severity":"critical","team":"web"},"annotations":{"summary":"Queue backlog on q-1"},"startsAt":"2024-01-04T03:00:00Z","fingerprint":"e1"}]}
+"#;
+
+#[test]
+fn runbook_coverage_counts_a_link_from_any_notification() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("am.jsonl"), AM_RUNBOOKS).unwrap();
+    let s = summary(d, &["run", "am.jsonl"], "out");
+    let k = &s["kpis"];
+    assert_eq!(k["runbook_coverage_pages"], 3.0 / 7.0, "{k}");
+    let r = &k["runbooks"];
+    let n = |v: &serde_json::Value| v.as_u64();
+    assert_eq!(
+        (n(&r["pages"]), n(&r["pages_with_runbook"])),
+        (Some(7), Some(3))
+    );
+    assert_eq!(
+        (n(&r["rules"]), n(&r["rules_with_runbook"])),
+        (Some(5), Some(3))
+    );
+    assert_eq!(
+        (n(&r["tier1_rules"]), n(&r["tier1_rules_with_runbook"])),
+        (Some(3), Some(2))
+    );
+    assert_eq!(r["coverage_tier1_rules"], 2.0 / 3.0);
+    assert_eq!(r["tier1_on_target"], false);
+    assert_eq!(r["share_pages_from_rules_without"], 3.0 / 7.0);
+    assert_eq!(
+        (
+            n(&r["sleep_interruptions"]),
+            n(&r["sleep_interruptions_without"])
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(r["teams"]["storage"]["pages"], 2);
+    assert_eq!(r["teams"]["storage"]["pages_with_runbook"], 1);
+    assert_eq!(r["teams"]["web"]["pages"], 5);
+    assert_eq!(r["teams"]["web"]["pages_with_runbook"], 2);
+    // Without one, most pages first: Flaky (2), then QueueBacklog (1,
+    // tier-1).
+    let without = r["without"].as_array().unwrap();
+    assert_eq!(r["without_total"], 2);
+    assert!(without[0]["rule"].as_str().unwrap().starts_with("Flaky"));
+    assert_eq!(
+        (n(&without[0]["pages"]), &without[0]["tier1"]),
+        (Some(2), &serde_json::json!(false))
+    );
+    assert!(without[1]["rule"]
+        .as_str()
+        .unwrap()
+        .starts_with("Queue backlog"));
+    assert_eq!(without[1]["tier1"], true);
+    // Every rule in tables/runbooks.csv, those without one first.
+    let csv = std::fs::read_to_string(d.join("out/tables/runbooks.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 6, "{csv}");
+    assert!(lines[1].starts_with("Flaky"), "{csv}");
+    assert!(lines[1].ends_with(",false,false,2,0,0"), "{csv}");
+    // The tier-1 row of the KPIs over periods.
+    let row = k["over_periods"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kpi"] == "runbook_coverage_tier1_rules")
+        .unwrap();
+    assert_eq!(row["within_target"], false);
+    // With `[kpis] tier1_severities = ["critical", "warning"]` CpuHot is
+    // tier-1 too: 3 of 4 tier-1 rules (75%), still under 80%; with the
+    // target at 0.75 it is met.
+    std::fs::write(
+        d.join("alertsift.toml"),
+        "[kpis]\ntier1_severities = [\"critical\", \"warning\"]\n[targets]\nrunbook_coverage = 0.75\n",
+    )
+    .unwrap();
+    let s = summary(d, &["run", "am.jsonl"], "out2");
+    let r = &s["kpis"]["runbooks"];
+    assert_eq!(
+        (n(&r["tier1_rules"]), n(&r["tier1_rules_with_runbook"])),
+        (Some(4), Some(3))
+    );
+    assert_eq!(r["tier1_on_target"], true);
+}
+
+/// On a demo history nothing was tuned on (seed 41: Alertmanager, whose
+/// rules carry `runbook_url` — some only after their first notification
+/// — and Opsgenie, with `details.runbook_url`), the share of pages with a
+/// runbook equals the share of paged truth rows with one.
+#[test]
+fn runbook_coverage_matches_the_demo_truth() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let demo = d.join("demo");
+    crate::util::run_demo(
+        d,
+        &demo,
+        &[
+            "--alerts", "3000", "--weeks", "4", "--seed", "41", "--quiet",
+        ],
+    );
+    let truth = crate::util::truth_rows(&demo);
+    let paged: Vec<_> = truth.iter().filter(|r| r["paged"] == "true").collect();
+    let with = paged.iter().filter(|r| !r["runbook"].is_empty()).count();
+    assert!(with > 0 && with < paged.len(), "{with} of {}", paged.len());
+    let from_alertmanager = truth
+        .iter()
+        .filter(|r| r["source"] == "alertmanager" && !r["runbook"].is_empty())
+        .count();
+    assert!(from_alertmanager > 0);
+    let s = summary(d, &["run", demo.to_str().unwrap()], "out");
+    let r = &s["kpis"]["runbooks"];
+    assert_eq!(r["pages"].as_u64(), Some(paged.len() as u64));
+    assert_eq!(r["pages_with_runbook"].as_u64(), Some(with as u64));
+    assert_eq!(
+        s["kpis"]["runbook_coverage_pages"].as_f64(),
+        Some(with as f64 / paged.len() as f64)
+    );
+}

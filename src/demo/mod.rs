@@ -814,6 +814,26 @@ impl Gen<'_> {
     }
 
     /// The name the vendor gives a rule's alerts.
+    /// The runbook link of a team's rule, if it has one: about two rules
+    /// in three, picked by a hash (no random number drawn, so the rest of
+    /// the history does not change); with it, whether Alertmanager sends
+    /// it only after the first notification (a rule file given its
+    /// annotation while the alert fired: about one in five).
+    fn rule_runbook(&self, team: usize, rule: usize) -> Option<(String, bool)> {
+        let h = mix(self.seed ^ 0x7b00_b000 ^ ((team as u64) << 20) ^ rule as u64);
+        (h % 100 < 65).then(|| {
+            let t = &self.teams[team];
+            (
+                format!(
+                    "https://runbooks.example.com/{}/{}",
+                    t.name,
+                    self.alert_name(&t.rules[rule])
+                ),
+                (h / 100) % 5 == 0,
+            )
+        })
+    }
+
     fn alert_name(&self, r: &Rule) -> &'static str {
         if self.service_rule_names {
             r.service
@@ -1124,6 +1144,7 @@ impl Writers {
         team: &str,
         o: &Occ,
         template: &str,
+        runbook: Option<&str>,
     ) -> std::io::Result<()> {
         let label = if o.pattern.actionable() {
             "actionable"
@@ -1133,7 +1154,7 @@ impl Writers {
         let auto = o.end.is_some() && !o.by_person;
         writeln!(
             self.truth,
-            "{},{label},{},{},{source},{team},{},{},{},{},{}",
+            "{},{label},{},{},{source},{team},{},{},{},{},{},{}",
             csv_escape(alert_id),
             csv_escape(o.pattern.category()),
             csv_escape(template),
@@ -1142,6 +1163,7 @@ impl Writers {
             auto,
             rfc3339_utc(o.start * 1000),
             o.end.map(|e| rfc3339_utc(e * 1000)).unwrap_or_default(),
+            runbook.unwrap_or_default(),
         )
     }
 
@@ -1168,13 +1190,14 @@ impl Writers {
                 let assigned = person(o.rule);
                 let urgency = if o.paged { "high" } else { "low" };
                 // Some titles carry a trailing newline, as real ones do.
+                let mut pd_runbook = None;
                 let desc = if rng.chance(0.05) {
                     format!("{}\n", o.title)
                 } else if g.runbook_lines > 0.0 && rng.chance(g.runbook_lines) {
-                    format!(
-                        "{}\nRunbook: https://runbooks.example.com/{}/{}",
-                        o.title, rule.service, o.rule
-                    )
+                    let link = format!("https://runbooks.example.com/{}/{}", rule.service, o.rule);
+                    let desc = format!("{}\nRunbook: {link}", o.title);
+                    pd_runbook = Some(link);
+                    desc
                 } else {
                     o.title.clone()
                 };
@@ -1200,7 +1223,14 @@ impl Writers {
                     res_id = if o.by_person { format!("PUSR{}", o.ack.map_or(0, |a| a.1)) } else { String::new() },
                     res_name = if o.by_person { csv_escape(ack_name) } else { String::new() },
                 )?;
-                self.truth_row(&id, "pagerduty", team.name, o, &template)?;
+                self.truth_row(
+                    &id,
+                    "pagerduty",
+                    team.name,
+                    o,
+                    &template,
+                    pd_runbook.as_deref(),
+                )?;
             }
             Vendor::Opsgenie => {
                 self.counters.opsgenie += 1;
@@ -1252,8 +1282,13 @@ impl Writers {
                 }
                 let updated = o.end.unwrap_or(o.start + o.ack.map_or(0, |a| a.0));
                 let alias = format!("{}-{}", g.alert_name(rule), o.host);
+                let og_runbook = g.rule_runbook(o.team, o.rule).map(|(link, _)| link);
+                let details = og_runbook
+                    .as_ref()
+                    .map(|l| format!(",\"details\":{{\"runbook_url\":{}}}", json_str(l)))
+                    .unwrap_or_default();
                 let record = format!(
-                    "{{\"id\":\"{id}\",\"tinyId\":\"{tiny}\",\"alias\":{alias},\"message\":{msg},\"status\":\"{status}\",\"acknowledged\":{acked},\"isSeen\":true,\"tags\":[\"team:{team}\",\"service:{svc}\",\"severity:{sev}\"],\"snoozed\":false,\"count\":{count},\"lastOccurredAt\":\"{last}\",\"createdAt\":\"{created}\",\"updatedAt\":\"{upd}\",\"source\":\"prometheus\",\"owner\":{owner},\"priority\":\"{priority}\",\"responders\":[{{\"id\":\"team-{team}\",\"type\":\"team\"}}],\"integration\":{{\"id\":\"int-1\",\"name\":\"Prometheus\",\"type\":\"API\"}},\"report\":{{{report}}}}}",
+                    "{{\"id\":\"{id}\",\"tinyId\":\"{tiny}\",\"alias\":{alias},\"message\":{msg},\"status\":\"{status}\",\"acknowledged\":{acked},\"isSeen\":true,\"tags\":[\"team:{team}\",\"service:{svc}\",\"severity:{sev}\"],\"snoozed\":false,\"count\":{count},\"lastOccurredAt\":\"{last}\",\"createdAt\":\"{created}\",\"updatedAt\":\"{upd}\",\"source\":\"prometheus\",\"owner\":{owner},\"priority\":\"{priority}\",\"responders\":[{{\"id\":\"team-{team}\",\"type\":\"team\"}}],\"integration\":{{\"id\":\"int-1\",\"name\":\"Prometheus\",\"type\":\"API\"}},\"report\":{{{report}}}{details}}}",
                     tiny = self.counters.opsgenie,
                     alias = json_str(&alias),
                     msg = json_str(&o.title),
@@ -1273,7 +1308,14 @@ impl Writers {
                 if self.og_page.len() == 100 {
                     self.flush_og_page()?;
                 }
-                self.truth_row(&id, "opsgenie", team.name, o, &template)?;
+                self.truth_row(
+                    &id,
+                    "opsgenie",
+                    team.name,
+                    o,
+                    &template,
+                    og_runbook.as_deref(),
+                )?;
             }
             Vendor::Alertmanager => {
                 self.counters.alertmanager += 1;
@@ -1299,9 +1341,16 @@ impl Writers {
                 } else {
                     iso_ms(o.start)
                 };
-                let payload = |status: &str, ends: &str| {
+                let am_runbook = g.rule_runbook(o.team, o.rule);
+                let payload = |status: &str, ends: &str, first: bool| {
+                    let runbook = match &am_runbook {
+                        Some((link, late)) if !(first && *late) => {
+                            format!(",\"runbook_url\":{}", json_str(link))
+                        }
+                        _ => String::new(),
+                    };
                     format!(
-                        "{{\"receiver\":\"{receiver}\",\"status\":\"{status}\",\"alerts\":[{{\"status\":\"{status}\",\"labels\":{labels_json},\"annotations\":{{\"summary\":{summary}}},\"startsAt\":\"{starts}\",\"endsAt\":\"{ends}\",\"generatorURL\":\"http://prometheus:9090/graph\",\"fingerprint\":\"{fp}\"}}],\"groupLabels\":{{\"alertname\":\"{name}\"}},\"commonLabels\":{labels_json},\"commonAnnotations\":{{}},\"externalURL\":\"http://alertmanager:9093\",\"version\":\"4\",\"groupKey\":\"{{}}:{{alertname=\\\"{name}\\\"}}\",\"truncatedAlerts\":0}}",
+                        "{{\"receiver\":\"{receiver}\",\"status\":\"{status}\",\"alerts\":[{{\"status\":\"{status}\",\"labels\":{labels_json},\"annotations\":{{\"summary\":{summary}{runbook}}},\"startsAt\":\"{starts}\",\"endsAt\":\"{ends}\",\"generatorURL\":\"http://prometheus:9090/graph\",\"fingerprint\":\"{fp}\"}}],\"groupLabels\":{{\"alertname\":\"{name}\"}},\"commonLabels\":{labels_json},\"commonAnnotations\":{{}},\"externalURL\":\"http://alertmanager:9093\",\"version\":\"4\",\"groupKey\":\"{{}}:{{alertname=\\\"{name}\\\"}}\",\"truncatedAlerts\":0}}",
                         summary = json_str(&o.title),
                         name = g.alert_name(rule),
                     )
@@ -1314,7 +1363,7 @@ impl Writers {
                     let line = format!(
                         "{{\"receivedAt\":\"{}\",{}",
                         iso_ms(t),
-                        &payload("firing", "0001-01-01T00:00:00Z")[1..]
+                        &payload("firing", "0001-01-01T00:00:00Z", t == o.start + 1000)[1..]
                     );
                     self.am_pending.insert((t, self.am_seq), line);
                     t += 4 * HOUR;
@@ -1324,16 +1373,33 @@ impl Writers {
                     let line = format!(
                         "{{\"receivedAt\":\"{}\",{}",
                         iso_ms(end + 1000),
-                        &payload("resolved", &iso_ms(end))[1..]
+                        &payload("resolved", &iso_ms(end), t == o.start + 1000)[1..]
                     );
                     self.am_pending.insert((end + 1000, self.am_seq), line);
                 }
-                self.truth_row(&alert_id, "alertmanager", team.name, o, &template)?;
+                // The occurrence carried the link when any notification
+                // did: all but a late rule's first, the only one when the
+                // alert resolved before a re-send (the resolved one
+                // follows, carrying it).
+                let notifications = {
+                    let stop = o.end.unwrap_or(g.end_ms);
+                    let firing = if stop > o.start + 1000 {
+                        ((stop - o.start - 1000 - 1) / (4 * HOUR) + 1) as usize
+                    } else {
+                        0
+                    };
+                    firing + usize::from(o.end.is_some())
+                };
+                let carried = am_runbook
+                    .as_ref()
+                    .filter(|(_, late)| !*late || notifications > 1)
+                    .map(|(l, _)| l.as_str());
+                self.truth_row(&alert_id, "alertmanager", team.name, o, &template, carried)?;
             }
             other => {
                 let (id, source) = self.more.write(other, g, o)?;
                 *self.counters.others.entry(source).or_default() += 1;
-                self.truth_row(&id, source, team.name, o, &template)?;
+                self.truth_row(&id, source, team.name, o, &template, None)?;
             }
         }
         if let Some((opened, resolved)) = o.incident {
@@ -1526,7 +1592,7 @@ pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
     };
     writeln!(w.pd, "{}", crate::ingest::pagerduty_csv::ADVANCED.join(","))?;
     writeln!(w.sn, "number,incident_state,sys_mod_count,short_description,priority,cmdb_ci,assignment_group,opened_at,sys_updated_at,resolved_at")?;
-    writeln!(w.truth, "alert_id,label,category,template,source,team,pattern,paged,auto_resolved,triggered_at,resolved_at")?;
+    writeln!(w.truth, "alert_id,label,category,template,source,team,pattern,paged,auto_resolved,triggered_at,resolved_at,runbook")?;
     std::fs::write(out.join(CONFIG_FILE), config_text(&teams))?;
     rules::write(out, &g)?;
     let bar = if options.progress {

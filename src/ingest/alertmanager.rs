@@ -284,15 +284,26 @@ enum Seen<F> {
         resolved: Option<i64>,
         /// Byte range of the alert's JSON in the chunk.
         span: (usize, usize),
+        /// Its `runbook_url` (or `runbook`) annotation.
+        runbook: Option<Box<str>>,
     },
     Full {
         key: (u64, i64),
         resolved: Option<i64>,
         alert: F,
+        /// Its `runbook_url` (or `runbook`) annotation.
+        runbook: Option<Box<str>>,
     },
 }
 
 impl<F> Seen<F> {
+    /// The alert's runbook link, if its annotations have one.
+    fn runbook(&self) -> Option<&str> {
+        match self {
+            Seen::Light { runbook, .. } | Seen::Full { runbook, .. } => runbook.as_deref(),
+        }
+    }
+
     fn key(&self) -> (u64, i64) {
         match self {
             Seen::Light { key, .. } | Seen::Full { key, .. } => *key,
@@ -381,9 +392,15 @@ fn scan_alert<'a>(s: &mut Scanner<'a>, full: bool, checked: &mut Checked<'a>) ->
         Some(o) if read => Pairs::scan(o),
         _ => Ok(Pairs::default()),
     };
+    // A resolved notification's runbook counts too (it may be the first
+    // to carry one): its annotations are read when they name one.
+    let annotations = match annotations {
+        Some(o) if !read && o.contains("runbook") => Pairs::scan(o)?,
+        other => pairs(other)?,
+    };
     Ok(Alert {
         labels: pairs(labels)?,
-        annotations: pairs(annotations)?,
+        annotations,
         status,
         starts_at: starts_at.ok_or(Bad)?,
         ends_at,
@@ -418,12 +435,19 @@ fn build_alert<'a>(
         None => Cow::Owned(label_hash(&alert.labels)),
     };
     let key = (fingerprint_key(&fingerprint), starts);
+    let runbook = ["runbook_url", "runbook"]
+        .iter()
+        .find_map(|k| alert.annotations.get(k))
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(Box::from);
     if resolved.is_some() && !full {
         let start = raw.as_ptr() as usize - base;
         return Ok(Seen::Light {
             key,
             resolved,
             span: (start, start + raw.len()),
+            runbook,
         });
     }
     debug_assert!(needs_pairs(alert.status.as_ref(), true, full));
@@ -466,6 +490,7 @@ fn build_alert<'a>(
             severity: alert.labels.get("severity").and_then(normalise_severity),
             labels,
         },
+        runbook,
     })
 }
 
@@ -724,19 +749,23 @@ impl<F> Notification<F> {
                     key,
                     resolved,
                     span,
+                    runbook,
                 } => Seen::Light {
                     key,
                     resolved,
                     span,
+                    runbook,
                 },
                 Seen::Full {
                     key,
                     resolved,
                     alert,
+                    runbook,
                 } => Seen::Full {
                     key,
                     resolved,
                     alert: f(key, resolved, alert),
+                    runbook,
                 },
             })
         }));
@@ -838,6 +867,25 @@ struct Fold {
     repeat: Vec<u32>,
     paged: Vec<bool>,
     updated: Vec<Option<i64>>,
+    /// The first runbook link any notification of the occurrence carried,
+    /// as 1 + its index in `links` (0: none).
+    runbook: Vec<u32>,
+    links: Vec<String>,
+    link_index: polars::prelude::PlHashMap<String, u32>,
+}
+
+impl Fold {
+    /// `link`'s number in `links`, added if new.
+    fn link(&mut self, link: Option<&str>) -> u32 {
+        let Some(link) = link else { return 0 };
+        if let Some(&i) = self.link_index.get(link) {
+            return i;
+        }
+        self.links.push(link.to_string());
+        let i = u32::try_from(self.links.len()).unwrap_or(u32::MAX);
+        self.link_index.insert(link.to_string(), i);
+        i
+    }
 }
 
 /// Occurrence rows as first seen, handed to the store's spool, each row
@@ -952,7 +1000,14 @@ impl Rows<'_> {
             repeat,
             paged,
             updated,
+            runbook,
+            links,
+            ..
         } = fold;
+        let runbook: Vec<Option<&str>> = runbook
+            .iter()
+            .map(|&i| (i > 0).then(|| links[i as usize - 1].as_str()))
+            .collect();
         let height = resolved.len();
         let auto = resolved.iter().map(|r| r.map(|_| true)).collect();
         let columns = [
@@ -964,6 +1019,16 @@ impl Rows<'_> {
             ),
             super::record::bools(crate::schema::PAGED, paged.into_iter().map(Some).collect()),
             super::record::instants(crate::schema::UPDATED_AT, updated),
+            {
+                let mut b = polars::prelude::StringChunkedBuilder::new(
+                    crate::schema::RUNBOOK.into(),
+                    runbook.len(),
+                );
+                for link in runbook {
+                    b.append_option(link);
+                }
+                polars::prelude::IntoSeries::into_series(b.finish())
+            },
         ];
         let frame = DataFrame::new(height, columns.into_iter().map(Column::from).collect())
             .map_err(IngestError::Frame)?;
@@ -1241,8 +1306,12 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                         }
                         fold.paged[row] |= pages;
                         fold.updated[row] = fold.updated[row].max(seen);
+                        if fold.runbook[row] == 0 {
+                            fold.runbook[row] = fold.link(seen_alert.runbook());
+                        }
                         continue;
                     }
+                    let runbook = fold.link(seen_alert.runbook());
                     // First notification of this occurrence.
                     let number = rows.number(fold.resolved.len());
                     match seen_alert {
@@ -1265,6 +1334,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                                     key,
                                     resolved,
                                     alert,
+                                    ..
                                 }) => rows.push(
                                     ctx,
                                     (key, resolved, &alert),
@@ -1287,6 +1357,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                     fold.repeat.push(u32::from(resolved.is_none()));
                     fold.paged.push(pages);
                     fold.updated.push(seen);
+                    fold.runbook.push(runbook);
                 }
             }
             rows.add_chunk(ctx, frame, keep, numbers);

@@ -633,6 +633,8 @@ struct RowText {
     team: Option<String>,
     /// The labels' JSON object (`None`: no labels).
     labels: Option<String>,
+    /// A `Runbook: <url>` line of the message.
+    runbook: Option<String>,
 }
 
 impl RowText {
@@ -683,6 +685,7 @@ impl RowText {
             service,
             team,
             labels,
+            runbook: None,
         }
     }
 }
@@ -731,7 +734,9 @@ impl Event {
             self.handles = notified(text.as_deref(), &config.paging.datadog_handles);
         }
         if matches!(self.step, Some(Step::Open | Step::Repeat)) && self.monitor_alert {
-            self.row = Some(Box::new(RowText::of(self, config)));
+            let mut row = RowText::of(self, config);
+            row.runbook = text.as_deref().and_then(super::record::runbook_line);
+            self.row = Some(Box::new(row));
         }
         if self.step == Some(Step::Recover) {
             *self = Event {
@@ -1418,6 +1423,7 @@ impl Cycle {
             service: None,
             team: None,
             labels: None,
+            runbook: None,
         };
         let row = e.row.as_deref().unwrap_or(&empty);
         rows.push_ref(
@@ -1442,6 +1448,7 @@ impl Cycle {
                 repeat_count: Some(self.repeats + 1),
                 responders: (!self.handles.is_empty()).then_some(self.handles.as_slice()),
                 labels: row.labels.as_deref(),
+                runbook: row.runbook.as_deref(),
                 updated_at: Some(self.last),
             },
         );

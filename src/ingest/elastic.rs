@@ -283,6 +283,7 @@ fn to_record(config: &Config, id: Option<String>, doc: &Value) -> Result<AlertRe
         repeat_count: None,
         responders: None,
         labels,
+        runbook: None,
         updated_at: when("@timestamp")?,
     })
 }

@@ -98,6 +98,7 @@ const ALERT_TARGETS: &[&str] = &[
     s::REPEAT_COUNT,
     s::RESPONDERS,
     s::LABELS,
+    s::RUNBOOK,
     s::UPDATED_AT,
 ];
 
@@ -474,6 +475,7 @@ impl Converter<'_> {
             repeat_count: self.count(row, s::REPEAT_COUNT)?,
             responders: list(self.cell(row, s::RESPONDERS)),
             labels,
+            runbook: self.text(row, s::RUNBOOK),
             updated_at: self.instant(ctx, row, s::UPDATED_AT)?,
         };
         ctx.push_alert_as(&source, record);

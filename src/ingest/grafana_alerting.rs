@@ -187,6 +187,7 @@ fn record(
         notes: None,
         repeat_count: None,
         responders: None,
+        runbook: None,
         labels: t
             .labels
             .iter()

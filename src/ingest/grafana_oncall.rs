@@ -162,6 +162,7 @@ fn to_record(config: &Config, g: Group) -> Result<AlertRecord, String> {
         repeat_count: g.alerts_count,
         responders: Some(people),
         labels,
+        runbook: None,
         updated_at: None,
     })
 }

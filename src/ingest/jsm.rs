@@ -28,6 +28,8 @@ struct JsmAlert {
     #[serde(default)]
     message: Option<String>,
     #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
     status: Option<String>,
     #[serde(default)]
     acknowledged: Option<bool>,
@@ -149,6 +151,7 @@ fn as_opsgenie(j: JsmAlert) -> Result<Alert, String> {
         id: j.id,
         alias: j.alias,
         message: j.message,
+        description: j.description,
         status: j.status,
         acknowledged: j.acknowledged,
         created_at: j.created_at,

@@ -326,6 +326,10 @@ fn issue(i: &Value) -> Result<AlertRecord, String> {
             .and_then(Value::as_u64)
             .map(|n| n as u32),
         responders: None,
+        runbook: labels
+            .iter()
+            .find(|(k, _)| k == "runbook_url")
+            .map(|(_, v)| v.clone()),
         labels,
         updated_at: epoch(i.get("updatedAt")),
     })
@@ -356,6 +360,10 @@ fn incident(i: &Value) -> Result<AlertRecord, String> {
         paged: Some(true),
         triggered_at: created,
         resolved_at: epoch(i.get("closedAt")),
+        runbook: labels
+            .iter()
+            .find(|(k, _)| k == "runbook_url")
+            .map(|(_, v)| v.clone()),
         labels,
         updated_at: epoch(i.get("updatedAt")).or(epoch(i.get("timestamp"))),
         ..AlertRecord::default()
@@ -405,6 +413,10 @@ fn nrql(open: &Value, close: Option<&Value>) -> Result<AlertRecord, String> {
         triggered_at: opened,
         resolved_at: closed,
         auto_resolved: closed.map(|_| !by_hand),
+        runbook: labels
+            .iter()
+            .find(|(k, _)| k == "runbook_url")
+            .map(|(_, v)| v.clone()),
         labels,
         updated_at: closed.or(Some(opened)),
         ..AlertRecord::default()
@@ -435,6 +447,10 @@ fn violation(v: &Value) -> Result<AlertRecord, String> {
         paged: Some(true),
         triggered_at: opened,
         resolved_at: epoch(v.get("closed_at")),
+        runbook: labels
+            .iter()
+            .find(|(k, _)| k == "runbook_url")
+            .map(|(_, v)| v.clone()),
         labels,
         ..AlertRecord::default()
     })

@@ -63,6 +63,10 @@ pub(super) struct Alert {
     pub(super) alias: Option<String>,
     #[serde(default)]
     pub(super) message: Option<String>,
+    /// The alert's detail text (the alert detail endpoint; list exports
+    /// leave it out).
+    #[serde(default)]
+    pub(super) description: Option<String>,
     #[serde(default)]
     pub(super) status: Option<String>,
     #[serde(default)]
@@ -190,8 +194,20 @@ pub(super) fn to_record(config: &Config, a: Alert) -> Result<(AlertRecord, bool)
         }
         labels.push((k, v));
     }
+    let mut runbook = None;
     if let Some(details) = &a.details {
         for (k, v) in details {
+            // A runbook link is the alert's runbook, not a label.
+            if ["runbook", "runbook_url", "runbookurl"].contains(&k.to_ascii_lowercase().as_str()) {
+                if runbook.is_none() {
+                    runbook = v
+                        .as_str()
+                        .map(str::trim)
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_string);
+                }
+                continue;
+            }
             let v = match v {
                 serde_json::Value::String(s) => s.clone(),
                 other => other.to_string(),
@@ -262,6 +278,11 @@ pub(super) fn to_record(config: &Config, a: Alert) -> Result<(AlertRecord, bool)
         repeat_count: a.count,
         responders: Some(people),
         labels,
+        runbook: runbook.or_else(|| {
+            a.description
+                .as_deref()
+                .and_then(super::record::runbook_line)
+        }),
         updated_at: updated,
     };
     Ok((record, no_close_time))

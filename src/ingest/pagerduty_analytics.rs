@@ -251,6 +251,7 @@ fn to_record(ctx: &mut Ctx<'_>, r: Raw, tz: Option<Tz>) -> Result<(), String> {
         repeat_count: None,
         responders: Some(people),
         labels,
+        runbook: None,
         updated_at: updated,
     });
     Ok(())

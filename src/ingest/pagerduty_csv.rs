@@ -256,6 +256,7 @@ fn advanced_record(
         repeat_count: None,
         responders: Some(responders),
         labels,
+        runbook: cell(rec, c.description).and_then(super::record::runbook_line),
         updated_at: None,
     })
 }

@@ -73,6 +73,11 @@ struct Incident {
     title: Option<String>,
     #[serde(default)]
     summary: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    /// `include[]=body`: `{type, details}`, the details a text.
+    #[serde(default)]
+    body: Option<serde_json::Value>,
     /// `created_on` in REST v1.
     #[serde(alias = "created_on")]
     created_at: String,
@@ -265,6 +270,20 @@ fn to_record(ctx: &mut Ctx<'_>, i: Incident) -> Result<AlertRecord, String> {
         .teams
         .first()
         .and_then(|t| t.text().or_else(|| t.id.clone()));
+    let details = i
+        .body
+        .as_ref()
+        .and_then(|b| b.get("details"))
+        .and_then(serde_json::Value::as_str);
+    let runbook = [
+        i.description.as_deref(),
+        i.title.as_deref(),
+        i.summary.as_deref(),
+        details,
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(super::record::runbook_line);
     Ok(AlertRecord {
         alert_id: i.id,
         dedup_key: i.incident_key,
@@ -290,6 +309,7 @@ fn to_record(ctx: &mut Ctx<'_>, i: Incident) -> Result<AlertRecord, String> {
         repeat_count: i.alert_counts.and_then(|c| c.all),
         responders: Some(people),
         labels,
+        runbook,
         updated_at: time(&i.updated_at, "updated_at")?,
     })
 }

@@ -51,6 +51,8 @@ pub struct AlertRecord {
     pub responders: Option<Vec<String>>,
     /// See [`s::LABELS`].
     pub labels: Vec<(String, String)>,
+    /// See [`s::RUNBOOK`].
+    pub runbook: Option<String>,
     /// See [`s::UPDATED_AT`]; `None` means "latest instant of the record".
     pub updated_at: Option<i64>,
 }
@@ -98,6 +100,8 @@ pub struct AlertRef<'a> {
     pub responders: Option<&'a [String]>,
     /// The labels' JSON object text (`None`: no labels).
     pub labels: Option<&'a str>,
+    /// See [`AlertRecord::runbook`].
+    pub runbook: Option<&'a str>,
     /// See [`AlertRecord::updated_at`].
     pub updated_at: Option<i64>,
 }
@@ -125,6 +129,36 @@ pub struct IncidentRecord {
     pub updated_at: Option<i64>,
 }
 
+/// The link of a `Runbook: <url>` line in a text (a PagerDuty description
+/// or body, an Opsgenie description, a Datadog message): `Runbook` in any
+/// casing (also `runbook_url`, `Runbook URL`), markdown emphasis or a list
+/// mark before it, then `:` and a link starting `http://` or `https://`
+/// (angle brackets and a closing parenthesis taken off).
+pub fn runbook_line(text: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let l = line
+            .trim()
+            .trim_start_matches(['*', '_', '-', '#', '>', ' ']);
+        let head = l.get(..7)?;
+        if !head.eq_ignore_ascii_case("runbook") {
+            return None;
+        }
+        let rest = l[7..].trim_start_matches(['*', '_', ' ']);
+        let rest = match rest.get(..3) {
+            Some(u) if u.eq_ignore_ascii_case("url") => &rest[3..],
+            _ => rest,
+        };
+        let rest = rest.trim_start_matches(['*', '_', ' ']).strip_prefix(':')?;
+        rest.split_whitespace()
+            .map(|w| w.trim_start_matches(['<', '(', '*', '_']))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+            .map(|w| {
+                w.trim_end_matches(['>', ')', '*', '_', '.', ','])
+                    .to_string()
+            })
+    })
+}
+
 /// Appends alert records into columns.
 ///
 /// Fixed-width columns are plain vectors so an adapter that folds several
@@ -143,6 +177,7 @@ pub struct AlertColumns {
     resolved_by: StringChunkedBuilder,
     responders: ListStringChunkedBuilder,
     labels: StringChunkedBuilder,
+    runbook: StringChunkedBuilder,
     /// Scratch space for the labels' JSON text.
     scratch: String,
     /// See [`s::PAGED`].
@@ -188,6 +223,7 @@ impl Default for AlertColumns {
                 1024,
             ),
             labels: sb(s::LABELS),
+            runbook: sb(s::RUNBOOK),
             scratch: String::new(),
             paged: Vec::new(),
             triggered_at: Vec::new(),
@@ -242,6 +278,7 @@ impl AlertColumns {
                 repeat_count: r.repeat_count,
                 responders: r.responders.as_deref(),
                 labels,
+                runbook: r.runbook.as_deref(),
                 updated_at: r.updated_at,
             },
         );
@@ -269,6 +306,7 @@ impl AlertColumns {
             None => self.responders.append_null(),
         }
         self.labels.append_option(r.labels);
+        self.runbook.append_option(r.runbook);
         self.paged.push(r.paged);
         self.triggered_at.push(r.triggered_at);
         self.acknowledged_at.push(r.acknowledged_at);
@@ -316,6 +354,7 @@ impl AlertColumns {
             counts(s::REPEAT_COUNT, self.repeat_count),
             self.responders.finish().into_series(),
             self.labels.finish().into_series(),
+            self.runbook.finish().into_series(),
             instants(s::UPDATED_AT, updated),
         ];
         DataFrame::new(n, columns.into_iter().map(Column::from).collect())
@@ -565,6 +604,33 @@ fn json_escape(s: &str, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn runbook_lines() {
+        use super::runbook_line as r;
+        let want = Some("https://wiki.example.com/rb/db-lag".to_string());
+        assert_eq!(
+            r("DB lag on db-7\nRunbook: https://wiki.example.com/rb/db-lag"),
+            want
+        );
+        assert_eq!(
+            r("x\n  **Runbook:** <https://wiki.example.com/rb/db-lag>"),
+            want
+        );
+        assert_eq!(
+            r("- runbook_url: https://wiki.example.com/rb/db-lag."),
+            want
+        );
+        assert_eq!(
+            r("RUNBOOK URL: see https://wiki.example.com/rb/db-lag"),
+            want
+        );
+        assert_eq!(r("Runbooks are at https://x"), None);
+        assert_eq!(r("Runbook: none yet"), None);
+        assert_eq!(r("see the runbook: https://x"), None);
+        assert_eq!(r("Runbook"), None);
+        assert_eq!(r("Rünbook: https://x"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -259,6 +259,7 @@ fn to_record(config: &Config, i: Incident) -> Result<AlertRecord, String> {
         repeat_count: i.alert_count,
         responders: (!i.paged_users.is_empty()).then_some(i.paged_users),
         labels,
+        runbook: None,
         updated_at: updated,
     })
 }

@@ -428,6 +428,7 @@ fn to_record(
         repeat_count: None,
         responders: responders.filter(|r| !r.is_empty()),
         labels,
+        runbook: None,
         updated_at: updated,
     })
 }

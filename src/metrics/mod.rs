@@ -29,6 +29,7 @@
 pub mod counts;
 pub mod period;
 pub mod repeats;
+pub mod runbooks;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -79,6 +80,8 @@ pub struct Load {
     pub noise_pages: u64,
     /// noise pages / pages.
     pub page_noise_ratio: f64,
+    /// Pages whose occurrence carried a runbook link.
+    pub pages_with_runbook: u64,
     /// Interruptions by slot.
     pub interruptions: Interruptions,
     /// Distinct local clock hours per person with a page, summed.
@@ -257,6 +260,11 @@ pub struct Metrics {
     pub fairness: Fairness,
     /// The severity-weighted paging load per person per 12-hour shift.
     pub weighted: WeightedLoad,
+    /// Runbook coverage of the period's pages.
+    pub runbooks: runbooks::RunbookCoverage,
+    /// Every rule paged, with its runbook coverage (`tables/runbooks.csv`).
+    #[serde(skip)]
+    pub runbook_rules: Vec<runbooks::Rule>,
 }
 
 /// The severity-weighted paging load (issue #29): per person and 12-hour
@@ -548,6 +556,7 @@ impl Tally {
     fn add(&mut self, p: &Page, toil: f64) {
         self.load.pages += 1;
         self.load.noise_pages += u64::from(p.noise());
+        self.load.pages_with_runbook += u64::from(p.has_runbook());
         match p.acknowledged() {
             Some(a) => self.ack.push(a - p.triggered),
             None => self.load.unacknowledged += 1,
@@ -885,6 +894,8 @@ pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64, roster: &
         weekday_hours[wd][usize::from(minute / 60).min(23)] += 1;
     }
     let weighted = weighted_load(&inside, pages, &engine.reach, &shift_of, config);
+    let runbook_rules = runbooks::rules(&inside, pages, &template_loads, config);
+    let runbooks = runbooks::coverage(&runbook_rules, config);
     let period_hours = (until - since) as f64 / 3.6e9;
     let teams_paged = team_loads.len().max(1) as f64;
     Metrics {
@@ -910,6 +921,8 @@ pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64, roster: &
             scheduled_interruptions,
         ),
         weighted,
+        runbooks,
+        runbook_rules,
     }
 }
 

@@ -182,6 +182,46 @@ pub fn write_repeat_chains(
     Ok(())
 }
 
+/// `tables/runbooks.csv`: every rule paged in the period with its runbook
+/// coverage, rules without a runbook first (most pages first).
+pub fn write_runbooks(dir: &Path, rules: &[crate::metrics::runbooks::Rule]) -> Result<(), Error> {
+    let mut rules: Vec<&crate::metrics::runbooks::Rule> = rules.iter().collect();
+    rules.sort_by(|a, b| {
+        a.has_runbook()
+            .cmp(&b.has_runbook())
+            .then(b.pages.cmp(&a.pages))
+            .then_with(|| a.rule.cmp(&b.rule))
+    });
+    write_atomic(&dir.join("runbooks.csv"), |f| {
+        let mut w = csv::Writer::from_writer(f);
+        let err = |e: csv::Error| std::io::Error::other(e.to_string());
+        w.write_record([
+            "rule",
+            "team",
+            "tier1",
+            "has_runbook",
+            "pages",
+            "pages_with_runbook",
+            "sleep_interruptions",
+        ])
+        .map_err(err)?;
+        for r in rules {
+            w.write_record([
+                r.rule.as_str(),
+                r.team.as_str(),
+                &r.tier1.to_string(),
+                &r.has_runbook().to_string(),
+                &r.pages.to_string(),
+                &r.pages_with_runbook.to_string(),
+                &r.sleep_interruptions.to_string(),
+            ])
+            .map_err(err)?;
+        }
+        w.flush()
+    })?;
+    Ok(())
+}
+
 /// `tables/kpis.csv`: each KPI in this period, the one before and two
 /// quarters back, with its target.
 pub fn write_kpis(dir: &Path, o: &super::kpis::OverPeriods) -> Result<(), Error> {

@@ -63,6 +63,9 @@ pub struct Period<'a> {
     pub load: &'a Load,
     /// Its 7-day repeat-incident rate (none without resolved incidents).
     pub repeat_rate: Option<f64>,
+    /// The share of its tier-1 rules with a runbook (computed for the
+    /// period itself only; none without tier-1 rules).
+    pub runbook_tier1: Option<f64>,
 }
 
 /// The KPIs of `this`, `previous` and `back` against `targets`.
@@ -117,6 +120,19 @@ pub fn over_periods(
                 mtta[0].map(|v| v < target),
             )
         },
+        {
+            let coverage = each(&|p| {
+                (p.load.pages > 0).then(|| p.load.pages_with_runbook as f64 / p.load.pages as f64)
+            });
+            row("runbook_coverage_pages", None, coverage, None)
+        },
+        row(
+            "runbook_coverage_tier1_rules",
+            Some(format!("≥ {}", targets.runbook_coverage)),
+            [this.runbook_tier1, None, None],
+            this.runbook_tier1
+                .map(|v| v + 1e-9 >= targets.runbook_coverage),
+        ),
         row(
             "toil_hours",
             Some(format!(
@@ -164,6 +180,7 @@ mod tests {
         let p = |l| Period {
             load: l,
             repeat_rate: Some(0.25),
+            runbook_tier1: None,
         };
         let o = over_periods(p(&now), p(&before), p(&back), &Targets::default());
         // 1 − 8/10 = 0.2: on track, exactly at the edge.

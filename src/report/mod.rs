@@ -330,6 +330,12 @@ pub struct Kpis {
     /// The KPIs in this period, the one before and two quarters back,
     /// against their targets (also `tables/kpis.csv`).
     pub over_periods: kpis::OverPeriods,
+    /// The share of the period's pages whose occurrence carried a runbook
+    /// link (null without pages).
+    pub runbook_coverage_pages: Option<f64>,
+    /// Runbook coverage per rule, team and overall (every rule in
+    /// `tables/runbooks.csv`).
+    pub runbooks: metrics::runbooks::RunbookCoverage,
 }
 
 /// What the schedule exports gave the run (`summary.json` `schedules`).
@@ -398,18 +404,24 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
     // tables/repeat_incidents.csv).
     let mut kpis = kpis;
     kpis.weighted_load = std::mem::take(&mut m.weighted);
+    kpis.runbooks = std::mem::take(&mut m.runbooks);
+    kpis.runbook_coverage_pages = kpis.runbooks.all.coverage_pages;
+    let runbook_rules = std::mem::take(&mut m.runbook_rules);
     kpis.over_periods = kpis::over_periods(
         kpis::Period {
             load: &m.all,
             repeat_rate: kpis.repeat_incident_rate_7d,
+            runbook_tier1: kpis.runbooks.all.coverage_tier1_rules,
         },
         kpis::Period {
             load: &previous,
             repeat_rate: earlier_repeats.as_ref().and_then(|r| r[0].rate_if_any()),
+            runbook_tier1: None,
         },
         kpis::Period {
             load: &two_quarters_back,
             repeat_rate: earlier_repeats.as_ref().and_then(|r| r[1].rate_if_any()),
+            runbook_tier1: None,
         },
         &info.config.targets,
     );
@@ -469,6 +481,7 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
     document::write_recommendations(&out.join("tables"), &summary.recommendations)?;
     document::write_weekly(&out.join("tables"), &summary.weekly)?;
     document::write_repeat_chains(&out.join("tables"), &all_chains)?;
+    document::write_runbooks(&out.join("tables"), &runbook_rules)?;
     document::write_kpis(&out.join("tables"), &summary.kpis.over_periods)?;
     let doc = sections::document(&summary, &m, &info.config.targets);
     document::write_markdown(&out.join("report.md"), &doc)?;

@@ -102,6 +102,8 @@ pub fn document(s: &Summary, m: &Metrics, targets: &Targets) -> Vec<Block> {
     doc.extend(repeat_incidents(s));
     doc.push(Block::Heading("Severity-weighted load".into()));
     doc.extend(weighted_load(s, targets));
+    doc.push(Block::Heading("Runbook coverage".into()));
+    doc.extend(runbooks(s));
     doc.push(Block::Para(
         "Every table is also in `tables/*.csv`; per-template statistics in `templates.csv`; alerts to tag next in `review.csv`."
             .into(),
@@ -161,6 +163,87 @@ fn over_periods(s: &Summary) -> Vec<Block> {
         }),
         Block::Table(vec!["KPI", "this period", "previous period", "two quarters back", "target"], rows),
     ]
+}
+
+/// Runbook coverage: overall, per team, and the rules without one.
+fn runbooks(s: &Summary) -> Vec<Block> {
+    let r = &s.kpis.runbooks;
+    let pct = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{:.0}%", 100.0 * v));
+    let tier1 = r.tier1_severities.join(", ");
+    let mut out = vec![Block::Para(format!(
+        "A page has a runbook when its alert carried a link to one. {} of pages had one; {} of {} rules paged have one; of the {} tier-1 rules (a page of severity {tier1}), {} — the target is {}{}. Rules without one sent {} of pages and {} of their sleep interruptions.",
+        pct(r.all.coverage_pages),
+        r.all.rules_with_runbook,
+        r.all.rules,
+        r.all.tier1_rules,
+        pct(r.all.coverage_tier1_rules),
+        pct(Some(r.target)),
+        match r.tier1_on_target {
+            Some(true) => " (met)",
+            Some(false) => " (not met)",
+            None => "",
+        },
+        pct(r.all.share_pages_from_rules_without),
+        pct(r.sleep_share_without),
+    ))];
+    let teams: Vec<Vec<Cell>> = r
+        .teams
+        .iter()
+        .map(|(team, c)| {
+            vec![
+                Cell::data(team),
+                Cell::ours(c.pages.to_string()),
+                Cell::ours(pct(c.coverage_pages)),
+                Cell::ours(format!("{} of {}", c.rules_with_runbook, c.rules)),
+                Cell::judged(
+                    format!(
+                        "{} ({} of {})",
+                        pct(c.coverage_tier1_rules),
+                        c.tier1_rules_with_runbook,
+                        c.tier1_rules
+                    ),
+                    c.coverage_tier1_rules.is_some_and(|v| v + 1e-9 < r.target),
+                ),
+            ]
+        })
+        .collect();
+    if !teams.is_empty() {
+        out.push(Block::Table(
+            vec![
+                "team",
+                "pages",
+                "pages with a runbook",
+                "rules with a runbook",
+                "tier-1 rules with a runbook",
+            ],
+            teams,
+        ));
+    }
+    let rows: Vec<Vec<Cell>> = r
+        .without
+        .iter()
+        .map(|x| {
+            vec![
+                Cell::data(&x.rule),
+                Cell::data(&x.team),
+                Cell::ours(if x.tier1 { "yes" } else { "" }.to_string()),
+                Cell::ours(x.pages.to_string()),
+                Cell::ours(x.sleep_interruptions.to_string()),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push(Block::Para(format!(
+            "Rules without a runbook, most pages first ({} of {}; all in `tables/runbooks.csv`):",
+            rows.len(),
+            r.without_total
+        )));
+        out.push(Block::Table(
+            vec!["rule", "team", "tier-1", "pages", "sleep interruptions"],
+            rows,
+        ));
+    }
+    out
 }
 
 /// The severity-weighted load per person per 12-hour shift.
