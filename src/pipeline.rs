@@ -175,7 +175,7 @@ fn metrics_and_recommendations(
     roster: &Roster,
 ) -> (
     metrics::Metrics,
-    [metrics::Load; 2],
+    [metrics::PeriodLoad; 2],
     Vec<whatif::recommend::Recommendation>,
 ) {
     let (since, until) = period.unwrap_or((0, 0));
@@ -189,9 +189,9 @@ fn metrics_and_recommendations(
         let mut t = std::time::Instant::now();
         let m = metrics::compute(pages, config, since, until, roster);
         timing::lap("report: paging load", &mut t);
-        let previous = metrics::load_between(pages, config, 2 * since - until, since);
+        let previous = metrics::load_between(pages, config, 2 * since - until, since, roster);
         let back = report::kpis::two_quarters_back(since, until);
-        let two_quarters_back = metrics::load_between(pages, config, back.0, back.1);
+        let two_quarters_back = metrics::load_between(pages, config, back.0, back.1, roster);
         timing::lap("report: previous period, two quarters back", &mut t);
         let recommendations = recommending
             .join()
@@ -371,6 +371,7 @@ fn analyse(
                 let back = report::kpis::two_quarters_back(a, b);
                 [rate_in(Some((2 * a - b, a))), rate_in(Some(back))]
             });
+            let weekly_repeats = prepared.by_week(7 * day);
             let kpis = report::Kpis {
                 repeat_incident_rate_7d: rate_in(period).rate_if_any(),
                 repeat_incident_rate_30d: prepared.count(period, 30 * day, false).all.rate_if_any(),
@@ -379,9 +380,10 @@ fn analyse(
                 over_periods: Default::default(),
                 runbook_coverage_pages: None,
                 runbooks: Default::default(),
+                weekly: Vec::new(),
             };
             timing::lap("report: repeat incidents", &mut t);
-            Ok((clusters, counts, kpis, earlier))
+            Ok((clusters, counts, kpis, earlier, weekly_repeats))
         });
         let mut t = std::time::Instant::now();
         let load = crate::pages::pages_of(&alerts, roster).map(|pages| {
@@ -409,7 +411,7 @@ fn analyse(
             .join()
             .unwrap_or_else(|_| Err(stopped(out.join("alerts.parquet"), "it")));
         let (metrics, [previous, two_quarters_back], recommendations, attributed) = load?;
-        let (clusters, counts, kpis, earlier_repeats) = side?;
+        let (clusters, counts, kpis, earlier_repeats, weekly_repeats) = side?;
         written?;
         Ok(report::Analysis {
             period,
@@ -424,6 +426,7 @@ fn analyse(
             kpis,
             two_quarters_back,
             earlier_repeats,
+            weekly_repeats,
         })
     })
 }

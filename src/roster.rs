@@ -41,6 +41,11 @@ pub struct Roster {
     unplaced: u64,
     /// The schedules without a team (for the summary's notes).
     unplaced_schedules: Vec<String>,
+    /// Each person's shifts of every team, by start, with the latest end
+    /// so far (to stop looking back): `(start, end, latest end up to it)`.
+    own: Vec<Vec<(i64, i64, i64)>>,
+    /// Each person's index into `people`, by name.
+    index: BTreeMap<String, u32>,
 }
 
 /// The team among `teams` whose name `name` contains (ignoring case), the
@@ -125,6 +130,22 @@ impl Roster {
                 .push((from, to, level.get(i).unwrap_or(1), k));
         }
         roster.unplaced_schedules.sort();
+        roster.own = vec![Vec::new(); roster.people.len()];
+        for shifts in rows.values() {
+            for &(a, b, _, k) in shifts {
+                roster.own[k as usize].push((a, b, b));
+            }
+        }
+        for spans in &mut roster.own {
+            spans.sort_unstable();
+            spans.dedup();
+            let mut latest = i64::MIN;
+            for span in spans.iter_mut() {
+                latest = latest.max(span.1);
+                span.2 = latest;
+            }
+        }
+        roster.index = index;
         for (team, shifts) in rows {
             roster.teams.insert(team, Timeline::of(shifts));
         }
@@ -161,6 +182,19 @@ impl Roster {
             })
             .map_or(&[][..], |seg| &seg.2[..]);
         people.iter().map(|&k| self.people[k as usize].as_str())
+    }
+
+    /// The shift `person` held at `at` (µs), of any team: `(start, end)`;
+    /// of overlapping ones, the one that started last.
+    pub fn shift_of(&self, person: &str, at: i64) -> Option<(i64, i64)> {
+        let spans = &self.own[*self.index.get(person)? as usize];
+        let upto = spans.partition_point(|s| s.0 <= at);
+        spans[..upto]
+            .iter()
+            .rev()
+            .take_while(|s| s.2 > at)
+            .find(|s| s.1 > at)
+            .map(|s| (s.0, s.1))
     }
 
     /// Everyone who held a shift of `team` overlapping `[since, until)`,
@@ -255,6 +289,32 @@ mod tests {
         assert_eq!(team_named_in("Payments primary", &teams), Some("payments"));
         assert_eq!(team_named_in("SEARCH on-call", &teams), Some("search"));
         assert_eq!(team_named_in("Storage", &teams), None);
+    }
+
+    #[test]
+    fn a_persons_shift_is_the_latest_started_that_holds_the_moment() {
+        // ann: 00–24 (a day-long rotation), 06–08 (another, inside it),
+        // 30–40; bob none.
+        let own = vec![vec![
+            (0, 24 * H, 24 * H),
+            (6 * H, 8 * H, 24 * H),
+            (30 * H, 40 * H, 40 * H),
+        ]];
+        let roster = Roster {
+            people: vec!["ann".into()],
+            own,
+            index: [("ann".to_string(), 0)].into(),
+            ..Roster::default()
+        };
+        assert_eq!(roster.shift_of("ann", 0), Some((0, 24 * H)));
+        assert_eq!(roster.shift_of("ann", 7 * H), Some((6 * H, 8 * H)));
+        // After the inner one ended, the day-long one still holds.
+        assert_eq!(roster.shift_of("ann", 8 * H), Some((0, 24 * H)));
+        // The end is not in a shift.
+        assert_eq!(roster.shift_of("ann", 24 * H), None);
+        assert_eq!(roster.shift_of("ann", 35 * H), Some((30 * H, 40 * H)));
+        assert_eq!(roster.shift_of("ann", -1), None);
+        assert_eq!(roster.shift_of("bob", H), None);
     }
 
     #[test]

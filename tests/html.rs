@@ -67,7 +67,7 @@ fn report_html_is_self_contained_and_escaped() {
     }
     let without_ns = lower.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
     assert!(!without_ns.contains("http:") && !without_ns.contains("https:"));
-    assert_eq!(html.matches("<svg").count(), 7, "seven inline charts");
+    assert_eq!(html.matches("<svg").count(), 8, "eight inline charts");
     png_copies_match_the_charts(&out.join("charts"));
 
     let Some(chrome) = chromium() else {
@@ -206,5 +206,5 @@ fn png_copies_match_the_charts(charts: &Path) {
             path.display()
         );
     }
-    assert_eq!(svgs, 7);
+    assert_eq!(svgs, 8);
 }

@@ -200,6 +200,64 @@ fn severity_weighted_load_per_person_and_shift() {
     );
 }
 
+/// The rota for [`WEIGHTED`]: Ada holds one 24-hour shift from 2 Mar
+/// 09:00, Priya one from 3 Mar 00:00 to 13:00 (UTC).
+const WEIGHTED_ROTA: &str = "\
+team,person,start,end
+pay,Ada,2026-03-02T09:00:00Z,2026-03-03T09:00:00Z
+pay,Priya,2026-03-03T00:00:00Z,2026-03-03T13:00:00Z
+";
+
+#[test]
+fn severity_weighted_load_over_the_schedules_own_shifts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("pages.csv"), WEIGHTED).unwrap();
+    std::fs::write(d.join("rota.csv"), WEIGHTED_ROTA).unwrap();
+    std::fs::write(d.join("mapping.toml"), MAPPING).unwrap();
+    std::fs::write(
+        d.join("alertsift.toml"),
+        "[teams.pay]\ntimezone = \"UTC\"\n",
+    )
+    .unwrap();
+    let s = summary(
+        d,
+        &["run", "pages.csv", "rota.csv", "--mapping", "mapping.toml"],
+        "out",
+    );
+    let w = &s["kpis"]["weighted_load"];
+    // Ada's shift (2 Mar 09:00 – 3 Mar 09:00) holds w1 3 + w2 2 + w3 1 +
+    // w4 3 = 9, over 6. w5 fires at 09:00, when that shift has ended: the
+    // 12-hour day shift of 3 Mar, with w6: 0 + 1 = 1.
+    // Priya's shift (3 Mar 00:00–13:00): w4 3 + w7 3 = 6, not over 6;
+    // w8 fires at 13:00, when it has ended: the day shift of 3 Mar, w8 3
+    // + w9 2 = 5.
+    let ada = &w["per_person"]["Ada"];
+    assert_eq!(ada["shifts_paged"], 2, "{w}");
+    assert_eq!(ada["total"], 10.0);
+    assert_eq!(ada["max_per_shift"], 9.0);
+    assert_eq!(ada["p50_per_shift"], 5.0);
+    assert_eq!(ada["shifts_over_target"], 1);
+    let priya = &w["per_person"]["Priya"];
+    assert_eq!(priya["shifts_paged"], 2);
+    assert_eq!(priya["max_per_shift"], 6.0);
+    assert_eq!(priya["shifts_over_target"], 0);
+    assert_eq!(w["shifts_paged"], 4);
+    assert_eq!(w["scheduled_shifts"], 2);
+    assert_eq!(w["shifts_over_target"], 1);
+    assert_eq!(w["max_per_shift"], 9.0);
+    // The KPI row: one person-shift over the target this period.
+    let rows = s["kpis"]["over_periods"]["rows"].as_array().unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r["kpi"] == "weighted_load_shifts_over_target")
+        .unwrap();
+    assert_eq!(
+        (&row["this"], &row["within_target"]),
+        (&serde_json::json!(1.0), &serde_json::json!(false))
+    );
+}
+
 /// Pages in three weeks: 5 in the week of 9 Mar 2026, 2 in the week of 31
 /// Aug, 4 in the week of 7 Sep (26 weeks after 9 Mar).
 const THREE_WEEKS: &str = "\
@@ -450,4 +508,120 @@ fn runbook_coverage_matches_the_demo_truth() {
         s["kpis"]["runbook_coverage_pages"].as_f64(),
         Some(with as f64 / paged.len() as f64)
     );
+}
+
+/// Three ServiceNow incidents of `api` in the third quarter of 2026 (UTC):
+/// I1 resolved 1 Sep 12:00 and I2 started 5 Sep 10:00 (a repeat), I2
+/// resolved 5 Sep 11:00 and I3 started 14 Sep 10:00 (9 days: none), I3
+/// resolved 14 Sep 12:00 with none after it.
+const Q3_INCIDENTS: &str = "\
+number,incident_state,sys_mod_count,short_description,priority,cmdb_ci,assignment_group,opened_at,sys_updated_at,resolved_at
+I1,Resolved,1,API down,1 - Critical,api,pay,1/9/2026 10:00,1/9/2026 12:00,1/9/2026 12:00
+I2,Resolved,1,API down again,1 - Critical,api,pay,5/9/2026 10:00,5/9/2026 11:00,5/9/2026 11:00
+I3,Resolved,1,API slow,2 - High,api,pay,14/9/2026 10:00,14/9/2026 12:00,14/9/2026 12:00
+";
+
+/// `--period quarter`: the quarter of the latest page (10 Sep 2026: 1 Jul
+/// to 30 Sep), the report opening with the KPIs, and each week's KPIs.
+#[test]
+fn a_quarterly_review_opens_with_the_kpis_and_their_weeks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("pages.csv"), THREE_WEEKS).unwrap();
+    std::fs::write(d.join("sn.csv"), Q3_INCIDENTS).unwrap();
+    std::fs::write(d.join("mapping.toml"), MAPPING).unwrap();
+    std::fs::write(
+        d.join("alertsift.toml"),
+        "[teams.pay]\ntimezone = \"UTC\"\n[sources.servicenow]\ntimezone = \"UTC\"\n[targets]\nweighted_load_per_shift = 2\n",
+    )
+    .unwrap();
+    let s = summary(
+        d,
+        &[
+            "run",
+            "pages.csv",
+            "sn.csv",
+            "--mapping",
+            "mapping.toml",
+            "--period",
+            "quarter",
+        ],
+        "out",
+    );
+    let weeks = s["kpis"]["weekly"].as_array().unwrap();
+    // 1 Jul 2026 is the Wednesday of ISO week 27; 30 Sep the Wednesday of
+    // week 40: 14 weeks.
+    assert_eq!(weeks.len(), 14, "{weeks:?}");
+    assert_eq!(weeks[0]["week"], "2026-W27");
+    assert_eq!(weeks[13]["week"], "2026-W40");
+    let week = |label: &str| weeks.iter().find(|w| w["week"] == label).unwrap();
+    let (w36, w37, w38) = (week("2026-W36"), week("2026-W37"), week("2026-W38"));
+    assert_eq!(
+        (&w36["pages"], &w37["pages"], &w38["pages"]),
+        (&2.into(), &4.into(), &0.into())
+    );
+    // Person-shifts over a target of 2 (critical 3, warning 1; day shifts
+    // 08–20): W36 Ada's day of 1 Sep (p1: 3) and the night of 1 Sep (p2:
+    // 1) — one over; W37 the days of 7 and 10 Sep (3 each) and two nights
+    // (1 each) — two over.
+    assert_eq!(w36["weighted_shifts_over_target"], 1);
+    assert_eq!(w37["weighted_shifts_over_target"], 2);
+    assert_eq!(week("2026-W30")["weighted_shifts_over_target"], 0);
+    // Repeats by the week the incident was resolved in: W36 I1 (repeated)
+    // and I2 (not): 0.5; W37 none resolved; W38 I3: 0.
+    assert_eq!(w36["repeat_incident_rate_7d"], 0.5);
+    assert!(w37["repeat_incident_rate_7d"].is_null());
+    assert_eq!(w38["repeat_incident_rate_7d"], 0.0);
+    // No acknowledgements: no MTTA; no runbooks: 0 of the week's pages,
+    // and nothing to share out in a week without pages.
+    assert!(w37["mtta_p50_seconds"].is_null());
+    assert_eq!(w37["runbook_coverage_pages"], 0.0);
+    assert!(w38["runbook_coverage_pages"].is_null());
+    // Toil share: the week's toil hours over 168 on-call hours (one team);
+    // W27 has 5 days in the quarter (1–5 Jul), and no toil.
+    let toil = w37["toil_hours"].as_f64().unwrap();
+    assert!((w37["toil_share"].as_f64().unwrap() - toil / 168.0).abs() < 1e-12);
+    let total: f64 = weeks
+        .iter()
+        .map(|w| w["toil_hours"].as_f64().unwrap())
+        .sum();
+    assert!((total - s["toil_hours"].as_f64().unwrap()).abs() < 1e-9);
+    // The period's toil share over the quarter's 92 days for one team.
+    let rows = s["kpis"]["over_periods"]["rows"].as_array().unwrap();
+    let row = |k: &str| rows.iter().find(|r| r["kpi"] == k).unwrap().clone();
+    let share = row("toil_share")["this"].as_f64().unwrap();
+    assert!((share - s["toil_hours"].as_f64().unwrap() / (92.0 * 24.0)).abs() < 1e-12);
+    assert_eq!(row("weighted_load_shifts_over_target")["this"], 3.0);
+    // The report opens with the KPIs and their chart, then the weeks.
+    let md = std::fs::read_to_string(d.join("out/report.md")).unwrap();
+    assert!(md.starts_with("# Quarterly reliability review\n"), "{md}");
+    let at = |h: &str| md.find(h).unwrap_or_else(|| panic!("{h} not in {md}"));
+    assert!(at("## KPIs over two quarters") < at("## KPIs by week"));
+    assert!(at("## KPIs by week") < at("## Charts"));
+    assert!(at("charts/kpis-per-week.svg") < at("## Charts"));
+    assert_eq!(md.matches("## KPIs over two quarters").count(), 1);
+    let csv = std::fs::read_to_string(d.join("out/tables/kpis_weekly.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 15, "{csv}");
+    assert!(csv.contains("\n2026-W36,2,"), "{csv}");
+    let svg = std::fs::read_to_string(d.join("out/charts/kpis-per-week.svg")).unwrap();
+    for panel in [
+        "non-actionable share of pages",
+        "median time to acknowledge, minutes",
+        "7-day repeat-incident rate",
+    ] {
+        assert!(svg.contains(panel), "{panel}");
+    }
+    assert!(d.join("out/charts/kpis-per-week.png").exists());
+    // Without --period quarter the KPIs stay in their place, after the
+    // headline figures.
+    let s = summary(
+        d,
+        &["run", "pages.csv", "sn.csv", "--mapping", "mapping.toml"],
+        "all",
+    );
+    assert!(!s["kpis"]["weekly"].as_array().unwrap().is_empty());
+    let md = std::fs::read_to_string(d.join("all/report.md")).unwrap();
+    assert!(md.starts_with("# On-call report\n"));
+    assert!(md.find("## Charts").unwrap() < md.find("## KPIs over two quarters").unwrap());
+    assert!(!md.contains("## KPIs by week"));
 }

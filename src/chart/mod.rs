@@ -8,9 +8,10 @@
 //! writes only `svg`, `rect`, `line`, `polyline`, `polygon`, `circle`,
 //! `text` and `image` elements, and turns text only by multiples of 90°.
 //! Every chart here carries a `<title>` and `role="img"` for screen readers,
-//! five of the seven give each bar or cell a `<title>` tooltip with its
+//! six of the eight give each bar, cell or point a `<title>` tooltip with its
 //! value (the pages per week, the noisy templates, the interruptions per
-//! person, the response times and the heat map's cells), and the two with
+//! person, the response times, the heat map's cells and the KPI panels'
+//! points), and the two with
 //! long category labels (weeks, templates) slant them at −35° to stay
 //! legible. plotters could draw the shapes, but not those; the PNG copies
 //! are rasterised by resvg either way.
@@ -503,6 +504,140 @@ pub fn heatmap(
             tx = x + 18.0
         );
     }
+    out.push_str("</svg>\n");
+    out
+}
+
+/// One panel of [`panels`]: a series by category (a gap where it has no
+/// value) and, where it has one, its target.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    /// Its title, with the unit.
+    pub name: String,
+    /// One value per category of the chart.
+    pub values: Vec<Option<f64>>,
+    /// The target, drawn as a dashed line.
+    pub target: Option<f64>,
+}
+
+/// Small multiples: one line panel per series over the same categories
+/// (weeks), two panels a row, each with its own scale, its target as a
+/// dashed line, the first and last category under it, and every point's
+/// value in its tooltip.
+pub fn panels(title: &str, x_label: &str, categories: &[String], panels: &[Panel]) -> String {
+    const PANEL_H: f64 = 190.0;
+    const GAP: f64 = 30.0;
+    let rows = panels.len().div_ceil(2).max(1);
+    let h = TOP + rows as f64 * (PANEL_H + GAP) + 30.0;
+    let mut out = String::new();
+    header_h(&mut out, title, h);
+    let pw = (W - LEFT - RIGHT - GAP) / 2.0;
+    let n = categories.len();
+    for (pi, panel) in panels.iter().enumerate() {
+        let (col, row) = (pi % 2, pi / 2);
+        let x0 = LEFT + col as f64 * (pw + GAP);
+        let x1 = x0 + pw;
+        let top = TOP + row as f64 * (PANEL_H + GAP) + 18.0;
+        let y0 = top + PANEL_H - 50.0;
+        let c = PALETTE[pi % PALETTE.len()];
+        let max = panel
+            .values
+            .iter()
+            .flatten()
+            .copied()
+            .chain(panel.target)
+            .fold(0.0f64, f64::max);
+        let yt = ticks(0.0, if max > 0.0 { max } else { 1.0 }, 3);
+        let ymax = yt.last().copied().unwrap_or(1.0).max(1e-9);
+        let py = |v: f64| y0 - v / ymax * (y0 - top);
+        let px = |i: usize| {
+            if n <= 1 {
+                (x0 + x1) / 2.0
+            } else {
+                x0 + i as f64 / (n - 1) as f64 * (x1 - x0)
+            }
+        };
+        let _ = write!(
+            out,
+            r##"<text x="{x0}" y="{ty:.1}" font-weight="bold">{t}</text>"##,
+            ty = top - 8.0,
+            t = escape(&panel.name)
+        );
+        for v in &yt {
+            let _ = write!(
+                out,
+                r##"<line x1="{x0}" y1="{y:.1}" x2="{x1}" y2="{y:.1}" stroke="#e0e0e0"/><text x="{tx}" y="{ty:.1}" text-anchor="end" font-size="10">{v}</text>"##,
+                y = py(*v),
+                tx = x0 - 4.0,
+                ty = py(*v) + 3.0,
+                v = num(*v)
+            );
+        }
+        let _ = write!(
+            out,
+            r##"<line x1="{x0}" y1="{y0:.1}" x2="{x1}" y2="{y0:.1}" stroke="#333"/>"##
+        );
+        if let Some(t) = panel.target {
+            let _ = write!(
+                out,
+                r##"<line x1="{x0}" y1="{y:.1}" x2="{x1}" y2="{y:.1}" stroke="#000" stroke-dasharray="5 4"><title>target: {v}</title></line>"##,
+                y = py(t),
+                v = num(t)
+            );
+        }
+        // The line, broken where a week has no value.
+        let mut run: Vec<String> = Vec::new();
+        let flush = |run: &mut Vec<String>, out: &mut String| {
+            if run.len() > 1 {
+                let _ = write!(
+                    out,
+                    r#"<polyline fill="none" stroke="{c}" stroke-width="2" points="{}"/>"#,
+                    run.join(" ")
+                );
+            }
+            run.clear();
+        };
+        for (i, v) in panel.values.iter().enumerate() {
+            match v {
+                Some(v) => run.push(format!("{:.1},{:.1}", px(i), py(*v))),
+                None => flush(&mut run, &mut out),
+            }
+        }
+        flush(&mut run, &mut out);
+        for (i, v) in panel.values.iter().enumerate() {
+            if let Some(v) = v {
+                let _ = write!(
+                    out,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{c}"><title>{}: {}</title></circle>"#,
+                    px(i),
+                    py(*v),
+                    escape(categories.get(i).map_or("", String::as_str)),
+                    num(*v)
+                );
+            }
+        }
+        for (i, anchor) in [(0, "start"), (n.saturating_sub(1), "end")] {
+            if let Some(label) = categories.get(i) {
+                let _ = write!(
+                    out,
+                    r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" font-size="10">{l}</text>"#,
+                    x = if anchor == "start" { x0 } else { x1 },
+                    y = y0 + 14.0,
+                    l = escape(label)
+                );
+            }
+            if n <= 1 {
+                break;
+            }
+        }
+    }
+    let _ = write!(
+        out,
+        r#"<text x="{cx}" y="{y:.1}" text-anchor="middle">{t}</text>"#,
+        cx = W / 2.0,
+        y = h - 10.0,
+        t = escape(x_label)
+    );
     out.push_str("</svg>\n");
     out
 }

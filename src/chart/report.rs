@@ -6,12 +6,13 @@
 
 use std::path::Path;
 
-use super::{bar_chart, heatmap, stacked_bar_chart, Reference};
+use super::{bar_chart, heatmap, panels, stacked_bar_chart, Panel, Reference};
 use crate::config::Targets;
 use crate::core::fs::write_atomic;
 use crate::core::stats::Spread;
 use crate::error::Error;
 use crate::metrics::Load;
+use crate::report::kpis::KpiWeek;
 use crate::report::{charts, percent, sections, Report, Summary};
 
 /// Each chart of [`charts`], rendered: (file name, title, SVG).
@@ -165,6 +166,53 @@ fn one(file: &str, title: &str, s: &Summary, targets: &Targets) -> String {
                         percent(targets.toil_share)
                     ),
                 }),
+            )
+        }
+        crate::report::KPI_CHART => {
+            let k = &s.kpis.weekly;
+            let weeks: Vec<String> = k.iter().map(|w| w.week.clone()).collect();
+            let panel =
+                |name: &str, f: &dyn Fn(&KpiWeek) -> Option<f64>, target: Option<f64>| Panel {
+                    name: name.into(),
+                    values: k.iter().map(f).collect(),
+                    target,
+                };
+            panels(
+                title,
+                "ISO week (UTC); dashed: the target",
+                &weeks,
+                &[
+                    panel(
+                        "non-actionable share of pages",
+                        &|w| w.non_actionable_share,
+                        Some(targets.non_actionable_share),
+                    ),
+                    panel(
+                        "median time to acknowledge, minutes",
+                        &|w| w.mtta_p50_seconds.map(|v| v / 60.0),
+                        Some(targets.mtta.as_secs_f64() / 60.0),
+                    ),
+                    panel(
+                        "toil share of on-call time",
+                        &|w| Some(w.toil_share),
+                        Some(targets.toil_share),
+                    ),
+                    panel(
+                        "pages with a runbook, share",
+                        &|w| w.runbook_coverage_pages,
+                        None,
+                    ),
+                    panel(
+                        "person-shifts over the weighted-load target",
+                        &|w| Some(w.weighted_shifts_over_target as f64),
+                        Some(0.0),
+                    ),
+                    panel(
+                        "7-day repeat-incident rate",
+                        &|w| w.repeat_incident_rate_7d,
+                        None,
+                    ),
+                ],
             )
         }
         _ => String::new(),

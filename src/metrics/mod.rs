@@ -258,8 +258,11 @@ pub struct Metrics {
     pub weekday_hours: Vec<Vec<u64>>,
     /// How evenly the period's interruptions fell on the people reached.
     pub fairness: Fairness,
-    /// The severity-weighted paging load per person per 12-hour shift.
+    /// The severity-weighted paging load per person per 12-hour shift
+    /// (or the schedules' shifts).
     pub weighted: WeightedLoad,
+    /// Each week of `weekly`, the KPIs its load does not carry.
+    pub weekly_kpis: Vec<WeekKpis>,
     /// Runbook coverage of the period's pages.
     pub runbooks: runbooks::RunbookCoverage,
     /// Every rule paged, with its runbook coverage (`tables/runbooks.csv`).
@@ -267,13 +270,29 @@ pub struct Metrics {
     pub runbook_rules: Vec<runbooks::Rule>,
 }
 
-/// The severity-weighted paging load (issue #29): per person and 12-hour
-/// shift (the team's shifts, in its zone), the sum of the weights
-/// (`[kpis] weight_*`) of the pages that reached them.
+/// One week's KPIs beyond its [`Load`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct WeekKpis {
+    /// Its toil hours over its on-call hours (the week's hours inside the
+    /// period, for each team paged that week).
+    pub toil_share: f64,
+    /// Person-shifts whose first page fell in the week.
+    pub weighted_shifts_paged: u64,
+    /// Of them, those over `[targets] weighted_load_per_shift`.
+    pub weighted_shifts_over_target: u64,
+}
+
+/// The severity-weighted paging load (issue #29): per person and shift,
+/// the sum of the weights (`[kpis] weight_*`) of the pages that reached
+/// them. A shift is the one the schedules say the person held when the
+/// page fired, where schedules are given; else the team's 12-hour shift
+/// in its zone.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct WeightedLoad {
     /// (person, shift) pairs with at least one page.
     pub shifts_paged: u64,
+    /// Of them, shifts from the schedules (the rest: 12-hour shifts).
+    pub scheduled_shifts: u64,
     /// Of them, those over `[targets] weighted_load_per_shift`.
     pub shifts_over_target: u64,
     /// The most in one person's shift.
@@ -317,11 +336,61 @@ pub fn in_period(pages: &[Page], since: i64, until: i64) -> impl Iterator<Item =
         .filter(move |p| p.triggered >= since && p.triggered < until)
 }
 
-/// The headline load of the pages triggered in `[since, until)`, without
-/// the breakdowns (the previous period).
-pub fn load_between(pages: &Pages, config: &Config, since: i64, until: i64) -> Load {
+/// The headline figures of another period than the report's (the one
+/// before it, two quarters back): its load, severity-weighted load and
+/// toil share.
+#[derive(Debug, Clone, Default)]
+pub struct PeriodLoad {
+    /// Its paging load.
+    pub load: Load,
+    /// Its severity-weighted load per person and shift.
+    pub weighted: WeightedLoad,
+    /// Its toil share ([`toil_share`]).
+    pub toil_share: f64,
+}
+
+/// The headline figures of the pages triggered in `[since, until)`,
+/// without the breakdowns (the previous period, two quarters back).
+pub fn load_between(
+    pages: &Pages,
+    config: &Config,
+    since: i64,
+    until: i64,
+    roster: &Roster,
+) -> PeriodLoad {
     let inside: Vec<&Page> = in_period(&pages.list, since, until).collect();
-    Engine::new(&inside, pages, config).all(&[]).0
+    let engine = Engine::new(&inside, pages, config);
+    let load = engine.all(&[]).0;
+    let mut clock = LocalClock::default();
+    let shift_of: Vec<Option<(i32, bool)>> = inside
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            clock
+                .day_minute(p.triggered, engine.zones[i])
+                .map(|(day, minute)| engine.calendar.shift(day, minute))
+        })
+        .collect();
+    let shifts = shift_loads(&inside, pages, &engine.reach, &shift_of, roster, config);
+    let mut teams: Vec<Name> = inside.iter().map(|p| p.team).collect();
+    teams.sort_unstable();
+    teams.dedup();
+    PeriodLoad {
+        toil_share: toil_share(load.toil_hours, until - since, teams.len()),
+        weighted: summarise_weighted(&shifts, &engine.reach, config),
+        load,
+    }
+}
+
+/// Toil hours over on-call hours: `span` (µs) for each of `teams` teams
+/// paged (at least one); 0 for an empty span.
+pub fn toil_share(toil_hours: f64, span: i64, teams: usize) -> f64 {
+    let hours = span as f64 / 3.6e9;
+    if hours > 0.0 {
+        toil_hours / (hours * teams.max(1) as f64)
+    } else {
+        0.0
+    }
 }
 
 /// The people pages reach, each numbered once by name in first-seen order
@@ -863,7 +932,7 @@ pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64, roster: &
         load.fairness = Some(Fairness::of(team_members, load.interruptions.total));
         all_holders.extend(holders);
     }
-    let weekly = loads
+    let weekly: Vec<(i64, Load)> = loads
         .next()
         .unwrap_or_default()
         .into_iter()
@@ -893,17 +962,20 @@ pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64, roster: &
         let wd = weekday_of(day).num_days_from_monday() as usize;
         weekday_hours[wd][usize::from(minute / 60).min(23)] += 1;
     }
-    let weighted = weighted_load(&inside, pages, &engine.reach, &shift_of, config);
+    let shift_weights = shift_loads(&inside, pages, &engine.reach, &shift_of, roster, config);
+    let weighted = summarise_weighted(&shift_weights, &engine.reach, config);
+    let weekly_kpis = week_kpis(
+        &weekly,
+        &weeks.of,
+        &teams.of,
+        &shift_weights,
+        config,
+        (lo, hi),
+    );
     let runbook_rules = runbooks::rules(&inside, pages, &template_loads, config);
     let runbooks = runbooks::coverage(&runbook_rules, config);
-    let period_hours = (until - since) as f64 / 3.6e9;
-    let teams_paged = team_loads.len().max(1) as f64;
     Metrics {
-        toil_share: if period_hours > 0.0 {
-            all.toil_hours / (period_hours * teams_paged)
-        } else {
-            0.0
-        },
+        toil_share: toil_share(all.toil_hours, until - since, team_loads.len()),
         all,
         teams: team_loads,
         responders,
@@ -921,40 +993,79 @@ pub fn compute(pages: &Pages, config: &Config, since: i64, until: i64, roster: &
             scheduled_interruptions,
         ),
         weighted,
+        weekly_kpis,
         runbooks,
         runbook_rules,
     }
 }
 
-/// The severity-weighted load of the period's pages (`inside`) over the
-/// people they reached, per 12-hour shift (`shift_of`: each page's team
-/// shift).
-fn weighted_load(
+/// One person's shift with its severity-weighted load: the person, the
+/// first of its pages (an index into the period's pages), the sum of the
+/// weights, and whether the shift is a scheduled one.
+#[derive(Debug, Clone, Copy)]
+struct ShiftLoad {
+    person: u32,
+    first: u32,
+    weight: f64,
+    scheduled: bool,
+}
+
+/// The severity-weighted load of the period's pages (`inside`) per person
+/// they reached and shift: the one `roster` says the person held when the
+/// page fired, else the page's 12-hour team shift (`shift_of`).
+fn shift_loads(
     inside: &[&Page],
     pages: &Pages,
     reach: &Reach<'_>,
     shift_of: &[Option<(i32, bool)>],
+    roster: &Roster,
     config: &Config,
-) -> WeightedLoad {
-    let mut per: PlHashMap<(u32, i32, bool), f64> = PlHashMap::default();
+) -> Vec<ShiftLoad> {
+    // (person, scheduled, start, end or night) → index into `out`.
+    let mut at: PlHashMap<(u32, bool, i64, i64), usize> = PlHashMap::default();
+    let mut out: Vec<ShiftLoad> = Vec::new();
     // Each severity's weight, looked up once per name.
     let mut weights: PlHashMap<u32, f64> = PlHashMap::default();
+    let scheduled = !roster.is_empty();
     for &(i, k) in &reach.pairs {
-        let i = i as usize;
-        let Some((day, night)) = shift_of[i] else {
-            continue;
+        let page = inside[i as usize];
+        let key = match scheduled
+            .then(|| roster.shift_of(&reach.names[k as usize], page.triggered))
+            .flatten()
+        {
+            Some((a, b)) => (k, true, a, b),
+            None => match shift_of[i as usize] {
+                Some((day, night)) => (k, false, i64::from(day), i64::from(night)),
+                None => continue,
+            },
         };
-        let sev = inside[i].severity;
         let w = *weights
-            .entry(sev)
-            .or_insert_with(|| severity_weight(pages.name(sev), &config.kpis));
-        *per.entry((k, day, night)).or_insert(0.0) += w;
+            .entry(page.severity)
+            .or_insert_with(|| severity_weight(pages.name(page.severity), &config.kpis));
+        let slot = *at.entry(key).or_insert_with(|| {
+            out.push(ShiftLoad {
+                person: k,
+                first: i,
+                weight: 0.0,
+                scheduled: key.1,
+            });
+            out.len() - 1
+        });
+        out[slot].weight += w;
     }
+    out
+}
+
+/// The per-person and overall figures of the shifts' loads.
+fn summarise_weighted(shifts: &[ShiftLoad], reach: &Reach<'_>, config: &Config) -> WeightedLoad {
     let target = config.targets.weighted_load_per_shift;
-    let mut out = WeightedLoad::default();
+    let mut out = WeightedLoad {
+        scheduled_shifts: shifts.iter().filter(|s| s.scheduled).count() as u64,
+        ..WeightedLoad::default()
+    };
     let mut by_person: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
-    for ((k, _, _), w) in per {
-        by_person.entry(k).or_default().push(w);
+    for s in shifts {
+        by_person.entry(s.person).or_default().push(s.weight);
     }
     for (k, mut loads) in by_person {
         loads.sort_by(f64::total_cmp);
@@ -974,6 +1085,49 @@ fn weighted_load(
             .get(k as usize)
             .map_or_else(String::new, |n| n.to_string());
         out.per_person.insert(name, person);
+    }
+    out
+}
+
+/// Each week's toil share and weighted shifts (a shift in the week of its
+/// first page): `weekly` the weeks' loads, `week_of` and `team_of` each
+/// page's week and team, `span` the period the weeks are cut to.
+fn week_kpis(
+    weekly: &[(i64, Load)],
+    week_of: &[u32],
+    team_of: &[u32],
+    shifts: &[ShiftLoad],
+    config: &Config,
+    span: (i64, i64),
+) -> Vec<WeekKpis> {
+    let mut out = vec![WeekKpis::default(); weekly.len()];
+    let mut teams: Vec<(u32, u32)> = week_of
+        .iter()
+        .copied()
+        .zip(team_of.iter().copied())
+        .collect();
+    teams.sort_unstable();
+    teams.dedup();
+    let mut paged = vec![0usize; weekly.len()];
+    for (w, _) in teams {
+        if let Some(n) = paged.get_mut(w as usize) {
+            *n += 1;
+        }
+    }
+    for (w, (monday, load)) in weekly.iter().enumerate() {
+        let hours = (monday + WEEK_US).min(span.1) - (*monday).max(span.0);
+        out[w].toil_share = toil_share(load.toil_hours, hours, paged[w]);
+    }
+    let target = config.targets.weighted_load_per_shift;
+    for s in shifts {
+        let Some(week) = week_of
+            .get(s.first as usize)
+            .and_then(|&w| out.get_mut(w as usize))
+        else {
+            continue;
+        };
+        week.weighted_shifts_paged += 1;
+        week.weighted_shifts_over_target += u64::from(s.weight > target);
     }
     out
 }

@@ -214,6 +214,22 @@ impl Prepared<'_> {
         out
     }
 
+    /// The incidents with a service resolved in each ISO week (UTC; by
+    /// its Monday, µs) and those of them that repeat within `window`.
+    pub fn by_week(&self, window: Duration) -> BTreeMap<i64, RepeatCount> {
+        let w = window.as_micros() as i64;
+        let mut out: BTreeMap<i64, RepeatCount> = BTreeMap::new();
+        for (i, inc) in self.all.iter().enumerate() {
+            let (Some(r), Some(_)) = (inc.resolved, inc.service) else {
+                continue;
+            };
+            out.entry(crate::calendar::monday_of(r))
+                .or_default()
+                .add(self.next(i, w).is_some());
+        }
+        out
+    }
+
     /// Chains start at a repeated incident that repeats none before it, in
     /// start order, and follow each incident's first repeat. Two chains
     /// can meet (two incidents whose first repeat is the same): the later

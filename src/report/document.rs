@@ -254,6 +254,44 @@ pub fn write_kpis(dir: &Path, o: &super::kpis::OverPeriods) -> Result<(), Error>
     Ok(())
 }
 
+/// `tables/kpis_weekly.csv`: each ISO week's KPIs (`summary.json`
+/// `kpis.weekly`).
+pub fn write_kpis_weekly(dir: &Path, weeks: &[super::kpis::KpiWeek]) -> Result<(), Error> {
+    let num = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
+    write_atomic(&dir.join("kpis_weekly.csv"), |f| {
+        let mut w = csv::Writer::from_writer(f);
+        let err = |e: csv::Error| std::io::Error::other(e.to_string());
+        w.write_record([
+            "week",
+            "pages",
+            "non_actionable_share",
+            "mtta_p50_seconds",
+            "toil_hours",
+            "toil_share",
+            "runbook_coverage_pages",
+            "weighted_shifts_over_target",
+            "repeat_incident_rate_7d",
+        ])
+        .map_err(err)?;
+        for k in weeks {
+            w.write_record([
+                k.week.clone(),
+                k.pages.to_string(),
+                num(k.non_actionable_share),
+                num(k.mtta_p50_seconds),
+                k.toil_hours.to_string(),
+                k.toil_share.to_string(),
+                num(k.runbook_coverage_pages),
+                k.weighted_shifts_over_target.to_string(),
+                num(k.repeat_incident_rate_7d),
+            ])
+            .map_err(err)?;
+        }
+        w.flush()
+    })?;
+    Ok(())
+}
+
 /// `tables/recommendations.csv`.
 pub fn write_recommendations(
     dir: &Path,

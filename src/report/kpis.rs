@@ -5,10 +5,13 @@
 //! teams are asked for. `summary.json` `kpis.over_periods`,
 //! `tables/kpis.csv`, a table in `report.md`.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::config::Targets;
-use crate::metrics::Load;
+use crate::metrics::repeats::RepeatCount;
+use crate::metrics::{Load, WeekKpis, WeightedLoad};
 
 /// 26 weeks in µs.
 const TWO_QUARTERS_US: i64 = 182 * 86_400 * 1_000_000;
@@ -61,6 +64,10 @@ pub struct OverPeriods {
 pub struct Period<'a> {
     /// Its paging load.
     pub load: &'a Load,
+    /// Its toil share (toil hours over on-call hours).
+    pub toil_share: f64,
+    /// Its severity-weighted load.
+    pub weighted: &'a WeightedLoad,
     /// Its 7-day repeat-incident rate (none without resolved incidents).
     pub repeat_rate: Option<f64>,
     /// The share of its tier-1 rules with a runbook (computed for the
@@ -142,6 +149,27 @@ pub fn over_periods(
             toil,
             reduction.map(on_track),
         ),
+        {
+            let shares = each(&|p| Some(p.toil_share));
+            row(
+                "toil_share",
+                Some(format!("< {}", targets.toil_share)),
+                shares,
+                shares[0].map(|v| v < targets.toil_share),
+            )
+        },
+        {
+            let over = each(&|p| Some(p.weighted.shifts_over_target as f64));
+            row(
+                "weighted_load_shifts_over_target",
+                Some(format!(
+                    "0 over {} per person and shift",
+                    targets.weighted_load_per_shift
+                )),
+                over,
+                over[0].map(|v| v == 0.0),
+            )
+        },
         row(
             "repeat_incident_rate_7d",
             None,
@@ -154,6 +182,58 @@ pub fn over_periods(
         toil_reduction: reduction,
         toil_reduction_on_track: reduction.map(on_track),
     }
+}
+
+/// One ISO week's KPIs (`summary.json` `kpis.weekly`,
+/// `tables/kpis_weekly.csv`, `charts/kpis-per-week.svg`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct KpiWeek {
+    /// ISO week, `2026-W47`.
+    pub week: String,
+    /// Pages triggered in it.
+    pub pages: u64,
+    /// Non-actionable pages over pages (null without pages).
+    pub non_actionable_share: Option<f64>,
+    /// The median time to acknowledge, seconds (null without an ack).
+    pub mtta_p50_seconds: Option<f64>,
+    /// Toil hours on its noise pages.
+    pub toil_hours: f64,
+    /// Toil hours over its on-call hours.
+    pub toil_share: f64,
+    /// Its pages with a runbook over its pages (null without pages).
+    pub runbook_coverage_pages: Option<f64>,
+    /// Person-shifts (first paged in the week) over `[targets]
+    /// weighted_load_per_shift`.
+    pub weighted_shifts_over_target: u64,
+    /// Of the incidents (with a service) resolved in the week, the share
+    /// another of their service followed within 7 days (null without any).
+    pub repeat_incident_rate_7d: Option<f64>,
+}
+
+/// Each week's KPIs: `weeks` (label, Monday in µs, load, the other
+/// figures) and the 7-day repeat incidents by the Monday of the week they
+/// were resolved in.
+pub fn weekly(
+    weeks: &[(String, i64, &Load, &WeekKpis)],
+    repeats: &BTreeMap<i64, RepeatCount>,
+) -> Vec<KpiWeek> {
+    weeks
+        .iter()
+        .map(|(label, monday, load, extra)| {
+            let share = |n: u64| (load.pages > 0).then(|| n as f64 / load.pages as f64);
+            KpiWeek {
+                week: label.clone(),
+                pages: load.pages,
+                non_actionable_share: share(load.noise_pages),
+                mtta_p50_seconds: load.mtta_seconds.p50,
+                toil_hours: load.toil_hours,
+                toil_share: extra.toil_share,
+                runbook_coverage_pages: share(load.pages_with_runbook),
+                weighted_shifts_over_target: extra.weighted_shifts_over_target,
+                repeat_incident_rate_7d: repeats.get(monday).and_then(RepeatCount::rate_if_any),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -177,8 +257,11 @@ mod tests {
     #[test]
     fn toil_on_track_is_a_fifth_below_two_quarters_back() {
         let (now, before, back) = (load(4, 1, 8.0), load(0, 0, 0.0), load(10, 6, 10.0));
+        let w = WeightedLoad::default();
         let p = |l| Period {
             load: l,
+            toil_share: 0.1,
+            weighted: &w,
             repeat_rate: Some(0.25),
             runbook_tier1: None,
         };

@@ -37,7 +37,7 @@ pub const SUMMARY_VERSION: u32 = 5;
 
 /// The report's charts, `DIR/charts/FILE` (the chart stage draws them):
 /// file name and title (the toil chart's names `[targets] toil_share`).
-pub fn charts(targets: &crate::config::Targets) -> [(&'static str, String); 7] {
+pub fn charts(targets: &crate::config::Targets) -> [(&'static str, String); 8] {
     [
         (
             "pages-per-week.svg",
@@ -67,8 +67,13 @@ pub fn charts(targets: &crate::config::Targets) -> [(&'static str, String); 7] {
                 percent(targets.toil_share)
             ),
         ),
+        (KPI_CHART, "The reliability-review KPIs by week".into()),
     ]
 }
+
+/// The chart of the KPIs by week: in the KPI section (which opens a
+/// quarterly review), not among the others.
+pub const KPI_CHART: &str = "kpis-per-week.svg";
 
 /// A share as a whole percentage where it is one (`0.5` → `50%`), else
 /// with what decimals it needs (`0.125` → `12.5%`).
@@ -294,7 +299,7 @@ pub struct Analysis {
     /// The paging load of the period.
     pub metrics: metrics::Metrics,
     /// The same headline figures for the period just before.
-    pub previous: metrics::Load,
+    pub previous: metrics::PeriodLoad,
     /// What to fix first.
     pub recommendations: Vec<Recommendation>,
     /// What the schedules said, when any were given.
@@ -302,10 +307,13 @@ pub struct Analysis {
     /// The reliability-review KPIs.
     pub kpis: Kpis,
     /// The paging load of the same period two quarters back.
-    pub two_quarters_back: metrics::Load,
+    pub two_quarters_back: metrics::PeriodLoad,
     /// The 7-day repeat incidents of the previous period and of two
     /// quarters back (none without a period).
     pub earlier_repeats: Option<[metrics::repeats::RepeatCount; 2]>,
+    /// The 7-day repeat incidents by the ISO week (its Monday, µs) they
+    /// were resolved in.
+    pub weekly_repeats: BTreeMap<i64, metrics::repeats::RepeatCount>,
 }
 
 /// The chains of repeat incidents `summary.json` lists (the longest).
@@ -336,6 +344,9 @@ pub struct Kpis {
     /// Runbook coverage per rule, team and overall (every rule in
     /// `tables/runbooks.csv`).
     pub runbooks: metrics::runbooks::RunbookCoverage,
+    /// The KPIs of each ISO week of the period (also
+    /// `tables/kpis_weekly.csv` and `charts/kpis-per-week.svg`).
+    pub weekly: Vec<kpis::KpiWeek>,
 }
 
 /// What the schedule exports gave the run (`summary.json` `schedules`).
@@ -393,6 +404,7 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
         kpis,
         two_quarters_back,
         earlier_repeats,
+        weekly_repeats,
     } = analysis;
     let weekly = weekly_trend(&m);
     if info.options.redact {
@@ -410,21 +422,34 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
     kpis.over_periods = kpis::over_periods(
         kpis::Period {
             load: &m.all,
+            toil_share: m.toil_share,
+            weighted: &kpis.weighted_load,
             repeat_rate: kpis.repeat_incident_rate_7d,
             runbook_tier1: kpis.runbooks.all.coverage_tier1_rules,
         },
         kpis::Period {
-            load: &previous,
+            load: &previous.load,
+            toil_share: previous.toil_share,
+            weighted: &previous.weighted,
             repeat_rate: earlier_repeats.as_ref().and_then(|r| r[0].rate_if_any()),
             runbook_tier1: None,
         },
         kpis::Period {
-            load: &two_quarters_back,
+            load: &two_quarters_back.load,
+            toil_share: two_quarters_back.toil_share,
+            weighted: &two_quarters_back.weighted,
             repeat_rate: earlier_repeats.as_ref().and_then(|r| r[1].rate_if_any()),
             runbook_tier1: None,
         },
         &info.config.targets,
     );
+    let weeks: Vec<(String, i64, &metrics::Load, &metrics::WeekKpis)> = weekly
+        .iter()
+        .zip(&m.weekly)
+        .zip(&m.weekly_kpis)
+        .map(|((w, (monday, load)), extra)| (w.week.clone(), *monday, load, extra))
+        .collect();
+    kpis.weekly = kpis::weekly(&weeks, &weekly_repeats);
     let all_chains = std::mem::take(&mut kpis.repeat_incidents.chains);
     kpis.repeat_incidents.chains = all_chains.iter().take(CHAINS_IN_SUMMARY).cloned().collect();
     let summary = Summary {
@@ -471,7 +496,7 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
         teams: m.teams.clone(),
         responders: m.responders.clone(),
         recommendations,
-        previous_period: previous,
+        previous_period: previous.load,
         weekly,
         pages_by_weekday_hour: m.weekday_hours.clone(),
         kpis,
@@ -483,7 +508,9 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
     document::write_repeat_chains(&out.join("tables"), &all_chains)?;
     document::write_runbooks(&out.join("tables"), &runbook_rules)?;
     document::write_kpis(&out.join("tables"), &summary.kpis.over_periods)?;
-    let doc = sections::document(&summary, &m, &info.config.targets);
+    document::write_kpis_weekly(&out.join("tables"), &summary.kpis.weekly)?;
+    let quarterly = info.options.period == PeriodSpec::LatestQuarter;
+    let doc = sections::document(&summary, &m, &info.config.targets, quarterly);
     document::write_markdown(&out.join("report.md"), &doc)?;
     let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
     let path = out.join("summary.json");

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{charts, percent, Summary};
+use super::{charts, percent, Summary, KPI_CHART};
 use crate::config::Targets;
 use crate::core::duration::rounded;
 use crate::core::text::{escape, md};
@@ -68,24 +68,43 @@ fn opt(v: Option<f64>) -> String {
     v.map(rounded).unwrap_or_else(|| "-".into())
 }
 
-/// The report's blocks, in order.
-pub fn document(s: &Summary, m: &Metrics, targets: &Targets) -> Vec<Block> {
+/// The report's blocks, in order. A quarterly review (`quarterly`) opens
+/// with the KPIs over two quarters, their chart by week and the weeks'
+/// table.
+pub fn document(s: &Summary, m: &Metrics, targets: &Targets, quarterly: bool) -> Vec<Block> {
     let mut doc = vec![
-        Block::Title("On-call report".into()),
+        Block::Title(if quarterly {
+            "Quarterly reliability review".into()
+        } else {
+            "On-call report".into()
+        }),
         Block::Para(format!(
             "Period: {} to {} (UTC).",
             s.period.first.as_deref().unwrap_or("-"),
             s.period.last.as_deref().unwrap_or("-")
         )),
+    ];
+    if quarterly {
+        doc.push(Block::Heading("KPIs over two quarters".into()));
+        doc.extend(over_periods(s, targets));
+        doc.push(Block::Heading("KPIs by week".into()));
+        doc.push(kpi_weeks(s));
+    }
+    doc.extend([
         headline(s, targets),
         Block::Heading("Charts".into()),
         Block::MarkdownOnly("Also in `report.html`, one self-contained file.".into()),
-        Block::Charts(charts(targets).into_iter().collect()),
+        Block::Charts(
+            charts(targets)
+                .into_iter()
+                .filter(|(file, _)| *file != KPI_CHART)
+                .collect(),
+        ),
         Block::Heading("Against the previous period".into()),
         previous(s),
         Block::Heading("Trend by week".into()),
         weekly(s),
-    ];
+    ]);
     for (title, loads) in [("Teams", &m.teams), ("Responders", &m.responders)] {
         doc.push(Block::Heading(title.into()));
         doc.push(loads_table(loads));
@@ -96,8 +115,10 @@ pub fn document(s: &Summary, m: &Metrics, targets: &Targets) -> Vec<Block> {
     doc.push(noisiest(m));
     doc.push(Block::Heading("What to fix first".into()));
     doc.push(fixes(s));
-    doc.push(Block::Heading("KPIs over two quarters".into()));
-    doc.extend(over_periods(s));
+    if !quarterly {
+        doc.push(Block::Heading("KPIs over two quarters".into()));
+        doc.extend(over_periods(s, targets));
+    }
     doc.push(Block::Heading("Repeat incidents".into()));
     doc.extend(repeat_incidents(s));
     doc.push(Block::Heading("Severity-weighted load".into()));
@@ -120,8 +141,46 @@ fn num(x: f64) -> String {
     }
 }
 
-/// The KPIs in this period, the one before and two quarters back.
-fn over_periods(s: &Summary) -> Vec<Block> {
+/// Each week's KPIs (the chart's figures).
+fn kpi_weeks(s: &Summary) -> Block {
+    let share = |v: Option<f64>| v.map_or_else(|| "-".to_string(), percent);
+    let rows = s
+        .kpis
+        .weekly
+        .iter()
+        .map(|w| {
+            vec![
+                Cell::ours(w.week.clone()),
+                Cell::ours(w.pages.to_string()),
+                Cell::ours(share(w.non_actionable_share)),
+                Cell::ours(opt(w.mtta_p50_seconds)),
+                Cell::ours(num(w.toil_hours)),
+                Cell::ours(percent(w.toil_share)),
+                Cell::ours(share(w.runbook_coverage_pages)),
+                Cell::ours(w.weighted_shifts_over_target.to_string()),
+                Cell::ours(share(w.repeat_incident_rate_7d)),
+            ]
+        })
+        .collect();
+    Block::Table(
+        vec![
+            "week",
+            "pages",
+            "non-actionable",
+            "MTTA p50",
+            "toil h",
+            "toil share",
+            "with runbook",
+            "shifts over weighted target",
+            "7-day repeat rate",
+        ],
+        rows,
+    )
+}
+
+/// The KPIs in this period, the one before and two quarters back, and
+/// their chart by week.
+fn over_periods(s: &Summary, targets: &Targets) -> Vec<Block> {
     let o = &s.kpis.over_periods;
     let cell = |v: Option<f64>| {
         Cell::ours(
@@ -162,6 +221,12 @@ fn over_periods(s: &Summary) -> Vec<Block> {
             _ => "No toil two quarters back (26 weeks earlier) to measure a reduction against.".into(),
         }),
         Block::Table(vec!["KPI", "this period", "previous period", "two quarters back", "target"], rows),
+        Block::Charts(
+            charts(targets)
+                .into_iter()
+                .filter(|(file, _)| *file == KPI_CHART)
+                .collect(),
+        ),
     ]
 }
 
