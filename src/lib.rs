@@ -7,7 +7,8 @@
 //! [`core`], [`schema`] and [`error`] at the bottom). Frames stay lazy
 //! until the report collects them.
 //!
-//! * [`config`] — `alertsift.toml`: teams, time zones, paging, thresholds.
+//! * [`config`] — `alertsift.toml`: teams, time zones, paging, thresholds;
+//!   [`rule_files`], Prometheus rule files read beside it.
 //! * [`schema`] — the canonical column names and types.
 //! * [`core`] — shared helpers: time, durations, hashing, statistics,
 //!   interning, escaping, atomic writes, timings.
@@ -44,6 +45,7 @@ pub mod query;
 pub mod reasons;
 pub mod report;
 pub mod roster;
+pub mod rule_files;
 pub mod schema;
 pub mod store;
 pub mod whatif;

@@ -154,6 +154,8 @@ pub struct Job<'a> {
     pub options: &'a IngestOptions,
     /// Human tags, if any.
     pub tags: Option<&'a Tags>,
+    /// The runbook annotations of the rule files given (`run --rules`).
+    pub rule_runbooks: Option<&'a crate::classify::rule_runbooks::RuleRunbooks>,
 }
 
 /// What `run` did.
@@ -213,6 +215,17 @@ pub fn run(job: &Job<'_>, report_options: &report::ReportOptions) -> Result<RunO
     let t = std::time::Instant::now();
     let (labelled, evaluation) = classify_all(&store, config, tags)?;
     let (alerts, incidents) = collect(labelled, store.incidents()?)?;
+    // Alerts that carried no runbook link take their rule's, where rule
+    // files are given.
+    let (alerts, runbook_rule_files) = match job.rule_runbooks {
+        Some(rules) => {
+            let (alerts, given) = crate::classify::rule_runbooks::fill(alerts, rules)?;
+            let mut counts = rules.counts.clone();
+            counts.alerts_given_one = given;
+            (alerts, Some(counts))
+        }
+        None => (alerts, None),
+    };
     let roster = roster_of(&store, config, || {
         Ok(vec![alerts.clone(), incidents.clone()])
     })?;
@@ -245,6 +258,7 @@ pub fn run(job: &Job<'_>, report_options: &report::ReportOptions) -> Result<RunO
             tags,
             options: report_options,
             config,
+            runbook_rule_files,
         },
     )?;
     let charts = std::time::Instant::now();
@@ -380,6 +394,7 @@ fn analyse(
                 over_periods: Default::default(),
                 runbook_coverage_pages: None,
                 runbooks: Default::default(),
+                runbook_rule_files: None,
                 weekly: Vec::new(),
             };
             timing::lap("report: repeat incidents", &mut t);

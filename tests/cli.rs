@@ -286,7 +286,7 @@ fn demo_history_round_trips_against_its_truth() {
         .collect();
     assert_eq!(skipped.len(), 3, "{skipped:?}");
     assert!(skipped[0].ends_with("alertmanager.yml: an Alertmanager configuration: it says where alerts go, not when they fired"));
-    assert!(skipped[1].ends_with("prometheus-rules.yml: a Prometheus rule file: it says which alerts exist, not when they fired"));
+    assert!(skipped[1].ends_with("prometheus-rules.yml: a Prometheus rule file: it says which alerts exist, not when they fired (`run --rules` reads its runbook annotations)"));
     assert!(skipped[2].ends_with("truth.csv: matches no known export format"));
 
     // Same inputs, same bytes.

@@ -625,3 +625,95 @@ fn a_quarterly_review_opens_with_the_kpis_and_their_weeks() {
     assert!(md.find("## Charts").unwrap() < md.find("## KPIs over two quarters").unwrap());
     assert!(!md.contains("## KPIs by week"));
 }
+
+/// A rule file for [`AM_RUNBOOKS`]' rules, the same alerting rules in two
+/// groups: QueueBacklog (severity critical) and DiskFull (critical) with
+/// a runbook annotation, Flaky with one but for severity `warning` only
+/// (its pages are `error`), and a recording rule (never read).
+const RULES: &str = r#"groups:
+  - name: web
+    rules:
+      - record: job:errors:rate5m
+        expr: sum(rate(errors[5m]))
+      - alert: QueueBacklog
+        expr: queue_depth > 1000
+        labels:
+          severity: critical
+          team: web
+        annotations:
+          runbook_url: https://wiki.example.com/rb/queue
+      - alert: Flaky
+        expr: flaky > 0
+        labels:
+          severity: warning
+        annotations:
+          runbook_url: https://wiki.example.com/rb/flaky
+  - name: storage
+    rules:
+      - alert: DiskFull
+        expr: disk_free < 0.05
+        labels:
+          severity: critical
+          instance: "{{ $labels.host }}"
+        annotations:
+          summary: Disk full on {{ $labels.instance }}
+          runbook: https://wiki.example.com/rb/disk-rule
+"#;
+
+/// `run --rules`: an alert that carried no link takes its rule's. Of the
+/// 7 pages (3 with their own link), QueueBacklog's (q-1) and DiskFull's on
+/// db-2 take their rules': 5 of 7. Flaky's rule is for warnings, its pages
+/// errors: none. Every tier-1 rule now has one (3 of 3).
+#[test]
+fn runbook_coverage_takes_the_rule_files_annotation_where_the_alert_had_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("am.jsonl"), AM_RUNBOOKS).unwrap();
+    std::fs::create_dir(d.join("rules")).unwrap();
+    std::fs::write(d.join("rules/web.yml"), RULES).unwrap();
+    let s = summary(d, &["run", "am.jsonl", "--rules", "rules"], "out");
+    let k = &s["kpis"];
+    assert_eq!(k["runbook_coverage_pages"], 5.0 / 7.0, "{k}");
+    let f = &k["runbook_rule_files"];
+    assert_eq!(
+        (
+            &f["files"],
+            &f["rules"],
+            &f["rules_with_runbook"],
+            &f["alerts_given_one"]
+        ),
+        (&1.into(), &3.into(), &3.into(), &2.into()),
+        "{f}"
+    );
+    let r = &k["runbooks"];
+    assert_eq!(r["tier1_rules_with_runbook"], 3);
+    assert_eq!(r["tier1_on_target"], true);
+    assert_eq!(r["share_pages_from_rules_without"], 2.0 / 7.0);
+    // db-1 keeps its own link, db-2 has the rule's: both DiskFull pages;
+    // QueueBacklog's one page (at 03:00, a sleep interruption).
+    let csv = std::fs::read_to_string(d.join("out/tables/runbooks.csv")).unwrap();
+    assert!(
+        csv.contains("\nDisk full on <*>,storage,true,true,2,2,0\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\nQueue backlog on <*>,web,true,true,1,1,1\n"),
+        "{csv}"
+    );
+    // Without --rules: the links the alerts carried only.
+    let s = summary(d, &["run", "am.jsonl"], "plain");
+    assert_eq!(s["kpis"]["runbook_coverage_pages"], 3.0 / 7.0);
+    assert!(s["kpis"]["runbook_rule_files"].is_null());
+    // A rule file that is not one fails by name.
+    std::fs::write(d.join("bad.yml"), "route:\n  receiver: x\nreceivers: []\n").unwrap();
+    let o = alertsift(
+        d,
+        &["run", "am.jsonl", "--rules", "bad.yml", "--out", "bad"],
+    );
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("an Alertmanager configuration"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -126,7 +126,7 @@ fn demo_rule_files_pass_the_tools_and_agree_with_the_webhooks() {
         // `run` skips them, saying what they are.
         assert_eq!(
             alertsift::ingest::not_an_export(&rules_file),
-            Some("a Prometheus rule file: it says which alerts exist, not when they fired")
+            Some("a Prometheus rule file: it says which alerts exist, not when they fired (`run --rules` reads its runbook annotations)")
         );
         assert_eq!(
             alertsift::ingest::not_an_export(&am_file),

@@ -19,6 +19,7 @@
 pub mod drain;
 pub mod evaluate;
 pub mod history;
+pub mod rule_runbooks;
 mod rules;
 pub mod tags;
 pub mod template;

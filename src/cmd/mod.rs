@@ -203,6 +203,7 @@ impl Prepared {
             config: &self.config,
             options: &self.options,
             tags: self.tags.as_ref(),
+            rule_runbooks: None,
         }
     }
 }

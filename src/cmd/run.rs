@@ -58,6 +58,15 @@ pub struct RunArgs {
     #[arg(long, value_name = "DATE")]
     until: Option<String>,
 
+    /// Prometheus rule files (`groups:`), Kubernetes PrometheusRule
+    /// resources, or directories of .yml/.yaml files holding them: an
+    /// alert that carried no runbook link takes its rule's `runbook_url`
+    /// (or `runbook`) annotation for the runbook coverage (the rule of its
+    /// `alertname` whose labels match). Repeatable. [default: only the
+    /// links the alerts carried]
+    #[arg(long, value_name = "PATH")]
+    rules: Vec<PathBuf>,
+
     /// Replace people's names by "Responder N" in report.md, summary.json and
     /// tables/ (for reports that travel outside the team; alerts.parquet
     /// keeps them). [default: names shown]
@@ -119,6 +128,26 @@ fn period_of(args: &RunArgs) -> Result<alertsift::report::PeriodSpec> {
     }
 }
 
+/// The runbook annotations of the rule files `paths` (none without any).
+fn rule_runbooks(
+    paths: &[PathBuf],
+) -> Result<Option<alertsift::classify::rule_runbooks::RuleRunbooks>> {
+    use alertsift::rule_files::{files_of, rules_of, YamlFile};
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let files = files_of(paths).context("reading the rule files (--rules)")?;
+    let mut rules = Vec::new();
+    for (i, path) in files.iter().enumerate() {
+        let file = YamlFile::read(path).context("reading a rule file (--rules)")?;
+        rules.extend(rules_of(i, &file).context("reading a rule file (--rules)")?);
+    }
+    Ok(Some(alertsift::classify::rule_runbooks::RuleRunbooks::of(
+        &rules,
+        files.len(),
+    )))
+}
+
 /// Run it.
 pub fn run(args: RunArgs, g: &Global) -> Result<ExitCode> {
     if let (true, Some(store)) = (args.input.inputs.is_empty(), &args.store) {
@@ -130,7 +159,9 @@ pub fn run(args: RunArgs, g: &Global) -> Result<ExitCode> {
         period: period_of(&args)?,
         redact: args.redact,
     };
-    let job = prepared.job(&args.out, args.store.as_deref());
+    let rule_runbooks = rule_runbooks(&args.rules)?;
+    let mut job = prepared.job(&args.out, args.store.as_deref());
+    job.rule_runbooks = rule_runbooks.as_ref();
     let outcome = pipeline::run(&job, &report_options).with_context(|| {
         match args.input.inputs.is_empty() {
             true => "analysing the store".to_string(),

@@ -21,3 +21,4 @@ pub mod stats;
 pub mod text;
 pub mod time;
 pub mod timing;
+pub mod yaml;

@@ -11,4 +11,4 @@ pub mod routing;
 pub mod rules;
 pub mod vendor;
 pub mod write;
-pub mod yaml;
+pub use crate::core::yaml;

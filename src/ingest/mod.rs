@@ -1029,7 +1029,7 @@ pub fn not_an_export(path: &Path) -> Option<&'static str> {
             .any(|l| l.trim_start().trim_start_matches("- ").starts_with(k))
     };
     if key("groups:") && key("alert:") && key("expr:") {
-        Some("a Prometheus rule file: it says which alerts exist, not when they fired")
+        Some("a Prometheus rule file: it says which alerts exist, not when they fired (`run --rules` reads its runbook annotations)")
     } else if key("route:") && key("receivers:") {
         Some("an Alertmanager configuration: it says where alerts go, not when they fired")
     } else {

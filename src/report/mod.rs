@@ -281,6 +281,8 @@ pub struct RunInfo<'a> {
     pub options: &'a ReportOptions,
     /// The configuration (team zones for the template statistics).
     pub config: &'a crate::config::Config,
+    /// What the rule files given gave the runbook coverage.
+    pub runbook_rule_files: Option<crate::classify::rule_runbooks::RuleFileCounts>,
 }
 
 /// What the stages made of a run, for the report to assemble and write.
@@ -344,6 +346,11 @@ pub struct Kpis {
     /// Runbook coverage per rule, team and overall (every rule in
     /// `tables/runbooks.csv`).
     pub runbooks: metrics::runbooks::RunbookCoverage,
+    /// What the rule files given (`run --rules`) gave the runbook
+    /// coverage: files, alerting rules, those with a runbook annotation,
+    /// and the alerts with no link of their own that took their rule's
+    /// (null without rule files).
+    pub runbook_rule_files: Option<crate::classify::rule_runbooks::RuleFileCounts>,
     /// The KPIs of each ISO week of the period (also
     /// `tables/kpis_weekly.csv` and `charts/kpis-per-week.svg`).
     pub weekly: Vec<kpis::KpiWeek>,
@@ -450,6 +457,7 @@ pub fn write(out: &Path, analysis: Analysis, info: RunInfo<'_>) -> Result<Report
         .map(|((w, (monday, load)), extra)| (w.week.clone(), *monday, load, extra))
         .collect();
     kpis.weekly = kpis::weekly(&weeks, &weekly_repeats);
+    kpis.runbook_rule_files = info.runbook_rule_files.clone();
     let all_chains = std::mem::take(&mut kpis.repeat_incidents.chains);
     kpis.repeat_incidents.chains = all_chains.iter().take(CHAINS_IN_SUMMARY).cloned().collect();
     let summary = Summary {

@@ -1,5 +1,5 @@
 //! A YAML document as a tree of nodes that know where they are in the text:
-//! what `fix` reads rule files and Alertmanager configurations with, so that
+//! what rule files and Alertmanager configurations are read with, so that
 //! a change touches only the bytes it must (comments, order, quoting and
 //! indentation stay as the team wrote them). Parsed by `saphyr-parser`, a
 //! YAML 1.2 parser; this module only keeps its events' positions.
