@@ -12,6 +12,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::ingest::record::RUNBOOK_ANNOTATIONS;
 use crate::rule_files::RuleDef;
 use crate::schema as s;
 
@@ -52,7 +53,7 @@ impl RuleRunbooks {
             ..RuleRunbooks::default()
         };
         for r in rules {
-            let runbook = ["runbook_url", "runbook"].iter().find_map(|key| {
+            let runbook = RUNBOOK_ANNOTATIONS.iter().find_map(|key| {
                 r.annotations
                     .iter()
                     .find(|(k, _)| k == key)

@@ -435,7 +435,7 @@ fn build_alert<'a>(
         None => Cow::Owned(label_hash(&alert.labels)),
     };
     let key = (fingerprint_key(&fingerprint), starts);
-    let runbook = ["runbook_url", "runbook"]
+    let runbook = super::record::RUNBOOK_ANNOTATIONS
         .iter()
         .find_map(|k| alert.annotations.get(k))
         .map(str::trim)

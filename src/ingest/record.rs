@@ -129,6 +129,10 @@ pub struct IncidentRecord {
     pub updated_at: Option<i64>,
 }
 
+/// The annotations that name an alert's runbook (Alertmanager, Grafana,
+/// Prometheus rule files), in order of preference.
+pub const RUNBOOK_ANNOTATIONS: [&str; 2] = ["runbook_url", "runbook"];
+
 /// The link of a `Runbook: <url>` line in a text (a PagerDuty description
 /// or body, an Opsgenie description, a Datadog message): `Runbook` in any
 /// casing (also `runbook_url`, `Runbook URL`), markdown emphasis or a list

@@ -276,9 +276,8 @@ pub struct WeekKpis {
     /// Its toil hours over its on-call hours (the week's hours inside the
     /// period, for each team paged that week).
     pub toil_share: f64,
-    /// Person-shifts whose first page fell in the week.
-    pub weighted_shifts_paged: u64,
-    /// Of them, those over `[targets] weighted_load_per_shift`.
+    /// Person-shifts whose first page fell in the week over `[targets]
+    /// weighted_load_per_shift`.
     pub weighted_shifts_over_target: u64,
 }
 
@@ -1126,7 +1125,6 @@ fn week_kpis(
         else {
             continue;
         };
-        week.weighted_shifts_paged += 1;
         week.weighted_shifts_over_target += u64::from(s.weight > target);
     }
     out

@@ -54,17 +54,31 @@ fn load_row(name: &str, l: &Load) -> Vec<String> {
     ]
 }
 
-fn write_loads(path: &Path, loads: &BTreeMap<String, Load>) -> Result<(), Error> {
+/// Write `path` atomically as CSV: `header`, then `rows`.
+fn write_rows<R, T>(path: &Path, header: &[&str], rows: R) -> Result<(), Error>
+where
+    R: IntoIterator,
+    R::Item: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
     write_atomic(path, |f| {
         let mut w = csv::Writer::from_writer(f);
         let err = |e: csv::Error| std::io::Error::other(e.to_string());
-        w.write_record(LOAD_HEADER).map_err(err)?;
-        for (name, l) in loads {
-            w.write_record(load_row(name, l)).map_err(err)?;
+        w.write_record(header).map_err(err)?;
+        for row in rows {
+            w.write_record(row).map_err(err)?;
         }
         w.flush()
     })?;
     Ok(())
+}
+
+fn write_loads(path: &Path, loads: &BTreeMap<String, Load>) -> Result<(), Error> {
+    write_rows(
+        path,
+        &LOAD_HEADER,
+        loads.iter().map(|(name, l)| load_row(name, l)),
+    )
 }
 
 /// `tables/teams.csv`, `responders.csv`, `services.csv`, `templates.csv`:
@@ -118,10 +132,9 @@ pub fn write_fairness(dir: &Path, m: &Metrics) -> Result<(), Error> {
             ]);
         }
     }
-    write_atomic(&dir.join("fairness.csv"), |f| {
-        let mut w = csv::Writer::from_writer(f);
-        let err = |e: csv::Error| std::io::Error::other(e.to_string());
-        w.write_record([
+    write_rows(
+        &dir.join("fairness.csv"),
+        &[
             "team",
             "person",
             "interruptions",
@@ -130,14 +143,9 @@ pub fn write_fairness(dir: &Path, m: &Metrics) -> Result<(), Error> {
             "on_call_hours",
             "interruptions_per_on_call_hour",
             "team_mean_interruptions",
-        ])
-        .map_err(err)?;
-        for r in rows {
-            w.write_record(r).map_err(err)?;
-        }
-        w.flush()
-    })?;
-    Ok(())
+        ],
+        rows,
+    )
 }
 
 /// `tables/weekly.csv`: the trend.
@@ -154,32 +162,27 @@ pub fn write_repeat_chains(
     dir: &Path,
     chains: &[crate::metrics::repeats::Chain],
 ) -> Result<(), Error> {
-    write_atomic(&dir.join("repeat_incidents.csv"), |f| {
-        let mut w = csv::Writer::from_writer(f);
-        let err = |e: csv::Error| std::io::Error::other(e.to_string());
-        w.write_record([
+    write_rows(
+        &dir.join("repeat_incidents.csv"),
+        &[
             "service",
             "team",
             "incidents",
             "chain",
             "first_started",
             "last_started",
-        ])
-        .map_err(err)?;
-        for c in chains {
-            w.write_record([
-                c.service.as_str(),
-                c.team.as_deref().unwrap_or(""),
-                &c.incidents.len().to_string(),
-                &c.incidents.join(" "),
-                &c.first_started,
-                &c.last_started,
-            ])
-            .map_err(err)?;
-        }
-        w.flush()
-    })?;
-    Ok(())
+        ],
+        chains.iter().map(|c| {
+            [
+                c.service.clone(),
+                c.team.clone().unwrap_or_default(),
+                c.incidents.len().to_string(),
+                c.incidents.join(" "),
+                c.first_started.clone(),
+                c.last_started.clone(),
+            ]
+        }),
+    )
 }
 
 /// `tables/runbooks.csv`: every rule paged in the period with its runbook
@@ -192,10 +195,9 @@ pub fn write_runbooks(dir: &Path, rules: &[crate::metrics::runbooks::Rule]) -> R
             .then(b.pages.cmp(&a.pages))
             .then_with(|| a.rule.cmp(&b.rule))
     });
-    write_atomic(&dir.join("runbooks.csv"), |f| {
-        let mut w = csv::Writer::from_writer(f);
-        let err = |e: csv::Error| std::io::Error::other(e.to_string());
-        w.write_record([
+    write_rows(
+        &dir.join("runbooks.csv"),
+        &[
             "rule",
             "team",
             "tier1",
@@ -203,65 +205,55 @@ pub fn write_runbooks(dir: &Path, rules: &[crate::metrics::runbooks::Rule]) -> R
             "pages",
             "pages_with_runbook",
             "sleep_interruptions",
-        ])
-        .map_err(err)?;
-        for r in rules {
-            w.write_record([
-                r.rule.as_str(),
-                r.team.as_str(),
-                &r.tier1.to_string(),
-                &r.has_runbook().to_string(),
-                &r.pages.to_string(),
-                &r.pages_with_runbook.to_string(),
-                &r.sleep_interruptions.to_string(),
-            ])
-            .map_err(err)?;
-        }
-        w.flush()
-    })?;
-    Ok(())
+        ],
+        rules.into_iter().map(|r| {
+            [
+                r.rule.clone(),
+                r.team.clone(),
+                r.tier1.to_string(),
+                r.has_runbook().to_string(),
+                r.pages.to_string(),
+                r.pages_with_runbook.to_string(),
+                r.sleep_interruptions.to_string(),
+            ]
+        }),
+    )
 }
 
 /// `tables/kpis.csv`: each KPI in this period, the one before and two
 /// quarters back, with its target.
 pub fn write_kpis(dir: &Path, o: &super::kpis::OverPeriods) -> Result<(), Error> {
     let num = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
-    write_atomic(&dir.join("kpis.csv"), |f| {
-        let mut w = csv::Writer::from_writer(f);
-        let err = |e: csv::Error| std::io::Error::other(e.to_string());
-        w.write_record([
+    write_rows(
+        &dir.join("kpis.csv"),
+        &[
             "kpi",
             "target",
             "this",
             "previous",
             "two_quarters_back",
             "within_target",
-        ])
-        .map_err(err)?;
-        for r in &o.rows {
-            w.write_record([
+        ],
+        o.rows.iter().map(|r| {
+            [
                 r.kpi.clone(),
                 r.target.clone().unwrap_or_default(),
                 num(r.this),
                 num(r.previous),
                 num(r.two_quarters_back),
                 r.within_target.map(|b| b.to_string()).unwrap_or_default(),
-            ])
-            .map_err(err)?;
-        }
-        w.flush()
-    })?;
-    Ok(())
+            ]
+        }),
+    )
 }
 
 /// `tables/kpis_weekly.csv`: each ISO week's KPIs (`summary.json`
 /// `kpis.weekly`).
 pub fn write_kpis_weekly(dir: &Path, weeks: &[super::kpis::KpiWeek]) -> Result<(), Error> {
     let num = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
-    write_atomic(&dir.join("kpis_weekly.csv"), |f| {
-        let mut w = csv::Writer::from_writer(f);
-        let err = |e: csv::Error| std::io::Error::other(e.to_string());
-        w.write_record([
+    write_rows(
+        &dir.join("kpis_weekly.csv"),
+        &[
             "week",
             "pages",
             "non_actionable_share",
@@ -271,10 +263,9 @@ pub fn write_kpis_weekly(dir: &Path, weeks: &[super::kpis::KpiWeek]) -> Result<(
             "runbook_coverage_pages",
             "weighted_shifts_over_target",
             "repeat_incident_rate_7d",
-        ])
-        .map_err(err)?;
-        for k in weeks {
-            w.write_record([
+        ],
+        weeks.iter().map(|k| {
+            [
                 k.week.clone(),
                 k.pages.to_string(),
                 num(k.non_actionable_share),
@@ -284,12 +275,9 @@ pub fn write_kpis_weekly(dir: &Path, weeks: &[super::kpis::KpiWeek]) -> Result<(
                 num(k.runbook_coverage_pages),
                 k.weighted_shifts_over_target.to_string(),
                 num(k.repeat_incident_rate_7d),
-            ])
-            .map_err(err)?;
-        }
-        w.flush()
-    })?;
-    Ok(())
+            ]
+        }),
+    )
 }
 
 /// `tables/recommendations.csv`.
@@ -297,10 +285,9 @@ pub fn write_recommendations(
     dir: &Path,
     recs: &[crate::whatif::recommend::Recommendation],
 ) -> Result<(), Error> {
-    write_atomic(&dir.join("recommendations.csv"), |f| {
-        let mut w = csv::Writer::from_writer(f);
-        let err = |e: csv::Error| std::io::Error::other(e.to_string());
-        w.write_record([
+    write_rows(
+        &dir.join("recommendations.csv"),
+        &[
             "rank",
             "template",
             "pages",
@@ -314,11 +301,10 @@ pub fn write_recommendations(
             "saved_toil_hours_per_week",
             "actionable_delayed",
             "actionable_hidden",
-        ])
-        .map_err(err)?;
-        for (i, r) in recs.iter().enumerate() {
+        ],
+        recs.iter().enumerate().map(|(i, r)| {
             let reasons: Vec<String> = r.reasons.iter().map(|(c, n)| format!("{c}:{n}")).collect();
-            w.write_record([
+            [
                 (i + 1).to_string(),
                 r.template.clone(),
                 r.pages.to_string(),
@@ -332,12 +318,9 @@ pub fn write_recommendations(
                 format!("{:.2}", r.saved_toil_hours_per_week),
                 r.actionable_delayed.to_string(),
                 r.actionable_hidden.to_string(),
-            ])
-            .map_err(err)?;
-        }
-        w.flush()
-    })?;
-    Ok(())
+            ]
+        }),
+    )
 }
 
 /// `report.md`: the report's sections ([`super::sections`]) as Markdown.
