@@ -118,6 +118,10 @@ pub const INCIDENT_ID: &str = "incident_id";
 pub const STARTED_AT: &str = "started_at";
 /// The tracker's status as given (`Closed`, `resolved`, …).
 pub const STATUS: &str = "status";
+/// The tracker's category of the incident, where it has one (ServiceNow
+/// `category`): a repeat incident is of the same service and, where both
+/// have one, the same category.
+pub const CATEGORY: &str = "category";
 
 /// A shift's key: `schedule|person|start` (a schedule exported again with
 /// a shift cut short by an override updates it).
@@ -184,6 +188,7 @@ pub fn incidents_schema() -> Schema {
         (SERVICE, DataType::String),
         (TEAM, DataType::String),
         (STATUS, DataType::String),
+        (CATEGORY, DataType::String),
         (STARTED_AT, utc()),
         (RESOLVED_AT, utc()),
         (UPDATED_AT, utc()),
@@ -311,6 +316,6 @@ mod tests {
     #[test]
     fn schemas_have_unique_columns() {
         assert_eq!(alerts_schema().len(), 22);
-        assert_eq!(incidents_schema().len(), 10);
+        assert_eq!(incidents_schema().len(), 11);
     }
 }

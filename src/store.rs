@@ -51,7 +51,7 @@ use crate::ingest::{LateFields, Reject};
 use crate::schema as s;
 
 /// Version of the store layout; bumped when the canonical schema changes.
-pub const STORE_VERSION: u32 = 3;
+pub const STORE_VERSION: u32 = 4;
 
 const ALERTS_DIR: &str = "alerts";
 const INCIDENTS_FILE: &str = "incidents.parquet";

@@ -717,3 +717,43 @@ fn runbook_coverage_takes_the_rule_files_annotation_where_the_alert_had_none() {
         stderr(&o)
     );
 }
+
+/// ServiceNow incidents with a `category` (UTC). api: C1 Network resolved
+/// 2 Mar 12:00; C2 and C3 Database start 4 and 6 Mar — the same service
+/// but another category: no repeat of C1; C3 repeats C2 (2 days); C4
+/// Network starts 20 Mar, 14 days after C3. db: D1 Hardware resolved 1
+/// Mar 10:00; D2 has no category and starts 5 Mar: a repeat of D1 by its
+/// service alone.
+const CATEGORISED: &str = "\
+number,incident_state,sys_mod_count,short_description,priority,cmdb_ci,assignment_group,category,opened_at,sys_updated_at,resolved_at
+C1,Resolved,1,API down,1 - Critical,api,web,Network,2/3/2026 10:00,2/3/2026 12:00,2/3/2026 12:00
+C2,Resolved,1,API errors,2 - High,api,web,Database,4/3/2026 10:00,4/3/2026 11:00,4/3/2026 11:00
+C3,Resolved,1,API errors again,2 - High,api,web,Database,6/3/2026 10:00,6/3/2026 11:00,6/3/2026 11:00
+C4,Resolved,1,API down again,1 - Critical,api,web,Network,20/3/2026 10:00,20/3/2026 11:00,20/3/2026 11:00
+D1,Resolved,1,DB disk,2 - High,db,data,Hardware,28/2/2026 09:00,1/3/2026 10:00,1/3/2026 10:00
+D2,Resolved,1,DB slow,2 - High,db,data,?,5/3/2026 10:00,5/3/2026 11:00,5/3/2026 11:00
+";
+
+#[test]
+fn a_repeat_incident_is_of_the_same_category_where_both_have_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("sn.csv"), CATEGORISED).unwrap();
+    std::fs::write(
+        d.join("alertsift.toml"),
+        "[sources.servicenow]\ntimezone = \"UTC\"\n",
+    )
+    .unwrap();
+    let s = summary(d, &["run", "sn.csv"], "out");
+    let r = &s["kpis"]["repeat_incidents"];
+    // 6 resolved; C2 (by C3) and D1 (by D2) repeat. By service alone C1
+    // would too (C2 starts 2 days after it): 3 of 6.
+    assert_eq!(
+        (r["resolved"].as_u64(), r["repeated"].as_u64()),
+        (Some(6), Some(2)),
+        "{r}"
+    );
+    assert_eq!(s["kpis"]["repeat_incident_rate_7d"], 2.0 / 6.0);
+    assert_eq!(r["per_service"]["api"]["repeated"], 1);
+    assert_eq!(r["per_service"]["db"]["repeated"], 1);
+}

@@ -1489,6 +1489,7 @@ fn incident(d: &Value) -> Result<Option<IncidentRecord>, String> {
         service: field("services"),
         team: field("teams"),
         status: s(a, "state").or_else(|| field("state")),
+        category: None,
         started_at: started,
         resolved_at: resolved,
         updated_at: instant(a.get("modified")).and_then(Result::ok),

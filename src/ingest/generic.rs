@@ -109,6 +109,7 @@ const INCIDENT_TARGETS: &[&str] = &[
     s::SERVICE,
     s::TEAM,
     s::STATUS,
+    s::CATEGORY,
     s::STARTED_AT,
     s::RESOLVED_AT,
     s::UPDATED_AT,
@@ -427,6 +428,7 @@ impl Converter<'_> {
                 service: self.text(row, s::SERVICE),
                 team: self.text(row, s::TEAM),
                 status: self.text(row, s::STATUS),
+                category: self.text(row, s::CATEGORY),
                 started_at: self
                     .instant(ctx, row, s::STARTED_AT)?
                     .ok_or("empty started_at")?,

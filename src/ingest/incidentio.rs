@@ -53,6 +53,9 @@ struct Incident {
     incident_timestamp_values: Vec<Timestamp>,
     #[serde(default)]
     team_ids: Vec<String>,
+    /// Its type (`incident_type.name`): the category of repeat incidents.
+    #[serde(default)]
+    incident_type: Option<Named>,
 }
 
 /// This format, for [`super::Format::ALL`].
@@ -141,6 +144,7 @@ fn to_record(i: Incident) -> Result<Option<IncidentRecord>, String> {
         service: None,
         team: i.team_ids.into_iter().next(),
         status: i.incident_status.and_then(|s| s.name),
+        category: i.incident_type.and_then(|t| t.name),
         started_at: started,
         resolved_at: resolved,
         updated_at: updated,

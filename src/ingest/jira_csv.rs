@@ -111,6 +111,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 .map(str::to_string),
             team: cell(rec, team_col).map(str::to_string),
             status: cell(rec, status).map(str::to_string),
+            category: None,
             started_at: started,
             resolved_at,
             updated_at: when(ctx, cell(rec, updated), "Updated")?,

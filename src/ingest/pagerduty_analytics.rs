@@ -224,6 +224,7 @@ fn to_record(ctx: &mut Ctx<'_>, r: Raw, tz: Option<Tz>) -> Result<(), String> {
             service: service.clone(),
             team: team.clone(),
             status: r.status.clone(),
+            category: None,
             started_at: created,
             resolved_at: resolved,
             updated_at: updated,

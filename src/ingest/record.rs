@@ -121,6 +121,8 @@ pub struct IncidentRecord {
     pub team: Option<String>,
     /// See [`s::STATUS`].
     pub status: Option<String>,
+    /// See [`s::CATEGORY`].
+    pub category: Option<String>,
     /// See [`s::STARTED_AT`].
     pub started_at: i64,
     /// See [`s::RESOLVED_AT`].
@@ -374,6 +376,7 @@ pub struct IncidentColumns {
     service: StringChunkedBuilder,
     team: StringChunkedBuilder,
     status: StringChunkedBuilder,
+    category: StringChunkedBuilder,
     started_at: Vec<i64>,
     resolved_at: Vec<Option<i64>>,
     updated_at: Vec<Option<i64>>,
@@ -389,6 +392,7 @@ impl Default for IncidentColumns {
             service: sb(s::SERVICE),
             team: sb(s::TEAM),
             status: sb(s::STATUS),
+            category: sb(s::CATEGORY),
             started_at: Vec::new(),
             resolved_at: Vec::new(),
             updated_at: Vec::new(),
@@ -416,6 +420,7 @@ impl IncidentColumns {
         self.service.append_option(r.service.as_deref());
         self.team.append_option(r.team.as_deref());
         self.status.append_option(r.status.as_deref());
+        self.category.append_option(r.category.as_deref());
         self.started_at.push(r.started_at);
         self.resolved_at.push(r.resolved_at);
         self.updated_at.push(
@@ -435,6 +440,7 @@ impl IncidentColumns {
             self.service.finish().into_series(),
             self.team.finish().into_series(),
             self.status.finish().into_series(),
+            self.category.finish().into_series(),
             instants(s::STARTED_AT, self.started_at.into_iter().map(Some)),
             instants(s::RESOLVED_AT, self.resolved_at),
             instants(s::UPDATED_AT, self.updated_at),

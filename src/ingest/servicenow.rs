@@ -67,6 +67,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let priority = table.col("priority");
     let service = table.col("cmdb_ci");
     let team = table.col("assignment_group");
+    let category = table.col("category");
     let opened = table.col("opened_at");
     let resolved_col = table.col("resolved_at");
     let closed_col = table.col("closed_at");
@@ -121,6 +122,7 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
             service: null_cell(rec, service).map(str::to_string),
             team: null_cell(rec, team).map(str::to_string),
             status: null_cell(rec, state).map(str::to_string),
+            category: null_cell(rec, category).map(str::to_string),
             started_at: started,
             resolved_at: resolved,
             updated_at: updated,

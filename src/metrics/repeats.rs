@@ -1,7 +1,8 @@
 //! Repeat incidents (issue #29; the definition is the README's "Repeat
 //! incidents"): an incident *repeats* when another incident of the same
-//! service started within the window after it was resolved — at or after
-//! its resolution and at most the window later, both ends included. The
+//! service (and, where both have one, the same category) started within
+//! the window after it was resolved — at or after its resolution and at
+//! most the window later, both ends included. The
 //! rate is the share of the incidents resolved in the period that repeat.
 //! An incident with no service cannot repeat or be repeated (counted
 //! apart); one that started before the other was resolved overlaps it and
@@ -83,6 +84,7 @@ struct Incident<'a> {
     id: &'a str,
     service: Option<&'a str>,
     team: Option<&'a str>,
+    category: Option<&'a str>,
     started: Option<i64>,
     resolved: Option<i64>,
 }
@@ -116,18 +118,28 @@ pub fn prepare(incidents: &DataFrame) -> Result<Prepared<'_>, Error> {
         times(incidents, s::STARTED_AT)?,
         times(incidents, s::RESOLVED_AT)?,
     );
+    // Read where the frame has it (every stored table does).
+    let categories = incidents
+        .column(s::CATEGORY)
+        .ok()
+        .and_then(|c| c.str().ok());
+    let category = |i: usize| categories.and_then(|c| c.get(i)).filter(|c| !c.is_empty());
     let all: Vec<Incident<'_>> = ids
         .iter()
         .zip(services.iter())
         .zip(teams.iter())
         .zip(started.iter().zip(resolved.iter()))
-        .map(|(((id, service), team), (started, resolved))| Incident {
-            id: id.unwrap_or(""),
-            service: service.filter(|s| !s.is_empty()),
-            team: team.filter(|t| !t.is_empty()),
-            started,
-            resolved,
-        })
+        .enumerate()
+        .map(
+            |(i, (((id, service), team), (started, resolved)))| Incident {
+                id: id.unwrap_or(""),
+                service: service.filter(|s| !s.is_empty()),
+                team: team.filter(|t| !t.is_empty()),
+                category: category(i),
+                started,
+                resolved,
+            },
+        )
         .collect();
     let mut by_service: polars::prelude::PlHashMap<&str, Vec<usize>> = Default::default();
     for (i, inc) in all.iter().enumerate() {
@@ -144,8 +156,8 @@ pub fn prepare(incidents: &DataFrame) -> Result<Prepared<'_>, Error> {
 }
 
 impl Prepared<'_> {
-    /// The first incident of `i`'s service that started within `w` (µs)
-    /// after `i` was resolved.
+    /// The first incident of `i`'s service (and category, where both have
+    /// one) that started within `w` (µs) after `i` was resolved.
     fn next(&self, i: usize, w: i64) -> Option<usize> {
         let all = &self.all;
         let inc = &all[i];
@@ -156,8 +168,14 @@ impl Prepared<'_> {
         list[from..]
             .iter()
             .copied()
-            .find(|&j| j != i)
-            .filter(|&j| all[j].started.is_some_and(|t| t - r <= w))
+            .take_while(|&j| all[j].started.is_some_and(|t| t - r <= w))
+            .find(|&j| {
+                j != i
+                    && match (inc.category, all[j].category) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => true,
+                    }
+            })
     }
 
     /// Repeat incidents resolved in `period` (`[since, until)`, µs; all
