@@ -256,6 +256,11 @@ pub struct Thresholds {
     /// Templates: a title joins a template when at least this share of its
     /// words agree (Drain's similarity). Default 0.6.
     pub template_similarity: f64,
+    /// Templates of log lines (`alertsift templates`): a variable taking at
+    /// most this many different plain words (letters only) is a choice
+    /// between kinds of line, each its own template; 0 turns it off.
+    /// Default 3.
+    pub template_word_choices: u32,
     /// Tags teach their rule: an untagged alert takes the label its rule's
     /// tags agree on when the rule has at least this many tags … Default 2.
     pub rule_tags_min: u32,
@@ -287,6 +292,7 @@ impl Default for Thresholds {
             interruption_cost: Duration::from_secs(900),
             score_cut: 0.5,
             template_similarity: 0.6,
+            template_word_choices: 3,
             rule_tags_min: 2,
             rule_tags_agreement: 0.8,
             fit_min_tags: 5,
@@ -917,6 +923,12 @@ pub fn settings_toml(d: &Config) -> String {
         "template_similarity",
         t.template_similarity.to_string(),
         "a title joins a template when this share of words agree",
+    );
+    push(
+        &mut out,
+        "template_word_choices",
+        t.template_word_choices.to_string(),
+        "log lines: a variable of at most this many plain words is a choice of kind",
     );
     push(
         &mut out,

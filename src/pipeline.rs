@@ -739,6 +739,7 @@ pub fn templates(
     let (assigned, templates) = classify::drain::mine(
         texts.iter().map(String::as_str),
         config.classify.template_similarity,
+        config.classify.template_word_choices as usize,
     );
     crate::core::timing::since(&format!("mine {} texts", texts.len()), t);
     let ids: Vec<String> = templates

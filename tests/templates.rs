@@ -11,12 +11,12 @@ use crate::util::*;
 /// over Drain's published figure where it was beaten.
 const FLOORS: [(&str, f64); 8] = [
     ("HDFS", 0.99),
-    ("Hadoop", 0.95),
-    ("Zookeeper", 0.98),
-    ("BGL", 0.96),
+    ("Hadoop", 0.97),
+    ("Zookeeper", 0.99),
+    ("BGL", 0.975),
     ("Linux", 0.68),
     ("HealthApp", 0.97),
-    ("OpenStack", 0.87),
+    ("OpenStack", 0.94),
     ("Apache", 0.99),
 ];
 
@@ -55,7 +55,7 @@ fn loghub_grouping_accuracy() {
     }
     let mean = sum / FLOORS.len() as f64;
     println!("mean       {mean:.4}");
-    assert!(mean >= 0.90, "mean grouping accuracy {mean:.4}");
+    assert!(mean >= 0.94, "mean grouping accuracy {mean:.4}");
 }
 
 #[test]
@@ -64,7 +64,9 @@ fn templates_command_lines_and_errors() {
     let text = dir.path().join("titles.txt");
     std::fs::write(
         &text,
-        "CPU 93% on web-12\nCPU 97% on web-31\nDeployment of refunds finished\nDeployment of invoices finished\n",
+        "CPU 93% on web-12\nCPU 97% on web-31\nDeployment of refunds finished\nDeployment of invoices finished\n\
+         Deployment of ledger finished\nDeployment of search finished\n\
+         Starting TrustedInstaller initialization.\nStarting TrustedInstaller finalization.\n",
     )
     .unwrap();
     let out = dir.path().join("t.csv");
@@ -79,12 +81,18 @@ fn templates_command_lines_and_errors() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let rows = csv_rows(&out);
-    assert_eq!(rows.len(), 4);
+    assert_eq!(rows.len(), 8);
     assert_eq!(rows[0][0], "1");
     assert_eq!(rows[0][2], "CPU <*> on <*>");
     assert_eq!(rows[0][1], rows[1][1]);
+    // Four services: a variable.
     assert_eq!(rows[2][2], "Deployment of <*> finished");
-    assert_eq!(rows[2][1], rows[3][1]);
+    assert!(rows[2..6].iter().all(|r| r[1] == rows[2][1]));
+    // Two plain words at one place: two kinds of line
+    // (`[classify] template_word_choices`).
+    assert_eq!(rows[6][2], "Starting TrustedInstaller initialization.");
+    assert_eq!(rows[7][2], "Starting TrustedInstaller finalization.");
+    assert_ne!(rows[6][1], rows[7][1]);
     // Deterministic: the same input gives the same bytes.
     let again = dir.path().join("t2.csv");
     alertsift(

@@ -29,9 +29,15 @@ pub struct Miner {
     /// Clusters by token count (the second chance: [`Miner::add`]).
     by_len: PlHashMap<usize, Vec<usize>>,
     clusters: Vec<Vec<u32>>,
+    /// Distinct masked texts: their tokens and the cluster each joined.
+    texts: Vec<(Vec<u32>, usize)>,
+    /// Each distinct masked text's place in `texts`.
     seen: PlHashMap<String, usize>,
     scratch: String,
     similarity: f64,
+    /// A variable taking at most this many plain words is a choice between
+    /// kinds ([`Miner::with_choices`]); 0: never.
+    choices: usize,
 }
 
 impl Default for Miner {
@@ -51,12 +57,30 @@ impl Miner {
             leaves: PlHashMap::default(),
             by_len: PlHashMap::default(),
             clusters: Vec::new(),
+            texts: Vec::new(),
             seen: PlHashMap::default(),
             scratch: String::new(),
             similarity,
+            choices: 0,
         };
         m.intern("<*>");
         m
+    }
+
+    /// The miner, where a variable position of a final template whose texts
+    /// hold at most `choices` (at least two) different plain words there
+    /// (letters only, one trailing `.,:;` allowed) is a choice between kinds
+    /// of text, each kind its own template with its word in place
+    /// (`Starting TrustedInstaller initialization.` and `… finalization.`;
+    /// `Session: <*> initialized by client WindowsUpdateAgent.` and `…
+    /// client SPP.`). Log lines name their variables with digits, paths and
+    /// addresses; a word alone that varies among two or three values says
+    /// which event it is (Loghub's ground truth splits them so, and Drain,
+    /// whose similarity counts a template's variables against a text, keeps
+    /// them apart). `[classify] template_word_choices`.
+    pub fn with_choices(mut self, choices: usize) -> Self {
+        self.choices = choices;
+        self
     }
 }
 
@@ -74,15 +98,16 @@ impl Miner {
         id
     }
 
-    /// Add a text; returns the id of the cluster it joined (stable for the
-    /// life of the miner; the cluster's template may still widen).
+    /// Add a text; returns the id of its masked text (texts that mask
+    /// alike share one; ids count up from 0 as new ones come). Its final
+    /// template is known once every text is in: [`Miner::finish`].
     pub fn add(&mut self, text: &str) -> usize {
         let mut masked = std::mem::take(&mut self.scratch);
         template::template_into(text, &mut masked);
         drop_optional_parts(&mut masked);
-        if let Some(&c) = self.seen.get(masked.as_str()) {
+        if let Some(&id) = self.seen.get(masked.as_str()) {
             self.scratch = masked;
-            return c;
+            return id;
         }
         let tokens: Vec<u32> = masked
             .split_ascii_whitespace()
@@ -158,13 +183,15 @@ impl Miner {
             None => {
                 let c = self.clusters.len();
                 self.by_len.entry(tokens.len()).or_default().push(c);
-                self.clusters.push(tokens);
+                self.clusters.push(tokens.clone());
                 leaf.push(c);
                 c
             }
         };
-        self.seen.insert(masked, chosen);
-        chosen
+        let id = self.texts.len();
+        self.texts.push((tokens, chosen));
+        self.seen.insert(masked, id);
+        id
     }
 
     /// The template text of a cluster.
@@ -182,14 +209,16 @@ impl Miner {
             .join(" ")
     }
 
-    /// Once every text is in, the final clusters: each cluster's final
-    /// cluster and the template of each cluster's final cluster. A cluster
+    /// Once every text is in, the final templates: the template of each
+    /// text id [`Miner::add`] returned, and the template texts. A cluster
     /// whose template is another's with one more word after its last
     /// variable (`lifetime <*> sec` and `lifetime <*>`) joins that one: the
     /// word is an optional unit at the end, which a text-at-a-time pass
     /// cannot tell while the shorter kind has not been seen. (The cluster
     /// joined is never itself joined to another: its last word would have
-    /// to be a variable and not.)
+    /// to be a variable and not.) Then, with [`Miner::with_choices`], a
+    /// template splits by the plain words its choice positions hold.
+    /// Templates are numbered in the order of their first text.
     pub fn finish(&self) -> (Vec<usize>, Vec<String>) {
         let mut by_tokens: PlHashMap<&[u32], usize> = PlHashMap::default();
         for (c, t) in self.clusters.iter().enumerate() {
@@ -206,8 +235,64 @@ impl Miner {
                 _ => c,
             })
             .collect();
-        let texts = rep.iter().map(|&r| self.template(r)).collect();
-        (rep, texts)
+        // Per final cluster, its choice positions.
+        let mut choice_at: Vec<Vec<usize>> = vec![Vec::new(); self.clusters.len()];
+        if self.choices >= 2 {
+            let mut values: PlHashMap<(usize, usize), Vec<u32>> = PlHashMap::default();
+            let mut not_words: PlHashMap<(usize, usize), ()> = PlHashMap::default();
+            for (tokens, c) in &self.texts {
+                let r = rep[*c];
+                for (j, &w) in self.clusters[r].iter().enumerate() {
+                    if w != WILD || not_words.contains_key(&(r, j)) {
+                        continue;
+                    }
+                    let v = tokens.get(j).copied().unwrap_or(WILD);
+                    if v == WILD || !is_plain_word(&self.words[v as usize]) {
+                        not_words.insert((r, j), ());
+                        values.remove(&(r, j));
+                        continue;
+                    }
+                    let seen = values.entry((r, j)).or_default();
+                    if !seen.contains(&v) {
+                        seen.push(v);
+                    }
+                }
+            }
+            let mut at: Vec<(usize, usize)> = values
+                .iter()
+                .filter(|(_, v)| (2..=self.choices).contains(&v.len()))
+                .map(|(&k, _)| k)
+                .collect();
+            at.sort_unstable();
+            for (r, j) in at {
+                choice_at[r].push(j);
+            }
+        }
+        // Each text's final template: its cluster's representative and the
+        // words at that one's choice positions.
+        let mut index: PlHashMap<(usize, Vec<u32>), usize> = PlHashMap::default();
+        let mut templates = Vec::new();
+        let of_text = self
+            .texts
+            .iter()
+            .map(|(tokens, c)| {
+                let r = rep[*c];
+                let words: Vec<u32> = choice_at[r]
+                    .iter()
+                    .map(|&j| tokens.get(j).copied().unwrap_or(WILD))
+                    .collect();
+                let next = templates.len();
+                *index.entry((r, words)).or_insert_with_key(|(r, words)| {
+                    let mut t = self.clusters[*r].clone();
+                    for (&j, &w) in choice_at[*r].iter().zip(words) {
+                        t[j] = w;
+                    }
+                    templates.push(self.text(&t));
+                    next
+                })
+            })
+            .collect();
+        (of_text, templates)
     }
 
     /// Clusters so far.
@@ -264,6 +349,13 @@ fn drop_optional_parts(masked: &mut String) {
     *masked = kept.join(" ");
 }
 
+/// A word of letters only, with at most one trailing `.`, `,`, `:` or `;`
+/// (`initialization.`, `SPP`): not a number, id, path or compound name.
+fn is_plain_word(w: &str) -> bool {
+    let w = w.strip_suffix(['.', ',', ':', ';']).unwrap_or(w);
+    !w.is_empty() && w.chars().all(char::is_alphabetic)
+}
+
 /// A word that reads as a compound name (a host, a service id): joined by
 /// `-` or `_`, dotted in lower case (`db.internal`), holding a masked
 /// variable, or a reverse-DNS name as a label (`com.apple.Foo.daily:`);
@@ -284,16 +376,20 @@ fn is_compound_name(w: &str) -> bool {
         || (w.contains('.') && !w.starts_with('.') && !w.bytes().any(|b| b.is_ascii_uppercase()))
 }
 
-/// Mine templates for a sequence of texts: each text's cluster, and each
-/// cluster's final template.
+/// Mine templates for a sequence of texts: each text's template (an index
+/// into the second), and the templates. `choices`: [`Miner::with_choices`].
 pub fn mine<'a>(
     texts: impl IntoIterator<Item = &'a str>,
     similarity: f64,
+    choices: usize,
 ) -> (Vec<usize>, Vec<String>) {
-    let mut m = Miner::new(similarity);
+    let mut m = Miner::new(similarity).with_choices(choices);
     let assigned: Vec<usize> = texts.into_iter().map(|t| m.add(t)).collect();
-    let (rep, templates) = m.finish();
-    (assigned.into_iter().map(|c| rep[c]).collect(), templates)
+    let (of_text, templates) = m.finish();
+    (
+        assigned.into_iter().map(|c| of_text[c]).collect(),
+        templates,
+    )
 }
 
 /// The template of every text of a string column (null stays null).
@@ -307,7 +403,11 @@ pub fn mine_column(
         .iter()
         .map(|t| t.map(|t| m.add(t) as IdxSize))
         .collect();
-    let templates: StringChunked = m.finish().1.into_iter().map(Some).collect();
+    let (of_text, templates) = m.finish();
+    let templates: StringChunked = of_text
+        .iter()
+        .map(|&t| Some(templates[t].as_str()))
+        .collect();
     // Gathered from the table of templates, each row's value is a view of
     // its template's one copy (not a copy per row): the stages after
     // compare and count them by view.
@@ -359,13 +459,17 @@ pub fn mine_rules<'a>(
             Some(places[c] as IdxSize)
         })
         .collect();
-    let finished: PlHashMap<u64, Vec<String>> = miners
+    let finished: PlHashMap<u64, (Vec<usize>, Vec<String>)> = miners
         .iter()
-        .map(|(rule, (m, _))| (*rule, m.finish().1))
+        .map(|(rule, (m, _))| (*rule, m.finish()))
         .collect();
     let texts: Vec<String> = table
         .iter()
-        .map(|(rule, c, _, _)| finished.get(rule).map_or(String::new(), |t| t[*c].clone()))
+        .map(|(rule, c, _, _)| {
+            finished
+                .get(rule)
+                .map_or(String::new(), |(of_text, t)| t[of_text[*c]].clone())
+        })
         .collect();
     // Template texts that more than one rule gave (one rule may give a
     // text twice: clusters joined by [`Miner::finish`]).
@@ -456,7 +560,7 @@ mod tests {
             "Disk full on db",
             "Disk full on db now",
         ];
-        let (assigned, templates) = mine(texts, 0.6);
+        let (assigned, templates) = mine(texts, 0.6, 0);
         assert_eq!(assigned[0], assigned[1]);
         assert_eq!(assigned[0], assigned[2]);
         assert_ne!(assigned[0], assigned[3]);
@@ -485,7 +589,7 @@ mod tests {
             "Warning: told me to run this job; but not for 7 seconds. Ignoring.",
             "Notice: told me to run this job; but not for 9 seconds. Ignoring.",
         ];
-        let (assigned, _) = mine(texts, 0.6);
+        let (assigned, _) = mine(texts, 0.6, 0);
         assert_eq!(assigned[0], assigned[1]);
         assert_eq!(assigned[0], assigned[2]);
         assert_ne!(assigned[0], assigned[3]);
@@ -594,6 +698,7 @@ mod tests {
                 "Lost block from peer",
             ],
             0.6,
+            0,
         );
         assert_eq!(c[0], c[1]);
         assert_eq!(c[0], c[2]);
@@ -630,12 +735,60 @@ mod tests {
                 "Deployment of refunds failed badly today",
             ],
             0.6,
+            0,
         );
         assert_eq!(c[0], c[1]);
         assert_eq!(c[2], c[3]);
         assert_ne!(c[0], c[4]);
         assert_eq!(t[c[0]], "Deployment of <*> finished");
         assert_eq!(t[c[2]], "Disk on <*> will be full in <*> hours");
+    }
+
+    /// With word choices, a variable that took two or three plain words is
+    /// a choice between kinds; four words, or a value with a digit, keep it
+    /// a variable; the choice is made once every line is in (the SPP line
+    /// comes after the template had widened).
+    #[test]
+    fn a_variable_of_two_or_three_plain_words_is_a_choice_of_kind() {
+        let lines = [
+            "Session: 30546173_4261722401 initialized by client WindowsUpdateAgent.",
+            "Session: 30546174_4261722402 initialized by client WindowsUpdateAgent.",
+            "Session: 30546175_4261722403 initialized by client SPP.",
+            "Starting TrustedInstaller initialization.",
+            "Starting TrustedInstaller finalization.",
+            "Starting TrustedInstaller initialization.",
+            "Deployment of refunds finished",
+            "Deployment of invoices finished",
+            "Deployment of ledger finished",
+            "Deployment of search finished",
+            "Worker pool w1 idle",
+            "Worker pool w2 idle",
+            "Worker pool main idle",
+        ];
+        let (c, t) = mine(lines, 0.6, 3);
+        let of = |i: usize| t[c[i]].as_str();
+        assert_eq!(
+            of(0),
+            "Session: <*> initialized by client WindowsUpdateAgent."
+        );
+        assert_eq!(c[0], c[1]);
+        assert_eq!(of(2), "Session: <*> initialized by client SPP.");
+        assert_eq!(of(3), "Starting TrustedInstaller initialization.");
+        assert_eq!(c[3], c[5]);
+        assert_eq!(of(4), "Starting TrustedInstaller finalization.");
+        // Four services: a variable.
+        assert!(c[6..10].iter().all(|&x| x == c[6]));
+        assert_eq!(of(6), "Deployment of <*> finished");
+        // `w1`, `w2` hold digits: the position is a variable, `main` too.
+        assert!(c[10..13].iter().all(|&x| x == c[10]));
+        assert_eq!(of(10), "Worker pool <*> idle");
+        assert_eq!(t.len(), 6);
+        // Without choices (alert titles), one template per kind as before.
+        let (c, t) = mine(lines, 0.6, 0);
+        assert_eq!(c[0], c[2]);
+        assert_eq!(c[3], c[4]);
+        assert_eq!(t[c[0]], "Session: <*> initialized by client <*>");
+        assert_eq!(t.len(), 4);
     }
 
     /// Each row gets its text's template; a null stays null.
