@@ -531,12 +531,13 @@ fn periods_and_redaction() {
 #[test]
 fn invalid_json_and_files_read_as_nothing_exit_2_with_where_and_why() {
     let dir = tempfile::tempdir().unwrap();
-    // A trailing comma: the `}` after it stands at line 8, column 5.
+    // A trailing comma: the `}` after it stands at line 8, column 5; the
+    // file's one record (from line 3) is rejected, so it read as nothing.
     let f = fixture("variants/opsgenie-trailing-comma.json");
     let o = run(dir.path(), &[&f], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("a trailing comma at line 8 column 5"),
+        stderr(&o).contains("invalid JSON at line 8 column 5: a trailing comma (line 3)"),
         "{}",
         stderr(&o)
     );

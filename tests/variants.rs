@@ -95,13 +95,60 @@ fn single_record_get_responses() {
 #[test]
 fn invalid_json_names_its_line_and_column() {
     // The trailing comma after `"createdAt": …,` on line 7; the `}` that
-    // follows it stands at line 8, column 5.
+    // follows it stands at line 8, column 5. The record (from line 3) is
+    // rejected; it was the file's only one, so the file read as nothing.
     let e = ingest_error(&[variant("opsgenie-trailing-comma.json")], "");
     let message = e.to_string();
-    assert!(matches!(e, IngestError::Malformed { .. }), "{message}");
     assert!(
-        message.contains("a trailing comma at line 8 column 5"),
+        matches!(e, IngestError::AllRejected { count: 1, .. }),
         "{message}"
+    );
+    assert!(
+        message.contains("invalid JSON at line 8 column 5: a trailing comma (line 3)"),
+        "{message}"
+    );
+}
+
+/// A pretty-printed export whose one record has a grammar error inside
+/// it (a trailing comma, a missing comma in a nested object): those
+/// records are rejected with where and why, and the good ones around them
+/// are read.
+#[test]
+fn a_bad_record_in_a_pretty_printed_array_costs_only_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("opsgenie.json");
+    let good = |id: &str, hour: u32| {
+        format!(
+            "    {{\n      \"id\": \"{id}\",\n      \"tinyId\": \"1\",\n      \"message\": \"Disk almost full\",\n      \"details\": {{\"a\": [1, 2]}},\n      \"createdAt\": \"2024-03-05T{hour:02}:00:00.000Z\"\n    }}"
+        )
+    };
+    // Line 1 `{`, line 2 `"data": [`; each good record takes 7 lines.
+    let body = format!(
+        "{{\n  \"data\": [\n{},\n    {{\n      \"id\": \"bad-1\",\n      \"message\": \"x\",\n      \"createdAt\": \"2024-03-05T09:00:00.000Z\",\n    }},\n{},\n    {{\n      \"id\": \"bad-2\",\n      \"details\": {{\"a\": 1 \"b\": 2}},\n      \"createdAt\": \"2024-03-05T09:00:00.000Z\"\n    }},\n{}\n  ]\n}}\n",
+        good("og-1", 10),
+        good("og-2", 11),
+        good("og-3", 12)
+    );
+    std::fs::write(&path, body).unwrap();
+    let b = ingest(&[path], "");
+    assert_eq!(b.inputs[0].format, "opsgenie");
+    let mut ids: Vec<String> = (0..b.alerts.height())
+        .filter_map(|i| text(&b.alerts, "alert_id", i))
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["og-1", "og-2", "og-3"]);
+    // bad-1: lines 10-14, its `}` after the trailing comma at line 14
+    // column 5; bad-2: lines 22-26, `"b"` (no comma before it) at line 24
+    // column 26 (six spaces, `"details":` 7-16, ` {` 17-18, `"a": 1 ` 19-25).
+    let reasons: Vec<String> = b.rejects.iter().map(|r| r.reason.clone()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[0].contains("invalid JSON at line 14 column 5: a trailing comma"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].contains("invalid JSON at line 24 column 26: a missing comma"),
+        "{reasons:?}"
     );
 }
 
