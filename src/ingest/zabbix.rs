@@ -198,9 +198,10 @@ fn parse(raw: &[u8]) -> Result<Event, String> {
 /// end of the file is written open.
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let reader = ctx.open()?;
+    let config = ctx.config;
     let mut recoveries: Recoveries = Recoveries::default();
     // Problems waiting for their recovery event, by its id.
-    let mut waiting: polars::prelude::PlHashMap<String, (u64, Event)> = Default::default();
+    let mut waiting: polars::prelude::PlHashMap<Key, (u64, Prepared)> = Default::default();
     let mut skipped = 0u64;
     let mut unmatched = 0u64;
     let result = super::parallel::pipeline(
@@ -218,63 +219,52 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
             batch
                 .iter()
                 .map(|(at, why, raw)| {
-                    let parsed = match why {
-                        Some(why) => Err(why.to_string()),
-                        None => parse(raw).map_err(|e| format!("not a Zabbix event: {e}")),
+                    let bad = |why: String| Item::Bad(why, raw.to_vec());
+                    let item = match why {
+                        Some(why) => bad(why.to_string()),
+                        None => match parse(raw) {
+                            Err(e) => bad(format!("not a Zabbix event: {e}")),
+                            Ok(e) => item(config, e, raw),
+                        },
                     };
-                    // The text is kept for the rejects file only.
-                    let refused = parsed.as_ref().map_or(true, |e| e.error.is_some());
-                    let raw = refused.then(|| raw.to_vec());
-                    (at, parsed.map(Box::new), raw)
+                    (at, item)
                 })
                 .collect::<Vec<_>>()
         },
         |items| {
-            for (at, parsed, raw) in items {
-                let e = match parsed {
-                    Ok(e) => *e,
-                    Err(why) => {
-                        ctx.reject_json(at, why, raw.as_deref().unwrap_or_default());
-                        continue;
-                    }
-                };
-                if let Some(why) = e.error.as_ref().map(|v| v.to_string()) {
-                    ctx.reject_json(
-                        at,
-                        format!("a JSON-RPC error, not a result: {why}"),
-                        raw.as_deref().unwrap_or_default(),
-                    );
-                } else if e.source.is_some_and(|s| s != 0) {
-                    skipped += 1;
-                } else if e.value == Some(0) {
-                    if let (Some(id), Some(Ok(t))) = (e.eventid, e.clock.map(|c| micros(c, e.ns))) {
-                        let problem = waiting.remove(&id);
-                        recoveries.insert(id, t);
+            for (at, item) in items {
+                match item {
+                    Item::Bad(why, raw) => ctx.reject_json(at, why, &raw),
+                    Item::Skipped => skipped += 1,
+                    Item::Nothing => {}
+                    Item::Recovery(key, t) => {
+                        let problem = waiting.remove(&key);
+                        recoveries.insert(key, t);
                         if let Some((n, p)) = problem {
-                            push(ctx, n, p, &recoveries, &mut unmatched);
+                            settle(ctx, n, p, Some(t), &mut unmatched);
                         }
                     }
-                } else {
-                    let pending = id(&e.r_eventid)
-                        .filter(|r| {
-                            e.r_clock.is_none_or(|c| c <= 0) && !recoveries.contains_key(*r)
-                        })
-                        .map(str::to_string);
-                    match pending {
-                        Some(r) => {
-                            waiting.insert(r, (at.n, e));
-                        }
-                        None => push(ctx, at.n, e, &recoveries, &mut unmatched),
-                    }
+                    Item::Problem(Err(why)) => ctx.reject(at.n, None, why, ""),
+                    Item::Problem(Ok(p)) => match &p.pending {
+                        Some(key) => match recoveries.get(key).copied() {
+                            Some(t) => settle(ctx, at.n, *p, Some(t), &mut unmatched),
+                            None => {
+                                let key = key.clone();
+                                waiting.insert(key, (at.n, *p));
+                            }
+                        },
+                        None => settle(ctx, at.n, *p, None, &mut unmatched),
+                    },
                 }
             }
         },
     );
     ctx.finish_json(result)?;
-    let mut left: Vec<(u64, Event)> = waiting.into_values().collect();
+    let mut left: Vec<(u64, Prepared)> = waiting.into_values().collect();
     left.sort_by_key(|(n, _)| *n);
-    for (n, e) in left {
-        push(ctx, n, e, &recoveries, &mut unmatched);
+    for (n, p) in left {
+        // Its recovery event is not in the file: left open.
+        settle(ctx, n, p, None, &mut unmatched);
     }
     if skipped > 0 {
         ctx.report.notes.push(format!(
@@ -289,25 +279,105 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     Ok(())
 }
 
-/// Recovery events read so far: their time by their event id.
-type Recoveries = polars::prelude::PlHashMap<String, i64>;
+/// A recovery event's id: Zabbix's are numbers (as text), kept as one;
+/// any other text as it is.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Num(u64),
+    Text(Box<str>),
+}
 
-/// Map a problem and push it (or reject it).
-fn push(ctx: &mut Ctx<'_>, n: u64, e: Event, recoveries: &Recoveries, unmatched: &mut u64) {
-    match to_record(ctx.config, e, recoveries, unmatched) {
-        Ok(r) => {
-            ctx.push_alert_streamed(r);
+impl Key {
+    fn of(id: &str) -> Key {
+        match id.parse::<u64>() {
+            // Only the canonical spelling: "007" and "7" are two ids.
+            Ok(n) if !id.starts_with('0') && !id.starts_with('+') => Key::Num(n),
+            _ => Key::Text(id.into()),
         }
-        Err(why) => ctx.reject(n, None, why, ""),
     }
 }
 
-fn to_record(
-    config: &Config,
-    e: Event,
-    recoveries: &Recoveries,
-    unmatched: &mut u64,
-) -> Result<AlertRecord, String> {
+/// Recovery events read so far: their time by their event id.
+type Recoveries = polars::prelude::PlHashMap<Key, i64>;
+
+/// One record as the worker threads leave it for the reading thread.
+enum Item {
+    /// A record that is not a Zabbix event, or a JSON-RPC error: the
+    /// reason and the text (for the rejects file).
+    Bad(String, Vec<u8>),
+    /// An internal or service event.
+    Skipped,
+    /// A recovery event without an id or a usable time: nothing to do.
+    Nothing,
+    /// A recovery event: its id and time.
+    Recovery(Key, i64),
+    /// A problem, mapped as far as its own record allows.
+    Problem(Result<Box<Prepared>, String>),
+}
+
+/// What a worker makes of one event.
+fn item(config: &Config, e: Event, raw: &[u8]) -> Item {
+    if let Some(why) = e.error.as_ref().map(|v| v.to_string()) {
+        return Item::Bad(
+            format!("a JSON-RPC error, not a result: {why}"),
+            raw.to_vec(),
+        );
+    }
+    if e.source.is_some_and(|s| s != 0) {
+        return Item::Skipped;
+    }
+    if e.value == Some(0) {
+        return match (id(&e.eventid), e.clock.map(|c| micros(c, e.ns))) {
+            (Some(id), Some(Ok(t))) => Item::Recovery(Key::of(id), t),
+            _ => Item::Nothing,
+        };
+    }
+    Item::Problem(prepare(config, e).map(Box::new))
+}
+
+/// A problem mapped from its own record; what a recovery event elsewhere
+/// in the file settles is left to [`settle`].
+struct Prepared {
+    record: AlertRecord,
+    /// The recovery event that resolves it (`r_eventid` without
+    /// `r_clock`).
+    pending: Option<Key>,
+    /// Who closed it, if a person did (`userid`), for that resolution.
+    by_user: Option<String>,
+    /// Resolved by a recovery whose time is unusable: left open, counted.
+    unmatched: bool,
+}
+
+/// Push a prepared problem, with its recovery's time when it waited for
+/// one (`None`: its recovery event is not in the file).
+fn settle(ctx: &mut Ctx<'_>, n: u64, p: Prepared, recovered: Option<i64>, unmatched: &mut u64) {
+    let Prepared {
+        mut record,
+        pending,
+        by_user,
+        unmatched: lost,
+    } = p;
+    if pending.is_some() {
+        match recovered {
+            Some(t) => {
+                if t < record.triggered_at {
+                    ctx.reject(n, None, "resolved before it started".to_string(), "");
+                    return;
+                }
+                record.resolved_at = Some(t);
+                record.auto_resolved = Some(by_user.is_none());
+                record.resolved_by = by_user;
+                record.updated_at = record.updated_at.max(Some(t));
+            }
+            None => *unmatched += 1,
+        }
+    } else if lost {
+        *unmatched += 1;
+    }
+    ctx.push_alert_streamed(record);
+}
+
+fn prepare(config: &Config, mut e: Event) -> Result<Prepared, String> {
     let alert_id = id(&e.eventid).ok_or("no eventid")?.to_string();
     let clock = e.clock.filter(|c| *c > 0).ok_or("no clock")?;
     let triggered = micros(clock, e.ns).map_err(|why| format!("clock: {why}"))?;
@@ -319,23 +389,29 @@ fn to_record(
     let ack = acks.iter().find(|a| a.has(2));
     let close = acks.iter().find(|a| a.has(1));
     let (mut resolved_at, mut resolved_by, mut auto_resolved) = (None, None, None);
+    let (mut pending, mut by_user, mut lost) = (None, None, false);
     if let Some(r) = id(&e.r_eventid) {
-        let by_user = id(&e.userid).map(|u| {
+        let closer = id(&e.userid).map(|u| {
             // The closing user's name, from an acknowledgement of theirs.
             acks.iter()
                 .find(|a| a.userid.as_deref() == Some(u))
                 .and_then(|a| a.who())
                 .unwrap_or_else(|| u.to_string())
         });
-        resolved_at = match e.r_clock.filter(|c| *c > 0) {
-            Some(c) => us(c),
-            None => recoveries.get(r).copied(),
-        };
-        if resolved_at.is_none() {
-            *unmatched += 1;
-        } else {
-            auto_resolved = Some(by_user.is_none());
-            resolved_by = by_user;
+        match e.r_clock.filter(|c| *c > 0) {
+            Some(c) => {
+                resolved_at = us(c);
+                if resolved_at.is_none() {
+                    lost = true;
+                } else {
+                    auto_resolved = Some(closer.is_none());
+                    resolved_by = closer;
+                }
+            }
+            None => {
+                pending = Some(Key::of(r));
+                by_user = closer;
+            }
         }
     } else if let Some(c) = close.and_then(|c| c.clock.map(|t| (c, t))) {
         resolved_at = us(c.1);
@@ -345,32 +421,26 @@ fn to_record(
     if resolved_at.is_some_and(|r| r < triggered) {
         return Err("resolved before it started".into());
     }
+    let acknowledged_at = ack.and_then(|a| a.clock).and_then(us);
+    let acknowledged_by = ack.and_then(|a| a.who());
+    let notes = acks
+        .iter()
+        .filter(|a| a.has(4) || a.message.as_deref().is_some_and(|m| !m.is_empty()))
+        .count() as u32;
+    let updated = [Some(triggered), resolved_at]
+        .into_iter()
+        .flatten()
+        .chain(acks.iter().filter_map(|a| a.clock.and_then(us)))
+        .max();
+    let settings = &config.ingest;
     let tag = |key: &str| {
         e.tags
             .iter()
             .find(|t| t.tag.as_deref() == Some(key))
             .and_then(|t| t.value.clone())
     };
-    let settings = &config.ingest;
-    let mut labels: Vec<(String, String)> = e
-        .tags
-        .iter()
-        .filter_map(|t| Some((t.tag.clone()?, t.value.clone().unwrap_or_default())))
-        .collect();
-    if let Some(h) = e.hosts.first() {
-        if let Some(host) = h.host.clone().or_else(|| h.name.clone()) {
-            labels.push(("instance".into(), host));
-        }
-    }
-    if let Some(o) = e.opdata.clone().filter(|o| !o.is_empty()) {
-        labels.push(("opdata".into(), o));
-    }
-    if let Some(c) = id(&e.cause_eventid) {
-        labels.push(("cause_eventid".into(), c.to_string()));
-    }
-    if id(&e.correlationid).is_some() {
-        labels.push(("closed_by".into(), "correlation".into()));
-    }
+    let service = tag(&settings.service_label);
+    let team = tag(&settings.team_label);
     let severity = e.severity.and_then(crate::schema::zabbix_severity);
     let (paged, responders, escalations) = match &e.alerts {
         Some(alerts) => {
@@ -380,9 +450,9 @@ fn to_record(
                 .collect();
             let mut to: Vec<String> = Vec::new();
             for a in &sent {
-                if let Some(s) = a.sendto.clone().filter(|s| !s.is_empty()) {
-                    if !to.contains(&s) {
-                        to.push(s);
+                if let Some(s) = a.sendto.as_deref().filter(|s| !s.is_empty()) {
+                    if !to.iter().any(|t| t == s) {
+                        to.push(s.to_string());
                     }
                 }
             }
@@ -399,36 +469,67 @@ fn to_record(
             None,
         ),
     };
-    let notes = acks
-        .iter()
-        .filter(|a| a.has(4) || a.message.as_deref().is_some_and(|m| !m.is_empty()))
-        .count() as u32;
-    let updated = [Some(triggered), resolved_at]
+    let mut labels: Vec<(String, String)> = std::mem::take(&mut e.tags)
         .into_iter()
-        .flatten()
-        .chain(acks.iter().filter_map(|a| a.clock.and_then(us)))
-        .max();
-    Ok(AlertRecord {
-        alert_id,
-        dedup_key: e.objectid.clone(),
-        title: e.name,
-        service: tag(&settings.service_label),
-        team: tag(&settings.team_label),
-        severity,
-        urgency: None,
-        paged: Some(paged),
-        triggered_at: triggered,
-        acknowledged_at: ack.and_then(|a| a.clock).and_then(us),
-        resolved_at,
-        acknowledged_by: ack.and_then(|a| a.who()),
-        resolved_by,
-        auto_resolved,
-        escalations,
-        notes: Some(notes),
-        repeat_count: None,
-        responders: responders.filter(|r| !r.is_empty()),
-        labels,
-        runbook: None,
-        updated_at: updated,
+        .filter_map(|t| Some((t.tag?, t.value.unwrap_or_default())))
+        .collect();
+    if let Some(h) = e.hosts.first_mut() {
+        if let Some(host) = h.host.take().or_else(|| h.name.take()) {
+            labels.push(("instance".into(), host));
+        }
+    }
+    if let Some(o) = e.opdata.take().filter(|o| !o.is_empty()) {
+        labels.push(("opdata".into(), o));
+    }
+    if let Some(c) = id(&e.cause_eventid) {
+        labels.push(("cause_eventid".into(), c.to_string()));
+    }
+    if id(&e.correlationid).is_some() {
+        labels.push(("closed_by".into(), "correlation".into()));
+    }
+    Ok(Prepared {
+        record: AlertRecord {
+            alert_id,
+            dedup_key: e.objectid,
+            title: e.name,
+            service,
+            team,
+            severity,
+            urgency: None,
+            paged: Some(paged),
+            triggered_at: triggered,
+            acknowledged_at,
+            resolved_at,
+            acknowledged_by,
+            resolved_by,
+            auto_resolved,
+            escalations,
+            notes: Some(notes),
+            repeat_count: None,
+            responders: responders.filter(|r| !r.is_empty()),
+            labels,
+            runbook: None,
+            updated_at: updated,
+        },
+        pending,
+        by_user,
+        unmatched: lost,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Key;
+
+    /// A recovery's id as a number only in its canonical spelling: `7`
+    /// and `007` are two ids, as the text says; text ids stay text.
+    #[test]
+    fn recovery_ids_keep_their_spelling() {
+        assert!(Key::of("1000003") == Key::Num(1_000_003));
+        assert!(Key::of("007") != Key::of("7"));
+        assert!(Key::of("007") == Key::Text("007".into()));
+        assert!(Key::of("+7") != Key::of("7"));
+        assert!(Key::of("18446744073709551616") == Key::Text("18446744073709551616".into()));
+        assert!(Key::of("ev-9") == Key::Text("ev-9".into()));
+    }
 }
