@@ -93,6 +93,25 @@ fn templates_command_lines_and_errors() {
     assert_eq!(rows[6][2], "Starting TrustedInstaller initialization.");
     assert_eq!(rows[7][2], "Starting TrustedInstaller finalization.");
     assert_ne!(rows[6][1], rows[7][1]);
+    // Turned off, the two are one template again.
+    let off = dir.path().join("off.toml");
+    std::fs::write(&off, "[classify]\ntemplate_word_choices = 0\n").unwrap();
+    let out_off = dir.path().join("t-off.csv");
+    let o = alertsift(
+        dir.path(),
+        &[
+            "templates",
+            text.to_str().unwrap(),
+            "--config",
+            off.to_str().unwrap(),
+            "--out",
+            out_off.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows_off = csv_rows(&out_off);
+    assert_eq!(rows_off[6][2], "Starting TrustedInstaller <*>");
+    assert_eq!(rows_off[6][1], rows_off[7][1]);
     // Deterministic: the same input gives the same bytes.
     let again = dir.path().join("t2.csv");
     alertsift(

@@ -62,6 +62,13 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Mine templates from any text: one record per line, or one column of a
     /// CSV with a header. Writes `line,template_id,template`.
+    ///
+    /// Words holding a digit, paths, addresses and quoted values are
+    /// variables; a line joins a template when `[classify]
+    /// template_similarity` (0.6) of its words agree. Once every line is in,
+    /// a place where the lines hold only two or three different plain words
+    /// is a choice between kinds of line, each its own template (`[classify]
+    /// template_word_choices`, 3; 0 turns it off).
     Templates(templates::TemplatesArgs),
     /// Why an alert got its label: each reason with its evidence and
     /// threshold, and the incident it overlaps. Reads a run's output.
