@@ -238,29 +238,31 @@ impl Miner {
         // Per final cluster, its choice positions.
         let mut choice_at: Vec<Vec<usize>> = vec![Vec::new(); self.clusters.len()];
         if self.choices >= 2 {
-            let mut values: PlHashMap<(usize, usize), Vec<u32>> = PlHashMap::default();
-            let mut not_words: PlHashMap<(usize, usize), ()> = PlHashMap::default();
+            // Per (cluster, variable position): the plain words seen there,
+            // `None` once a value is not one or there are too many.
+            let mut values: PlHashMap<(usize, usize), Option<Vec<u32>>> = PlHashMap::default();
             for (tokens, c) in &self.texts {
                 let r = rep[*c];
                 for (j, &w) in self.clusters[r].iter().enumerate() {
-                    if w != WILD || not_words.contains_key(&(r, j)) {
+                    if w != WILD {
                         continue;
                     }
+                    let slot = values.entry((r, j)).or_insert_with(|| Some(Vec::new()));
+                    let Some(seen) = slot else { continue };
                     let v = tokens.get(j).copied().unwrap_or(WILD);
                     if v == WILD || !is_plain_word(&self.words[v as usize]) {
-                        not_words.insert((r, j), ());
-                        values.remove(&(r, j));
-                        continue;
-                    }
-                    let seen = values.entry((r, j)).or_default();
-                    if !seen.contains(&v) {
+                        *slot = None;
+                    } else if !seen.contains(&v) {
                         seen.push(v);
+                        if seen.len() > self.choices {
+                            *slot = None;
+                        }
                     }
                 }
             }
             let mut at: Vec<(usize, usize)> = values
                 .iter()
-                .filter(|(_, v)| (2..=self.choices).contains(&v.len()))
+                .filter(|(_, v)| v.as_ref().is_some_and(|v| v.len() >= 2))
                 .map(|(&k, _)| k)
                 .collect();
             at.sort_unstable();
@@ -439,9 +441,10 @@ pub fn mine_rules<'a>(
     similarity: f64,
 ) -> polars::prelude::PolarsResult<polars::prelude::StringChunked> {
     use polars::prelude::{ChunkTake, IdxCa, IdxSize, StringChunked};
-    // Per rule: its miner, and its clusters' place in the table.
+    // Per rule: its miner, and its masked texts' place in the table.
     let mut miners: PlHashMap<u64, (Miner, Vec<u32>)> = PlHashMap::default();
-    // Per template of the table: (rule, cluster, the rule's name, team).
+    // Per masked text of a rule: (rule, its id in the rule's miner, the
+    // rule's name, team); texts of one template share its text.
     let mut table: Vec<(u64, usize, Option<&'a str>, Option<&'a str>)> = Vec::new();
     let mut masked = String::new();
     let assigned: IdxCa = rows

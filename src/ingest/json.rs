@@ -107,7 +107,7 @@ impl JsonStop {
 pub fn explain(raw: &[u8], at: RecordAt, reason: String) -> String {
     match serde_json::from_slice::<serde::de::IgnoredAny>(raw) {
         Ok(_) => in_file(reason, at),
-        Err(e) if e.is_syntax() || e.is_eof() => {
+        Err(e) => {
             // Said in the splitter's words ("a trailing comma") where its
             // grammar finds the fault, else in serde_json's.
             let (l, c, message) = grammar_error(raw).unwrap_or_else(|| {
@@ -123,20 +123,6 @@ pub fn explain(raw: &[u8], at: RecordAt, reason: String) -> String {
             } else {
                 c
             };
-            format!("invalid JSON at line {line} column {col}: {message}")
-        }
-        Err(e) => {
-            let (l, c) = (e.line() as u64, e.column() as u64);
-            let line = at.line + l.saturating_sub(1);
-            let col = if l <= 1 {
-                at.col + c.saturating_sub(1)
-            } else {
-                c
-            };
-            let mut message = e.to_string();
-            if let Some(i) = message.rfind(" at line ") {
-                message.truncate(i);
-            }
             format!("invalid JSON at line {line} column {col}: {message}")
         }
     }
@@ -424,7 +410,13 @@ struct Scan<'k> {
     deep: bool,
     /// Check every value's grammar: never deep.
     full: bool,
+    /// With `full`, the first grammar fault: line, column, what
+    /// ([`grammar_error`]).
+    fault: Option<Fault>,
 }
+
+/// A grammar fault: line, column, what.
+type Fault = (u64, u64, String);
 
 impl Scan<'_> {
     fn col(&self, i: usize) -> u64 {
@@ -518,6 +510,13 @@ impl Scan<'_> {
         self.deep = false;
     }
 
+    /// Keep the first fault at `i` (with `full` only: [`grammar_error`]).
+    fn note_fault(&mut self, i: usize, what: &str) {
+        if self.full && self.fault.is_none() {
+            self.fault = Some((self.line, self.col(i), what.to_string()));
+        }
+    }
+
     /// The deepest stack depth at which anything is done: records' array
     /// (`rec_len`), a page candidate's keys (`page_len`), a wrapper's
     /// record (`close_len`). A container opened deeper holds only the
@@ -541,54 +540,26 @@ pub fn read_records<R: Read>(
     meta_keys: &[&str],
     on_event: &mut dyn FnMut(JsonEvent<'_>),
 ) -> Result<u64, JsonStop> {
-    scan_records(reader, envelope_keys, meta_keys, false, on_event)
+    scan_records(reader, envelope_keys, meta_keys, false, on_event).0
 }
 
 /// The first grammar error in a record's text, by the full grammar
 /// (values inside the record included, which [`read_records`] leaves to
 /// the record's parser): its line and column within `raw`, and what it is
 /// ("a trailing comma").
-fn grammar_error(raw: &[u8]) -> Option<(u64, u64, String)> {
-    let mut found: Option<(u64, u64, String)> = None;
-    let r = scan_records(raw, &[], &[], true, &mut |ev| {
-        if let JsonEvent::Bad(_, why, _) = ev {
-            // "invalid JSON at line L column C: what"
-            let parsed = why
-                .strip_prefix("invalid JSON at line ")
-                .and_then(|rest| rest.split_once(" column "))
-                .and_then(|(l, rest)| {
-                    let (c, what) = rest.split_once(": ")?;
-                    Some((l.parse().ok()?, c.parse().ok()?, what.to_string()))
-                });
-            if found.is_none() {
-                found = parsed;
-            }
-        }
-    });
-    if found.is_none() {
-        if let Err(stop) = r {
-            // "invalid JSON: what at line L column C"
-            let what = stop
-                .message
-                .strip_prefix("invalid JSON: ")
-                .unwrap_or(&stop.message);
-            let what = what.rfind(" at line ").map_or(what, |i| &what[..i]);
-            found = Some((stop.line, stop.col, what.to_string()));
-        }
-    }
-    found
+fn grammar_error(raw: &[u8]) -> Option<Fault> {
+    scan_records(raw, &[], &[], true, &mut |_| {}).1
 }
 
 /// [`read_records`]; with `full`, every value's grammar is checked (no
-/// [`deep_scan`]).
+/// [`deep_scan`]) and the first fault is returned too (line, column, what).
 fn scan_records<R: Read>(
-    mut reader: R,
+    reader: R,
     envelope_keys: &[&str],
     meta_keys: &[&str],
     full: bool,
     on_event: &mut dyn FnMut(JsonEvent<'_>),
-) -> Result<u64, JsonStop> {
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK * 2);
+) -> (Result<u64, JsonStop>, Option<Fault>) {
     let mut st = Scan {
         envelope_keys,
         meta_keys,
@@ -621,7 +592,18 @@ fn scan_records<R: Read>(
         count: 0,
         deep: false,
         full,
+        fault: None,
     };
+    let r = scan_loop(&mut st, reader, on_event);
+    (r, st.fault)
+}
+
+fn scan_loop<R: Read>(
+    st: &mut Scan<'_>,
+    mut reader: R,
+    on_event: &mut dyn FnMut(JsonEvent<'_>),
+) -> Result<u64, JsonStop> {
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK * 2);
     let mut pos = 0usize;
     let mut first = true;
     loop {
@@ -669,14 +651,17 @@ fn scan_records<R: Read>(
             if !st.stack.is_empty() || st.in_str {
                 if st.recoverable() {
                     // A last line cut short: one bad record.
+                    let what = "the file ends inside a JSON value (a truncated line)";
+                    st.note_fault(buf.len(), what);
                     let message = format!(
-                        "invalid JSON at line {} column {}: the file ends inside a JSON value (a truncated line)",
+                        "invalid JSON at line {} column {}: {what}",
                         st.line,
                         st.col(buf.len())
                     );
-                    bad_line(&mut st, &buf, buf.len(), &message, on_event);
+                    bad_line(st, &buf, buf.len(), &message, on_event);
                     return Ok(st.count);
                 }
+                st.note_fault(buf.len(), "the file ends inside a value");
                 return Err(st.stop(buf.len(), "the file ends inside a value", true));
             }
             return Ok(st.count);
@@ -695,7 +680,7 @@ fn scan_records<R: Read>(
                 }
             }
             if st.deep {
-                pos = deep_scan(&mut st, &buf, pos);
+                pos = deep_scan(st, &buf, pos);
                 if pos >= buf.len() {
                     continue;
                 }
@@ -704,16 +689,8 @@ fn scan_records<R: Read>(
             }
             if st.in_str && !st.esc {
                 // Jump to the next quote or backslash: strings are most of
-                // the bytes. Most strings are short (ids, numbers as text,
-                // keys): their first bytes are looked at one by one before
-                // the vector search, whose setup costs more than they do.
-                let rest = &buf[pos..];
-                let head = rest.len().min(16);
-                let stop = |c: &u8| matches!(*c, b'"' | b'\\' | b'\n');
-                let found = rest[..head].iter().position(stop).or_else(|| {
-                    memchr::memchr3(b'"', b'\\', b'\n', &rest[head..]).map(|off| head + off)
-                });
-                match found {
+                // the bytes.
+                match string_stop(&buf[pos..]) {
                     Some(off) => pos += off,
                     None => {
                         pos = buf.len();
@@ -742,7 +719,7 @@ fn scan_records<R: Read>(
                         st.want = Want::CommaOrEnd;
                     }
                 } else if b == b'\n' {
-                    fail(&mut st, &buf, i, "a line break inside a string", on_event)?;
+                    fail(st, &buf, i, "a line break inside a string", on_event)?;
                     pos = i;
                 }
                 continue;
@@ -818,7 +795,7 @@ fn scan_records<R: Read>(
                             _ => "a missing value",
                         })
                     } else {
-                        close(&mut st, &buf, i, b, on_event);
+                        close(st, &buf, i, b, on_event);
                         Ok(())
                     }
                 }
@@ -826,10 +803,10 @@ fn scan_records<R: Read>(
                     if st.want == Want::CommaOrEnd && !st.stack.is_empty() {
                         let depth = st.stack.len();
                         if st.rec_len != 0 && depth == st.rec_len {
-                            emit_record(&mut st, &buf, i, on_event);
+                            emit_record(st, &buf, i, on_event);
                         }
                         if depth == st.page_len {
-                            emit_meta(&mut st, &buf, i, on_event);
+                            emit_meta(st, &buf, i, on_event);
                         }
                         st.want = if st.stack.last() == Some(&b'{') {
                             Want::Key
@@ -884,12 +861,26 @@ fn scan_records<R: Read>(
                 }),
             };
             if let Err(message) = outcome {
-                fail(&mut st, &buf, i, message, on_event)?;
+                fail(st, &buf, i, message, on_event)?;
                 // The newline that ends a bad line counts as usual.
                 pos = i;
             }
         }
     }
+}
+
+/// Inside a string: the offset of the next `"`, `\\` or line break in
+/// `rest`, if it holds one. Most strings are short (ids, numbers as text,
+/// keys): their first bytes are looked at one by one before the vector
+/// search, whose setup costs more than they do.
+#[inline]
+fn string_stop(rest: &[u8]) -> Option<usize> {
+    let head = rest.len().min(16);
+    let stop = |c: &u8| matches!(*c, b'"' | b'\\' | b'\n');
+    rest[..head]
+        .iter()
+        .position(stop)
+        .or_else(|| memchr::memchr3(b'"', b'\\', b'\n', &rest[head..]).map(|off| head + off))
 }
 
 /// Bytes [`deep_scan`] stops at outside strings.
@@ -927,13 +918,7 @@ fn deep_scan(st: &mut Scan<'_>, buf: &[u8], mut pos: usize) -> usize {
                 st.esc = false;
                 pos += 1;
             }
-            let rest = &buf[pos..];
-            let head = rest.len().min(16);
-            let stop = |c: &u8| matches!(*c, b'"' | b'\\' | b'\n');
-            let found = rest[..head].iter().position(stop).or_else(|| {
-                memchr::memchr3(b'"', b'\\', b'\n', &rest[head..]).map(|off| head + off)
-            });
-            let Some(off) = found else {
+            let Some(off) = string_stop(&buf[pos..]) else {
                 return buf.len();
             };
             pos += off;
@@ -1018,6 +1003,7 @@ fn fail(
     message: &str,
     on_event: &mut dyn FnMut(JsonEvent<'_>),
 ) -> Result<(), JsonStop> {
+    st.note_fault(i, message);
     if !st.recoverable() {
         return Err(st.stop(i, format!("invalid JSON: {message}"), false));
     }
@@ -1409,7 +1395,7 @@ mod tests {
                 })
             },
         );
-        (out, r.map_err(|s| s.message))
+        (out, r.0.map_err(|s| s.message))
     }
 
     /// Deep scanning (the inside of records by strings and brackets only)
