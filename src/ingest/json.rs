@@ -413,6 +413,8 @@ struct Scan<'k> {
     /// With `full`, the first grammar fault: line, column, what
     /// ([`grammar_error`]).
     fault: Option<Fault>,
+    /// The envelope and meta keys in quotes, for [`whole_line`].
+    quoted_keys: Vec<memchr::memmem::Finder<'static>>,
 }
 
 /// A grammar fault: line, column, what.
@@ -593,6 +595,11 @@ fn scan_records<R: Read>(
         deep: false,
         full,
         fault: None,
+        quoted_keys: envelope_keys
+            .iter()
+            .chain(meta_keys)
+            .map(|k| memchr::memmem::Finder::new(format!("\"{k}\"").as_bytes()).into_owned())
+            .collect(),
     };
     let r = scan_loop(&mut st, reader, on_event);
     (r, st.fault)
@@ -696,6 +703,22 @@ fn scan_loop<R: Read>(
                         pos = buf.len();
                         continue;
                     }
+                }
+            }
+            if !st.in_str && st.want == Want::Top && st.lines_mode == Some(true) && !st.full {
+                if let Some(len) = whole_line(st, &buf[pos..]) {
+                    // One record per line: handed on whole, as the grammar
+                    // would have split it (its inside is the parser's).
+                    st.count += 1;
+                    let at = RecordAt {
+                        n: st.count,
+                        line: st.line,
+                        col: st.col(pos),
+                    };
+                    on_event(JsonEvent::Record(at, &buf[pos..pos + len]));
+                    on_event(JsonEvent::EndOfPage);
+                    pos += len;
+                    continue;
                 }
             }
             let b = buf[pos];
@@ -867,6 +890,34 @@ fn scan_loop<R: Read>(
             }
         }
     }
+}
+
+/// In a file known to be JSON lines, at the start of a top-level value:
+/// the length of `rest`'s line (trailing white space left out) when that
+/// line is certainly one object that is a record of its own, so that it can
+/// be handed on without reading it byte by byte. That is when it starts
+/// with `{` and ends with `}`, ends in this buffer, names no envelope or
+/// meta key in quotes (it could be a page), and holds no `}` followed by
+/// `{` or `[` (it could hold two values). Anything else (`None`) is read
+/// by the grammar. A line that is none of these but is not valid JSON
+/// either is a record its parser rejects, as one read deep inside is.
+fn whole_line(st: &Scan<'_>, rest: &[u8]) -> Option<usize> {
+    if rest.first() != Some(&b'{') {
+        return None;
+    }
+    let line = trim_end(&rest[..memchr::memchr(b'\n', rest)?]);
+    if line.last() != Some(&b'}') || st.quoted_keys.iter().any(|f| f.find(line).is_some()) {
+        return None;
+    }
+    for close in memchr::memchr_iter(b'}', line) {
+        let next = line[close + 1..]
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t' | b'\r'));
+        if matches!(next, Some(b'{' | b'[')) {
+            return None;
+        }
+    }
+    Some(line.len())
 }
 
 /// Inside a string: the offset of the next `"`, `\\` or line break in
@@ -1292,13 +1343,25 @@ mod tests {
             vec![
                 "1@1:1:{\"a\":1}",
                 "end",
-                "bad 2@2:1:{\"a\":2,} (invalid JSON at line 2 column 8: a trailing comma)",
+                // A whole line that looks like one object is handed on; its
+                // parser rejects it, said as the grammar would (below).
+                "2@2:1:{\"a\":2,}",
+                "end",
                 "bad 3@3:1:{\"a\": (invalid JSON at line 3 column 6: the line ends inside a JSON value (a truncated line))",
                 "4@4:1:{\"a\":4}",
                 "end",
                 "bad 5@5:1:{\"b\":[1,2 (invalid JSON at line 5 column 10: the line ends inside a JSON value (a truncated line))",
                 "bad 6@6:1:{\"c\":[ (invalid JSON at line 6 column 7: the file ends inside a JSON value (a truncated line))",
             ]
+        );
+        let at = RecordAt {
+            n: 2,
+            line: 2,
+            col: 1,
+        };
+        assert_eq!(
+            explain(b"{\"a\":2,}", at, "a parser's words".into()),
+            "invalid JSON at line 2 column 8: a trailing comma"
         );
     }
 
@@ -1406,13 +1469,15 @@ mod tests {
     /// JSON lines, wrappers and pretty-printed documents with nested values.
     #[test]
     fn deep_scanning_splits_as_the_full_grammar_does() {
-        let docs: [&str; 6] = [
+        let docs: [&str; 7] = [
             "{\"time_zone\":\"UTC\",\"data\":[{\"id\":\"a\",\"tags\":[\"x\",{\"k\":[1,2]}],\"n\":{\"m\":\"}]\\\"\"}},{\"id\":2}],\"more\":false}",
             "[{\"id\":1,\"d\":{\"e\":[[],{}]}},{\"incidents\":[{\"id\":3,\"x\":[true,null]}]},7]",
             "{\"id\":1,\"a\":{\"b\":[1]}}\n{\"id\":2,\"a\":{\"b\":\"[\"}}\n{\"data\":[{\"id\":3}]}\n",
             "{\"data\":{\"id\":\"one\",\"nested\":{\"deep\":{\"deeper\":[1,[2,[3]]]}}}}",
             "{\n  \"data\": [\n    {\n      \"id\": \"p1\",\n      \"details\": {\n        \"a\": [1, 2],\n        \"b\": \"x\\ny\"\n      }\n    },\n    {\"id\": \"p2\"}\n  ]\n}\n",
             "[\n  {\n    \"id\": 1,\n    \"v\": {\"w\": {}}\n  },\n  {\n    \"id\": 2\n  }\n]\n",
+            // JSON lines (most of them handed on whole: `whole_line`).
+            "{\"id\":0}\n{\"id\":1,\"t\":\"[On {h:a}] x\"}\n{\"id\":2,\"b\":\"} {\"}\n{\"id\":3} {\"id\":4}\n{\"id\":5,\"n\":{\"m\":[1,{\"k\":\"v\"}]}}\r\n{\"id\":6,\"time_zone\":\"x\"}\n{\"id\":7,\"s\":\"\\\"data\\\"\"}\n",
         ];
         for doc in docs {
             let (full, r) = scan_events(doc.as_bytes(), true);
