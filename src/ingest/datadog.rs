@@ -59,6 +59,8 @@
 //! found are the responders. An event with no message at all pages (noted):
 //! the export does not say whom it notified.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::{scan, Ctx, Head, IncidentRecord, IngestError};
@@ -110,14 +112,23 @@ fn is_cassette(text: &str) -> bool {
         && t.contains("api.datadoghq.")
 }
 
-/// Text of a string or number field (empty strings are absent).
-fn s(v: &Value, key: &str) -> Option<String> {
+/// Text of a string or number field, trimmed (empty strings are absent).
+fn s<'v>(v: &'v Value, key: &str) -> Option<Cow<'v, str>> {
     v.text(key)
 }
 
 /// The strings of an array field, or of a comma list in a string.
-fn list(v: &Value, key: &str) -> Vec<String> {
+fn list<'v>(v: &'v Value, key: &str) -> Vec<Cow<'v, str>> {
     v.strings(key)
+}
+
+/// A comma list's items, trimmed, empty ones left out.
+fn split_list(x: &str) -> Vec<Cow<'_, str>> {
+    x.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(Cow::Borrowed)
+        .collect()
 }
 
 /// An epoch (any unit, as a number or text) or an ISO instant, in µs.
@@ -134,7 +145,7 @@ enum Field<'a> {
     #[default]
     Absent,
     Null,
-    Str(std::borrow::Cow<'a, str>),
+    Str(Cow<'a, str>),
     /// A number, as `serde_json` writes it.
     Num(String),
     List(Vec<Field<'a>>),
@@ -167,32 +178,27 @@ impl<'a> Field<'a> {
         !matches!(self, Field::Absent)
     }
 
-    /// Text of a string or number (empty strings are absent).
-    fn text(&self) -> Option<String> {
+    /// Text of a string or number, trimmed (empty strings are absent).
+    fn text(&self) -> Option<Cow<'_, str>> {
         match self {
-            Field::Str(x) if !trim(x).is_empty() => Some(trim(x).to_string()),
-            Field::Num(n) => Some(n.clone()),
+            Field::Str(x) if !trim(x).is_empty() => Some(Cow::Borrowed(trim(x))),
+            Field::Num(n) => Some(Cow::Borrowed(n)),
             _ => None,
         }
     }
 
     /// The strings of an array, or of a comma list in a string.
-    fn strings(&self) -> Vec<String> {
+    fn strings(&self) -> Vec<Cow<'_, str>> {
         match self {
             Field::List(a) => a
                 .iter()
                 .filter_map(|x| match x {
-                    Field::Str(s) if !s.is_empty() => Some(s.to_string()),
-                    Field::Num(n) => Some(n.clone()),
+                    Field::Str(s) if !s.is_empty() => Some(Cow::Borrowed(&**s)),
+                    Field::Num(n) => Some(Cow::Borrowed(n.as_str())),
                     _ => None,
                 })
                 .collect(),
-            Field::Str(x) => x
-                .split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_string)
-                .collect(),
+            Field::Str(x) => split_list(x),
             _ => Vec::new(),
         }
     }
@@ -216,13 +222,13 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Field<'a> {
                 f.write_str("a JSON value")
             }
             fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Field<'a>, E> {
-                Ok(Field::Str(std::borrow::Cow::Borrowed(v)))
+                Ok(Field::Str(Cow::Borrowed(v)))
             }
             fn visit_str<E>(self, v: &str) -> Result<Field<'a>, E> {
-                Ok(Field::Str(std::borrow::Cow::Owned(v.to_string())))
+                Ok(Field::Str(Cow::Owned(v.to_string())))
             }
             fn visit_string<E>(self, v: String) -> Result<Field<'a>, E> {
-                Ok(Field::Str(std::borrow::Cow::Owned(v)))
+                Ok(Field::Str(Cow::Owned(v)))
             }
             fn visit_u64<E>(self, v: u64) -> Result<Field<'a>, E> {
                 Ok(Field::Num(serde_json::Number::from(v).to_string()))
@@ -349,30 +355,81 @@ struct Flat<'a> {
     errors: Field<'a>,
 }
 
-/// Top-level fields of a record, however it was parsed.
+/// Top-level fields of a record, however it was parsed, borrowed from it
+/// where they can be.
 trait Fields {
-    fn field(&self, key: &str) -> Option<Field<'_>>;
-    fn text(&self, key: &str) -> Option<String> {
-        self.field(key).and_then(|f| f.text())
-    }
-    fn strings(&self, key: &str) -> Vec<String> {
-        self.field(key).map(|f| f.strings()).unwrap_or_default()
-    }
-    fn instant(&self, key: &str) -> Option<Result<i64, String>> {
-        self.field(key)?.instant()
-    }
+    /// Text of a string or number, trimmed (empty strings are absent).
+    fn text(&self, key: &str) -> Option<Cow<'_, str>>;
+    /// The strings of an array, or of a comma list in a string.
+    fn strings(&self, key: &str) -> Vec<Cow<'_, str>>;
+    /// An epoch (any unit, as a number or text) or an ISO instant, in µs.
+    fn instant(&self, key: &str) -> Option<Result<i64, String>>;
 }
 
 impl Fields for Value {
-    fn field(&self, key: &str) -> Option<Field<'_>> {
+    fn text(&self, key: &str) -> Option<Cow<'_, str>> {
         match self.get(key)? {
-            Value::Array(a) => Some(Field::List(a.iter().filter_map(Field::of).collect())),
-            v => Field::of(v),
+            Value::String(x) => Some(Cow::Borrowed(trim(x))).filter(|t| !t.is_empty()),
+            Value::Number(n) => Some(Cow::Owned(n.to_string())),
+            _ => None,
         }
+    }
+
+    fn strings(&self, key: &str) -> Vec<Cow<'_, str>> {
+        match self.get(key) {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| match x {
+                    Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s.as_str())),
+                    Value::Number(n) => Some(Cow::Owned(n.to_string())),
+                    _ => None,
+                })
+                .collect(),
+            Some(Value::String(x)) => split_list(x),
+            _ => Vec::new(),
+        }
+    }
+
+    fn instant(&self, key: &str) -> Option<Result<i64, String>> {
+        instant(self.get(key))
     }
 }
 
 impl<'a> Flat<'a> {
+    /// The field under a top-level key this reads.
+    fn slot(&self, key: &str) -> Option<&Field<'a>> {
+        Some(match key {
+            "id" => &self.id,
+            "id_str" => &self.id_str,
+            "event_id" => &self.event_id,
+            "title" => &self.title,
+            "alert_title" => &self.alert_title,
+            "body" => &self.body,
+            "text_only_msg" => &self.text_only_msg,
+            "message" => &self.message,
+            "text" => &self.text,
+            "date" => &self.date,
+            "last_updated" => &self.last_updated,
+            "date_happened" => &self.date_happened,
+            "alert_transition" => &self.alert_transition,
+            "alert_cycle_key" => &self.alert_cycle_key,
+            "alert_id" => &self.alert_id,
+            "monitor_id" => &self.monitor_id,
+            "scopes" => &self.scopes,
+            "alert_scope" => &self.alert_scope,
+            "monitor_groups" => &self.monitor_groups,
+            "alert_priority" => &self.alert_priority,
+            "priority" => &self.priority,
+            "alert_type" => &self.alert_type,
+            "tags" => &self.tags,
+            "hostname" => &self.hostname,
+            "host" => &self.host,
+            "event_type" => &self.event_type,
+            "source" => &self.source,
+            _ => return None,
+        })
+    }
+
     /// Read with the borrowing scanner ([`super::scan`]); anything it does
     /// not take (a number that is not a plain unsigned integer, an escaped
     /// or repeated key, text that is not JSON) is [`scan::Bad`], and serde
@@ -456,51 +513,16 @@ fn scan_field<'a>(s: &mut scan::Scanner<'a>) -> scan::Res<Field<'a>> {
 }
 
 impl Fields for Flat<'_> {
-    fn field(&self, key: &str) -> Option<Field<'_>> {
-        let f = match key {
-            "id" => &self.id,
-            "id_str" => &self.id_str,
-            "event_id" => &self.event_id,
-            "title" => &self.title,
-            "alert_title" => &self.alert_title,
-            "body" => &self.body,
-            "text_only_msg" => &self.text_only_msg,
-            "message" => &self.message,
-            "text" => &self.text,
-            "date" => &self.date,
-            "last_updated" => &self.last_updated,
-            "date_happened" => &self.date_happened,
-            "alert_transition" => &self.alert_transition,
-            "alert_cycle_key" => &self.alert_cycle_key,
-            "alert_id" => &self.alert_id,
-            "monitor_id" => &self.monitor_id,
-            "scopes" => &self.scopes,
-            "alert_scope" => &self.alert_scope,
-            "monitor_groups" => &self.monitor_groups,
-            "alert_priority" => &self.alert_priority,
-            "priority" => &self.priority,
-            "alert_type" => &self.alert_type,
-            "tags" => &self.tags,
-            "hostname" => &self.hostname,
-            "host" => &self.host,
-            "event_type" => &self.event_type,
-            "source" => &self.source,
-            _ => return None,
-        };
-        Some(match f {
-            Field::Str(x) => Field::Str(std::borrow::Cow::Borrowed(x)),
-            Field::Num(n) => Field::Num(n.clone()),
-            Field::List(a) => Field::List(
-                a.iter()
-                    .map(|x| match x {
-                        Field::Str(s) => Field::Str(std::borrow::Cow::Borrowed(s)),
-                        Field::Num(n) => Field::Num(n.clone()),
-                        _ => Field::Other,
-                    })
-                    .collect(),
-            ),
-            _ => return None,
-        })
+    fn text(&self, key: &str) -> Option<Cow<'_, str>> {
+        self.slot(key)?.text()
+    }
+
+    fn strings(&self, key: &str) -> Vec<Cow<'_, str>> {
+        self.slot(key).map(Field::strings).unwrap_or_default()
+    }
+
+    fn instant(&self, key: &str) -> Option<Result<i64, String>> {
+        self.slot(key)?.instant()
     }
 }
 
@@ -518,8 +540,22 @@ enum Step {
 /// A transition's name (`Triggered`, `Re-Warn`, `alert recovery`, `OK`) as
 /// a step, in any casing.
 fn step_of(name: &str) -> Option<Step> {
-    let n = name.trim().to_ascii_lowercase();
-    let n = n.strip_prefix("the monitor ").unwrap_or(&n);
+    // Lower-cased on the stack when short (as nearly every name is).
+    let name = name.trim();
+    let mut buf = [0u8; 32];
+    let long;
+    let n = match buf.get_mut(..name.len()) {
+        Some(lower) => {
+            lower.copy_from_slice(name.as_bytes());
+            lower.make_ascii_lowercase();
+            std::str::from_utf8(lower).ok()?
+        }
+        None => {
+            long = name.to_ascii_lowercase();
+            &long
+        }
+    };
+    let n = n.strip_prefix("the monitor ").unwrap_or(n);
     if n.ends_with("recovery") || n.starts_with("recovered") || n == "ok" || n == "resolved" {
         return Some(Step::Recover);
     }
@@ -537,17 +573,39 @@ fn step_of(name: &str) -> Option<Step> {
 /// A title's prefixes taken off: `[P1] [Triggered on {host:a,env:b}] Disk
 /// full` → `Disk full`, priority `P1`, transition `Triggered`, scope
 /// `host:a,env:b`; `[TEST]` marks a test notification. Brackets that are
-/// none of these stay in the title (`[Synthetics] …`).
+/// none of these stay in the title (`[Synthetics] …`). Each part is
+/// borrowed from the title's text.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Title {
-    text: String,
-    priority: Option<String>,
-    transition: Option<String>,
-    scope: Option<String>,
+struct Title<'a> {
+    text: Cow<'a, str>,
+    priority: Option<Cow<'a, str>>,
+    transition: Option<Cow<'a, str>>,
+    scope: Option<Cow<'a, str>>,
     test: bool,
 }
 
-fn strip_title(raw: &str) -> Title {
+impl Title<'_> {
+    fn into_owned(self) -> Title<'static> {
+        let own = |x: Cow<'_, str>| Cow::Owned(x.into_owned());
+        Title {
+            text: own(self.text),
+            priority: self.priority.map(own),
+            transition: self.transition.map(own),
+            scope: self.scope.map(own),
+            test: self.test,
+        }
+    }
+}
+
+/// [`strip_title`] of a title that may be owned (it had escapes).
+fn strip_title_cow(raw: Cow<'_, str>) -> Title<'_> {
+    match raw {
+        Cow::Borrowed(raw) => strip_title(raw),
+        Cow::Owned(raw) => strip_title(&raw).into_owned(),
+    }
+}
+
+fn strip_title(raw: &str) -> Title<'_> {
     let mut out = Title::default();
     let mut rest = raw.trim();
     while let Some(inner) = rest.strip_prefix('[') {
@@ -569,56 +627,77 @@ fn strip_title(raw: &str) -> Title {
             Some((n, sc)) => (n.trim(), Some(sc.trim())),
             None => (tag, None),
         };
-        let upper = name.to_ascii_uppercase();
-        if upper.len() == 2 && upper.starts_with('P') && upper[1..].parse::<u8>().is_ok() {
-            out.priority = Some(upper);
-        } else if upper == "TEST" {
+        let b = name.as_bytes();
+        if b.len() == 2 && b[0].eq_ignore_ascii_case(&b'p') && b[1].is_ascii_digit() {
+            out.priority = Some(if b[0] == b'P' {
+                Cow::Borrowed(name)
+            } else {
+                Cow::Owned(name.to_ascii_uppercase())
+            });
+        } else if name.eq_ignore_ascii_case("TEST") {
             out.test = true;
         } else if step_of(name).is_some() && name.chars().next().is_some_and(char::is_uppercase) {
-            out.transition = Some(name.to_string());
+            out.transition = Some(Cow::Borrowed(name));
             out.scope = scope
-                .map(|sc| sc.trim_start_matches('{').trim_end_matches('}').to_string())
-                .filter(|sc| !sc.is_empty());
+                .map(|sc| sc.trim_start_matches('{').trim_end_matches('}'))
+                .filter(|sc| !sc.is_empty())
+                .map(Cow::Borrowed);
         } else {
             break;
         }
         rest = inner[end + 1..].trim_start();
     }
-    out.text = rest.to_string();
+    out.text = Cow::Borrowed(rest);
     out
 }
 
-/// One monitor event, whichever API it came from.
+/// One monitor event as read from its record, whichever API it came from,
+/// its text borrowed from the record where it can be (on the reading
+/// threads; [`Parsed::slim`] keeps what the cycles need).
 #[derive(Debug, Default)]
-struct Event {
+struct Parsed<'a> {
     /// The event id (v1 `id_str`, v2 `evt.id`, webhook `id`), else v2's
     /// own `id`.
-    id: String,
+    id: Cow<'a, str>,
     at: i64,
     step: Option<Step>,
-    cycle: Option<String>,
-    monitor: Option<String>,
-    groups: Vec<String>,
-    title: Title,
+    cycle: Option<Cow<'a, str>>,
+    monitor: Option<Cow<'a, str>>,
+    groups: Vec<Cow<'a, str>>,
+    title: Title<'a>,
     /// A monitor priority (`P2`, or `2`) or the event's alert type.
-    priority: Option<String>,
-    alert_type: Option<String>,
-    text: Option<String>,
-    /// The paging handles its message notifies (`None`: no message), once
-    /// [`Event::slim`] has read the message.
-    handles: Option<Vec<String>>,
-    tags: Vec<String>,
-    host: Option<String>,
-    service: Option<String>,
-    event_type: Option<String>,
+    priority: Option<Cow<'a, str>>,
+    alert_type: Option<Cow<'a, str>>,
+    text: Option<Cow<'a, str>>,
+    tags: Vec<Cow<'a, str>>,
+    host: Option<Cow<'a, str>>,
+    service: Option<Cow<'a, str>>,
+    event_type: Option<Cow<'a, str>>,
     /// A monitor alert at all (a monitor id, the `monitor` tag, a
     /// transition): else it is counted and skipped.
     monitor_alert: bool,
-    /// The alert cycle it belongs to (`alert_cycle_key`, else monitor and
-    /// group), once [`Event::slim`] has worked it out.
+}
+
+/// What folding a monitor event into its cycle needs, owned (it goes from
+/// the reading threads to the folding one).
+#[derive(Debug, Default)]
+struct Event {
+    id: String,
+    at: i64,
+    step: Option<Step>,
+    /// The alert cycle it belongs to: `alert_cycle_key`, else monitor and
+    /// group.
     key: String,
-    /// An event that can open a cycle: its alert's text, once
-    /// [`Event::slim`] has built it.
+    /// A test notification (`[TEST]`).
+    test: bool,
+    monitor_alert: bool,
+    /// The paging handles its message notifies (`None`: no message; a
+    /// recovery notifies no one).
+    handles: Option<Vec<String>>,
+    /// Its priority as the alert's urgency, and its severity.
+    urgency: Option<String>,
+    severity: Option<&'static str>,
+    /// An event that can open a cycle: its alert's text.
     row: Option<Box<RowText>>,
 }
 
@@ -641,12 +720,12 @@ impl RowText {
     /// Tags become labels split at the first `:` (`service:` and `team:`
     /// per `[ingest]`; the bare `monitor` tag dropped), then the event's
     /// own fields as labels.
-    fn of(e: &Event, config: &Config) -> RowText {
+    fn of(e: &Parsed<'_>, config: &Config) -> RowText {
         let settings = &config.ingest;
-        let (mut service, mut team) = (e.service.clone(), None);
+        let (mut service, mut team) = (e.service.as_deref().map(str::to_string), None);
         let mut labels: Vec<(&str, &str)> = Vec::new();
         for tag in &e.tags {
-            let (k, v) = tag.split_once(':').unwrap_or((tag.as_str(), ""));
+            let (k, v) = tag.split_once(':').unwrap_or((tag, ""));
             if tag == "monitor" {
                 continue;
             }
@@ -681,7 +760,7 @@ impl RowText {
         });
         RowText {
             dedup_key: e.dedup_key(),
-            title: (!e.title.text.is_empty()).then(|| e.title.text.clone()),
+            title: (!e.title.text.is_empty()).then(|| e.title.text.to_string()),
             service,
             team,
             labels,
@@ -690,20 +769,17 @@ impl RowText {
     }
 }
 
-impl Event {
-    fn finish(mut self) -> Event {
+impl<'a> Parsed<'a> {
+    fn finish(mut self) -> Parsed<'a> {
         if self.step.is_none() {
             self.step = self.title.transition.as_deref().and_then(step_of);
         }
         if self.step.is_none()
             && self.monitor_alert
-            && matches!(
-                self.alert_type
-                    .as_deref()
-                    .map(str::to_ascii_lowercase)
-                    .as_deref(),
-                Some("success" | "ok")
-            )
+            && self
+                .alert_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("success") || t.eq_ignore_ascii_case("ok"))
         {
             self.step = Some(Step::Recover);
         }
@@ -722,43 +798,43 @@ impl Event {
 
     /// Keep what building the cycles needs (on the reading threads): the
     /// cycle's key worked out, the message read for its paging handles
-    /// and dropped; a recovery keeps only its id, time and key.
-    fn slim(&mut self, config: &Config) {
-        self.key = match &self.cycle {
-            Some(c) => c.clone(),
+    /// and dropped, an opening event's alert text built; a recovery keeps
+    /// only its id, time and key.
+    fn slim(self, config: &Config) -> Event {
+        let key = match &self.cycle {
+            Some(c) => c.to_string(),
             None => self.dedup_key(),
         };
-        // A recovery's message pages no one: not read.
-        let text = self.text.take();
+        let mut e = Event {
+            at: self.at,
+            step: self.step,
+            key,
+            test: self.title.test,
+            monitor_alert: self.monitor_alert,
+            // A recovery's message pages no one: not read.
+            handles: Some(Vec::new()),
+            ..Event::default()
+        };
         if self.step != Some(Step::Recover) {
-            self.handles = notified(text.as_deref(), &config.paging.datadog_handles);
+            let text = self.text.as_deref();
+            e.handles = notified(text, &config.paging.datadog_handles);
+            e.urgency = self.priority.as_deref().map(str::to_string);
+            e.severity =
+                schema::datadog_severity(self.priority.as_deref(), self.alert_type.as_deref());
+            if self.step.is_some() && self.monitor_alert {
+                let mut row = RowText::of(&self, config);
+                row.runbook = text.and_then(super::record::runbook_line);
+                e.row = Some(Box::new(row));
+            }
         }
-        if matches!(self.step, Some(Step::Open | Step::Repeat)) && self.monitor_alert {
-            let mut row = RowText::of(self, config);
-            row.runbook = text.as_deref().and_then(super::record::runbook_line);
-            self.row = Some(Box::new(row));
-        }
-        if self.step == Some(Step::Recover) {
-            *self = Event {
-                id: std::mem::take(&mut self.id),
-                at: self.at,
-                step: self.step,
-                key: std::mem::take(&mut self.key),
-                monitor_alert: self.monitor_alert,
-                title: Title {
-                    test: self.title.test,
-                    ..Title::default()
-                },
-                handles: Some(Vec::new()),
-                ..Event::default()
-            };
-        }
+        e.id = self.id.into_owned();
+        e
     }
 
     /// The monitor and group the event belongs to.
     fn dedup_key(&self) -> String {
         let groups = if self.groups.is_empty() {
-            self.title.scope.clone().unwrap_or_default()
+            self.title.scope.as_deref().unwrap_or_default().to_string()
         } else {
             self.groups.join(",")
         };
@@ -770,14 +846,14 @@ impl Event {
 }
 
 /// A v1 event.
-fn v1_event(e: &impl Fields) -> Result<Event, String> {
+fn v1_event(e: &impl Fields) -> Result<Parsed<'_>, String> {
     let id = e
         .text("id_str")
         .or_else(|| e.text("id"))
         .ok_or("an event with no id_str or id")?;
     let at = e.instant("date_happened").ok_or("no date_happened")??;
-    let title = strip_title(&e.text("title").unwrap_or_default());
-    Ok(Event {
+    let title = strip_title_cow(e.text("title").unwrap_or_default());
+    Ok(Parsed {
         id,
         at,
         cycle: e.text("alert_cycle_key"),
@@ -789,13 +865,13 @@ fn v1_event(e: &impl Fields) -> Result<Event, String> {
         host: e.text("host"),
         monitor_alert: e.text("source").as_deref() == Some("Monitor Alert"),
         title,
-        ..Event::default()
+        ..Parsed::default()
     }
     .finish())
 }
 
 /// A v2 event: `data[]` with its two levels of attributes.
-fn v2_event(d: &Value) -> Result<Event, String> {
+fn v2_event(d: &Value) -> Result<Parsed<'_>, String> {
     let outer = d.get("attributes").ok_or("an event with no attributes")?;
     let inner = outer.get("attributes").unwrap_or(&Value::Null);
     let evt = inner.get("evt").unwrap_or(&Value::Null);
@@ -821,12 +897,12 @@ fn v2_event(d: &Value) -> Result<Event, String> {
     if groups.is_empty() {
         groups = list(monitor, "groups");
     }
-    let title = strip_title(
-        &s(inner, "title")
+    let title = strip_title_cow(
+        s(inner, "title")
             .or_else(|| s(monitor, "name"))
             .unwrap_or_default(),
     );
-    Ok(Event {
+    Ok(Parsed {
         id,
         at,
         step,
@@ -847,16 +923,13 @@ fn v2_event(d: &Value) -> Result<Event, String> {
         monitor_alert: s(inner, "sourcecategory").as_deref() == Some("monitor_alert")
             || monitor.is_object(),
         title,
-        handles: None,
-        key: String::new(),
-        row: None,
     }
     .finish())
 }
 
 /// A logged webhook delivery (the default payload or the common custom
 /// one).
-fn webhook_event(w: &impl Fields) -> Result<Event, String> {
+fn webhook_event(w: &impl Fields) -> Result<Parsed<'_>, String> {
     let id = w
         .text("id")
         .or_else(|| w.text("event_id"))
@@ -865,8 +938,8 @@ fn webhook_event(w: &impl Fields) -> Result<Event, String> {
         .instant("date")
         .or_else(|| w.instant("last_updated"))
         .ok_or("no date or last_updated")??;
-    let title = strip_title(
-        &w.text("title")
+    let title = strip_title_cow(
+        w.text("title")
             .or_else(|| w.text("alert_title"))
             .unwrap_or_default(),
     );
@@ -874,7 +947,7 @@ fn webhook_event(w: &impl Fields) -> Result<Event, String> {
     if groups.is_empty() {
         groups = w.strings("alert_scope");
     }
-    Ok(Event {
+    Ok(Parsed {
         id,
         at,
         step: w.text("alert_transition").and_then(|t| step_of(&t)),
@@ -892,7 +965,7 @@ fn webhook_event(w: &impl Fields) -> Result<Event, String> {
         event_type: w.text("event_type"),
         monitor_alert: w.text("alert_transition").is_some(),
         title,
-        ..Event::default()
+        ..Parsed::default()
     }
     .finish())
 }
@@ -914,11 +987,8 @@ enum Item {
 /// One record (an element of `events` or `data`, or a top-level object)
 /// as what it is.
 fn item_of(v: &Value, config: &Config) -> Item {
-    let event = |r: Result<Event, String>| match r {
-        Ok(mut e) => {
-            e.slim(config);
-            Item::Event(Box::new(e))
-        }
+    let event = |r: Result<Parsed<'_>, String>| match r {
+        Ok(p) => Item::Event(Box::new(p.slim(config))),
         Err(why) => Item::Bad(why),
     };
     if v.get("overall_state").is_some()
@@ -963,11 +1033,8 @@ fn item_of_raw(raw: &[u8], config: &Config) -> Item {
             .ok()
             .or_else(|| serde_json::from_str::<Flat<'_>>(t).ok())
     }) {
-        let event = |r: Result<Event, String>| match r {
-            Ok(mut e) => {
-                e.slim(config);
-                Item::Event(Box::new(e))
-            }
+        let event = |r: Result<Parsed<'_>, String>| match r {
+            Ok(p) => Item::Event(Box::new(p.slim(config))),
             Err(why) => Item::Bad(why),
         };
         if f.overall_state.is_present() || (f.monitors.is_present() && f.counts.is_present()) {
@@ -1054,10 +1121,10 @@ impl Fold {
         self.read += 1;
         if !e.monitor_alert {
             self.other += 1;
-        } else if e.title.test {
+        } else if e.test {
             self.tests += 1;
         }
-        e.monitor_alert && !e.title.test
+        e.monitor_alert && !e.test
     }
 
     /// [`Mode::Stream`]: whether the event comes after its key's last
@@ -1101,7 +1168,7 @@ impl Fold {
         };
         let key = std::mem::take(&mut e.key);
         let notified = e.handles.take();
-        let severity = schema::datadog_severity(e.priority.as_deref(), e.alert_type.as_deref());
+        let severity = e.severity;
         match (step, self.open.get_mut(&key)) {
             (Step::Recover, Some(_)) => {
                 if let Some(mut c) = self.open.remove(&key) {
@@ -1417,15 +1484,23 @@ impl Cycle {
     /// The cycle's alert row, appended to `rows`.
     fn push(self, rows: &mut super::record::AlertColumns, source: &str) {
         let e = &self.first;
-        let empty = RowText {
-            dedup_key: e.dedup_key(),
-            title: None,
-            service: None,
-            team: None,
-            labels: None,
-            runbook: None,
+        // (A cycle's first event opens it, so it has its row: else only
+        // its key is known.)
+        let empty;
+        let row = match e.row.as_deref() {
+            Some(row) => row,
+            None => {
+                empty = RowText {
+                    dedup_key: e.key.clone(),
+                    title: None,
+                    service: None,
+                    team: None,
+                    labels: None,
+                    runbook: None,
+                };
+                &empty
+            }
         };
-        let row = e.row.as_deref().unwrap_or(&empty);
         rows.push_ref(
             source,
             &super::record::AlertRef {
@@ -1435,7 +1510,7 @@ impl Cycle {
                 service: row.service.as_deref(),
                 team: row.team.as_deref(),
                 severity: self.worst,
-                urgency: e.priority.as_deref(),
+                urgency: e.urgency.as_deref(),
                 paged: Some(self.paged),
                 triggered_at: e.at,
                 acknowledged_at: None,
@@ -1465,7 +1540,8 @@ fn incident(d: &Value) -> Result<Option<IncidentRecord>, String> {
     }
     let id = s(a, "public_id")
         .or_else(|| s(d, "id"))
-        .ok_or("an incident with no public_id or id")?;
+        .ok_or("an incident with no public_id or id")?
+        .into_owned();
     let started = instant(a.get("detected"))
         .or_else(|| instant(a.get("declared")))
         .or_else(|| instant(a.get("created")))
@@ -1482,13 +1558,16 @@ fn incident(d: &Value) -> Result<Option<IncidentRecord>, String> {
     };
     Ok(Some(IncidentRecord {
         incident_id: id,
-        title: s(a, "title"),
+        title: s(a, "title").map(Cow::into_owned),
         severity: s(a, "severity")
+            .map(Cow::into_owned)
             .or_else(|| field("severity"))
             .and_then(|sev| schema::datadog_incident_severity(&sev)),
         service: field("services"),
         team: field("teams"),
-        status: s(a, "state").or_else(|| field("state")),
+        status: s(a, "state")
+            .map(Cow::into_owned)
+            .or_else(|| field("state")),
         category: None,
         started_at: started,
         resolved_at: resolved,
@@ -1610,6 +1689,17 @@ mod tests {
             assert_eq!(step_of(name), Some(step), "{name}");
         }
         assert_eq!(step_of("user_update"), None);
+        // Longer than the stack copy, and a name with a two-byte letter.
+        assert_eq!(
+            step_of("  Re-Triggered after a very long quiet spell of days "),
+            Some(Step::Repeat)
+        );
+        assert_eq!(
+            step_of("The Monitor had an ALERT RECOVERY"),
+            Some(Step::Recover)
+        );
+        assert_eq!(step_of("Re-Trigger\u{e9}"), Some(Step::Repeat));
+        assert_eq!(step_of("Triggered\u{e9}"), None);
     }
 
     #[test]
