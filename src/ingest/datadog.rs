@@ -609,22 +609,25 @@ fn strip_title(raw: &str) -> Title<'_> {
     let mut out = Title::default();
     let mut rest = raw.trim();
     while let Some(inner) = rest.strip_prefix('[') {
-        // The closing bracket outside any `{…}` (a scope may hold `]`).
+        // The closing bracket outside any `{…}` (a scope may hold `]`);
+        // bytes, as every bracket is ASCII (a char boundary).
         let mut depth = 0i32;
-        let Some(end) = inner.char_indices().find_map(|(i, c)| {
+        let Some(end) = inner.bytes().position(|c| {
             match c {
-                '{' => depth += 1,
-                '}' => depth -= 1,
-                ']' if depth <= 0 => return Some(i),
+                b'{' => depth += 1,
+                b'}' => depth -= 1,
+                b']' if depth <= 0 => return true,
                 _ => {}
             }
-            None
+            false
         }) else {
             break;
         };
         let tag = inner[..end].trim();
-        let (name, scope) = match tag.split_once(" on ") {
-            Some((n, sc)) => (n.trim(), Some(sc.trim())),
+        // (No substring searcher for a few bytes.)
+        let on = tag.as_bytes().windows(4).position(|w| w == b" on ");
+        let (name, scope) = match on {
+            Some(i) => (tag[..i].trim(), Some(tag[i + 4..].trim())),
             None => (tag, None),
         };
         let b = name.as_bytes();
@@ -723,7 +726,7 @@ impl RowText {
     fn of(e: &Parsed<'_>, config: &Config) -> RowText {
         let settings = &config.ingest;
         let (mut service, mut team) = (e.service.as_deref().map(str::to_string), None);
-        let mut labels: Vec<(&str, &str)> = Vec::new();
+        let mut labels: Vec<(&str, &str)> = Vec::with_capacity(e.tags.len() + 6);
         for tag in &e.tags {
             let (k, v) = tag.split_once(':').unwrap_or((tag, ""));
             if tag == "monitor" {
@@ -831,17 +834,25 @@ impl<'a> Parsed<'a> {
         e
     }
 
-    /// The monitor and group the event belongs to.
+    /// The monitor and group the event belongs to: `monitor|group,group`
+    /// (the title for the monitor, the title's scope for the groups).
     fn dedup_key(&self) -> String {
-        let groups = if self.groups.is_empty() {
-            self.title.scope.as_deref().unwrap_or_default().to_string()
-        } else {
-            self.groups.join(",")
-        };
-        match &self.monitor {
-            Some(m) => format!("{m}|{groups}"),
-            None => format!("{}|{groups}", self.title.text),
+        let head = self.monitor.as_deref().unwrap_or(&self.title.text);
+        let scope = self.title.scope.as_deref().unwrap_or_default();
+        let groups = self.groups.iter().map(|g| g.len() + 1).sum::<usize>();
+        let mut out = String::with_capacity(head.len() + 1 + groups.max(scope.len()));
+        out.push_str(head);
+        out.push('|');
+        if self.groups.is_empty() {
+            out.push_str(scope);
         }
+        for (i, g) in self.groups.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(g);
+        }
+        out
     }
 }
 
@@ -947,13 +958,24 @@ fn webhook_event(w: &impl Fields) -> Result<Parsed<'_>, String> {
     if groups.is_empty() {
         groups = w.strings("alert_scope");
     }
-    Ok(Parsed {
+    let step = w.text("alert_transition").and_then(|t| step_of(&t));
+    let parsed = Parsed {
         id,
         at,
-        step: w.text("alert_transition").and_then(|t| step_of(&t)),
+        step,
         cycle: w.text("alert_cycle_key"),
         monitor: w.text("alert_id").or_else(|| w.text("monitor_id")),
         groups,
+        monitor_alert: step.is_some(),
+        title,
+        ..Parsed::default()
+    };
+    if step == Some(Step::Recover) {
+        // A recovery keeps its id, time and cycle key (Parsed::slim):
+        // the rest is not read.
+        return Ok(parsed.finish());
+    }
+    Ok(Parsed {
         priority: w.text("alert_priority").or_else(|| w.text("priority")),
         alert_type: w.text("alert_type"),
         text: w
@@ -964,8 +986,7 @@ fn webhook_event(w: &impl Fields) -> Result<Parsed<'_>, String> {
         host: w.text("hostname"),
         event_type: w.text("event_type"),
         monitor_alert: w.text("alert_transition").is_some(),
-        title,
-        ..Parsed::default()
+        ..parsed
     }
     .finish())
 }
@@ -1214,9 +1235,11 @@ impl Fold {
 
     fn finish_rows(&mut self) {
         if !self.rows.is_empty() {
-            // A frame of rows this adapter built itself: a failure here is
-            // a bug, reported as the file's error by the caller.
-            match std::mem::take(&mut self.rows).finish() {
+            // The next rows' columns with room for a whole flush. A frame
+            // of rows this adapter built itself: a failure here is a bug,
+            // reported as the file's error by the caller.
+            let next = super::record::AlertColumns::with_capacity(super::FLUSH_ROWS);
+            match std::mem::replace(&mut self.rows, next).finish() {
                 Ok(f) => self.frames.push(f),
                 Err(e) => {
                     self.failed

@@ -212,6 +212,15 @@ fn sb(name: &'static str) -> StringChunkedBuilder {
 
 impl Default for AlertColumns {
     fn default() -> Self {
+        AlertColumns::with_capacity(1024)
+    }
+}
+
+impl AlertColumns {
+    /// Columns with room for `rows` rows (a builder that will hold many
+    /// rows does not copy them at each doubling).
+    pub fn with_capacity(rows: usize) -> Self {
+        let sb = |name| StringChunkedBuilder::new(PlSmallStr::from_static(name), rows);
         AlertColumns {
             alert_id: sb(s::ALERT_ID),
             source: sb(s::SOURCE),
@@ -225,26 +234,24 @@ impl Default for AlertColumns {
             resolved_by: sb(s::RESOLVED_BY),
             responders: ListStringChunkedBuilder::new(
                 PlSmallStr::from_static(s::RESPONDERS),
-                1024,
-                1024,
+                rows,
+                rows,
             ),
             labels: sb(s::LABELS),
             runbook: sb(s::RUNBOOK),
             scratch: String::new(),
-            paged: Vec::new(),
-            triggered_at: Vec::new(),
-            acknowledged_at: Vec::new(),
-            resolved_at: Vec::new(),
-            auto_resolved: Vec::new(),
-            escalations: Vec::new(),
-            notes: Vec::new(),
-            repeat_count: Vec::new(),
-            updated_at: Vec::new(),
+            paged: Vec::with_capacity(rows),
+            triggered_at: Vec::with_capacity(rows),
+            acknowledged_at: Vec::with_capacity(rows),
+            resolved_at: Vec::with_capacity(rows),
+            auto_resolved: Vec::with_capacity(rows),
+            escalations: Vec::with_capacity(rows),
+            notes: Vec::with_capacity(rows),
+            repeat_count: Vec::with_capacity(rows),
+            updated_at: Vec::with_capacity(rows),
         }
     }
-}
 
-impl AlertColumns {
     /// Rows pushed so far.
     pub fn len(&self) -> usize {
         self.triggered_at.len()
@@ -551,7 +558,28 @@ pub(crate) fn counts(name: &'static str, v: Vec<Option<u32>>) -> Series {
 /// joined with `,` in the order given.
 pub fn labels_json<K: AsRef<str>, V: AsRef<str>>(labels: &[(K, V)], out: &mut String) {
     out.clear();
+    // Room for the text unescaped: no copy as it grows.
+    out.reserve(
+        2 + labels
+            .iter()
+            .map(|(k, v)| k.as_ref().len() + v.as_ref().len() + 6)
+            .sum::<usize>(),
+    );
     out.push('{');
+    let key = |i: usize| labels[i].0.as_ref();
+    if (1..labels.len()).all(|i| (0..i).all(|j| key(j) != key(i))) {
+        // No key repeated (nearly always): one pass.
+        for (i, (k, v)) in labels.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            json_string(k.as_ref(), out);
+            out.push(':');
+            json_string(v.as_ref(), out);
+        }
+        out.push('}');
+        return;
+    }
     let mut first = true;
     for (i, (k, _)) in labels.iter().enumerate() {
         let k = k.as_ref();
@@ -587,12 +615,13 @@ fn json_string(s: &str, out: &mut String) {
 fn json_escape(s: &str, out: &mut String) {
     use std::fmt::Write;
     let mut rest = s;
-    // Bytes, not chars: every byte that needs escaping is ASCII, so where
-    // one is found is a char boundary.
-    while let Some(i) = rest
-        .bytes()
-        .position(|b| b == b'"' || b == b'\\' || b < b' ')
-    {
+    // Bytes, not chars (eight at a time): every byte that needs escaping is
+    // ASCII, so where one is found is a char boundary.
+    loop {
+        let i = super::scan::special(rest.as_bytes(), 0);
+        if i == rest.len() {
+            break;
+        }
         out.push_str(&rest[..i]);
         let c = rest[i..].chars().next().unwrap_or(' ');
         match c {
@@ -652,6 +681,11 @@ mod tests {
             &mut out,
         );
         assert_eq!(out, r#"{"team":"a,b","x\"y":"1\n"}"#);
+        // No key repeated (the one-pass way), and no label at all.
+        labels_json(&[l("b", "2"), l("a", "\\"), l("ab", "")], &mut out);
+        assert_eq!(out, r#"{"b":"2","a":"\\","ab":""}"#);
+        labels_json::<&str, &str>(&[], &mut out);
+        assert_eq!(out, "{}");
         // Every escape agrees with serde_json's.
         let hostile = "q\"b\\n\nr\rt\tb\u{8}f\u{c}z\u{1}\u{1f}é🙂";
         labels_json(&[(hostile, hostile)], &mut out);

@@ -380,8 +380,8 @@ impl<'a> Scanner<'a> {
 
 /// The first byte at or after `i` that ends a plain run of string text: a
 /// quote, a backslash or a control character (or `b.len()`). Eight bytes at
-/// a time.
-fn special(b: &[u8], mut i: usize) -> usize {
+/// a time. (Also what a JSON string's writer must escape.)
+pub(crate) fn special(b: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     while let Some(word) = b.get(i..i + 8) {

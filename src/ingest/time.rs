@@ -97,9 +97,10 @@ pub fn parse_epoch(t: &str) -> Option<i64> {
     {
         return None;
     }
-    let v: f64 = t.parse().ok()?;
-    // Digits below the second: 0 (seconds), 3, 6 or 9.
-    let below = match v.abs() {
+    // Digits below the second: 0 (seconds), 3, 6 or 9, by the value's
+    // size as a float (an integer's float is the same rounding of the same
+    // number as its text read as a float).
+    let below = |v: f64| match v.abs() {
         a if a < 1e11 => 0,
         a if a < 1e14 => 3,
         a if a < 1e17 => 6,
@@ -108,14 +109,15 @@ pub fn parse_epoch(t: &str) -> Option<i64> {
     if frac.is_empty() {
         // Exact for integers: no float rounding of long ids of time.
         let n: i64 = t.parse().ok()?;
-        return match below {
+        return match below(n as f64) {
             0 => n.checked_mul(1_000_000),
             3 => n.checked_mul(1_000),
             6 => Some(n),
             _ => Some(n / 1_000),
         };
     }
-    let micros = (v * 10f64.powi(6 - below)).round();
+    let v: f64 = t.parse().ok()?;
+    let micros = (v * 10f64.powi(6 - below(v))).round();
     (micros.is_finite() && micros.abs() < 9.0e18).then_some(micros as i64)
 }
 
@@ -475,6 +477,22 @@ mod tests {
             Ok(1_706_090_165_123_456)
         );
         assert!(parse_instant("12ab").is_err());
+        // Units told by magnitude at their edges (an integer's size taken
+        // as its text read as a float: 1e17 - 1 rounds to 1e17, so ns).
+        assert_eq!(parse_epoch("99999999999"), Some(99_999_999_999_000_000));
+        assert_eq!(parse_epoch("100000000000"), Some(100_000_000_000_000));
+        assert_eq!(parse_epoch("-1392274873"), Some(-1_392_274_873_000_000));
+        assert_eq!(parse_epoch("99999999999999999"), Some(99_999_999_999_999));
+        assert_eq!(
+            parse_epoch("99999999999999990"),
+            Some(99_999_999_999_999_990)
+        );
+        assert_eq!(
+            parse_epoch("99999999999999900"),
+            Some(99_999_999_999_999_900)
+        );
+        assert_eq!(parse_epoch("1."), None);
+        assert_eq!(parse_epoch("9223372036854775808"), None);
         // Out of the range kept: an error, never a time filed in 1970.
         assert!(parse_instant("0001-01-01T00:00:00Z")
             .unwrap_err()
