@@ -133,22 +133,31 @@ fn split_list(x: &str) -> Vec<Cow<'_, str>> {
 
 /// An epoch (any unit, as a number or text) or an ISO instant, in µs.
 fn instant(v: Option<&Value>) -> Option<Result<i64, String>> {
-    Field::of(v?)?.instant()
+    match v? {
+        Value::Number(n) => Some(super::time::parse_instant(&n.to_string())),
+        Value::String(x) if !x.trim().is_empty() => Some(super::time::parse_instant(x)),
+        _ => None,
+    }
 }
 
 /// One top-level value of a flat record (a v1 event, a webhook delivery),
-/// as [`Flat`] reads it without building a [`Value`]: text borrowed from
-/// the record where it has no escapes. `Absent` is a key not there, `Null`
-/// one there with `null`.
-#[derive(Debug, Default)]
+/// as [`Flat`] reads it without building a [`Value`]: the text of the
+/// record, checked, and read further only when asked for (so a field no
+/// one asks for costs nothing more, and a record's fields need no
+/// dropping). `Absent` is a key not there, `Null` one there with `null`.
+#[derive(Debug, Default, Clone, Copy)]
 enum Field<'a> {
     #[default]
     Absent,
     Null,
-    Str(Cow<'a, str>),
-    /// A number, as `serde_json` writes it.
-    Num(String),
-    List(Vec<Field<'a>>),
+    /// A string's text between its quotes; `true` when it holds an escape
+    /// (decoded when read).
+    Str(&'a str, bool),
+    /// A plain unsigned integer as written (as `serde_json` writes it: no
+    /// sign, no leading zero).
+    Num(&'a str),
+    /// An array's text, its items read as fields again when asked for.
+    List(&'a str),
     /// An object or a boolean: no text.
     Other,
 }
@@ -165,118 +174,77 @@ fn trim(x: &str) -> &str {
 }
 
 impl<'a> Field<'a> {
-    /// A [`Value`]'s scalar as a field (arrays: [`Fields::field`]).
-    fn of(v: &'a Value) -> Option<Field<'a>> {
-        match v {
-            Value::String(x) => Some(Field::Str(x.as_str().into())),
-            Value::Number(n) => Some(Field::Num(n.to_string())),
-            _ => None,
-        }
-    }
-
     fn is_present(&self) -> bool {
         !matches!(self, Field::Absent)
     }
 
+    /// A string's text with its escapes decoded.
+    fn decoded(raw: &'a str, escaped: bool) -> Cow<'a, str> {
+        if escaped {
+            // (Its escapes were checked when it was read: this cannot
+            // fail, and would keep the text as written if it did.)
+            scan::unescaped(raw).unwrap_or(Cow::Borrowed(raw))
+        } else {
+            Cow::Borrowed(raw)
+        }
+    }
+
     /// Text of a string or number, trimmed (empty strings are absent).
-    fn text(&self) -> Option<Cow<'_, str>> {
-        match self {
-            Field::Str(x) if !trim(x).is_empty() => Some(Cow::Borrowed(trim(x))),
+    fn text(&self) -> Option<Cow<'a, str>> {
+        match *self {
+            Field::Str(raw, escaped) => match Field::decoded(raw, escaped) {
+                Cow::Borrowed(x) => Some(Cow::Borrowed(trim(x))),
+                Cow::Owned(x) => Some(Cow::Owned(trim(&x).to_string())),
+            }
+            .filter(|t| !t.is_empty()),
             Field::Num(n) => Some(Cow::Borrowed(n)),
             _ => None,
         }
     }
 
-    /// The strings of an array, or of a comma list in a string.
-    fn strings(&self) -> Vec<Cow<'_, str>> {
-        match self {
-            Field::List(a) => a
-                .iter()
-                .filter_map(|x| match x {
-                    Field::Str(s) if !s.is_empty() => Some(Cow::Borrowed(&**s)),
-                    Field::Num(n) => Some(Cow::Borrowed(n.as_str())),
-                    _ => None,
-                })
-                .collect(),
-            Field::Str(x) => split_list(x),
+    /// The strings of an array (its numbers as text), or of a comma list
+    /// in a string.
+    fn strings(&self) -> Vec<Cow<'a, str>> {
+        match *self {
+            Field::List(raw) => {
+                let mut out = Vec::new();
+                // (Read once already: this cannot fail.)
+                let _ = scan::Scanner::new(raw).array(|s| {
+                    match scan_field(s)? {
+                        Field::Str(x, escaped) => {
+                            let x = Field::decoded(x, escaped);
+                            if !x.is_empty() {
+                                out.push(x);
+                            }
+                        }
+                        Field::Num(n) => out.push(Cow::Borrowed(n)),
+                        _ => {}
+                    }
+                    Ok(())
+                });
+                out
+            }
+            Field::Str(raw, escaped) => match Field::decoded(raw, escaped) {
+                Cow::Borrowed(x) => split_list(x),
+                Cow::Owned(x) => split_list(&x)
+                    .into_iter()
+                    .map(|t| Cow::Owned(t.into_owned()))
+                    .collect(),
+            },
             _ => Vec::new(),
         }
     }
 
     /// An epoch (any unit, as a number or text) or an ISO instant, in µs.
     fn instant(&self) -> Option<Result<i64, String>> {
-        match self {
+        match *self {
             Field::Num(n) => Some(super::time::parse_instant(n)),
-            Field::Str(x) if !x.trim().is_empty() => Some(super::time::parse_instant(x)),
+            Field::Str(raw, escaped) => {
+                let x = Field::decoded(raw, escaped);
+                (!x.trim().is_empty()).then(|| super::time::parse_instant(&x))
+            }
             _ => None,
         }
-    }
-}
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Field<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
-            type Value = Field<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON value")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Field<'a>, E> {
-                Ok(Field::Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Field<'a>, E> {
-                Ok(Field::Str(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Field<'a>, E> {
-                Ok(Field::Str(Cow::Owned(v)))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Field<'a>, E> {
-                Ok(Field::Num(serde_json::Number::from(v).to_string()))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Field<'a>, E> {
-                Ok(Field::Num(serde_json::Number::from(v).to_string()))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Field<'a>, E> {
-                Ok(serde_json::Number::from_f64(v)
-                    .map_or(Field::Other, |n| Field::Num(n.to_string())))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Field<'a>, E> {
-                Ok(Field::Other)
-            }
-            fn visit_unit<E>(self) -> Result<Field<'a>, E> {
-                Ok(Field::Null)
-            }
-            fn visit_none<E>(self) -> Result<Field<'a>, E> {
-                Ok(Field::Null)
-            }
-            fn visit_some<D2: serde::Deserializer<'de>>(
-                self,
-                d: D2,
-            ) -> Result<Field<'a>, D2::Error> {
-                serde::Deserialize::deserialize(d)
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Field<'a>, A::Error> {
-                let mut items = Vec::new();
-                while let Some(x) = seq.next_element::<Field<'a>>()? {
-                    items.push(x);
-                }
-                Ok(Field::List(items))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Field<'a>, A::Error> {
-                while map
-                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(Field::Other)
-            }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
@@ -285,73 +253,40 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Field<'a> {
 /// records of a large file are webhook deliveries, and a tree of each
 /// was most of the reading time. Anything this cannot read (a repeated
 /// key) goes the [`Value`] way.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 struct Flat<'a> {
-    #[serde(borrow)]
     id: Field<'a>,
-    #[serde(borrow)]
     id_str: Field<'a>,
-    #[serde(borrow)]
     event_id: Field<'a>,
-    #[serde(borrow)]
     title: Field<'a>,
-    #[serde(borrow)]
     alert_title: Field<'a>,
-    #[serde(borrow)]
     body: Field<'a>,
-    #[serde(borrow)]
     text_only_msg: Field<'a>,
-    #[serde(borrow)]
     message: Field<'a>,
-    #[serde(borrow)]
     text: Field<'a>,
-    #[serde(borrow)]
     date: Field<'a>,
-    #[serde(borrow)]
     last_updated: Field<'a>,
-    #[serde(borrow)]
     date_happened: Field<'a>,
-    #[serde(borrow)]
     alert_transition: Field<'a>,
-    #[serde(borrow)]
     alert_cycle_key: Field<'a>,
-    #[serde(borrow)]
     alert_id: Field<'a>,
-    #[serde(borrow)]
     monitor_id: Field<'a>,
-    #[serde(borrow)]
     scopes: Field<'a>,
-    #[serde(borrow)]
     alert_scope: Field<'a>,
-    #[serde(borrow)]
     monitor_groups: Field<'a>,
-    #[serde(borrow)]
     alert_priority: Field<'a>,
-    #[serde(borrow)]
     priority: Field<'a>,
-    #[serde(borrow)]
     alert_type: Field<'a>,
-    #[serde(borrow)]
     tags: Field<'a>,
-    #[serde(borrow)]
     hostname: Field<'a>,
-    #[serde(borrow)]
     host: Field<'a>,
-    #[serde(borrow)]
     event_type: Field<'a>,
-    #[serde(borrow)]
     source: Field<'a>,
     // Markers of the records read the `Value` way.
-    #[serde(borrow)]
     attributes: Field<'a>,
-    #[serde(borrow)]
     overall_state: Field<'a>,
-    #[serde(borrow)]
     monitors: Field<'a>,
-    #[serde(borrow)]
     counts: Field<'a>,
-    #[serde(borrow)]
     errors: Field<'a>,
 }
 
@@ -485,17 +420,18 @@ impl<'a> Flat<'a> {
     }
 }
 
-/// One value as a [`Field`], as its serde reading makes it.
+/// One value as a [`Field`] (checked as serde_json would read it into the
+/// `Value` the other way of reading agrees with).
 fn scan_field<'a>(s: &mut scan::Scanner<'a>) -> scan::Res<Field<'a>> {
     match s.peek().ok_or(scan::Bad)? {
-        b'"' => Ok(Field::Str(s.string()?)),
+        b'"' => {
+            let (raw, escaped) = s.raw_string()?;
+            Ok(Field::Str(raw, escaped))
+        }
         b'[' => {
-            let mut items = Vec::new();
-            s.array(|s| {
-                items.push(scan_field(s)?);
-                Ok(())
-            })?;
-            Ok(Field::List(items))
+            let m = s.mark();
+            s.array(|s| scan_field(s).map(drop))?;
+            Ok(Field::List(s.since(m)?))
         }
         b'n' => {
             s.skip()?;
@@ -505,10 +441,13 @@ fn scan_field<'a>(s: &mut scan::Scanner<'a>) -> scan::Res<Field<'a>> {
             s.skip()?;
             Ok(Field::Other)
         }
-        _ => match s.opt_u64()? {
-            Some(n) => Ok(Field::Num(n.to_string())),
-            None => Err(scan::Bad),
-        },
+        _ => {
+            let m = s.mark();
+            match s.opt_u64()? {
+                Some(_) => Ok(Field::Num(s.since(m)?)),
+                None => Err(scan::Bad),
+            }
+        }
     }
 }
 
@@ -1043,17 +982,12 @@ fn item_of(v: &Value, config: &Config) -> Item {
 /// events) read as [`Flat`], the rest (v2 events, incidents, API errors,
 /// records `Flat` cannot read) as a [`Value`] by [`item_of`].
 fn item_of_raw(raw: &[u8], config: &Config) -> Item {
-    // (Only an object: serde would read an array into `Flat` by position.)
     let object = raw.trim_ascii_start().starts_with(b"{");
     // UTF-8 checked once for the whole record (serde_json's `from_slice`
     // checks each string again); text that is not UTF-8 goes the `Value`
     // way, for serde_json's message.
     let text = simdutf8::basic::from_utf8(raw).ok();
-    if let Some(f) = text.filter(|_| object).and_then(|t| {
-        Flat::scan(t)
-            .ok()
-            .or_else(|| serde_json::from_str::<Flat<'_>>(t).ok())
-    }) {
+    if let Some(f) = text.filter(|_| object).and_then(|t| Flat::scan(t).ok()) {
         let event = |r: Result<Parsed<'_>, String>| match r {
             Ok(p) => Item::Event(Box::new(p.slim(config))),
             Err(why) => Item::Bad(why),

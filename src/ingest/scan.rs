@@ -241,6 +241,32 @@ impl<'a> Scanner<'a> {
         Ok(key)
     }
 
+    /// A string, checked (escapes and all): its text between the quotes,
+    /// as written, and whether it holds an escape ([`unescaped`] decodes
+    /// it).
+    pub fn raw_string(&mut self) -> Res<(&'a str, bool)> {
+        self.eat(b'"')?;
+        let b = self.bytes();
+        let start = self.i;
+        let mut escaped = false;
+        let mut i = self.i;
+        loop {
+            i = special(b, i);
+            match b.get(i) {
+                Some(b'"') => {
+                    self.i = i + 1;
+                    // Quotes are ASCII: both ends are character boundaries.
+                    return Ok((self.text.get(start..i).ok_or(Bad)?, escaped));
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    i = skip_escape(b, i + 1)?;
+                }
+                _ => return Err(Bad),
+            }
+        }
+    }
+
     /// A string, checked (escapes and all) and skipped.
     fn skip_string(&mut self) -> Res<()> {
         self.eat(b'"')?;
@@ -375,6 +401,37 @@ impl<'a> Scanner<'a> {
         }
         self.i = i;
         Ok(())
+    }
+}
+
+/// The text of a string as [`Scanner::raw_string`] gives it, its escapes
+/// decoded (borrowed when it holds none).
+pub fn unescaped(raw: &str) -> Res<Cow<'_, str>> {
+    let b = raw.as_bytes();
+    let mut owned: Option<String> = None;
+    let mut segment = 0;
+    let mut i = 0;
+    loop {
+        i = special(b, i);
+        match b.get(i) {
+            None => {
+                return Ok(match owned {
+                    None => Cow::Borrowed(raw),
+                    Some(mut s) => {
+                        s.push_str(raw.get(segment..).ok_or(Bad)?);
+                        Cow::Owned(s)
+                    }
+                })
+            }
+            Some(b'\\') => {
+                let s = owned.get_or_insert_with(|| String::with_capacity(raw.len()));
+                s.push_str(raw.get(segment..i).ok_or(Bad)?);
+                i = unescape(b, i + 1, s)?;
+                segment = i;
+            }
+            // A quote or a control character: not a string's text.
+            _ => return Err(Bad),
+        }
     }
 }
 
@@ -566,6 +623,37 @@ mod tests {
             Scanner::new(r#""no escapes here at all""#).string(),
             Ok(Cow::Borrowed("no escapes here at all"))
         ));
+    }
+
+    /// A string read as written and decoded later is the string read at
+    /// once, and both refuse the same texts.
+    #[test]
+    fn raw_strings_decode_as_strings_read() {
+        for text in [
+            r#""plain""#,
+            r#""""#,
+            r#""a\nb\"c\\d\/e\u00e9\ud83d\ude00 f""#,
+            r#""\t""#,
+            "\"caf\u{e9} \\b\\f\\r\"",
+            r#""lone \ud83d""#,
+            r#""lone \ude00""#,
+            r#""bad \x""#,
+            r#""short \u12""#,
+            "\"control \u{1} char\"",
+            r#""unterminated"#,
+        ] {
+            let at_once = Scanner::new(text).string();
+            let later = Scanner::new(text).raw_string().and_then(|(raw, escaped)| {
+                assert_eq!(escaped, raw.contains('\\'), "{text}");
+                unescaped(raw)
+            });
+            assert_eq!(later, at_once, "{text}");
+            assert_eq!(
+                matches!(later, Ok(Cow::Borrowed(_))),
+                !text.contains('\\') && later.is_ok(),
+                "{text}"
+            );
+        }
     }
 
     #[test]
