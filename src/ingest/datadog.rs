@@ -114,12 +114,27 @@ fn is_cassette(text: &str) -> bool {
 
 /// Text of a string or number field, trimmed (empty strings are absent).
 fn s<'v>(v: &'v Value, key: &str) -> Option<Cow<'v, str>> {
-    v.text(key)
+    match v.get(key)? {
+        Value::String(x) => Some(Cow::Borrowed(trim(x))).filter(|t| !t.is_empty()),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        _ => None,
+    }
 }
 
 /// The strings of an array field, or of a comma list in a string.
 fn list<'v>(v: &'v Value, key: &str) -> Vec<Cow<'v, str>> {
-    v.strings(key)
+    match v.get(key) {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| match x {
+                Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s.as_str())),
+                Value::Number(n) => Some(Cow::Owned(n.to_string())),
+                _ => None,
+            })
+            .collect(),
+        Some(Value::String(x)) => split_list(x),
+        _ => Vec::new(),
+    }
 }
 
 /// A comma list's items, trimmed, empty ones left out.
@@ -290,79 +305,131 @@ struct Flat<'a> {
     errors: Field<'a>,
 }
 
+/// A top-level key that v1 events and webhook deliveries are read by
+/// (named, so a flat record's field is found without comparing text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum K {
+    Id,
+    IdStr,
+    EventId,
+    Title,
+    AlertTitle,
+    Body,
+    TextOnlyMsg,
+    Message,
+    Text,
+    Date,
+    LastUpdated,
+    DateHappened,
+    AlertTransition,
+    AlertCycleKey,
+    AlertId,
+    MonitorId,
+    Scopes,
+    AlertScope,
+    MonitorGroups,
+    AlertPriority,
+    Priority,
+    AlertType,
+    Tags,
+    Hostname,
+    Host,
+    EventType,
+    Source,
+}
+
+impl K {
+    /// The key as the JSON spells it.
+    fn name(self) -> &'static str {
+        match self {
+            K::Id => "id",
+            K::IdStr => "id_str",
+            K::EventId => "event_id",
+            K::Title => "title",
+            K::AlertTitle => "alert_title",
+            K::Body => "body",
+            K::TextOnlyMsg => "text_only_msg",
+            K::Message => "message",
+            K::Text => "text",
+            K::Date => "date",
+            K::LastUpdated => "last_updated",
+            K::DateHappened => "date_happened",
+            K::AlertTransition => "alert_transition",
+            K::AlertCycleKey => "alert_cycle_key",
+            K::AlertId => "alert_id",
+            K::MonitorId => "monitor_id",
+            K::Scopes => "scopes",
+            K::AlertScope => "alert_scope",
+            K::MonitorGroups => "monitor_groups",
+            K::AlertPriority => "alert_priority",
+            K::Priority => "priority",
+            K::AlertType => "alert_type",
+            K::Tags => "tags",
+            K::Hostname => "hostname",
+            K::Host => "host",
+            K::EventType => "event_type",
+            K::Source => "source",
+        }
+    }
+}
+
 /// Top-level fields of a record, however it was parsed, borrowed from it
 /// where they can be.
 trait Fields {
     /// Text of a string or number, trimmed (empty strings are absent).
-    fn text(&self, key: &str) -> Option<Cow<'_, str>>;
+    fn text(&self, key: K) -> Option<Cow<'_, str>>;
     /// The strings of an array, or of a comma list in a string.
-    fn strings(&self, key: &str) -> Vec<Cow<'_, str>>;
+    fn strings(&self, key: K) -> Vec<Cow<'_, str>>;
     /// An epoch (any unit, as a number or text) or an ISO instant, in µs.
-    fn instant(&self, key: &str) -> Option<Result<i64, String>>;
+    fn instant(&self, key: K) -> Option<Result<i64, String>>;
 }
 
 impl Fields for Value {
-    fn text(&self, key: &str) -> Option<Cow<'_, str>> {
-        match self.get(key)? {
-            Value::String(x) => Some(Cow::Borrowed(trim(x))).filter(|t| !t.is_empty()),
-            Value::Number(n) => Some(Cow::Owned(n.to_string())),
-            _ => None,
-        }
+    fn text(&self, key: K) -> Option<Cow<'_, str>> {
+        s(self, key.name())
     }
 
-    fn strings(&self, key: &str) -> Vec<Cow<'_, str>> {
-        match self.get(key) {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|x| match x {
-                    Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s.as_str())),
-                    Value::Number(n) => Some(Cow::Owned(n.to_string())),
-                    _ => None,
-                })
-                .collect(),
-            Some(Value::String(x)) => split_list(x),
-            _ => Vec::new(),
-        }
+    fn strings(&self, key: K) -> Vec<Cow<'_, str>> {
+        list(self, key.name())
     }
 
-    fn instant(&self, key: &str) -> Option<Result<i64, String>> {
-        instant(self.get(key))
+    fn instant(&self, key: K) -> Option<Result<i64, String>> {
+        instant(self.get(key.name()))
     }
 }
 
 impl<'a> Flat<'a> {
     /// The field under a top-level key this reads.
-    fn slot(&self, key: &str) -> Option<&Field<'a>> {
-        Some(match key {
-            "id" => &self.id,
-            "id_str" => &self.id_str,
-            "event_id" => &self.event_id,
-            "title" => &self.title,
-            "alert_title" => &self.alert_title,
-            "body" => &self.body,
-            "text_only_msg" => &self.text_only_msg,
-            "message" => &self.message,
-            "text" => &self.text,
-            "date" => &self.date,
-            "last_updated" => &self.last_updated,
-            "date_happened" => &self.date_happened,
-            "alert_transition" => &self.alert_transition,
-            "alert_cycle_key" => &self.alert_cycle_key,
-            "alert_id" => &self.alert_id,
-            "monitor_id" => &self.monitor_id,
-            "scopes" => &self.scopes,
-            "alert_scope" => &self.alert_scope,
-            "monitor_groups" => &self.monitor_groups,
-            "alert_priority" => &self.alert_priority,
-            "priority" => &self.priority,
-            "alert_type" => &self.alert_type,
-            "tags" => &self.tags,
-            "hostname" => &self.hostname,
-            "host" => &self.host,
-            "event_type" => &self.event_type,
-            "source" => &self.source,
-            _ => return None,
-        })
+    fn slot(&self, key: K) -> &Field<'a> {
+        match key {
+            K::Id => &self.id,
+            K::IdStr => &self.id_str,
+            K::EventId => &self.event_id,
+            K::Title => &self.title,
+            K::AlertTitle => &self.alert_title,
+            K::Body => &self.body,
+            K::TextOnlyMsg => &self.text_only_msg,
+            K::Message => &self.message,
+            K::Text => &self.text,
+            K::Date => &self.date,
+            K::LastUpdated => &self.last_updated,
+            K::DateHappened => &self.date_happened,
+            K::AlertTransition => &self.alert_transition,
+            K::AlertCycleKey => &self.alert_cycle_key,
+            K::AlertId => &self.alert_id,
+            K::MonitorId => &self.monitor_id,
+            K::Scopes => &self.scopes,
+            K::AlertScope => &self.alert_scope,
+            K::MonitorGroups => &self.monitor_groups,
+            K::AlertPriority => &self.alert_priority,
+            K::Priority => &self.priority,
+            K::AlertType => &self.alert_type,
+            K::Tags => &self.tags,
+            K::Hostname => &self.hostname,
+            K::Host => &self.host,
+            K::EventType => &self.event_type,
+            K::Source => &self.source,
+        }
     }
 
     /// Read with the borrowing scanner ([`super::scan`]); anything it does
@@ -452,16 +519,16 @@ fn scan_field<'a>(s: &mut scan::Scanner<'a>) -> scan::Res<Field<'a>> {
 }
 
 impl Fields for Flat<'_> {
-    fn text(&self, key: &str) -> Option<Cow<'_, str>> {
-        self.slot(key)?.text()
+    fn text(&self, key: K) -> Option<Cow<'_, str>> {
+        self.slot(key).text()
     }
 
-    fn strings(&self, key: &str) -> Vec<Cow<'_, str>> {
-        self.slot(key).map(Field::strings).unwrap_or_default()
+    fn strings(&self, key: K) -> Vec<Cow<'_, str>> {
+        self.slot(key).strings()
     }
 
-    fn instant(&self, key: &str) -> Option<Result<i64, String>> {
-        self.slot(key)?.instant()
+    fn instant(&self, key: K) -> Option<Result<i64, String>> {
+        self.slot(key).instant()
     }
 }
 
@@ -546,7 +613,7 @@ fn strip_title_cow(raw: Cow<'_, str>) -> Title<'_> {
 
 fn strip_title(raw: &str) -> Title<'_> {
     let mut out = Title::default();
-    let mut rest = raw.trim();
+    let mut rest = trim(raw);
     while let Some(inner) = rest.strip_prefix('[') {
         // The closing bracket outside any `{…}` (a scope may hold `]`);
         // bytes, as every bracket is ASCII (a char boundary).
@@ -562,11 +629,11 @@ fn strip_title(raw: &str) -> Title<'_> {
         }) else {
             break;
         };
-        let tag = inner[..end].trim();
+        let tag = trim(&inner[..end]);
         // (No substring searcher for a few bytes.)
         let on = tag.as_bytes().windows(4).position(|w| w == b" on ");
         let (name, scope) = match on {
-            Some(i) => (tag[..i].trim(), Some(tag[i + 4..].trim())),
+            Some(i) => (trim(&tag[..i]), Some(trim(&tag[i + 4..]))),
             None => (tag, None),
         };
         let b = name.as_bytes();
@@ -798,22 +865,22 @@ impl<'a> Parsed<'a> {
 /// A v1 event.
 fn v1_event(e: &impl Fields) -> Result<Parsed<'_>, String> {
     let id = e
-        .text("id_str")
-        .or_else(|| e.text("id"))
+        .text(K::IdStr)
+        .or_else(|| e.text(K::Id))
         .ok_or("an event with no id_str or id")?;
-    let at = e.instant("date_happened").ok_or("no date_happened")??;
-    let title = strip_title_cow(e.text("title").unwrap_or_default());
+    let at = e.instant(K::DateHappened).ok_or("no date_happened")??;
+    let title = strip_title_cow(e.text(K::Title).unwrap_or_default());
     Ok(Parsed {
         id,
         at,
-        cycle: e.text("alert_cycle_key"),
-        monitor: e.text("monitor_id"),
-        groups: e.strings("monitor_groups"),
-        alert_type: e.text("alert_type"),
-        text: e.text("text"),
-        tags: e.strings("tags"),
-        host: e.text("host"),
-        monitor_alert: e.text("source").as_deref() == Some("Monitor Alert"),
+        cycle: e.text(K::AlertCycleKey),
+        monitor: e.text(K::MonitorId),
+        groups: e.strings(K::MonitorGroups),
+        alert_type: e.text(K::AlertType),
+        text: e.text(K::Text),
+        tags: e.strings(K::Tags),
+        host: e.text(K::Host),
+        monitor_alert: e.text(K::Source).as_deref() == Some("Monitor Alert"),
         title,
         ..Parsed::default()
     }
@@ -881,29 +948,29 @@ fn v2_event(d: &Value) -> Result<Parsed<'_>, String> {
 /// one).
 fn webhook_event(w: &impl Fields) -> Result<Parsed<'_>, String> {
     let id = w
-        .text("id")
-        .or_else(|| w.text("event_id"))
+        .text(K::Id)
+        .or_else(|| w.text(K::EventId))
         .ok_or("a delivery with no id")?;
     let at = w
-        .instant("date")
-        .or_else(|| w.instant("last_updated"))
+        .instant(K::Date)
+        .or_else(|| w.instant(K::LastUpdated))
         .ok_or("no date or last_updated")??;
     let title = strip_title_cow(
-        w.text("title")
-            .or_else(|| w.text("alert_title"))
+        w.text(K::Title)
+            .or_else(|| w.text(K::AlertTitle))
             .unwrap_or_default(),
     );
-    let mut groups = w.strings("scopes");
+    let mut groups = w.strings(K::Scopes);
     if groups.is_empty() {
-        groups = w.strings("alert_scope");
+        groups = w.strings(K::AlertScope);
     }
-    let step = w.text("alert_transition").and_then(|t| step_of(&t));
+    let step = w.text(K::AlertTransition).and_then(|t| step_of(&t));
     let parsed = Parsed {
         id,
         at,
         step,
-        cycle: w.text("alert_cycle_key"),
-        monitor: w.text("alert_id").or_else(|| w.text("monitor_id")),
+        cycle: w.text(K::AlertCycleKey),
+        monitor: w.text(K::AlertId).or_else(|| w.text(K::MonitorId)),
         groups,
         monitor_alert: step.is_some(),
         title,
@@ -915,16 +982,16 @@ fn webhook_event(w: &impl Fields) -> Result<Parsed<'_>, String> {
         return Ok(parsed.finish());
     }
     Ok(Parsed {
-        priority: w.text("alert_priority").or_else(|| w.text("priority")),
-        alert_type: w.text("alert_type"),
+        priority: w.text(K::AlertPriority).or_else(|| w.text(K::Priority)),
+        alert_type: w.text(K::AlertType),
         text: w
-            .text("body")
-            .or_else(|| w.text("text_only_msg"))
-            .or_else(|| w.text("message")),
-        tags: w.strings("tags"),
-        host: w.text("hostname"),
-        event_type: w.text("event_type"),
-        monitor_alert: w.text("alert_transition").is_some(),
+            .text(K::Body)
+            .or_else(|| w.text(K::TextOnlyMsg))
+            .or_else(|| w.text(K::Message)),
+        tags: w.strings(K::Tags),
+        host: w.text(K::Hostname),
+        event_type: w.text(K::EventType),
+        monitor_alert: w.text(K::AlertTransition).is_some(),
         ..parsed
     }
     .finish())
@@ -1124,37 +1191,40 @@ impl Fold {
         let key = std::mem::take(&mut e.key);
         let notified = e.handles.take();
         let severity = e.severity;
-        match (step, self.open.get_mut(&key)) {
-            (Step::Recover, Some(_)) => {
-                if let Some(mut c) = self.open.remove(&key) {
+        // One lookup of the key, whatever the step does with it.
+        if step == Step::Recover {
+            match self.open.remove(&key) {
+                Some(mut c) => {
                     c.resolved = Some(e.at);
                     c.last = e.at;
                     self.close(c, ctx);
                 }
+                None => self.orphan_recoveries += 1,
             }
-            (Step::Recover, None) => self.orphan_recoveries += 1,
-            (_, Some(c)) => {
-                c.repeats += 1;
-                c.last = e.at;
-                c.merge(notified, severity);
+            return;
+        }
+        let at = e.at;
+        let mut opened = false;
+        let c = self.open.entry(key).or_insert_with(|| {
+            opened = true;
+            Cycle {
+                last: at,
+                first: e,
+                repeats: 0,
+                resolved: None,
+                paged: false,
+                no_text: false,
+                handles: Vec::new(),
+                worst: None,
             }
-            (_, None) => {
-                if step == Step::Repeat {
-                    self.opened_by_repeat += 1;
-                }
-                let mut c = Cycle {
-                    last: e.at,
-                    first: e,
-                    repeats: 0,
-                    resolved: None,
-                    paged: false,
-                    no_text: false,
-                    handles: Vec::new(),
-                    worst: None,
-                };
-                c.merge(notified, severity);
-                self.open.insert(key, c);
-            }
+        });
+        if !opened {
+            c.repeats += 1;
+            c.last = at;
+        }
+        c.merge(notified, severity);
+        if opened && step == Step::Repeat {
+            self.opened_by_repeat += 1;
         }
     }
 
