@@ -269,20 +269,7 @@ impl<'a> Scanner<'a> {
 
     /// A string, checked (escapes and all) and skipped.
     fn skip_string(&mut self) -> Res<()> {
-        self.eat(b'"')?;
-        let b = self.bytes();
-        let mut i = self.i;
-        loop {
-            i = special(b, i);
-            match b.get(i) {
-                Some(b'"') => {
-                    self.i = i + 1;
-                    return Ok(());
-                }
-                Some(b'\\') => i = skip_escape(b, i + 1)?,
-                _ => return Err(Bad),
-            }
-        }
+        self.raw_string().map(drop)
     }
 
     /// A string or `null`.
