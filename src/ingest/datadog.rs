@@ -1675,31 +1675,9 @@ mod tests {
         // And 20,000 seeded mutations of them (bytes deleted, inserted,
         // doubled): the flat reading never takes what serde_json refuses,
         // nor reads what it takes otherwise.
+        let seeds: Vec<&str> = records.iter().map(String::as_str).collect();
         let alphabet = b"{}[]\",:\\/ u0aA1-.e\n\t\xc3\xa9";
-        let mut state = 0x2545_F491_4F6C_DD1D_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
-        for case in 0..20_000 {
-            let mut text = records[case % records.len()].as_bytes().to_vec();
-            for _ in 0..1 + next(3) {
-                let at = next(text.len().max(1));
-                match next(3) {
-                    0 if !text.is_empty() => {
-                        text.remove(at);
-                    }
-                    1 => text.insert(at.min(text.len()), alphabet[next(alphabet.len())]),
-                    _ => {
-                        let at = at.min(text.len());
-                        let end = (at + 1 + next(8)).min(text.len());
-                        let piece = text[at..end].to_vec();
-                        text.splice(at..at, piece);
-                    }
-                }
-            }
+        for text in super::super::json::mutations(&seeds, alphabet, 0x2545_F491_4F6C_DD1D, 20_000) {
             agree(&text);
         }
     }

@@ -1211,6 +1211,41 @@ fn emit_meta(st: &mut Scan<'_>, buf: &[u8], end: usize, on_event: &mut dyn FnMut
     }
 }
 
+/// `n` seeded mutations of `seeds` in turn (one to three edits each: a
+/// byte deleted, a byte of `alphabet` inserted, a run of up to 8 bytes
+/// doubled), for the tests that compare two readings on faulty input.
+#[cfg(test)]
+pub(crate) fn mutations(seeds: &[&str], alphabet: &[u8], seed: u64, n: usize) -> Vec<Vec<u8>> {
+    let mut state = seed;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    (0..n)
+        .map(|case| {
+            let mut text = seeds[case % seeds.len()].as_bytes().to_vec();
+            for _ in 0..1 + next(3) {
+                let at = next(text.len().max(1));
+                match next(3) {
+                    0 if !text.is_empty() => {
+                        text.remove(at);
+                    }
+                    1 => text.insert(at.min(text.len()), alphabet[next(alphabet.len())]),
+                    _ => {
+                        let at = at.min(text.len());
+                        let end = (at + 1 + next(8)).min(text.len());
+                        let piece = text[at..end].to_vec();
+                        text.splice(at..at, piece);
+                    }
+                }
+            }
+            text
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1514,31 +1549,8 @@ mod tests {
             );
             assert_eq!(scan_events(doc.as_bytes(), false), (full, r), "{doc}");
         }
-        let alphabet = b"{}[]\",:\n \\a1";
-        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
         let mut agreed = 0;
-        for case in 0..20_000 {
-            let mut text = docs[case % docs.len()].as_bytes().to_vec();
-            for _ in 0..1 + next(3) {
-                let at = next(text.len());
-                match next(3) {
-                    0 => {
-                        text.remove(at);
-                    }
-                    1 => text.insert(at, alphabet[next(alphabet.len())]),
-                    _ => {
-                        let end = (at + 1 + next(8)).min(text.len());
-                        let piece = text[at..end].to_vec();
-                        text.splice(at..at, piece);
-                    }
-                }
-            }
+        for text in mutations(&docs, b"{}[]\",:\n \\a1", 0x9E37_79B9_7F4A_7C15, 20_000) {
             let (full, r) = scan_events(&text, true);
             let deep = scan_events(&text, false);
             if r.is_ok() && !full.iter().any(|e| e.starts_with("bad")) {
