@@ -214,13 +214,22 @@ pub struct Thresholds {
     /// FLAPPING: or re-fires within this long of clearing. Default 30m.
     #[serde(deserialize_with = "de_duration")]
     pub refire_window: Duration,
-    /// RECURRING: on at least this many of the last `recurring_lookback_days`. Default 4.
+    /// RECURRING: on at least this many of the days around the alert's
+    /// (the `recurring_lookback_days` ending with its own and the
+    /// `recurring_lookahead_days` after). Default 4.
     pub recurring_days: u32,
-    /// RECURRING: days looked back. Default 7.
+    /// RECURRING: days looked back, its own included. Default 7.
     pub recurring_lookback_days: u32,
-    /// RECURRING: within this of the same local time. Default 30m.
+    /// RECURRING: days looked ahead (a batch run sees them; 0 is the live
+    /// rule's "the last 7 days"). Default 6.
+    pub recurring_lookahead_days: u32,
+    /// RECURRING: within this of the same local time. Default 1h.
     #[serde(deserialize_with = "de_duration")]
     pub recurring_tolerance: Duration,
+    /// RECURRING: and over the whole history its template fires near this
+    /// time of day on at least this many times as many days as near other
+    /// times (one plus their mean; 0 turns the check off). Default 2.
+    pub recurring_contrast: f64,
     /// Incident overlap: this long before an incident starts counts. Default 30m.
     #[serde(deserialize_with = "de_duration")]
     pub incident_lead: Duration,
@@ -243,9 +252,11 @@ pub struct Thresholds {
     /// explains, at most this many standard deviations above it: with `E`
     /// the pages expected to overlap an incident by chance (each page's
     /// share of the history its service's and team's incident windows
-    /// cover, summed), at most `E + k·√E` overlaps. Default 2. (A flat
-    /// share does not fit every team: a team with many long incidents sees
-    /// a noisy rule overlap one by chance far more often.)
+    /// cover, summed), at most `E + k·√E` overlaps. Default 3 (with some
+    /// forty rules a history, 2 let one noisy rule in forty through by
+    /// chance alone). (A flat share does not fit every team: a team with
+    /// many long incidents sees a noisy rule overlap one by chance far more
+    /// often.)
     pub rule_chance_sigmas: f64,
     /// Toil cost of an interruption without engaged time. Default 15m.
     #[serde(deserialize_with = "de_duration")]
@@ -281,14 +292,16 @@ impl Default for Thresholds {
             refire_window: Duration::from_secs(1800),
             recurring_days: 4,
             recurring_lookback_days: 7,
-            recurring_tolerance: Duration::from_secs(1800),
+            recurring_lookahead_days: 6,
+            recurring_tolerance: Duration::from_secs(3600),
+            recurring_contrast: 2.0,
             incident_lead: Duration::from_secs(1800),
             episode_gap: Duration::from_secs(300),
             long_engagement: Duration::from_secs(1800),
             rule_min_pages: 5,
             rule_work_share: 0.5,
             rule_no_work_share: 0.0,
-            rule_chance_sigmas: 2.0,
+            rule_chance_sigmas: 3.0,
             interruption_cost: Duration::from_secs(900),
             score_cut: 0.5,
             template_similarity: 0.6,
@@ -507,6 +520,12 @@ impl Config {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(format!("{key}: {v} is not a weight (0 or more)"));
             }
+        }
+        let contrast = self.classify.recurring_contrast;
+        if !(contrast.is_finite() && contrast >= 0.0) {
+            return Err(format!(
+                "[classify] recurring_contrast: {contrast} is not a factor (0 or more)"
+            ));
         }
         let sigmas = self.classify.rule_chance_sigmas;
         if !(sigmas.is_finite() && sigmas >= 0.0) {
@@ -856,13 +875,25 @@ pub fn settings_toml(d: &Config) -> String {
         &mut out,
         "recurring_lookback_days",
         t.recurring_lookback_days.to_string(),
-        "… of the last this many",
+        "… of the days around its own: this many ending with it",
+    );
+    push(
+        &mut out,
+        "recurring_lookahead_days",
+        t.recurring_lookahead_days.to_string(),
+        "… and this many after (0: the last days only)",
     );
     push(
         &mut out,
         "recurring_tolerance",
         dur(t.recurring_tolerance),
         "… within this of the same local time",
+    );
+    push(
+        &mut out,
+        "recurring_contrast",
+        t.recurring_contrast.to_string(),
+        "… and near that time on this many times the days near other times (0: off)",
     );
     push(
         &mut out,

@@ -138,17 +138,28 @@ pub const TABLE: [Reason; 15] = [
         thresholds: &[
             "recurring_days",
             "recurring_lookback_days",
+            "recurring_lookahead_days",
             "recurring_tolerance",
+            "recurring_contrast",
         ],
-        rule: "its template fires at about the same local time on most recent days",
+        rule: "its template fires at about the same local time on most days around it, and at that time more than at others",
         explain: |e, th| {
+            let window = if th.recurring_lookahead_days == 0 {
+                format!("of the last {}", th.recurring_lookback_days)
+            } else {
+                format!(
+                    "of the {} ending with its own and the {} after",
+                    th.recurring_lookback_days, th.recurring_lookahead_days
+                )
+            };
             Some(format!(
-                "its template fired within {} of {} on {} of the last {} days; threshold {} days",
+                "its template fired within {} of {} on {} days {window}; threshold {} days; over the history it fires near that time {:.1} times as often as at other times of day, threshold {}",
                 exact(th.recurring_tolerance),
                 e.local_time,
                 e.recurring_days.unwrap_or(0),
-                th.recurring_lookback_days,
-                th.recurring_days
+                th.recurring_days,
+                e.recurring_contrast.unwrap_or(0.0),
+                th.recurring_contrast
             ))
         },
     },
@@ -362,6 +373,9 @@ pub struct Evidence<'a> {
     pub folded_repeats: Option<u32>,
     /// Days its template fired at about this local time.
     pub recurring_days: Option<u32>,
+    /// Days near this time of day over days near other times (the whole
+    /// history).
+    pub recurring_contrast: Option<f64>,
     /// Its local trigger time in its team's zone, `HH:MM Zone`.
     pub local_time: String,
     /// Paged, severity and urgency.

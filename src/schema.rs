@@ -103,9 +103,14 @@ pub const RULE_WORK_PAGES: &str = "rule_work_pages";
 /// pages of the share of the history that the incidents of the page's
 /// service and team cover (from the overlap's lead to their end).
 pub const RULE_CHANCE_PAGES: &str = "rule_chance_pages";
-/// RECURRING evidence: days of the look-back on which the template fired at
-/// about this local time of day.
+/// RECURRING evidence: days of the window around the alert's own on which
+/// the template fired at about this local time of day.
 pub const RECURRING_DAYS: &str = "recurring_days";
+/// RECURRING evidence: over the whole history, the days the template fired
+/// at about this local time of day over one plus the mean at seven other
+/// times of day (a nightly job: high; a template firing around the clock:
+/// about 1).
+pub const RECURRING_CONTRAST: &str = "recurring_contrast";
 /// FLAPPING evidence: seconds from the previous occurrence of the same
 /// identity clearing to this one firing (null: none, or still open).
 pub const CLEAR_GAP_S: &str = "clear_gap_s";

@@ -400,10 +400,13 @@ fn recurring_in_local_time_across_dst() {
     // A job at 02:15 Berlin time on 2026-10-23..26: 00:15Z while CEST,
     // 01:15Z on 2026-10-26 (CET; the clocks went back on the 25th). In UTC the fourth is an hour off the
     // others; in Berlin time it is the same minute. Day 4 is the 4th of the
-    // last 7 days: RECURRING; day 3 has only 3.
-    let config =
-        Config::parse("[teams.pay]\ntimezone = \"Europe/Berlin\"\nservices = [\"batch\"]\n")
-            .unwrap();
+    // last 7 days: RECURRING; day 3 has only 3. The rule of domain.md (the
+    // last 7 days, ±30 min: an hour's shift is outside it).
+    let config = Config::parse(
+        "[teams.pay]\ntimezone = \"Europe/Berlin\"\nservices = [\"batch\"]\n\
+         [classify]\nrecurring_lookahead_days = 0\nrecurring_tolerance = \"30m\"\n",
+    )
+    .unwrap();
     let d23 = 1_792_713_600; // 2026-10-23T00:00:00Z
     let mk = |id: &'static str, t: i64| {
         let mut x = a(id, t, Some(t + 20 * MIN));
@@ -433,9 +436,23 @@ fn recurring_in_local_time_across_dst() {
     );
     let text = explain_row(&df, i, &config);
     assert!(
-        text.contains("02:15 Europe/Berlin on 4 of the last 7 days"),
+        text.contains("02:15 Europe/Berlin on 4 days of the last 7; threshold 4 days"),
         "{text}"
     );
+    // In UTC, r4 at 01:15Z would be an hour off the others: not within
+    // 30 minutes. With the defaults (6 days ahead too) day 3 sees day 4.
+    let df = run_with(
+        &[
+            mk("r1", d23 + 15 * MIN),
+            mk("r2", d23 + DAY + 15 * MIN),
+            mk("r3", d23 + 2 * DAY + 15 * MIN),
+            mk("r4", d23 + 3 * DAY + HOUR + 15 * MIN),
+        ],
+        &[],
+        &Config::parse("[teams.pay]\ntimezone = \"Europe/Berlin\"\nservices = [\"batch\"]\n")
+            .unwrap(),
+    );
+    assert!(has(&df, "r3", "RECURRING"), "{:?}", reasons(&df, "r3"));
 }
 
 #[test]
@@ -995,7 +1012,7 @@ fn no_work_forgives_the_overlaps_chance_explains() {
     assert!(
         t.contains("3 of its rule's 10 pages in the history led to work")
             && t.contains("3.3 expected")
-            && t.contains("threshold 7.0 (2 standard deviations)"),
+            && t.contains("threshold 8.8 (3 standard deviations)"),
         "{t}"
     );
     for (id, _) in DISK {
@@ -1004,7 +1021,7 @@ fn no_work_forgives_the_overlaps_chance_explains() {
     }
 
     // A shorter `api` incident (window 27 h … 82 h: E = 10 × 55/243 =
-    // 2.26) still holds the three pages: within E + 2√E = 5.27, NO_WORK;
+    // 2.26) still holds the three pages: within E + 3√E = 6.77, NO_WORK;
     // with `rule_chance_sigmas = 0` the bound is E itself, 3 > 2.26, and
     // the rule's overlaps count as work.
     let short: Vec<Inc> = vec![

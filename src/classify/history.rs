@@ -162,14 +162,20 @@ impl IncidentIndex {
 /// Minutes in a day.
 const DAY_MINUTES: i32 = 24 * 60;
 
-/// For each alert, on how many distinct days of the `lookback` days ending
-/// with its own the same template (of the same team) fired within
-/// `tolerance` minutes of its local time of day — across midnight too (a
-/// job at about 00:05 that fires at 23:58 one night has fired within 7
-/// minutes of it that day). `keys[i]` is `None` when the alert has no
-/// usable time.
-pub fn recurring_days(keys: &[Option<(u64, i32, u16)>], lookback: u32, tolerance: u16) -> Vec<u32> {
-    // Group rows by template key, then by day: sorted minutes per day.
+/// RECURRING's window: the days counted up to an alert's own and after
+/// it, and how near its local time of day counts.
+#[derive(Debug, Clone, Copy)]
+pub struct RecurringWindow {
+    /// Days ending with the alert's own (7: its own and the 6 before).
+    pub back: u32,
+    /// Days after it (a batch run sees them too).
+    pub ahead: u32,
+    /// Minutes either side of its local time of day.
+    pub tolerance: u16,
+}
+
+/// Group rows by template key, then by day: sorted minutes per day.
+fn by_template_day(keys: &[Option<(u64, i32, u16)>]) -> HashMap<u64, HashMap<i32, Vec<u16>>> {
     let mut groups: HashMap<u64, HashMap<i32, Vec<u16>>> = HashMap::default();
     for (g, day, minute) in keys.iter().flatten() {
         groups
@@ -184,7 +190,19 @@ pub fn recurring_days(keys: &[Option<(u64, i32, u16)>], lookback: u32, tolerance
             minutes.sort_unstable();
         }
     }
-    let lookback = i32::try_from(lookback.max(1)).unwrap_or(i32::MAX);
+    groups
+}
+
+/// For each alert, on how many distinct days of the window around its own
+/// (its own included) the same template (of the same team) fired within
+/// the tolerance of its local time of day — across midnight too (a job at
+/// about 00:05 that fires at 23:58 one night has fired within 7 minutes of
+/// it that day). `keys[i]` is `None` when the alert has no usable time.
+pub fn recurring_days(keys: &[Option<(u64, i32, u16)>], w: RecurringWindow) -> Vec<u32> {
+    let groups = by_template_day(keys);
+    let back = i32::try_from(w.back.max(1) - 1).unwrap_or(i32::MAX);
+    let ahead = i32::try_from(w.ahead).unwrap_or(i32::MAX);
+    let tol = i32::from(w.tolerance);
     keys.iter()
         .map(|k| {
             let Some((g, day, minute)) = k else { return 0 };
@@ -198,11 +216,10 @@ pub fn recurring_days(keys: &[Option<(u64, i32, u16)>], lookback: u32, tolerance
                         k < m.len() && i32::from(m[k]) <= hi
                     })
             };
-            let (minute, tol) = (i32::from(*minute), i32::from(tolerance));
+            let minute = i32::from(*minute);
             let (lo, hi) = (minute - tol, minute + tol);
-            (0..lookback)
-                .filter(|back| {
-                    let d = day - back;
+            (day.saturating_sub(back)..=day.saturating_add(ahead))
+                .filter(|&d| {
                     fired(d, lo, hi)
                         || fired(d - 1, lo + DAY_MINUTES, DAY_MINUTES - 1)
                         || fired(d + 1, 0, hi - DAY_MINUTES)
@@ -210,6 +227,73 @@ pub fn recurring_days(keys: &[Option<(u64, i32, u16)>], lookback: u32, tolerance
                 .count() as u32
         })
         .collect()
+}
+
+/// The other times of day [`recurring_contrast`] compares with: every
+/// three hours.
+const OTHER_TIMES: [i32; 7] = [180, 360, 540, 720, 900, 1080, 1260];
+
+/// For each alert, how much more often its template (of its team) fires at
+/// this local time of day than at others, over the whole history: the days
+/// it fired within `tolerance` minutes of this time, over one plus the mean
+/// of the same count at the seven other times three, six … 21 hours away.
+/// A nightly job scores about as many days as it fired on; a template that
+/// fires around the clock scores about 1 however often it fires (so a busy
+/// template is not a nightly job because it fires at every hour). `None`
+/// for an alert with no usable time.
+pub fn recurring_contrast(keys: &[Option<(u64, i32, u16)>], tolerance: u16) -> Vec<Option<f64>> {
+    let groups = by_template_day(keys);
+    let tol = i32::from(tolerance);
+    let mut profiles: HashMap<u64, Vec<u32>> = HashMap::default();
+    keys.iter()
+        .map(|k| {
+            let (g, _, minute) = k.as_ref()?;
+            let days = groups.get(g)?;
+            let profile = profiles.entry(*g).or_insert_with(|| profile(days, tol));
+            let at = |m: i32| f64::from(profile[m.rem_euclid(DAY_MINUTES) as usize]);
+            let minute = i32::from(*minute);
+            let elsewhere =
+                OTHER_TIMES.iter().map(|o| at(minute + o)).sum::<f64>() / OTHER_TIMES.len() as f64;
+            Some(at(minute) / (1.0 + elsewhere))
+        })
+        .collect()
+}
+
+/// For each minute of the day, on how many days of the history a template
+/// fired within `tol` minutes of it (the day's clock read round, so 23:50
+/// is 15 minutes from 00:05).
+fn profile(days: &HashMap<i32, Vec<u16>>, tol: i32) -> Vec<u32> {
+    let span = (2 * tol + 1).min(DAY_MINUTES);
+    let mut counts = vec![0u32; DAY_MINUTES as usize];
+    let mut covered = vec![false; DAY_MINUTES as usize];
+    for minutes in days.values() {
+        covered.fill(false);
+        // The day's fires as merged intervals of covered minutes.
+        let mut open: Option<(i32, i32)> = None;
+        let mut mark = |(s, e): (i32, i32)| {
+            for m in s..e.min(s + DAY_MINUTES) {
+                covered[m.rem_euclid(DAY_MINUTES) as usize] = true;
+            }
+        };
+        for &m in minutes.iter() {
+            let (s, e) = (i32::from(m) - tol, i32::from(m) - tol + span);
+            open = match open {
+                Some((os, oe)) if s <= oe => Some((os, oe.max(e))),
+                Some(done) => {
+                    mark(done);
+                    Some((s, e))
+                }
+                None => Some((s, e)),
+            };
+        }
+        if let Some(done) = open {
+            mark(done);
+        }
+        for (c, &hit) in counts.iter_mut().zip(covered.iter()) {
+            *c += u32::from(hit);
+        }
+    }
+    counts
 }
 
 #[cfg(test)]
@@ -273,6 +357,13 @@ mod tests {
         assert_eq!(idx.coverage(Some("api"), Some("web"), 5, 5, 0), 0.0);
     }
 
+    /// The live rule: the last 7 days (its own included), ±30 minutes.
+    const LAST_7: RecurringWindow = RecurringWindow {
+        back: 7,
+        ahead: 0,
+        tolerance: 30,
+    };
+
     #[test]
     fn recurring_counts_distinct_days() {
         // Days 10..=16 at 02:15 ± a few minutes, except day 12; one alert
@@ -288,7 +379,7 @@ mod tests {
         ] {
             keys.push(Some((7u64, day, minute)));
         }
-        let days = recurring_days(&keys, 7, 30);
+        let days = recurring_days(&keys, LAST_7);
         // Day 15 at 02:15 looks back over 9..=15: days 10, 11, 14, 15 are
         // within ±30 min (day 13's 02:46 is 31 min off).
         assert_eq!(days[5], 4);
@@ -296,12 +387,12 @@ mod tests {
         // plus day 11 at 02:20 (26 min).
         assert_eq!(days[2], 2);
         // Exactly 30 min off counts, 31 does not.
-        let edge = recurring_days(&[Some((1, 1, 100)), Some((1, 2, 130))], 7, 30);
+        let edge = recurring_days(&[Some((1, 1, 100)), Some((1, 2, 130))], LAST_7);
         assert_eq!(edge[1], 2);
-        let past = recurring_days(&[Some((1, 1, 100)), Some((1, 2, 131))], 7, 30);
+        let past = recurring_days(&[Some((1, 1, 100)), Some((1, 2, 131))], LAST_7);
         assert_eq!(past[1], 1);
         // Another template, or a day outside the look-back, does not count.
-        let other = recurring_days(&[Some((2, 1, 100)), Some((1, 9, 100))], 7, 30);
+        let other = recurring_days(&[Some((2, 1, 100)), Some((1, 9, 100))], LAST_7);
         assert_eq!(other[1], 1);
     }
 
@@ -318,10 +409,66 @@ mod tests {
             Some((1u64, 4, 1435)), // day 4 23:55
             Some((1u64, 6, 5)),    // day 6 00:05
         ];
-        let days = recurring_days(&keys, 7, 30);
+        let days = recurring_days(&keys, LAST_7);
         assert_eq!(days[3], 4);
         // Day 4's 23:55: windows day d 23:25 to day d + 1 00:25 — days 4
         // (itself), 2 (day 3's 00:10) and 1 (23:50): 3.
         assert_eq!(days[2], 3);
+    }
+
+    /// Looking ahead: day 10's alert at 02:15 with fires on days 11, 12
+    /// and 17 near that time: the last 7 days alone find only itself; 6
+    /// days ahead find days 11 and 12 too (day 17 is 7 ahead: outside).
+    #[test]
+    fn recurring_looks_ahead() {
+        let keys = [
+            Some((3u64, 10, 135)),
+            Some((3u64, 11, 150)),
+            Some((3u64, 12, 120)),
+            Some((3u64, 17, 135)),
+        ];
+        assert_eq!(recurring_days(&keys, LAST_7)[0], 1);
+        let both = RecurringWindow { ahead: 6, ..LAST_7 };
+        assert_eq!(recurring_days(&keys, both)[0], 3);
+        // Day 17's alert sees 11..=17 back: days 11, 12 and itself.
+        assert_eq!(recurring_days(&keys, both)[3], 3);
+    }
+
+    /// A nightly job at 02:00 on days 0..10 (one day at 02:40), and a
+    /// template that fires every 3 hours around the clock on days 0..5.
+    #[test]
+    fn recurring_contrast_tells_a_nightly_job_from_a_busy_template() {
+        let mut keys: Vec<Option<(u64, i32, u16)>> = (0..10)
+            .map(|d| Some((1u64, d, if d == 4 { 160 } else { 120 })))
+            .collect();
+        for d in 0..5 {
+            for h in 0..8u16 {
+                keys.push(Some((2u64, d, h * 180 + 30)));
+            }
+        }
+        let contrast = recurring_contrast(&keys, 30);
+        // The job at 02:00: 9 days within 30 minutes (day 4's 02:40 is 40
+        // off); at the other times 05:00, 08:00 … 23:00 none: 9 / (1 + 0).
+        assert_eq!(contrast[0], Some(9.0));
+        // Day 4's 02:40: within 30 minutes only its own day: 1 / (1 + 0).
+        assert_eq!(contrast[4], Some(1.0));
+        // The busy template at 00:30: 5 days here, 5 at each other time
+        // (03:30, 06:30 …): 5 / (1 + 5).
+        assert_eq!(contrast[10], Some(5.0 / 6.0));
+        // No time, no contrast.
+        assert_eq!(recurring_contrast(&[None], 30), vec![None]);
+    }
+
+    /// The profile reads the clock round: a fire at 23:50 is 15 minutes
+    /// from 00:05, so a job around midnight is one time of day.
+    #[test]
+    fn recurring_contrast_wraps_midnight() {
+        let keys = [
+            Some((1u64, 1, 1430)), // 23:50
+            Some((1u64, 2, 5)),    // 00:05
+            Some((1u64, 3, 1435)), // 23:55
+        ];
+        let c = recurring_contrast(&keys, 30);
+        assert_eq!(c, vec![Some(3.0), Some(3.0), Some(3.0)]);
     }
 }

@@ -251,8 +251,11 @@ fn keys(
     let similarity = th.template_similarity;
     let lead = us(th.incident_lead);
     let zones = config.team_zones();
-    let lookback = th.recurring_lookback_days;
-    let tolerance = u16::try_from(th.recurring_tolerance.as_secs() / 60).unwrap_or(u16::MAX);
+    let window = history::RecurringWindow {
+        back: th.recurring_lookback_days,
+        ahead: th.recurring_lookahead_days,
+        tolerance: u16::try_from(th.recurring_tolerance.as_secs() / 60).unwrap_or(u16::MAX),
+    };
     let a = || col(A);
     let lf = alerts
         .with_row_index(ROW, None)
@@ -408,33 +411,57 @@ fn keys(
                 .map_err(plan)?
                 .alias(HAS_ACK),
         ])
-        .with_columns([col(s::TEMPLATE_ID)
-            .apply_many(
-                move |cols| {
-                    let tid = cols[0].str()?;
-                    let team = cols[1].str()?;
-                    let t = cols[2].i64()?;
-                    let mut clock = crate::core::time::LocalClock::default();
-                    let keys: Vec<Option<(u64, i32, u16)>> = tid
-                        .iter()
-                        .zip(team.iter())
-                        .zip(t.iter())
-                        .map(|((tid, team_name), t)| {
-                            let (tid, t) = (tid?, t?);
-                            let (day, minute) = clock.day_minute(t, zones.of(team_name))?;
-                            let g = template::hash(tid)
-                                ^ team_name.map_or(0, |n| template::hash(n).rotate_left(1));
-                            Some((g, day, minute))
-                        })
-                        .collect();
-                    let days = history::recurring_days(&keys, lookback, tolerance);
-                    Ok(UInt32Chunked::from_vec(PlSmallStr::EMPTY, days).into_column())
-                },
-                &[col(s::TEAM), col(T)],
-                |_, f| Ok(Field::new(f[0].name().clone(), DataType::UInt32)),
-            )
-            .alias(s::RECURRING_DAYS)]);
+        .with_columns([
+            {
+                let zones = zones.clone();
+                col(s::TEMPLATE_ID)
+                    .apply_many(
+                        move |cols| {
+                            let keys = recurring_keys(cols, &zones)?;
+                            let days = history::recurring_days(&keys, window);
+                            Ok(UInt32Chunked::from_vec(PlSmallStr::EMPTY, days).into_column())
+                        },
+                        &[col(s::TEAM), col(T)],
+                        |_, f| Ok(Field::new(f[0].name().clone(), DataType::UInt32)),
+                    )
+                    .alias(s::RECURRING_DAYS)
+            },
+            col(s::TEMPLATE_ID)
+                .apply_many(
+                    move |cols| {
+                        let keys = recurring_keys(cols, &zones)?;
+                        let contrast = history::recurring_contrast(&keys, window.tolerance);
+                        let out: Float64Chunked = contrast.into_iter().collect();
+                        Ok(out.into_column())
+                    },
+                    &[col(s::TEAM), col(T)],
+                    |_, f| Ok(Field::new(f[0].name().clone(), DataType::Float64)),
+                )
+                .alias(s::RECURRING_CONTRAST),
+        ]);
     Ok(lf)
+}
+
+/// RECURRING's key of each row (template id, team, trigger time µs): the
+/// template and team hashed together, the local day and minute of day in
+/// the team's zone; `None` without a template or a time.
+fn recurring_keys(
+    cols: &[Column],
+    zones: &crate::config::TeamZones,
+) -> PolarsResult<Vec<Option<(u64, i32, u16)>>> {
+    let (tid, team, t) = (cols[0].str()?, cols[1].str()?, cols[2].i64()?);
+    let mut clock = crate::core::time::LocalClock::default();
+    Ok(tid
+        .iter()
+        .zip(team.iter())
+        .zip(t.iter())
+        .map(|((tid, team_name), t)| {
+            let (tid, t) = (tid?, t?);
+            let (day, minute) = clock.day_minute(t, zones.of(team_name))?;
+            let g = template::hash(tid) ^ team_name.map_or(0, |n| template::hash(n).rotate_left(1));
+            Some((g, day, minute))
+        })
+        .collect())
 }
 
 /// Each identity's neighbours in trigger-time order: the previous

@@ -154,10 +154,15 @@ fn ack_no_action() -> Expr {
         .and(col(s::NOTES).fill_null(zero()).eq(zero()))
 }
 
-/// Its template fired at about this local time on enough recent days
-/// (counted by [`super::history::recurring_days`]).
+/// Its template fired at about this local time on enough days around it
+/// (counted by [`super::history::recurring_days`]), and fires at this time
+/// of day more than at others ([`super::history::recurring_contrast`]).
 fn recurring(c: &Ctx<'_>) -> Expr {
-    col(s::RECURRING_DAYS).gt_eq(lit(c.th.recurring_days))
+    col(s::RECURRING_DAYS).gt_eq(lit(c.th.recurring_days)).and(
+        col(s::RECURRING_CONTRAST)
+            .fill_null(lit(0.0))
+            .gt_eq(lit(c.th.recurring_contrast)),
+    )
 }
 
 /// Informational or low urgency, or not sent to a paging channel, yet it

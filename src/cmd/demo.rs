@@ -56,6 +56,15 @@ pub struct DemoArgs {
     /// a mixed history to test on. Ignored with --only.
     #[arg(long)]
     all_vendors: bool,
+    /// Nightly jobs fire within this many minutes either side of their
+    /// time; more than the default is a job whose start wanders (a history
+    /// unlike the default, for testing RECURRING on).
+    #[arg(long, value_name = "MINUTES", default_value_t = 10)]
+    nightly_jitter: u32,
+    /// Share of days a nightly job fires; less than the default is a job
+    /// that skips days.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.85)]
+    nightly_days: f64,
 }
 
 /// Run it.
@@ -77,11 +86,25 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<ExitCode> {
         noise_mix: args.noise_mix,
         service_rule_names: args.service_rule_names,
         all_vendors: args.all_vendors,
+        nightly_jitter: args.nightly_jitter,
+        nightly_days: args.nightly_days,
     };
     if !(args.noise_mix > 0.0 && args.noise_mix <= 100.0) {
         anyhow::bail!(
             "--noise-mix {} is not a factor above 0 (at most 100)",
             args.noise_mix
+        );
+    }
+    if !(args.nightly_days > 0.0 && args.nightly_days <= 1.0) {
+        anyhow::bail!(
+            "--nightly-days {} is not a share above 0 (at most 1)",
+            args.nightly_days
+        );
+    }
+    if args.nightly_jitter > 360 {
+        anyhow::bail!(
+            "--nightly-jitter {} is more than 360 minutes (a nightly job's time must still mean something)",
+            args.nightly_jitter
         );
     }
     if !(0.0..=1.0).contains(&args.runbook_lines) {

@@ -67,6 +67,12 @@ pub struct DemoOptions {
     /// Every vendor alertsift reads alerts from in one history: each team's
     /// rules spread over them, rule by rule (ignored with `only`).
     pub all_vendors: bool,
+    /// Nightly jobs fire within this many minutes either side of their
+    /// time (10 by default; more is a job whose start wanders).
+    pub nightly_jitter: u32,
+    /// Share of days a nightly job fires (0.85 by default; less is a job
+    /// that skips days).
+    pub nightly_days: f64,
 }
 
 /// Words for host names without digits (`--word-hosts`).
@@ -733,6 +739,8 @@ struct Gen<'a> {
     noise_mix: f64,
     service_rule_names: bool,
     all_vendors: bool,
+    nightly_jitter: i64,
+    nightly_days: f64,
     seed: u64,
     scale: f64,
     start_ms: i64,
@@ -1012,14 +1020,15 @@ impl Gen<'_> {
                 let instances = self.scale.max(1.0).round() as i64;
                 for inst in 0..instances {
                     for day in 0..7 {
-                        if !rng.chance(0.85) {
+                        if !rng.chance(self.nightly_days) {
                             continue;
                         }
                         let date = match DateTime::from_timestamp_millis(w0 + day * DAY) {
                             Some(d) => d.with_timezone(&team.tz).date_naive(),
                             None => continue,
                         };
-                        let minute = r.at_minute + inst * 7 + rng.range(-10, 11);
+                        let jitter = self.nightly_jitter;
+                        let minute = r.at_minute + inst * 7 + rng.range(-jitter, jitter + 1);
                         let local = date.and_time(NaiveTime::MIN) + Duration::minutes(minute);
                         let Some(at) = team.tz.from_local_datetime(&local).earliest() else {
                             continue;
@@ -1050,7 +1059,7 @@ impl Gen<'_> {
 
 /// Expected alerts per week at scale 1 (for sizing the history), with the
 /// noise rules' rates times `noise_mix`.
-fn alerts_per_week(teams: &[Team], noise_mix: f64, all_vendors: bool) -> f64 {
+fn alerts_per_week(teams: &[Team], noise_mix: f64, nightly_days: f64, all_vendors: bool) -> f64 {
     teams
         .iter()
         .enumerate()
@@ -1067,7 +1076,7 @@ fn alerts_per_week(teams: &[Team], noise_mix: f64, all_vendors: bool) -> f64 {
                 Pattern::Flapping => r.rate * 6.5,
                 Pattern::Duplicate if vendor_of(teams, all_vendors, ti, ri).folds() => r.rate,
                 Pattern::Duplicate => r.rate * 3.0,
-                Pattern::Recurring => 7.0 * 0.85,
+                Pattern::Recurring => 7.0 * nightly_days,
                 _ => r.rate,
             }
         })
@@ -1562,7 +1571,8 @@ pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
         .timestamp_millis();
     let end_ms = start_ms + i64::from(options.weeks) * WEEK;
     let scale = options.alerts as f64
-        / (alerts_per_week(&teams, options.noise_mix, all_vendors) * f64::from(options.weeks));
+        / (alerts_per_week(&teams, options.noise_mix, options.nightly_days, all_vendors)
+            * f64::from(options.weeks));
     let g = Gen {
         teams: &teams,
         runbook_lines: options.runbook_lines,
@@ -1570,6 +1580,8 @@ pub fn write(out: &Path, options: &DemoOptions) -> std::io::Result<Written> {
         noise_mix: options.noise_mix,
         service_rule_names: options.service_rule_names,
         all_vendors,
+        nightly_jitter: i64::from(options.nightly_jitter),
+        nightly_days: options.nightly_days,
         seed: options.seed,
         scale,
         start_ms,

@@ -133,6 +133,7 @@ pub fn explain_row(df: &DataFrame, i: usize, config: &Config) -> String {
         dedup_key: dedup_key.as_deref(),
         folded_repeats: r.u32(s::REPEAT_COUNT).filter(|_| folds),
         recurring_days: r.u32(s::RECURRING_DAYS),
+        recurring_contrast: r.f64(s::RECURRING_CONTRAST),
         local_time: t
             .and_then(|t| local_day_minute(t, tz))
             .map(|(_, m)| format!("{:02}:{:02} {tz}", m / 60, m % 60))
