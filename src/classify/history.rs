@@ -174,23 +174,64 @@ pub struct RecurringWindow {
     pub tolerance: u16,
 }
 
-/// Group rows by template key, then by day: sorted minutes per day.
-fn by_template_day(keys: &[Option<(u64, i32, u16)>]) -> HashMap<u64, HashMap<i32, Vec<u16>>> {
-    let mut groups: HashMap<u64, HashMap<i32, Vec<u16>>> = HashMap::default();
-    for (g, day, minute) in keys.iter().flatten() {
-        groups
-            .entry(*g)
-            .or_default()
-            .entry(*day)
-            .or_default()
-            .push(*minute);
+/// One template's fires (of one team): the days it fired on, ascending,
+/// and each day's minutes, ascending (`minutes[starts[i]..starts[i + 1]]`
+/// are day `days[i]`'s), with the row of each.
+#[derive(Debug, Default)]
+struct Fires {
+    days: Vec<i32>,
+    starts: Vec<usize>,
+    minutes: Vec<u16>,
+    rows: Vec<usize>,
+}
+
+impl Fires {
+    /// The minutes of the `i`-th day fired on.
+    fn of(&self, i: usize) -> &[u16] {
+        let end = self
+            .starts
+            .get(i + 1)
+            .copied()
+            .unwrap_or(self.minutes.len());
+        &self.minutes[self.starts[i]..end]
     }
-    for days in groups.values_mut() {
-        for minutes in days.values_mut() {
-            minutes.sort_unstable();
+
+    /// Any minute of the `i`-th day within `[lo, hi]` (clamped to the day).
+    fn any(&self, i: usize, lo: i32, hi: i32) -> bool {
+        let (lo, hi) = (lo.max(0), hi.min(DAY_MINUTES - 1));
+        let m = self.of(i);
+        let k = m.partition_point(|&x| i32::from(x) < lo);
+        lo <= hi && k < m.len() && i32::from(m[k]) <= hi
+    }
+}
+
+/// Group rows by template key: each template's fires by day.
+fn by_template_day(keys: &[Option<(u64, i32, u16)>]) -> HashMap<u64, Fires> {
+    let mut raw: HashMap<u64, Vec<(i32, u16, usize)>> = HashMap::default();
+    for (row, key) in keys.iter().enumerate() {
+        if let Some((g, day, minute)) = key {
+            raw.entry(*g).or_default().push((*day, *minute, row));
         }
     }
-    groups
+    raw.into_iter()
+        .map(|(g, mut fires)| {
+            fires.sort_unstable();
+            let mut f = Fires {
+                minutes: Vec::with_capacity(fires.len()),
+                rows: Vec::with_capacity(fires.len()),
+                ..Fires::default()
+            };
+            for (day, minute, row) in fires {
+                if f.days.last() != Some(&day) {
+                    f.days.push(day);
+                    f.starts.push(f.minutes.len());
+                }
+                f.minutes.push(minute);
+                f.rows.push(row);
+            }
+            (g, f)
+        })
+        .collect()
 }
 
 /// For each alert, on how many distinct days of the window around its own
@@ -203,30 +244,52 @@ pub fn recurring_days(keys: &[Option<(u64, i32, u16)>], w: RecurringWindow) -> V
     let back = i32::try_from(w.back.max(1) - 1).unwrap_or(i32::MAX);
     let ahead = i32::try_from(w.ahead).unwrap_or(i32::MAX);
     let tol = i32::from(w.tolerance);
-    keys.iter()
-        .map(|k| {
-            let Some((g, day, minute)) = k else { return 0 };
-            let Some(days) = groups.get(g) else { return 0 };
-            // Any fire of day `d` within the minutes `[lo, hi]` of it.
-            let fired = |d: i32, lo: i32, hi: i32| {
-                let (lo, hi) = (lo.max(0), hi.min(DAY_MINUTES - 1));
-                lo <= hi
-                    && days.get(&d).is_some_and(|m| {
-                        let k = m.partition_point(|&x| i32::from(x) < lo);
-                        k < m.len() && i32::from(m[k]) <= hi
-                    })
-            };
-            let minute = i32::from(*minute);
-            let (lo, hi) = (minute - tol, minute + tol);
-            (day.saturating_sub(back)..=day.saturating_add(ahead))
-                .filter(|&d| {
-                    fired(d, lo, hi)
-                        || fired(d - 1, lo + DAY_MINUTES, DAY_MINUTES - 1)
-                        || fired(d + 1, 0, hi - DAY_MINUTES)
-                })
-                .count() as u32
-        })
-        .collect()
+    // Which days of the window have a fire near the time (reused).
+    let mut hit: Vec<bool> = Vec::new();
+    let mut out = vec![0u32; keys.len()];
+    // Template by template, its fires in time order (their neighbours
+    // are then near in memory too).
+    for f in groups.values() {
+        for (i, &day) in f.days.iter().enumerate() {
+            let (first, last) = (day.saturating_sub(back), day.saturating_add(ahead));
+            let width = usize::try_from(i64::from(last) - i64::from(first) + 1).unwrap_or(0);
+            // The days fired on from the day before the window.
+            let from = f.days.partition_point(|&d| d < first.saturating_sub(1));
+            for j in f.starts[i]..f.starts.get(i + 1).copied().unwrap_or(f.minutes.len()) {
+                hit.clear();
+                hit.resize(width, false);
+                let mut mark = |w: i32| {
+                    if (first..=last).contains(&w) {
+                        hit[(w - first) as usize] = true;
+                    }
+                };
+                let minute = i32::from(f.minutes[j]);
+                let (lo, hi) = (minute - tol, minute + tol);
+                // To the day after the window: a fire counts for its own
+                // day's window, late in the evening for the next day's (a
+                // window reaching back over midnight), early in the morning
+                // for the day before's.
+                let mut k = from;
+                while let Some(&e) = f.days.get(k) {
+                    if e > last.saturating_add(1) {
+                        break;
+                    }
+                    if f.any(k, lo, hi) {
+                        mark(e);
+                    }
+                    if lo < 0 && f.any(k, lo + DAY_MINUTES, DAY_MINUTES - 1) {
+                        mark(e.saturating_add(1));
+                    }
+                    if hi >= DAY_MINUTES && f.any(k, 0, hi - DAY_MINUTES) {
+                        mark(e.saturating_sub(1));
+                    }
+                    k += 1;
+                }
+                out[f.rows[j]] = hit.iter().filter(|&&h| h).count() as u32;
+            }
+        }
+    }
+    out
 }
 
 /// The other times of day [`recurring_contrast`] compares with: every
@@ -244,29 +307,28 @@ const OTHER_TIMES: [i32; 7] = [180, 360, 540, 720, 900, 1080, 1260];
 pub fn recurring_contrast(keys: &[Option<(u64, i32, u16)>], tolerance: u16) -> Vec<Option<f64>> {
     let groups = by_template_day(keys);
     let tol = i32::from(tolerance);
-    let mut profiles: HashMap<u64, Vec<u32>> = HashMap::default();
-    keys.iter()
-        .map(|k| {
-            let (g, _, minute) = k.as_ref()?;
-            let days = groups.get(g)?;
-            let profile = profiles.entry(*g).or_insert_with(|| profile(days, tol));
-            let at = |m: i32| f64::from(profile[m.rem_euclid(DAY_MINUTES) as usize]);
-            let minute = i32::from(*minute);
+    let mut out = vec![None; keys.len()];
+    for f in groups.values() {
+        let profile = profile(f, tol);
+        let at = |m: i32| f64::from(profile[m.rem_euclid(DAY_MINUTES) as usize]);
+        for (&minute, &row) in f.minutes.iter().zip(&f.rows) {
+            let minute = i32::from(minute);
             let elsewhere =
                 OTHER_TIMES.iter().map(|o| at(minute + o)).sum::<f64>() / OTHER_TIMES.len() as f64;
-            Some(at(minute) / (1.0 + elsewhere))
-        })
-        .collect()
+            out[row] = Some(at(minute) / (1.0 + elsewhere));
+        }
+    }
+    out
 }
 
 /// For each minute of the day, on how many days of the history a template
 /// fired within `tol` minutes of it (the day's clock read round, so 23:50
 /// is 15 minutes from 00:05).
-fn profile(days: &HashMap<i32, Vec<u16>>, tol: i32) -> Vec<u32> {
+fn profile(fires: &Fires, tol: i32) -> Vec<u32> {
     let span = (2 * tol + 1).min(DAY_MINUTES);
     let mut counts = vec![0u32; DAY_MINUTES as usize];
     let mut covered = vec![false; DAY_MINUTES as usize];
-    for minutes in days.values() {
+    for minutes in (0..fires.days.len()).map(|i| fires.of(i)) {
         covered.fill(false);
         // The day's fires as merged intervals of covered minutes.
         let mut open: Option<(i32, i32)> = None;
