@@ -1291,7 +1291,6 @@ fn pass(ctx: &mut Ctx<'_>, mode: Mode) -> Result<Pass, IngestError> {
     let mut incidents = Vec::new();
     let (mut test_incidents, mut monitors) = (0u64, false);
     let mut bad = Vec::new();
-    let pool = super::json::BatchPool::default();
     let (result, warnings) = super::parallel::pipeline(
         |emit| {
             let mut warnings: Vec<String> = Vec::new();
@@ -1307,7 +1306,6 @@ fn pass(ctx: &mut Ctx<'_>, mode: Mode) -> Result<Pass, IngestError> {
                 &["events", "data"],
                 &["meta"],
                 super::parallel::BATCH,
-                &pool,
                 &mut emit,
                 &mut |ev| match ev {
                     super::json::JsonEvent::Meta(_, meta) => {
@@ -1328,19 +1326,17 @@ fn pass(ctx: &mut Ctx<'_>, mode: Mode) -> Result<Pass, IngestError> {
             (r, warnings)
         },
         |batch: super::json::RawBatch| {
-            pool.parse(batch, |batch| {
-                batch
-                    .iter()
-                    .map(|(at, why, raw)| {
-                        let item = match why {
-                            Some(why) => Item::Bad(why.to_string()),
-                            None => item_of_raw(raw, config),
-                        };
-                        let raw = matches!(item, Item::Bad(_)).then(|| raw.to_vec());
-                        (at, item, raw)
-                    })
-                    .collect::<Vec<_>>()
-            })
+            batch
+                .iter()
+                .map(|(at, why, raw)| {
+                    let item = match why {
+                        Some(why) => Item::Bad(why.to_string()),
+                        None => item_of_raw(raw, config),
+                    };
+                    let raw = matches!(item, Item::Bad(_)).then(|| raw.to_vec());
+                    (at, item, raw)
+                })
+                .collect::<Vec<_>>()
         },
         |items| {
             if fold.disordered {

@@ -128,46 +128,32 @@ type Mapped = (super::json::RecordAt, Result<AlertRecord, (String, String)>);
 pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let reader = ctx.open()?;
     let config = ctx.config;
-    let pool = super::json::BatchPool::default();
     let result = super::parallel::pipeline(
-        |emit| {
-            super::split_json(
-                reader,
-                &[],
-                &[],
-                super::parallel::BATCH,
-                &pool,
-                emit,
-                &mut |_| {},
-            )
-        },
+        |emit| super::split_json(reader, &[], &[], super::parallel::BATCH, emit, &mut |_| {}),
         |batch: super::json::RawBatch| {
-            pool.parse(batch, |batch| {
-                let mut mapped = Vec::new();
-                for (at, why, raw) in batch.iter() {
-                    let value = match why {
-                        Some(why) => Err(why.to_string()),
-                        None => super::json::from_record::<Value>(raw).map_err(|e| e.to_string()),
-                    };
-                    match value {
-                        Err(why) => {
-                            mapped.push((at, Err((why, String::from_utf8_lossy(raw).into_owned()))))
-                        }
-                        Ok(v) => {
-                            let mut docs = Vec::new();
-                            documents(v, &mut docs);
-                            for (id, doc) in docs {
-                                mapped.push((
-                                    at,
-                                    to_record(config, id, &doc)
-                                        .map_err(|why| (why, doc.to_string())),
-                                ));
-                            }
+            let mut mapped = Vec::new();
+            for (at, why, raw) in batch.iter() {
+                let value = match why {
+                    Some(why) => Err(why.to_string()),
+                    None => super::json::from_record::<Value>(raw).map_err(|e| e.to_string()),
+                };
+                match value {
+                    Err(why) => {
+                        mapped.push((at, Err((why, String::from_utf8_lossy(raw).into_owned()))))
+                    }
+                    Ok(v) => {
+                        let mut docs = Vec::new();
+                        documents(v, &mut docs);
+                        for (id, doc) in docs {
+                            mapped.push((
+                                at,
+                                to_record(config, id, &doc).map_err(|why| (why, doc.to_string())),
+                            ));
                         }
                     }
                 }
-                mapped
-            })
+            }
+            mapped
         },
         |mapped: Vec<Mapped>| {
             for (at, r) in mapped {

@@ -326,12 +326,6 @@ impl RawBatch {
         self.spans.len()
     }
 
-    /// Empty, its room kept.
-    fn clear(&mut self) {
-        self.bytes.clear();
-        self.spans.clear();
-    }
-
     /// No records held.
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()
@@ -342,41 +336,6 @@ impl RawBatch {
         self.spans
             .iter()
             .map(|(at, bad, s, e)| (*at, bad.as_deref(), &self.bytes[*s..*e]))
-    }
-}
-
-/// Batches handed back once parsed, for the splitter to fill again: a
-/// fresh batch of a megabyte is fresh pages the kernel must zero, and the
-/// splitter is one thread against the parsers' several.
-#[derive(Debug, Default)]
-pub struct BatchPool(std::sync::Mutex<Vec<RawBatch>>);
-
-impl BatchPool {
-    /// Batches kept at most (the pipeline holds a few in flight).
-    const KEEP: usize = 16;
-
-    /// An empty batch: one handed back, else one with room like `like`.
-    pub fn take(&self, like: &RawBatch) -> RawBatch {
-        let kept = self.0.lock().ok().and_then(|mut v| v.pop());
-        kept.unwrap_or_else(|| like.empty_like())
-    }
-
-    /// `parse` of a batch, the batch then handed back.
-    pub fn parse<U>(&self, batch: RawBatch, parse: impl FnOnce(&RawBatch) -> U) -> U {
-        let out = parse(&batch);
-        self.give(batch);
-        out
-    }
-
-    /// A parsed batch, for [`BatchPool::take`] (dropped when the pool is
-    /// full).
-    fn give(&self, mut batch: RawBatch) {
-        batch.clear();
-        if let Ok(mut v) = self.0.lock() {
-            if v.len() < Self::KEEP {
-                v.push(batch);
-            }
-        }
     }
 }
 
@@ -1680,37 +1639,5 @@ mod tests {
                 big.trim_end().len()
             )]
         );
-    }
-
-    #[test]
-    fn a_pooled_batch_comes_back_empty_with_its_room() {
-        let at = |n| RecordAt { n, line: n, col: 1 };
-        let pool = BatchPool::default();
-        let mut first = RawBatch::default();
-        first.push(at(1), b"{\"id\":1}");
-        first.push_bad(at(2), Some("not a record".into()), b"nope");
-        let seen: Vec<(u64, Option<String>, Vec<u8>)> = pool.parse(first, |b| {
-            b.iter()
-                .map(|(at, bad, raw)| (at.n, bad.map(str::to_string), raw.to_vec()))
-                .collect()
-        });
-        assert_eq!(
-            seen,
-            vec![
-                (1, None, b"{\"id\":1}".to_vec()),
-                (2, Some("not a record".into()), b"nope".to_vec()),
-            ]
-        );
-        // The next batch is the one handed back: nothing of the first
-        // batch's records left in it, its 12 bytes of room kept.
-        let mut again = pool.take(&RawBatch::default());
-        assert!(again.is_empty());
-        assert!(again.bytes.capacity() >= 12 && again.spans.capacity() >= 2);
-        again.push(at(3), b"[]");
-        let seen: Vec<(u64, Vec<u8>)> = again.iter().map(|(a, _, r)| (a.n, r.to_vec())).collect();
-        assert_eq!(seen, vec![(3, b"[]".to_vec())]);
-        // With none handed back, a new batch with room like the one given.
-        let fresh = pool.take(&again);
-        assert!(fresh.is_empty() && fresh.bytes.capacity() >= 2);
     }
 }

@@ -1045,7 +1045,6 @@ pub fn split_json(
     envelope_keys: &[&str],
     meta_keys: &[&str],
     size: usize,
-    pool: &json::BatchPool,
     emit: &mut dyn FnMut(json::RawBatch),
     other: &mut dyn FnMut(json::JsonEvent<'_>),
 ) -> Result<u64, json::JsonStop> {
@@ -1057,7 +1056,7 @@ pub fn split_json(
             ev => return other(ev),
         }
         if batch.len() == size {
-            let next = pool.take(&batch);
+            let next = batch.empty_like();
             emit(std::mem::replace(&mut batch, next));
         }
     });
@@ -1080,7 +1079,6 @@ pub fn json_records_parallel(
     let config = ctx.config;
     let source = ctx.format.source();
     let mut counts = ParsedCounts::default();
-    let pool = json::BatchPool::default();
     let result = parallel::pipeline(
         |emit| {
             split_json(
@@ -1088,34 +1086,31 @@ pub fn json_records_parallel(
                 envelope_keys,
                 &[],
                 parallel::BATCH,
-                &pool,
                 emit,
                 &mut |_| {},
             )
         },
         |batch: json::RawBatch| {
-            pool.parse(batch, |batch| {
-                let mut b = ChunkBuilder::new(config, source);
-                for (at, bad, raw) in batch.iter() {
-                    // Validate UTF-8 once per record, so the parser need not
-                    // check every string again.
-                    let parsed = match (bad, simdutf8::basic::from_utf8(raw)) {
-                        (Some(why), _) => Err(why.to_string()),
-                        (None, Ok(text)) => parse(text).map_err(|why| json::explain(raw, at, why)),
-                        (None, Err(_)) => Err(match std::str::from_utf8(raw) {
-                            Err(e) => format!("record is not valid UTF-8: {e}"),
-                            Ok(_) => "record is not valid UTF-8".to_string(),
-                        }),
-                    };
-                    b.add(
-                        at.n,
-                        Some(at.line),
-                        || String::from_utf8_lossy(raw).into_owned(),
-                        parsed,
-                    );
-                }
-                b.finish()
-            })
+            let mut b = ChunkBuilder::new(config, source);
+            for (at, bad, raw) in batch.iter() {
+                // Validate UTF-8 once per record, so the parser need not
+                // check every string again.
+                let parsed = match (bad, simdutf8::basic::from_utf8(raw)) {
+                    (Some(why), _) => Err(why.to_string()),
+                    (None, Ok(text)) => parse(text).map_err(|why| json::explain(raw, at, why)),
+                    (None, Err(_)) => Err(match std::str::from_utf8(raw) {
+                        Err(e) => format!("record is not valid UTF-8: {e}"),
+                        Ok(_) => "record is not valid UTF-8".to_string(),
+                    }),
+                };
+                b.add(
+                    at.n,
+                    Some(at.line),
+                    || String::from_utf8_lossy(raw).into_owned(),
+                    parsed,
+                );
+            }
+            b.finish()
         },
         |chunk| {
             let c = ctx.accept_chunk(chunk, 0);

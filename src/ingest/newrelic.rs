@@ -184,45 +184,42 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let mut closes: HashMap<String, Value> = HashMap::new();
     let mut orphans = 0u64;
     let mut n = 0u64;
-    let pool = super::json::BatchPool::default();
     let result = super::parallel::pipeline(
         // Pages are big: a few per batch.
-        |emit| super::split_json(reader, &[], &[], 16, &pool, emit, &mut |_| {}),
+        |emit| super::split_json(reader, &[], &[], 16, emit, &mut |_| {}),
         |batch: super::json::RawBatch| {
-            pool.parse(batch, |batch| {
-                let mut out = Vec::new();
-                for (at, why, raw) in batch.iter() {
-                    let doc = match why {
-                        Some(why) => Err(why.to_string()),
-                        None => super::json::from_record::<Value>(raw).map_err(|e| e.to_string()),
-                    };
-                    let rows = match doc.and_then(rows_of) {
-                        Ok(r) => r,
-                        Err(why) => {
-                            out.push((at, Out::Reject(why, String::new())));
-                            continue;
-                        }
-                    };
-                    let mut map = |v: Vec<Value>, f: fn(&Value) -> Result<AlertRecord, String>| {
-                        for i in v {
-                            out.push((
-                                at,
-                                match f(&i) {
-                                    Ok(r) => Out::Alert(Box::new(r)),
-                                    Err(why) => Out::Reject(why, i.to_string()),
-                                },
-                            ));
-                        }
-                    };
-                    match rows {
-                        Rows::Issues(v) => map(v, issue),
-                        Rows::Incidents(v) => map(v, incident),
-                        Rows::Violations(v) => map(v, violation),
-                        Rows::Nrql(v) => out.extend(v.into_iter().map(|row| (at, Out::Nrql(row)))),
+            let mut out = Vec::new();
+            for (at, why, raw) in batch.iter() {
+                let doc = match why {
+                    Some(why) => Err(why.to_string()),
+                    None => super::json::from_record::<Value>(raw).map_err(|e| e.to_string()),
+                };
+                let rows = match doc.and_then(rows_of) {
+                    Ok(r) => r,
+                    Err(why) => {
+                        out.push((at, Out::Reject(why, String::new())));
+                        continue;
                     }
+                };
+                let mut map = |v: Vec<Value>, f: fn(&Value) -> Result<AlertRecord, String>| {
+                    for i in v {
+                        out.push((
+                            at,
+                            match f(&i) {
+                                Ok(r) => Out::Alert(Box::new(r)),
+                                Err(why) => Out::Reject(why, i.to_string()),
+                            },
+                        ));
+                    }
+                };
+                match rows {
+                    Rows::Issues(v) => map(v, issue),
+                    Rows::Incidents(v) => map(v, incident),
+                    Rows::Violations(v) => map(v, violation),
+                    Rows::Nrql(v) => out.extend(v.into_iter().map(|row| (at, Out::Nrql(row)))),
                 }
-                out
-            })
+            }
+            out
         },
         |items: Vec<(super::json::RecordAt, Out)>| {
             for (at, item) in items {

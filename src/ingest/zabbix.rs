@@ -204,7 +204,6 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
     let mut waiting: polars::prelude::PlHashMap<Key, (u64, Prepared)> = Default::default();
     let mut skipped = 0u64;
     let mut unmatched = 0u64;
-    let pool = super::json::BatchPool::default();
     let result = super::parallel::pipeline(
         |emit| {
             super::split_json(
@@ -212,28 +211,25 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 &["result", "events"],
                 &[],
                 super::parallel::BATCH,
-                &pool,
                 emit,
                 &mut |_| {},
             )
         },
         |batch: super::json::RawBatch| {
-            pool.parse(batch, |batch| {
-                batch
-                    .iter()
-                    .map(|(at, why, raw)| {
-                        let bad = |why: String| Item::Bad(why, raw.to_vec());
-                        let item = match why {
-                            Some(why) => bad(why.to_string()),
-                            None => match parse(raw) {
-                                Err(e) => bad(format!("not a Zabbix event: {e}")),
-                                Ok(e) => item(config, e, raw),
-                            },
-                        };
-                        (at, item)
-                    })
-                    .collect::<Vec<_>>()
-            })
+            batch
+                .iter()
+                .map(|(at, why, raw)| {
+                    let bad = |why: String| Item::Bad(why, raw.to_vec());
+                    let item = match why {
+                        Some(why) => bad(why.to_string()),
+                        None => match parse(raw) {
+                            Err(e) => bad(format!("not a Zabbix event: {e}")),
+                            Ok(e) => item(config, e, raw),
+                        },
+                    };
+                    (at, item)
+                })
+                .collect::<Vec<_>>()
         },
         |items| {
             for (at, item) in items {
