@@ -398,8 +398,9 @@ fn ack_no_action_and_actionable_evidence() {
 #[test]
 fn recurring_in_local_time_across_dst() {
     // A job at 02:15 Berlin time on 2026-10-23..26: 00:15Z while CEST,
-    // 01:15Z on 2026-10-26 (CET; the clocks went back on the 25th). In UTC the fourth is an hour off the
-    // others; in Berlin time it is the same minute. Day 4 is the 4th of the
+    // 01:15Z on 2026-10-26 (CET; the clocks went back on the 25th). In UTC
+    // the fourth is an hour off the others; in Berlin time it is the same
+    // minute. Day 4 is the 4th of the
     // last 7 days: RECURRING; day 3 has only 3. The rule of domain.md (the
     // last 7 days, ±30 min: an hour's shift is outside it).
     let config = Config::parse(
@@ -417,16 +418,13 @@ fn recurring_in_local_time_across_dst() {
         x.auto = Some(false);
         x
     };
-    let df = run_with(
-        &[
-            mk("r1", d23 + 15 * MIN),
-            mk("r2", d23 + DAY + 15 * MIN),
-            mk("r3", d23 + 2 * DAY + 15 * MIN),
-            mk("r4", d23 + 3 * DAY + HOUR + 15 * MIN),
-        ],
-        &[],
-        &config,
-    );
+    let nights = [
+        mk("r1", d23 + 15 * MIN),
+        mk("r2", d23 + DAY + 15 * MIN),
+        mk("r3", d23 + 2 * DAY + 15 * MIN),
+        mk("r4", d23 + 3 * DAY + HOUR + 15 * MIN),
+    ];
+    let df = run_with(&nights, &[], &config);
     assert!(!has(&df, "r3", "RECURRING"));
     assert!(has(&df, "r4", "RECURRING"), "{:?}", reasons(&df, "r4"));
     let i = idx(&df, "r4");
@@ -442,12 +440,7 @@ fn recurring_in_local_time_across_dst() {
     // In UTC, r4 at 01:15Z would be an hour off the others: not within
     // 30 minutes. With the defaults (6 days ahead too) day 3 sees day 4.
     let df = run_with(
-        &[
-            mk("r1", d23 + 15 * MIN),
-            mk("r2", d23 + DAY + 15 * MIN),
-            mk("r3", d23 + 2 * DAY + 15 * MIN),
-            mk("r4", d23 + 3 * DAY + HOUR + 15 * MIN),
-        ],
+        &nights,
         &[],
         &Config::parse("[teams.pay]\ntimezone = \"Europe/Berlin\"\nservices = [\"batch\"]\n")
             .unwrap(),
