@@ -348,3 +348,107 @@ fn an_empty_page_alone_is_an_error_not_an_empty_report() {
         b.inputs[0].notes
     );
 }
+
+/// Every JSON fixture as other tools save it: with a UTF-8 byte order mark
+/// (PowerShell 5's `-Encoding utf8`, Notepad), CRLF line ends, UTF-16 as
+/// PowerShell writes it, and (where the file holds only valid JSON) each
+/// document on one line or pretty-printed with tabs. Each reads as the same
+/// format into the same rows and rejects as the fixture itself (whose rows
+/// the format's own tests work out). A byte order mark once cost an
+/// Alertmanager or Grafana webhook log its first payload.
+#[test]
+fn json_fixtures_re_encoded_read_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in [
+        "alertmanager/webhooks.jsonl",
+        "alertmanager/edge-cases.jsonl",
+        "grafana/alert_groups.json",
+        "incidentio/incidents.json",
+        "opsgenie/alerts.json",
+        "pagerduty/analytics.json",
+        "pagerduty/incidents.json",
+        "datadog/events-v1.json",
+        "datadog/events-v2.json",
+        "datadog/incidents.json",
+        "datadog/webhooks.jsonl",
+        "elastic/alerts.ndjson",
+        "elastic/search-response.json",
+        "grafana-alerting/state-history.json",
+        "grafana-alerting/webhooks.jsonl",
+        "jsm/alerts-pages.json",
+        "newrelic/nerdgraph-issues.json",
+        "newrelic/nrql-incidents.json",
+        "newrelic/rest-violations.json",
+        "splunk-oncall/public-v1-incidents.json",
+        "splunk-oncall/reporting-v2-pages.json",
+        "zabbix/event-get.json",
+        "zabbix/problem-get.json",
+    ] {
+        let want = ingest(&[fixture(file)], "");
+        assert!(want.alerts.height() + want.incidents.height() > 0, "{file}");
+        let bytes = std::fs::read(fixture(file)).unwrap();
+        // Documents re-written only where the whole file is valid JSON.
+        let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_slice(&bytes)
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .unwrap_or_default();
+        let lines: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
+        let tabs: Vec<String> = docs
+            .iter()
+            .map(|d| {
+                let mut out = Vec::new();
+                let fmt = serde_json::ser::PrettyFormatter::with_indent(b"\t");
+                let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+                serde::Serialize::serialize(d, &mut ser).unwrap();
+                String::from_utf8(out).unwrap()
+            })
+            .collect();
+        let crlf: Vec<u8> = bytes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &b)| match b {
+                b'\n' if i == 0 || bytes[i - 1] != b'\r' => vec![b'\r', b'\n'],
+                b => vec![b],
+            })
+            .collect();
+        let ext = file.rsplit('.').next().unwrap();
+        let mut variants = vec![
+            ("bom", [b"\xEF\xBB\xBF".as_slice(), &bytes].concat()),
+            ("crlf", crlf),
+        ];
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            let utf16 = "\u{feff}"
+                .encode_utf16()
+                .chain(text.encode_utf16())
+                .flat_map(u16::to_le_bytes);
+            variants.push(("utf16", utf16.collect()));
+        }
+        if !docs.is_empty() {
+            variants.push(("lines", (lines.join("\n") + "\n").into_bytes()));
+            variants.push(("tabs", (tabs.join("\n") + "\n").into_bytes()));
+        }
+        for (name, bytes) in variants {
+            let path = dir.path().join(format!("{name}.{ext}"));
+            std::fs::write(&path, bytes).unwrap();
+            let got = try_ingest(std::slice::from_ref(&path), "", None)
+                .unwrap_or_else(|e| panic!("{file} ({name}): {e}"));
+            assert_eq!(
+                got.inputs[0].format, want.inputs[0].format,
+                "{file} ({name})"
+            );
+            // Rows in any order (the store orders them).
+            let sorted = |df: &polars::prelude::DataFrame| {
+                let first = df.get_column_names()[0].clone();
+                df.sort([first], Default::default()).unwrap()
+            };
+            assert!(
+                sorted(&got.alerts).equals_missing(&sorted(&want.alerts))
+                    && sorted(&got.incidents).equals_missing(&sorted(&want.incidents)),
+                "{file} ({name}): {:?} vs {:?}",
+                got.alerts,
+                want.alerts
+            );
+            assert_eq!(got.rejects.len(), want.rejects.len(), "{file} ({name})");
+        }
+    }
+}

@@ -698,19 +698,23 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Open the input for reading, wired to the progress bar. A file that
-    /// starts with a UTF-16 byte order mark is read as UTF-8 (noted).
+    /// starts with a UTF-16 byte order mark is read as UTF-8 (noted); a
+    /// UTF-8 byte order mark is dropped.
     pub fn open(&self) -> Result<Box<dyn BufRead + Send>, IngestError> {
         let mut f = File::open(self.path).map_err(|source| self.io(source))?;
-        let mut mark = [0u8; 2];
+        let mut mark = [0u8; 3];
         let n = read_up_to(&mut f, &mut mark).map_err(|source| self.io(source))?;
         if let Some(big_endian) = decode::utf16_mark(&mark[..n]) {
             self.utf16.store(true, std::sync::atomic::Ordering::Relaxed);
+            let rest = std::io::Cursor::new(mark[2..n].to_vec());
             return Ok(Box::new(decode::Utf16::utf16(
-                self.progress.wrap_read(f),
+                rest.chain(self.progress.wrap_read(f)),
                 big_endian,
             )));
         }
-        let f = std::io::Cursor::new(mark[..n].to_vec()).chain(self.progress.wrap_read(f));
+        // A UTF-8 byte order mark is not part of the first line or record.
+        let kept = if mark[..n] == *b"\xEF\xBB\xBF" { 0 } else { n };
+        let f = std::io::Cursor::new(mark[..kept].to_vec()).chain(self.progress.wrap_read(f));
         Ok(Box::new(BufReader::with_capacity(256 * 1024, f)))
     }
 
