@@ -452,3 +452,86 @@ fn json_fixtures_re_encoded_read_the_same() {
         }
     }
 }
+
+/// Statuses and states in other casings than the documented ones (a
+/// `RECOVERED` Kibana alert, a `Closed` JSM alert, an `ALERTING` Grafana
+/// state, a `Resolved` webhook payload) read as the documented ones: the
+/// same alerts, opened, acknowledged and resolved at the same times by the
+/// same people, with the same severities.
+#[test]
+fn statuses_in_any_casing_read_the_same() {
+    fn recase(v: &mut serde_json::Value, case: fn(&str) -> String) {
+        const KEYS: [&str; 6] = [
+            "status",
+            "kibana.alert.status",
+            "kibana.alert.workflow_status",
+            "current",
+            "previous",
+            "state",
+        ];
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    match x {
+                        serde_json::Value::String(s) if KEYS.contains(&k.as_str()) => *s = case(s),
+                        x => recase(x, case),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| recase(x, case)),
+            _ => {}
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let columns = [
+        "alert_id",
+        "triggered_at",
+        "acknowledged_at",
+        "acknowledged_by",
+        "resolved_at",
+        "resolved_by",
+        "auto_resolved",
+        "severity",
+    ];
+    for file in [
+        "elastic/search-response.json",
+        "elastic/alerts.ndjson",
+        "jsm/alerts-pages.json",
+        "opsgenie/alerts.json",
+        "grafana-alerting/state-history.json",
+        "grafana-alerting/webhooks.jsonl",
+    ] {
+        let pick = |b: &alertsift::ingest::Batch| {
+            b.alerts
+                .select(columns)
+                .unwrap()
+                .sort(["alert_id"], Default::default())
+                .unwrap()
+        };
+        let want = ingest(&[fixture(file)], "");
+        assert!(want.alerts.height() > 0, "{file}");
+        let bytes = std::fs::read(fixture(file)).unwrap();
+        let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_slice(&bytes)
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let ext = file.rsplit('.').next().unwrap();
+        for (name, case) in [
+            ("upper", (|s: &str| s.to_uppercase()) as fn(&str) -> String),
+            ("lower", |s: &str| s.to_lowercase()),
+        ] {
+            let mut docs = docs.clone();
+            docs.iter_mut().for_each(|d| recase(d, case));
+            let text: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
+            let path = dir.path().join(format!("{name}.{ext}"));
+            std::fs::write(&path, text.join("\n") + "\n").unwrap();
+            let got = ingest(&[path], "");
+            assert!(
+                pick(&got).equals_missing(&pick(&want)),
+                "{file} ({name}): {:?} vs {:?}",
+                pick(&got),
+                pick(&want)
+            );
+        }
+    }
+}

@@ -358,10 +358,15 @@ fn serde_alert<'a>(
     build_alert(alert, raw, base, full, names)
 }
 
+/// Is this status (an alert's or a payload's) `resolved`, in any casing?
+fn is_resolved(status: &str) -> bool {
+    status.eq_ignore_ascii_case("resolved")
+}
+
 /// Does building this alert read its labels and annotations? Only a
 /// resolved alert with a fingerprint, not built in full, does without.
 fn needs_pairs(status: Option<&Str<'_>>, fingerprint: bool, full: bool) -> bool {
-    full || !fingerprint || status.map(|s| s.0.as_ref()) != Some("resolved")
+    full || !fingerprint || !status.is_some_and(|s| is_resolved(&s.0))
 }
 
 /// The texts of an alert's labels and annotations objects, as checked.
@@ -419,7 +424,8 @@ fn build_alert<'a>(
 ) -> Result<Seen<AmAlert<'a>>, String> {
     let starts = parse_instant(&alert.starts_at.0).map_err(|e| format!("startsAt: {e}"))?;
     let status = alert.status.as_ref().map(|s| s.0.as_ref());
-    let resolved = if status == Some("resolved") || (status.is_none() && names.resolved_group) {
+    let resolved = if status.is_some_and(is_resolved) || (status.is_none() && names.resolved_group)
+    {
         match alert.ends_at.as_ref().map(|s| parse_instant(&s.0)) {
             Some(Ok(t)) if t > starts => Some(t),
             Some(Ok(_)) | None => {
@@ -551,7 +557,7 @@ fn scan_payload<'a>(
     s.object(|s, key| match key {
         "receiver" => once(&mut receiver, s.opt_string()?),
         "status" => {
-            names.resolved_group = s.opt_string()?.as_deref() == Some("resolved");
+            names.resolved_group = s.opt_string()?.as_deref().is_some_and(is_resolved);
             // After the alerts it came too late for them: serde_json reads
             // such a payload (its alerts all see the payload's status).
             if names.resolved_group && alerts.is_some() {
@@ -648,7 +654,7 @@ fn serde_line<'a>(
         },
     };
     let names = Names {
-        resolved_group: payload.status.as_deref() == Some("resolved"),
+        resolved_group: payload.status.as_deref().is_some_and(is_resolved),
         ..names
     };
     Ok(Line {

@@ -184,7 +184,7 @@ fn severity_of(doc: &Value) -> &'static str {
         }
     }
     let group = text(doc, "kibana.alert.action_group")
-        .filter(|g| g != "recovered")
+        .filter(|g| !g.eq_ignore_ascii_case("recovered"))
         .or_else(|| text(doc, "kibana.alert.previous_action_group"))
         .unwrap_or_default();
     match group.as_str() {
@@ -210,8 +210,13 @@ fn to_record(config: &Config, id: Option<String>, doc: &Value) -> Result<AlertRe
             .or(when("@timestamp")?)
             .ok_or("no kibana.alert.start, original_time or @timestamp")?,
     };
-    let status = text(doc, "kibana.alert.status").unwrap_or_default();
-    let workflow = text(doc, "kibana.alert.workflow_status").unwrap_or_default();
+    // Statuses in any casing.
+    let status = text(doc, "kibana.alert.status")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let workflow = text(doc, "kibana.alert.workflow_status")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let workflow_at = when("kibana.alert.workflow_status_updated_at")?;
     let workflow_user = text(doc, "kibana.alert.workflow_user");
     let end = when("kibana.alert.end")?;

@@ -130,15 +130,17 @@ pub fn read(ctx: &mut Ctx<'_>) -> Result<(), IngestError> {
                 open = None;
             }
         }
-        let state = |s: &str| s.split(' ').next().unwrap_or("").to_string();
+        // States in any casing (Grafana writes `Alerting`, `Normal (Paused)`).
+        let state = |s: &str| s.split(' ').next().unwrap_or("").to_ascii_lowercase();
         let (now, before) = (state(&t.current), state(&t.previous));
         match (&open, now.as_str()) {
-            (None, "Alerting") if before != "Alerting" => open = Some((i, t.at)),
-            (Some((j, opened)), "Normal") => {
+            (None, "alerting") if before != "alerting" => open = Some((i, t.at)),
+            (Some((j, opened)), "normal") => {
                 let first = &transitions[*j];
-                let admin = ["(Paused)", "(Updated)", "(RuleDeleted)"]
+                let current = t.current.to_ascii_lowercase();
+                let admin = ["(paused)", "(updated)", "(ruledeleted)"]
                     .iter()
-                    .any(|r| t.current.contains(r));
+                    .any(|r| current.contains(r));
                 records.push(record(config, first, *opened, Some(t.at), Some(!admin)));
                 open = None;
             }

@@ -158,7 +158,11 @@ pub(super) fn to_record(config: &Config, a: Alert) -> Result<(AlertRecord, bool)
         .map(|u| parse_instant(u).map_err(|e| format!("updatedAt: {e}")))
         .transpose()?;
     let report = a.report.unwrap_or_default();
-    let closed = a.status.as_deref() == Some("closed");
+    // Any casing (JSM shares this reading).
+    let closed = a
+        .status
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case("closed"));
     let resolved = if closed {
         match ms(report.close_time) {
             Some(d) => Some(created + d),
