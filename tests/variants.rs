@@ -453,45 +453,79 @@ fn json_fixtures_re_encoded_read_the_same() {
     }
 }
 
-/// Statuses and states in other casings than the documented ones (a
-/// `RECOVERED` Kibana alert, a `Closed` JSM alert, an `ALERTING` Grafana
-/// state, a `Resolved` webhook payload) read as the documented ones: the
-/// same alerts, opened, acknowledged and resolved at the same times by the
-/// same people, with the same severities.
-#[test]
-fn statuses_in_any_casing_read_the_same() {
-    fn recase(v: &mut serde_json::Value, case: fn(&str) -> String) {
-        const KEYS: [&str; 6] = [
-            "status",
-            "kibana.alert.status",
-            "kibana.alert.workflow_status",
-            "current",
-            "previous",
-            "state",
-        ];
-        match v {
-            serde_json::Value::Object(m) => {
-                for (k, x) in m.iter_mut() {
-                    match x {
-                        serde_json::Value::String(s) if KEYS.contains(&k.as_str()) => *s = case(s),
-                        x => recase(x, case),
-                    }
+/// `file`'s JSON documents, each rewritten by `rewrite`, read into the
+/// same alerts as the fixture itself: the same ids, opened, acknowledged
+/// and resolved at the same times by the same people, with the same
+/// severities and repeat counts.
+fn rewritten_reads_the_same(file: &str, name: &str, rewrite: &dyn Fn(&mut serde_json::Value)) {
+    let pick = |b: &alertsift::ingest::Batch| {
+        b.alerts
+            .select([
+                "alert_id",
+                "triggered_at",
+                "acknowledged_at",
+                "acknowledged_by",
+                "resolved_at",
+                "resolved_by",
+                "auto_resolved",
+                "severity",
+                "repeat_count",
+            ])
+            .unwrap()
+            .sort(["alert_id"], Default::default())
+            .unwrap()
+    };
+    let want = ingest(&[fixture(file)], "");
+    assert!(want.alerts.height() > 0, "{file}");
+    let bytes = std::fs::read(fixture(file)).unwrap();
+    let mut docs: Vec<serde_json::Value> = serde_json::Deserializer::from_slice(&bytes)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    docs.iter_mut().for_each(rewrite);
+    let text: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir
+        .path()
+        .join(format!("{name}.{}", file.rsplit('.').next().unwrap()));
+    std::fs::write(&path, text.join("\n") + "\n").unwrap();
+    let got = ingest(&[path], "");
+    assert!(
+        pick(&got).equals_missing(&pick(&want)),
+        "{file} ({name}): {:?} vs {:?}",
+        pick(&got),
+        pick(&want)
+    );
+}
+
+/// Every string value of these keys, at any depth, rewritten by `f`.
+fn rewrite_values(v: &mut serde_json::Value, keys: &[&str], f: &dyn Fn(&str) -> String) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                match x {
+                    serde_json::Value::String(s) if keys.contains(&k.as_str()) => *s = f(s),
+                    x => rewrite_values(x, keys, f),
                 }
             }
-            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| recase(x, case)),
-            _ => {}
         }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| rewrite_values(x, keys, f)),
+        _ => {}
     }
-    let dir = tempfile::tempdir().unwrap();
-    let columns = [
-        "alert_id",
-        "triggered_at",
-        "acknowledged_at",
-        "acknowledged_by",
-        "resolved_at",
-        "resolved_by",
-        "auto_resolved",
-        "severity",
+}
+
+/// Statuses and states in other casings than the documented ones (a
+/// `RECOVERED` Kibana alert, a `Closed` JSM alert, an `ALERTING` Grafana
+/// state, a `Resolved` webhook payload) read as the documented ones.
+#[test]
+fn statuses_in_any_casing_read_the_same() {
+    let keys = [
+        "status",
+        "kibana.alert.status",
+        "kibana.alert.workflow_status",
+        "current",
+        "previous",
+        "state",
     ];
     for file in [
         "elastic/search-response.json",
@@ -501,37 +535,46 @@ fn statuses_in_any_casing_read_the_same() {
         "grafana-alerting/state-history.json",
         "grafana-alerting/webhooks.jsonl",
     ] {
-        let pick = |b: &alertsift::ingest::Batch| {
-            b.alerts
-                .select(columns)
-                .unwrap()
-                .sort(["alert_id"], Default::default())
-                .unwrap()
-        };
-        let want = ingest(&[fixture(file)], "");
-        assert!(want.alerts.height() > 0, "{file}");
-        let bytes = std::fs::read(fixture(file)).unwrap();
-        let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_slice(&bytes)
-            .into_iter()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        let ext = file.rsplit('.').next().unwrap();
-        for (name, case) in [
-            ("upper", (|s: &str| s.to_uppercase()) as fn(&str) -> String),
-            ("lower", |s: &str| s.to_lowercase()),
-        ] {
-            let mut docs = docs.clone();
-            docs.iter_mut().for_each(|d| recase(d, case));
-            let text: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
-            let path = dir.path().join(format!("{name}.{ext}"));
-            std::fs::write(&path, text.join("\n") + "\n").unwrap();
-            let got = ingest(&[path], "");
-            assert!(
-                pick(&got).equals_missing(&pick(&want)),
-                "{file} ({name}): {:?} vs {:?}",
-                pick(&got),
-                pick(&want)
-            );
+        rewritten_reads_the_same(file, "upper", &|d| {
+            rewrite_values(d, &keys, &|s| s.to_uppercase())
+        });
+        rewritten_reads_the_same(file, "lower", &|d| {
+            rewrite_values(d, &keys, &|s| s.to_lowercase())
+        });
+    }
+}
+
+/// Every whole number written as text (`"1714640460000"`, as some clients
+/// and the vendors' string-typed APIs write them) reads as the number.
+/// A Grafana Alerting history's times and New Relic's `totalIncidents` as
+/// text were once lost.
+#[test]
+fn whole_numbers_as_text_read_the_same() {
+    fn to_text(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => {
+                *v = serde_json::Value::String(n.to_string())
+            }
+            serde_json::Value::Object(m) => m.values_mut().for_each(to_text),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(to_text),
+            _ => {}
         }
+    }
+    for file in [
+        "datadog/events-v1.json",
+        "datadog/events-v2.json",
+        "datadog/webhooks.jsonl",
+        "elastic/search-response.json",
+        "grafana-alerting/state-history.json",
+        "jsm/alerts-pages.json",
+        "newrelic/nerdgraph-issues.json",
+        "newrelic/nrql-incidents.json",
+        "newrelic/rest-violations.json",
+        "splunk-oncall/public-v1-incidents.json",
+        "splunk-oncall/reporting-v2-pages.json",
+        "zabbix/event-get.json",
+        "zabbix/problem-get.json",
+    ] {
+        rewritten_reads_the_same(file, "text", &to_text);
     }
 }

@@ -245,7 +245,13 @@ fn rows_of(frame: &Value) -> Result<Vec<Result<Transition, String>>, String> {
             .and_then(Value::as_array)
     };
     let times = col("time").ok_or("no `time` column")?;
-    let at = |i: usize| times.get(i).and_then(Value::as_f64).and_then(micros);
+    // Epoch milliseconds, as numbers or (some clients) numeric text.
+    let at = |i: usize| {
+        times
+            .get(i)
+            .and_then(|v| v.as_f64().or_else(|| v.as_str()?.trim().parse().ok()))
+            .and_then(micros)
+    };
     if let Some(lines) = col("line") {
         // Loki: each line a JSON object (or, in some clients, JSON text).
         return Ok((0..times.len())

@@ -323,8 +323,8 @@ fn issue(i: &Value) -> Result<AlertRecord, String> {
         notes: None,
         repeat_count: i
             .get("totalIncidents")
-            .and_then(Value::as_u64)
-            .map(|n| n as u32),
+            .and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()))
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
         responders: None,
         runbook: labels
             .iter()
