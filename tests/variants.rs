@@ -578,3 +578,28 @@ fn whole_numbers_as_text_read_the_same() {
         rewritten_reads_the_same(file, "text", &to_text);
     }
 }
+
+/// The records without their envelope (`jq .violations`, `jq .result`): a
+/// bare array reads into the same alerts as the enveloped export.
+#[test]
+fn bare_arrays_of_records_read_the_same() {
+    for (file, records) in [
+        ("datadog/events-v1.json", "/events"),
+        ("datadog/events-v2.json", "/data"),
+        ("elastic/search-response.json", "/hits/hits"),
+        (
+            "newrelic/nerdgraph-issues.json",
+            "/data/actor/account/aiIssues/issues/issues",
+        ),
+        ("newrelic/rest-violations.json", "/violations"),
+        ("splunk-oncall/public-v1-incidents.json", "/incidents"),
+        ("zabbix/event-get.json", "/result"),
+    ] {
+        rewritten_reads_the_same(file, "bare", &|d| {
+            // (A document without them, such as an empty last page, stays.)
+            if let Some(v) = d.pointer_mut(records).map(serde_json::Value::take) {
+                *d = v;
+            }
+        });
+    }
+}

@@ -47,7 +47,11 @@ pub fn sniff(head: &Head) -> u8 {
     let own = head.has_key("aiIssues")
         || head.has_key("issueId")
         || (head.has_key("incidentId") && head.has_key("conditionName"))
-        || (head.has_key("violations") && head.has_key("condition_name"));
+        || (head.has_key("violations") && head.has_key("condition_name"))
+        // REST v2 violations as a bare array or one per line (`jq .violations`).
+        || ["condition_name", "policy_name", "opened_at"]
+            .iter()
+            .all(|k| head.has_key(k));
     if head.is_json() && own {
         92
     } else {
