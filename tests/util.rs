@@ -21,6 +21,27 @@ pub const PAGERDUTY_CSV_HEADER: [&str; 9] = [
     "urgency",
 ];
 
+/// The newer vendors' JSON fixtures (#27), each under its format's name,
+/// for the tests that try every one.
+pub const NEWER_VENDOR_JSON: [&str; 16] = [
+    "datadog/events-v1.json",
+    "datadog/events-v2.json",
+    "datadog/incidents.json",
+    "datadog/webhooks.jsonl",
+    "elastic/alerts.ndjson",
+    "elastic/search-response.json",
+    "grafana-alerting/state-history.json",
+    "grafana-alerting/webhooks.jsonl",
+    "jsm/alerts-pages.json",
+    "newrelic/nerdgraph-issues.json",
+    "newrelic/nrql-incidents.json",
+    "newrelic/rest-violations.json",
+    "splunk-oncall/public-v1-incidents.json",
+    "splunk-oncall/reporting-v2-pages.json",
+    "zabbix/event-get.json",
+    "zabbix/problem-get.json",
+];
+
 /// A fixture file under `tests/fixtures`.
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -367,23 +367,10 @@ fn json_fixtures_re_encoded_read_the_same() {
         "opsgenie/alerts.json",
         "pagerduty/analytics.json",
         "pagerduty/incidents.json",
-        "datadog/events-v1.json",
-        "datadog/events-v2.json",
-        "datadog/incidents.json",
-        "datadog/webhooks.jsonl",
-        "elastic/alerts.ndjson",
-        "elastic/search-response.json",
-        "grafana-alerting/state-history.json",
-        "grafana-alerting/webhooks.jsonl",
-        "jsm/alerts-pages.json",
-        "newrelic/nerdgraph-issues.json",
-        "newrelic/nrql-incidents.json",
-        "newrelic/rest-violations.json",
-        "splunk-oncall/public-v1-incidents.json",
-        "splunk-oncall/reporting-v2-pages.json",
-        "zabbix/event-get.json",
-        "zabbix/problem-get.json",
-    ] {
+    ]
+    .into_iter()
+    .chain(NEWER_VENDOR_JSON)
+    {
         let want = ingest(&[fixture(file)], "");
         assert!(want.alerts.height() + want.incidents.height() > 0, "{file}");
         let bytes = std::fs::read(fixture(file)).unwrap();
@@ -476,7 +463,7 @@ fn rewritten_reads_the_same(file: &str, name: &str, rewrite: &dyn Fn(&mut serde_
             .unwrap()
     };
     let want = ingest(&[fixture(file)], "");
-    assert!(want.alerts.height() > 0, "{file}");
+    assert!(want.alerts.height() + want.incidents.height() > 0, "{file}");
     let bytes = std::fs::read(fixture(file)).unwrap();
     let mut docs: Vec<serde_json::Value> = serde_json::Deserializer::from_slice(&bytes)
         .into_iter()
@@ -490,6 +477,11 @@ fn rewritten_reads_the_same(file: &str, name: &str, rewrite: &dyn Fn(&mut serde_
         .join(format!("{name}.{}", file.rsplit('.').next().unwrap()));
     std::fs::write(&path, text.join("\n") + "\n").unwrap();
     let got = ingest(&[path], "");
+    assert_eq!(
+        got.incidents.height(),
+        want.incidents.height(),
+        "{file} ({name})"
+    );
     assert!(
         pick(&got).equals_missing(&pick(&want)),
         "{file} ({name}): {:?} vs {:?}",
@@ -560,21 +552,12 @@ fn whole_numbers_as_text_read_the_same() {
             _ => {}
         }
     }
-    for file in [
-        "datadog/events-v1.json",
-        "datadog/events-v2.json",
-        "datadog/webhooks.jsonl",
-        "elastic/search-response.json",
-        "grafana-alerting/state-history.json",
-        "jsm/alerts-pages.json",
-        "newrelic/nerdgraph-issues.json",
-        "newrelic/nrql-incidents.json",
-        "newrelic/rest-violations.json",
-        "splunk-oncall/public-v1-incidents.json",
-        "splunk-oncall/reporting-v2-pages.json",
-        "zabbix/event-get.json",
-        "zabbix/problem-get.json",
-    ] {
+    // Grafana's webhook payloads are Alertmanager's, written by the server:
+    // numbers as numbers (`truncatedAlerts` as text refuses the payload).
+    for file in NEWER_VENDOR_JSON
+        .into_iter()
+        .filter(|f| *f != "grafana-alerting/webhooks.jsonl")
+    {
         rewritten_reads_the_same(file, "text", &to_text);
     }
 }
