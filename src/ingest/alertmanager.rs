@@ -171,13 +171,33 @@ struct Alert<'a> {
     fingerprint: Option<Str<'a>>,
 }
 
+/// A count written as a number or (a relay that re-writes payloads) as its
+/// text.
+fn count_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Count {
+        Number(u64),
+        Text(String),
+    }
+    match Option::<Count>::deserialize(d)? {
+        None => Ok(None),
+        Some(Count::Number(n)) => Ok(Some(n)),
+        Some(Count::Text(t)) => t.trim().parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
 #[derive(Deserialize)]
 struct Payload<'a> {
     #[serde(default)]
     receiver: Option<String>,
     #[serde(borrow)]
     alerts: Vec<&'a serde_json::value::RawValue>,
-    #[serde(default, rename = "truncatedAlerts")]
+    #[serde(
+        default,
+        rename = "truncatedAlerts",
+        deserialize_with = "count_or_text"
+    )]
     truncated_alerts: Option<u64>,
     #[serde(
         default,
