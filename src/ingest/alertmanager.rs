@@ -1116,11 +1116,9 @@ fn read_chunks(
 }
 
 /// Is this the text of one whole JSON object (a line of a JSON-lines file)?
+/// (A byte order mark was dropped by [`Ctx::open`].)
 fn is_json_object_line(line: &[u8]) -> bool {
-    let line = line
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .unwrap_or(line)
-        .trim_ascii();
+    let line = line.trim_ascii();
     line.first() == Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok()
 }
 
